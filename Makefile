@@ -1,0 +1,62 @@
+# The two commands: `make run` serves a demo on http://127.0.0.1:8000, `make test` runs everything.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+DEV_SECRET := instance/secret_key
+
+.PHONY: run test test-sqlite test-postgres lint format bench install install-dev browser postgres clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+# A per-machine development secret, made once; production supplies its own (see README).
+$(DEV_SECRET):
+	mkdir -p instance
+	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
+
+run: install $(DEV_SECRET)
+	UGLY_MUGS_SECRET_KEY_FILE=$(DEV_SECRET) $(BIN)/flask --app wsgi db upgrade
+	UGLY_MUGS_SECRET_KEY_FILE=$(DEV_SECRET) $(BIN)/flask --app wsgi demo seed --if-new
+	UGLY_MUGS_SECRET_KEY_FILE=$(DEV_SECRET) exec $(BIN)/gunicorn -c config/gunicorn.conf.py wsgi:app
+
+browser:
+	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
+
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start"; exit 1
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test-sqlite: install-dev browser
+	$(BIN)/pytest
+
+test-postgres: install-dev browser postgres
+	UGLY_MUGS_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest
+
+test: lint test-sqlite test-postgres
+
+bench: install-dev postgres
+	$(BIN)/python -m bench.submit
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,195 @@
+"""Settings: defaults, ``UGLY_MUGS_*`` environment overrides and production checks.
+
+Every setting has a default that works for a developer on a laptop. An installation
+overrides them with environment variables named ``UGLY_MUGS_<NAME>``; a secret may
+instead be read from a file named by ``UGLY_MUGS_<NAME>_FILE`` so that it never has to
+appear in a process listing or a shell history.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PREFIX = "UGLY_MUGS_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEV_SECRET_FILE = PROJECT_ROOT / "instance" / "secret_key"
+
+DEFAULT_AREAS = "city-centre=City Centre;holbeck=Holbeck;harehills=Harehills;chapeltown=Chapeltown;other=Somewhere else"
+
+DEFAULT_CATEGORIES = (
+    "physical-assault=Physical assault;"
+    "sexual-assault=Rape or sexual assault;"
+    "robbery=Robbery or theft;"
+    "refused-to-pay=Refused to pay;"
+    "condom=Condom removed or refused;"
+    "threats=Threats or intimidation;"
+    "harassment=Harassment or stalking;"
+    "held=Held against will;"
+    "other=Other"
+)
+
+DEFAULT_POLICE_UNITS = "local-police=Local police unit:city-centre,holbeck,harehills,chapeltown,other"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says which setting and why."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class UnitSetting:
+    code: str
+    name: str
+    areas: tuple[str, ...]
+
+
+def parse_choices(text: str, setting: str) -> tuple[Choice, ...]:
+    """Parse ``code=Label;code=Label`` into choices, refusing duplicates and blanks."""
+    choices: list[Choice] = []
+    for part in text.split(";"):
+        if not part.strip():
+            continue
+        code, sep, label = part.partition("=")
+        code, label = code.strip(), label.strip()
+        if not sep or not code or not label:
+            raise ConfigError(f"{setting}: '{part.strip()}' is not of the form code=Label")
+        if any(c.code == code for c in choices):
+            raise ConfigError(f"{setting}: the code '{code}' appears twice")
+        choices.append(Choice(code, label))
+    if not choices:
+        raise ConfigError(f"{setting}: at least one entry is needed")
+    return tuple(choices)
+
+
+def parse_units(text: str, area_codes: set[str]) -> tuple[UnitSetting, ...]:
+    """Parse ``code=Name:area,area;…``; every area belongs to at most one unit."""
+    units: list[UnitSetting] = []
+    seen: set[str] = set()
+    for part in text.split(";"):
+        if not part.strip():
+            continue
+        code, sep, rest = part.partition("=")
+        name, _, areas_text = rest.partition(":")
+        areas = tuple(a.strip() for a in areas_text.split(",") if a.strip())
+        if not sep or not code.strip() or not name.strip():
+            raise ConfigError(f"POLICE_UNITS: '{part.strip()}' is not of the form code=Name:area,area")
+        for area in areas:
+            if area not in area_codes:
+                raise ConfigError(f"POLICE_UNITS: unknown area '{area}'")
+            if area in seen:
+                raise ConfigError(f"POLICE_UNITS: area '{area}' is given to two units")
+            seen.add(area)
+        units.append(UnitSetting(code.strip(), name.strip(), areas))
+    return tuple(units)
+
+
+def _read(env: Mapping[str, str], name: str) -> str | None:
+    """Value of UGLY_MUGS_<name>, or the content of the file UGLY_MUGS_<name>_FILE."""
+    value = env.get(PREFIX + name)
+    path = env.get(PREFIX + name + "_FILE")
+    if value is not None and path is not None:
+        raise ConfigError(f"set either {PREFIX}{name} or {PREFIX}{name}_FILE, not both")
+    if path is not None:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"{PREFIX}{name}_FILE: cannot read {path}: {exc.strerror}") from None
+    return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = _read(env, name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name} must be a whole number, not '{raw}'") from None
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = _read(env, name)
+    if raw is None:
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{PREFIX}{name} must be true or false, not '{raw}'")
+
+
+def _development_secret() -> str:
+    """On a developer's machine: the key ``make run`` made, else a throwaway one for this process."""
+    if DEV_SECRET_FILE.exists():
+        return DEV_SECRET_FILE.read_text(encoding="utf-8").strip()
+    return secrets.token_hex(32)
+
+
+def default_database_url() -> str:
+    return "sqlite:///" + str(PROJECT_ROOT / "instance" / "ugly_mugs.sqlite3")
+
+
+def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] | None = None) -> dict:
+    """Build the Flask config mapping from defaults, the environment and ``overrides``."""
+    env = os.environ if env is None else env
+    mode = (_read(env, "ENV") or "development").lower()
+    if mode not in {"development", "production"}:
+        raise ConfigError(f"{PREFIX}ENV must be 'development' or 'production', not '{mode}'")
+    areas = parse_choices(_read(env, "AREAS") or DEFAULT_AREAS, "AREAS")
+    categories = parse_choices(_read(env, "CATEGORIES") or DEFAULT_CATEGORIES, "CATEGORIES")
+    units = parse_units(_read(env, "POLICE_UNITS") or DEFAULT_POLICE_UNITS, {a.code for a in areas})
+    config: dict[str, object] = {
+        "UGLY_MUGS_MODE": mode,
+        "SECRET_KEY": _read(env, "SECRET_KEY") or (_development_secret() if mode == "development" else None),
+        "DATABASE_URL": _read(env, "DATABASE_URL") or default_database_url(),
+        "SMTP_URL": _read(env, "SMTP_URL") or "smtp://127.0.0.1:25",
+        "AREAS": areas,
+        "CATEGORIES": categories,
+        "POLICE_UNITS": units,
+        # The page a quick exit replaces the reporter page with.
+        "QUICK_EXIT_URL": _read(env, "QUICK_EXIT_URL") or "https://www.bbc.co.uk/weather",
+        # How many reverse proxies in front of the app set X-Forwarded-Proto/-Host.
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
+        # Whole request bodies above this are refused with a friendly 413.
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_REQUEST_BYTES", 512 * 1024),
+        # How long a reporter form token stays valid; an expired one re-shows the form.
+        "FORM_TOKEN_MAX_AGE": _int(env, "FORM_TOKEN_MAX_AGE", 4 * 3600),
+        # Wrong receipt codes: at most this many from one client per window, and at
+        # most RECEIPT_GLOBAL_FAILURES from everyone together.
+        "RECEIPT_CLIENT_FAILURES": _int(env, "RECEIPT_CLIENT_FAILURES", 10),
+        "RECEIPT_GLOBAL_FAILURES": _int(env, "RECEIPT_GLOBAL_FAILURES", 500),
+        "RECEIPT_WINDOW_SECONDS": _int(env, "RECEIPT_WINDOW_SECONDS", 900),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Strict",
+        "WTF_CSRF_ENABLED": True,
+        "DEMO_ALLOWED": _bool(env, "DEMO_ALLOWED", mode == "development"),
+    }
+    if overrides:
+        config.update(overrides)
+    check(config)
+    return config
+
+
+def check(config: Mapping[str, object]) -> None:
+    """Refuse settings that would put people at risk; stricter in production."""
+    secret = config.get("SECRET_KEY")
+    if config["UGLY_MUGS_MODE"] != "production":
+        return
+    if not secret:
+        raise ConfigError(f"production mode needs {PREFIX}SECRET_KEY (or {PREFIX}SECRET_KEY_FILE)")
+    if DEV_SECRET_FILE.exists() and secret == DEV_SECRET_FILE.read_text(encoding="utf-8").strip():
+        raise ConfigError("production mode refuses the development secret key from instance/secret_key")
+    if len(str(secret)) < 32:
+        raise ConfigError(f"{PREFIX}SECRET_KEY must be at least 32 characters in production")
+    if config.get("DEMO_ALLOWED"):
+        raise ConfigError("production mode refuses demo data (UGLY_MUGS_DEMO_ALLOWED)")

@@ -1,0 +1,18 @@
+"""Gunicorn settings. The access log format leaves out the client address, user agent,
+referrer and query string, so nothing in the logs can say who used the service."""
+
+import os
+
+bind = os.environ.get("UGLY_MUGS_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("UGLY_MUGS_WORKERS", "2"))
+threads = int(os.environ.get("UGLY_MUGS_THREADS", "1"))
+timeout = 30
+accesslog = "-"
+errorlog = "-"
+# %(U)s is the path without the query string; no %(h)s, %(a)s, %(f)s or %(q)s.
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# Gunicorn itself logs no addresses at "info"; "debug" would log request headers.
+loglevel = os.environ.get("UGLY_MUGS_LOG_LEVEL", "info")
+if loglevel == "debug":
+    raise SystemExit("debug logging would record request headers; use info or warning")
+forwarded_allow_ips = os.environ.get("UGLY_MUGS_FORWARDED_ALLOW_IPS", "127.0.0.1")

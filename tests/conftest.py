@@ -1,0 +1,119 @@
+"""Shared fixtures: ``app``, ``client``, ``runner``, and a migrated database per test.
+
+SQLite by default: the schema is migrated once into a template file that each test
+copies. With UGLY_MUGS_TEST_DATABASE_URL set (CI sets a PostgreSQL URL), the same tests
+run against that database, migrated once and emptied after every test.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from ugly_mugs import create_app, keystore, migrate
+from ugly_mugs.models import Base
+
+TEST_DATABASE_URL = os.environ.get("UGLY_MUGS_TEST_DATABASE_URL")
+
+
+def reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory) -> str:
+    """A migrated database: a SQLite template file path, or the PostgreSQL URL."""
+    if TEST_DATABASE_URL:
+        reset_postgres(TEST_DATABASE_URL)
+        migrate.upgrade(TEST_DATABASE_URL)
+        return TEST_DATABASE_URL
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    migrate.upgrade(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture
+def database_url(template_database, tmp_path) -> str:
+    if TEST_DATABASE_URL:
+        yield TEST_DATABASE_URL
+        engine = create_engine(TEST_DATABASE_URL)
+        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return
+    path = tmp_path / "ugly_mugs.sqlite3"
+    shutil.copyfile(template_database, path)
+    yield f"sqlite:///{path}"
+
+
+def make_app(database_url: str, **overrides):
+    settings = {"DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(32), **overrides}
+    return create_app(overrides=settings, env={})
+
+
+@pytest.fixture
+def app(database_url):
+    app = make_app(database_url)
+    yield app
+    app.extensions["ugly_mugs.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db_session(app):
+    session = app.extensions["ugly_mugs.sessionmaker"]()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def passphrase(app) -> str:
+    """Set the installation up (scheme key, areas, unit keys) and return the recovery passphrase."""
+    with app.extensions["ugly_mugs.sessionmaker"]() as session:
+        phrase = keystore.set_up(session, app.config["AREAS"], app.config["POLICE_UNITS"])
+        session.commit()
+    return phrase
+
+
+TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
+
+
+def form_token(client, path: str = "/report") -> str:
+    page = client.get(path).get_data(as_text=True)
+    return TOKEN.search(page).group(1)
+
+
+def minimal_report(**fields) -> dict:
+    data = {
+        "incident_date": "2026-11-20",
+        "area": "holbeck",
+        "what_happened": "He hit me.",
+        "consent_level": "alert_only",
+    }
+    data.update(fields)
+    return data
+
+
+@pytest.fixture
+def project_root() -> Path:
+    return Path(__file__).resolve().parent.parent

@@ -1,0 +1,58 @@
+"""The Ugly Mugs web application: ``create_app()`` builds it from configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import config as settings
+from ugly_mugs import access, cli, errors, headers
+from ugly_mugs.db import make_engine, make_sessionmaker
+from ugly_mugs.throttle import ClientCounter
+
+
+def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, str] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(settings.load(env=env, overrides=overrides))
+    app.json.sort_keys = False
+
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["ugly_mugs.engine"] = engine
+    app.extensions["ugly_mugs.sessionmaker"] = make_sessionmaker(engine)
+    app.extensions["ugly_mugs.receipt_throttle"] = ClientCounter(
+        app.config["RECEIPT_CLIENT_FAILURES"], app.config["RECEIPT_WINDOW_SECONDS"]
+    )
+
+    csrf = CSRFProtect(app)
+    from ugly_mugs.api.views import bp as api_bp
+    from ugly_mugs.health import bp as health_bp
+    from ugly_mugs.reporting.views import bp as reporting_bp
+
+    for bp in (reporting_bp, api_bp, health_bp):
+        app.register_blueprint(bp)
+    # Reporter forms carry a signed form token instead (no cookie); the API takes JSON from apps.
+    csrf.exempt(reporting_bp)
+    csrf.exempt(api_bp)
+    csrf.exempt(health_bp)
+
+    access.init_app(app)
+    headers.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    app.teardown_appcontext(_close_session)
+    return app
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    from flask import g
+
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

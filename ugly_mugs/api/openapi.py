@@ -1,0 +1,249 @@
+"""The OpenAPI 3.1 document for /api/v1/, built from the configuration so its enums stay true."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ugly_mugs import consent
+from ugly_mugs.reporting import forms, service
+
+TEXT = {"type": "string", "maxLength": forms.SHORT}
+LONG_TEXT = {"type": "string", "maxLength": forms.LONG}
+TEXT_LIST = {
+    "description": "A list of strings, or one string with one item per line.",
+    "oneOf": [
+        {"type": "array", "items": TEXT, "maxItems": forms.LIST_ITEMS},
+        LONG_TEXT,
+    ],
+}
+
+
+def _error_response(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def document(config: Mapping[str, object]) -> dict:
+    areas = [a.code for a in config["AREAS"]]
+    categories = [c.code for c in config["CATEGORIES"]]
+    report_properties = {
+        "incident_date": {
+            "type": "string",
+            "format": "date",
+            "description": "YYYY-MM-DD; best guess is fine.",
+        },
+        "part_of_day": {"type": "string", "enum": [v for v, _ in forms.PARTS_OF_DAY]},
+        "incident_time": TEXT,
+        "area": {"type": "string", "enum": areas},
+        "place": TEXT,
+        "categories": {
+            "type": "array",
+            "items": {"type": "string", "enum": categories},
+        },
+        "what_happened": LONG_TEXT,
+        "sex": {"type": "string", "enum": [v for v, _ in forms.SEXES]},
+        "age_range": {"type": "string", "enum": [v for v, _ in forms.AGE_RANGES]},
+        **{
+            name: TEXT
+            for name in (
+                "name_used",
+                "height",
+                "build",
+                "ethnicity",
+                "hair",
+                "marks",
+                "clothing",
+                "accent",
+                "vehicle_make",
+                "vehicle_model",
+                "vehicle_colour",
+                "vehicle_registration",
+                "where_met",
+                "where_taken",
+                "reporter_name",
+            )
+        },
+        "phone_numbers": TEXT_LIST,
+        "emails": TEXT_LIST,
+        "usernames": TEXT_LIST,
+        "reporter_type": {
+            "type": "string",
+            "enum": [v for v, _ in forms.REPORTER_CHOICES],
+            "default": "self",
+        },
+        "contact": LONG_TEXT,
+        "consent_level": {"$ref": "#/components/schemas/ConsentLevel"},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Ugly Mugs reporting API",
+            "version": "1",
+            "description": "Anonymous report submission and receipt-code actions for partner apps. "
+            "Receipt codes travel only in request bodies, never in URLs. Only incident_date, area and "
+            "one of what_happened or categories are required.",
+        },
+        "paths": {
+            "/api/v1/reports": {
+                "post": {
+                    "summary": "Submit a report anonymously",
+                    "operationId": "submitReport",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewReport"}}},
+                    },
+                    "responses": {
+                        "201": {
+                            "description": "Stored encrypted. The receipt code is returned only this once.",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Filed"}}},
+                        },
+                        "400": _error_response("The body is not a JSON object."),
+                        "415": _error_response("The body is not application/json."),
+                        "422": _error_response("Some fields are missing or wrong; see error.fields."),
+                        "503": _error_response("Could not be stored now; send it again later."),
+                    },
+                }
+            },
+            "/api/v1/receipt/status": {
+                "post": {
+                    "summary": "The status of a report, found by its receipt code",
+                    "operationId": "receiptStatus",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReceiptCode"}}},
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "The report's status and consent.",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}},
+                        },
+                        "404": _error_response("No report with that code."),
+                        "422": _error_response("No receipt code given."),
+                        "429": _error_response("Too many wrong codes; wait and try again."),
+                    },
+                }
+            },
+            "/api/v1/receipt/consent": {
+                "post": {
+                    "summary": "Raise, narrow or withdraw consent, with the receipt code",
+                    "operationId": "changeConsent",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ConsentChange"}}},
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "Saved; it applies from the next request on.",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}},
+                        },
+                        "404": _error_response("No report with that code."),
+                        "422": _error_response("A field is missing or wrong."),
+                        "429": _error_response("Too many wrong codes; wait and try again."),
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "ConsentLevel": {
+                    "type": "string",
+                    "enum": list(consent.LEVELS),
+                    "description": "alert_only: nothing to police. anonymous_intel: incident and perpetrator "
+                    "details to police, nothing identifying the reporter. full: everything, including contact.",
+                },
+                "NewReport": {
+                    "type": "object",
+                    "properties": report_properties,
+                    "required": ["incident_date", "area"],
+                    "additionalProperties": False,
+                },
+                "Filed": {
+                    "type": "object",
+                    "properties": {
+                        "reference": {"type": "string", "pattern": "^UM-[0-9A-Z]{7}$"},
+                        "receipt_code": {
+                            "type": "string",
+                            "pattern": "^([0-9A-Z]{4}-){4}[0-9A-Z]{4}$",
+                        },
+                        "status": {"type": "string", "const": service.RECEIVED},
+                    },
+                    "required": ["reference", "receipt_code", "status"],
+                    "additionalProperties": False,
+                },
+                "ReceiptCode": {
+                    "type": "object",
+                    "properties": {"receipt_code": {"type": "string", "maxLength": 64}},
+                    "required": ["receipt_code"],
+                },
+                "ConsentChange": {
+                    "type": "object",
+                    "properties": {
+                        "receipt_code": {"type": "string", "maxLength": 64},
+                        "consent_level": {"$ref": "#/components/schemas/ConsentLevel"},
+                    },
+                    "required": ["receipt_code", "consent_level"],
+                    "additionalProperties": False,
+                },
+                "Status": {
+                    "type": "object",
+                    "properties": {
+                        "reference": {"type": "string"},
+                        "status": {
+                            "type": "string",
+                            "enum": [
+                                service.RECEIVED,
+                                service.REVIEWED,
+                                service.ALERT_PUBLISHED,
+                                service.PASSED_TO_POLICE,
+                            ],
+                        },
+                        "status_text": {"type": "string"},
+                        "consent_level": {"$ref": "#/components/schemas/ConsentLevel"},
+                        "consent_history": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "consent_level": {"$ref": "#/components/schemas/ConsentLevel"},
+                                    "at": {"type": "string", "format": "date-time"},
+                                },
+                                "required": ["consent_level", "at"],
+                            },
+                        },
+                    },
+                    "required": [
+                        "reference",
+                        "status",
+                        "status_text",
+                        "consent_level",
+                        "consent_history",
+                    ],
+                    "additionalProperties": False,
+                },
+                "Error": {
+                    "type": "object",
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "properties": {
+                                "status": {"type": "integer"},
+                                "message": {"type": "string"},
+                                "title": {"type": "string"},
+                                "fields": {
+                                    "type": "object",
+                                    "additionalProperties": {
+                                        "type": "array",
+                                        "items": {"type": "string"},
+                                    },
+                                },
+                            },
+                            "required": ["status", "message"],
+                        }
+                    },
+                    "required": ["error"],
+                },
+            }
+        },
+    }

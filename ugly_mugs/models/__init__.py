@@ -1,0 +1,28 @@
+"""SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
+
+from ugly_mugs.models.base import Base
+from ugly_mugs.models.consent import ConsentChange
+from ugly_mugs.models.keys import GroupKey, RecoveryKey, SealedGroupKey
+from ugly_mugs.models.places import Area, PoliceUnit
+from ugly_mugs.models.report import (
+    Report,
+    ReportCategory,
+    ReportSection,
+    SealedSectionKey,
+)
+from ugly_mugs.models.throttle import ThrottleWindow
+
+__all__ = [
+    "Area",
+    "Base",
+    "ConsentChange",
+    "GroupKey",
+    "PoliceUnit",
+    "RecoveryKey",
+    "Report",
+    "ReportCategory",
+    "ReportSection",
+    "SealedGroupKey",
+    "SealedSectionKey",
+    "ThrottleWindow",
+]

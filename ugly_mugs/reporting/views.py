@@ -1,0 +1,224 @@
+"""Reporter pages: thin views over ``service``; no crypto and no SQL here.
+
+Every page is public, sets no cookie and keeps the receipt code out of URLs: it travels
+only in POST bodies. A report that cannot be saved is always shown back, filled in.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from ugly_mugs import database, keystore
+from ugly_mugs.access import public
+from ugly_mugs.reporting import form_token, forms, receipts, service
+
+bp = Blueprint("reporting", __name__)
+
+REPORT_FORM = "report"
+RECEIPT_FORM = "receipt"
+
+
+@bp.before_request
+def _refuse_cross_site_posts():
+    if request.method == "POST" and form_token.is_cross_site(
+        request.headers.get("Sec-Fetch-Site"),
+        request.headers.get("Origin"),
+        request.host_url,
+    ):
+        abort(403)
+
+
+def _token(name: str) -> str:
+    return form_token.issue(current_app.config["SECRET_KEY"], name)
+
+
+def _token_state(name: str) -> form_token.TokenState:
+    cfg = current_app.config
+    return form_token.check(
+        cfg["SECRET_KEY"],
+        name,
+        request.form.get("form_token"),
+        cfg["FORM_TOKEN_MAX_AGE"],
+    )
+
+
+def _report_form(formdata=None) -> forms.ReportForm:
+    cfg = current_app.config
+    return forms.ReportForm(formdata, areas=cfg["AREAS"], categories=cfg["CATEGORIES"])
+
+
+def _show_form(form: forms.ReportForm, notice: str | None = None, status: int = 200):
+    return (
+        render_template("reporting/report.html", form=form, token=_token(REPORT_FORM), notice=notice),
+        status,
+    )
+
+
+@bp.get("/")
+@public
+def index():
+    return render_template("reporting/index.html")
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@public
+def report():
+    if request.method == "GET":
+        return _show_form(_report_form())
+    form = _report_form(request.form)
+    if _token_state(REPORT_FORM) is not form_token.TokenState.VALID:
+        form.validate()
+        return _show_form(
+            form,
+            "Nothing has been sent yet. Please check your report and press Send again.",
+            400,
+        )
+    if not form.validate():
+        return _show_form(
+            form,
+            "Please fix the points marked below. Nothing you typed has been lost.",
+            400,
+        )
+    session = database.session()
+    try:
+        filed = service.file_report(
+            session,
+            forms.to_new_report(form),
+            {c.code for c in current_app.config["CATEGORIES"]},
+        )
+        session.commit()
+    except service.ReportError as exc:
+        session.rollback()
+        return _show_form(form, f"{exc} Nothing you typed has been lost.", 400)
+    except (SQLAlchemyError, keystore.KeyUnavailable):
+        session.rollback()
+        current_app.logger.error("a report could not be saved; the form was shown back to the reporter")
+        return _show_form(
+            form,
+            "We could not save your report just now. Nothing you typed has been lost: "
+            "please press Send again in a few minutes.",
+            503,
+        )
+    return render_template("reporting/receipt.html", filed=filed)
+
+
+@bp.route("/receipt", methods=["GET", "POST"])
+@public
+def receipt():
+    """Enter a receipt code (GET), then see the report's status and what can be done (POST)."""
+    if request.method == "GET":
+        return render_template(
+            "reporting/receipt_enter.html",
+            form=forms.ReceiptForm(),
+            token=_token(RECEIPT_FORM),
+        )
+    form = forms.ReceiptForm(request.form)
+    if not form.validate() or _token_state(RECEIPT_FORM) is not form_token.TokenState.VALID:
+        return render_template("reporting/receipt_enter.html", form=form, token=_token(RECEIPT_FORM)), 400
+    found = receipts.open_report(form.receipt_code.data)
+    if isinstance(found, receipts.Refusal):
+        return _refused(form, found)
+    return _status_page(found, form.receipt_code.data)
+
+
+def _refused(form: forms.ReceiptForm, refusal: receipts.Refusal):
+    form.receipt_code.errors = [refusal.message]
+    return render_template("reporting/receipt_enter.html", form=form, token=_token(RECEIPT_FORM)), refusal.status
+
+
+def _status_page(
+    report,
+    code: str,
+    notice: str | None = None,
+    add_form=None,
+    consent_form=None,
+    erase_form=None,
+    status=200,
+):
+    state = service.status_of(database.session(), report)
+    add_form = add_form or forms.AddInformationForm(data={"receipt_code": code})
+    consent_form = consent_form or forms.ConsentForm(data={"receipt_code": code, "consent_level": state.consent_level})
+    erase_form = erase_form or forms.EraseForm(data={"receipt_code": code})
+    return (
+        render_template(
+            "reporting/status.html",
+            state=state,
+            notice=notice,
+            add_form=add_form,
+            consent_form=consent_form,
+            erase_form=erase_form,
+            token=_token(RECEIPT_FORM),
+        ),
+        status,
+    )
+
+
+def _receipt_action(form_class, action):
+    form = form_class(request.form)
+    found = receipts.open_report(form.receipt_code.data or "")
+    if isinstance(found, receipts.Refusal):
+        return _refused(forms.ReceiptForm(request.form), found)
+    code = form.receipt_code.data
+    forms_kw = {form_class.__name__: form}
+    kw = {
+        "add_form": forms_kw.get("AddInformationForm"),
+        "consent_form": forms_kw.get("ConsentForm"),
+        "erase_form": forms_kw.get("EraseForm"),
+    }
+    if _token_state(RECEIPT_FORM) is not form_token.TokenState.VALID:
+        form.validate()
+        return _status_page(
+            found,
+            code,
+            "Nothing has been changed yet. Please press the button again.",
+            status=400,
+            **kw,
+        )
+    if not form.validate():
+        return _status_page(found, code, "Please fix the point marked below.", status=400, **kw)
+    session = database.session()
+    try:
+        result = action(session, found, code, form)
+        session.commit()
+    except (SQLAlchemyError, keystore.KeyUnavailable):
+        session.rollback()
+        current_app.logger.error("a receipt action could not be saved")
+        return _status_page(
+            found,
+            code,
+            "We could not save that just now. Please try again.",
+            status=503,
+            **kw,
+        )
+    return result
+
+
+@bp.post("/receipt/add")
+@public
+def add_information():
+    def action(session, report, code, form):
+        service.add_information(session, report, code, form.additions())
+        return _status_page(report, code, "Thank you. What you added has been saved.")
+
+    return _receipt_action(forms.AddInformationForm, action)
+
+
+@bp.post("/receipt/consent")
+@public
+def change_consent():
+    def action(session, report, code, form):
+        service.change_consent(session, report, code, form.consent_level.data)
+        return _status_page(report, code, "Your choice has been saved. It applies from now on.")
+
+    return _receipt_action(forms.ConsentForm, action)
+
+
+@bp.post("/receipt/delete")
+@public
+def erase():
+    def action(session, report, code, form):
+        service.erase(session, report)
+        return render_template("reporting/erased.html")
+
+    return _receipt_action(forms.EraseForm, action)
