@@ -52,7 +52,7 @@ def _formdata(body: dict, form_class) -> tuple[MultiDict | None, dict]:
             errors[str(key)] = ["This field is not known."]
         elif value is None:
             continue
-        elif isinstance(value, str):
+        elif isinstance(value, str) and key != "categories":
             data.add(key, value)
         elif isinstance(value, list) and (key == "categories" or key in LIST_FIELDS):
             if not all(isinstance(item, str) for item in value):

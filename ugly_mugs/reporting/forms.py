@@ -183,15 +183,20 @@ class ReportForm(Form):
         self.area.choices = [("", "Choose an area")] + [(a.code, a.label) for a in areas]
         self.categories.choices = [(c.code, c.label) for c in categories]
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Checked here because Optional() stops a field's own validators when it is empty.
+        if not self.what_happened.data and not self.categories.data:
+            self.what_happened.errors = [*self.what_happened.errors, _MESSAGES["what"]]
+            valid = False
+        return valid
+
     def validate_incident_date(self, field):
         if field.data and field.data > date.today() + timedelta(days=1):
             raise ValidationError(_MESSAGES["future"])
         if field.data and field.data < date.today() - timedelta(days=3660):
             raise ValidationError(_MESSAGES["too_old"])
 
-    def validate_what_happened(self, field):
-        if not field.data and not self.categories.data:
-            raise ValidationError(_MESSAGES["what"])
 
     def validate_phone_numbers(self, field):
         _check_list(field)
@@ -275,9 +280,12 @@ class AddInformationForm(ReceiptForm):
     more_perpetrator = long("More about him", "For example a new phone number, car or name he used.")
     more_contact = long("New safe way to contact you", "Only used as your consent allows.")
 
-    def validate_more_incident(self, field):
-        if not (field.data or self.more_perpetrator.data or self.more_contact.data):
-            raise ValidationError("Write something to add.")
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.more_incident.data or self.more_perpetrator.data or self.more_contact.data):
+            self.more_incident.errors = [*self.more_incident.errors, "Write something to add."]
+            valid = False
+        return valid
 
     def additions(self) -> dict[str, dict]:
         return {

@@ -135,11 +135,11 @@ def file_report(session: Session, new: NewReport, valid_categories: set[str]) ->
     unknown = set(new.categories) - valid_categories
     if unknown:
         raise ReportError("One of the chosen kinds of incident is not known here.")
+    # Refuse before writing anything if any key is missing: never a silent fallback.
+    keystore.scheme_key(session)
     area = session.scalar(select(Area).where(Area.code == new.area_code, Area.active.is_(True)))
     if area is None:
         raise ReportError("Choose the area where it happened.")
-    # Refuse before writing anything if any key is missing: never a silent fallback.
-    keystore.scheme_key(session)
     if area.police_unit_id is not None:
         keystore.unit_key(session, area.police_unit_id)
 

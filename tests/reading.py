@@ -1,0 +1,53 @@
+"""Opening report sections the way a key holder would, for tests that check who can read what."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ugly_mugs import keystore, sections
+from ugly_mugs.crypto import DecryptionError, sealing
+from ugly_mugs.models import GroupKey, Report, ReportSection
+
+
+def group_pairs(session: Session, passphrase: str) -> dict[int, sealing.KeyPair]:
+    return keystore.open_group_keys(session, passphrase)
+
+
+def readable_sections(session: Session, report: Report, pair: sealing.KeyPair, holder: str) -> dict[str, list[dict]]:
+    """Every section of ``report`` that ``pair`` can open as ``holder``, by name."""
+    opened: dict[str, list[dict]] = {}
+    for section in session.scalars(select(ReportSection).where(ReportSection.report_id == report.id)):
+        for seal in section.sealed_keys:
+            if seal.holder != holder:
+                continue
+            try:
+                key = sections.open_with_key_pair(pair, seal.sealed, report.id, section.name, section.version, holder)
+            except DecryptionError:
+                continue
+            content = sections.decrypt_section(key, report.id, section.name, section.version, section.ciphertext)
+            opened.setdefault(section.name, []).append(content)
+    return opened
+
+
+def try_every_section(session: Session, report: Report, pair: sealing.KeyPair) -> set[str]:
+    """Names of the sections ``pair`` can open through ANY stored sealed key, whatever its holder label."""
+    names = set()
+    for section in session.scalars(select(ReportSection).where(ReportSection.report_id == report.id)):
+        for seal in section.sealed_keys:
+            for holder in (sections.SCHEME, sections.UNIT):
+                try:
+                    sections.open_with_key_pair(pair, seal.sealed, report.id, section.name, section.version, holder)
+                except DecryptionError:
+                    continue
+                names.add(section.name)
+    return names
+
+
+def scheme_pair(session: Session, passphrase: str) -> sealing.KeyPair:
+    return group_pairs(session, passphrase)[keystore.scheme_key(session).id]
+
+
+def unit_pair(session: Session, passphrase: str, police_unit_id: int) -> sealing.KeyPair:
+    group = session.scalar(select(GroupKey).where(GroupKey.police_unit_id == police_unit_id))
+    return group_pairs(session, passphrase)[group.id]
