@@ -197,7 +197,6 @@ class ReportForm(Form):
         if field.data and field.data < date.today() - timedelta(days=3660):
             raise ValidationError(_MESSAGES["too_old"])
 
-
     def validate_phone_numbers(self, field):
         _check_list(field)
 
