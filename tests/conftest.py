@@ -117,3 +117,14 @@ def minimal_report(**fields) -> dict:
 @pytest.fixture
 def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def clock():
+    """Real time that tests can move forward (TOTP steps, session timeouts)."""
+    import time
+
+    import time_machine
+
+    with time_machine.travel(time.time(), tick=True) as traveller:
+        yield traveller

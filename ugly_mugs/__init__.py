@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
 from ugly_mugs import access, cli, errors, headers
+from ugly_mugs.auth.sessions import ServerSessionInterface
 from ugly_mugs.db import make_engine, make_sessionmaker
 from ugly_mugs.throttle import ClientCounter
 
@@ -30,12 +31,16 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
         app.config["RECEIPT_CLIENT_FAILURES"], app.config["RECEIPT_WINDOW_SECONDS"]
     )
 
+    app.session_interface = ServerSessionInterface(app.extensions["ugly_mugs.sessionmaker"])
     csrf = CSRFProtect(app)
+    from ugly_mugs.admin.views import bp as admin_bp
     from ugly_mugs.api.views import bp as api_bp
+    from ugly_mugs.auth.views import bp as auth_bp
     from ugly_mugs.health import bp as health_bp
     from ugly_mugs.reporting.views import bp as reporting_bp
+    from ugly_mugs.staff.views import bp as staff_bp
 
-    for bp in (reporting_bp, api_bp, health_bp):
+    for bp in (reporting_bp, api_bp, health_bp, auth_bp, staff_bp, admin_bp):
         app.register_blueprint(bp)
     # Reporter forms carry a signed form token instead (no cookie); the API takes JSON from apps.
     csrf.exempt(reporting_bp)

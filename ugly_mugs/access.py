@@ -1,34 +1,95 @@
-"""Deny by default: a route answers only if it is on the public allow-list or (later) its role rule allows.
+"""Deny by default: a route answers only if it is on the public allow-list or its role rule allows.
 
-A view joins the allow-list with the ``@public`` decorator. Any other route is refused,
-so a new route that nobody thought about is closed rather than open.
+Views declare who may use them with ``@public`` or ``@roles(...)`` (``@enrolling`` for the
+authenticator set-up page). A route with no rule is refused to everyone, so a new route
+that nobody thought about is closed rather than open.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 
-_PUBLIC_ATTR = "_ugly_mugs_public"
+from ugly_mugs import database
+from ugly_mugs.auth import sessions
+from ugly_mugs.models import Account
+
+_PUBLIC = "_ugly_mugs_public"
+_ROLES = "_ugly_mugs_roles"
+_ENROLLING = "_ugly_mugs_enrolling"
+
+ALL_STAFF = ("admin", "coordinator", "outreach", "project_member", "police")
 
 
 def public(view: Callable) -> Callable:
-    setattr(view, _PUBLIC_ATTR, True)
+    setattr(view, _PUBLIC, True)
     return view
 
 
+def roles(*names: str) -> Callable[[Callable], Callable]:
+    unknown = set(names) - set(ALL_STAFF)
+    if unknown or not names:
+        raise ValueError(f"unknown roles {unknown}")
+
+    def mark(view: Callable) -> Callable:
+        setattr(view, _ROLES, frozenset(names))
+        return view
+
+    return mark
+
+
+def enrolling(view: Callable) -> Callable:
+    setattr(view, _ENROLLING, True)
+    return view
+
+
+def _view(endpoint: str | None):
+    return current_app.view_functions.get(endpoint) if endpoint else None
+
+
 def is_public(endpoint: str | None) -> bool:
-    if endpoint is None:
-        return True  # no route matched: the 404 handler answers
-    if endpoint == "static":
-        return True
-    view = current_app.view_functions.get(endpoint)
-    return bool(view and getattr(view, _PUBLIC_ATTR, False))
+    if endpoint is None or endpoint == "static":
+        return True  # no route matched (the 404 handler answers) or a static file
+    return bool(getattr(_view(endpoint), _PUBLIC, False))
+
+
+def allowed_roles(endpoint: str | None) -> frozenset[str] | None:
+    return getattr(_view(endpoint), _ROLES, None)
+
+
+def current_account() -> Account | None:
+    return g.get("account")
+
+
+def _load_account() -> None:
+    g.account = None
+    if getattr(session, "stage", None) == sessions.ACTIVE and session.account_id is not None:
+        account = database.session().get(Account, session.account_id)
+        if account is not None and account.active:
+            g.account = account
 
 
 def init_app(app: Flask) -> None:
     @app.before_request
     def _deny_by_default():
-        if not is_public(request.endpoint):
+        _load_account()
+        endpoint = request.endpoint
+        if is_public(endpoint):
+            return None
+        view = _view(endpoint)
+        if getattr(view, _ENROLLING, False):
+            if getattr(session, "stage", None) == sessions.ENROL:
+                return None
+            return redirect(url_for("auth.login"))
+        allowed = allowed_roles(endpoint)
+        if allowed is None:
             abort(403)
+        account = current_account()
+        if account is None:
+            if request.method == "GET":
+                return redirect(url_for("auth.login"))
+            abort(403)
+        if account.role not in allowed:
+            abort(403)
+        return None

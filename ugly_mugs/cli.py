@@ -20,6 +20,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(setup_group)
     app.cli.add_command(demo_group)
+    for group in (accounts_group, keys_group, projects_group, audit_group):
+        app.cli.add_command(group)
 
 
 @click.group("db", help="Create and migrate the database schema (Alembic).")
@@ -165,3 +167,173 @@ def demo_seed(if_new: bool) -> None:
     click.echo(f"Demo recovery passphrase: {passphrase}")
     for filed in receipts:
         click.echo(f"Demo report {filed.reference}, receipt code {filed.receipt_code}")
+
+
+def _read_secret(path: str | None) -> str | None:
+    if path is None:
+        return None
+    with open(path, encoding="utf-8") as handle:
+        return handle.read().strip()
+
+
+@click.group("accounts", help="Create and manage staff accounts.")
+def accounts_group() -> None:
+    pass
+
+
+@accounts_group.command(
+    "create",
+    help="Create a staff account. Prints the initial password (unless --password-file is given) and the "
+    "otpauth:// URI to load into the person's authenticator app.",
+)
+@click.option("--username", required=True, help="Login name (letters, digits and . _ - @).")
+@click.option("--name", "display_name", default="", help="The person's name as shown to colleagues.")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "coordinator", "outreach", "project_member", "police"]),
+    help="What the person may do.",
+)
+@click.option("--unit", "unit_code", default=None, help="Police unit code (police liaison accounts).")
+@click.option("--project", "project_name", default=None, help="Project name (outreach workers, project members).")
+@click.option(
+    "--password-file", default=None, help="Read the initial password from this file instead of generating one."
+)
+@click.option("--invite/--no-invite", default=True, show_default=True, help="Invite to the role's key group.")
+def accounts_create(username, display_name, role, unit_code, project_name, password_file, invite) -> None:
+    from sqlalchemy import select
+
+    from ugly_mugs import groups
+    from ugly_mugs.auth import accounts
+    from ugly_mugs.models import PoliceUnit, Project
+
+    password = _read_secret(password_file) or accounts.generated_password()
+    with _session() as session:
+        unit_id = project_id = None
+        if unit_code:
+            unit_id = session.scalar(select(PoliceUnit.id).where(PoliceUnit.code == unit_code))
+            if unit_id is None:
+                raise click.ClickException(f"no police unit with code {unit_code!r}")
+        if project_name:
+            project_id = session.scalar(select(Project.id).where(Project.name == project_name))
+            if project_id is None:
+                raise click.ClickException(f"no project named {project_name!r}; create it with 'projects create'")
+        try:
+            account, uri = accounts.create_account(
+                session, username, display_name, role, password, police_unit_id=unit_id, project_id=project_id
+            )
+            if invite and groups.group_for(session, account) is not None:
+                groups.invite(session, account, None)
+        except accounts.AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+    click.echo(f"account {account.username} created ({role})")
+    if not password_file:
+        click.echo(f"initial password: {password}")
+    click.echo(f"authenticator: {uri}")
+
+
+def _account(session, username: str):
+    from ugly_mugs.auth import accounts
+
+    account = accounts.find(session, username)
+    if account is None:
+        raise click.ClickException(f"no account {username!r}")
+    return account
+
+
+@accounts_group.command("deactivate", help="Deactivate an account: ends its sessions and removes its key copies.")
+@click.argument("username")
+def accounts_deactivate(username: str) -> None:
+    from ugly_mugs.auth import accounts
+
+    with _session() as session:
+        accounts.deactivate(session, _account(session, username), None)
+        session.commit()
+    click.echo(f"{username} deactivated")
+
+
+@accounts_group.command("reset-2fa", help="Forget an account's authenticator; it enrols a new one at next login.")
+@click.argument("username")
+def accounts_reset_2fa(username: str) -> None:
+    from ugly_mugs.auth import accounts
+
+    with _session() as session:
+        accounts.reset_two_factor(session, _account(session, username), None)
+        session.commit()
+    click.echo(f"two-factor reset for {username}; they enrol again at their next login")
+
+
+@accounts_group.command("unlock", help="Lift a login lockout after too many failed attempts.")
+@click.argument("username")
+def accounts_unlock(username: str) -> None:
+    from ugly_mugs.auth import accounts
+
+    with _session() as session:
+        accounts.unlock_account(session, _account(session, username), None, current_app.config["SECRET_KEY"])
+        session.commit()
+    click.echo(f"{username} unlocked")
+
+
+@click.group("keys", help="Key groups: give the scheme or a unit key to an invited member.")
+def keys_group() -> None:
+    pass
+
+
+@keys_group.command(
+    "grant",
+    help="Seal the role's group key (scheme key for a coordinator, unit key for police liaison) to USERNAME, "
+    "opening it with the recovery passphrase read from standard input.",
+)
+@click.argument("username")
+def keys_grant(username: str) -> None:
+    from ugly_mugs import groups
+
+    passphrase = sys.stdin.readline().strip()
+    with _session() as session:
+        account = _account(session, username)
+        try:
+            member = groups.invite(session, account, None)
+            groups.claim_with_recovery(session, member, passphrase, None)
+        except groups.GroupError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+    click.echo(f"{username} now holds the group key")
+
+
+@click.group("projects", help="Support projects.")
+def projects_group() -> None:
+    pass
+
+
+@projects_group.command("create", help="Create a support project.")
+@click.argument("name")
+def projects_create(name: str) -> None:
+    from sqlalchemy import select
+
+    from ugly_mugs.models import Project
+
+    with _session() as session:
+        if session.scalar(select(Project.id).where(Project.name == name)) is not None:
+            raise click.ClickException("a project with that name exists")
+        session.add(Project(name=name))
+        session.commit()
+    click.echo(f"project {name!r} created")
+
+
+@click.group("audit", help="The tamper-evident audit log.")
+def audit_group() -> None:
+    pass
+
+
+@audit_group.command("verify", help="Check the hash chain; names the first broken entry and exits 1 if any.")
+def audit_verify() -> None:
+    from ugly_mugs import audit
+
+    with _session() as session:
+        result = audit.verify(session)
+    if result.ok:
+        click.echo(f"audit log intact: {result.checked} entries")
+        return
+    click.echo(f"audit log BROKEN at entry {result.first_broken_id}: {result.problem}", err=True)
+    sys.exit(1)

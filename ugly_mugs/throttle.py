@@ -89,3 +89,28 @@ def global_fail(session: Session, name: str, window_seconds: int) -> None:
                 .where(ThrottleWindow.name == name, ThrottleWindow.window_start == start)
                 .values(failures=ThrottleWindow.failures + 1)
             )
+
+
+def window_failures(session: Session, name: str, window_seconds: int) -> int:
+    failures = session.scalar(
+        select(ThrottleWindow.failures).where(
+            ThrottleWindow.name == name, ThrottleWindow.window_start == _window_start(window_seconds)
+        )
+    )
+    return failures or 0
+
+
+def set_flag(session: Session, name: str) -> None:
+    """Mark ``name`` from now on (a lockout); ``flag_since`` tells when."""
+    session.execute(ThrottleWindow.__table__.delete().where(ThrottleWindow.name == name))
+    session.add(ThrottleWindow(name=name, window_start=datetime.now(UTC).replace(microsecond=0), failures=1))
+    session.flush()
+
+
+def flag_active(session: Session, name: str, seconds: int) -> bool:
+    since = session.scalar(select(ThrottleWindow.window_start).where(ThrottleWindow.name == name))
+    return since is not None and (datetime.now(UTC) - since).total_seconds() < seconds
+
+
+def clear(session: Session, *names: str) -> None:
+    session.execute(ThrottleWindow.__table__.delete().where(ThrottleWindow.name.in_(names)))

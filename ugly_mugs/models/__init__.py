@@ -1,8 +1,10 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 
+from ugly_mugs.models.audit import AuditEntry
 from ugly_mugs.models.base import Base
 from ugly_mugs.models.consent import ConsentChange
 from ugly_mugs.models.keys import GroupKey, RecoveryKey, SealedGroupKey
+from ugly_mugs.models.people import Account, GroupMembership, Project
 from ugly_mugs.models.places import Area, PoliceUnit
 from ugly_mugs.models.report import (
     Report,
@@ -10,19 +12,25 @@ from ugly_mugs.models.report import (
     ReportSection,
     SealedSectionKey,
 )
+from ugly_mugs.models.sessions import StaffSession
 from ugly_mugs.models.throttle import ThrottleWindow
 
 __all__ = [
+    "Account",
     "Area",
+    "AuditEntry",
     "Base",
     "ConsentChange",
     "GroupKey",
+    "GroupMembership",
     "PoliceUnit",
+    "Project",
     "RecoveryKey",
     "Report",
     "ReportCategory",
     "ReportSection",
     "SealedGroupKey",
     "SealedSectionKey",
+    "StaffSession",
     "ThrottleWindow",
 ]

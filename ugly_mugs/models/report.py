@@ -40,6 +40,9 @@ class Report(Base):
     consent_level: Mapped[str] = mapped_column(String(24))
     status: Mapped[str] = mapped_column(String(24))
     language: Mapped[str] = mapped_column(String(8), default="en")
+    # For reports filed by an outreach worker: who filed it and for which project.
+    filed_by_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"))
 
     categories: Mapped[list[ReportCategory]] = relationship(cascade="all, delete-orphan")
     sections: Mapped[list[ReportSection]] = relationship(

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ugly_mugs import consent, keystore, sections
+from ugly_mugs import audit, consent, keystore, sections
 from ugly_mugs.crypto import aead, receipt
 from ugly_mugs.models import (
     Area,
@@ -52,6 +52,8 @@ class NewReport:
     incident: dict[str, object]
     perpetrator: dict[str, object]
     language: str = "en"
+    filed_by_account_id: int | None = None
+    project_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,8 @@ def file_report(session: Session, new: NewReport, valid_categories: set[str]) ->
         consent_level=new.consent_level,
         status=RECEIVED,
         language=new.language,
+        filed_by_account_id=new.filed_by_account_id,
+        project_id=new.project_id,
     )
     session.add(report)
     report.categories = [ReportCategory(code=c) for c in sorted(set(new.categories))]
@@ -177,6 +181,14 @@ def file_report(session: Session, new: NewReport, valid_categories: set[str]) ->
         )
     )
     session.flush()
+    audit.record(
+        session,
+        "report_filed",
+        actor_id=new.filed_by_account_id,
+        report_id=report.id,
+        detail={"consent_level": new.consent_level, "reporter_type": new.reporter_type},
+        coarse=new.filed_by_account_id is None,
+    )
     return Filed(reference=report.reference, receipt_code=code)
 
 
@@ -211,6 +223,7 @@ def add_information(session: Session, report: Report, code: str, additions: dict
             raise ReportError("Unknown part of the report.")
         if content:
             _store_section(session, report, name, content, receipt_key)
+    audit.record(session, "report_information_added", report_id=report.id, coarse=True)
     session.flush()
 
 
@@ -260,6 +273,13 @@ def change_consent(session: Session, report: Report, code: str, level: str, acto
             changed_at=utcnow(),
         )
     )
+    audit.record(
+        session,
+        "consent_changed",
+        report_id=report.id,
+        detail={"from": report.consent_level, "to": level, "by": actor},
+        coarse=actor == "reporter",
+    )
     report.consent_level = level
     session.flush()
 
@@ -270,4 +290,5 @@ def erase(session: Session, report: Report) -> None:
         session.delete(section)
     report.receipt_lookup = None
     report.status = ERASED
+    audit.record(session, "report_erased", report_id=report.id, coarse=True)
     session.flush()

@@ -1,0 +1,87 @@
+"""Staff accounts for tests: create one of each role and log in through the real login page."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlparse
+
+import pyotp
+
+from ugly_mugs import groups
+from ugly_mugs.auth import accounts
+from ugly_mugs.models import Project
+
+PASSWORD = "correct horse battery staple"
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class StaffUser:
+    id: int
+    username: str
+    role: str
+    password: str
+    secret: str
+
+
+def create(app, username: str, role: str, *, project: str | None = None, unit_id: int | None = None) -> StaffUser:
+    """Create an account with a known password; its authenticator is enrolled at first login."""
+    with app.extensions["ugly_mugs.sessionmaker"]() as session:
+        project_id = None
+        if project:
+            found = session.query(Project).filter_by(name=project).one_or_none()
+            if found is None:
+                found = Project(name=project)
+                session.add(found)
+                session.flush()
+            project_id = found.id
+        if role == "police" and unit_id is None:
+            from ugly_mugs.models import PoliceUnit
+
+            unit_id = session.query(PoliceUnit.id).order_by(PoliceUnit.id).first()[0]
+        account, uri = accounts.create_account(
+            session, username, username.title(), role, PASSWORD, police_unit_id=unit_id, project_id=project_id
+        )
+        session.commit()
+        secret = parse_qs(urlparse(uri).query)["secret"][0]
+        return StaffUser(account.id, account.username, role, PASSWORD, secret)
+
+
+def grant(app, user: StaffUser, passphrase: str) -> None:
+    """Give a coordinator the scheme key (or an officer the unit key) with the recovery passphrase."""
+    with app.extensions["ugly_mugs.sessionmaker"]() as session:
+        account = accounts.find(session, user.username)
+        member = groups.invite(session, account, None)
+        groups.claim_with_recovery(session, member, passphrase, None)
+        session.commit()
+
+
+def csrf(client, path: str) -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = CSRF.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
+def code_for(secret: str, offset_steps: int = 0) -> str:
+    return pyotp.TOTP(secret).at(time.time() + 30 * offset_steps)
+
+
+def login(client, user: StaffUser, code: str | None = None):
+    """Log in through the pages; enrols the authenticator first if needed. Returns the last response."""
+    token = csrf(client, "/login")
+    response = client.post(
+        "/login",
+        data={
+            "username": user.username,
+            "password": user.password,
+            "code": code or code_for(user.secret),
+            "csrf_token": token,
+        },
+    )
+    if response.status_code == 302 and response.headers["Location"].endswith("/login/enrol"):
+        token = csrf(client, "/login/enrol")
+        response = client.post("/login/enrol", data={"code": code or code_for(user.secret), "csrf_token": token})
+    return response

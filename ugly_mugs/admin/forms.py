@@ -1,0 +1,39 @@
+"""Admin forms (Flask-WTF, session CSRF)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ugly_mugs.models.people import ROLES
+from ugly_mugs.reporting.forms import options
+
+ROLE_LABELS = {
+    "admin": "Admin",
+    "coordinator": "Coordinator",
+    "outreach": "Outreach worker",
+    "project_member": "Project member",
+    "police": "Police liaison",
+}
+
+
+class AccountForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired("Choose a username."), Length(max=64)])
+    display_name = StringField("Name", validators=[DataRequired("Enter the person's name."), Length(max=200)])
+    role = SelectField("Role", choices=options((r, ROLE_LABELS[r]) for r in ROLES))
+    police_unit = SelectField("Police unit (police liaison only)", validators=[Optional()])
+    project = SelectField("Project (outreach workers and project members)", validators=[Optional()])
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    action = StringField("Action", validators=[Optional(), Length(max=48)])
+    actor = StringField("Actor username", validators=[Optional(), Length(max=64)])
+    report = StringField("Report id", validators=[Optional(), Length(max=32)])
+
+
+class ProjectForm(FlaskForm):
+    name = StringField("Project name", validators=[DataRequired("Enter the project's name."), Length(max=200)])

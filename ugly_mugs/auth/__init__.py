@@ -1,0 +1,1 @@
+"""Staff authentication: accounts, passwords, TOTP two-factor login and server-side sessions."""

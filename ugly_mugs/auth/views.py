@@ -1,0 +1,126 @@
+"""Login with two factors, authenticator enrolment, logout and password change. Views stay thin."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, session, url_for
+from markupsafe import Markup
+
+from ugly_mugs import audit, database
+from ugly_mugs.access import ALL_STAFF, current_account, enrolling, public, roles
+from ugly_mugs.auth import accounts, qr, sessions, totp
+from ugly_mugs.auth import login as login_service
+from ugly_mugs.auth.forms import EnrolForm, LoginForm, PasswordForm
+from ugly_mugs.crypto import sealing
+from ugly_mugs.models import Account
+
+bp = Blueprint("auth", __name__)
+
+FAILED = "The username, password or code is not right."
+THROTTLED = "Too many tries for this account. Wait 15 minutes, or ask an admin to unlock it."
+
+HOME = {
+    "admin": "admin.accounts_page",
+    "coordinator": "staff.keys",
+    "outreach": "staff.outreach_reports",
+    "project_member": "staff.home",
+    "police": "staff.keys",
+}
+
+
+def _secrets(unlocked: accounts.Unlocked, with_wrapping_key: bool) -> dict[str, bytes]:
+    secrets = {"personal": unlocked.personal.private}
+    if with_wrapping_key:
+        secrets["wrapping"] = unlocked.wrapping_key
+    return secrets
+
+
+def unlocked_personal_key() -> sealing.KeyPair:
+    """The logged-in person's key pair, opened from the session (for views that need group keys)."""
+    return sealing.key_pair_from_private(session.secrets()["personal"])
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 400 if form.is_submitted() else 200
+    db = database.session()
+    result = login_service.attempt(
+        db, current_app.config["SECRET_KEY"], form.username.data, form.password.data, form.code.data or ""
+    )
+    db.commit()
+    if result.outcome is login_service.Outcome.OK:
+        session.begin(result.account.id, sessions.ACTIVE, _secrets(result.unlocked, with_wrapping_key=False))
+        return redirect(url_for(HOME[result.account.role]))
+    if result.outcome is login_service.Outcome.ENROL:
+        session.begin(result.account.id, sessions.ENROL, _secrets(result.unlocked, with_wrapping_key=True))
+        return redirect(url_for("auth.enrol"))
+    form.password.data = ""
+    message = THROTTLED if result.outcome is login_service.Outcome.THROTTLED else FAILED
+    return render_template("auth/login.html", form=form, error=message), 401
+
+
+@bp.route("/login/enrol", methods=["GET", "POST"])
+@enrolling
+def enrol():
+    db = database.session()
+    account = db.get(Account, session.account_id)
+    secrets = session.secrets()
+    unlocked = accounts.Unlocked(account.id, sealing.key_pair_from_private(secrets["personal"]), secrets["wrapping"])
+    secret = login_service.enrolment_secret(db, account, unlocked)
+    db.commit()
+    form = EnrolForm()
+    if form.validate_on_submit():
+        if login_service.confirm_enrolment(db, account, unlocked, form.code.data):
+            db.commit()
+            session.begin(account.id, sessions.ACTIVE, _secrets(unlocked, with_wrapping_key=False))
+            return redirect(url_for(HOME[account.role]))
+        db.commit()
+        form.code.errors = ["That code is not right, or was used already. Wait for the next one."]
+    uri = totp.provisioning_uri(secret, account.username)
+    return render_template(
+        "auth/enrol.html",
+        form=form,
+        qr=Markup(qr.svg(uri)),  # noqa: S704 - SVG drawn here from our own URI, secret=secret, account=account
+    ), 400 if form.errors else 200
+
+
+@bp.post("/logout")
+@public
+def logout():
+    account_id = session.account_id if session.stage != sessions.ANONYMOUS else None
+    if account_id is not None:
+        db = database.session()
+        accounts.end_sessions(db, account_id)
+        audit.record(db, "logout", actor_id=account_id)
+        db.commit()
+    session.end()
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/staff")
+@roles(*ALL_STAFF)
+def home():
+    return redirect(url_for(HOME[current_account().role]))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@roles(*ALL_STAFF)
+def change_password():
+    form = PasswordForm()
+    account = current_account()
+    if form.validate_on_submit():
+        if not accounts.verify_password(account, form.current.data):
+            form.current.errors = ["That is not your current password."]
+        else:
+            db = database.session()
+            unlocked = accounts.unlock(account, form.current.data)
+            try:
+                accounts.change_password(db, account, unlocked, form.new.data, session.id_hash)
+            except accounts.AccountError as exc:
+                form.new.errors = [str(exc)]
+            else:
+                db.commit()
+                return render_template("auth/password_changed.html")
+    return render_template("auth/password.html", form=form), 400 if form.errors else 200
