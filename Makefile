@@ -32,8 +32,10 @@ run: install $(DEV_SECRET)
 	UGLY_MUGS_SECRET_KEY_FILE=$(DEV_SECRET) $(BIN)/flask --app wsgi demo seed --if-new
 	UGLY_MUGS_SECRET_KEY_FILE=$(DEV_SECRET) exec $(BIN)/gunicorn -c config/gunicorn.conf.py wsgi:app
 
+# Debian's Chromium for the browser tests, and oathtool as an independent TOTP implementation.
 browser:
-	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
+	@command -v chromium >/dev/null && command -v oathtool >/dev/null || \
+		(apt-get update -q && apt-get install -y -q chromium oathtool)
 
 postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start

@@ -162,11 +162,53 @@ def demo_seed(if_new: bool) -> None:
                 categories,
             )
             receipts.append(filed)
+        logins = _demo_staff(session, passphrase)
         session.commit()
     click.echo("Demo installation ready (development only).")
     click.echo(f"Demo recovery passphrase: {passphrase}")
     for filed in receipts:
         click.echo(f"Demo report {filed.reference}, receipt code {filed.receipt_code}")
+    click.echo("Demo staff logins (password, then authenticator secret for the code):")
+    for username, role, password, uri in logins:
+        secret = uri.split("secret=")[1].split("&")[0]
+        click.echo(f"  {username:<12} {role:<15} password {password}  TOTP secret {secret}")
+
+
+def _demo_staff(session, passphrase: str) -> list[tuple[str, str, str, str]]:
+    """One account per role; the coordinator and the officer receive their group keys."""
+    from sqlalchemy import select
+
+    from ugly_mugs import groups
+    from ugly_mugs.auth import accounts
+    from ugly_mugs.models import PoliceUnit, Project
+
+    project = Project(name="Demo Project")
+    session.add(project)
+    session.flush()
+    unit_id = session.scalar(select(PoliceUnit.id).order_by(PoliceUnit.id))
+    logins = []
+    for username, role in (
+        ("admin", "admin"),
+        ("coordinator", "coordinator"),
+        ("outreach", "outreach"),
+        ("officer", "police"),
+        ("project", "project_member"),
+    ):
+        password = accounts.generated_password()
+        account, uri = accounts.create_account(
+            session,
+            username,
+            f"Demo {role.replace('_', ' ')}",
+            role,
+            password,
+            police_unit_id=unit_id if role == "police" else None,
+            project_id=project.id if role in ("outreach", "project_member") else None,
+        )
+        if groups.group_for(session, account) is not None:
+            member = groups.invite(session, account, None)
+            groups.claim_with_recovery(session, member, passphrase, None)
+        logins.append((username, role, password, uri))
+    return logins
 
 
 def _read_secret(path: str | None) -> str | None:
