@@ -16,3 +16,6 @@ loglevel = os.environ.get("UGLY_MUGS_LOG_LEVEL", "info")
 if loglevel == "debug":
     raise SystemExit("debug logging would record request headers; use info or warning")
 forwarded_allow_ips = os.environ.get("UGLY_MUGS_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The runtime control socket is not used, and a fixed per-user path would be shared by
+# every server on the machine (for example `make run` beside the browser tests).
+control_socket_disable = True
