@@ -83,6 +83,8 @@ def parse_units(text: str, area_codes: set[str]) -> tuple[UnitSetting, ...]:
         areas = tuple(a.strip() for a in areas_text.split(",") if a.strip())
         if not sep or not code.strip() or not name.strip():
             raise ConfigError(f"POLICE_UNITS: '{part.strip()}' is not of the form code=Name:area,area")
+        if any(u.code == code.strip() for u in units):
+            raise ConfigError(f"POLICE_UNITS: the code '{code.strip()}' appears twice")
         for area in areas:
             if area not in area_codes:
                 raise ConfigError(f"POLICE_UNITS: unknown area '{area}'")

@@ -7,9 +7,11 @@ from datetime import date, timedelta
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from ugly_mugs import consent, keystore, migrate
 from ugly_mugs.crypto import DecryptionError
+from ugly_mugs.crypto.passwords import PasswordTooLong
 
 
 def _session():
@@ -24,7 +26,7 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(group)
 
 
-@click.group("db", help="Create and migrate the database schema (Alembic).")
+@click.group("db", cls=AppGroup, help="Create and migrate the database schema (Alembic).")
 def db_group() -> None:
     pass
 
@@ -51,7 +53,7 @@ def db_downgrade(revision: str) -> None:
     click.echo(f"database migrated down to {revision}")
 
 
-@click.group("setup", help="Create the installation's keys, areas and police units.")
+@click.group("setup", cls=AppGroup, help="Create the installation's keys, areas and police units.")
 def setup_group() -> None:
     pass
 
@@ -98,12 +100,12 @@ def setup_verify() -> None:
     with _session() as session:
         try:
             opened = keystore.open_group_keys(session, passphrase)
-        except DecryptionError:
+        except (DecryptionError, PasswordTooLong):
             raise click.ClickException("that passphrase does not open the keys") from None
     click.echo(f"the passphrase opens {len(opened)} group keys")
 
 
-@click.group("demo", help="Demonstration data for a development machine (refused in production).")
+@click.group("demo", cls=AppGroup, help="Demonstration data for a development machine (refused in production).")
 def demo_group() -> None:
     pass
 

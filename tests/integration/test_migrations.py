@@ -1,0 +1,416 @@
+"""Alembic migrations: the only way the schema is made, on SQLite and PostgreSQL alike.
+
+Proves: (a) after upgrading an empty database to head, alembic's autogenerate comparison
+(with column types) finds no difference from the models; (b) every revision, walked in
+order from the first, upgrades onto a database holding data, goes down one step (the
+first one down to nothing at all) and up again to the same schema, keeping the rows of
+the tables that existed before it, and the database then still equals the models and
+takes and opens a real encrypted report; (c) ``flask --app wsgi db upgrade`` migrates an
+empty database. Each test runs on a fresh SQLite file and, when
+UGLY_MUGS_TEST_DATABASE_URL is set, on a throwaway PostgreSQL database of its own.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from click.testing import CliRunner
+from flask.cli import cli as flask_cli
+from sqlalchemy import Connection, MetaData, create_engine, inspect, select, text
+from sqlalchemy.engine import make_url
+
+import config as settings
+from tests.conftest import TEST_DATABASE_URL
+from tests.reading import readable_sections, scheme_pair
+from ugly_mugs import consent, keystore, migrate, sections
+from ugly_mugs.crypto import aead, passwords, receipt, sealing
+from ugly_mugs.db import make_engine, make_sessionmaker
+from ugly_mugs.models import Base, Report, ReportSection
+from ugly_mugs.reporting import service
+
+VERSION_TABLE = "alembic_version"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request, tmp_path):
+    """An empty database nobody else uses: a new SQLite file, or a new database on the test server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        return
+    if not TEST_DATABASE_URL:
+        pytest.skip("UGLY_MUGS_TEST_DATABASE_URL is not set")
+    server = make_url(TEST_DATABASE_URL)
+    name = f"migr_{secrets.token_hex(6)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def schema_diff(url: str) -> list:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            return compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+
+
+def table_names(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return set(inspect(conn).get_table_names()) - {VERSION_TABLE}
+    finally:
+        engine.dispose()
+
+
+def schema_snapshot(url: str) -> dict:
+    """Tables, columns (with types), keys, indexes and constraints, as the database reports them."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            insp = inspect(conn)
+            snapshot = {}
+            for table in sorted(set(insp.get_table_names()) - {VERSION_TABLE}):
+                snapshot[table] = {
+                    "columns": [(c["name"], str(c["type"]), c["nullable"]) for c in insp.get_columns(table)],
+                    "pk": insp.get_pk_constraint(table)["constrained_columns"],
+                    "fks": sorted(
+                        (fk["name"] or "", tuple(fk["constrained_columns"]), fk["referred_table"])
+                        for fk in insp.get_foreign_keys(table)
+                    ),
+                    "indexes": sorted(
+                        (i["name"], tuple(i["column_names"]), i["unique"]) for i in insp.get_indexes(table)
+                    ),
+                    "uniques": sorted(
+                        (u["name"] or "", tuple(u["column_names"])) for u in insp.get_unique_constraints(table)
+                    ),
+                }
+            return snapshot
+    finally:
+        engine.dispose()
+
+
+def row_counts(url: str, tables: set[str]) -> dict[str, int]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {t: conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one() for t in sorted(tables)}
+    finally:
+        engine.dispose()
+
+
+def current_revision(url: str) -> str | None:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def revisions_in_order(url: str) -> list:
+    script = ScriptDirectory.from_config(migrate.alembic_config(url))
+    return list(reversed(list(script.walk_revisions("base", "heads"))))
+
+
+# --- data for each revision --------------------------------------------------------------
+# A migration is only tested properly against tables that hold rows. Each revision that is
+# not head needs a seeder here that writes rows valid at exactly that revision (through
+# reflected tables, because the models describe head) and returns the recovery passphrase
+# if it set the keys up. The keys and sealed copies are genuine, in the stored format of
+# that revision, so that head must still open what an older release wrote.
+
+SEED_PASSPHRASE = "SEEDPASSPHRASE0123456789ABCDEFGH"
+SEED_KDF = passwords.Argon2Params(memory_kib=256, iterations=1, lanes=1)
+
+
+def _seed_initial_schema(conn: Connection) -> str:
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    now = datetime(2026, 11, 23, 12, 0)
+    salt = b"seed-salt-16byte"
+    recovery = sealing.key_pair_from_private(passwords.derive_key(SEED_PASSPHRASE, salt, SEED_KDF))
+    scheme, unit = sealing.generate_key_pair(), sealing.generate_key_pair()
+    conn.execute(t["police_unit"].insert(), [{"id": 901, "code": "seed-unit", "name": "Seed unit"}])
+    conn.execute(
+        t["area"].insert(),
+        [{"id": 901, "code": "seed-area", "name": "Seed area", "police_unit_id": 901, "active": True}],
+    )
+    conn.execute(
+        t["recovery_key"].insert(),
+        [{"id": 901, "public_key": recovery.public, "salt": salt, "kdf_params": SEED_KDF.as_dict(), "created_at": now}],
+    )
+    conn.execute(
+        t["group_key"].insert(),
+        [
+            {"id": 901, "kind": "scheme", "police_unit_id": None, "public_key": scheme.public, "created_at": now},
+            {"id": 902, "kind": "unit", "police_unit_id": 901, "public_key": unit.public, "created_at": now},
+        ],
+    )
+    conn.execute(
+        t["sealed_group_key"].insert(),
+        [
+            {
+                "id": group_id,
+                "group_key_id": group_id,
+                "recovery_key_id": 901,
+                "sealed": sealing.seal(recovery.public, pair.private, f"group-key|{group_id}|recovery".encode()),
+            }
+            for group_id, pair in ((901, scheme), (902, unit))
+        ],
+    )
+    report_id = secrets.token_hex(16)
+    conn.execute(
+        t["report"].insert(),
+        [
+            {
+                "id": report_id,
+                "reference": "UM-SEED001",
+                "receipt_lookup": receipt.lookup_id(receipt.new_code()),
+                "received_at": now,
+                "incident_week": date(2026, 11, 16),
+                "area_id": 901,
+                "police_unit_id": 901,
+                "reporter_type": "self",
+                "consent_level": consent.FULL_REPORT,
+                "status": "received",
+                "language": "en",
+            }
+        ],
+    )
+    conn.execute(t["report_category"].insert(), [{"report_id": report_id, "code": "threats"}])
+    key = aead.new_key()
+    content = {"what_happened": "seeded at the first revision"}
+    conn.execute(
+        t["report_section"].insert(),
+        [
+            {
+                "id": 901,
+                "report_id": report_id,
+                "name": "incident",
+                "version": 1,
+                "ciphertext": sections.encrypt_section(key, report_id, "incident", 1, content),
+            }
+        ],
+    )
+    conn.execute(
+        t["sealed_section_key"].insert(),
+        [
+            {
+                "id": 900 + i,
+                "section_id": 901,
+                "holder": holder,
+                "group_key_id": group_id,
+                "sealed": sections.seal_to_public_key(pair.public, key, report_id, "incident", 1, holder),
+            }
+            for i, (holder, group_id, pair) in enumerate(((sections.SCHEME, 901, scheme), (sections.UNIT, 902, unit)))
+        ],
+    )
+    conn.execute(
+        t["consent_change"].insert(),
+        [
+            {
+                "report_id": report_id,
+                "from_level": None,
+                "to_level": consent.FULL_REPORT,
+                "actor": "reporter",
+                "changed_at": now,
+            }
+        ],
+    )
+    conn.execute(t["throttle_window"].insert(), [{"name": "seed", "window_start": now, "failures": 3}])
+    return SEED_PASSPHRASE
+
+
+SEEDERS: dict[str, Callable[[Connection], str | None]] = {
+    "c56bb297b78a": _seed_initial_schema,
+}
+
+
+def _seed_head(url: str, passphrase: str | None) -> str:
+    """Set the installation up (or add the configured places) and file a real report; returns the passphrase."""
+    cfg = settings.load({})
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            if keystore.is_set_up(session):
+                assert passphrase is not None
+                keystore.sync_places(session, cfg["AREAS"], cfg["POLICE_UNITS"])
+            else:
+                passphrase = keystore.set_up(session, cfg["AREAS"], cfg["POLICE_UNITS"])
+            filed = service.file_report(
+                session,
+                service.NewReport(
+                    incident_date=date(2026, 11, 20),
+                    area_code=cfg["AREAS"][0].code,
+                    categories=["physical-assault"],
+                    consent_level=consent.FULL_REPORT,
+                    reporter_type="self",
+                    identity={"name": "Migration reporter"},
+                    incident={"what_happened": "filed at head"},
+                    perpetrator={"vehicle": {"registration": "MG12 ABC"}},
+                ),
+                {c.code for c in cfg["CATEGORIES"]},
+            )
+            session.commit()
+            report = session.scalar(select(Report).where(Report.reference == filed.reference))
+            opened = readable_sections(session, report, scheme_pair(session, passphrase), sections.SCHEME)
+            assert opened["incident"] == [{"what_happened": "filed at head"}]
+            assert set(opened) == set(sections.SECTION_NAMES)
+    finally:
+        engine.dispose()
+    return passphrase
+
+
+def _assert_every_section_opens(url: str, passphrase: str) -> int:
+    """Every stored section of every report opens with the scheme key; returns how many there are."""
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            pair = scheme_pair(session, passphrase)
+            count = 0
+            for report in session.scalars(select(Report)):
+                stored = session.scalars(select(ReportSection).where(ReportSection.report_id == report.id)).all()
+                opened = readable_sections(session, report, pair, sections.SCHEME)
+                assert sum(len(v) for v in opened.values()) == len(stored), report.reference
+                count += len(stored)
+            return count
+    finally:
+        engine.dispose()
+
+
+# --- the tests ---------------------------------------------------------------------------
+
+
+def test_one_head_and_no_branches(tmp_path):
+    script = ScriptDirectory.from_config(migrate.alembic_config(f"sqlite:///{tmp_path / 'x.sqlite3'}"))
+    assert len(script.get_heads()) == 1
+    assert len(script.get_bases()) == 1
+
+
+def test_upgrade_gives_exactly_the_models_schema(empty_database_url):
+    url = empty_database_url
+    assert table_names(url) == set()
+    migrate.upgrade(url)
+    assert table_names(url) == set(Base.metadata.tables)
+    assert schema_diff(url) == []
+
+
+def test_comparison_notices_a_drift(empty_database_url):
+    # The check above is only worth something if a real difference shows up in it.
+    url = empty_database_url
+    migrate.upgrade(url)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE stray (id INTEGER PRIMARY KEY)"))
+        conn.execute(text("ALTER TABLE area ADD COLUMN note VARCHAR(10)"))
+    engine.dispose()
+    kinds = {d[0] if isinstance(d, tuple) else d[0][0] for d in schema_diff(url)}
+    assert {"remove_table", "remove_column"} <= kinds
+
+
+def test_every_revision_goes_down_and_up_with_data(empty_database_url):
+    url = empty_database_url
+    revisions = revisions_in_order(url)
+    assert revisions, "no migrations found"
+    head = revisions[-1].revision
+    missing = [r.revision for r in revisions[:-1] if r.revision not in SEEDERS]
+    assert not missing, f"add a seeder to SEEDERS for revision(s) {missing}"
+
+    passphrase = None
+    for rev in revisions:
+        previous = rev.down_revision or "base"
+        migrate.upgrade(url, rev.revision)
+        assert current_revision(url) == rev.revision
+
+        if rev.revision in SEEDERS:
+            engine = make_engine(url)
+            try:
+                with engine.begin() as conn:
+                    passphrase = SEEDERS[rev.revision](conn) or passphrase
+            finally:
+                engine.dispose()
+        if rev.revision == head:
+            passphrase = _seed_head(url, passphrase)
+
+        before_schema = schema_snapshot(url)
+        before_counts = row_counts(url, set(before_schema))
+        assert any(before_counts.values()), f"no data in the database at {rev.revision}"
+
+        migrate.downgrade(url, previous)
+        assert current_revision(url) == (None if previous == "base" else previous)
+        kept_tables = table_names(url)
+        if previous == "base":
+            assert kept_tables == set(), f"downgrading {rev.revision} to base left {kept_tables}"
+            passphrase = None
+
+        migrate.upgrade(url, rev.revision)
+        assert current_revision(url) == rev.revision
+        assert schema_snapshot(url) == before_schema, f"{rev.revision} down and up changed the schema"
+        after_counts = row_counts(url, kept_tables)
+        assert after_counts == {t: before_counts[t] for t in kept_tables}, f"{rev.revision} down and up lost rows"
+        if passphrase is not None:
+            assert _assert_every_section_opens(url, passphrase) > 0
+
+    assert current_revision(url) == head
+    assert schema_diff(url) == []
+    # The migrated-down-and-up database still takes and opens a real report.
+    passphrase = _seed_head(url, passphrase)
+    assert _assert_every_section_opens(url, passphrase) >= 3
+
+
+def test_downgrade_from_head_to_base_and_back(empty_database_url):
+    url = empty_database_url
+    migrate.upgrade(url)
+    _seed_head(url, None)
+    migrate.downgrade(url, "base")
+    assert table_names(url) == set()
+    migrate.upgrade(url)
+    assert schema_diff(url) == []
+    assert row_counts(url, {"report"}) == {"report": 0}
+
+
+def test_flask_db_upgrade_on_an_empty_database(empty_database_url, project_root, monkeypatch):
+    url = empty_database_url
+    monkeypatch.chdir(project_root)
+    env = {"UGLY_MUGS_DATABASE_URL": url, "UGLY_MUGS_ENV": "development"}
+    # wsgi builds its app at import from the environment: import it afresh for this database.
+    saved = sys.modules.pop("wsgi", None)
+    try:
+        result = CliRunner().invoke(flask_cli, ["--app", "wsgi", "db", "upgrade"], env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert "database migrated to head" in result.output
+        again = CliRunner().invoke(flask_cli, ["--app", "wsgi", "db", "upgrade"], env=env, catch_exceptions=False)
+        assert again.exit_code == 0, again.output
+    finally:
+        fresh = sys.modules.pop("wsgi", None)
+        if fresh is not None:
+            assert fresh.app.config["DATABASE_URL"] == url
+            fresh.app.extensions["ugly_mugs.engine"].dispose()
+        if saved is not None:
+            sys.modules["wsgi"] = saved
+    assert current_revision(url) == revisions_in_order(url)[-1].revision
+    assert schema_diff(url) == []
+
+
+def test_db_commands_have_help(runner):
+    for args in (["db", "--help"], ["db", "upgrade", "--help"], ["db", "downgrade", "--help"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+        assert "Usage:" in result.output

@@ -1,0 +1,335 @@
+"""Configuration (config.load and friends) from explicit environment mappings.
+
+Proves: the defaults (development mode, the default areas, categories and police unit);
+``UGLY_MUGS_*`` variables override them; ``UGLY_MUGS_<NAME>_FILE`` reads the value from a
+file, and giving both forms is an error; production mode refuses a missing or short
+secret and demo data; malformed numbers, booleans and modes give a ConfigError naming
+the setting; parse_choices and parse_units refuse duplicates, blanks, unknown areas and
+an area given to two units; create_app refuses to build a production app from a bad
+configuration, and builds one from a good configuration.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+import config
+from config import Choice, ConfigError, UnitSetting, parse_choices, parse_units
+from ugly_mugs import create_app
+
+STRONG_SECRET = secrets.token_hex(32)
+
+
+def production(**extra: str) -> dict[str, str]:
+    return {"UGLY_MUGS_ENV": "production", "UGLY_MUGS_SECRET_KEY": STRONG_SECRET, **extra}
+
+
+# --- defaults ---------------------------------------------------------------------------
+
+
+def test_defaults():
+    cfg = config.load({})
+    assert cfg["UGLY_MUGS_MODE"] == "development"
+    assert cfg["SECRET_KEY"] and len(cfg["SECRET_KEY"]) >= 32
+    assert cfg["DATABASE_URL"] == config.default_database_url()
+    assert cfg["DATABASE_URL"].startswith("sqlite:///") and cfg["DATABASE_URL"].endswith(".sqlite3")
+    assert cfg["SMTP_URL"] == "smtp://127.0.0.1:25"
+    assert cfg["DEMO_ALLOWED"] is True
+    assert cfg["WTF_CSRF_ENABLED"] is True
+    assert cfg["TRUSTED_PROXIES"] == 0
+    assert cfg["MAX_CONTENT_LENGTH"] == 512 * 1024
+    area_names = {a.label for a in cfg["AREAS"]}
+    assert {"Holbeck", "City Centre"} <= area_names
+
+
+def test_default_categories_are_those_of_the_issue():
+    labels = [c.label for c in config.load({})["CATEGORIES"]]
+    assert labels == [
+        "Physical assault",
+        "Rape or sexual assault",
+        "Robbery or theft",
+        "Refused to pay",
+        "Condom removed or refused",
+        "Threats or intimidation",
+        "Harassment or stalking",
+        "Held against will",
+        "Other",
+    ]
+
+
+def test_default_police_unit_covers_every_default_area():
+    cfg = config.load({})
+    (unit,) = cfg["POLICE_UNITS"]
+    assert set(unit.areas) == {a.code for a in cfg["AREAS"]}
+
+
+def test_environment_is_the_process_environment_when_not_given(monkeypatch):
+    monkeypatch.setenv("UGLY_MUGS_SMTP_URL", "smtp://mail.example:2525")
+    assert config.load()["SMTP_URL"] == "smtp://mail.example:2525"
+
+
+# --- overrides --------------------------------------------------------------------------
+
+
+def test_environment_overrides():
+    cfg = config.load(
+        {
+            "UGLY_MUGS_DATABASE_URL": "postgresql+psycopg://um@db/um",
+            "UGLY_MUGS_SECRET_KEY": "s" * 40,
+            "UGLY_MUGS_SMTP_URL": "smtp://mail:1025",
+            "UGLY_MUGS_TRUSTED_PROXIES": "1",
+            "UGLY_MUGS_MAX_REQUEST_BYTES": "1000",
+            "UGLY_MUGS_FORM_TOKEN_MAX_AGE": "60",
+            "UGLY_MUGS_DEMO_ALLOWED": "off",
+            "UGLY_MUGS_QUICK_EXIT_URL": "https://example.org/",
+            "UGLY_MUGS_AREAS": "north=North;south=South",
+            "UGLY_MUGS_CATEGORIES": "a=Alpha;b=Beta",
+            "UGLY_MUGS_POLICE_UNITS": "n=North unit:north;s=South unit:south",
+        }
+    )
+    assert cfg["DATABASE_URL"] == "postgresql+psycopg://um@db/um"
+    assert cfg["SECRET_KEY"] == "s" * 40
+    assert cfg["SMTP_URL"] == "smtp://mail:1025"
+    assert cfg["TRUSTED_PROXIES"] == 1
+    assert cfg["MAX_CONTENT_LENGTH"] == 1000
+    assert cfg["FORM_TOKEN_MAX_AGE"] == 60
+    assert cfg["DEMO_ALLOWED"] is False
+    assert cfg["QUICK_EXIT_URL"] == "https://example.org/"
+    assert cfg["AREAS"] == (Choice("north", "North"), Choice("south", "South"))
+    assert cfg["CATEGORIES"] == (Choice("a", "Alpha"), Choice("b", "Beta"))
+    assert cfg["POLICE_UNITS"] == (
+        UnitSetting("n", "North unit", ("north",)),
+        UnitSetting("s", "South unit", ("south",)),
+    )
+
+
+def test_variables_without_the_prefix_are_ignored():
+    cfg = config.load({"DATABASE_URL": "postgresql://nope", "SECRET_KEY": "nope"})
+    assert cfg["DATABASE_URL"] == config.default_database_url()
+    assert cfg["SECRET_KEY"] != "nope"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("1", True), ("TRUE", True), ("yes", True), ("On", True), ("0", False), ("No", False)]
+)
+def test_boolean_spellings(text, expected):
+    assert config.load({"UGLY_MUGS_DEMO_ALLOWED": text})["DEMO_ALLOWED"] is expected
+
+
+def test_overrides_argument_wins_over_environment():
+    cfg = config.load({"UGLY_MUGS_SMTP_URL": "smtp://a:1"}, overrides={"SMTP_URL": "smtp://b:2"})
+    assert cfg["SMTP_URL"] == "smtp://b:2"
+
+
+# --- *_FILE -----------------------------------------------------------------------------
+
+
+def test_file_variants_are_read(tmp_path):
+    secret_file = tmp_path / "secret"
+    secret_file.write_text(STRONG_SECRET + "\n", encoding="utf-8")
+    url_file = tmp_path / "url"
+    url_file.write_text("postgresql+psycopg://um:pw@db/um\n", encoding="utf-8")
+    cfg = config.load(
+        {
+            "UGLY_MUGS_ENV": "production",
+            "UGLY_MUGS_SECRET_KEY_FILE": str(secret_file),
+            "UGLY_MUGS_DATABASE_URL_FILE": str(url_file),
+        }
+    )
+    assert cfg["SECRET_KEY"] == STRONG_SECRET
+    assert cfg["DATABASE_URL"] == "postgresql+psycopg://um:pw@db/um"
+
+
+def test_file_variant_for_a_number(tmp_path):
+    path = tmp_path / "n"
+    path.write_text("2", encoding="utf-8")
+    assert config.load({"UGLY_MUGS_TRUSTED_PROXIES_FILE": str(path)})["TRUSTED_PROXIES"] == 2
+
+
+def test_both_value_and_file_is_an_error(tmp_path):
+    path = tmp_path / "secret"
+    path.write_text(STRONG_SECRET, encoding="utf-8")
+    with pytest.raises(ConfigError, match="UGLY_MUGS_SECRET_KEY_FILE") as info:
+        config.load({"UGLY_MUGS_SECRET_KEY": STRONG_SECRET, "UGLY_MUGS_SECRET_KEY_FILE": str(path)})
+    assert "not both" in str(info.value)
+
+
+def test_unreadable_file_is_an_error_naming_the_setting(tmp_path):
+    missing = tmp_path / "nowhere"
+    with pytest.raises(ConfigError, match="UGLY_MUGS_SECRET_KEY_FILE"):
+        config.load({"UGLY_MUGS_SECRET_KEY_FILE": str(missing)})
+
+
+def test_error_messages_do_not_echo_the_secret(tmp_path):
+    path = tmp_path / "secret"
+    path.write_text(STRONG_SECRET, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        config.load({"UGLY_MUGS_SECRET_KEY": STRONG_SECRET, "UGLY_MUGS_SECRET_KEY_FILE": str(path)})
+    assert STRONG_SECRET not in str(info.value)
+
+
+# --- production checks ------------------------------------------------------------------
+
+
+def test_production_with_a_strong_secret_loads():
+    cfg = config.load(production())
+    assert cfg["UGLY_MUGS_MODE"] == "production"
+    assert cfg["DEMO_ALLOWED"] is False
+
+
+def test_production_refuses_a_missing_secret():
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        config.load({"UGLY_MUGS_ENV": "production"})
+
+
+def test_production_refuses_an_empty_secret():
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        config.load({"UGLY_MUGS_ENV": "production", "UGLY_MUGS_SECRET_KEY": ""})
+
+
+def test_production_refuses_a_short_secret():
+    with pytest.raises(ConfigError, match="at least 32"):
+        config.load(production(UGLY_MUGS_SECRET_KEY="x" * 31))
+    assert config.load(production(UGLY_MUGS_SECRET_KEY="x" * 32))["SECRET_KEY"] == "x" * 32
+
+
+def test_production_refuses_demo_data():
+    with pytest.raises(ConfigError, match="DEMO_ALLOWED"):
+        config.load(production(UGLY_MUGS_DEMO_ALLOWED="true"))
+
+
+def test_production_mode_is_case_insensitive():
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        config.load({"UGLY_MUGS_ENV": "Production"})
+
+
+def test_development_accepts_a_short_secret_and_demo():
+    cfg = config.load({"UGLY_MUGS_SECRET_KEY": "dev", "UGLY_MUGS_DEMO_ALLOWED": "true"})
+    assert cfg["SECRET_KEY"] == "dev" and cfg["DEMO_ALLOWED"] is True
+
+
+# --- malformed values -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "TRUSTED_PROXIES",
+        "MAX_REQUEST_BYTES",
+        "FORM_TOKEN_MAX_AGE",
+        "RECEIPT_CLIENT_FAILURES",
+        "RECEIPT_GLOBAL_FAILURES",
+        "RECEIPT_WINDOW_SECONDS",
+    ],
+)
+@pytest.mark.parametrize("value", ["two", "", "1.5", "0x10"])
+def test_bad_integer_names_the_setting(name, value):
+    with pytest.raises(ConfigError) as info:
+        config.load({f"UGLY_MUGS_{name}": value})
+    assert f"UGLY_MUGS_{name}" in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["maybe", "", "2", "enabled"])
+def test_bad_boolean_names_the_setting(value):
+    with pytest.raises(ConfigError) as info:
+        config.load({"UGLY_MUGS_DEMO_ALLOWED": value})
+    assert "UGLY_MUGS_DEMO_ALLOWED" in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["prod", "test", "staging"])
+def test_unknown_mode_names_the_setting(value):
+    with pytest.raises(ConfigError, match="UGLY_MUGS_ENV"):
+        config.load({"UGLY_MUGS_ENV": value})
+
+
+def test_bad_areas_in_the_environment_name_the_setting():
+    with pytest.raises(ConfigError, match="AREAS"):
+        config.load({"UGLY_MUGS_AREAS": "a=A;a=Again"})
+
+
+def test_units_referring_to_areas_not_configured_are_refused():
+    with pytest.raises(ConfigError, match="unknown area 'holbeck'"):
+        config.load({"UGLY_MUGS_AREAS": "north=North", "UGLY_MUGS_POLICE_UNITS": "u=Unit:holbeck"})
+
+
+# --- parse_choices / parse_units --------------------------------------------------------
+
+
+def test_parse_choices_trims_and_keeps_order():
+    assert parse_choices(" b = Bee ; a=Ay ;", "X") == (Choice("b", "Bee"), Choice("a", "Ay"))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a=A;a=B", "appears twice"),
+        ("a=A; a =B", "appears twice"),
+        ("a=A;b", "not of the form"),
+        ("a=A;=B", "not of the form"),
+        ("a=A;b=", "not of the form"),
+        ("a=A;b=   ", "not of the form"),
+        ("", "at least one"),
+        (" ; ;", "at least one"),
+    ],
+)
+def test_parse_choices_refuses(text, message):
+    with pytest.raises(ConfigError, match=message) as info:
+        parse_choices(text, "CATEGORIES")
+    assert "CATEGORIES" in str(info.value)
+
+
+AREAS = {"north", "south", "east"}
+
+
+def test_parse_units():
+    units = parse_units("n=North unit: north , east;s=South unit:south", AREAS)
+    assert units == (UnitSetting("n", "North unit", ("north", "east")), UnitSetting("s", "South unit", ("south",)))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("n=North:north;s=South:north", "area 'north' is given to two units"),
+        ("n=North:north,north", "area 'north' is given to two units"),
+        ("n=North:west", "unknown area 'west'"),
+        ("n=North:north;s=South:south;n=Again:east", "appears twice"),
+        ("North:north", "not of the form"),
+        ("=North:north", "not of the form"),
+        ("n=:north", "not of the form"),
+    ],
+)
+def test_parse_units_refuses(text, message):
+    with pytest.raises(ConfigError, match=message) as info:
+        parse_units(text, AREAS)
+    assert "POLICE_UNITS" in str(info.value)
+
+
+# --- the application refuses to start -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"UGLY_MUGS_ENV": "production"},
+        production(UGLY_MUGS_SECRET_KEY="short"),
+        production(UGLY_MUGS_DEMO_ALLOWED="yes"),
+        production(UGLY_MUGS_TRUSTED_PROXIES="one"),
+    ],
+    ids=["no-secret", "short-secret", "demo", "bad-number"],
+)
+def test_create_app_refuses_bad_production_configuration(env, tmp_path):
+    env = {**env, "UGLY_MUGS_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    with pytest.raises(ConfigError):
+        create_app(env=env)
+
+
+def test_create_app_starts_with_a_good_production_configuration(tmp_path):
+    app = create_app(env=production(UGLY_MUGS_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}"))
+    try:
+        assert app.config["UGLY_MUGS_MODE"] == "production"
+        assert app.config["SECRET_KEY"] == STRONG_SECRET
+        assert app.config["DEMO_ALLOWED"] is False
+    finally:
+        app.extensions["ugly_mugs.engine"].dispose()
