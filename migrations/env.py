@@ -21,6 +21,10 @@ def _run(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"migration left rows that break foreign keys: {broken[:5]}")
 
 
 def run_online() -> None:
@@ -29,7 +33,7 @@ def run_online() -> None:
         _run(connection)
         return
     url = context.config.attributes.get("url") or settings.load()["DATABASE_URL"]
-    engine = make_engine(url)
+    engine = make_engine(url, enforce_foreign_keys=False)
     with engine.connect() as connection:
         _run(connection)
     engine.dispose()

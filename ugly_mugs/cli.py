@@ -220,7 +220,7 @@ def _read_secret(path: str | None) -> str | None:
         return handle.read().strip()
 
 
-@click.group("accounts", help="Create and manage staff accounts.")
+@click.group("accounts", cls=AppGroup, help="Create and manage staff accounts.")
 def accounts_group() -> None:
     pass
 
@@ -319,7 +319,7 @@ def accounts_unlock(username: str) -> None:
     click.echo(f"{username} unlocked")
 
 
-@click.group("keys", help="Key groups: give the scheme or a unit key to an invited member.")
+@click.group("keys", cls=AppGroup, help="Key groups: give the scheme or a unit key to an invited member.")
 def keys_group() -> None:
     pass
 
@@ -345,7 +345,7 @@ def keys_grant(username: str) -> None:
     click.echo(f"{username} now holds the group key")
 
 
-@click.group("projects", help="Support projects.")
+@click.group("projects", cls=AppGroup, help="Support projects.")
 def projects_group() -> None:
     pass
 
@@ -365,7 +365,7 @@ def projects_create(name: str) -> None:
     click.echo(f"project {name!r} created")
 
 
-@click.group("audit", help="The tamper-evident audit log.")
+@click.group("audit", cls=AppGroup, help="The tamper-evident audit log.")
 def audit_group() -> None:
     pass
 

@@ -6,14 +6,17 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, enforce_foreign_keys: bool = True) -> Engine:
+    """An engine for ``url``. Migrations pass ``enforce_foreign_keys=False`` on SQLite, where
+    rebuilding a table drops it, and a drop with foreign keys on would cascade-delete the
+    rows that refer to it."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA foreign_keys={'ON' if enforce_foreign_keys else 'OFF'}")
             cursor.execute("PRAGMA journal_mode=WAL")
             # Erased data is overwritten, not merely unlinked, inside the file.
             cursor.execute("PRAGMA secure_delete=ON")
