@@ -20,7 +20,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -50,9 +50,15 @@ class LiveServer:
     log_path: Path
     database_url: str
     passphrase: str
+    # The server's own environment (it holds the secret key): kept out of reprs and failure reports.
+    env: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def flask(self, *args: str, stdin: str | None = None) -> str:
+        """Run ``flask --app wsgi ARGS`` as the operator would, on this server's database and settings."""
+        return _flask(self.env, *args, stdin=stdin)
 
 
 def _free_port() -> int:
@@ -78,11 +84,12 @@ def _server_env(database_url: str, secret_key: str, bind: str, workdir: Path) ->
     return env
 
 
-def _flask(env: dict[str, str], *args: str) -> str:
+def _flask(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
     done = subprocess.run(
         [str(BIN / "flask"), "--app", "wsgi", *args],
         cwd=PROJECT_ROOT,
         env=env,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
@@ -159,7 +166,7 @@ def live_server(_server_database, tmp_path_factory) -> Iterator[LiveServer]:
     base_url = f"http://{bind}"
     try:
         _wait_healthy(base_url, process, log_path)
-        yield LiveServer(base_url, log_path, _server_database, found.group(1))
+        yield LiveServer(base_url, log_path, _server_database, found.group(1), env)
     finally:
         _stop(process)
 

@@ -10,6 +10,6 @@ import segno
 def svg(data: str) -> str:
     buffer = io.BytesIO()
     segno.make(data, error="m").save(
-        buffer, kind="svg", scale=5, border=2, xmldecl=False, svgns=True, title="QR code for your authenticator app"
+        buffer, kind="svg", scale=5, border=4, xmldecl=False, svgns=True, title="QR code for your authenticator app"
     )
     return buffer.getvalue().decode("utf-8")

@@ -36,7 +36,8 @@ def normalise(code: str) -> str:
 def matching_step(secret: str, code: str, last_step: int | None, now: float | None = None) -> int | None:
     """The time step ``code`` belongs to, if it is valid now and later than ``last_step``; else None."""
     code = normalise(code)
-    if len(code) != DIGITS or not code.isdigit():
+    # isdigit() alone lets other scripts' digits through, which compare_digest cannot compare.
+    if len(code) != DIGITS or not (code.isascii() and code.isdigit()):
         return None
     totp = pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS)
     step = current_step(now)

@@ -82,7 +82,9 @@ def enrol():
     return render_template(
         "auth/enrol.html",
         form=form,
-        qr=Markup(qr.svg(uri)),  # noqa: S704 - SVG drawn here from our own URI, secret=secret, account=account
+        qr=Markup(qr.svg(uri)),  # noqa: S704 - SVG drawn here from our own URI
+        secret=secret,
+        account=account,
     ), 400 if form.errors else 200
 
 

@@ -21,6 +21,12 @@ class OutreachReportForm(FlaskForm, ReportForm):
         validators=[DataRequired("Confirm that the person chose what may be done with the report.")],
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The worker asks the person; the questions speak about them, not to the worker.
+        self.reporter_name.label.text = "What should we call them?"
+        self.contact.label.text = "How can we contact them safely?"
+
 
 class RecoveryForm(FlaskForm):
     passphrase = PasswordField(

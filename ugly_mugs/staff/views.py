@@ -25,6 +25,12 @@ STATUS_WORDS = {
     service.ERASED: "Deleted by the reporter",
 }
 
+CONSENT_WORDS = {
+    "alert_only": "Warn others only",
+    "anonymous_intel": "Police may know about him, not about the person",
+    "full": "Police may have everything",
+}
+
 
 @bp.get("/staff/home")
 @roles("project_member")
@@ -80,7 +86,9 @@ def outreach_reports():
         .order_by(Report.received_at.desc())
         .limit(200)
     )
-    return render_template("staff/outreach_reports.html", rows=rows.all(), status_words=STATUS_WORDS)
+    return render_template(
+        "staff/outreach_reports.html", rows=rows.all(), status_words=STATUS_WORDS, consent_words=CONSENT_WORDS
+    )
 
 
 @bp.get("/staff/keys")
