@@ -6,6 +6,8 @@ CORS preflight, which this API never approves, so no CSRF token is needed.
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
@@ -42,9 +44,14 @@ def _json_object():
     return body, None
 
 
+@functools.cache
+def _field_names(form_class) -> frozenset[str]:
+    return frozenset(form_class()._fields)
+
+
 def _formdata(body: dict, form_class) -> tuple[MultiDict | None, dict]:
     """Turn a JSON object into form data, with a message for each value of the wrong type."""
-    known = set(form_class()._fields)
+    known = _field_names(form_class)
     errors: dict[str, list[str]] = {}
     data = MultiDict()
     for key, value in body.items():

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from ugly_mugs import audit, consent, keystore, sections
@@ -19,12 +19,13 @@ from ugly_mugs.crypto import aead, receipt
 from ugly_mugs.models import (
     Area,
     ConsentChange,
+    GroupKey,
     Report,
     ReportCategory,
     ReportSection,
     SealedSectionKey,
 )
-from ugly_mugs.models.base import utcnow
+from ugly_mugs.models.base import new_id, utcnow
 
 REPORTER_TYPES = ("self", "outreach", "third_party")
 
@@ -74,62 +75,98 @@ def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _new_reference(session: Session) -> str:
-    while True:
-        ref = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(7))
-        reference = f"UM-{ref}"
-        if session.scalar(select(Report.id).where(Report.reference == reference)) is None:
-            return reference
+def _new_reference() -> str:
+    # 30^7 references: a clash is left to the unique constraint (the form is then shown back).
+    return "UM-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(7))
 
 
-def _store_section(session: Session, report: Report, name: str, content: dict, receipt_key: bytes) -> None:
-    """Encrypt one section (next version) and seal its key to scheme, receipt and, if allowed, the unit."""
-    version = 1 + (
-        session.scalar(
-            select(func.max(ReportSection.version)).where(
-                ReportSection.report_id == report.id, ReportSection.name == name
-            )
-        )
-        or 0
-    )
-    scheme = keystore.scheme_key(session)
+@dataclass(frozen=True)
+class _Holders:
+    """The public keys a report's section keys are sealed to."""
+
+    scheme: GroupKey
+    unit: GroupKey | None
+
+
+def _holders(session: Session, police_unit_id: int | None) -> _Holders:
+    """Both keys in one query; raises KeyUnavailable if either is missing (never a silent fallback)."""
+    wanted = GroupKey.kind == keystore.SCHEME
+    if police_unit_id is not None:
+        wanted = or_(wanted, GroupKey.police_unit_id == police_unit_id)
+    found = session.scalars(select(GroupKey).where(wanted)).all()
+    scheme = next((g for g in found if g.kind == keystore.SCHEME), None)
+    unit = next((g for g in found if g.police_unit_id == police_unit_id), None) if police_unit_id else None
+    if scheme is None:
+        raise keystore.KeyUnavailable("the scheme key does not exist; run setup")
+    if police_unit_id is not None and unit is None:
+        raise keystore.KeyUnavailable(f"police unit {police_unit_id} has no key")
+    return _Holders(scheme, unit)
+
+
+def _encrypt_section(
+    report_id: str, name: str, version: int, content: dict, receipt_key: bytes, holders: _Holders, level: str
+) -> tuple[dict, list[dict]]:
+    """The section row and its sealed-key rows: scheme, receipt and, where consent allows, the unit."""
     key = aead.new_key()
-    section = ReportSection(
-        report_id=report.id,
-        name=name,
-        version=version,
-        ciphertext=sections.encrypt_section(key, report.id, name, version, content),
-    )
-    session.add(section)
-    session.flush()
+    row = {
+        "report_id": report_id,
+        "name": name,
+        "version": version,
+        "ciphertext": sections.encrypt_section(key, report_id, name, version, content),
+    }
+    scheme = holders.scheme
     seals = [
-        SealedSectionKey(
-            section_id=section.id,
-            holder=sections.SCHEME,
-            group_key_id=scheme.id,
-            sealed=sections.seal_to_public_key(scheme.public_key, key, report.id, name, version, sections.SCHEME),
-        ),
-        SealedSectionKey(
-            section_id=section.id,
-            holder=sections.RECEIPT,
-            sealed=sections.seal_to_receipt(receipt_key, key, report.id, name, version),
-        ),
+        {
+            "holder": sections.SCHEME,
+            "group_key_id": scheme.id,
+            "sealed": sections.seal_to_public_key(scheme.public_key, key, report_id, name, version, sections.SCHEME),
+        },
+        {
+            "holder": sections.RECEIPT,
+            "group_key_id": None,
+            "sealed": sections.seal_to_receipt(receipt_key, key, report_id, name, version),
+        },
     ]
-    if name in consent.SECTIONS_FOR_POLICE[report.consent_level] and report.police_unit_id is not None:
-        unit = keystore.unit_key(session, report.police_unit_id)
+    unit = holders.unit
+    if unit is not None and name in consent.SECTIONS_FOR_POLICE[level]:
         seals.append(
-            SealedSectionKey(
-                section_id=section.id,
-                holder=sections.UNIT,
-                group_key_id=unit.id,
-                sealed=sections.seal_to_public_key(unit.public_key, key, report.id, name, version, sections.UNIT),
-            )
+            {
+                "holder": sections.UNIT,
+                "group_key_id": unit.id,
+                "sealed": sections.seal_to_public_key(unit.public_key, key, report_id, name, version, sections.UNIT),
+            }
         )
-    session.add_all(seals)
+    return row, seals
+
+
+def _insert_sections(session: Session, encrypted: list[tuple[dict, list[dict]]]) -> None:
+    """Two statements for any number of sections: the sections (returning ids), then all seals."""
+    conn = session.connection()
+    section_table = ReportSection.__table__
+    ids = (
+        conn.execute(
+            insert(section_table).returning(section_table.c.id, sort_by_parameter_order=True),
+            [row for row, _ in encrypted],
+        )
+        .scalars()
+        .all()
+    )
+    conn.execute(
+        insert(SealedSectionKey.__table__),
+        [
+            dict(seal, section_id=section_id)
+            for section_id, (_, seals) in zip(ids, encrypted, strict=True)
+            for seal in seals
+        ],
+    )
 
 
 def file_report(session: Session, new: NewReport, valid_categories: set[str]) -> Filed:
-    """Encrypt and store a new report; the caller commits. Returns the reference and receipt code."""
+    """Encrypt and store a new report; the caller commits. Returns the reference and receipt code.
+
+    Everything is read and encrypted first and written last, in a handful of statements, so
+    that a database write lock is held only for the inserts.
+    """
     if new.consent_level not in consent.LEVELS:
         raise ReportError("Choose what may be passed to the police.")
     if new.reporter_type not in REPORTER_TYPES:
@@ -137,59 +174,73 @@ def file_report(session: Session, new: NewReport, valid_categories: set[str]) ->
     unknown = set(new.categories) - valid_categories
     if unknown:
         raise ReportError("One of the chosen kinds of incident is not known here.")
-    # Refuse before writing anything if any key is missing: never a silent fallback.
-    keystore.scheme_key(session)
-    area = session.scalar(select(Area).where(Area.code == new.area_code, Area.active.is_(True)))
+    area = session.execute(
+        select(Area.id, Area.police_unit_id).where(Area.code == new.area_code, Area.active.is_(True))
+    ).first()
+    holders = _holders(session, area.police_unit_id if area else None)
     if area is None:
         raise ReportError("Choose the area where it happened.")
-    if area.police_unit_id is not None:
-        keystore.unit_key(session, area.police_unit_id)
 
     code = receipt.new_code()
-    now = utcnow()
-    report = Report(
-        reference=_new_reference(session),
-        receipt_lookup=receipt.lookup_id(code),
-        received_at=now.replace(minute=0, second=0, microsecond=0),
-        incident_week=week_of(new.incident_date),
-        area_id=area.id,
-        police_unit_id=area.police_unit_id,
-        reporter_type=new.reporter_type,
-        consent_level=new.consent_level,
-        status=RECEIVED,
-        language=new.language,
-        filed_by_account_id=new.filed_by_account_id,
-        project_id=new.project_id,
-    )
-    session.add(report)
-    report.categories = [ReportCategory(code=c) for c in sorted(set(new.categories))]
-    session.flush()
     receipt_key = receipt.receipt_key(code)
-    for name, content in (
-        ("identity", new.identity),
-        ("incident", new.incident),
-        ("perpetrator", new.perpetrator),
-    ):
-        _store_section(session, report, name, content, receipt_key)
-    session.add(
-        ConsentChange(
-            report_id=report.id,
-            from_level=None,
-            to_level=new.consent_level,
-            actor="reporter" if new.reporter_type != "outreach" else "outreach",
-            changed_at=now,
+    report_id = new_id()
+    now = utcnow()
+    encrypted = [
+        _encrypt_section(report_id, name, 1, content, receipt_key, holders, new.consent_level)
+        for name, content in (("identity", new.identity), ("incident", new.incident), ("perpetrator", new.perpetrator))
+    ]
+    reference = _new_reference()
+    # Core inserts: the ORM's unit of work would cost more than the encryption does.
+    conn = session.connection()
+    conn.execute(
+        insert(Report.__table__),
+        [
+            {
+                "id": report_id,
+                "reference": reference,
+                "receipt_lookup": receipt.lookup_id(code),
+                # Only the hour, so that it cannot be matched to the second against other records.
+                "received_at": now.replace(minute=0, second=0, microsecond=0),
+                "incident_week": week_of(new.incident_date),
+                "area_id": area.id,
+                "police_unit_id": area.police_unit_id,
+                "reporter_type": new.reporter_type,
+                "consent_level": new.consent_level,
+                "status": RECEIVED,
+                "language": new.language,
+                "filed_by_account_id": new.filed_by_account_id,
+                "project_id": new.project_id,
+            }
+        ],
+    )
+    if new.categories:
+        conn.execute(
+            insert(ReportCategory.__table__),
+            [{"report_id": report_id, "code": c} for c in sorted(set(new.categories))],
         )
+    _insert_sections(session, encrypted)
+    conn.execute(
+        insert(ConsentChange.__table__),
+        [
+            {
+                "report_id": report_id,
+                "from_level": None,
+                "to_level": new.consent_level,
+                "actor": "reporter" if new.reporter_type != "outreach" else "outreach",
+                "changed_at": now,
+            }
+        ],
     )
-    session.flush()
-    audit.record(
-        session,
-        "report_filed",
-        actor_id=new.filed_by_account_id,
-        report_id=report.id,
-        detail={"consent_level": new.consent_level, "reporter_type": new.reporter_type},
-        coarse=new.filed_by_account_id is None,
-    )
-    return Filed(reference=report.reference, receipt_code=code)
+    if new.filed_by_account_id is not None:
+        # Filing by a reporter is not audited: the log would time-stamp it. Staff filing is.
+        audit.record(
+            session,
+            "report_filed",
+            actor_id=new.filed_by_account_id,
+            report_id=report_id,
+            detail={"consent_level": new.consent_level, "reporter_type": new.reporter_type},
+        )
+    return Filed(reference=reference, receipt_code=code)
 
 
 def find_by_receipt(session: Session, code: str) -> Report | None:
@@ -216,15 +267,26 @@ def status_of(session: Session, report: Report) -> Status:
 
 
 def add_information(session: Session, report: Report, code: str, additions: dict[str, dict]) -> None:
-    """Store each non-empty addition as a new version of its section, sealed like the first."""
+    """Store each non-empty addition as the next version of its section, sealed like the first."""
+    if any(name not in sections.SECTION_NAMES for name in additions):
+        raise ReportError("Unknown part of the report.")
+    latest = dict(
+        session.execute(
+            select(ReportSection.name, func.max(ReportSection.version))
+            .where(ReportSection.report_id == report.id)
+            .group_by(ReportSection.name)
+        ).all()
+    )
+    holders = _holders(session, report.police_unit_id)
     receipt_key = receipt.receipt_key(code)
-    for name, content in additions.items():
-        if name not in sections.SECTION_NAMES:
-            raise ReportError("Unknown part of the report.")
-        if content:
-            _store_section(session, report, name, content, receipt_key)
+    encrypted = [
+        _encrypt_section(report.id, name, latest.get(name, 0) + 1, content, receipt_key, holders, report.consent_level)
+        for name, content in additions.items()
+        if content
+    ]
+    if encrypted:
+        _insert_sections(session, encrypted)
     audit.record(session, "report_information_added", report_id=report.id, coarse=True)
-    session.flush()
 
 
 def _sections_with_seals(session: Session, report_id: str) -> list[ReportSection]:
