@@ -20,8 +20,9 @@ from ugly_mugs import audit, throttle
 from ugly_mugs.auth import accounts, totp
 from ugly_mugs.models import Account
 
-MAX_FAILURES = 5
-FAILURE_WINDOW_SECONDS = 60
+# (window seconds, failures allowed in it): five a minute, and slower guessing is capped
+# too, so that staying just under the per-minute limit does not allow endless tries.
+FAILURE_LIMITS = ((60, 5), (3600, 20), (86400, 50))
 LOCK_SECONDS = 15 * 60
 
 
@@ -44,9 +45,9 @@ def _key(secret_key: str, username: str) -> str:
     return digest.hexdigest()[:40]
 
 
-def _names(secret_key: str, username: str) -> tuple[str, str]:
+def _names(secret_key: str, username: str) -> tuple[list[str], str]:
     key = _key(secret_key, username)
-    return f"login-fail:{key}", f"login-lock:{key}"
+    return [f"login-fail-{window}:{key}" for window, _ in FAILURE_LIMITS], f"login-lock:{key}"
 
 
 def is_locked(session: Session, secret_key: str, username: str) -> bool:
@@ -54,13 +55,17 @@ def is_locked(session: Session, secret_key: str, username: str) -> bool:
 
 
 def clear_failures(session: Session, secret_key: str, username: str) -> None:
-    throttle.clear(session, *_names(secret_key, username))
+    fail_names, lock_name = _names(secret_key, username)
+    throttle.clear(session, *fail_names, lock_name)
 
 
 def _fail(session: Session, secret_key: str, username: str, account: Account | None) -> Attempt:
-    fail_name, lock_name = _names(secret_key, username)
-    throttle.global_fail(session, fail_name, FAILURE_WINDOW_SECONDS)
-    if throttle.window_failures(session, fail_name, FAILURE_WINDOW_SECONDS) >= MAX_FAILURES:
+    fail_names, lock_name = _names(secret_key, username)
+    over = False
+    for name, (window, allowed) in zip(fail_names, FAILURE_LIMITS, strict=True):
+        throttle.global_fail(session, name, window)
+        over = over or throttle.window_failures(session, name, window) >= allowed
+    if over:
         throttle.set_flag(session, lock_name)
         audit.record(session, "login_locked", subject_account_id=account.id if account else None)
     audit.record(session, "login_failed", subject_account_id=account.id if account else None)
