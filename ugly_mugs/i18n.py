@@ -40,10 +40,16 @@ LOCALES = tuple(BY_LOCALE)
 ENGLISH_ONLY = frozenset({"auth", "staff", "admin", "api", "health"})
 
 
+def by_url_code(raw: object) -> Language | None:
+    """The language a partner app or a URL names (``ro``, ``pt-br``…), or None if it is not one of ours."""
+    if not isinstance(raw, str):
+        return None
+    return _BY_URL_CODE.get(raw.strip().lower().replace("_", "-"))
+
+
 def language_in_url() -> Language | None:
     """The language named by ``?lang=`` (case and ``_``/``-`` do not matter), if it is one of ours."""
-    raw = request.args.get("lang", "")
-    return _BY_URL_CODE.get(raw.strip().lower().replace("_", "-"))
+    return by_url_code(request.args.get("lang", ""))
 
 
 def select_locale() -> str:
