@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 DEV_SECRET := instance/secret_key
 
-.PHONY: run test test-sqlite test-postgres lint format bench install install-dev browser postgres clean
+.PHONY: run test test-sqlite test-postgres lint format bench install install-dev browser axe translations postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,23 @@ browser:
 	@command -v chromium >/dev/null && command -v oathtool >/dev/null || \
 		(apt-get update -q && apt-get install -y -q chromium oathtool)
 
+# axe-core for the accessibility tests, exactly the version locked in tests/e2e/package-lock.json.
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json
+	@command -v npm >/dev/null || (apt-get update -q && apt-get install -y -q npm)
+	npm ci --prefix tests/e2e --no-audit --no-fund
+	touch $@
+axe: $(AXE)
+
+# After changing a message in the code or a template: re-extract, merge into each language's
+# .po file (then translate what is new or marked fuzzy) and compile the .mo files, which are committed.
+CATALOGS := ugly_mugs/translations
+translations: install-dev
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project "Ugly Mugs" --copyright-holder "the Ugly Mugs contributors" -o $(CATALOGS)/messages.pot .
+	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-wrap --ignore-obsolete
+	$(BIN)/pybabel compile -d $(CATALOGS) --statistics
+
 postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start"; exit 1
@@ -49,10 +66,10 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test-sqlite: install-dev browser
+test-sqlite: install-dev browser axe
 	$(BIN)/pytest
 
-test-postgres: install-dev browser postgres
+test-postgres: install-dev browser axe postgres
 	UGLY_MUGS_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest
 
 test: lint test-sqlite test-postgres

@@ -160,6 +160,12 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         "POLICE_UNITS": units,
         # The page a quick exit replaces the reporter page with.
         "QUICK_EXIT_URL": _read(env, "QUICK_EXIT_URL") or "https://www.bbc.co.uk/weather",
+        # What the reporter pages call themselves in the header and the browser tab, and the icon
+        # file they show (empty: the built-in one); an installation may choose something ordinary.
+        "SITE_NAME": _read(env, "SITE_NAME") or "Ugly Mugs",
+        "FAVICON": _read(env, "FAVICON") or "",
+        # False: every reporter page's browser title is the site name alone, so history shows nothing more.
+        "PAGE_TITLES": _bool(env, "PAGE_TITLES", True),
         # How many reverse proxies in front of the app set X-Forwarded-Proto/-Host.
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
         # Whole request bodies above this are refused with a friendly 413.

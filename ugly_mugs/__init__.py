@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
-from ugly_mugs import access, cli, errors, headers
+from ugly_mugs import access, branding, cli, errors, headers, i18n
 from ugly_mugs.auth.sessions import ServerSessionInterface
 from ugly_mugs.db import make_engine, make_sessionmaker
 from ugly_mugs.throttle import ClientCounter
@@ -18,7 +18,7 @@ from ugly_mugs.throttle import ClientCounter
 def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, str] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(settings.load(env=env, overrides=overrides))
-    app.json.sort_keys = False
+    i18n.init_app(app)
 
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
@@ -40,12 +40,13 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     from ugly_mugs.reporting.views import bp as reporting_bp
     from ugly_mugs.staff.views import bp as staff_bp
 
-    for bp in (reporting_bp, api_bp, health_bp, auth_bp, staff_bp, admin_bp):
+    for bp in (reporting_bp, api_bp, health_bp, auth_bp, staff_bp, admin_bp, branding.bp):
         app.register_blueprint(bp)
     # Reporter forms carry a signed form token instead (no cookie); the API takes JSON from apps.
     csrf.exempt(reporting_bp)
     csrf.exempt(api_bp)
     csrf.exempt(health_bp)
+    csrf.exempt(branding.bp)
 
     access.init_app(app)
     headers.init_app(app)

@@ -3,33 +3,35 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 MESSAGES = {
-    400: ("Something was wrong with that request", "Please go back and try again."),
-    403: ("You cannot open this page", "This page is not available to you."),
-    404: ("Page not found", "Check the address, or start again from the home page."),
+    400: (_l("Something was wrong with that request"), _l("Please go back and try again.")),
+    403: (_l("You cannot open this page"), _l("This page is not available to you.")),
+    404: (_l("Page not found"), _l("Check the address, or start again from the home page.")),
     405: (
-        "That did not work",
-        "This page cannot be used that way. Start again from the home page.",
+        _l("That did not work"),
+        _l("This page cannot be used that way. Start again from the home page."),
     ),
     413: (
-        "That was too much to send at once",
-        "Your message was too large. Please make it shorter, or send the rest later with your receipt code.",
+        _l("That was too much to send at once"),
+        _l("Your message was too large. Please make it shorter, or send the rest later with your receipt code."),
     ),
-    429: ("Too many tries", "Please wait a few minutes, then try again."),
+    429: (_l("Too many tries"), _l("Please wait a few minutes, then try again.")),
     500: (
-        "Something went wrong on our side",
-        "Nothing has been shared. Please try again in a few minutes.",
+        _l("Something went wrong on our side"),
+        _l("Nothing has been shared. Please try again in a few minutes."),
     ),
-    503: ("The service is busy", "Please try again in a few minutes."),
+    503: (_l("The service is busy"), _l("Please try again in a few minutes.")),
 }
 
 
 def render_error(code: int, description: str | None = None):
     title, text = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
     if request.path.startswith("/api/"):
-        return jsonify({"error": {"status": code, "title": title, "message": description or text}}), code
+        # The API speaks English: partner apps show their own words.
+        return jsonify({"error": {"status": code, "title": str(title), "message": description or str(text)}}), code
     return render_template("error.html", code=code, title=title, text=description or text), code
 
 

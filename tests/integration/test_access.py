@@ -24,6 +24,7 @@ RULES: dict[str, dict[str, object]] = {
     "reporting.add_information": {"POST": PUBLIC},
     "reporting.change_consent": {"POST": PUBLIC},
     "reporting.erase": {"POST": PUBLIC},
+    "branding.favicon": {"GET": PUBLIC},
     "api.openapi": {"GET": PUBLIC},
     "api.submit_report": {"POST": PUBLIC},
     "api.receipt_status": {"POST": PUBLIC},

@@ -147,3 +147,13 @@ def test_not_set_up_is_503(client, openapi):
     response = client.post("/api/v1/reports", json=minimal_report())
     assert response.status_code == 503
     check(openapi, "/api/v1/reports", response)
+
+
+def test_report_language_is_noted(client, passphrase, openapi, db_session):
+    body = minimal_report(language="pt-br")
+    response = client.post("/api/v1/reports", json=body)
+    assert response.status_code == 201
+    check(openapi, "/api/v1/reports", response, body)
+    assert db_session.scalar(select(Report.language)) == "pt_BR"
+    bad = client.post("/api/v1/reports", json=minimal_report(language="klingon"))
+    assert bad.status_code == 422 and "language" in bad.get_json()["error"]["fields"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ugly_mugs import consent
+from ugly_mugs import consent, i18n
 from ugly_mugs.reporting import forms, service
 
 TEXT = {"type": "string", "maxLength": forms.SHORT}
@@ -75,6 +75,12 @@ def document(config: Mapping[str, object]) -> dict:
         },
         "contact": LONG_TEXT,
         "consent_level": {"$ref": "#/components/schemas/ConsentLevel"},
+        "language": {
+            "type": "string",
+            "enum": [lang.url_code for lang in i18n.LANGUAGES],
+            "default": i18n.DEFAULT,
+            "description": "The language the report was written in, noted for coordinators.",
+        },
     }
     return {
         "openapi": "3.1.0",

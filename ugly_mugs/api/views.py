@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
-from ugly_mugs import database, keystore
+from ugly_mugs import database, i18n, keystore
 from ugly_mugs.access import public
 from ugly_mugs.api.openapi import document
 from ugly_mugs.reporting import forms, receipts, service
@@ -102,7 +102,11 @@ def submit_report():
     body, problem = _json_object()
     if problem:
         return problem
+    body = dict(body)
+    language = i18n.by_url_code(body.pop("language", i18n.DEFAULT))
     data, errors = _formdata(body, forms.ReportForm)
+    if language is None:
+        errors["language"] = ["Use one of: " + ", ".join(lang.url_code for lang in i18n.LANGUAGES) + "."]
     if errors:
         return _problem(422, "Some fields are not right.", errors)
     form = _report_form(data)
@@ -112,7 +116,7 @@ def submit_report():
     try:
         filed = service.file_report(
             session,
-            forms.to_new_report(form),
+            forms.to_new_report(form, language=language.locale),
             {c.code for c in current_app.config["CATEGORIES"]},
         )
         session.commit()

@@ -7,8 +7,12 @@ their protection against cross-site posting is a signed form token and an Origin
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 
+from flask import has_request_context
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     Form,
     RadioField,
@@ -18,8 +22,10 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
+from wtforms import i18n as wtforms_i18n
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
+from wtforms.meta import DefaultMeta
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -37,53 +43,99 @@ LONG = 10_000
 LIST_ITEMS = 20
 
 PARTS_OF_DAY = [
-    ("not_sure", "Not sure"),
-    ("morning", "Morning (6am to 12 noon)"),
-    ("afternoon", "Afternoon (12 noon to 6pm)"),
-    ("evening", "Evening (6pm to midnight)"),
-    ("night", "Night (midnight to 6am)"),
+    ("not_sure", _l("Not sure")),
+    ("morning", _l("Morning (6am to 12 noon)")),
+    ("afternoon", _l("Afternoon (12 noon to 6pm)")),
+    ("evening", _l("Evening (6pm to midnight)")),
+    ("night", _l("Night (midnight to 6am)")),
 ]
 
 SEXES = [
-    ("", "Not sure / not given"),
-    ("man", "Man"),
-    ("woman", "Woman"),
-    ("other", "Other"),
+    ("", _l("Not sure / not given")),
+    ("man", _l("Man")),
+    ("woman", _l("Woman")),
+    ("other", _l("Other")),
 ]
-AGE_RANGES = [("", "Not sure")] + [
+AGE_RANGES = [("", _l("Not sure"))] + [
     (v, v) for v in ("under 20", "20 to 29", "30 to 39", "40 to 49", "50 to 59", "60 or older")
 ]
 
 CONSENT_CHOICES = [
     (
         consent.ALERT_ONLY,
-        "Warn others only. We share a warning about him with other workers and projects. Nothing goes to the police.",
+        _l(
+            "Warn others only. We send a warning about him to other workers and projects. "
+            "It does not say who you are. Nothing goes to the police."
+        ),
     ),
     (
         consent.ANONYMOUS_INTELLIGENCE,
-        "Warn others and tell the police about him, but not about me. The police get what "
-        "happened and what he is like. They do not get your name or how to reach you.",
+        _l(
+            "Warn others and tell the police about him, but not about me. The police learn what he did "
+            "and what he is like, to help them watch out for him. They do not get your name or how to reach you."
+        ),
     ),
     (
         consent.FULL_REPORT,
-        "Warn others and give the police everything, including how to contact me. "
-        "The police may contact you to investigate and maybe take him to court.",
+        _l(
+            "Warn others and give the police everything, including how to contact me. "
+            "The police can then look into it as a crime. They may contact you, and he may be taken to court."
+        ),
     ),
 ]
 
 REPORTER_CHOICES = [
-    ("self", "It happened to me"),
-    ("third_party", "It happened to someone else"),
+    ("self", _l("It happened to me")),
+    ("third_party", _l("It happened to someone else")),
 ]
 
+_TOO_LONG = _l("This can be at most %(max)d characters. Please make it shorter.")
+
 _MESSAGES = {
-    "required_when": "Tell us the date it happened, or your best guess.",
-    "future": "The date cannot be in the future.",
-    "too_old": "The date is more than 10 years ago. Check the year.",
-    "bad_date": "Write the date as day/month/year, for example 21/11/2026.",
-    "area": "Choose the area where it happened.",
-    "what": "Tell us what happened, or tick at least one kind of incident.",
+    "required_when": _l("Tell us the date it happened, or your best guess."),
+    "future": _l("The date cannot be in the future."),
+    "too_old": _l("The date is more than 10 years ago. Check the year."),
+    "bad_date": _l("Write the date as day/month/year, for example 21/11/2026."),
+    "area": _l("Choose the area where it happened."),
+    "what": _l("Tell us what happened, or tick at least one kind of incident."),
 }
+
+
+# The labels of the default areas and categories (config/__init__.py), so that they are translated;
+# labels an installation configures itself are shown as written.
+DEFAULT_LABELS = (
+    _l("City Centre"),
+    _l("Somewhere else"),
+    _l("Physical assault"),
+    _l("Rape or sexual assault"),
+    _l("Robbery or theft"),
+    _l("Refused to pay"),
+    _l("Condom removed or refused"),
+    _l("Threats or intimidation"),
+    _l("Harassment or stalking"),
+    _l("Held against will"),
+)
+
+
+def translated(label: str) -> str:
+    return gettext(label) if has_request_context() else label
+
+
+@functools.cache
+def _wtforms_translations(locale: str):
+    return wtforms_i18n.get_translations([locale, locale.split("_")[0]])
+
+
+class TranslatedMeta(DefaultMeta):
+    """WTForms' own few messages (a tampered choice, say) in the page's language."""
+
+    def get_translations(self, form):
+        locale = str(get_locale()) if has_request_context() else "en"
+        return None if locale == "en" else _wtforms_translations(locale)
+
+
+class TranslatedForm(Form):
+    Meta = TranslatedMeta
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -114,7 +166,7 @@ def short(label: str, description: str = "") -> StringField:
         label,
         description=description,
         filters=[_cleaned],
-        validators=[Optional(), Length(max=SHORT)],
+        validators=[Optional(), Length(max=SHORT, message=_TOO_LONG)],
     )
 
 
@@ -123,65 +175,65 @@ def long(label: str, description: str = "") -> TextAreaField:
         label,
         description=description,
         filters=[_cleaned],
-        validators=[Optional(), Length(max=LONG)],
+        validators=[Optional(), Length(max=LONG, message=_TOO_LONG)],
     )
 
 
-class ReportForm(Form):
+class ReportForm(TranslatedForm):
     # When
     incident_date = LenientDateField(
-        "Date it happened",
-        description="Your best guess is fine.",
+        _l("Date it happened"),
+        description=_l("Your best guess is fine."),
         validators=[InputRequired(_MESSAGES["required_when"])],
         format=["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y"],
     )
-    part_of_day = SelectField("Time of day", choices=options(PARTS_OF_DAY), default="not_sure")
-    incident_time = short("Exact time, if you know it", "For example 11.30pm.")
+    part_of_day = SelectField(_l("Time of day"), choices=options(PARTS_OF_DAY), default="not_sure")
+    incident_time = short(_l("Exact time, if you know it"), _l("For example 11.30pm."))
     # Where
-    area = SelectField("Area", validators=[DataRequired(_MESSAGES["area"])])
-    place = short("Street or place", "As exact as you can. This is kept private.")
+    area = SelectField(_l("Area"), validators=[DataRequired(_MESSAGES["area"])])
+    place = short(_l("Street or place"), _l("As exact as you can. This is kept private."))
     # What
-    categories = CheckboxesField("What kind of incident? Tick all that fit.", choices=[])
-    what_happened = long("What happened?", "In your own words.")
+    categories = CheckboxesField(_l("What kind of incident? Tick all that fit."), choices=[])
+    what_happened = long(_l("What happened?"), _l("In your own words."))
     # Him
-    sex = SelectField("Sex", choices=options(SEXES), default="")
-    age_range = SelectField("Age", choices=options(AGE_RANGES), default="")
-    name_used = short("Name he used")
-    height = short("Height", "For example about 6 foot.")
-    build = short("Build", "For example slim, heavy.")
-    ethnicity = short("Skin colour or ethnicity", "As you would describe it.")
-    hair = short("Hair")
-    marks = short("Tattoos, scars or other marks")
-    clothing = short("Clothing")
-    accent = short("Accent or language")
+    sex = SelectField(_l("Sex"), choices=options(SEXES), default="")
+    age_range = SelectField(_l("Age"), choices=options(AGE_RANGES), default="")
+    name_used = short(_l("Name he used"))
+    height = short(_l("Height"), _l("For example about 6 foot."))
+    build = short(_l("Build"), _l("For example slim, heavy."))
+    ethnicity = short(_l("Skin colour or ethnicity"), _l("As you would describe it."))
+    hair = short(_l("Hair"))
+    marks = short(_l("Tattoos, scars or other marks"))
+    clothing = short(_l("Clothing"))
+    accent = short(_l("Accent or language"))
     # Vehicle
-    vehicle_make = short("Car make", "For example Ford.")
-    vehicle_model = short("Car model", "For example Focus.")
-    vehicle_colour = short("Car colour")
-    vehicle_registration = short("Number plate", "All of it or the part you remember.")
+    vehicle_make = short(_l("Car make"), _l("For example Ford."))
+    vehicle_model = short(_l("Car model"), _l("For example Focus."))
+    vehicle_colour = short(_l("Car colour"))
+    vehicle_registration = short(_l("Number plate"), _l("All of it or the part you remember."))
     # Contact details he used
-    phone_numbers = long("His phone numbers", "One per line.")
-    emails = long("His email addresses", "One per line.")
-    usernames = long("Usernames or advert sites he used", "One per line.")
-    where_met = short("Where you met him")
-    where_taken = short("Where he took you")
+    phone_numbers = long(_l("His phone numbers"), _l("One per line."))
+    emails = long(_l("His email addresses"), _l("One per line."))
+    usernames = long(_l("Usernames or advert sites he used"), _l("One per line."))
+    where_met = short(_l("Where you met him"))
+    where_taken = short(_l("Where he took you"))
     # You
-    reporter_type = RadioField("Who did it happen to?", choices=options(REPORTER_CHOICES), default="self")
-    reporter_name = short("What should we call you?", "Optional. A nickname is fine.")
+    reporter_type = RadioField(_l("Who did it happen to?"), choices=options(REPORTER_CHOICES), default="self")
+    reporter_name = short(_l("What should we call you?"), _l("Optional. A nickname is fine."))
     contact = long(
-        "How can we contact you safely?",
-        "Optional. For example: text only, after 2pm. Leave empty if you do not want contact.",
+        _l("How can we contact you safely?"),
+        _l("Optional. For example: text only, after 2pm. Leave empty if you do not want contact."),
     )
     consent_level = RadioField(
-        "What can we do with this report?",
+        _l("What can we do with this report?"),
         choices=options(CONSENT_CHOICES),
         default=consent.ALERT_ONLY,
     )
 
     def __init__(self, *args, areas=(), categories=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.area.choices = [("", "Choose an area")] + [(a.code, a.label) for a in areas]
-        self.categories.choices = [(c.code, c.label) for c in categories]
+        self.area.choices = [("", _l("Choose an area"))] + [(a.code, translated(a.label)) for a in areas]
+        self.categories.choices = [(c.code, translated(c.label)) for c in categories]
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -209,9 +261,9 @@ class ReportForm(Form):
 
 def _check_list(field) -> None:
     if len(text.lines(field.data, LIST_ITEMS + 1)) > LIST_ITEMS:
-        raise ValidationError(f"At most {LIST_ITEMS}, one per line.")
+        raise ValidationError(_l("At most %(count)d, one per line.", count=LIST_ITEMS))
     if any(len(item) > SHORT for item in text.lines(field.data, LIST_ITEMS)):
-        raise ValidationError(f"Each line can be at most {SHORT} characters.")
+        raise ValidationError(_l("Each line can be at most %(count)d characters.", count=SHORT))
 
 
 def to_new_report(form: ReportForm, language: str = "en") -> NewReport:
@@ -262,27 +314,27 @@ def to_new_report(form: ReportForm, language: str = "en") -> NewReport:
     )
 
 
-class ReceiptForm(Form):
+class ReceiptForm(TranslatedForm):
     receipt_code = StringField(
-        "Your receipt code",
-        description="The code you were given when you made the report, for example 7K3P-9QXM-…",
+        _l("Your receipt code"),
+        description=_l("The code you were given when you made the report, for example 7K3P-9QXM-…"),
         filters=[_cleaned],
         validators=[
-            DataRequired("Type in your receipt code."),
-            Length(max=64, message="That is too long for a code."),
+            DataRequired(_l("Type in your receipt code.")),
+            Length(max=64, message=_l("That is too long for a code.")),
         ],
     )
 
 
 class AddInformationForm(ReceiptForm):
-    more_incident = long("More about what happened")
-    more_perpetrator = long("More about him", "For example a new phone number, car or name he used.")
-    more_contact = long("New safe way to contact you", "Only used as your consent allows.")
+    more_incident = long(_l("More about what happened"))
+    more_perpetrator = long(_l("More about him"), _l("For example a new phone number, car or name he used."))
+    more_contact = long(_l("New safe way to contact you"), _l("Only used as your consent allows."))
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if not (self.more_incident.data or self.more_perpetrator.data or self.more_contact.data):
-            self.more_incident.errors = [*self.more_incident.errors, "Write something to add."]
+            self.more_incident.errors = [*self.more_incident.errors, _l("Write something to add.")]
             valid = False
         return valid
 
@@ -295,12 +347,12 @@ class AddInformationForm(ReceiptForm):
 
 
 class ConsentForm(ReceiptForm):
-    consent_level = RadioField("What can we do with this report?", choices=options(CONSENT_CHOICES))
+    consent_level = RadioField(_l("What can we do with this report?"), choices=options(CONSENT_CHOICES))
 
 
 class EraseForm(ReceiptForm):
     confirm = RadioField(
-        "Delete this report?",
-        choices=options([("yes", "Yes, delete my report for good. This cannot be undone.")]),
-        validators=[DataRequired("Tick the box to confirm you want it deleted.")],
+        _l("Delete this report?"),
+        choices=options([("yes", _l("Yes, delete my report for good. This cannot be undone."))]),
+        validators=[DataRequired(_l("Tick the box to confirm you want it deleted."))],
     )

@@ -5,14 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, request
+from flask_babel import lazy_gettext as _l
 
 from ugly_mugs import database, throttle
 from ugly_mugs.models import Report
 from ugly_mugs.reporting import service
 
 THROTTLE_NAME = "receipt"
+# Marked for the catalogs; the views translate them when they show them.
 NOT_FOUND = "We could not find a report with that code. Check the code and try again."
 TOO_MANY = "Too many tries. Please wait 15 minutes, then try again."
+_CATALOG = (
+    _l("We could not find a report with that code. Check the code and try again."),
+    _l("Too many tries. Please wait 15 minutes, then try again."),
+)
 
 
 @dataclass(frozen=True)

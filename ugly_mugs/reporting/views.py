@@ -7,9 +7,11 @@ only in POST bodies. A report that cannot be saved is always shown back, filled 
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
-from ugly_mugs import database, keystore
+from ugly_mugs import database, i18n, keystore
 from ugly_mugs.access import public
 from ugly_mugs.reporting import form_token, forms, receipts, service
 
@@ -17,6 +19,15 @@ bp = Blueprint("reporting", __name__)
 
 REPORT_FORM = "report"
 RECEIPT_FORM = "receipt"
+
+# What service.ReportError may say (only after tampered input), so the catalogs hold it.
+SERVICE_MESSAGES = (
+    _l("Choose what may be passed to the police."),
+    _l("Say who the report is for."),
+    _l("One of the chosen kinds of incident is not known here."),
+    _l("Choose the area where it happened."),
+    _l("Unknown part of the report."),
+)
 
 
 @bp.before_request
@@ -71,33 +82,35 @@ def report():
         form.validate()
         return _show_form(
             form,
-            "Nothing has been sent yet. Please check your report and press Send again.",
+            _("Nothing has been sent yet. Please check your report and press Send again."),
             400,
         )
     if not form.validate():
         return _show_form(
             form,
-            "Please fix the points marked below. Nothing you typed has been lost.",
+            _("Please fix the points marked below. Nothing you typed has been lost."),
             400,
         )
     session = database.session()
     try:
         filed = service.file_report(
             session,
-            forms.to_new_report(form),
+            forms.to_new_report(form, language=i18n.current().locale),
             {c.code for c in current_app.config["CATEGORIES"]},
         )
         session.commit()
     except service.ReportError as exc:
         session.rollback()
-        return _show_form(form, f"{exc} Nothing you typed has been lost.", 400)
+        return _show_form(form, _("%(problem)s Nothing you typed has been lost.", problem=_(str(exc))), 400)
     except (SQLAlchemyError, keystore.KeyUnavailable):
         session.rollback()
         current_app.logger.error("a report could not be saved; the form was shown back to the reporter")
         return _show_form(
             form,
-            "We could not save your report just now. Nothing you typed has been lost: "
-            "please press Send again in a few minutes.",
+            _(
+                "We could not save your report just now. Nothing you typed has been lost: "
+                "please press Send again in a few minutes."
+            ),
             503,
         )
     return render_template("reporting/receipt.html", filed=filed)
@@ -123,7 +136,7 @@ def receipt():
 
 
 def _refused(form: forms.ReceiptForm, refusal: receipts.Refusal):
-    form.receipt_code.errors = [refusal.message]
+    form.receipt_code.errors = [_(refusal.message)]
     return render_template("reporting/receipt_enter.html", form=form, token=_token(RECEIPT_FORM)), refusal.status
 
 
@@ -171,12 +184,12 @@ def _receipt_action(form_class, action):
         return _status_page(
             found,
             code,
-            "Nothing has been changed yet. Please press the button again.",
+            _("Nothing has been changed yet. Please press the button again."),
             status=400,
             **kw,
         )
     if not form.validate():
-        return _status_page(found, code, "Please fix the point marked below.", status=400, **kw)
+        return _status_page(found, code, _("Please fix the point marked below."), status=400, **kw)
     session = database.session()
     try:
         result = action(session, found, code, form)
@@ -187,7 +200,7 @@ def _receipt_action(form_class, action):
         return _status_page(
             found,
             code,
-            "We could not save that just now. Please try again.",
+            _("We could not save that just now. Please try again."),
             status=503,
             **kw,
         )
@@ -199,7 +212,7 @@ def _receipt_action(form_class, action):
 def add_information():
     def action(session, report, code, form):
         service.add_information(session, report, code, form.additions())
-        return _status_page(report, code, "Thank you. What you added has been saved.")
+        return _status_page(report, code, _("Thank you. What you added has been saved."))
 
     return _receipt_action(forms.AddInformationForm, action)
 
@@ -209,7 +222,7 @@ def add_information():
 def change_consent():
     def action(session, report, code, form):
         service.change_consent(session, report, code, form.consent_level.data)
-        return _status_page(report, code, "Your choice has been saved. It applies from now on.")
+        return _status_page(report, code, _("Your choice has been saved. It applies from now on."))
 
     return _receipt_action(forms.ConsentForm, action)
 

@@ -1,0 +1,106 @@
+"""Languages of the reporter pages: which one a request uses, and how it stays in the URL.
+
+The language travels as ``?lang=ro`` on every reporter link and form action, never in a
+cookie (reporter pages set none). With no ``lang`` in the URL the browser's Accept-Language
+chooses. Staff pages and the JSON API stay in English, so an outreach worker's form, which
+shares the reporter fields, does not change language with the worker's browser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, has_request_context, request, url_for
+from flask.json.provider import DefaultJSONProvider
+from flask_babel import Babel, LazyString, get_locale
+
+DEFAULT = "en"
+
+
+@dataclass(frozen=True)
+class Language:
+    locale: str  # the Babel locale and the catalog folder name
+    url_code: str  # what ``?lang=`` carries
+    html_code: str  # the BCP 47 tag for <html lang> and hreflang
+    name: str  # the language's name in itself, for the switcher
+
+
+LANGUAGES: tuple[Language, ...] = (
+    Language("en", "en", "en", "English"),
+    Language("ro", "ro", "ro", "Română"),
+    Language("pt_BR", "pt-br", "pt-BR", "Português (Brasil)"),
+    Language("pl", "pl", "pl", "Polski"),
+    Language("bg", "bg", "bg", "Български"),
+)
+BY_LOCALE = {lang.locale: lang for lang in LANGUAGES}
+_BY_URL_CODE = {lang.url_code: lang for lang in LANGUAGES}
+LOCALES = tuple(BY_LOCALE)
+
+# Blueprints whose pages are for staff or partner apps: always English.
+ENGLISH_ONLY = frozenset({"auth", "staff", "admin", "api", "health"})
+
+
+def by_url_code(raw: object) -> Language | None:
+    """The language a partner app or a URL names (``ro``, ``pt-br``…), or None if it is not one of ours."""
+    if not isinstance(raw, str):
+        return None
+    return _BY_URL_CODE.get(raw.strip().lower().replace("_", "-"))
+
+
+def language_in_url() -> Language | None:
+    """The language named by ``?lang=`` (case and ``_``/``-`` do not matter), if it is one of ours."""
+    return by_url_code(request.args.get("lang", ""))
+
+
+def select_locale() -> str:
+    if request.blueprint in ENGLISH_ONLY or request.path.startswith("/api/"):
+        return DEFAULT
+    chosen = language_in_url()
+    if chosen is not None:
+        return chosen.locale
+    best = request.accept_languages.best_match([lang.html_code for lang in LANGUAGES])
+    return best.replace("-", "_") if best else DEFAULT
+
+
+def current() -> Language:
+    return BY_LOCALE.get(str(get_locale()), BY_LOCALE[DEFAULT])
+
+
+def switch_url(lang: Language) -> str:
+    """Where the switcher's link for ``lang`` goes: this page when it can be fetched again, else the start."""
+    endpoint = request.endpoint
+    rule = request.url_rule
+    if endpoint and endpoint.startswith("reporting.") and rule is not None and "GET" in (rule.methods or ()):
+        return url_for(endpoint, **(request.view_args or {}), lang=lang.url_code)
+    if endpoint in {"reporting.add_information", "reporting.change_consent", "reporting.erase"}:
+        return url_for("reporting.receipt", lang=lang.url_code)
+    return url_for("reporting.index", lang=lang.url_code)
+
+
+class JSONProvider(DefaultJSONProvider):
+    """JSON that writes a translatable message (a form error) as the text it stands for."""
+
+    @staticmethod
+    def default(o):
+        if isinstance(o, LazyString):
+            return str(o)
+        return DefaultJSONProvider.default(o)
+
+
+def init_app(app: Flask) -> None:
+    app.json = JSONProvider(app)
+    app.json.sort_keys = False
+    Babel(app, locale_selector=select_locale, default_domain="messages")
+
+    @app.url_defaults
+    def _keep_language(endpoint: str, values: dict) -> None:
+        # Only a language the visitor chose in the URL is carried on; one from the browser needs no help.
+        if not endpoint.startswith("reporting.") or "lang" in values:
+            return
+        chosen = language_in_url() if has_request_context() else None
+        if chosen is not None:
+            values["lang"] = chosen.url_code
+
+    @app.context_processor
+    def _languages() -> dict:
+        return {"languages": LANGUAGES, "language": current(), "switch_url": switch_url}
