@@ -181,6 +181,8 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         "SESSION_COOKIE_SAMESITE": "Strict",
         "WTF_CSRF_ENABLED": True,
         "DEMO_ALLOWED": _bool(env, "DEMO_ALLOWED", mode == "development"),
+        # Published counts from 1 to one less than this show as "fewer than N" (monitoring pages).
+        "SUPPRESSION_THRESHOLD": _int(env, "SUPPRESSION_THRESHOLD", 5),
     }
     if overrides:
         config.update(overrides)
@@ -191,6 +193,8 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
 def check(config: Mapping[str, object]) -> None:
     """Refuse settings that would put people at risk; stricter in production."""
     secret = config.get("SECRET_KEY")
+    if int(config.get("SUPPRESSION_THRESHOLD", 5)) < 2:
+        raise ConfigError(f"{PREFIX}SUPPRESSION_THRESHOLD must be at least 2, so that a count of one is never shown")
     if config["UGLY_MUGS_MODE"] != "production":
         return
     if not secret:

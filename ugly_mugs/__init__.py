@@ -39,8 +39,9 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     from ugly_mugs.health import bp as health_bp
     from ugly_mugs.reporting.views import bp as reporting_bp
     from ugly_mugs.staff.views import bp as staff_bp
+    from ugly_mugs.stats.views import bp as stats_bp
 
-    for bp in (reporting_bp, api_bp, health_bp, auth_bp, staff_bp, admin_bp, branding.bp):
+    for bp in (reporting_bp, api_bp, health_bp, auth_bp, staff_bp, admin_bp, stats_bp, branding.bp):
         app.register_blueprint(bp)
     # Reporter forms carry a signed form token instead (no cookie); the API takes JSON from apps.
     csrf.exempt(reporting_bp)

@@ -45,6 +45,10 @@ RULES: dict[str, dict[str, object]] = {
     "admin.account": {"GET": {"admin"}},
     "admin.account_action": {"POST": {"admin"}},
     "admin.audit_log": {"GET": {"admin"}},
+    "stats.dashboard": {"GET": {"coordinator", "admin"}},
+    "stats.period_report": {"GET": {"coordinator", "admin"}},
+    "stats.period_report_pdf": {"GET": {"coordinator", "admin"}},
+    "stats.export_csv": {"GET": {"coordinator", "admin"}},
 }
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -1,0 +1,197 @@
+"""Benchmark: the monitoring dashboard and period report over 100,000 reports.
+
+For each database kind (SQLite, PostgreSQL) this makes a fresh database, migrates it with
+the real migrations, sets the installation up (areas, keys), inserts plain report rows
+(area, week, categories, who filed, consent, status; no sections, which statistics never
+read) spread over two years, logs a coordinator in through the real login page, and then
+times whole requests through the app for the dashboard (four weeks, quarter, year), the
+printable period report, its PDF and the CSV export. It prints p50 and p95 per page and
+whether the target of issue 8 is met (p95 < 300 ms for the dashboard and the period report).
+
+It reports; it is not a test. The exit status is non-zero only when the harness fails.
+
+    .venv/bin/python -m bench.stats                      # 100,000 reports, 30 requests per page
+    .venv/bin/python -m bench.stats --reports 20000 --requests 10 --databases sqlite
+
+Only 127.0.0.1 is contacted (PostgreSQL); the throwaway PostgreSQL database is dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pyotp
+from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.engine import make_url
+
+from ugly_mugs import create_app, keystore, migrate
+from ugly_mugs.auth import accounts
+from ugly_mugs.models import Area, Report, ReportCategory
+
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+TARGET_P95_MS = 300.0
+START = date(2025, 1, 1)
+DAYS = 730
+CATEGORIES = ("physical-assault", "sexual-assault", "robbery", "refused-to-pay", "condom", "threats", "harassment")
+PAGES = {
+    "dashboard, four weeks": "/stats?kind=four_weeks&start=2026-03-02",
+    "dashboard, quarter": "/stats?kind=quarter&start=2026-04-01",
+    "dashboard, year": "/stats?kind=year&start=2026-01-01",
+    "period report, four weeks": "/stats/report?kind=four_weeks&start=2026-03-02",
+    "period report, quarter": "/stats/report?kind=quarter&start=2026-04-01",
+    "period report PDF, quarter": "/stats/report.pdf?kind=quarter&start=2026-04-01",
+    "CSV, quarter": "/stats/export.csv?kind=quarter&start=2026-04-01",
+}
+TARGETED = ("dashboard", "period report,")
+
+
+@contextmanager
+def sqlite_database() -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix="bench-stats-") as workdir:
+        yield f"sqlite:///{Path(workdir) / 'bench.sqlite3'}"
+
+
+@contextmanager
+def postgres_database(server_url: str) -> Iterator[str]:
+    name = f"bench_stats_{secrets.token_hex(4)}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def seed(app, count: int, seed_value: int = 8) -> None:
+    rng = random.Random(seed_value)
+    engine = app.extensions["ugly_mugs.engine"]
+    with app.extensions["ugly_mugs.sessionmaker"]() as session:
+        keystore.set_up(session, app.config["AREAS"], app.config["POLICE_UNITS"])
+        session.commit()
+    with engine.begin() as conn:
+        area_ids = [row[0] for row in conn.execute(select(Area.id))]
+        origin = datetime.combine(START, datetime.min.time(), tzinfo=UTC)
+        for first in range(0, count, 5000):
+            reports, tags = [], []
+            for _ in range(first, min(count, first + 5000)):
+                report_id = secrets.token_hex(16)
+                at = origin + timedelta(hours=rng.randrange(DAYS * 24))
+                reports.append(
+                    {
+                        "id": report_id,
+                        "reference": "UM-" + secrets.token_hex(6).upper(),
+                        "receipt_lookup": None,
+                        "received_at": at,
+                        "incident_week": (at - timedelta(days=at.weekday())).date(),
+                        "area_id": rng.choice(area_ids),
+                        "police_unit_id": None,
+                        "reporter_type": rng.choices(("self", "outreach", "third_party"), (6, 3, 1))[0],
+                        "consent_level": rng.choices(("alert_only", "anonymous_intel", "full"), (4, 3, 2))[0],
+                        "status": rng.choices(
+                            ("received", "reviewed", "alert_published", "passed_to_police", "erased"), (3, 3, 3, 2, 1)
+                        )[0],
+                        "language": "en",
+                    }
+                )
+                tags += [{"report_id": report_id, "code": c} for c in rng.sample(CATEGORIES, rng.choice((0, 1, 1, 2)))]
+            conn.execute(insert(Report.__table__), reports)
+            if tags:
+                conn.execute(insert(ReportCategory.__table__), tags)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+
+
+def logged_in_client(app):
+    password = "bench " + secrets.token_hex(8)
+    with app.extensions["ugly_mugs.sessionmaker"]() as session:
+        _, uri = accounts.create_account(session, "bench-coordinator", "Bench", "coordinator", password)
+        session.commit()
+    secret = re.search(r"secret=([A-Z2-7]+)", uri).group(1)
+    client = app.test_client()
+    csrf = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+    def post(path: str, data: dict):
+        token = csrf.search(client.get(path).get_data(as_text=True)).group(1)
+        return client.post(path, data={**data, "csrf_token": token})
+
+    code = pyotp.TOTP(secret).now()
+    response = post("/login", {"username": "bench-coordinator", "password": password, "code": code})
+    if response.headers.get("Location", "").endswith("/login/enrol"):
+        response = post("/login/enrol", {"code": code})
+    if response.status_code != 302:
+        raise RuntimeError(f"login failed with {response.status_code}")
+    return client
+
+
+def measure(client, path: str, requests: int) -> list[float]:
+    client.get(path)  # warm: templates compiled, connections open
+    times = []
+    for _ in range(requests):
+        began = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - began) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} answered {response.status_code}")
+    return times
+
+
+def p95(times: list[float]) -> float:
+    return statistics.quantiles(times, n=20, method="inclusive")[-1] if len(times) > 1 else times[0]
+
+
+def run_case(kind: str, url: str, reports: int, requests: int) -> bool:
+    migrate.upgrade(url)
+    app = create_app(overrides={"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32)}, env={})
+    began = time.perf_counter()
+    seed(app, reports)
+    print(f"\n{kind}: {reports:,} reports seeded in {time.perf_counter() - began:.1f} s")
+    client = logged_in_client(app)
+    all_met = True
+    print(f"  {'page':<28} {'p50 ms':>8} {'p95 ms':>8}  target")
+    for name, path in PAGES.items():
+        times = measure(client, path, requests)
+        targeted = name.startswith(TARGETED)
+        met = p95(times) < TARGET_P95_MS
+        all_met &= met or not targeted
+        verdict = ("met" if met else "MISSED") if targeted else "(none)"
+        print(f"  {name:<28} {statistics.median(times):8.1f} {p95(times):8.1f}  {verdict}")
+    app.extensions["ugly_mugs.engine"].dispose()
+    return all_met
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reports", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--postgres-url", default=DEFAULT_PG_URL)
+    args = parser.parse_args(argv)
+    print(f"monitoring pages, p95 target {TARGET_P95_MS:.0f} ms, {args.requests} requests per page (in-process)")
+    results = {}
+    for kind in args.databases.split(","):
+        database = sqlite_database() if kind == "sqlite" else postgres_database(args.postgres_url)
+        with database as url:
+            results[kind] = run_case(kind, url, args.reports, args.requests)
+    print()
+    for kind, met in results.items():
+        print(f"{kind}: dashboard and period report p95 < {TARGET_P95_MS:.0f} ms: {'yes' if met else 'NO'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

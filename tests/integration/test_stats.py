@@ -1,0 +1,235 @@
+"""Monitoring figures on a seeded data set of a few hundred reports, and the pages that show them.
+
+Proves: the raw counts of a period (by area, kind of incident, who filed, consent, status and
+week) equal counts made independently in Python from the same rows, erased reports and
+reports outside the period left out; every number the suppressed figures show equals the
+independent count, and every number withheld is either small or withheld in a line that
+holds another withheld number; the dashboard, the printable report, the CSV and the PDF show
+the headline sentences and no count between 1 and the threshold anywhere; the CSV neutralises
+spreadsheet formulas in names that come from configuration; a bad period is refused clearly;
+the labels cover every code the app stores;
+and the stats code imports nothing that could decrypt (no ``ugly_mugs.crypto``, ``sections``,
+``keystore``, ``cryptography``) and no Flask outside its views.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from config import Choice
+from tests.conftest import make_app
+from tests.staff import create, login
+from tests.stats_data import expected, insert_rows, make_rows
+from tests.unit.test_layering import imported_modules
+from ugly_mugs import keystore
+from ugly_mugs.stats import export, figures, queries
+from ugly_mugs.stats.periods import period_for
+
+QUARTER_START = date(2026, 1, 1)
+PERIOD = period_for("quarter", QUARTER_START)
+SMALL = re.compile(r"^\s*[1-4]\s*$")
+STATS = Path(__file__).resolve().parents[2] / "ugly_mugs" / "stats"
+
+
+@pytest.fixture
+def rows(app, passphrase):
+    # 400 reports from mid-December to mid-April, so some fall outside the quarter on each side;
+    # "other" gets only a handful, so that small numbers appear and must be withheld.
+    made = make_rows(400, date(2025, 12, 15), 120, rare_area="other")
+    insert_rows(app.extensions["ugly_mugs.engine"], made)
+    return made
+
+
+def _figures(app):
+    return figures.build(_counts(app), app.config["CATEGORIES"], 5)
+
+
+def _counts(app):
+    with app.extensions["ugly_mugs.sessionmaker"]() as session:
+        return queries.count_period(session, PERIOD)
+
+
+def test_raw_counts_match_an_independent_count(app, rows):
+    counts = _counts(app)
+    want = expected(rows, PERIOD.start, PERIOD.end)
+    areas = {a.id: a.code for a in counts.areas}
+    assert counts.total() == want["total"]["all"] > 200
+    assert {areas[k[0]]: n for k, n in counts.by(1).items()} == dict(want["area"])
+    assert {k[0]: n for k, n in counts.by(2).items()} == dict(want["reporter"])
+    assert {k[0]: n for k, n in counts.by(3).items()} == dict(want["consent"])
+    assert {k[0]: n for k, n in counts.by(4).items()} == dict(want["status"])
+    assert "erased" not in {k[0] for k in counts.by(4)}
+    by_category = {}
+    for (_, code), n in counts.categories.items():
+        by_category[code] = by_category.get(code, 0) + n
+    assert by_category == dict(want["category"])
+    # Weekly buckets: the quarter starts on a Thursday, so the first bucket is that partial week.
+    buckets = PERIOD.buckets()
+    by_week = {buckets[k[0]].start: n for k, n in counts.by(0).items()}
+    monday_counts = dict(want["monday"])
+    first_monday = buckets[1].start
+    partial = sum(n for monday, n in monday_counts.items() if monday < first_monday)
+    assert by_week.pop(buckets[0].start) == partial
+    assert by_week == {m: n for m, n in monday_counts.items() if m >= first_monday}
+
+
+def test_shown_figures_equal_the_independent_count_and_small_ones_are_withheld(app, rows):
+    f = figures.build(_counts(app), app.config["CATEGORIES"], 5)
+    want = expected(rows, PERIOD.start, PERIOD.end)
+    assert f.total.value == want["total"]["all"]
+    names = {a.label: a.code for a in app.config["AREAS"]}
+    checked = 0
+    for table, wanted, keyed in (
+        ("areas", want["area"], names),
+        ("reporters", want["reporter"], {v: k for k, v in figures.REPORTER_LABELS.items()}),
+        ("consent", want["consent"], {v: k for k, v in figures.CONSENT_LABELS.items()}),
+        ("status", want["status"], {v: k for k, v in figures.STATUS_LABELS.items()}),
+    ):
+        hidden_in_table = 0
+        for label, (cell,) in f.tables[table].rows[:-1]:
+            true = wanted[keyed[label]]
+            if cell.shown:
+                assert cell.value == true, (table, label)
+                checked += 1
+            else:
+                hidden_in_table += 1
+        # One withheld number in a column with a shown total could be worked out by subtraction.
+        assert hidden_in_table != 1, table
+    assert checked >= 12
+    # "Somewhere else" had a handful of reports: withheld, and so is a second area.
+    area_cells = dict(f.tables["areas"].rows)
+    assert not area_cells["Somewhere else"][0].shown
+    assert sum(not cells[0].shown for _, cells in f.tables["areas"].rows) >= 2
+
+
+def _rendered_cells(html: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", html, re.S)]
+
+
+@pytest.fixture
+def coordinator_client(app, client, passphrase, clock):
+    user = create(app, "coord", "coordinator")
+    assert login(client, user).status_code == 302
+    return client
+
+
+def test_dashboard_shows_headlines_and_no_small_count(app, rows, coordinator_client):
+    response = coordinator_client.get("/stats?kind=quarter&start=2026-02-10")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    want = expected(rows, PERIOD.start, PERIOD.end)
+    assert f"{want['total']['all']} reports received from 01 January 2026 to 31 March 2026." in html
+    cells = _rendered_cells(html)
+    assert len(cells) > 100
+    assert not [c for c in cells if SMALL.match(c)]
+    assert "fewer than 5*" in cells
+    assert html.count("<svg") == 5 and "<script" not in html
+    # Every chart points to the table beside it.
+    assert html.count("the numbers are in the table beside it") == 5
+
+
+def test_period_report_page_prints_the_same_figures(rows, coordinator_client):
+    html = coordinator_client.get("/stats/report?kind=quarter&start=2026-01-01").get_data(as_text=True)
+    assert "Ugly Mugs overview (01.01.26 – 31.03.26)" in html
+    assert "with consent to share with police" in html
+    assert not [c for c in _rendered_cells(html) if SMALL.match(c)]
+
+
+def test_csv_is_aggregates_only_and_has_no_small_count(app, rows, coordinator_client):
+    response = coordinator_client.get("/stats/export.csv?kind=quarter&start=2026-01-01")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    lines = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert lines[0] == ["period", "table", "row", "column", "reports"]
+    values = [line[4] for line in lines[1:-1]]
+    assert not [v for v in values if SMALL.match(v)]
+    assert all(v.isdigit() or v == "fewer than 5*" for v in values)
+    want = expected(rows, PERIOD.start, PERIOD.end)
+    totals = [line for line in lines if line[1] == "Reports by area" and line[2] == "Total"]
+    assert totals[0][4] == str(want["total"]["all"])
+    # Aggregates only: one line per published number, no report reference anywhere.
+    assert len(lines) == 2 + sum(len(t.rows) * len(t.columns) for t in _figures(app).tables.values())
+    assert "UM-" not in response.get_data(as_text=True)
+
+
+def test_pdf_is_valid_with_headlines_and_no_small_count(rows, coordinator_client):
+    response = coordinator_client.get("/stats/report.pdf?kind=quarter&start=2026-01-01")
+    assert response.status_code == 200
+    body = response.get_data()
+    assert body.startswith(b"%PDF-")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+    flat = " ".join(text.split())
+    want = expected(rows, PERIOD.start, PERIOD.end)
+    assert f"{want['total']['all']} reports received from 01 January 2026 to 31 March 2026." in flat
+    assert "with consent to share with police" in flat
+    assert "fewer than 5*" in flat
+    tokens = re.findall(r"(?<![\d.:/-])\d+(?![\d.:/-])", text)
+    assert not [t for t in tokens if t in {"1", "2", "3", "4"}], tokens
+
+
+def test_formula_like_names_are_neutralised_in_csv(database_url, clock):
+    app = make_app(
+        database_url,
+        AREAS=(Choice("plus", "+SUM(1,1)"), Choice("at", "@cmd")),
+        CATEGORIES=(Choice("eq", '=HYPERLINK("http://x")'), Choice("minus", "-2+3"), Choice("tab", "\tTab")),
+        POLICE_UNITS=(),
+    )
+    with app.extensions["ugly_mugs.sessionmaker"]() as session:
+        keystore.set_up(session, app.config["AREAS"], app.config["POLICE_UNITS"])
+        session.commit()
+        f = figures.build(queries.count_period(session, PERIOD), app.config["CATEGORIES"], 5)
+    text = export.to_csv(f)
+    cells = [c for line in csv.reader(io.StringIO(text)) for c in line]
+    assert "'+SUM(1,1)" in cells and "'@cmd" in cells
+    assert '\'=HYPERLINK("http://x")' in cells and "'-2+3" in cells and "'\tTab" in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    app.extensions["ugly_mugs.engine"].dispose()
+
+
+def test_bad_period_is_refused(coordinator_client):
+    response = coordinator_client.get("/stats?kind=decade&start=2026-01-01")
+    assert response.status_code == 400
+    assert "Not a valid choice" in response.get_data(as_text=True)
+    assert coordinator_client.get("/stats/export.csv?kind=week&start=yesterday").status_code == 400
+    assert coordinator_client.get("/stats/report.pdf?kind=week").status_code == 400
+
+
+def test_empty_period_shows_zeros(coordinator_client):
+    html = coordinator_client.get("/stats?kind=week&start=2030-01-07").get_data(as_text=True)
+    assert "0 reports received from 07 January 2030 to 13 January 2030." in html
+
+
+def test_stats_code_cannot_decrypt():
+    files = sorted(p for p in STATS.glob("*.py") if p.name != "__init__.py")
+    assert len(files) >= 7
+    forbidden = ("ugly_mugs.crypto", "ugly_mugs.sections", "ugly_mugs.keystore", "ugly_mugs.reporting", "cryptography")
+    for path in files:
+        modules = imported_modules(path.read_text(encoding="utf-8"), path)
+        assert modules, path
+        bad = sorted(m for m in modules for top in forbidden if m == top or m.startswith(top + "."))
+        if path.name not in {"views.py", "forms.py"}:
+            bad += sorted(m for m in modules if m.split(".")[0] in {"flask", "flask_wtf", "werkzeug"})
+        assert not bad, f"{path.name} imports {bad}"
+
+
+def test_labels_cover_the_codes_the_app_stores():
+    from ugly_mugs import consent
+    from ugly_mugs.reporting import service
+
+    assert tuple(figures.REPORTER_LABELS) == service.REPORTER_TYPES
+    assert tuple(figures.CONSENT_LABELS) == consent.LEVELS
+    assert set(figures.STATUS_LABELS) | {queries.ERASED} == {
+        service.RECEIVED,
+        service.REVIEWED,
+        service.ALERT_PUBLISHED,
+        service.PASSED_TO_POLICE,
+        service.ERASED,
+    }

@@ -1,0 +1,186 @@
+"""Small-number suppression, proved on random tables with Hypothesis.
+
+Proves, for random two-way tables with row, column and grand totals and for random
+thresholds: no shown number lies between 1 and the threshold; no withheld number can be
+recovered by subtraction from the shown totals and cells of its row or of its column (every
+row and column with a withheld number holds at least two); and, stronger and checked by an
+independent graph argument rather than by the module's own algebra, every withheld number
+lies on a cycle of withheld numbers, so that adding and subtracting one around that cycle
+gives another table with the same shown numbers: no combination of equations pins it down.
+Whole periods of figures, with tables that share totals, are checked the same way, and a
+total withheld in one table is withheld in every table that shows it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from config import Choice
+from ugly_mugs.stats import figures, suppression
+from ugly_mugs.stats.periods import period_for
+from ugly_mugs.stats.queries import AreaRow, Counts
+
+T = "T"
+small_counts = st.one_of(st.integers(0, 6), st.integers(0, 40))
+
+
+@st.composite
+def tables(draw):
+    rows = draw(st.integers(1, 6))
+    cols = draw(st.integers(1, 6))
+    cells = {(i, j): draw(small_counts) for i in range(rows) for j in range(cols)}
+    return rows, cols, cells
+
+
+def with_margins(rows: int, cols: int, cells: dict):
+    values = dict(cells)
+    equations = []
+    for i in range(rows):
+        values[(i, T)] = sum(cells[(i, j)] for j in range(cols))
+        equations.append(suppression.Equation((i, T), tuple((i, j) for j in range(cols))))
+    for j in [*range(cols), T]:
+        values[(T, j)] = sum(values[(i, j)] for i in range(rows))
+        equations.append(suppression.Equation((T, j), tuple((i, j) for i in range(rows))))
+    equations.append(suppression.Equation((T, T), tuple((T, j) for j in range(cols))))
+    return values, equations
+
+
+def lines(rows: int, cols: int):
+    """Every row and every column of the full table, totals included."""
+    for i in [*range(rows), T]:
+        yield [(i, j) for j in [*range(cols), T]]
+    for j in [*range(cols), T]:
+        yield [(i, j) for i in [*range(rows), T]]
+
+
+def on_a_cycle(hidden: set) -> set:
+    """Hidden cells that lie on a cycle of the bipartite graph rows–columns whose edges are hidden cells.
+
+    An edge is on a cycle exactly when removing it leaves its two ends connected.
+    """
+    result = set()
+    for edge in hidden:
+        others = hidden - {edge}
+        start, goal = ("r", edge[0]), ("c", edge[1])
+        seen, stack = {start}, [start]
+        while stack:
+            kind, name = stack.pop()
+            for i, j in others:
+                if kind == "r" and i == name:
+                    nxt = ("c", j)
+                elif kind == "c" and j == name:
+                    nxt = ("r", i)
+                else:
+                    continue
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        if goal in seen:
+            result.add(edge)
+    return result
+
+
+@settings(max_examples=300, deadline=None)
+@given(tables(), st.integers(2, 10))
+def test_two_way_tables(table, threshold):
+    rows, cols, cells = table
+    values, equations = with_margins(rows, cols, cells)
+    hidden = suppression.suppress(values, equations, threshold)
+    shown = {k: v for k, v in values.items() if k not in hidden}
+    # Primary: nothing small is shown; everything small is hidden.
+    assert not [v for v in shown.values() if 0 < v < threshold]
+    assert {k for k, v in values.items() if 0 < v < threshold} <= hidden
+    # No subtraction within a row or column recovers a hidden number.
+    for line in lines(rows, cols):
+        assert sum(k in hidden for k in line) != 1, (line, hidden)
+    # No combination of rows and columns does either.
+    assert on_a_cycle(hidden) == hidden
+
+
+def test_the_cycle_check_catches_a_pinned_cell():
+    # Two 2x2 squares of hidden cells joined by one hidden cell: every line holds two hidden
+    # cells or none, yet the joining cell is fixed by the equations (a bridge).
+    square = {(0, 0), (0, 1), (1, 0), (1, 1)}
+    other = {(2, 2), (2, 3), (3, 2), (3, 3)}
+    assert on_a_cycle(square | other | {(1, 2)}) == square | other
+    values = {(i, j): 10 for i in range(4) for j in range(4)}
+    full, equations = with_margins(4, 4, values)
+    assert (1, 2) in suppression.determined(equations, square | other | {(1, 2)})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(small_counts, min_size=1, max_size=8), st.integers(2, 10))
+def test_one_way_tables(parts, threshold):
+    values = {("part", i): v for i, v in enumerate(parts)} | {"total": sum(parts)}
+    equation = suppression.Equation("total", tuple(("part", i) for i in range(len(parts))))
+    hidden = suppression.suppress(values, [equation], threshold)
+    assert not [k for k, v in values.items() if k not in hidden and 0 < v < threshold]
+    assert sum(k in hidden for k in values) != 1
+
+
+def test_determined_finds_a_single_unknown():
+    eq = suppression.Equation("t", ("a", "b", "c"))
+    assert suppression.determined([eq], {"a"}) == {"a"}
+    assert suppression.determined([eq], {"a", "b"}) == set()
+    assert suppression.determined([eq], {"t", "a"}) == set()
+
+
+CATEGORIES = (Choice("hit", "Hit"), Choice("rob", "Robbed"), Choice("pay", "Refused to pay"))
+AREAS = [AreaRow(1, "north", "North", True), AreaRow(2, "south", "South", True), AreaRow(3, "east", "East", True)]
+
+
+@st.composite
+def periods_of_counts(draw):
+    kind = draw(st.sampled_from(["week", "four_weeks", "month"]))
+    period = period_for(kind, date(2026, 3, 2))
+    buckets = len(period.buckets())
+    counts = Counts(period, areas=AREAS)
+    for _ in range(draw(st.integers(0, 60))):
+        key = (
+            draw(st.integers(0, buckets - 1)),
+            draw(st.sampled_from([1, 2, 3])),
+            draw(st.sampled_from(["self", "outreach", "third_party"])),
+            draw(st.sampled_from(["alert_only", "anonymous_intel", "full"])),
+            draw(st.sampled_from(["received", "reviewed", "alert_published", "passed_to_police"])),
+        )
+        counts.reports[key] += 1
+        for code in draw(st.sets(st.sampled_from(["hit", "rob", "pay"]), max_size=2)):
+            counts.categories[(key[0], code)] += 1
+    return counts
+
+
+@settings(max_examples=150, deadline=None)
+@given(periods_of_counts(), st.integers(2, 6))
+def test_whole_periods(counts, threshold):
+    f = figures.build(counts, CATEGORIES, threshold)
+    for table in f.tables.values():
+        for _, cells in table.rows:
+            assert not [c for c in cells if c.shown and 0 < c.value < threshold], table.title
+    # Partition tables: the cells of each add up to the shown total, so never exactly one hidden.
+    for name in ("per_bucket", "areas", "reporters", "consent", "status"):
+        column = [cells[0] for _, cells in f.tables[name].rows]
+        assert sum(not c.shown for c in column) != 1, name
+    grid = f.tables["consent_over_time"]
+    for _, cells in grid.rows:
+        assert sum(not c.shown for c in cells) != 1
+    for j in range(len(grid.columns)):
+        assert sum(not cells[j].shown for _, cells in grid.rows) != 1
+    categories = f.tables["categories"]
+    for j in range(len(categories.columns)):
+        assert sum(not cells[j].shown for _, cells in categories.rows) != 1
+    # The same number is withheld everywhere it appears.
+    totals = {name: f.tables[name].rows[-1][1][-1] for name in ("per_bucket", "areas", "consent_over_time", "status")}
+    assert len({c.shown for c in totals.values()}) == 1
+    weekly = [cells[0] for _, cells in f.tables["per_bucket"].rows[:-1]]
+    weekly_again = [cells[-1] for _, cells in grid.rows[:-1]]
+    assert weekly == weekly_again
+    # Headline sentences say no small number either.
+    for sentence in f.headlines:
+        undated = re.sub(r"\d{2} [A-Z][a-z]+ \d{4}", "", sentence)
+        numbers = Counter(int(w) for w in undated.replace("(", " ").split() if w.isdigit())
+        assert not [n for n in numbers if 0 < n < threshold], sentence

@@ -1,0 +1,98 @@
+"""Reporting periods: week, four weeks, month, quarter and year, and the buckets charts use.
+
+A period is the half-open range ``[start, end)`` of whole days. The start a person picks is
+moved back to where that kind of period begins (a Monday, the first of a month or quarter,
+the first of January). Charts split a period into weeks (clipped to the period), or into
+months for a year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+KINDS = {
+    "week": "Week",
+    "four_weeks": "Four weeks",
+    "month": "Month",
+    "quarter": "Quarter",
+    "year": "Year",
+}
+
+
+@dataclass(frozen=True)
+class Bucket:
+    start: date
+    end: date  # exclusive
+
+    @property
+    def label(self) -> str:
+        return self.start.isoformat()
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str
+    start: date
+    end: date  # exclusive
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+    @property
+    def title(self) -> str:
+        return f"{KINDS[self.kind]} {self.start:%d %B %Y} to {self.last_day:%d %B %Y}"
+
+    @property
+    def bucket_name(self) -> str:
+        return "month" if self.kind == "year" else "week"
+
+    def buckets(self) -> list[Bucket]:
+        if self.kind == "year":
+            starts = [date(self.start.year, m, 1) for m in range(1, 13)]
+        else:
+            first_monday = self.start + timedelta(days=(7 - self.start.weekday()) % 7)
+            starts = [self.start] + [
+                first_monday + timedelta(weeks=i)
+                for i in range(0, 60)
+                if self.start < first_monday + timedelta(weeks=i) < self.end
+            ]
+        ends = starts[1:] + [self.end]
+        return [Bucket(s, e) for s, e in zip(starts, ends, strict=True)]
+
+    def previous(self) -> Period:
+        return period_for(self.kind, self.start - timedelta(days=1))
+
+    def next(self) -> Period:
+        return period_for(self.kind, self.end)
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def period_for(kind: str, start: date) -> Period:
+    """The period of ``kind`` that contains ``start``."""
+    if kind == "week":
+        begin = start - timedelta(days=start.weekday())
+        return Period(kind, begin, begin + timedelta(weeks=1))
+    if kind == "four_weeks":
+        begin = start - timedelta(days=start.weekday())
+        return Period(kind, begin, begin + timedelta(weeks=4))
+    if kind == "month":
+        begin = start.replace(day=1)
+        return Period(kind, begin, _add_months(begin, 1))
+    if kind == "quarter":
+        begin = date(start.year, (start.month - 1) // 3 * 3 + 1, 1)
+        return Period(kind, begin, _add_months(begin, 3))
+    if kind == "year":
+        return Period(kind, date(start.year, 1, 1), date(start.year + 1, 1, 1))
+    raise ValueError(f"unknown kind of period {kind!r}")
+
+
+def default_period(today: date) -> Period:
+    """The last four complete weeks, as the Leeds overview reports them."""
+    this_monday = today - timedelta(days=today.weekday())
+    return period_for("four_weeks", this_monday - timedelta(weeks=4))

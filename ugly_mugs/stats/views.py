@@ -1,0 +1,114 @@
+"""Monitoring pages for coordinators and admins: dashboard, printable period report, PDF and CSV.
+
+Thin: read the period picker, count, build the suppressed figures, render. Every page shows
+only what ``figures.build`` let through.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from markupsafe import Markup
+
+from ugly_mugs import database
+from ugly_mugs.access import roles
+from ugly_mugs.stats import charts, export, figures, queries
+from ugly_mugs.stats.forms import PeriodForm
+from ugly_mugs.stats.periods import Period, default_period, period_for
+
+bp = Blueprint("stats", __name__, url_prefix="/stats")
+
+MONITORS = ("coordinator", "admin")
+
+
+def _period() -> tuple[PeriodForm, Period, bool]:
+    """The chosen period, or the last four whole weeks; the flag says the choice was invalid."""
+    form = PeriodForm(request.args)
+    chosen = "kind" in request.args or "start" in request.args
+    if chosen and form.validate():
+        return form, period_for(form.kind.data, form.start.data), False
+    period = default_period(datetime.now(UTC).date())
+    if not chosen:
+        form = PeriodForm(data={"kind": period.kind, "start": period.start})
+    return form, period, chosen
+
+
+def _figures(period: Period) -> figures.PeriodFigures:
+    counts = queries.count_period(database.session(), period)
+    return figures.build(counts, current_app.config["CATEGORIES"], current_app.config["SUPPRESSION_THRESHOLD"])
+
+
+def _charts(f: figures.PeriodFigures) -> dict[str, Markup]:
+    labels = [b.label for b in f.buckets]
+    t = f.tables
+    drawn = {
+        "per_bucket": charts.bars("chart-per-bucket", t["per_bucket"].title, labels, f.per_bucket),
+        "categories": charts.stacked("chart-categories", t["categories"].title, labels, f.category_series),
+        "consent_over_time": charts.stacked(
+            "chart-consent", "Share of reports by consent given", labels, f.consent_series, f.per_bucket, percent=True
+        ),
+        "areas": charts.horizontal(
+            "chart-areas",
+            t["areas"].title,
+            [label for label, _ in t["areas"].rows[:-1]],
+            [cells[0] for _, cells in t["areas"].rows[:-1]],
+        ),
+        "reporters": charts.horizontal(
+            "chart-reporters",
+            t["reporters"].title,
+            [label for label, _ in t["reporters"].rows[:-1]],
+            [cells[0] for _, cells in t["reporters"].rows[:-1]],
+        ),
+    }
+    # The SVG is built from numbers and escaped labels only.
+    return {k: Markup(v) for k, v in drawn.items()}  # noqa: S704
+
+
+def _query(period: Period) -> dict[str, str]:
+    return {"kind": period.kind, "start": period.start.isoformat()}
+
+
+@bp.get("")
+@roles(*MONITORS)
+def dashboard():
+    form, period, invalid = _period()
+    f = _figures(period)
+    return render_template(
+        "stats/dashboard.html", form=form, f=f, charts=_charts(f), query=_query(period), period=period
+    ), 400 if invalid else 200
+
+
+@bp.get("/report")
+@roles(*MONITORS)
+def period_report():
+    form, period, invalid = _period()
+    f = _figures(period)
+    return render_template(
+        "stats/report.html", form=form, f=f, charts=_charts(f), query=_query(period), period=period
+    ), 400 if invalid else 200
+
+
+def _download(body: bytes | str, mimetype: str, period: Period, extension: str) -> Response:
+    name = f"ugly-mugs-{period.kind.replace('_', '-')}-{period.start.isoformat()}.{extension}"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/report.pdf")
+@roles(*MONITORS)
+def period_report_pdf():
+    _, period, invalid = _period()
+    if invalid:
+        abort(400)
+    return _download(export.to_pdf(_figures(period)), "application/pdf", period, "pdf")
+
+
+@bp.get("/export.csv")
+@roles(*MONITORS)
+def export_csv():
+    _, period, invalid = _period()
+    if invalid:
+        abort(400)
+    return _download(export.to_csv(_figures(period)), "text/csv", period, "csv")
