@@ -63,8 +63,13 @@ def record(
     ``coarse`` records only the hour, for a reporter's own actions, so that the log cannot be
     matched to the second against anything else.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+    elif dialect == "sqlite":
+        # A write that changes nothing takes SQLite's write lock before the last entry is read,
+        # so two workers cannot both extend the chain from the same entry.
+        session.execute(text("UPDATE audit_entry SET id = id WHERE 0"))
     last = session.execute(select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
     entry = AuditEntry(
         id=(last.id + 1) if last else 1,

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from tests.conftest import form_token, minimal_report
 from tests.staff import PASSWORD, code_for, create, csrf, login
@@ -282,3 +282,30 @@ def test_admin_audit_page_lists_filters_and_warns(app, passphrase, clock):
     page = client.get("/admin/audit").get_data(as_text=True)
     assert f"The log has been tampered with at entry {broken}" in page
     assert "entries is intact" not in page
+
+
+def test_concurrent_writers_extend_one_chain(app):
+    """Two workers writing audit entries at once never pick the same entry id or fork the chain."""
+    import threading
+
+    errors: list[Exception] = []
+
+    def writer(n: int) -> None:
+        for i in range(40):
+            try:
+                with app.extensions["ugly_mugs.sessionmaker"]() as session:
+                    session.execute(select(AuditEntry.id).limit(1)).all()  # a read first, as in a login
+                    audit.record(session, "concurrency_check", detail={"writer": n, "i": i})
+                    session.commit()
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with app.extensions["ugly_mugs.sessionmaker"]() as session:
+        assert audit.verify(session).ok
+        assert session.scalar(select(func.count()).where(AuditEntry.action == "concurrency_check")) == 80

@@ -143,6 +143,8 @@ class ServerSessionInterface(SessionInterface):
         if session.new and not session.modified:
             return  # nothing to keep: no row, no cookie (all reporter pages end here)
         now = utcnow()
+        if not (session.new or session.modified or session.regenerate) and now - session.last_seen_at <= TOUCH_EVERY:
+            return  # seen recently and unchanged: no database write at all
         with self.sessionmaker() as db:
             if session.regenerate or session.new:
                 old_hash = session.id_hash
