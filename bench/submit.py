@@ -24,36 +24,38 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
-import platform
 import random
-import secrets
-import signal
-import socket
-import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
+from bench.harness import (
+    DEFAULT_PG_URL,
+    HOST,
+    Column,
+    HarnessError,
+    Phase,
+    Server,
+    app_environment,
+    base_environment,
+    database,
+    format_table,
+    gunicorn,
+    install_signal_handlers,
+    machine_facts,
+    parse_databases,
+    prepare_app_database,
+)
+
 PATH = "/api/v1/reports"
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 TARGET_RATIO = 0.60
 TARGET_P95_MS = 50.0
 APP = "ugly-mugs"
 BASELINE = "baseline"
-
-
-class HarnessError(RuntimeError):
-    """The benchmark itself could not run (not a missed target)."""
 
 
 # --- request bodies -----------------------------------------------------------------------
@@ -116,38 +118,6 @@ def report_bodies(count: int, seed: int = 2) -> list[bytes]:
 # --- load generation ----------------------------------------------------------------------
 
 
-@dataclass
-class Phase:
-    latencies_ms: list[float] = field(default_factory=list)
-    errors: int = 0
-    elapsed: float = 0.0
-    error_samples: list[str] = field(default_factory=list)
-
-    @property
-    def requests(self) -> int:
-        return self.ok + self.errors
-
-    @property
-    def ok(self) -> int:
-        return len(self.latencies_ms)
-
-    @property
-    def throughput(self) -> float:
-        return self.ok / self.elapsed if self.elapsed else 0.0
-
-    def percentile(self, p: float) -> float:
-        """Nearest-rank percentile of the successful requests' latencies, in milliseconds.
-
-        Failed requests are counted as errors instead: a refused connection fails in microseconds
-        and would make the latency look better than it is.
-        """
-        if not self.latencies_ms:
-            return float("nan")
-        ordered = sorted(self.latencies_ms)
-        rank = max(1, -(-len(ordered) * p // 100))
-        return ordered[int(rank) - 1]
-
-
 def drive(server: Server, bodies: list[bytes], clients: int, seconds: float | None, requests: int | None) -> Phase:
     """Run ``clients`` threads posting reports until ``seconds`` pass or ``requests`` are sent.
 
@@ -195,9 +165,7 @@ def drive(server: Server, bodies: list[bytes], clients: int, seconds: float | No
                 latency = (time.perf_counter() - t0) * 1000
                 with lock:
                     if problem:
-                        phase.errors += 1
-                        if len(phase.error_samples) < 3:
-                            phase.error_samples.append(problem)
+                        phase.note_error(problem)
                     else:
                         phase.latencies_ms.append(latency)
                 if problem and not server.alive():
@@ -219,173 +187,6 @@ def drive(server: Server, bodies: list[bytes], clients: int, seconds: float | No
         raise
     phase.elapsed = time.perf_counter() - start
     return phase
-
-
-# --- processes ----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def base_environment() -> dict[str, str]:
-    """The caller's environment without any UGLY_MUGS_* setting, so only ours apply."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UGLY_MUGS_")}
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
-def app_environment(database_url: str) -> dict[str, str]:
-    env = base_environment()
-    env.update(
-        {
-            "UGLY_MUGS_ENV": "production",
-            "UGLY_MUGS_DATABASE_URL": database_url,
-            "UGLY_MUGS_SECRET_KEY": secrets.token_hex(32),
-        }
-    )
-    return env
-
-
-def run_command(args: list[str], env: dict[str, str]) -> None:
-    done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    if done.returncode != 0:
-        # setup init prints the recovery passphrase on success only; a failure's output is safe to show.
-        raise HarnessError(f"{' '.join(args[1:])} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
-
-
-def prepare_app_database(database_url: str) -> None:
-    env = app_environment(database_url)
-    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-    run_command([*flask, "db", "upgrade"], env)
-    run_command([*flask, "setup", "init"], env)
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """Stop a gunicorn we started (its own session, so its workers go with it)."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
-
-
-@dataclass
-class Server:
-    port: int
-    process: subprocess.Popen
-    log: Path
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def check(self, label: str) -> None:
-        if not self.alive():
-            raise HarnessError(f"{label}: gunicorn exited with {self.process.returncode}:\n{_tail(self.log)}")
-
-
-@contextmanager
-def gunicorn(target: str, env: dict[str, str], workers: int, log: Path) -> Iterator[Server]:
-    """Serve ``target`` under gunicorn with the project's configuration."""
-    port = free_port()
-    env = {**env, "UGLY_MUGS_WORKERS": str(workers), "UGLY_MUGS_BIND": f"{HOST}:{port}"}
-    args = [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", target]
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        _wait_ready(process, port, log)
-        yield Server(port, process, log)
-    finally:
-        _stop(process)
-
-
-def _wait_ready(process: subprocess.Popen, port: int, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise HarnessError(f"gunicorn exited with {process.returncode}:\n{_tail(log)}")
-        try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=5)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return
-            conn.close()
-        except (OSError, http.client.HTTPException):
-            pass
-        time.sleep(0.2)
-    raise HarnessError(f"gunicorn did not answer /healthz within {timeout:.0f} s:\n{_tail(log)}")
-
-
-# --- databases ----------------------------------------------------------------------------
-
-
-@contextmanager
-def sqlite_database(workdir: Path) -> Iterator[str]:
-    yield f"sqlite:///{workdir / 'bench.sqlite3'}"
-
-
-@contextmanager
-def postgresql_database(base_url: str) -> Iterator[str]:
-    """A throwaway database ``bench_<random>`` on the local server, dropped afterwards."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    url = make_url(base_url)
-    if url.host not in {"127.0.0.1", "localhost"}:
-        raise HarnessError(f"the benchmark only uses a local PostgreSQL, not {url.host}")
-    name = f"bench_{secrets.token_hex(4)}"
-    conninfo = {
-        "host": url.host,
-        "port": url.port or 5432,
-        "user": url.username or "postgres",
-        "password": url.password,
-        "dbname": "postgres",
-        "autocommit": True,
-        "connect_timeout": 10,
-    }
-    conninfo = {k: v for k, v in conninfo.items() if v is not None}
-    try:
-        with psycopg.connect(**conninfo) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.Error as exc:
-        raise HarnessError(f"cannot create a PostgreSQL database: {exc}") from None
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(**conninfo) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def postgresql_version(base_url: str) -> str:
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    url = make_url(base_url)
-    try:
-        with psycopg.connect(
-            host=url.host, port=url.port or 5432, user=url.username or "postgres", dbname="postgres", connect_timeout=5
-        ) as conn:
-            return str(conn.execute("SHOW server_version").fetchone()[0])
-    except psycopg.Error:
-        return "unreachable"
 
 
 # --- one database kind --------------------------------------------------------------------
@@ -417,9 +218,8 @@ def measure(label: str, server: Server, args: argparse.Namespace, bodies: list[b
 def bench_database(kind: str, args: argparse.Namespace, bodies: list[bytes], workdir: Path) -> list[Result]:
     from bench import baseline_app
 
-    database = sqlite_database(workdir) if kind == "sqlite" else postgresql_database(args.pg_url)
     results = []
-    with database as url:
+    with database(kind, workdir, args.pg_url) as url:
         print(f"[{kind}] migrating and setting up a fresh database", flush=True)
         prepare_app_database(url)
         baseline_app.create_schema(url)
@@ -442,38 +242,39 @@ def _amount(args: argparse.Namespace) -> str:
 # --- report -------------------------------------------------------------------------------
 
 
-def machine_facts(args: argparse.Namespace) -> list[str]:
-    import gunicorn as gunicorn_package
-    import sqlalchemy
-
-    try:
-        load = "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        load = "load average unknown"
-    facts = [
-        f"machine: {os.cpu_count()} cores ({platform.machine()}, {platform.system()} {platform.release()}), {load}",
-        f"python {platform.python_version()}, gunicorn {gunicorn_package.__version__}, "
-        f"SQLAlchemy {sqlalchemy.__version__}, SQLite {sqlite3.sqlite_version}",
-    ]
-    if "postgresql" in args.databases:
-        facts.append(f"PostgreSQL {postgresql_version(args.pg_url)}")
-    facts.append(
+def setup_facts(args: argparse.Namespace) -> list[str]:
+    return [
+        *machine_facts(args.databases, args.pg_url),
         f"setup: {args.clients} concurrent clients, {args.workers} gunicorn sync workers, "
-        f"warm-up {args.warmup:g} s excluded, {_amount(args)} per case; only HTTP 201 counts as success"
-    )
-    return facts
+        f"warm-up {args.warmup:g} s excluded, {_amount(args)} per case; only HTTP 201 counts as success",
+    ]
+
+
+TABLE = (
+    Column("database", 11, "<"),
+    Column("app", 10, "<"),
+    Column("requests", 8),
+    Column("req/s", 8, spec=".1f"),
+    Column("p50 ms", 8, spec=".1f"),
+    Column("p95 ms", 8, spec=".1f"),
+    Column("errors", 6),
+)
 
 
 def table(results: list[Result]) -> str:
-    head = f"{'database':<11} {'app':<10} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>6}"
-    rows = [head, "-" * len(head)]
-    for r in results:
-        p = r.phase
-        rows.append(
-            f"{r.database:<11} {r.app:<10} {p.requests:>8} {p.throughput:>8.1f} "
-            f"{p.percentile(50):>8.1f} {p.percentile(95):>8.1f} {p.errors:>6}"
+    rows = [
+        (
+            r.database,
+            r.app,
+            r.phase.requests,
+            r.phase.throughput,
+            r.phase.percentile(50),
+            r.phase.percentile(95),
+            r.phase.errors,
         )
-    return "\n".join(rows)
+        for r in results
+    ]
+    return format_table(TABLE, rows)
 
 
 def verdicts(results: list[Result]) -> list[str]:
@@ -511,10 +312,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help=f"local PostgreSQL server (default {DEFAULT_PG_URL})")
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 s warm-up and 200 requests per case")
     args = parser.parse_args(argv)
-    args.databases = [d.strip() for d in args.databases.split(",") if d.strip()]
-    unknown = set(args.databases) - {"sqlite", "postgresql"}
-    if unknown or not args.databases:
-        parser.error(f"unknown database kind: {', '.join(sorted(unknown)) or '(none)'}")
+    try:
+        args.databases = parse_databases(args.databases)
+    except ValueError as exc:
+        parser.error(str(exc))
     if args.quick:
         args.warmup, args.requests = 1, 200
     if args.requests is not None and args.requests < 1 or args.seconds <= 0 or args.clients < 1 or args.workers < 1:
@@ -522,15 +323,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _interrupt(signum, _frame):
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)
-    # Also when started from a shell that ignores SIGINT for background jobs.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    install_signal_handlers()
     bodies = report_bodies(64)
     print(f"report body: {len(bodies[0])} bytes of JSON, {len(bodies)} variants", flush=True)
     results: list[Result] = []
@@ -548,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
     print()
-    for fact in machine_facts(args):
+    for fact in setup_facts(args):
         print(fact)
     print()
     print(table(results))
