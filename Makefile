@@ -76,6 +76,8 @@ test: lint test-sqlite test-postgres
 
 bench: install-dev postgres
 	$(BIN)/python -m bench.submit
+	$(BIN)/python -m bench.login
+	$(BIN)/python -m bench.stats
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
