@@ -18,6 +18,8 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
+from ugly_mugs.reporting.forms import free_text_fields
+
 pytestmark = pytest.mark.e2e
 
 CLIENT_ADDRESS = "127.0.0.1"
@@ -29,26 +31,7 @@ TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 CODE = re.compile(r'id="receipt-code">([0-9A-Z-]+)<')
 REFERENCE = re.compile(r'class="reference">(UM-[0-9A-Z]+)<')
 
-TEXT_FIELDS = [
-    "incident_time",
-    "place",
-    "what_happened",
-    "name_used",
-    "height",
-    "build",
-    "ethnicity",
-    "hair",
-    "marks",
-    "clothing",
-    "accent",
-    "vehicle_make",
-    "vehicle_model",
-    "vehicle_colour",
-    "where_met",
-    "where_taken",
-    "reporter_name",
-    "contact",
-]
+TEXT_FIELDS = [name for names in free_text_fields() for name in names]
 
 
 def canaries(prefix: str, phone: str) -> dict[str, str]:

@@ -12,31 +12,10 @@ from tests.conftest import form_token
 from tests.dbscan import find_plaintext
 from tests.reading import readable_sections, scheme_pair
 from ugly_mugs.models import Report, SealedSectionKey
+from ugly_mugs.reporting.forms import free_text_fields
 
-TEXT_FIELDS = [
-    "incident_time",
-    "place",
-    "what_happened",
-    "name_used",
-    "height",
-    "build",
-    "ethnicity",
-    "hair",
-    "marks",
-    "clothing",
-    "accent",
-    "vehicle_make",
-    "vehicle_model",
-    "vehicle_colour",
-    "vehicle_registration",
-    "phone_numbers",
-    "emails",
-    "usernames",
-    "where_met",
-    "where_taken",
-    "reporter_name",
-    "contact",
-]
+# Every free-text field of the form, so that a field added later is covered too.
+TEXT_FIELDS = [name for names in free_text_fields() for name in names]
 
 
 def canaries(prefix: str) -> dict[str, str]:

@@ -28,43 +28,23 @@ def _error_response(description: str) -> dict:
 def document(config: Mapping[str, object]) -> dict:
     areas = [a.code for a in config["AREAS"]]
     categories = [c.code for c in config["CATEGORIES"]]
+    one_line, multi_line = forms.free_text_fields()
     report_properties = {
+        **{name: TEXT for name in one_line},
+        **{name: LONG_TEXT for name in multi_line},
         "incident_date": {
             "type": "string",
             "format": "date",
             "description": "YYYY-MM-DD; best guess is fine.",
         },
         "part_of_day": {"type": "string", "enum": [v for v, _ in forms.PARTS_OF_DAY]},
-        "incident_time": TEXT,
         "area": {"type": "string", "enum": areas},
-        "place": TEXT,
         "categories": {
             "type": "array",
             "items": {"type": "string", "enum": categories},
         },
-        "what_happened": LONG_TEXT,
         "sex": {"type": "string", "enum": [v for v, _ in forms.SEXES]},
         "age_range": {"type": "string", "enum": [v for v, _ in forms.AGE_RANGES]},
-        **{
-            name: TEXT
-            for name in (
-                "name_used",
-                "height",
-                "build",
-                "ethnicity",
-                "hair",
-                "marks",
-                "clothing",
-                "accent",
-                "vehicle_make",
-                "vehicle_model",
-                "vehicle_colour",
-                "vehicle_registration",
-                "where_met",
-                "where_taken",
-                "reporter_name",
-            )
-        },
         "phone_numbers": TEXT_LIST,
         "emails": TEXT_LIST,
         "usernames": TEXT_LIST,
@@ -73,7 +53,6 @@ def document(config: Mapping[str, object]) -> dict:
             "enum": [v for v, _ in forms.REPORTER_CHOICES],
             "default": "self",
         },
-        "contact": LONG_TEXT,
         "consent_level": {"$ref": "#/components/schemas/ConsentLevel"},
         "language": {
             "type": "string",

@@ -356,3 +356,11 @@ class EraseForm(ReceiptForm):
         choices=options([("yes", _l("Yes, delete my report for good. This cannot be undone."))]),
         validators=[DataRequired(_l("Tick the box to confirm you want it deleted."))],
     )
+
+
+def free_text_fields(form_class=ReportForm) -> tuple[list[str], list[str]]:
+    """The names of the form's one-line and multi-line free-text fields, in form order."""
+    fields = form_class(areas=(), categories=())._fields
+    one_line = [name for name, field in fields.items() if type(field) is StringField]
+    multi_line = [name for name, field in fields.items() if type(field) is TextAreaField]
+    return one_line, multi_line
