@@ -95,27 +95,36 @@ def reporter_pages(session: Session, lang: str):
     """Visit every kind of reporter page in ``lang``, yielding each page's name once it is showing."""
     page, origin, q = session.page, session.origin, f"?lang={lang}"
     page.goto(origin + "/" + q)
+    # Measured only once the stylesheet has loaded: before that every box is unstyled.
+    page.wait_for_load_state("load")
     yield "index"
     page.goto(origin + "/report" + q)
+    page.wait_for_load_state("load")
     yield "form"
     page.locator("form[method=post] button[type=submit]").click()
     expect(page.locator(".error-summary")).to_be_visible()
+    page.wait_for_load_state("load")
     yield "form with errors"
     page.goto(origin + "/receipt" + q)
+    page.wait_for_load_state("load")
     yield "receipt entry"
     page.locator("#receipt_code").fill("AAAA-BBBB-CCCC")
     page.locator("form[method=post] button[type=submit]").click()
     expect(page.locator("#receipt_code-error")).to_be_visible()
+    page.wait_for_load_state("load")
     yield "receipt entry with an error"
     code = file_in(session, lang)
+    page.wait_for_load_state("load")
     yield "receipt"
     page.goto(origin + "/receipt" + q)
     page.locator("#receipt_code").fill(code)
     page.locator("form[method=post] button[type=submit]").click()
     expect(page.locator(".status")).to_be_visible()
+    page.wait_for_load_state("load")
     yield "status"
     page.locator("form[action*='/receipt/add'] button").click()
     expect(page.locator(".error-summary")).to_be_visible()
+    page.wait_for_load_state("load")
     yield "status with an error"
     page.locator("input[name=confirm]").check()
     page.locator("form[action*='/receipt/delete'] button").click()
@@ -123,6 +132,7 @@ def reporter_pages(session: Session, lang: str):
     page.wait_for_load_state("load")
     yield "deleted"
     page.goto(origin + "/no-such-page" + q)
+    page.wait_for_load_state("load")
     yield "not found"
 
 
