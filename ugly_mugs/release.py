@@ -238,10 +238,15 @@ def outcomes_for(session: Session, release_ids: list[int]) -> dict[int, list[Pol
 
 
 def consent_changed(session: Session, report: Report, level: str) -> None:
-    """Keep the releases' view of consent in step with the report (called by every consent change)."""
+    """Keep the releases' view of consent in step with the report (called by every consent change).
+
+    Staff requests still waiting for approval were recorded against the consent as it was; approving
+    one now could undo what the reporter has just chosen, so they lapse and must be recorded again."""
     withdrawn_at = utcnow() if level == consent.ALERT_ONLY else None
     for release in session.scalars(select(PoliceRelease).where(PoliceRelease.report_id == report.id)):
         release.consent_withdrawn_at = withdrawn_at
+    for request in pending_staff_consent(session, report.id):
+        request.state = "superseded"
 
 
 def record_staff_consent(

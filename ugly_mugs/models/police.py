@@ -77,5 +77,5 @@ class StaffConsent(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # 'pending', 'approved' or 'rejected'
+    # 'pending', 'approved', 'rejected' or 'superseded' (consent changed while it was pending)
     state: Mapped[str] = mapped_column(String(16), default="pending")
