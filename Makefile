@@ -76,8 +76,6 @@ test: lint test-sqlite test-postgres
 
 bench: install-dev postgres
 	$(BIN)/python -m bench.submit
-	$(BIN)/python -m bench.login
-	$(BIN)/python -m bench.stats
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

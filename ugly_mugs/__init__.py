@@ -36,12 +36,25 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     from ugly_mugs.admin.views import bp as admin_bp
     from ugly_mugs.api.views import bp as api_bp
     from ugly_mugs.auth.views import bp as auth_bp
+    from ugly_mugs.coordinator.views import bp as coordinator_bp
     from ugly_mugs.health import bp as health_bp
+    from ugly_mugs.police.views import bp as police_bp
     from ugly_mugs.reporting.views import bp as reporting_bp
     from ugly_mugs.staff.views import bp as staff_bp
     from ugly_mugs.stats.views import bp as stats_bp
 
-    for bp in (reporting_bp, api_bp, health_bp, auth_bp, staff_bp, admin_bp, stats_bp, branding.bp):
+    for bp in (
+        reporting_bp,
+        api_bp,
+        health_bp,
+        auth_bp,
+        staff_bp,
+        admin_bp,
+        stats_bp,
+        coordinator_bp,
+        police_bp,
+        branding.bp,
+    ):
         app.register_blueprint(bp)
     # Reporter forms carry a signed form token instead (no cookie); the API takes JSON from apps.
     csrf.exempt(reporting_bp)

@@ -37,7 +37,7 @@ _BY_URL_CODE = {lang.url_code: lang for lang in LANGUAGES}
 LOCALES = tuple(BY_LOCALE)
 
 # Blueprints whose pages are for staff or partner apps: always English.
-ENGLISH_ONLY = frozenset({"auth", "staff", "admin", "api", "health", "stats"})
+ENGLISH_ONLY = frozenset({"auth", "staff", "admin", "api", "health", "stats", "coordinator", "police"})
 
 
 def by_url_code(raw: object) -> Language | None:

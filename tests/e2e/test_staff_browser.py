@@ -208,8 +208,8 @@ def test_coordinator_enrols_and_logs_in_with_oathtool_codes(staff, live_server, 
     enrolment_cookie = staff.session_cookie()["value"]
 
     used_step = staff.enrol(secret, artifacts)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Keys")
-    assert urlsplit(page.url).path == "/staff/keys"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reports")
+    assert urlsplit(page.url).path == "/coordinator/reports"
     cookie = staff.session_cookie()
     assert cookie["httpOnly"] is True
     assert cookie["sameSite"] == "Strict"
@@ -227,7 +227,7 @@ def test_coordinator_enrols_and_logs_in_with_oathtool_codes(staff, live_server, 
 
     wait_for_step_after(used_step)
     staff.submit_login(username, password, oathtool_code(secret, time.time()))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Keys")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reports")
     expect(page.get_by_role("button", name="Log out")).to_contain_text(username)
     again = staff.session_cookie()
     assert again["httpOnly"] is True
@@ -292,10 +292,10 @@ def test_outreach_worker_files_a_report_and_sees_only_its_status(staff_no_js, li
 # What each role's navigation leads to, and where it lands after enrolment.
 ROLES = [
     ("admin", (), "Accounts"),
-    ("coordinator", (), "Keys"),
+    ("coordinator", (), "Reports"),
     ("outreach", ("--project", "{project}"), "Reports you filed"),
     ("project_member", ("--project", "{project}"), "Hello"),
-    ("police", ("--unit", "local-police"), "Keys"),
+    ("police", ("--unit", "local-police"), "Reports passed to your unit"),
 ]
 
 

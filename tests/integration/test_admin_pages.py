@@ -58,7 +58,7 @@ def test_new_account_shows_its_initial_password_once_and_it_logs_in(app, admin_c
     secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
     token = csrf(person, "/login/enrol")
     response = person.post("/login/enrol", data={"code": code_for(secret), "csrf_token": token})
-    assert response.status_code == 302 and response.headers["Location"].endswith("/staff/keys")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/coordinator/reports")
 
 
 BAD_FORMS = [

@@ -43,7 +43,7 @@ def test_first_login_enrols_then_logs_in(app, client, passphrase, clock):
     user = create(app, "carla", "coordinator")
     response = login(client, user)
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/staff/keys")
+    assert response.headers["Location"].endswith("/coordinator/reports")
     assert client.get("/staff/keys").status_code == 200
 
 

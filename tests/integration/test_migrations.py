@@ -238,8 +238,91 @@ def _seed_initial_schema(conn: Connection) -> str:
     return SEED_PASSPHRASE
 
 
+def _seed_staff_accounts(conn: Connection) -> None:
+    """Rows in the tables the staff-accounts revision added (and its new report columns)."""
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    now = datetime(2026, 11, 23, 12, 0)
+    conn.execute(t["project"].insert(), [{"id": 901, "name": "Seed project", "active": True}])
+    conn.execute(
+        t["group_key"].insert(),
+        [{"id": 951, "kind": "unit", "police_unit_id": None, "public_key": b"\x05" * 32, "created_at": now}],
+    )
+    conn.execute(
+        t["account"].insert(),
+        [
+            {
+                "id": 901,
+                "username": "seed.coordinator",
+                "display_name": "Seed coordinator",
+                "role": "coordinator",
+                "police_unit_id": None,
+                "project_id": None,
+                "password_hash": "$argon2id$seed",
+                "public_key": b"\x01" * 32,
+                "key_salt": b"seed-salt-16byte",
+                "key_params": SEED_KDF.as_dict(),
+                "encrypted_private_key": b"\x02" * 60,
+                "recovery_private_key": b"\x03" * 92,
+                "encrypted_totp_secret": None,
+                "totp_confirmed": False,
+                "totp_last_step": None,
+                "active": True,
+                "created_at": now,
+            }
+        ],
+    )
+    conn.execute(
+        t["group_membership"].insert(),
+        [
+            {
+                "id": 901,
+                "group_key_id": 951,
+                "account_id": 901,
+                "sealed": None,
+                "invited_by": None,
+                "approved_by": None,
+                "created_at": now,
+            }
+        ],
+    )
+    conn.execute(
+        t["staff_session"].insert(),
+        [
+            {
+                "id_hash": "0" * 64,
+                "account_id": 901,
+                "stage": "anonymous",
+                "created_at": now,
+                "last_seen_at": now,
+                "data": b"\x04" * 40,
+                "personal_key": None,
+            }
+        ],
+    )
+    conn.execute(
+        t["audit_entry"].insert(),
+        [
+            {
+                "id": 1,
+                "at": now,
+                "actor_id": 901,
+                "action": "seed",
+                "report_id": None,
+                "subject_account_id": None,
+                "reason": None,
+                "detail": {},
+                "prev_hash": "0" * 64,
+                "hash": "1" * 64,
+            }
+        ],
+    )
+
+
 SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "c56bb297b78a": _seed_initial_schema,
+    "e86756c4b8cc": _seed_staff_accounts,
 }
 
 

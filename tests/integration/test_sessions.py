@@ -276,7 +276,7 @@ def test_cookie_over_https_is_host_prefixed_and_secure(app, passphrase, clock):
     response = client.post(
         "/login/enrol", data={"code": code_for(user.secret), "csrf_token": token("/login/enrol")}, **https
     )
-    assert response.status_code == 302 and response.headers["Location"].endswith("/staff/keys")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/coordinator/reports")
     headers = set_cookie_headers(first, SECURE_COOKIE) + set_cookie_headers(response, SECURE_COOKIE)
     assert len(headers) == 2
     for header in headers:

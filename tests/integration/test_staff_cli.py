@@ -84,7 +84,7 @@ def test_create_prints_a_uri_and_a_password_that_logs_in(app, runner, passphrase
 
     client = app.test_client()
     response = login(client, user)
-    assert response.status_code == 302 and response.headers["Location"].endswith("/staff/keys")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/coordinator/reports")
     assert client.get("/staff/keys").status_code == 200
 
     # The same username again, an unknown role or a missing option: an error, no account.
@@ -126,7 +126,7 @@ def test_reset_2fa_sends_the_next_login_to_enrolment(app, runner, passphrase, cl
     assert fresh.post("/login/enrol", data={"code": code_for(user.secret), "csrf_token": token}).status_code == 400
     token = csrf(fresh, "/login/enrol")
     response = fresh.post("/login/enrol", data={"code": code_for(new_secret), "csrf_token": token})
-    assert response.status_code == 302 and response.headers["Location"].endswith("/staff/keys")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/coordinator/reports")
 
 
 def test_unlock_lifts_a_lockout(app, runner, passphrase, clock):

@@ -84,7 +84,9 @@ def _status_body(report) -> dict:
     return {
         "reference": state.reference,
         "status": state.status,
-        "status_text": STATUS_TEXT.get(state.status, STATUS_TEXT[service.RECEIVED]),
+        "status_text": "The police have received your report."
+        if state.police_received
+        else STATUS_TEXT.get(state.status, STATUS_TEXT[service.RECEIVED]),
         "consent_level": state.consent_level,
         "consent_history": [{"consent_level": level, "at": at.isoformat()} for level, at in state.consent_history],
     }

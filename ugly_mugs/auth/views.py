@@ -20,10 +20,10 @@ THROTTLED = "Too many tries for this account. Wait 15 minutes, or ask an admin t
 
 HOME = {
     "admin": "admin.accounts_page",
-    "coordinator": "staff.keys",
+    "coordinator": "coordinator.reports",
     "outreach": "staff.outreach_reports",
     "project_member": "staff.home",
-    "police": "staff.keys",
+    "police": "police.reports",
 }
 
 

@@ -6,6 +6,7 @@ from ugly_mugs.models.consent import ConsentChange
 from ugly_mugs.models.keys import GroupKey, RecoveryKey, SealedGroupKey
 from ugly_mugs.models.people import Account, GroupMembership, Project
 from ugly_mugs.models.places import Area, PoliceUnit
+from ugly_mugs.models.police import PoliceOutcome, PoliceRelease, StaffConsent
 from ugly_mugs.models.report import (
     Report,
     ReportCategory,
@@ -23,6 +24,8 @@ __all__ = [
     "ConsentChange",
     "GroupKey",
     "GroupMembership",
+    "PoliceOutcome",
+    "PoliceRelease",
     "PoliceUnit",
     "Project",
     "RecoveryKey",
@@ -31,6 +34,7 @@ __all__ = [
     "ReportSection",
     "SealedGroupKey",
     "SealedSectionKey",
+    "StaffConsent",
     "StaffSession",
     "ThrottleWindow",
 ]

@@ -14,12 +14,13 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from ugly_mugs import audit, consent, keystore, sections
+from ugly_mugs import audit, consent, keystore, release, sections
 from ugly_mugs.crypto import aead, receipt
 from ugly_mugs.models import (
     Area,
     ConsentChange,
     GroupKey,
+    PoliceRelease,
     Report,
     ReportCategory,
     ReportSection,
@@ -69,6 +70,8 @@ class Status:
     status: str
     consent_level: str
     consent_history: list[tuple[str, datetime]] = field(default_factory=list)
+    # True once a police unit acknowledged receiving the report.
+    police_received: bool = False
 
 
 def week_of(day: date) -> date:
@@ -263,6 +266,12 @@ def status_of(session: Session, report: Report) -> Status:
         status=report.status,
         consent_level=report.consent_level,
         consent_history=[(level, at) for level, at in history],
+        police_received=session.scalar(
+            select(PoliceRelease.id).where(
+                PoliceRelease.report_id == report.id, PoliceRelease.acknowledged_at.is_not(None)
+            )
+        )
+        is not None,
     )
 
 
@@ -343,6 +352,7 @@ def change_consent(session: Session, report: Report, code: str, level: str, acto
         coarse=actor == "reporter",
     )
     report.consent_level = level
+    release.consent_changed(session, report, level)
     session.flush()
 
 

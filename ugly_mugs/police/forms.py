@@ -1,0 +1,48 @@
+"""Police portal forms (Flask-WTF, session CSRF)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.fields import DateField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ugly_mugs.reporting.forms import options
+
+OUTCOME_LABELS = {
+    "recorded_as_crime": "Recorded as a crime",
+    "under_investigation": "Under investigation",
+    "suspect_arrested": "Suspect arrested",
+    "charged": "Charged",
+    "convicted": "Convicted",
+    "no_further_action": "No further action",
+}
+OPEN_REASONS = {
+    "investigation": "Investigating this report",
+    "intelligence": "Adding to intelligence",
+    "follow_up": "Following up with the reporter",
+}
+
+
+class OpenForm(FlaskForm):
+    reason = SelectField(
+        "Why are you opening this report?",
+        choices=options([("", "Choose a reason")] + list(OPEN_REASONS.items())),
+        validators=[DataRequired("Choose why you are opening this report.")],
+    )
+
+
+class OutcomeForm(FlaskForm):
+    outcome = SelectField(
+        "Outcome",
+        choices=options([("", "Choose an outcome")] + list(OUTCOME_LABELS.items())),
+        validators=[DataRequired("Choose an outcome.")],
+    )
+    outcome_date = DateField("Date", validators=[DataRequired("Give the date of the outcome.")])
+    crime_reference = StringField("Crime reference number (optional)", validators=[Optional(), Length(max=64)])
+
+    def validate_outcome_date(self, field):
+        if field.data and field.data > date.today():
+            raise ValidationError("The date cannot be in the future.")
