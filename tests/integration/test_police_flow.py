@@ -117,3 +117,24 @@ def test_alert_only_cannot_be_passed_on(app, passphrase, clock, db_session):
     token = csrf(coord, f"/coordinator/reports/{reference}")
     assert coord.post(f"/coordinator/reports/{reference}/pass", data={"csrf_token": token}).status_code == 409
     assert db_session.scalar(select(PoliceRelease.id)) is None
+
+
+def test_erasure_after_release_shows_the_officer_consent_ended(app, passphrase, clock, db_session):
+    reporter = app.test_client()
+    reference, code = file(reporter, "full")
+    coordinator = create(app, "carla", "coordinator")
+    grant(app, coordinator, passphrase)
+    coord = app.test_client()
+    login(coord, coordinator)
+    coord.post(
+        f"/coordinator/reports/{reference}/pass", data={"csrf_token": csrf(coord, f"/coordinator/reports/{reference}")}
+    )
+    token = form_token(reporter, "/receipt")
+    reporter.post("/receipt/delete", data={"receipt_code": code, "form_token": token, "confirm": "yes"})
+    officer = create(app, "pc.smith", "police")
+    grant(app, officer, passphrase)
+    police = app.test_client()
+    login(police, officer)
+    release_id = db_session.scalar(select(PoliceRelease.id))
+    page = police.get(f"/police/reports/{release_id}").get_data(as_text=True)
+    assert re.search(r"Consent withdrawn on \d", page)

@@ -362,5 +362,7 @@ def erase(session: Session, report: Report) -> None:
         session.delete(section)
     report.receipt_lookup = None
     report.status = ERASED
+    # An officer who had it sees that consent ended, not an empty report.
+    release.consent_changed(session, report, consent.ALERT_ONLY)
     audit.record(session, "report_erased", report_id=report.id, coarse=True)
     session.flush()
