@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ugly_mugs import audit, consent, keystore, sections
@@ -73,12 +73,11 @@ def _open_text(blob: bytes | None, sealed_key: bytes | None, pair: sealing.KeyPa
 
 
 def unit_seal_count(session: Session, report: Report) -> int:
-    return len(
-        session.scalars(
-            select(SealedSectionKey.id)
-            .join(ReportSection, SealedSectionKey.section_id == ReportSection.id)
-            .where(ReportSection.report_id == report.id, SealedSectionKey.holder == sections.UNIT)
-        ).all()
+    return session.scalar(
+        select(func.count())
+        .select_from(SealedSectionKey)
+        .join(ReportSection, SealedSectionKey.section_id == ReportSection.id)
+        .where(ReportSection.report_id == report.id, SealedSectionKey.holder == sections.UNIT)
     )
 
 

@@ -66,18 +66,16 @@ def reports():
     )
 
 
-def _detail(report: Report, opened=None, note_text: str = "", status: int = 200, **forms):
+def _detail(report: Report, pair=None, opened=None, status: int = 200, **forms):
+    """The report page; ``pair`` is the scheme key the caller already opened, to read notes with."""
     db = database.session()
     releases = db.scalars(select(PoliceRelease).where(PoliceRelease.report_id == report.id)).all()
     outcomes = release.outcomes_for(db, [r.id for r in releases])
     pending = release.pending_staff_consent(db, report.id)
     units = {u.id: u.name for u in db.scalars(select(PoliceUnit))}
-    decided = db.scalars(
-        select(StaffConsent).where(StaffConsent.report_id == report.id, StaffConsent.state != "pending")
-    ).all()
-    pair = _scheme_pair() if opened is not None else None
     notes = {r.id: release.note_for(r, pair, "scheme") for r in releases} if pair else {}
     references = {r.id: release.crime_reference_for(r, pair, "scheme") for r in releases} if pair else {}
+    member = groups.membership(db, keystore.scheme_key(db).id, current_account().id)
     return (
         render_template(
             "coordinator/report.html",
@@ -92,10 +90,9 @@ def _detail(report: Report, opened=None, note_text: str = "", status: int = 200,
             notes=notes,
             references=references,
             pending=pending,
-            decided=decided,
             can_pass=release.can_pass_on(report) and not releases,
             unit_seals=release.unit_seal_count(db, report),
-            holds_key=_scheme_pair() is not None,
+            holds_key=member is not None and member.sealed is not None,
             me=current_account(),
             reason_form=forms.get("reason_form") or ReasonForm(),
             pass_form=forms.get("pass_form") or PassOnForm(),
@@ -134,7 +131,7 @@ def open_report(reference: str):
     db = database.session()
     opened = casework.read_report(db, report, current_account(), pair, form.reason.data)
     db.commit()
-    return _detail(report, opened=opened)
+    return _detail(report, pair=pair, opened=opened)
 
 
 @bp.post("/reports/<reference>/pass")

@@ -62,9 +62,9 @@ def reports():
     )
 
 
-def _detail(item: PoliceRelease, report: Report, opened=None, status: int = 200, **forms):
+def _detail(item: PoliceRelease, report: Report, pair=None, opened=None, status: int = 200, **forms):
+    """The release page; ``pair`` is the unit key the caller already opened, to read the note with."""
     db = database.session()
-    pair = _unit_pair() if opened is not None else None
     return (
         render_template(
             "police/report.html",
@@ -93,17 +93,17 @@ def report(release_id: int):
 
 
 def _open(item: PoliceRelease, form: OpenForm):
-    """Decrypt for the officer, or None with the reason in the form's errors."""
+    """The unit key and what it opens for the officer, or (None, None) with the reason in the form's errors."""
     if item.consent_withdrawn_at is not None:
-        return None
+        return None, None
     pair = _unit_pair()
     if pair is None:
         form.reason.errors = ["You do not hold your unit's key yet. See the Keys page."]
-        return None
+        return None, None
     db = database.session()
     opened = release.read_for_police(db, item, current_account(), pair, form.reason.data)
     db.commit()
-    return opened
+    return pair, opened
 
 
 @bp.post("/reports/<int:release_id>/open")
@@ -113,10 +113,10 @@ def open_report(release_id: int):
     form = OpenForm()
     if not form.validate_on_submit():
         return _detail(item, report, status=400, open_form=form)
-    opened = _open(item, form)
+    pair, opened = _open(item, form)
     if opened is None:
         return _detail(item, report, status=403 if form.reason.errors else 200, open_form=form)
-    return _detail(item, report, opened=opened)
+    return _detail(item, report, pair=pair, opened=opened)
 
 
 @bp.post("/reports/<int:release_id>/export.<kind>")
@@ -128,7 +128,7 @@ def export(release_id: int, kind: str):
     form = OpenForm()
     if not form.validate_on_submit():
         return _detail(item, report, status=400, open_form=form)
-    opened = _open(item, form)
+    _, opened = _open(item, form)
     if opened is None:
         return _detail(item, report, status=403 if form.reason.errors else 200, open_form=form)
     db = database.session()

@@ -31,6 +31,8 @@ def open_report(code: str) -> Report | Refusal:
     """The report for ``code``, or a Refusal that says nothing about whether it exists."""
     cfg = current_app.config
     counter: throttle.ClientCounter = current_app.extensions["ugly_mugs.receipt_throttle"]
+    # Used only as input to the in-memory keyed hash of ClientCounter: never stored or logged
+    # (tests: test_throttle_stores_no_address, test_logging_privacy, e2e test_log_privacy).
     client = request.remote_addr or ""
     session = database.session()
     window = cfg["RECEIPT_WINDOW_SECONDS"]
