@@ -238,6 +238,28 @@ def _seed_initial_schema(conn: Connection) -> str:
     return SEED_PASSPHRASE
 
 
+def _account_row(account_id: int, username: str, now: datetime) -> dict:
+    return {
+        "id": account_id,
+        "username": username,
+        "display_name": username,
+        "role": "coordinator",
+        "police_unit_id": None,
+        "project_id": None,
+        "password_hash": "$argon2id$seed",
+        "public_key": b"\x01" * 32,
+        "key_salt": b"seed-salt-16byte",
+        "key_params": SEED_KDF.as_dict(),
+        "encrypted_private_key": b"\x02" * 60,
+        "recovery_private_key": b"\x03" * 92,
+        "encrypted_totp_secret": None,
+        "totp_confirmed": False,
+        "totp_last_step": None,
+        "active": True,
+        "created_at": now,
+    }
+
+
 def _seed_staff_accounts(conn: Connection) -> None:
     """Rows in the tables the staff-accounts revision added (and its new report columns)."""
     meta = MetaData()
@@ -249,30 +271,7 @@ def _seed_staff_accounts(conn: Connection) -> None:
         t["group_key"].insert(),
         [{"id": 951, "kind": "unit", "police_unit_id": None, "public_key": b"\x05" * 32, "created_at": now}],
     )
-    conn.execute(
-        t["account"].insert(),
-        [
-            {
-                "id": 901,
-                "username": "seed.coordinator",
-                "display_name": "Seed coordinator",
-                "role": "coordinator",
-                "police_unit_id": None,
-                "project_id": None,
-                "password_hash": "$argon2id$seed",
-                "public_key": b"\x01" * 32,
-                "key_salt": b"seed-salt-16byte",
-                "key_params": SEED_KDF.as_dict(),
-                "encrypted_private_key": b"\x02" * 60,
-                "recovery_private_key": b"\x03" * 92,
-                "encrypted_totp_secret": None,
-                "totp_confirmed": False,
-                "totp_last_step": None,
-                "active": True,
-                "created_at": now,
-            }
-        ],
-    )
+    conn.execute(t["account"].insert(), [_account_row(901, "seed.coordinator", now)])
     conn.execute(
         t["group_membership"].insert(),
         [
@@ -320,9 +319,88 @@ def _seed_staff_accounts(conn: Connection) -> None:
     )
 
 
+def _seed_police_release(conn: Connection) -> None:
+    """A report passed to police with an outcome, and a pending staff-recorded consent."""
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    now = datetime(2026, 11, 23, 13, 0)
+    # Each earlier revision's round trip dropped the tables it made, so this seeds its own rows.
+    conn.execute(t["account"].insert(), [_account_row(902, "seed.coordinator.2", now)])
+    conn.execute(t["police_unit"].insert(), [{"id": 902, "code": "seed-unit-2", "name": "Seed unit 2"}])
+    conn.execute(
+        t["area"].insert(),
+        [{"id": 902, "code": "seed-area-2", "name": "Seed area 2", "police_unit_id": 902, "active": True}],
+    )
+    report_id = secrets.token_hex(16)
+    conn.execute(
+        t["report"].insert(),
+        [
+            {
+                "id": report_id,
+                "reference": "UM-SEED002",
+                "receipt_lookup": None,
+                "received_at": now,
+                "incident_week": date(2026, 11, 16),
+                "area_id": 902,
+                "police_unit_id": 902,
+                "reporter_type": "self",
+                "consent_level": consent.FULL_REPORT,
+                "status": "passed_to_police",
+                "language": "en",
+                "filed_by_account_id": None,
+                "project_id": None,
+            }
+        ],
+    )
+    conn.execute(
+        t["police_release"].insert(),
+        [
+            {
+                "id": 901,
+                "report_id": report_id,
+                "police_unit_id": 902,
+                "passed_by": 902,
+                "passed_at": now,
+                "note": b"\x06" * 40,
+                "note_key_scheme": b"\x07" * 92,
+                "note_key_unit": b"\x08" * 92,
+            }
+        ],
+    )
+    conn.execute(
+        t["police_outcome"].insert(),
+        [
+            {
+                "id": 901,
+                "release_id": 901,
+                "outcome": "charged",
+                "outcome_date": date(2026, 11, 22),
+                "recorded_by": 902,
+                "recorded_at": now,
+            }
+        ],
+    )
+    conn.execute(
+        t["staff_consent"].insert(),
+        [
+            {
+                "id": 901,
+                "report_id": report_id,
+                "level": "full_report",
+                "given_by": "phone",
+                "recorded_by": 902,
+                "recorded_at": now,
+                "state": "pending",
+            }
+        ],
+    )
+
+
 SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "c56bb297b78a": _seed_initial_schema,
     "e86756c4b8cc": _seed_staff_accounts,
+    "7150d00761f9": _seed_police_release,
 }
 
 

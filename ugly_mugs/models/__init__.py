@@ -1,5 +1,14 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 
+from ugly_mugs.models.alerts import (
+    Alert,
+    AlertArea,
+    AlertMessage,
+    CaseNote,
+    Delivery,
+    ProjectArea,
+    ProjectChannel,
+)
 from ugly_mugs.models.audit import AuditEntry
 from ugly_mugs.models.base import Base
 from ugly_mugs.models.consent import ConsentChange
@@ -18,6 +27,13 @@ from ugly_mugs.models.throttle import ThrottleWindow
 
 __all__ = [
     "Account",
+    "Alert",
+    "AlertArea",
+    "AlertMessage",
+    "CaseNote",
+    "Delivery",
+    "ProjectArea",
+    "ProjectChannel",
     "Area",
     "AuditEntry",
     "Base",

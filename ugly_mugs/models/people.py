@@ -25,6 +25,10 @@ class Project(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # The language its alert bulletins are written in (one of the reporter-page languages).
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    # SHA-256 of the secret token in its Atom feed's URL; the token itself is shown once.
+    feed_token_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class Account(Base):

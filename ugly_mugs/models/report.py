@@ -24,7 +24,11 @@ from ugly_mugs.models.base import Base, UTCDateTime, new_id
 
 class Report(Base):
     __tablename__ = "report"
-    __table_args__ = (Index("ix_report_status_received", "status", "received_at"),)
+    __table_args__ = (
+        Index("ix_report_status_received", "status", "received_at"),
+        # Statistics count reports by when they were received, whatever their status.
+        Index("ix_report_received_at", "received_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     # Short public reference shown to the reporter and to staff; random, not a counter.

@@ -1,0 +1,144 @@
+"""Alerts, the projects they go to, and the outbox of deliveries to those projects' channels.
+
+A draft is report-derived text that nobody has yet checked for anonymity, so it is stored only
+encrypted, under a fresh key sealed to the scheme key. Once published, an alert message is by
+design shared with every project in its areas: its text is kept readable so that feeds, the
+printable sheet and the number check can serve it without any key.
+
+Publishing writes the message and one ``Delivery`` row per project channel in the same
+transaction (the transactional outbox); the dispatch worker only ever reads the outbox.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ugly_mugs.models.base import Base, UTCDateTime, utcnow
+
+SEVERITIES = ("urgent", "warning", "information")
+ALERT_STATUSES = ("draft", "awaiting_approval", "published", "retracted")
+MESSAGE_KINDS = ("alert", "update", "retraction")
+CHANNEL_KINDS = ("email", "webhook")
+DELIVERY_STATUSES = ("pending", "delivered", "failed")
+
+
+class ProjectArea(Base):
+    """An area a project covers: it receives the alerts for that area."""
+
+    __tablename__ = "project_area"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"), primary_key=True)
+
+
+class ProjectChannel(Base):
+    """One way a project receives alerts: an email address, or a webhook URL with its signing secret.
+
+    Channels are switched off rather than deleted, so that the deliveries made to them stay on record.
+    """
+
+    __tablename__ = "project_channel"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(500))
+    # The webhook's HMAC-SHA256 key; the receiving project holds the same value.
+    secret: Mapped[str | None] = mapped_column(String(128))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Alert(Base):
+    """An alert about one perpetrator, from a draft to its published messages, updates and retraction."""
+
+    __tablename__ = "alert"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Short public reference, e.g. A-7K3M9Q; random, not a counter.
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    # The report it was written from; kept null after the report is gone.
+    report_id: Mapped[str | None] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(String(24), default="draft")
+    severity: Mapped[str] = mapped_column(String(16))
+    # The working draft (title and body as JSON), encrypted under a key sealed to the scheme key.
+    draft: Mapped[bytes | None] = mapped_column(LargeBinary)
+    draft_key_scheme: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_by: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when a second coordinator approved publishing (when approval is required).
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    retracted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AlertArea(Base):
+    __tablename__ = "alert_area"
+
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id", ondelete="CASCADE"), primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), primary_key=True)
+
+
+class AlertMessage(Base):
+    """What went out: the first publication of an alert, each update, and its retraction."""
+
+    __tablename__ = "alert_message"
+    __table_args__ = (UniqueConstraint("alert_id", "sequence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id", ondelete="CASCADE"), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    # Stable across every channel and every retry, so that a receiver can drop a duplicate.
+    message_id: Mapped[str] = mapped_column(String(64), unique=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    # The areas' names as published, so that the record stays true if areas are renamed.
+    areas: Mapped[str] = mapped_column(String(1000))
+    # Coarse time of the incident as published: a week and a part of the day.
+    incident_week: Mapped[date | None] = mapped_column(Date)
+    part_of_day: Mapped[str | None] = mapped_column(String(16))
+    published_by: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Delivery(Base):
+    """One message to one project channel: the outbox row the dispatch worker claims, sends and marks."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        UniqueConstraint("message_id", "channel_id"),
+        Index("ix_delivery_status_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("alert_message.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("project_channel.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A claim: the worker that holds the row and until when; an expired lease may be claimed again.
+    leased_by: Mapped[str | None] = mapped_column(String(64))
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The reason of the last failure (an SMTP or HTTP status, never message content).
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class CaseNote(Base):
+    """A coordinator's note on a report, encrypted under a key sealed to the scheme key."""
+
+    __tablename__ = "case_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_key: Mapped[bytes] = mapped_column(LargeBinary)
