@@ -46,14 +46,12 @@ class Wording:
     areas: str
     when: str
     reference: str
-    published: str
     current_alerts: str
     alerts_for: str
     printed: str
     nothing_current: str
     feed_title: str
     area_heading: str
-    other_areas: str
     week_of: str
 
     def week(self, day: date | None) -> str:
@@ -102,13 +100,11 @@ def wording(locale: str) -> Wording:
         areas=gettext("Areas"),
         when=gettext("When"),
         reference=gettext("Reference"),
-        published=gettext("Published"),
         current_alerts=gettext("Current warnings"),
         alerts_for=gettext("Warnings for %(project)s"),
         printed=gettext("Printed %(date)s"),
         nothing_current=gettext("There are no current warnings for your areas."),
         feed_title=gettext("Warnings"),
         area_heading=gettext("Area: %(area)s"),
-        other_areas=gettext("Other areas"),
         week_of=gettext("Week of %(date)s"),
     )

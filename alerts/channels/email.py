@@ -98,9 +98,10 @@ def build(to: str, m: render.Published, w: Wording, sender: Sender) -> EmailMess
     mail["Date"] = formatdate(m.published_at.timestamp(), usegmt=True)
     mail["Message-ID"] = message_id_header(m.message_id, sender.domain)
     mail[ID_HEADER] = m.message_id
-    mail["Content-Language"] = w.locale.replace("_", "-")
     mail.set_content(render.text(m, w))
     mail.add_alternative(render.html(m, w), subtype="html")
+    # After the body: setting the content clears Content-* headers.
+    mail["Content-Language"] = w.locale.replace("_", "-")
     return mail
 
 
