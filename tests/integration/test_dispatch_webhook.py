@@ -125,3 +125,35 @@ def test_switched_off_channel_is_not_sent_to(app, db_session, passphrase):
         tally = dispatcher(app).run_once()
     assert tally.failed == 1 and receiver.requests == []
     assert delivery(db_session).last_error == "channel or project switched off"
+
+
+def test_failed_delivery_is_on_the_admin_page_and_retry_sends_it(app, db_session, passphrase, clock):
+    from tests.staff import create, csrf, login
+
+    receiver = Receiver(SECRET, statuses=[500, 500])
+    with webhook_server(receiver) as url:
+        make_project(db_session, "Basis", areas=["holbeck"], webhooks=[(url, SECRET)])
+        message = publish_message(db_session, ["holbeck"], "Secret title", "Secret body")
+        worker = dispatcher(app, DELIVERY_MAX_ATTEMPTS=2, DELIVERY_RETRY_SECONDS=0)
+        assert worker.run_once().failed == 1
+        row = delivery(db_session)
+        admin = create(app, "root", "admin")
+        client = app.test_client()
+        login(client, admin)
+        page = client.get("/admin/deliveries").get_data(as_text=True)
+        assert f"<td>{row.id}</td>" in page and "HTTP 500" in page and "Basis" in page
+        assert "Secret title" not in page and "Secret body" not in page
+        reference = db_session.get(Alert, message.alert_id).reference
+        assert reference in page
+        token = csrf(client, "/admin/deliveries")
+        assert client.post("/admin/deliveries/999/retry", data={"csrf_token": token}).status_code == 404
+        response = client.post(f"/admin/deliveries/{row.id}/retry", data={"csrf_token": token})
+        assert response.status_code == 302
+        row = delivery(db_session)
+        assert (row.status, row.attempts) == ("pending", 0)
+        assert worker.run_once().delivered == 1
+        assert delivery(db_session).status == "delivered"
+        assert "No failed deliveries." in client.get("/admin/deliveries").get_data(as_text=True)
+        # A delivered one cannot be "retried".
+        assert client.post(f"/admin/deliveries/{row.id}/retry", data={"csrf_token": token}).status_code == 404
+    assert [r["verified"] for r in receiver.requests] == [True, True, True]
