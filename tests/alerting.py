@@ -108,3 +108,22 @@ def publish_message(
     if commit:
         session.commit()
     return message
+
+
+def many_recipients(session, projects: int, per_project: int, area: str = "holbeck", domain: str = "example.org"):
+    """``projects`` projects covering ``area``, each with ``per_project`` email channels; returns the addresses."""
+    [area_id] = area_ids(session, [area])
+    prefix = f"Fanout {secrets.token_hex(3)}"
+    names = [f"{prefix} {i}" for i in range(projects)]
+    session.execute(Project.__table__.insert(), [{"name": n, "active": True, "language": "en"} for n in names])
+    ids = list(session.scalars(select(Project.id).where(Project.name.in_(names)).order_by(Project.id)))
+    session.execute(ProjectArea.__table__.insert(), [{"project_id": p, "area_id": area_id} for p in ids])
+    now = utcnow()
+    rows = [
+        {"project_id": p, "kind": "email", "target": f"p{p}-w{j}@{domain}", "active": True, "created_at": now}
+        for p in ids
+        for j in range(per_project)
+    ]
+    session.execute(ProjectChannel.__table__.insert(), rows)
+    session.commit()
+    return [r["target"] for r in rows]

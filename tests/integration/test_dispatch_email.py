@@ -36,6 +36,7 @@ def test_alert_email_has_text_and_html_and_a_neutral_subject(app, db_session, pa
     assert (tally.delivered, tally.retrying, tally.failed) == (1, 0, 0)
     [(rcpts, mail, _tls)] = sink.messages
     assert rcpts == ["drop-in@basis.example"]
+    assert mail["To"] == "drop-in@basis.example" and mail["From"] == "bulletin@localhost"
     assert mail["Subject"] == "New message"
     assert "Silver car" not in mail["Subject"]
     assert mail["Message-ID"] == f"<{message.message_id}@localhost>"
