@@ -41,11 +41,15 @@ def dispatch(mode: str, idle_seconds: float) -> None:
     except SmtpSettingsError as exc:
         raise click.ClickException(f"UGLY_MUGS_SMTP_URL: {exc}") from None
     worker = Dispatcher(current_app.extensions["ugly_mugs.sessionmaker"], settings)
-    signal.signal(signal.SIGTERM, worker.stop)
-    signal.signal(signal.SIGINT, worker.stop)
-    if mode == "loop":
-        click.echo(f"dispatch worker {worker.worker_id} running; stop with SIGTERM")
-        tally = worker.run_forever(idle_seconds)
-    else:
-        tally = worker.run_once()
+    # SIGTERM and Ctrl-C let the message in hand finish and be marked, then stop.
+    previous = {sig: signal.signal(sig, worker.stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        if mode == "loop":
+            click.echo(f"dispatch worker {worker.worker_id} running; stop with SIGTERM")
+            tally = worker.run_forever(idle_seconds)
+        else:
+            tally = worker.run_once()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     click.echo(f"{tally.delivered} delivered, {tally.retrying} to retry, {tally.failed} failed")

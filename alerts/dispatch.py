@@ -244,9 +244,11 @@ class Dispatcher:
                 # marks is lost and those messages are sent again (duplicates, never losses).
                 marks.execute(text("SET synchronous_commit TO OFF"))
                 marks.commit()
+            # Stop well before the lease ends: after that another worker may claim the same rows.
+            give_up_at = time.monotonic() + self.settings.lease_seconds / 2
             with Mailer(self.settings.smtp, self.settings.sender) as mailer:
                 for index, job in enumerate(jobs):
-                    if self.stopping:
+                    if self.stopping or time.monotonic() > give_up_at:
                         self._release(marks, [j.delivery_id for j in jobs[index:]])
                         break
                     if not job.usable:

@@ -197,3 +197,50 @@ def test_smtp_url_forms():
     assert SmtpSettings.from_url("smtps://mail.example").port == 465
     assert SmtpSettings.from_url("smtp://mail.example").tls == "none"
     assert SmtpSettings.from_url("smtps://u@mail.example", password="from-file").password == "from-file"
+
+
+def test_dispatch_command_sends_and_reports_counts(app, db_session, passphrase, database_url):
+    from tests.conftest import make_app
+
+    make_project(db_session, "Basis", areas=["holbeck"], emails=["a@basis.example", "b@basis.example"])
+    publish_message(db_session, ["holbeck"], "Title", "Body")
+    with smtp_server() as (sink, port):
+        worker_app = make_app(database_url, SMTP_URL=f"smtp://127.0.0.1:{port}")
+        result = worker_app.test_cli_runner().invoke(args=["alerts", "dispatch", "--once"])
+        worker_app.extensions["ugly_mugs.engine"].dispose()
+    assert result.exit_code == 0, result.output
+    assert "2 delivered, 0 to retry, 0 failed" in result.output
+    assert "basis.example" not in result.output
+    assert len(sink.messages) == 2
+
+
+def test_dispatch_command_explains_a_bad_smtp_url(database_url):
+    from tests.conftest import make_app
+
+    worker_app = make_app(database_url, SMTP_URL="smtp://user:pw@mail.example:25")
+    result = worker_app.test_cli_runner().invoke(args=["alerts", "dispatch", "--once"])
+    worker_app.extensions["ugly_mugs.engine"].dispose()
+    assert result.exit_code != 0 and "needs TLS" in result.output
+    help_text = worker_app.test_cli_runner().invoke(args=["alerts", "dispatch", "--help"]).output
+    assert "--once" in help_text and "--loop" in help_text
+
+
+def test_a_batch_stops_before_its_lease_could_run_out(app, db_session, passphrase):
+    make_project(db_session, "Basis", areas=["holbeck"], emails=[f"w{i}@basis.example" for i in range(5)])
+    publish_message(db_session, ["holbeck"], "Title", "Body")
+    with smtp_server() as (sink, port):
+        worker = dispatcher(app, port, DELIVERY_LEASE_SECONDS=1)
+        import time as clock
+
+        original = worker._send
+
+        def slow_send(mailer, job):
+            clock.sleep(0.3)
+            original(mailer, job)
+
+        worker._send = slow_send
+        first = worker.run_batch()
+        assert 1 <= first.delivered < 5
+        # The rest was given back, not left leased: the next batch takes it at once.
+        rest = worker.run_once()
+    assert first.delivered + rest.delivered == 5 and len(sink.messages) == 5
