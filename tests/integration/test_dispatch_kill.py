@@ -151,6 +151,10 @@ def test_killed_worker_loses_nothing_and_repeats_at_most_one(isolated, tmp_path)
     duplicates = sum(n - 1 for n in counts.values())
     assert duplicates <= kills, f"{duplicates} duplicates after {kills} kills"
     assert set(counts) == {(a, m) for a in addresses for m in message_ids}
+    # The worker's log holds counts and delivery ids: no address, no message text.
+    text = log.read_text()
+    assert "batch of" in text
+    assert "example.org" not in text and "Silver car" not in text and "knife" not in text
 
 
 @pytest.mark.skipif(not TEST_DATABASE_URL, reason="several workers share the outbox on PostgreSQL only")
