@@ -155,6 +155,24 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         "SECRET_KEY": _read(env, "SECRET_KEY") or (_development_secret() if mode == "development" else None),
         "DATABASE_URL": _read(env, "DATABASE_URL") or default_database_url(),
         "SMTP_URL": _read(env, "SMTP_URL") or "smtp://127.0.0.1:25",
+        # The SMTP password, if not in SMTP_URL (so it can come from a file); a CA bundle to trust
+        # for the SMTP server's certificate besides the system's.
+        "SMTP_PASSWORD": _read(env, "SMTP_PASSWORD"),
+        "SMTP_CA_FILE": _read(env, "SMTP_CA_FILE") or "",
+        "SMTP_TIMEOUT": _int(env, "SMTP_TIMEOUT", 30),
+        # Who alert emails are from, and their subject: empty means a neutral word in the project's
+        # language ("New message"), because phones are shared and a subject shows on a locked screen.
+        "MAIL_FROM": _read(env, "MAIL_FROM") or "bulletin@localhost",
+        "ALERT_SUBJECT": _read(env, "ALERT_SUBJECT") or "",
+        # Dispatch: tries before a delivery is failed, first retry delay (doubling each time),
+        # how long a worker's claim lasts, how many it claims at once, webhook timeout.
+        "DELIVERY_MAX_ATTEMPTS": _int(env, "DELIVERY_MAX_ATTEMPTS", 8),
+        "DELIVERY_RETRY_SECONDS": _int(env, "DELIVERY_RETRY_SECONDS", 60),
+        "DELIVERY_LEASE_SECONDS": _int(env, "DELIVERY_LEASE_SECONDS", 300),
+        "DELIVERY_BATCH_SIZE": _int(env, "DELIVERY_BATCH_SIZE", 100),
+        "WEBHOOK_TIMEOUT": _int(env, "WEBHOOK_TIMEOUT", 10),
+        # The printable sheet shows alerts published in the last this-many days (not retracted).
+        "BULLETIN_DAYS": _int(env, "BULLETIN_DAYS", 56),
         "AREAS": areas,
         "CATEGORIES": categories,
         "POLICE_UNITS": units,
@@ -193,6 +211,9 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
 def check(config: Mapping[str, object]) -> None:
     """Refuse settings that would put people at risk; stricter in production."""
     secret = config.get("SECRET_KEY")
+    for name in ("DELIVERY_MAX_ATTEMPTS", "DELIVERY_LEASE_SECONDS", "DELIVERY_BATCH_SIZE", "BULLETIN_DAYS"):
+        if int(config.get(name, 1)) < 1:
+            raise ConfigError(f"{PREFIX}{name} must be at least 1")
     if int(config.get("SUPPRESSION_THRESHOLD", 5)) < 2:
         raise ConfigError(f"{PREFIX}SUPPRESSION_THRESHOLD must be at least 2, so that a count of one is never shown")
     if config["UGLY_MUGS_MODE"] != "production":

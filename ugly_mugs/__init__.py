@@ -39,6 +39,9 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     from ugly_mugs.coordinator.views import bp as coordinator_bp
     from ugly_mugs.health import bp as health_bp
     from ugly_mugs.police.views import bp as police_bp
+    from ugly_mugs.projects.deliveries import bp as deliveries_bp
+    from ugly_mugs.projects.feeds import bp as feeds_bp
+    from ugly_mugs.projects.views import bp as projects_bp
     from ugly_mugs.reporting.views import bp as reporting_bp
     from ugly_mugs.staff.views import bp as staff_bp
     from ugly_mugs.stats.views import bp as stats_bp
@@ -53,6 +56,9 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
         stats_bp,
         coordinator_bp,
         police_bp,
+        projects_bp,
+        deliveries_bp,
+        feeds_bp,
         branding.bp,
     ):
         app.register_blueprint(bp)
@@ -61,6 +67,7 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     csrf.exempt(api_bp)
     csrf.exempt(health_bp)
     csrf.exempt(branding.bp)
+    csrf.exempt(feeds_bp)
 
     access.init_app(app)
     headers.init_app(app)

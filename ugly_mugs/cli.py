@@ -19,6 +19,9 @@ def _session():
 
 
 def init_app(app: Flask) -> None:
+    from alerts.cli import alerts_group
+
+    app.cli.add_command(alerts_group)
     app.cli.add_command(db_group)
     app.cli.add_command(setup_group)
     app.cli.add_command(demo_group)

@@ -37,7 +37,10 @@ _BY_URL_CODE = {lang.url_code: lang for lang in LANGUAGES}
 LOCALES = tuple(BY_LOCALE)
 
 # Blueprints whose pages are for staff or partner apps: always English.
-ENGLISH_ONLY = frozenset({"auth", "staff", "admin", "api", "health", "stats", "coordinator", "police"})
+# The bulletin pages ("projects", "feeds") are in the project's language, chosen by the project, not the browser.
+ENGLISH_ONLY = frozenset(
+    {"auth", "staff", "admin", "api", "health", "stats", "coordinator", "police", "projects", "deliveries", "feeds"}
+)
 
 
 def by_url_code(raw: object) -> Language | None:

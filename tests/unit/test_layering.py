@@ -1,10 +1,10 @@
 """The layering of DESIGN.md §3, read from the source with ``ast``.
 
-Proves: the crypto package, the section and key-store modules and the reporting service
-import nothing from Flask (so they run in the CLI, workers and tests without a request);
-the reporter and API views import nothing from ``ugly_mugs.crypto`` or ``cryptography``
-(views hold no crypto). The checker itself is tested on small samples so that a
-checker which finds nothing cannot pass unnoticed.
+Proves: the crypto package, the section and key-store modules, the reporting and project
+services and the alerts package (but its command line) import nothing from Flask (so they
+run in the CLI, workers and tests without a request); the reporter and API views import
+nothing from ``ugly_mugs.crypto`` or ``cryptography`` (views hold no crypto). The checker
+itself is tested on small samples so that a checker which finds nothing cannot pass unnoticed.
 """
 
 from __future__ import annotations
@@ -17,11 +17,20 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "ugly_mugs"
 
-NO_FLASK = sorted((PACKAGE / "crypto").glob("*.py")) + [
-    PACKAGE / "sections.py",
-    PACKAGE / "keystore.py",
-    PACKAGE / "reporting" / "service.py",
-]
+# alerts/ is used by the dispatch worker without a request; only its command-line module needs Flask.
+ALERTS = sorted(
+    p for p in (ROOT / "alerts").rglob("*.py") if p.name != "cli.py" and p != ROOT / "alerts" / "__init__.py"
+)
+NO_FLASK = (
+    sorted((PACKAGE / "crypto").glob("*.py"))
+    + [
+        PACKAGE / "sections.py",
+        PACKAGE / "keystore.py",
+        PACKAGE / "reporting" / "service.py",
+        PACKAGE / "projects" / "service.py",
+    ]
+    + ALERTS
+)
 VIEWS = [PACKAGE / "reporting" / "views.py", PACKAGE / "api" / "views.py"]
 
 

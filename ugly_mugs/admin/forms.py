@@ -33,7 +33,3 @@ class AuditFilterForm(FlaskForm):
     action = StringField("Action", validators=[Optional(), Length(max=48)])
     actor = StringField("Actor username", validators=[Optional(), Length(max=64)])
     report = StringField("Report id", validators=[Optional(), Length(max=32)])
-
-
-class ProjectForm(FlaskForm):
-    name = StringField("Project name", validators=[DataRequired("Enter the project's name."), Length(max=200)])

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ugly_mugs import audit, database, groups
 from ugly_mugs.access import current_account, roles
-from ugly_mugs.admin.forms import AccountForm, AuditFilterForm, ProjectForm
+from ugly_mugs.admin.forms import AccountForm, AuditFilterForm
 from ugly_mugs.auth import accounts, login
 from ugly_mugs.models import Account, AuditEntry, GroupMembership, PoliceUnit, Project
 from ugly_mugs.reporting.forms import options
@@ -54,25 +54,9 @@ def accounts_page():
             db.commit()
             created = {"account": account, "password": password}
     listing = db.scalars(select(Account).order_by(Account.username)).all()
-    return render_template(
-        "admin/accounts.html", form=form, accounts=listing, created=created, project_form=ProjectForm()
-    ), 400 if form.errors else 200
-
-
-@bp.post("/projects")
-@roles("admin")
-def create_project():
-    form = ProjectForm()
-    db = database.session()
-    if form.validate_on_submit():
-        name = form.name.data.strip()
-        if db.scalar(select(Project.id).where(Project.name == name)) is None:
-            project = Project(name=name)
-            db.add(project)
-            db.flush()
-            audit.record(db, "project_created", actor_id=current_account().id, detail={"project": project.id})
-            db.commit()
-    return redirect(url_for("admin.accounts_page"))
+    return render_template("admin/accounts.html", form=form, accounts=listing, created=created), (
+        400 if form.errors else 200
+    )
 
 
 @bp.get("/accounts/<int:account_id>")

@@ -1,0 +1,187 @@
+"""Email over SMTP: settings from ``UGLY_MUGS_SMTP_URL``, one connection reused for a whole batch.
+
+``smtp://host:port`` sends in the clear (a relay on the same machine); ``?starttls=true``
+upgrades the connection with STARTTLS before anything else is said, and ``smtps://`` uses TLS
+from the first byte (port 465). ``user:password@`` logs in, only ever over TLS: a login over a
+plain connection is refused rather than sending the password in the clear.
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import formatdate
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from alerts import render
+from alerts.channels import DeliveryFailed
+from alerts.wording import Wording
+
+TRUE = {"1", "true", "yes", "on"}
+# The header a receiving mail filter can use to drop a duplicate without reading the body.
+ID_HEADER = "X-Bulletin-Id"
+
+
+class SmtpSettingsError(ValueError):
+    """``UGLY_MUGS_SMTP_URL`` cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    tls: str  # "none", "starttls" or "ssl"
+    username: str | None = None
+    password: str | None = None
+    ca_file: str | None = None
+    timeout: float = 30.0
+
+    @classmethod
+    def from_url(
+        cls, url: str, password: str | None = None, ca_file: str | None = None, timeout: float = 30.0
+    ) -> SmtpSettings:
+        parts = urlsplit(url)
+        if parts.scheme not in {"smtp", "smtps"}:
+            raise SmtpSettingsError("the SMTP URL must start with smtp:// or smtps://")
+        if not parts.hostname:
+            raise SmtpSettingsError("the SMTP URL names no host")
+        try:
+            port = parts.port
+        except ValueError:
+            raise SmtpSettingsError("the SMTP URL's port is not a number") from None
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        if parts.scheme == "smtps":
+            tls = "ssl"
+        elif query.get("starttls", "").lower() in TRUE:
+            tls = "starttls"
+        else:
+            tls = "none"
+        username = unquote(parts.username) if parts.username else None
+        secret = password if password is not None else (unquote(parts.password) if parts.password else None)
+        if username and tls == "none":
+            raise SmtpSettingsError("an SMTP login needs TLS: add ?starttls=true or use smtps://")
+        return cls(
+            host=parts.hostname,
+            port=port or (465 if tls == "ssl" else 25),
+            tls=tls,
+            username=username,
+            password=secret,
+            ca_file=ca_file or None,
+            timeout=timeout,
+        )
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who the mail says it is from, and the subject line (neutral: phones are shared)."""
+
+    address: str
+    subject: str | None = None  # None: the project language's neutral default
+
+    @property
+    def domain(self) -> str:
+        return self.address.rpartition("@")[2] or "localhost"
+
+
+def message_id_header(message_id: str, domain: str) -> str:
+    """The same Message-ID for every send of one message, so a mail client shows a duplicate once."""
+    return f"<{message_id}@{domain}>"
+
+
+def build(to: str | None, m: render.Published, w: Wording, sender: Sender) -> EmailMessage:
+    mail = EmailMessage()
+    mail["From"] = sender.address
+    if to is not None:
+        mail["To"] = to
+    mail["Subject"] = sender.subject or w.subject
+    mail["Date"] = formatdate(m.published_at.timestamp(), usegmt=True)
+    mail["Message-ID"] = message_id_header(m.message_id, sender.domain)
+    mail[ID_HEADER] = m.message_id
+    mail.set_content(render.text(m, w))
+    mail.add_alternative(render.html(m, w), subtype="html")
+    # After the body: setting the content clears Content-* headers.
+    mail["Content-Language"] = w.locale.replace("_", "-")
+    return mail
+
+
+_PLAIN_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+$")
+
+
+class Mailer:
+    """One SMTP connection, opened on first use and kept for the batch; reopened after a failure.
+
+    A message is built and encoded once for all its recipients of one language; each recipient's
+    copy is that and their own ``To:`` line, which keeps a 10,000-address fanout cheap.
+    """
+
+    def __init__(self, settings: SmtpSettings, sender: Sender):
+        self.settings = settings
+        self.sender = sender
+        self._smtp: smtplib.SMTP | None = None
+        self._encoded: dict[tuple[str, str], bytes] = {}
+
+    def _data(self, to: str, m: render.Published, w: Wording) -> bytes:
+        if not _PLAIN_ADDRESS.match(to):
+            return build(to, m, w, self.sender).as_bytes(policy=SMTP_POLICY)
+        key = (m.message_id, w.locale)
+        if key not in self._encoded:
+            self._encoded[key] = build(None, m, w, self.sender).as_bytes(policy=SMTP_POLICY)
+        return b"To: " + to.encode("ascii") + b"\r\n" + self._encoded[key]
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    def _context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.settings.ca_file)
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        try:
+            if s.tls == "ssl":
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=self._context())
+            else:
+                smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            smtp.ehlo()
+            if s.tls == "starttls":
+                smtp.starttls(context=self._context())
+                smtp.ehlo()
+            if s.username:
+                smtp.login(s.username, s.password or "")
+        except smtplib.SMTPAuthenticationError as exc:
+            raise DeliveryFailed(f"SMTP login refused ({exc.smtp_code})") from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise DeliveryFailed(f"SMTP connection failed: {type(exc).__name__}") from None
+        return smtp
+
+    def send(self, to: str, m: render.Published, w: Wording) -> None:
+        if self._smtp is None:
+            self._smtp = self._connect()
+        try:
+            refused = self._smtp.sendmail(self.sender.address, [to], self._data(to, m, w))
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = sorted({code for code, _ in exc.recipients.values()})
+            raise DeliveryFailed(f"recipient refused ({', '.join(map(str, codes))})") from None
+        except smtplib.SMTPResponseException as exc:
+            self.close()
+            raise DeliveryFailed(f"SMTP error {exc.smtp_code}") from None
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            raise DeliveryFailed(f"SMTP connection lost: {type(exc).__name__}") from None
+        if refused:
+            raise DeliveryFailed("recipient refused")
+
+    def close(self) -> None:
+        if self._smtp is None:
+            return
+        try:
+            self._smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            self._smtp.close()
+        self._smtp = None

@@ -1,0 +1,55 @@
+"""``flask --app wsgi alerts dispatch``: run the delivery worker once or in a loop."""
+
+from __future__ import annotations
+
+import logging
+import signal
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from alerts.channels.email import SmtpSettingsError
+from alerts.dispatch import Dispatcher
+from alerts.settings import dispatch_settings
+
+
+@click.group("alerts", cls=AppGroup, help="Deliver published alerts to the projects' channels.")
+def alerts_group() -> None:
+    pass
+
+
+@alerts_group.command(
+    "dispatch",
+    help="Send the pending deliveries of the outbox (email and webhooks). --once sends what is due "
+    "and exits; --loop keeps running (stop it with SIGTERM or Ctrl-C: it finishes the message in hand). "
+    "Several workers may run at once on PostgreSQL; on SQLite run one.",
+)
+@click.option("--once", "mode", flag_value="once", default=True, help="Send what is due now, then exit (default).")
+@click.option("--loop", "mode", flag_value="loop", help="Keep running, looking for new deliveries.")
+@click.option(
+    "--idle-seconds",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="With --loop: how long to wait before looking again when nothing is due.",
+)
+def dispatch(mode: str, idle_seconds: float) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = dispatch_settings(current_app.config)
+    except SmtpSettingsError as exc:
+        raise click.ClickException(f"UGLY_MUGS_SMTP_URL: {exc}") from None
+    worker = Dispatcher(current_app.extensions["ugly_mugs.sessionmaker"], settings)
+    # SIGTERM and Ctrl-C let the message in hand finish and be marked, then stop.
+    previous = {sig: signal.signal(sig, worker.stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        if mode == "loop":
+            click.echo(f"dispatch worker {worker.worker_id} running; stop with SIGTERM")
+            tally = worker.run_forever(idle_seconds)
+        else:
+            tally = worker.run_once()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo(f"{tally.delivered} delivered, {tally.retrying} to retry, {tally.failed} failed")

@@ -1,0 +1,256 @@
+"""Managing projects (no Flask): settings, areas, members, channels, the feed token. Every change is audited.
+
+Secrets (a webhook's signing secret, the feed token) are returned to the caller to show once
+and never written to the audit log; the feed token is stored only as its SHA-256 digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from alerts.channels import webhook
+from ugly_mugs import audit
+from ugly_mugs.models import Account, Area, Project, ProjectArea, ProjectChannel
+
+LANGUAGES = {"en": "English", "ro": "Română", "pt_BR": "Português (Brasil)", "pl": "Polski", "bg": "Български"}
+MEMBER_ROLES = ("outreach", "project_member")
+
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_LOCAL_PART = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$")
+
+
+class ProjectError(ValueError):
+    """A change that cannot be made; the message says why, in words for the person managing projects."""
+
+
+def valid_hostname(host: str) -> bool:
+    """A DNS name of letters, digits and hyphens (or a dotted IPv4 address), as RFC 1123 allows."""
+    if not host or len(host) > 253:
+        return False
+    labels = host.lower().rstrip(".").split(".")
+    return all(_LABEL.match(label) for label in labels)
+
+
+def check_email(raw: str) -> str:
+    address = raw.strip()
+    local, at, domain = address.rpartition("@")
+    if len(address) > 254 or not at or not _LOCAL_PART.match(local) or ".." in local:
+        raise ProjectError("Enter an email address like name@example.org.")
+    if not valid_hostname(domain) or "." not in domain:
+        raise ProjectError("The part after @ is not a valid domain name.")
+    return f"{local}@{domain.lower()}"
+
+
+def check_webhook_url(raw: str) -> str:
+    url = raw.strip()
+    if len(url) > 500 or any(c.isspace() or ord(c) < 32 for c in url):
+        raise ProjectError("Enter a web address of at most 500 characters without spaces.")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise ProjectError("The address must start with https:// (or http://).")
+    if parts.username is not None or parts.password is not None:
+        raise ProjectError("Leave login details out of the address; the signature authenticates each request.")
+    host = parts.hostname or ""
+    if parts.netloc.startswith("[") or not valid_hostname(host):
+        raise ProjectError("The address must name a valid host name.")
+    try:
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError:
+        raise ProjectError("The port in the address is not a number.") from None
+    if parts.fragment:
+        raise ProjectError("Leave out the # part of the address.")
+    return url
+
+
+def feed_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def project_for_feed_token(session: Session, token: str | None) -> Project | None:
+    """The active project whose feed token this is; None for anything else (the caller answers 404)."""
+    if not token or len(token) > 100:
+        return None
+    project = session.scalar(select(Project).where(Project.feed_token_digest == feed_digest(token)))
+    return project if project is not None and project.active else None
+
+
+def create(session: Session, name: str, actor_id: int | None) -> Project:
+    name = name.strip()
+    if not name:
+        raise ProjectError("Enter the project's name.")
+    if session.scalar(select(Project.id).where(Project.name == name)) is not None:
+        raise ProjectError("A project with that name exists.")
+    project = Project(name=name)
+    session.add(project)
+    session.flush()
+    audit.record(session, "project_created", actor_id=actor_id, detail={"project": project.id})
+    return project
+
+
+def area_ids(session: Session, project: Project) -> set[int]:
+    return set(session.scalars(select(ProjectArea.area_id).where(ProjectArea.project_id == project.id)))
+
+
+def update_settings(
+    session: Session, project: Project, name: str, language: str, active: bool, areas: set[int], actor_id: int | None
+) -> None:
+    name = name.strip()
+    if not name:
+        raise ProjectError("Enter the project's name.")
+    if language not in LANGUAGES:
+        raise ProjectError("Choose one of the bulletin languages.")
+    taken = session.scalar(select(Project.id).where(Project.name == name, Project.id != project.id))
+    if taken is not None:
+        raise ProjectError("A project with that name exists.")
+    known = set(session.scalars(select(Area.id).where(Area.id.in_(areas)))) if areas else set()
+    if known != areas:
+        raise ProjectError("Choose areas from the list.")
+    before = {"name": project.name, "language": project.language, "active": project.active}
+    project.name, project.language, project.active = name, language, active
+    old = area_ids(session, project)
+    session.execute(
+        delete(ProjectArea).where(ProjectArea.project_id == project.id, ProjectArea.area_id.in_(old - areas))
+    )
+    session.add_all(ProjectArea(project_id=project.id, area_id=a) for a in sorted(areas - old))
+    changed = [k for k, v in before.items() if v != getattr(project, k)]
+    audit.record(
+        session,
+        "project_updated",
+        actor_id=actor_id,
+        detail={
+            "project": project.id,
+            "changed": changed,
+            "areas_added": sorted(areas - old),
+            "areas_removed": sorted(old - areas),
+        },
+    )
+
+
+def members(session: Session, project: Project) -> list[Account]:
+    return list(session.scalars(select(Account).where(Account.project_id == project.id).order_by(Account.username)))
+
+
+def candidates(session: Session) -> list[Account]:
+    """Accounts that may belong to a project: outreach workers and project members."""
+    return list(
+        session.scalars(
+            select(Account).where(Account.role.in_(MEMBER_ROLES), Account.active).order_by(Account.username)
+        )
+    )
+
+
+def assign_member(session: Session, project: Project, account: Account, actor_id: int | None) -> None:
+    if account.role not in MEMBER_ROLES:
+        raise ProjectError("Only outreach workers and project members belong to a project.")
+    previous = account.project_id
+    account.project_id = project.id
+    audit.record(
+        session,
+        "project_member_added",
+        actor_id=actor_id,
+        subject_account_id=account.id,
+        detail={"project": project.id, "previous_project": previous},
+    )
+
+
+def remove_member(session: Session, project: Project, account: Account, actor_id: int | None) -> None:
+    if account.project_id != project.id:
+        raise ProjectError("That account is not a member of this project.")
+    account.project_id = None
+    audit.record(
+        session,
+        "project_member_removed",
+        actor_id=actor_id,
+        subject_account_id=account.id,
+        detail={"project": project.id},
+    )
+
+
+def channels(session: Session, project: Project) -> list[ProjectChannel]:
+    return list(
+        session.scalars(
+            select(ProjectChannel).where(ProjectChannel.project_id == project.id).order_by(ProjectChannel.id)
+        )
+    )
+
+
+def _existing(session: Session, project: Project, kind: str, target: str) -> ProjectChannel | None:
+    return session.scalar(
+        select(ProjectChannel).where(
+            ProjectChannel.project_id == project.id, ProjectChannel.kind == kind, ProjectChannel.target == target
+        )
+    )
+
+
+def add_email(session: Session, project: Project, raw: str, actor_id: int | None) -> ProjectChannel:
+    address = check_email(raw)
+    channel = _existing(session, project, "email", address)
+    if channel is not None and channel.active:
+        raise ProjectError("That address already receives this project's alerts.")
+    if channel is None:
+        channel = ProjectChannel(project_id=project.id, kind="email", target=address)
+        session.add(channel)
+    channel.active = True
+    session.flush()
+    audit.record(
+        session, "project_channel_added", actor_id=actor_id, detail={"project": project.id, "channel": channel.id}
+    )
+    return channel
+
+
+def add_webhook(session: Session, project: Project, raw: str, actor_id: int | None) -> tuple[ProjectChannel, str]:
+    """A new webhook channel and its signing secret (to show once to the person who added it)."""
+    url = check_webhook_url(raw)
+    if _existing(session, project, "webhook", url) is not None:
+        raise ProjectError("That address is already a webhook of this project; switch it on or give it a new secret.")
+    secret = webhook.new_secret()
+    channel = ProjectChannel(project_id=project.id, kind="webhook", target=url, secret=secret, active=True)
+    session.add(channel)
+    session.flush()
+    audit.record(
+        session, "project_channel_added", actor_id=actor_id, detail={"project": project.id, "channel": channel.id}
+    )
+    return channel, secret
+
+
+def set_channel_active(session: Session, channel: ProjectChannel, active: bool, actor_id: int | None) -> None:
+    channel.active = active
+    audit.record(
+        session,
+        "project_channel_switched",
+        actor_id=actor_id,
+        detail={"project": channel.project_id, "channel": channel.id, "active": active},
+    )
+
+
+def renew_webhook_secret(session: Session, channel: ProjectChannel, actor_id: int | None) -> str:
+    if channel.kind != "webhook":
+        raise ProjectError("Only a webhook has a secret.")
+    channel.secret = webhook.new_secret()
+    audit.record(
+        session,
+        "project_webhook_secret_renewed",
+        actor_id=actor_id,
+        detail={"project": channel.project_id, "channel": channel.id},
+    )
+    return channel.secret
+
+
+def new_feed_token(session: Session, project: Project, actor_id: int | None) -> str:
+    """A fresh feed token (the old one stops working); only its digest is kept."""
+    token = secrets.token_urlsafe(32)
+    project.feed_token_digest = feed_digest(token)
+    audit.record(session, "project_feed_token_renewed", actor_id=actor_id, detail={"project": project.id})
+    return token
+
+
+def stop_feed(session: Session, project: Project, actor_id: int | None) -> None:
+    """Switch the feed (and the token's printable sheet) off: the current token stops working."""
+    project.feed_token_digest = None
+    audit.record(session, "project_feed_stopped", actor_id=actor_id, detail={"project": project.id})

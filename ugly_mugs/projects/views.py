@@ -1,0 +1,287 @@
+"""Project pages: admins and coordinators manage projects; project staff print their sheet.
+
+The one-time secrets (a new webhook's secret, a new feed token) are shown in the response to the
+POST that made them, never stored readable in a session or a log.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
+from sqlalchemy import func, select
+
+from alerts import bulletins, render
+from alerts.sheet import sheet_pdf
+from alerts.wording import wording
+from ugly_mugs import database
+from ugly_mugs.access import current_account, roles
+from ugly_mugs.models import Account, Area, Project, ProjectArea, ProjectChannel
+from ugly_mugs.models.base import utcnow
+from ugly_mugs.projects import service
+from ugly_mugs.projects.forms import EmailChannelForm, MemberForm, NewProjectForm, SettingsForm, WebhookChannelForm
+from ugly_mugs.reporting.forms import options
+from ugly_mugs.staff.forms import ConfirmForm
+
+bp = Blueprint("projects", __name__, url_prefix="/projects")
+
+MANAGERS = ("admin", "coordinator")
+
+
+def _actor() -> int:
+    return current_account().id
+
+
+def _project(project_id: int) -> Project:
+    return database.session().get(Project, project_id) or abort(404)
+
+
+@bp.route("", methods=["GET", "POST"])
+@roles(*MANAGERS)
+def list_projects():
+    db = database.session()
+    form = NewProjectForm()
+    if form.validate_on_submit():
+        try:
+            project = service.create(db, form.name.data, _actor())
+        except service.ProjectError as exc:
+            db.rollback()
+            form.name.errors = [str(exc)]
+        else:
+            db.commit()
+            return redirect(url_for("projects.project", project_id=project.id))
+    counts = dict(db.execute(select(ProjectChannel.project_id, func.count()).group_by(ProjectChannel.project_id)).all())
+    areas = dict(db.execute(select(ProjectArea.project_id, func.count()).group_by(ProjectArea.project_id)).all())
+    projects = db.scalars(select(Project).order_by(Project.name)).all()
+    return render_template(
+        "projects/list.html",
+        form=form,
+        projects=projects,
+        channel_counts=counts,
+        area_counts=areas,
+        languages=service.LANGUAGES,
+    ), 400 if form.errors else 200
+
+
+def _settings_form(project: Project, formdata: bool) -> SettingsForm:
+    db = database.session()
+    if formdata:
+        form = SettingsForm()
+    else:
+        form = SettingsForm(
+            formdata=None,
+            name=project.name,
+            language=project.language,
+            active=project.active,
+            areas=sorted(service.area_ids(db, project)),
+        )
+    form.areas.choices = [(a.id, a.name) for a in db.scalars(select(Area).order_by(Area.name))]
+    return form
+
+
+def _member_form() -> MemberForm:
+    form = MemberForm()
+    form.account.choices = options(
+        (str(a.id), f"{a.username} ({a.role.replace('_', ' ')})") for a in service.candidates(database.session())
+    )
+    return form
+
+
+def _page(project: Project, status: int = 200, settings: SettingsForm | None = None, **extra):
+    db = database.session()
+    return render_template(
+        "projects/project.html",
+        project=project,
+        settings=settings or _settings_form(project, formdata=False),
+        member_form=extra.pop("member_form", None) or _member_form(),
+        email_form=extra.pop("email_form", None) or EmailChannelForm(formdata=None),
+        webhook_form=extra.pop("webhook_form", None) or WebhookChannelForm(formdata=None),
+        members=service.members(db, project),
+        channels=service.channels(db, project),
+        confirm=ConfirmForm(),
+        **extra,
+    ), status
+
+
+@bp.get("/<int:project_id>")
+@roles(*MANAGERS)
+def project(project_id: int):
+    return _page(_project(project_id))
+
+
+@bp.post("/<int:project_id>/settings")
+@roles(*MANAGERS)
+def settings(project_id: int):
+    subject = _project(project_id)
+    db = database.session()
+    form = _settings_form(subject, formdata=True)
+    if not form.validate_on_submit():
+        return _page(subject, 400, settings=form)
+    try:
+        service.update_settings(
+            db, subject, form.name.data, form.language.data, form.active.data, set(form.areas.data or []), _actor()
+        )
+    except service.ProjectError as exc:
+        db.rollback()
+        form.name.errors = [str(exc)]
+        return _page(db.get(Project, project_id), 400, settings=form)
+    db.commit()
+    return redirect(url_for("projects.project", project_id=subject.id))
+
+
+@bp.post("/<int:project_id>/members")
+@roles(*MANAGERS)
+def add_member(project_id: int):
+    subject = _project(project_id)
+    db = database.session()
+    form = _member_form()
+    if not form.validate_on_submit():
+        return _page(subject, 400, member_form=form)
+    account = db.get(Account, int(form.account.data))
+    try:
+        service.assign_member(db, subject, account, _actor())
+    except service.ProjectError as exc:
+        db.rollback()
+        form.account.errors = [str(exc)]
+        return _page(subject, 400, member_form=form)
+    db.commit()
+    return redirect(url_for("projects.project", project_id=subject.id))
+
+
+@bp.post("/<int:project_id>/members/<int:account_id>/remove")
+@roles(*MANAGERS)
+def remove_member(project_id: int, account_id: int):
+    subject = _project(project_id)
+    db = database.session()
+    account = db.get(Account, account_id)
+    if account is None or not ConfirmForm().validate_on_submit():
+        abort(404)
+    try:
+        service.remove_member(db, subject, account, _actor())
+    except service.ProjectError:
+        abort(404)
+    db.commit()
+    return redirect(url_for("projects.project", project_id=subject.id))
+
+
+@bp.post("/<int:project_id>/channels/email")
+@roles(*MANAGERS)
+def add_email(project_id: int):
+    subject = _project(project_id)
+    db = database.session()
+    form = EmailChannelForm()
+    if form.validate_on_submit():
+        try:
+            service.add_email(db, subject, form.address.data, _actor())
+        except service.ProjectError as exc:
+            db.rollback()
+            form.address.errors = [str(exc)]
+        else:
+            db.commit()
+            return redirect(url_for("projects.project", project_id=subject.id))
+    return _page(subject, 400, email_form=form)
+
+
+@bp.post("/<int:project_id>/channels/webhook")
+@roles(*MANAGERS)
+def add_webhook(project_id: int):
+    subject = _project(project_id)
+    db = database.session()
+    form = WebhookChannelForm()
+    if form.validate_on_submit():
+        try:
+            channel, secret = service.add_webhook(db, subject, form.url.data, _actor())
+        except service.ProjectError as exc:
+            db.rollback()
+            form.url.errors = [str(exc)]
+        else:
+            db.commit()
+            return _page(subject, shown_secret={"channel": channel, "secret": secret})
+    return _page(subject, 400, webhook_form=form)
+
+
+CHANNEL_ACTIONS = ("on", "off", "new-secret")
+
+
+@bp.post("/<int:project_id>/channels/<int:channel_id>/<action>")
+@roles(*MANAGERS)
+def channel_action(project_id: int, channel_id: int, action: str):
+    subject = _project(project_id)
+    db = database.session()
+    channel = db.get(ProjectChannel, channel_id)
+    if channel is None or channel.project_id != subject.id or action not in CHANNEL_ACTIONS:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if action == "new-secret":
+        try:
+            secret = service.renew_webhook_secret(db, channel, _actor())
+        except service.ProjectError:
+            abort(404)
+        db.commit()
+        return _page(subject, shown_secret={"channel": channel, "secret": secret})
+    service.set_channel_active(db, channel, action == "on", _actor())
+    db.commit()
+    return redirect(url_for("projects.project", project_id=subject.id))
+
+
+@bp.post("/<int:project_id>/feed/<action>")
+@roles(*MANAGERS)
+def feed_action(project_id: int, action: str):
+    subject = _project(project_id)
+    db = database.session()
+    if action not in ("new", "stop"):
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if action == "stop":
+        service.stop_feed(db, subject, _actor())
+        db.commit()
+        return redirect(url_for("projects.project", project_id=subject.id))
+    token = service.new_feed_token(db, subject, _actor())
+    db.commit()
+    return _page(subject, feed_token=token)
+
+
+# --- the printable sheet, for the project's own people and coordinators ------------------------
+
+
+def sheet_context(project: Project) -> dict:
+    """What the printable sheet shows (shared with the token's public sheet)."""
+    days = int(current_app.config["BULLETIN_DAYS"])
+    groups = bulletins.current_by_area(database.session(), project.id, utcnow() - timedelta(days=days))
+    return {"project": project, "groups": groups, "w": wording(project.language), "render": render, "today": utcnow()}
+
+
+def sheet_pdf_response(project: Project) -> Response:
+    context = sheet_context(project)
+    pdf = sheet_pdf(project.name, context["groups"], context["w"], context["today"].date())
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = 'inline; filename="bulletin.pdf"'
+    return response
+
+
+def _viewable(project_id: int) -> Project:
+    """Coordinators see every project's sheet; outreach workers and project members only their own."""
+    subject = _project(project_id)
+    account = current_account()
+    if account.role != "coordinator" and account.project_id != subject.id:
+        abort(404)
+    return subject
+
+
+@bp.get("/<int:project_id>/bulletin")
+@roles("coordinator", "outreach", "project_member")
+def bulletin(project_id: int):
+    subject = _viewable(project_id)
+    return render_template(
+        "projects/bulletin.html",
+        pdf_url=url_for("projects.bulletin_pdf", project_id=subject.id),
+        **sheet_context(subject),
+    )
+
+
+@bp.get("/<int:project_id>/bulletin.pdf")
+@roles("coordinator", "outreach", "project_member")
+def bulletin_pdf(project_id: int):
+    return sheet_pdf_response(_viewable(project_id))
