@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ugly_mugs import audit, keystore, release, sections
@@ -44,6 +44,8 @@ STATUSES = (*OPEN_STATUSES, "closed", "erased")
 OPEN = "open"  # the inbox's default: new and open reports
 ALL = "all"
 PAGE_SIZE = 50
+# Below this many reports of a kind, the inbox starts from that kind's index rather than from time.
+RARE_CATEGORY_ROWS = 2000
 
 
 class CaseworkError(ValueError):
@@ -107,8 +109,13 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def inbox(session: Session, filters: InboxFilter, after: Cursor | None = None, limit: int = PAGE_SIZE) -> InboxPage:
-    """One page of reports, newest first, metadata only (nothing is decrypted)."""
+def category_rows(session: Session, code: str) -> int:
+    """How many reports carry a kind of incident (counted on its index alone)."""
+    return session.scalar(select(func.count()).select_from(ReportCategory).where(ReportCategory.code == code)) or 0
+
+
+def inbox_query(filters: InboxFilter, after: Cursor | None, limit: int = PAGE_SIZE, category_rows: int | None = None):
+    """The inbox's one query: ``limit + 1`` rows newest first, so the caller knows if there are more."""
     query = select(Report)
     if filters.status == OPEN:
         query = query.where(Report.status.in_(OPEN_STATUSES))
@@ -124,19 +131,30 @@ def inbox(session: Session, filters: InboxFilter, after: Cursor | None = None, l
         query = query.where(Report.received_at >= _day_start(filters.received_from))
     if filters.received_to:
         query = query.where(Report.received_at < _day_start(filters.received_to + timedelta(days=1)))
-    if filters.category:
+    if filters.category and category_rows is not None and category_rows <= RARE_CATEGORY_ROWS:
+        # A rare kind: start from its index entries and sort the few reports they name.
+        query = query.where(
+            Report.id.in_(select(ReportCategory.report_id).where(ReportCategory.code == filters.category))
+        )
+    elif filters.category:
+        # A common kind: walk the reports newest first and stop after a page; SQLite's planner
+        # would otherwise sort every report of that kind.
         query = query.where(
             exists().where(ReportCategory.report_id == Report.id, ReportCategory.code == filters.category)
         )
     if after is not None:
+        # The first condition alone bounds an index range scan; the second breaks ties within the hour.
         query = query.where(
-            or_(
-                Report.received_at < after.received_at,
-                and_(Report.received_at == after.received_at, Report.id < after.report_id),
-            )
+            Report.received_at <= after.received_at,
+            or_(Report.received_at < after.received_at, Report.id < after.report_id),
         )
-    query = query.order_by(Report.received_at.desc(), Report.id.desc()).limit(limit + 1)
-    rows = list(session.scalars(query))
+    return query.order_by(Report.received_at.desc(), Report.id.desc()).limit(limit + 1)
+
+
+def inbox(session: Session, filters: InboxFilter, after: Cursor | None = None, limit: int = PAGE_SIZE) -> InboxPage:
+    """One page of reports, newest first, metadata only (nothing is decrypted)."""
+    rows_of_kind = category_rows(session, filters.category) if filters.category else None
+    rows = list(session.scalars(inbox_query(filters, after, limit, rows_of_kind)))
     more = len(rows) > limit
     rows = rows[:limit]
     ids = [r.id for r in rows]
