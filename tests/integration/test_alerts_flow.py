@@ -165,6 +165,8 @@ def test_file_open_draft_blocked_fix_publish_update_retract(app, passphrase, db_
     response = act(carla, alert_ref, "publish")
     assert response.status_code == 422
     assert "<mark>Zoe</mark>" in response.get_data(as_text=True)
+    # The re-shown form keeps the stored draft's areas (the publish POST carried none).
+    assert re.search(r'<input checked[^>]*name="areas"[^>]*value="holbeck"', response.get_data(as_text=True))
     db_session.expire_all()
     assert db_session.scalar(select(func.count()).select_from(AlertMessage)) == 0
     assert db_session.scalar(select(Alert.status).where(Alert.reference == alert_ref)) == "draft"

@@ -55,7 +55,10 @@ def _draft_from(form: DraftForm) -> compose.Draft:
 
 
 def _form_for(draft: compose.Draft) -> DraftForm:
+    # formdata=None: on a POST that was not this form's (publish, approve), the request's fields
+    # must not replace the stored draft's, or an empty checkbox list would clear its areas.
     return DraftForm(
+        formdata=None,
         areas=_areas(),
         data={
             "title": draft.title,
@@ -101,8 +104,8 @@ def _page(alert: Alert, status: int = 200, *, pair=None, form=None, hits=None, c
             messages=publish.messages(db, alert),
             people=people,
             action_form=ActionForm(),
-            update_form=extra.get("update_form") or UpdateForm(data={"severity": alert.severity}),
-            retract_form=extra.get("retract_form") or RetractForm(),
+            update_form=extra.get("update_form") or UpdateForm(formdata=None, data={"severity": alert.severity}),
+            retract_form=extra.get("retract_form") or RetractForm(formdata=None),
             update_marked=extra.get("update_marked"),
             parts_of_day=compose.PARTS_OF_DAY,
             area_names={a.code: a.name for a in _areas()},

@@ -46,8 +46,10 @@ class DecisionForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
+    # Its own id: the report page already shows the current status as #status.
     status = SelectField(
-        "Status",
+        "Set the status to",
+        id="new-status",
         choices=options(list(SETTABLE_STATUSES.items())),
         validators=[DataRequired("Choose a status.")],
     )
