@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import delete, select
@@ -263,7 +263,3 @@ def _unused_reference(session: Session) -> str:
         reference = new_reference()
         if session.scalar(select(Alert.id).where(Alert.reference == reference)) is None:
             return reference
-
-
-def as_dict(draft: Draft) -> dict:
-    return asdict(draft)

@@ -232,11 +232,6 @@ def messages(session: Session, alert: Alert) -> list[AlertMessage]:
     )
 
 
-def _published_draft(session: Session, alert: Alert, pair: sealing.KeyPair) -> compose.Draft:
-    draft = compose.open_draft(session, alert, pair)
-    return draft
-
-
 def update(
     session: Session,
     alert: Alert,
@@ -259,7 +254,7 @@ def update(
     if severity not in SEVERITIES:
         raise PublishError("Choose urgent, warning or information.")
     _require_clean(session, alert, {"title": title, "body": body}, pair, coordinator, region)
-    draft = _published_draft(session, alert, pair)
+    draft = compose.open_draft(session, alert, pair)
     alert.severity = severity
     return _send(session, alert, coordinator, "update", severity, f"UPDATE: {title}", body, draft)
 
