@@ -109,13 +109,28 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def category_rows(session: Session, code: str) -> int:
-    """How many reports carry a kind of incident (counted on its index alone)."""
-    return session.scalar(select(func.count()).select_from(ReportCategory).where(ReportCategory.code == code)) or 0
+def rare_category_ids(session: Session, code: str) -> list[str] | None:
+    """The ids of the reports of a kind of incident if there are few of them, else None.
+
+    Read from the (code, report_id) index alone. The inbox then looks those reports up by id, a
+    plan that does not depend on the database guessing how rare the kind is: a prepared
+    statement's generic plan on PostgreSQL cannot know, and walked every report by time instead.
+    """
+    ids = list(
+        session.scalars(
+            select(ReportCategory.report_id).where(ReportCategory.code == code).limit(RARE_CATEGORY_ROWS + 1)
+        )
+    )
+    return ids if len(ids) <= RARE_CATEGORY_ROWS else None
 
 
-def inbox_query(filters: InboxFilter, after: Cursor | None, limit: int = PAGE_SIZE, category_rows: int | None = None):
-    """The inbox's one query: ``limit + 1`` rows newest first, so the caller knows if there are more."""
+def inbox_query(
+    filters: InboxFilter, after: Cursor | None, limit: int = PAGE_SIZE, category_ids: list[str] | None = None
+):
+    """The inbox's one query: ``limit + 1`` rows newest first, so the caller knows if there are more.
+
+    ``category_ids``: the reports of ``filters.category`` when it is rare (``rare_category_ids``).
+    """
     query = select(Report)
     if filters.status == OPEN:
         query = query.where(Report.status.in_(OPEN_STATUSES))
@@ -131,11 +146,9 @@ def inbox_query(filters: InboxFilter, after: Cursor | None, limit: int = PAGE_SI
         query = query.where(Report.received_at >= _day_start(filters.received_from))
     if filters.received_to:
         query = query.where(Report.received_at < _day_start(filters.received_to + timedelta(days=1)))
-    if filters.category and category_rows is not None and category_rows <= RARE_CATEGORY_ROWS:
-        # A rare kind: start from its index entries and sort the few reports they name.
-        query = query.where(
-            Report.id.in_(select(ReportCategory.report_id).where(ReportCategory.code == filters.category))
-        )
+    if filters.category and category_ids is not None:
+        # A rare kind: look its few reports up by id and sort them.
+        query = query.where(Report.id.in_(category_ids))
     elif filters.category:
         # A common kind: walk the reports newest first and stop after a page; SQLite's planner
         # would otherwise sort every report of that kind.
@@ -148,13 +161,19 @@ def inbox_query(filters: InboxFilter, after: Cursor | None, limit: int = PAGE_SI
             Report.received_at <= after.received_at,
             or_(Report.received_at < after.received_at, Report.id < after.report_id),
         )
-    return query.order_by(Report.received_at.desc(), Report.id.desc()).limit(limit + 1)
+    newest = Report.received_at
+    if filters.category and category_ids is not None:
+        # An expression no index matches, so that the database looks the few reports up by id and
+        # sorts them, rather than walking every report by time testing each against the id list
+        # (PostgreSQL picks that walk, underestimating the cost of the list).
+        newest = func.coalesce(Report.received_at, Report.received_at)
+    return query.order_by(newest.desc(), Report.id.desc()).limit(limit + 1)
 
 
 def inbox(session: Session, filters: InboxFilter, after: Cursor | None = None, limit: int = PAGE_SIZE) -> InboxPage:
     """One page of reports, newest first, metadata only (nothing is decrypted)."""
-    rows_of_kind = category_rows(session, filters.category) if filters.category else None
-    rows = list(session.scalars(inbox_query(filters, after, limit, rows_of_kind)))
+    ids_of_kind = rare_category_ids(session, filters.category) if filters.category else None
+    rows = list(session.scalars(inbox_query(filters, after, limit, ids_of_kind)))
     more = len(rows) > limit
     rows = rows[:limit]
     ids = [r.id for r in rows]
