@@ -17,7 +17,9 @@ import uuid
 from collections.abc import Iterable
 
 from sqlalchemy import func, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from alerts import anonymity, compose, outbox
 from ugly_mugs import audit, keystore, release, sections
@@ -96,6 +98,24 @@ def _require_clean(session, alert, text, pair, actor, region) -> None:
         raise Blocked(hits)
 
 
+def _transition(session: Session, alert: Alert, expected: tuple[str, ...], **values) -> None:
+    """Change the alert only if it is still in an expected state, as one UPDATE.
+
+    Two coordinators pressing Publish at once both saw a draft; the second UPDATE finds the alert
+    published (PostgreSQL waits for the first's row lock, SQLite for its write lock) and changes
+    nothing, so the alert is not sent twice. Taking the row first also orders the messages'
+    sequence numbers of concurrent updates.
+    """
+    result = session.execute(
+        sql_update(Alert).where(Alert.id == alert.id, Alert.status.in_(expected)).values(**values),
+        execution_options={"synchronize_session": False},
+    )
+    if result.rowcount != 1:
+        raise PublishError("Someone else changed this alert meanwhile. Reload the page to see it.")
+    for name, value in values.items():
+        set_committed_value(alert, name, value)
+
+
 def _area_names(session: Session, codes: list[str]) -> str:
     names = session.scalars(select(Area.name).where(Area.code.in_(codes)).order_by(Area.id)).all()
     return ", ".join(names)[:1000]
@@ -156,8 +176,7 @@ def submit(session: Session, alert: Alert, coordinator: Account, pair: sealing.K
     draft = compose.open_draft(session, alert, pair)
     _usable(draft, session)
     _require_clean(session, alert, draft.text(), pair, coordinator, region)
-    alert.status = "awaiting_approval"
-    alert.submitted_by = coordinator.id
+    _transition(session, alert, ("draft",), status="awaiting_approval", submitted_by=coordinator.id)
     audit.record(
         session,
         "alert_submitted",
@@ -172,8 +191,7 @@ def return_to_draft(session: Session, alert: Alert, coordinator: Account) -> Non
     """Take a draft back from approval so that it can be edited again."""
     if alert.status != "awaiting_approval":
         raise PublishError("This alert is not waiting for approval.")
-    alert.status = "draft"
-    alert.submitted_by = None
+    _transition(session, alert, ("awaiting_approval",), status="draft", submitted_by=None)
     audit.record(
         session, "alert_returned", actor_id=coordinator.id, report_id=alert.report_id, detail={"alert": alert.reference}
     )
@@ -207,11 +225,11 @@ def publish(
     draft = compose.open_draft(session, alert, pair)
     _usable(draft, session)
     _require_clean(session, alert, draft.text(), pair, coordinator, region)
-    now = utcnow()
+    changes = {"status": "published", "published_at": utcnow()}
     if approval_required:
-        alert.approved_by = coordinator.id
-    alert.status = "published"
-    alert.published_at = now
+        changes["approved_by"] = coordinator.id
+    expected = ("awaiting_approval",) if approval_required else ("draft", "awaiting_approval")
+    _transition(session, alert, expected, **changes)
     message = _send(session, alert, coordinator, "alert", draft.severity, draft.title, draft.body, draft)
     report = session.get(Report, alert.report_id)
     if report is not None and report.status not in ("erased", "closed"):
@@ -255,7 +273,7 @@ def update(
         raise PublishError("Choose urgent, warning or information.")
     _require_clean(session, alert, {"title": title, "body": body}, pair, coordinator, region)
     draft = compose.open_draft(session, alert, pair)
-    alert.severity = severity
+    _transition(session, alert, ("published",), severity=severity)
     return _send(session, alert, coordinator, "update", severity, f"UPDATE: {title}", body, draft)
 
 
@@ -289,7 +307,6 @@ def retract(
         incident_week=first.incident_week if first else None,
         part_of_day=(first.part_of_day if first else None) or "not_sure",
     )
-    alert.status = "retracted"
-    alert.retracted_at = utcnow()
+    _transition(session, alert, ("published",), status="retracted", retracted_at=utcnow())
     title = f"RETRACTED: {first.title if first else alert.reference}"
     return _send(session, alert, coordinator, "retraction", alert.severity, title, body, draft)

@@ -3,8 +3,9 @@
 Proves that with approval required neither the coordinator who started a draft nor the one who
 sent it for approval can approve it, and a third can; that a draft taken back to draft can be
 edited and that only drafts can be edited; that nothing can be published, checked or updated
-once the reporter erased the report (a retraction without a note still can); and that every
-refused action leaves the alert and the outbox unchanged.
+once the reporter erased the report (a retraction without a note still can); that every
+refused action leaves the alert and the outbox unchanged; and that two coordinators publishing the
+same draft at once send it once (the second is told it changed meanwhile).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from alerts import compose, publish
 from tests.reading import scheme_pair
 from tests.staff import create
 from ugly_mugs import casework
-from ugly_mugs.models import Account, AlertMessage, Area, Report
+from ugly_mugs.models import Account, Alert, AlertMessage, Area, Report
 from ugly_mugs.reporting import service
 
 
@@ -108,3 +109,26 @@ def test_an_erased_report_stops_publishing_and_updates_but_not_a_plain_retractio
     assert messages(db_session) == 1
     message = publish.retract(db_session, published, ann, pair)
     assert message.kind == "retraction" and published.status == "retracted"
+
+
+def test_two_coordinators_publishing_at_once_send_it_once(app, passphrase, db_session):
+    pair = scheme_pair(db_session, passphrase)
+    report, _ = filed(app, db_session)
+    ann, ben = coordinators(app, db_session, "ann", "ben")
+    alert_id = draft_for(db_session, report, ann, pair).id
+    db_session.commit()
+
+    first, second = (app.extensions["ugly_mugs.sessionmaker"]() for _ in range(2))
+    try:
+        mine, theirs = first.get(Alert, alert_id), second.get(Alert, alert_id)
+        assert mine.status == theirs.status == "draft"
+        publish.publish(first, mine, first.get(Account, ann.id), pair)
+        first.commit()
+        with pytest.raises(publish.PublishError, match="changed this alert meanwhile"):
+            publish.publish(second, theirs, second.get(Account, ben.id), pair)
+        second.rollback()
+    finally:
+        first.close()
+        second.close()
+    db_session.expire_all()
+    assert messages(db_session) == 1
