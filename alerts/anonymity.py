@@ -8,8 +8,9 @@ identifies the person it happened to. That is:
 
 * everything in the report's **identity section** (every version): the name the reporter gave,
   how to contact them, the exact place and the exact date and time. From it we protect the
-  name's words, every phone number, email address, street (house number and street words), the
-  whole place as written, and every exact date and time found anywhere in it;
+  name's words (not "no name" and the like), every phone number, email address and street
+  (house number and street words), the whole place as written, and every exact date and time
+  found anywhere in it;
 * phone numbers and email addresses that the reporter wrote in their **own free text** in the
   incident section (the form's free-text fields that are stored there, e.g. "what happened")
   *unless* the same number or address is given anywhere in the perpetrator section. A number
@@ -109,6 +110,33 @@ _STREET_STOP = {
     "end",
     "a",
     "an",
+}
+
+# What people type into "What should we call you?" when they give no name; these words alone
+# would block almost every alert ("no condom") while identifying nobody.
+NOT_A_NAME = {
+    "no",
+    "none",
+    "name",
+    "not",
+    "given",
+    "anon",
+    "anonymous",
+    "prefer",
+    "say",
+    "rather",
+    "just",
+    "me",
+    "my",
+    "call",
+    "the",
+    "and",
+    "or",
+    "n/a",
+    "na",
+    "nothing",
+    "nobody",
+    "unknown",
 }
 
 MONTHS = {
@@ -304,7 +332,7 @@ def protected_from(
     found = Protected()
     for version in identity:
         for word, _, _ in words(str(version.get("name") or "")):
-            if len(word) >= 2:
+            if len(word) >= 2 and word not in NOT_A_NAME:
                 found.names.add(word)
         place = tuple(w for w, _, _ in words(str(version.get("place") or "")))
         if place:

@@ -97,3 +97,8 @@ def test_segments_cut_the_text_for_highlighting():
     pieces = anonymity.segments(draft["body"], found, "body")
     assert pieces == [("Zoe", True), (" on ", False), ("Mill Rd", True), (" <b>", False)]
     assert "".join(p for p, _ in pieces) == draft["body"]
+
+
+def test_a_name_field_without_a_name_blocks_nothing():
+    found = anonymity.protected_from([{"name": "No name, prefer not to say"}], [], [], "GB")
+    assert anonymity.check({"title": "", "body": "No condom, would not pay, gave a false name."}, found) == []
