@@ -258,6 +258,15 @@ def open_draft(session: Session, alert: Alert, pair: sealing.KeyPair) -> Draft:
     )
 
 
+def read_draft(session: Session, alert: Alert, pair: sealing.KeyPair, reader: Account) -> Draft:
+    """Open the draft to show it; audited like any reading of report-derived text (P5)."""
+    draft = open_draft(session, alert, pair)
+    audit.record(
+        session, "alert_draft_read", actor_id=reader.id, report_id=alert.report_id, detail={"alert": alert.reference}
+    )
+    return draft
+
+
 def _unused_reference(session: Session) -> str:
     while True:
         reference = new_reference()

@@ -151,6 +151,8 @@ def test_file_open_draft_blocked_fix_publish_update_retract(app, passphrase, db_
     for secret in ("Zo", "Marlowe", "900123", "Canary", "23:15", "2026-11-20"):
         assert secret not in prefilled["body"] and secret not in prefilled["title"], secret
     assert audit_actions(db_session, "alert_drafted")[0].actor_id == carla_user.id
+    # Showing the draft is a reading of report-derived text: audited.
+    assert [e.detail for e in audit_actions(db_session, "alert_draft_read")] == [{"alert": alert_ref}]
 
     # Her name (no accent, any case) and her number written the international way: saved, but marked.
     response = save(carla, alert_ref, body="Zoe <b>said</b> he rang +44 7700 900123. His phone " + HIS_PHONE)

@@ -77,7 +77,12 @@ def _page(alert: Alert, status: int = 200, *, pair=None, form=None, hits=None, c
     draft = None
     if pair is not None and alert.status in ("draft", "awaiting_approval"):
         try:
-            draft = compose.open_draft(db, alert, pair)
+            if request.method == "GET":
+                draft = compose.read_draft(db, alert, pair, current_account())
+                db.commit()
+            else:
+                # A POST already read the report (audited) or wrote this draft itself.
+                draft = compose.open_draft(db, alert, pair)
         except compose.DraftError as exc:
             problem = problem or str(exc)
     if form is None and draft is not None:
