@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import phonenumbers
+
 PREFIX = "UGLY_MUGS_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -201,6 +203,10 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         "DEMO_ALLOWED": _bool(env, "DEMO_ALLOWED", mode == "development"),
         # Published counts from 1 to one less than this show as "fewer than N" (monitoring pages).
         "SUPPRESSION_THRESHOLD": _int(env, "SUPPRESSION_THRESHOLD", 5),
+        # True: an alert is published only after a second coordinator approves it.
+        "ALERT_APPROVAL": _bool(env, "ALERT_APPROVAL", False),
+        # Where phone numbers written without a country code are from (the anonymity check).
+        "PHONE_REGION": (_read(env, "PHONE_REGION") or "GB").upper(),
     }
     if overrides:
         config.update(overrides)
@@ -216,6 +222,8 @@ def check(config: Mapping[str, object]) -> None:
             raise ConfigError(f"{PREFIX}{name} must be at least 1")
     if int(config.get("SUPPRESSION_THRESHOLD", 5)) < 2:
         raise ConfigError(f"{PREFIX}SUPPRESSION_THRESHOLD must be at least 2, so that a count of one is never shown")
+    if str(config.get("PHONE_REGION", "GB")) not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(f"{PREFIX}PHONE_REGION must be a two-letter country code such as GB")
     if config["UGLY_MUGS_MODE"] != "production":
         return
     if not secret:

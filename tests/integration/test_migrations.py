@@ -397,10 +397,136 @@ def _seed_police_release(conn: Connection) -> None:
     )
 
 
+def _seed_alerts_outbox(conn: Connection) -> None:
+    """A project with an area and a channel, an alert published from a report, its delivery, a case note."""
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    now = datetime(2026, 11, 23, 14, 0)
+    conn.execute(t["account"].insert(), [_account_row(903, "seed.coordinator.3", now)])
+    conn.execute(
+        t["area"].insert(),
+        [{"id": 903, "code": "seed-area-3", "name": "Seed area 3", "police_unit_id": None, "active": True}],
+    )
+    conn.execute(
+        t["project"].insert(),
+        [{"id": 903, "name": "Seed project 3", "active": True, "language": "en", "feed_token_digest": None}],
+    )
+    conn.execute(t["project_area"].insert(), [{"project_id": 903, "area_id": 903}])
+    conn.execute(
+        t["project_channel"].insert(),
+        [
+            {
+                "id": 903,
+                "project_id": 903,
+                "kind": "email",
+                "target": "seed@example.org",
+                "secret": None,
+                "active": True,
+                "created_at": now,
+            }
+        ],
+    )
+    report_id = secrets.token_hex(16)
+    conn.execute(
+        t["report"].insert(),
+        [
+            {
+                "id": report_id,
+                "reference": "UM-SEED003",
+                "receipt_lookup": None,
+                "received_at": now,
+                "incident_week": date(2026, 11, 16),
+                "area_id": 903,
+                "police_unit_id": None,
+                "reporter_type": "self",
+                "consent_level": consent.ALERT_ONLY,
+                "status": "alert_published",
+                "language": "en",
+                "filed_by_account_id": None,
+                "project_id": None,
+            }
+        ],
+    )
+    conn.execute(
+        t["alert"].insert(),
+        [
+            {
+                "id": 903,
+                "reference": "A-SEED03",
+                "report_id": report_id,
+                "status": "published",
+                "severity": "warning",
+                "draft": b"\x09" * 40,
+                "draft_key_scheme": b"\x0a" * 92,
+                "created_by": 903,
+                "created_at": now,
+                "approved_by": None,
+                "published_at": now,
+                "retracted_at": None,
+            }
+        ],
+    )
+    conn.execute(t["alert_area"].insert(), [{"alert_id": 903, "area_id": 903}])
+    conn.execute(
+        t["alert_message"].insert(),
+        [
+            {
+                "id": 903,
+                "alert_id": 903,
+                "sequence": 1,
+                "kind": "alert",
+                "message_id": "seed" * 8,
+                "severity": "warning",
+                "title": "Seed alert",
+                "body": "Seed body",
+                "areas": "Seed area 3",
+                "incident_week": date(2026, 11, 16),
+                "part_of_day": "night",
+                "published_by": 903,
+                "published_at": now,
+            }
+        ],
+    )
+    conn.execute(
+        t["delivery"].insert(),
+        [
+            {
+                "id": 903,
+                "message_id": 903,
+                "project_id": 903,
+                "channel_id": 903,
+                "kind": "email",
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "leased_by": None,
+                "leased_until": None,
+                "delivered_at": None,
+                "last_error": None,
+            }
+        ],
+    )
+    conn.execute(
+        t["case_note"].insert(),
+        [
+            {
+                "id": 903,
+                "report_id": report_id,
+                "author_id": 903,
+                "created_at": now,
+                "ciphertext": b"\x0b" * 40,
+                "sealed_key": b"\x0c" * 92,
+            }
+        ],
+    )
+
+
 SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "c56bb297b78a": _seed_initial_schema,
     "e86756c4b8cc": _seed_staff_accounts,
     "7150d00761f9": _seed_police_release,
+    "18a7c87d9fbb": _seed_alerts_outbox,
 }
 
 

@@ -231,5 +231,6 @@ def test_labels_cover_the_codes_the_app_stores():
         service.REVIEWED,
         service.ALERT_PUBLISHED,
         service.PASSED_TO_POLICE,
+        service.CLOSED,
         service.ERASED,
     }

@@ -333,3 +333,14 @@ def test_create_app_starts_with_a_good_production_configuration(tmp_path):
         assert app.config["DEMO_ALLOWED"] is False
     finally:
         app.extensions["ugly_mugs.engine"].dispose()
+
+
+def test_alert_approval_and_phone_region():
+    defaults = config.load({})
+    assert (defaults["ALERT_APPROVAL"], defaults["PHONE_REGION"]) == (False, "GB")
+    chosen = config.load({"UGLY_MUGS_ALERT_APPROVAL": "1", "UGLY_MUGS_PHONE_REGION": "ie"})
+    assert (chosen["ALERT_APPROVAL"], chosen["PHONE_REGION"]) == (True, "IE")
+    with pytest.raises(ConfigError, match="PHONE_REGION"):
+        config.load({"UGLY_MUGS_PHONE_REGION": "Narnia"})
+    with pytest.raises(ConfigError, match="ALERT_APPROVAL"):
+        config.load({"UGLY_MUGS_ALERT_APPROVAL": "maybe"})

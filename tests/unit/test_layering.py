@@ -28,6 +28,7 @@ NO_FLASK = (
         PACKAGE / "keystore.py",
         PACKAGE / "reporting" / "service.py",
         PACKAGE / "projects" / "service.py",
+        PACKAGE / "casework.py",
     ]
     + ALERTS
 )

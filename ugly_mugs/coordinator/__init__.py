@@ -1,1 +1,2 @@
-"""Coordinators' pages: the report list, opening a report for a reason, passing it to police, consent by phone."""
+"""Coordinators' pages: the triage inbox, opening a report for a reason, status and case notes,
+passing it to police, consent by phone, and writing, publishing, updating and retracting alerts."""

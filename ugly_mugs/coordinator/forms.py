@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, TextAreaField
+from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from alerts.compose import MAX_BODY, MAX_TITLE, PARTS_OF_DAY
 from ugly_mugs.audit import READ_REASONS
-from ugly_mugs.reporting.forms import CONSENT_CHOICES, options
+from ugly_mugs.casework import MAX_NOTE, SETTABLE_STATUSES
+from ugly_mugs.reporting.forms import CONSENT_CHOICES, CheckboxesField, options
 
 
 class ReasonForm(FlaskForm):
@@ -40,4 +42,71 @@ class DecisionForm(FlaskForm):
         "Decision",
         choices=options([("approve", "Approve"), ("reject", "Reject")]),
         validators=[DataRequired("Approve or reject.")],
+    )
+
+
+class StatusForm(FlaskForm):
+    # Its own id: the report page already shows the current status as #status.
+    status = SelectField(
+        "Set the status to",
+        id="new-status",
+        choices=options(list(SETTABLE_STATUSES.items())),
+        validators=[DataRequired("Choose a status.")],
+    )
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField(
+        "Add a case note",
+        description="Stored encrypted; only coordinators holding the scheme key can read it.",
+        validators=[DataRequired("Write the note first."), Length(max=MAX_NOTE)],
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class DraftForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired("Give the alert a title."), Length(max=MAX_TITLE)])
+    body = TextAreaField(
+        "Text of the alert",
+        description="About him and what he did. Nothing about who the reporter is or exactly where and when.",
+        validators=[DataRequired("Write the alert's text."), Length(max=MAX_BODY)],
+    )
+    severity = RadioField(
+        "Severity",
+        choices=options([("urgent", "Urgent"), ("warning", "Warning"), ("information", "Information")]),
+        validators=[DataRequired("Choose urgent, warning or information.")],
+    )
+    areas = CheckboxesField("Areas it goes to", choices=[], validators=[DataRequired("Choose at least one area.")])
+    incident_week = DateField(
+        "Week of the incident",
+        description="Any day of the week; the alert shows only the week.",
+        validators=[Optional()],
+    )
+    part_of_day = SelectField("Part of the day", choices=options(list(PARTS_OF_DAY.items())))
+
+    def __init__(self, *args, areas=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.areas.choices = [(a.code, a.name) for a in areas]
+
+
+class UpdateForm(FlaskForm):
+    title = StringField(
+        "Title of the update", validators=[DataRequired("Give the update a title."), Length(max=MAX_TITLE)]
+    )
+    body = TextAreaField("What has changed", validators=[DataRequired("Write the update."), Length(max=MAX_BODY)])
+    severity = RadioField(
+        "Severity",
+        choices=options([("urgent", "Urgent"), ("warning", "Warning"), ("information", "Information")]),
+        validators=[DataRequired("Choose urgent, warning or information.")],
+    )
+
+
+class RetractForm(FlaskForm):
+    note = TextAreaField(
+        "Why it is withdrawn (optional)",
+        description="Sent with the retraction; checked like the alert.",
+        validators=[Optional(), Length(max=2000)],
     )

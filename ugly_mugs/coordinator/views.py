@@ -3,20 +3,27 @@ so every opening is audited and no page with content is reachable by a plain lin
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from datetime import date
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ugly_mugs import casework, consent, database, groups, keystore, release
 from ugly_mugs.access import current_account, roles
 from ugly_mugs.auth.views import unlocked_personal_key
-from ugly_mugs.coordinator.forms import DecisionForm, PassOnForm, ReasonForm, StaffConsentForm
-from ugly_mugs.models import Area, PoliceRelease, PoliceUnit, Report, ReportCategory, StaffConsent
+from ugly_mugs.coordinator.forms import (
+    ActionForm,
+    DecisionForm,
+    NoteForm,
+    PassOnForm,
+    ReasonForm,
+    StaffConsentForm,
+    StatusForm,
+)
+from ugly_mugs.models import Account, Alert, Area, PoliceRelease, PoliceUnit, Report, ReportCategory, StaffConsent
 from ugly_mugs.police.forms import OUTCOME_LABELS
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
-
-PAGE = 50
-STATUSES = ("received", "reviewed", "alert_published", "passed_to_police", "erased")
 
 
 def _scheme_pair():
@@ -34,36 +41,99 @@ def _report(reference: str) -> Report:
     return report
 
 
+FILTER_LABELS = {
+    "reporter_type": {
+        "self": "The person it happened to",
+        "outreach": "An outreach worker",
+        "third_party": "Someone else",
+    },
+    "consent_level": {
+        consent.ALERT_ONLY: "Alert only",
+        consent.ANONYMOUS_INTELLIGENCE: "Anonymous intelligence",
+        consent.FULL_REPORT: "Full report",
+    },
+}
+
+
+def _date_arg(name: str, problems: list[str], label: str) -> date | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        problems.append(f"{label}: write the date as YYYY-MM-DD, for example 2026-11-21.")
+        return None
+
+
 @bp.get("/reports")
 @roles("coordinator")
 def reports():
+    """The triage inbox: new and open reports by default, metadata only, filtered and paged by keyset."""
     db = database.session()
-    status = request.args.get("status", "")
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
-    query = select(Report).order_by(Report.received_at.desc(), Report.reference)
-    if status in STATUSES:
-        query = query.where(Report.status == status)
-    rows = db.scalars(query.offset((page - 1) * PAGE).limit(PAGE + 1)).all()
-    ids = [r.id for r in rows[:PAGE]]
-    categories: dict[str, list[str]] = {}
-    for report_id, code in db.execute(
-        select(ReportCategory.report_id, ReportCategory.code).where(ReportCategory.report_id.in_(ids))
-    ):
-        categories.setdefault(report_id, []).append(code)
-    areas = {a.id: a.name for a in db.scalars(select(Area))}
+    args = request.args
+    problems: list[str] = []
+    areas = list(db.scalars(select(Area).order_by(Area.id)))
+    area_by_code = {a.code: a for a in areas}
+    categories = {c.code: c.label for c in current_app.config["CATEGORIES"]}
+    status = args.get("status", casework.OPEN)
+    if status not in (casework.OPEN, casework.ALL, *casework.STATUSES):
+        problems.append("Choose a status from the list.")
+        status = casework.OPEN
+    area_code = args.get("area", "")
+    if area_code and area_code not in area_by_code:
+        problems.append("Choose an area from the list.")
+        area_code = ""
+    category = args.get("category", "")
+    if category and category not in categories:
+        problems.append("Choose a kind of incident from the list.")
+        category = ""
+    reporter_type = args.get("reporter_type", "")
+    if reporter_type and reporter_type not in FILTER_LABELS["reporter_type"]:
+        problems.append("Choose who filed from the list.")
+        reporter_type = ""
+    consent_level = args.get("consent_level", "")
+    if consent_level and consent_level not in FILTER_LABELS["consent_level"]:
+        problems.append("Choose a consent level from the list.")
+        consent_level = ""
+    received_from = _date_arg("from", problems, "Received from")
+    received_to = _date_arg("to", problems, "Received to")
+    filters = casework.InboxFilter(
+        status=status,
+        area_id=area_by_code[area_code].id if area_code else None,
+        category=category or None,
+        reporter_type=reporter_type or None,
+        consent_level=consent_level or None,
+        received_from=received_from,
+        received_to=received_to,
+    )
+    page = casework.inbox(db, filters, casework.Cursor.decode(args.get("after")))
+    chosen = {
+        "status": status,
+        "area": area_code,
+        "category": category,
+        "reporter_type": reporter_type,
+        "consent_level": consent_level,
+        "from": received_from.isoformat() if received_from else "",
+        "to": received_to.isoformat() if received_to else "",
+    }
     return render_template(
         "coordinator/reports.html",
-        rows=rows[:PAGE],
-        more=len(rows) > PAGE,
         page=page,
-        status=status,
-        statuses=STATUSES,
-        categories=categories,
+        rows=page.rows,
+        chosen=chosen,
+        first_page=bool(args.get("after")),
+        next_args={**{k: v for k, v in chosen.items() if v}, "after": page.next_cursor.encode()}
+        if page.next_cursor
+        else None,
+        first_args={k: v for k, v in chosen.items() if v},
+        problems=problems,
+        statuses=casework.STATUSES,
         areas=areas,
-    )
+        area_names={a.id: a.name for a in areas},
+        category_labels=categories,
+        labels=FILTER_LABELS,
+    ), (400 if problems else 200)
 
 
 def _detail(report: Report, pair=None, opened=None, status: int = 200, **forms):
@@ -76,6 +146,8 @@ def _detail(report: Report, pair=None, opened=None, status: int = 200, **forms):
     notes = {r.id: release.note_for(r, pair, "scheme") for r in releases} if pair else {}
     references = {r.id: release.crime_reference_for(r, pair, "scheme") for r in releases} if pair else {}
     member = groups.membership(db, keystore.scheme_key(db).id, current_account().id)
+    case_notes = casework.notes(db, report, pair) if pair and opened is not None else None
+    authors = {a.id: a.username for a in db.scalars(select(Account))} if case_notes else {}
     return (
         render_template(
             "coordinator/report.html",
@@ -99,6 +171,15 @@ def _detail(report: Report, pair=None, opened=None, status: int = 200, **forms):
             consent_form=forms.get("consent_form") or StaffConsentForm(data={"level": report.consent_level}),
             decision_form=DecisionForm(),
             consent_words=CONSENT_WORDS,
+            case_notes=case_notes,
+            note_count=casework.note_count(db, report),
+            authors=authors,
+            alerts=db.scalars(select(Alert).where(Alert.report_id == report.id).order_by(Alert.id)).all(),
+            status_form=forms.get("status_form") or StatusForm(data={"status": report.status}),
+            note_form=forms.get("note_form") or NoteForm(),
+            action_form=ActionForm(),
+            settable=casework.SETTABLE_STATUSES,
+            notice=forms.get("notice"),
         ),
         status,
     )
@@ -114,7 +195,8 @@ CONSENT_WORDS = {
 @bp.get("/reports/<reference>")
 @roles("coordinator")
 def report(reference: str):
-    return _detail(_report(reference))
+    notice = "Note added. Open the report to read its notes." if request.args.get("note") == "added" else None
+    return _detail(_report(reference), notice=notice)
 
 
 @bp.post("/reports/<reference>/open")
@@ -193,3 +275,43 @@ def decide_consent(request_id: int):
         abort(409)
     db.commit()
     return redirect(url_for("coordinator.report", reference=report.reference))
+
+
+@bp.post("/reports/<reference>/status")
+@roles("coordinator")
+def set_status(reference: str):
+    report = _report(reference)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        return _detail(report, status=400, status_form=form)
+    db = database.session()
+    try:
+        casework.set_status(db, report, current_account(), form.status.data)
+    except casework.CaseworkError as exc:
+        db.rollback()
+        form.status.errors = [str(exc)]
+        return _detail(report, status=409, status_form=form)
+    db.commit()
+    return redirect(url_for("coordinator.report", reference=report.reference))
+
+
+@bp.post("/reports/<reference>/notes")
+@roles("coordinator")
+def add_note(reference: str):
+    report = _report(reference)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _detail(report, status=400, note_form=form)
+    db = database.session()
+    try:
+        casework.add_note(db, report, current_account(), form.text.data)
+    except casework.CaseworkError as exc:
+        db.rollback()
+        form.text.errors = [str(exc)]
+        return _detail(report, status=409, note_form=form)
+    db.commit()
+    return redirect(url_for("coordinator.report", reference=report.reference, note="added"))
+
+
+# The alert pages share this blueprint; importing them registers their routes.
+from ugly_mugs.coordinator import alert_pages  # noqa: E402, F401

@@ -69,6 +69,8 @@ class Alert(Base):
     draft_key_scheme: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_by: Mapped[int] = mapped_column(ForeignKey("account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who sent the draft for approval; the approver must be someone else (and not its author).
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     # Set when a second coordinator approved publishing (when approval is required).
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

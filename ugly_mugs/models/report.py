@@ -28,6 +28,8 @@ class Report(Base):
         Index("ix_report_status_received", "status", "received_at"),
         # Statistics count reports by when they were received, whatever their status.
         Index("ix_report_received_at", "received_at"),
+        # The triage inbox pages newest first by (received_at, id) without sorting.
+        Index("ix_report_received_id", "received_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -58,6 +60,8 @@ class Report(Base):
 
 class ReportCategory(Base):
     __tablename__ = "report_category"
+    # The inbox filters by kind of incident; the primary key starts with report_id, so it cannot help.
+    __table_args__ = (Index("ix_report_category_code", "code", "report_id"),)
 
     report_id: Mapped[str] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), primary_key=True)
     code: Mapped[str] = mapped_column(String(64), primary_key=True)

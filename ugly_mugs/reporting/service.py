@@ -34,6 +34,8 @@ RECEIVED = "received"
 REVIEWED = "reviewed"
 ALERT_PUBLISHED = "alert_published"
 PASSED_TO_POLICE = "passed_to_police"
+# Set by a coordinator when nothing more is to be done.
+CLOSED = "closed"
 ERASED = "erased"
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -37,6 +37,7 @@ STATUS_LABELS = {
     "reviewed": "Reviewed",
     "alert_published": "Alert published",
     "passed_to_police": "Passed to police",
+    "closed": "Closed",
 }
 POLICE_LEVELS = (consent.ANONYMOUS_INTELLIGENCE, consent.FULL_REPORT)
 

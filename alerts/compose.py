@@ -1,0 +1,274 @@
+"""Writing an alert draft: prefilled from the perpetrator and incident sections only, stored encrypted.
+
+No Flask imports. ``prefill`` takes the incident and perpetrator sections and nothing else, so
+the identity section (who the reporter is, how to reach her, the exact place, date and time)
+cannot flow into a draft by construction. Time is coarsened to the week and part of the day, and
+place to the report's area. Everything is then editable by the coordinator, and the anonymity
+check (``alerts.anonymity``) runs on what they wrote before anything is published.
+
+Drafts are encrypted under a fresh AES-GCM key sealed to the scheme key, like every other piece
+of report-derived text: only a coordinator holding the scheme key can read or edit one.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ugly_mugs import audit, keystore
+from ugly_mugs.crypto import DecryptionError, aead, sealing
+from ugly_mugs.models import Account, Alert, AlertArea, Area, Report
+from ugly_mugs.models.alerts import SEVERITIES
+
+PARTS_OF_DAY = {
+    "not_sure": "Time of day not known",
+    "morning": "Morning",
+    "afternoon": "Afternoon",
+    "evening": "Evening",
+    "night": "Night",
+}
+MAX_TITLE = 180  # leaves room for "UPDATE: " / "RETRACTED: " in AlertMessage.title (200)
+MAX_BODY = 10_000
+# Crockford's base 32 without the letters it leaves out (I, L, O, U): easy to read out by phone.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+_PERPETRATOR_DESCRIPTION = (
+    ("sex", "{}"),
+    ("age_range", "age {}"),
+    ("height", "{}"),
+    ("build", "{} build"),
+    ("ethnicity", "{}"),
+    ("hair", "hair: {}"),
+    ("marks", "marks: {}"),
+    ("clothing", "wearing {}"),
+    ("accent", "accent: {}"),
+)
+
+
+class DraftError(ValueError):
+    """The draft cannot be saved as it is; the message is safe to show to staff."""
+
+
+@dataclass
+class Draft:
+    title: str = ""
+    body: str = ""
+    severity: str = "warning"
+    areas: list[str] = field(default_factory=list)  # area codes
+    incident_week: date | None = None
+    part_of_day: str = "not_sure"
+
+    def text(self) -> dict[str, str]:
+        """The free-text fields, as the anonymity check reads them."""
+        return {"title": self.title, "body": self.body}
+
+
+def new_reference() -> str:
+    return "A-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+
+
+def week_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+# --- prefilling ---------------------------------------------------------------------------
+
+
+def _join(values) -> str:
+    return ", ".join(str(v) for v in values if v)
+
+
+def prefill(
+    incident: list[dict],
+    perpetrator: list[dict],
+    *,
+    area_code: str,
+    area_name: str,
+    incident_week: date | None,
+    category_labels: dict[str, str],
+) -> Draft:
+    """A first draft from the incident and perpetrator sections (every version, oldest first).
+
+    Where he took the reporter is left out: it is often her own home or a place that names her.
+    """
+    first_incident = incident[0] if incident else {}
+    categories = [category_labels.get(c, c) for c in first_incident.get("categories") or []]
+    title = (_join(categories) or "Warning") + f" – {area_name}"
+    lines: list[str] = []
+    happened = [v.get("what_happened", "") for v in incident if v.get("what_happened")]
+    if happened:
+        lines += ["What happened:", *happened, ""]
+    him: list[str] = []
+    for version in perpetrator:
+        description = _join(fmt.format(version[key]) for key, fmt in _PERPETRATOR_DESCRIPTION if version.get(key))
+        if description:
+            him.append(f"Description: {description}")
+        if version.get("name_used"):
+            him.append(f"Name he used: {version['name_used']}")
+        vehicle = version.get("vehicle") or {}
+        car = _join(vehicle.get(k) for k in ("colour", "make", "model"))
+        if car or vehicle.get("registration"):
+            him.append(
+                "Vehicle: "
+                + _join([car, f"registration {vehicle['registration']}" if vehicle.get("registration") else ""])
+            )
+        for key, label in (("phone_numbers", "Phone"), ("emails", "Email"), ("usernames", "Usernames or sites")):
+            if version.get(key):
+                him.append(f"{label}: {_join(version[key])}")
+        if version.get("where_met"):
+            him.append(f"Where he was met: {version['where_met']}")
+        if version.get("more"):
+            him.append(f"More about him: {version['more']}")
+    if him:
+        lines += ["About him:", *him]
+    return Draft(
+        title=title[:MAX_TITLE],
+        body="\n".join(lines).strip()[:MAX_BODY],
+        severity="warning",
+        areas=[area_code] if area_code else [],
+        incident_week=incident_week,
+        part_of_day=first_incident.get("part_of_day")
+        if first_incident.get("part_of_day") in PARTS_OF_DAY
+        else "not_sure",
+    )
+
+
+# --- validating ---------------------------------------------------------------------------
+
+
+def validate(draft: Draft, known_areas: set[str]) -> dict[str, str]:
+    """Problems with the draft by field name; empty when it can be saved."""
+    problems: dict[str, str] = {}
+    if not draft.title.strip():
+        problems["title"] = "Give the alert a title."
+    elif len(draft.title) > MAX_TITLE:
+        problems["title"] = f"The title can be at most {MAX_TITLE} characters."
+    if not draft.body.strip():
+        problems["body"] = "Write the alert's text."
+    elif len(draft.body) > MAX_BODY:
+        problems["body"] = f"The text can be at most {MAX_BODY:,} characters."
+    if draft.severity not in SEVERITIES:
+        problems["severity"] = "Choose urgent, warning or information."
+    if not draft.areas:
+        problems["areas"] = "Choose at least one area the alert goes to."
+    elif not set(draft.areas) <= known_areas:
+        problems["areas"] = "Choose areas from the list."
+    if draft.part_of_day not in PARTS_OF_DAY:
+        problems["part_of_day"] = "Choose a part of the day from the list."
+    return problems
+
+
+# --- storing ------------------------------------------------------------------------------
+
+
+def _context(alert: Alert) -> bytes:
+    return f"alert-draft|{alert.reference}".encode("ascii")
+
+
+def _seal(session: Session, alert: Alert, draft: Draft) -> None:
+    payload = {
+        "title": draft.title,
+        "body": draft.body,
+        "part_of_day": draft.part_of_day,
+        "incident_week": draft.incident_week.isoformat() if draft.incident_week else None,
+    }
+    key = aead.new_key()
+    ctx = _context(alert)
+    alert.draft = aead.encrypt(key, json.dumps(payload).encode("utf-8"), ctx)
+    alert.draft_key_scheme = sealing.seal(keystore.scheme_key(session).public_key, key, ctx + b"|scheme")
+
+
+def _set_areas(session: Session, alert: Alert, codes: list[str]) -> None:
+    session.execute(delete(AlertArea).where(AlertArea.alert_id == alert.id))
+    for area_id in session.scalars(select(Area.id).where(Area.code.in_(codes))):
+        session.add(AlertArea(alert_id=alert.id, area_id=area_id))
+
+
+def area_codes(session: Session, alert: Alert) -> list[str]:
+    return list(
+        session.scalars(
+            select(Area.code)
+            .join(AlertArea, AlertArea.area_id == Area.id)
+            .where(AlertArea.alert_id == alert.id)
+            .order_by(Area.id)
+        )
+    )
+
+
+def create(session: Session, report: Report, coordinator: Account, draft: Draft) -> Alert:
+    """Store a new draft written from ``report``; audited without its content."""
+    alert = Alert(
+        reference=_unused_reference(session),
+        report_id=report.id,
+        status="draft",
+        severity=draft.severity,
+        created_by=coordinator.id,
+    )
+    session.add(alert)
+    session.flush()
+    _seal(session, alert, draft)
+    _set_areas(session, alert, draft.areas)
+    audit.record(
+        session, "alert_drafted", actor_id=coordinator.id, report_id=report.id, detail={"alert": alert.reference}
+    )
+    session.flush()
+    return alert
+
+
+def save(session: Session, alert: Alert, coordinator: Account, draft: Draft) -> None:
+    """Replace the draft's text, severity and areas; only while it is a draft."""
+    if alert.status != "draft":
+        raise DraftError("Only a draft can be edited.")
+    alert.severity = draft.severity
+    _seal(session, alert, draft)
+    _set_areas(session, alert, draft.areas)
+    audit.record(
+        session,
+        "alert_draft_saved",
+        actor_id=coordinator.id,
+        report_id=alert.report_id,
+        detail={"alert": alert.reference},
+    )
+    session.flush()
+
+
+def open_draft(session: Session, alert: Alert, pair: sealing.KeyPair) -> Draft:
+    """The stored draft, opened with the scheme key pair."""
+    if not alert.draft or not alert.draft_key_scheme:
+        raise DraftError("This alert has no draft.")
+    ctx = _context(alert)
+    try:
+        key = sealing.unseal(pair, alert.draft_key_scheme, ctx + b"|scheme")
+        payload = json.loads(aead.decrypt(key, alert.draft, ctx))
+    except DecryptionError:
+        raise DraftError("This draft cannot be opened with your key.") from None
+    week = payload.get("incident_week")
+    return Draft(
+        title=payload.get("title", ""),
+        body=payload.get("body", ""),
+        severity=alert.severity,
+        areas=area_codes(session, alert),
+        incident_week=date.fromisoformat(week) if week else None,
+        part_of_day=payload.get("part_of_day") or "not_sure",
+    )
+
+
+def read_draft(session: Session, alert: Alert, pair: sealing.KeyPair, reader: Account) -> Draft:
+    """Open the draft to show it; audited like any reading of report-derived text (P5)."""
+    draft = open_draft(session, alert, pair)
+    audit.record(
+        session, "alert_draft_read", actor_id=reader.id, report_id=alert.report_id, detail={"alert": alert.reference}
+    )
+    return draft
+
+
+def _unused_reference(session: Session) -> str:
+    while True:
+        reference = new_reference()
+        if session.scalar(select(Alert.id).where(Alert.reference == reference)) is None:
+            return reference

@@ -1,0 +1,312 @@
+"""Publishing an alert, updating it and retracting it: each an AlertMessage sent through the outbox.
+
+No Flask imports. Every publish and every update runs the anonymity check again here, on the
+server, against the report's identity section and the reporter's own free text; a hit raises
+``Blocked`` and nothing is written. The message, the alert's new state, the report's status, the
+outbox rows (``alerts.outbox.enqueue``) and the audit entry are all written in the caller's one
+transaction, so an alert is never published without its deliveries, nor delivered unpublished.
+
+When the installation requires a second coordinator's approval, ``submit`` freezes the draft
+for approval and ``approve`` (by a coordinator who neither wrote nor submitted it) publishes it.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy import update as sql_update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from alerts import anonymity, compose, outbox
+from ugly_mugs import audit, keystore, release, sections
+from ugly_mugs.crypto import sealing
+from ugly_mugs.models import Account, Alert, AlertMessage, Area, Report
+from ugly_mugs.models.alerts import SEVERITIES
+from ugly_mugs.models.base import utcnow
+
+ALERT_PUBLISHED = "alert_published"
+MAX_NOTE = 2000
+
+
+class PublishError(ValueError):
+    """The action is not possible now; the message is safe to show to staff."""
+
+
+class Blocked(PublishError):
+    """The anonymity check found words that could identify the reporter."""
+
+    def __init__(self, hits: list[anonymity.Hit]):
+        super().__init__("The alert repeats something that could identify the reporter. Change the marked words.")
+        self.hits = hits
+
+
+@functools.cache
+def _incident_free_text_keys() -> frozenset[str]:
+    # The report form decides which fields are the reporter's free text; imported late because
+    # the form module pulls in the translation machinery, which the dispatch worker never needs.
+    from ugly_mugs.reporting.forms import free_text_fields
+
+    one_line, multi_line = free_text_fields()
+    return frozenset(one_line + multi_line)
+
+
+def reporter_free_text(incident: Iterable[dict]) -> list[str]:
+    """The reporter's own words in the incident section (every version)."""
+    keys = _incident_free_text_keys()
+    return [str(value) for version in incident for key, value in version.items() if key in keys and value]
+
+
+def _opened(session: Session, alert: Alert, pair: sealing.KeyPair, actor: Account) -> release.Opened:
+    report = session.get(Report, alert.report_id) if alert.report_id else None
+    if report is None or report.status == "erased":
+        raise PublishError("The report this alert was written from was deleted; it can no longer be checked or sent.")
+    opened = release.open_sections(session, report.id, pair, sections.SCHEME, keystore.scheme_key(session).id)
+    if not opened.sections.get("identity") and not opened.sections.get("incident"):
+        raise PublishError("The report cannot be opened with your key, so the alert cannot be checked.")
+    audit.record(
+        session,
+        "report_read",
+        actor_id=actor.id,
+        report_id=report.id,
+        reason="alert",
+        detail={"alert": alert.reference, "for": "anonymity check"},
+    )
+    return opened
+
+
+def check(
+    session: Session, alert: Alert, text: dict[str, str], pair: sealing.KeyPair, actor: Account, region: str
+) -> list[anonymity.Hit]:
+    """Run the anonymity check of ``text`` against the alert's report (audited as a read)."""
+    opened = _opened(session, alert, pair, actor)
+    protected = anonymity.protected_from(
+        opened.sections.get("identity", []),
+        reporter_free_text(opened.sections.get("incident", [])),
+        opened.sections.get("perpetrator", []),
+        region,
+    )
+    return anonymity.check(text, protected, region)
+
+
+def _require_clean(session, alert, text, pair, actor, region) -> None:
+    hits = check(session, alert, text, pair, actor, region)
+    if hits:
+        raise Blocked(hits)
+
+
+def _transition(session: Session, alert: Alert, expected: tuple[str, ...], **values) -> None:
+    """Change the alert only if it is still in an expected state, as one UPDATE.
+
+    Two coordinators pressing Publish at once both saw a draft; the second UPDATE finds the alert
+    published (PostgreSQL waits for the first's row lock, SQLite for its write lock) and changes
+    nothing, so the alert is not sent twice. Taking the row first also orders the messages'
+    sequence numbers of concurrent updates.
+    """
+    result = session.execute(
+        sql_update(Alert).where(Alert.id == alert.id, Alert.status.in_(expected)).values(**values),
+        execution_options={"synchronize_session": False},
+    )
+    if result.rowcount != 1:
+        raise PublishError("Someone else changed this alert meanwhile. Reload the page to see it.")
+    for name, value in values.items():
+        set_committed_value(alert, name, value)
+
+
+def _area_names(session: Session, codes: list[str]) -> str:
+    names = session.scalars(select(Area.name).where(Area.code.in_(codes)).order_by(Area.id)).all()
+    return ", ".join(names)[:1000]
+
+
+def _next_sequence(session: Session, alert: Alert) -> int:
+    return (session.scalar(select(func.max(AlertMessage.sequence)).where(AlertMessage.alert_id == alert.id)) or 0) + 1
+
+
+def _send(
+    session: Session,
+    alert: Alert,
+    actor: Account,
+    kind: str,
+    severity: str,
+    title: str,
+    body: str,
+    draft: compose.Draft,
+) -> AlertMessage:
+    message = AlertMessage(
+        alert_id=alert.id,
+        sequence=_next_sequence(session, alert),
+        kind=kind,
+        message_id=uuid.uuid4().hex,
+        severity=severity,
+        title=title[:200],
+        body=body,
+        areas=_area_names(session, draft.areas),
+        incident_week=draft.incident_week,
+        part_of_day=draft.part_of_day,
+        published_by=actor.id,
+        published_at=utcnow(),
+    )
+    session.add(message)
+    session.flush()
+    deliveries = outbox.enqueue(session, message)
+    audit.record(
+        session,
+        f"alert_{kind}" if kind != "alert" else "alert_published",
+        actor_id=actor.id,
+        report_id=alert.report_id,
+        detail={"alert": alert.reference, "message": message.message_id, "deliveries": deliveries},
+    )
+    return message
+
+
+def _usable(draft: compose.Draft, session: Session) -> None:
+    known = set(session.scalars(select(Area.code)))
+    problems = compose.validate(draft, known)
+    if problems:
+        raise PublishError(next(iter(problems.values())))
+
+
+def submit(session: Session, alert: Alert, coordinator: Account, pair: sealing.KeyPair, region: str) -> None:
+    """Ask a second coordinator to approve the draft; checked first, so nobody approves a blocked draft."""
+    if alert.status != "draft":
+        raise PublishError("Only a draft can be sent for approval.")
+    draft = compose.open_draft(session, alert, pair)
+    _usable(draft, session)
+    _require_clean(session, alert, draft.text(), pair, coordinator, region)
+    _transition(session, alert, ("draft",), status="awaiting_approval", submitted_by=coordinator.id)
+    audit.record(
+        session,
+        "alert_submitted",
+        actor_id=coordinator.id,
+        report_id=alert.report_id,
+        detail={"alert": alert.reference},
+    )
+    session.flush()
+
+
+def return_to_draft(session: Session, alert: Alert, coordinator: Account) -> None:
+    """Take a draft back from approval so that it can be edited again."""
+    if alert.status != "awaiting_approval":
+        raise PublishError("This alert is not waiting for approval.")
+    _transition(session, alert, ("awaiting_approval",), status="draft", submitted_by=None)
+    audit.record(
+        session, "alert_returned", actor_id=coordinator.id, report_id=alert.report_id, detail={"alert": alert.reference}
+    )
+    session.flush()
+
+
+def can_approve(alert: Alert, coordinator: Account) -> bool:
+    return alert.status == "awaiting_approval" and coordinator.id not in (alert.created_by, alert.submitted_by)
+
+
+def publish(
+    session: Session,
+    alert: Alert,
+    coordinator: Account,
+    pair: sealing.KeyPair,
+    *,
+    region: str = "GB",
+    approval_required: bool = False,
+) -> AlertMessage:
+    """Publish the draft as the alert's first message.
+
+    With approval required, only a second coordinator can publish, from ``awaiting_approval``.
+    """
+    if approval_required:
+        if alert.status != "awaiting_approval":
+            raise PublishError("A second coordinator must approve this alert: send it for approval first.")
+        if not can_approve(alert, coordinator):
+            raise PublishError("A second coordinator must approve an alert that you wrote or sent for approval.")
+    elif alert.status not in ("draft", "awaiting_approval"):
+        raise PublishError("This alert has already been published.")
+    draft = compose.open_draft(session, alert, pair)
+    _usable(draft, session)
+    _require_clean(session, alert, draft.text(), pair, coordinator, region)
+    changes = {"status": "published", "published_at": utcnow()}
+    if approval_required:
+        changes["approved_by"] = coordinator.id
+    expected = ("awaiting_approval",) if approval_required else ("draft", "awaiting_approval")
+    _transition(session, alert, expected, **changes)
+    message = _send(session, alert, coordinator, "alert", draft.severity, draft.title, draft.body, draft)
+    report = session.get(Report, alert.report_id)
+    if report is not None and report.status not in ("erased", "closed"):
+        report.status = ALERT_PUBLISHED
+    session.flush()
+    return message
+
+
+def latest(session: Session, alert: Alert) -> AlertMessage | None:
+    return session.scalar(
+        select(AlertMessage).where(AlertMessage.alert_id == alert.id).order_by(AlertMessage.sequence.desc()).limit(1)
+    )
+
+
+def messages(session: Session, alert: Alert) -> list[AlertMessage]:
+    return list(
+        session.scalars(select(AlertMessage).where(AlertMessage.alert_id == alert.id).order_by(AlertMessage.sequence))
+    )
+
+
+def update(
+    session: Session,
+    alert: Alert,
+    coordinator: Account,
+    pair: sealing.KeyPair,
+    title: str,
+    body: str,
+    severity: str,
+    *,
+    region: str = "GB",
+) -> AlertMessage:
+    """Send an update of a published alert, marked UPDATE; checked like the first publication."""
+    if alert.status != "published":
+        raise PublishError("Only a published alert can be updated.")
+    title, body = (title or "").strip(), (body or "").strip()
+    if not title or not body:
+        raise PublishError("Write a title and the text of the update.")
+    if len(title) > compose.MAX_TITLE or len(body) > compose.MAX_BODY:
+        raise PublishError("The update is too long.")
+    if severity not in SEVERITIES:
+        raise PublishError("Choose urgent, warning or information.")
+    _require_clean(session, alert, {"title": title, "body": body}, pair, coordinator, region)
+    draft = compose.open_draft(session, alert, pair)
+    _transition(session, alert, ("published",), severity=severity)
+    return _send(session, alert, coordinator, "update", severity, f"UPDATE: {title}", body, draft)
+
+
+def retract(
+    session: Session,
+    alert: Alert,
+    coordinator: Account,
+    pair: sealing.KeyPair,
+    note: str = "",
+    *,
+    region: str = "GB",
+) -> AlertMessage:
+    """Withdraw a published alert: a RETRACTED message to everyone who was sent it.
+
+    An optional note is checked like any other text; without one the retraction says only that
+    the warning is withdrawn, so it can be sent even when the report is gone.
+    """
+    if alert.status != "published":
+        raise PublishError("Only a published alert can be retracted.")
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise PublishError(f"The note can be at most {MAX_NOTE} characters.")
+    if note:
+        _require_clean(session, alert, {"title": "", "body": note}, pair, coordinator, region)
+    first = session.scalar(select(AlertMessage).where(AlertMessage.alert_id == alert.id, AlertMessage.sequence == 1))
+    body = f"The warning {alert.reference} has been withdrawn. Please disregard it."
+    if note:
+        body += "\n\n" + note
+    draft = compose.Draft(
+        areas=compose.area_codes(session, alert),
+        incident_week=first.incident_week if first else None,
+        part_of_day=(first.part_of_day if first else None) or "not_sure",
+    )
+    _transition(session, alert, ("published",), status="retracted", retracted_at=utcnow())
+    title = f"RETRACTED: {first.title if first else alert.reference}"
+    return _send(session, alert, coordinator, "retraction", alert.severity, title, body, draft)

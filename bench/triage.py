@@ -1,0 +1,177 @@
+"""Benchmark: the coordinators' triage inbox over 100,000 reports, on SQLite and PostgreSQL.
+
+For each database kind this makes a fresh database with the real migrations, sets the
+installation up, bulk-inserts plain report rows (received time, area, week, categories, who
+filed, consent, status; no sections, which the inbox never reads) spread over two years, logs a
+coordinator in through the real login page and times whole requests through the app: the
+default inbox (new and open), a deep page reached by following "Older" links, and filters by
+area, by a rare kind of incident, by consent and by a received-date range. It prints p50 and p95
+per page, whether the target of issue 4 is met (p95 < 100 ms), and the query plan of the inbox
+query for the default page and the rare-category filter.
+
+It reports; it is not a test. The exit status is non-zero only when the harness fails.
+
+    .venv/bin/python -m bench.triage                      # 100,000 reports, 30 requests per page
+    .venv/bin/python -m bench.triage --reports 20000 --requests 10 --databases sqlite
+
+Only 127.0.0.1 is contacted (PostgreSQL); the throwaway PostgreSQL database is dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import secrets
+import statistics
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import insert, select, text
+
+from bench.stats import logged_in_client, p95, postgres_database, sqlite_database
+from ugly_mugs import casework, create_app, keystore, migrate
+from ugly_mugs.models import Area, Report, ReportCategory
+
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+TARGET_P95_MS = 100.0
+START = date(2025, 1, 1)
+DAYS = 730
+COMMON = ("physical-assault", "robbery", "refused-to-pay", "threats", "harassment")
+RARE = "held"  # about one report in 200
+STATUSES = (("received", "reviewed", "alert_published", "passed_to_police", "closed", "erased"), (2, 2, 2, 1, 4, 1))
+PAGES = {
+    "inbox, new and open": "/coordinator/reports",
+    "inbox, all statuses": "/coordinator/reports?status=all",
+    "inbox, one area": "/coordinator/reports?area=holbeck",
+    "inbox, rare category": f"/coordinator/reports?category={RARE}",
+    "inbox, common category": f"/coordinator/reports?category={COMMON[0]}",
+    "inbox, full reports": "/coordinator/reports?consent_level=full",
+    "inbox, one month": "/coordinator/reports?status=all&from=2026-03-01&to=2026-03-31",
+}
+
+
+def seed(app, count: int, seed_value: int = 4) -> None:
+    rng = random.Random(seed_value)
+    engine = app.extensions["ugly_mugs.engine"]
+    with app.extensions["ugly_mugs.sessionmaker"]() as session:
+        keystore.set_up(session, app.config["AREAS"], app.config["POLICE_UNITS"])
+        session.commit()
+    with engine.begin() as conn:
+        area_ids = [row[0] for row in conn.execute(select(Area.id))]
+        origin = datetime.combine(START, datetime.min.time(), tzinfo=UTC)
+        for first in range(0, count, 5000):
+            reports, tags = [], []
+            for _ in range(first, min(count, first + 5000)):
+                report_id = secrets.token_hex(16)
+                at = origin + timedelta(hours=rng.randrange(DAYS * 24))
+                reports.append(
+                    {
+                        "id": report_id,
+                        "reference": "UM-" + secrets.token_hex(6).upper(),
+                        "receipt_lookup": None,
+                        "received_at": at,
+                        "incident_week": (at - timedelta(days=at.weekday())).date(),
+                        "area_id": rng.choice(area_ids),
+                        "police_unit_id": None,
+                        "reporter_type": rng.choices(("self", "outreach", "third_party"), (6, 3, 1))[0],
+                        "consent_level": rng.choices(("alert_only", "anonymous_intel", "full"), (4, 3, 2))[0],
+                        "status": rng.choices(*STATUSES)[0],
+                        "language": "en",
+                    }
+                )
+                codes = rng.sample(COMMON, rng.choice((0, 1, 1, 2)))
+                if rng.random() < 0.005:
+                    codes.append(RARE)
+                tags += [{"report_id": report_id, "code": c} for c in codes]
+            conn.execute(insert(Report.__table__), reports)
+            if tags:
+                conn.execute(insert(ReportCategory.__table__), tags)
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+
+
+def measure(client, path: str, requests: int) -> list[float]:
+    client.get(path)
+    times = []
+    for _ in range(requests):
+        began = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - began) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} answered {response.status_code}")
+    return times
+
+
+def deep_page(client, path: str, hops: int) -> str:
+    """The URL of the page reached by following "Older" ``hops`` times."""
+    for _ in range(hops):
+        page = client.get(path).get_data(as_text=True)
+        found = re.search(r'href="([^"]+)" rel="next"', page)
+        if not found:
+            break
+        path = found.group(1).replace("&amp;", "&")
+    return path
+
+
+def explain(app, filters: casework.InboxFilter) -> str:
+    engine = app.extensions["ugly_mugs.engine"]
+    with app.extensions["ugly_mugs.sessionmaker"]() as session:
+        ids = casework.rare_category_ids(session, filters.category) if filters.category else None
+        statement = casework.inbox_query(filters, None, category_ids=ids)
+        compiled = statement.compile(engine, compile_kwargs={"literal_binds": True})
+        prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN ANALYZE "
+        rows = session.execute(text(prefix + str(compiled))).all()
+    return "\n".join("    " + " ".join(str(c) for c in row[-1:]) for row in rows)
+
+
+def run_case(kind: str, url: str, reports: int, requests: int, plans: bool) -> bool:
+    migrate.upgrade(url)
+    app = create_app(overrides={"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32)}, env={})
+    began = time.perf_counter()
+    seed(app, reports)
+    print(f"\n{kind}: {reports:,} reports seeded in {time.perf_counter() - began:.1f} s")
+    client = logged_in_client(app)
+    pages = dict(PAGES)
+    pages["inbox, 40th page (keyset)"] = deep_page(client, "/coordinator/reports", 40)
+    all_met = True
+    print(f"  {'page':<30} {'p50 ms':>8} {'p95 ms':>8}  target")
+    for name, path in pages.items():
+        times = measure(client, path, requests)
+        met = p95(times) < TARGET_P95_MS
+        all_met &= met
+        print(f"  {name:<30} {statistics.median(times):8.1f} {p95(times):8.1f}  {'met' if met else 'MISSED'}")
+    if plans:
+        print("  query plan, new and open:")
+        print(explain(app, casework.InboxFilter()))
+        print("  query plan, rare category:")
+        print(explain(app, casework.InboxFilter(category=RARE)))
+        print("  query plan, common category:")
+        print(explain(app, casework.InboxFilter(category=COMMON[0])))
+    app.extensions["ugly_mugs.engine"].dispose()
+    return all_met
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reports", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--postgres-url", default=DEFAULT_PG_URL)
+    parser.add_argument("--no-plans", action="store_true", help="do not print the query plans")
+    args = parser.parse_args(argv)
+    print(f"triage inbox, p95 target {TARGET_P95_MS:.0f} ms, {args.requests} requests per page (in-process)")
+    results = {}
+    for kind in args.databases.split(","):
+        database = sqlite_database() if kind == "sqlite" else postgres_database(args.postgres_url)
+        with database as url:
+            results[kind] = run_case(kind, url, args.reports, args.requests, not args.no_plans)
+    print()
+    for kind, met in results.items():
+        print(f"{kind}: every inbox page p95 < {TARGET_P95_MS:.0f} ms: {'yes' if met else 'NO'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
