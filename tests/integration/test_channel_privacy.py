@@ -77,8 +77,15 @@ def test_no_report_content_reaches_any_channel(app, client, db_session, passphra
             assert canary.replace(" ", "") not in output
 
 
-def test_alerts_package_reads_no_report():
+# Composing and checking a draft reads the report by design; nothing that sends or shows a published
+# message may.
+COMPOSING = {"compose.py", "anonymity.py", "publish.py"}
+
+
+def test_delivery_modules_read_no_report():
     for path in (ROOT / "alerts").rglob("*.py"):
+        if path.parent == ROOT / "alerts" and path.name in COMPOSING:
+            continue
         modules = imported_modules(path.read_text(encoding="utf-8"), path)
         forbidden = {
             m
