@@ -15,14 +15,18 @@ never a 500.
 
 from __future__ import annotations
 
+import html
 import re
 import secrets
 
 import pytest
 from sqlalchemy import func, select
 
+from alerts.dispatch import Dispatcher
+from alerts.settings import dispatch_settings
 from tests.conftest import make_app
 from tests.dbscan import find_plaintext
+from tests.mailsink import smtp_server
 from tests.staff import create, csrf, grant, login
 from ugly_mugs.models import (
     Alert,
@@ -325,3 +329,36 @@ def test_stale_csrf_unknown_alert_and_bad_filters_never_500(app, passphrase, db_
     assert bad.status_code == 400
     text = bad.get_data(as_text=True)
     assert "Choose an area from the list." in text and "write the date as YYYY-MM-DD" in text
+
+
+def test_published_alert_reaches_a_real_smtp_server_without_the_reporters_details(app, passphrase, db_session):
+    """The whole way: a report with canaries in every identity field, the prefilled draft published
+    as it stands, the dispatch worker, aiosmtpd. The email carries what he did and his details,
+    and none of hers."""
+    canaries = {
+        "reporter_name": "Canaryname Zephyrine",
+        "contact": "canary-contact@example.org or 07700 900456",
+        "place": "77 Canarywharf Lane",
+    }
+    projects(app)
+    reference = file(app, **canaries, vehicle_registration="YX19 KLM")
+    carla, _ = coordinator(app, passphrase, "carla")
+    report_page = f"/coordinator/reports/{reference}"
+    post(carla, f"{report_page}/open", {"reason": "triage"}, report_page)
+    alert_ref = start_draft(carla, reference)
+    prefilled = draft_fields(carla.get(f"/coordinator/alerts/{alert_ref}").get_data(as_text=True))
+    save(carla, alert_ref, title=prefilled["title"], body=html.unescape(prefilled["body"]))
+    assert act(carla, alert_ref, "publish").status_code == 302
+
+    with smtp_server() as (sink, port):
+        config = {**app.config, "SMTP_URL": f"smtp://127.0.0.1:{port}"}
+        tally = Dispatcher(app.extensions["ugly_mugs.sessionmaker"], dispatch_settings(config)).run_once()
+    # Basis's webhook points at a host that is not there: it fails and waits for a retry.
+    assert tally.delivered == 1
+    [(rcpts, mail, _tls)] = sink.messages
+    assert rcpts == ["alerts@basis.example"]
+    text = mail.get_body(("plain",)).get_content() + mail.get_body(("html",)).get_content()
+    for his in (HIS_PHONE, "YX19 KLM", "Ford", "refused to pay"):
+        assert his.lower() in text.lower(), his
+    for word in ("Canaryname", "Zephyrine", "canary-contact", "900456", "Canarywharf"):
+        assert word.lower() not in text.lower(), word
