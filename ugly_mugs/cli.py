@@ -185,11 +185,14 @@ def _demo_staff(session, passphrase: str) -> list[tuple[str, str, str, str]]:
 
     from ugly_mugs import groups
     from ugly_mugs.auth import accounts
-    from ugly_mugs.models import PoliceUnit, Project
+    from ugly_mugs.models import Area, PoliceUnit, Project, ProjectArea, ProjectChannel
 
     project = Project(name="Demo Project")
     session.add(project)
     session.flush()
+    # Covers every area and has one email address, so a published demo alert has somewhere to go.
+    session.add_all(ProjectArea(project_id=project.id, area_id=a) for a in session.scalars(select(Area.id)))
+    session.add(ProjectChannel(project_id=project.id, kind="email", target="alerts@demo-project.example"))
     unit_id = session.scalar(select(PoliceUnit.id).order_by(PoliceUnit.id))
     logins = []
     for username, role in (
