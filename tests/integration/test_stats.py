@@ -240,6 +240,21 @@ def test_formula_like_names_are_neutralised_in_csv(database_url, clock):
     app.extensions["ugly_mugs.engine"].dispose()
 
 
+def test_an_unknown_outcome_code_is_counted_under_its_code_and_neutralised_in_csv():
+    # Outcome codes come from the database; one that the labels do not know still counts (so the
+    # table adds up), under its code, which the CSV must not let a spreadsheet run.
+    counts = queries.Counts(PERIOD)
+    counts.police.update({"charged": 7, '=HYPERLINK("http://x")': 6, queries.NO_OUTCOME: 9})
+    f = figures.build(counts, (), 5)
+    rows = {label: cells[0].value for label, cells in f.tables["police"].rows}
+    assert rows['=HYPERLINK("http://x")'] == 6 and rows["Total"] == 22 and rows["Charged"] == 7
+    assert f.police_recorded.value == 13
+    lines = list(csv.reader(io.StringIO(export.to_csv(f))))
+    police = [line for line in lines if line[1].startswith("Police outcomes")]
+    assert ['\'=HYPERLINK("http://x")', "6"] in [line[2::2] for line in police]
+    assert not [c for line in lines for c in line if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
 def test_bad_period_is_refused(coordinator_client):
     response = coordinator_client.get("/stats?kind=decade&start=2026-01-01")
     assert response.status_code == 400
