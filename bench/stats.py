@@ -3,7 +3,9 @@
 For each database kind (SQLite, PostgreSQL) this makes a fresh database, migrates it with
 the real migrations, sets the installation up (areas, keys), inserts plain report rows
 (area, week, categories, who filed, consent, status; no sections, which statistics never
-read) spread over two years, logs a coordinator in through the real login page, and then
+read) spread over two years, with a police release for every report passed to police (a
+few days to weeks after it was received) and none to three outcomes each, logs a
+coordinator in through the real login page, and then
 times whole requests through the app for the dashboard (four weeks, quarter, year), the
 printable period report, its PDF and the CSV export. It prints p50 and p95 per page and
 whether the target of issue 8 is met (p95 < 300 ms for the dashboard and the period report).
@@ -32,18 +34,26 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pyotp
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from ugly_mugs import create_app, keystore, migrate
 from ugly_mugs.auth import accounts
-from ugly_mugs.models import Area, Report, ReportCategory
+from ugly_mugs.models import Area, PoliceOutcome, PoliceRelease, PoliceUnit, Report, ReportCategory
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TARGET_P95_MS = 300.0
 START = date(2025, 1, 1)
 DAYS = 730
 CATEGORIES = ("physical-assault", "sexual-assault", "robbery", "refused-to-pay", "condom", "threats", "harassment")
+OUTCOMES = (
+    "recorded_as_crime",
+    "under_investigation",
+    "suspect_arrested",
+    "charged",
+    "convicted",
+    "no_further_action",
+)
 PAGES = {
     "dashboard, four weeks": "/stats?kind=four_weeks&start=2026-03-02",
     "dashboard, quarter": "/stats?kind=quarter&start=2026-04-01",
@@ -76,17 +86,16 @@ def postgres_database(server_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def seed(app, count: int, seed_value: int = 8) -> None:
+def seed(app, count: int, passed_by: int, seed_value: int = 8) -> None:
     rng = random.Random(seed_value)
     engine = app.extensions["ugly_mugs.engine"]
-    with app.extensions["ugly_mugs.sessionmaker"]() as session:
-        keystore.set_up(session, app.config["AREAS"], app.config["POLICE_UNITS"])
-        session.commit()
     with engine.begin() as conn:
         area_ids = [row[0] for row in conn.execute(select(Area.id))]
+        unit_id = conn.execute(select(PoliceUnit.id)).scalar()
         origin = datetime.combine(START, datetime.min.time(), tzinfo=UTC)
+        release_id = 0
         for first in range(0, count, 5000):
-            reports, tags = [], []
+            reports, tags, releases, outcomes = [], [], [], []
             for _ in range(first, min(count, first + 5000)):
                 report_id = secrets.token_hex(16)
                 at = origin + timedelta(hours=rng.randrange(DAYS * 24))
@@ -108,20 +117,54 @@ def seed(app, count: int, seed_value: int = 8) -> None:
                     }
                 )
                 tags += [{"report_id": report_id, "code": c} for c in rng.sample(CATEGORIES, rng.choice((0, 1, 1, 2)))]
+                if reports[-1]["status"] == "passed_to_police":
+                    # Ids given here so that a batch of releases and their outcomes is two inserts.
+                    release_id += 1
+                    passed_at = at + timedelta(hours=rng.randrange(1, 40 * 24))
+                    reports[-1]["police_unit_id"] = unit_id
+                    releases.append(
+                        {
+                            "id": release_id,
+                            "report_id": report_id,
+                            "police_unit_id": unit_id,
+                            "passed_by": passed_by,
+                            "passed_at": passed_at,
+                        }
+                    )
+                    for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
+                        outcomes.append(
+                            {
+                                "release_id": release_id,
+                                "outcome": rng.choice(OUTCOMES),
+                                "outcome_date": passed_at.date() + timedelta(days=rng.randrange(60)),
+                                "recorded_by": passed_by,
+                                "recorded_at": passed_at + timedelta(hours=rng.randrange(1, 90 * 24)),
+                            }
+                        )
             conn.execute(insert(Report.__table__), reports)
             if tags:
                 conn.execute(insert(ReportCategory.__table__), tags)
+            if releases:
+                conn.execute(insert(PoliceRelease.__table__), releases)
+            if outcomes:
+                conn.execute(insert(PoliceOutcome.__table__), outcomes)
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
 
 
-def logged_in_client(app):
+def set_up(app) -> tuple[int, str, str]:
+    """Keys, areas and units, and the coordinator account: its id, password and TOTP secret."""
     password = "bench " + secrets.token_hex(8)
     with app.extensions["ugly_mugs.sessionmaker"]() as session:
-        _, uri = accounts.create_account(session, "bench-coordinator", "Bench", "coordinator", password)
+        keystore.set_up(session, app.config["AREAS"], app.config["POLICE_UNITS"])
+        account, uri = accounts.create_account(session, "bench-coordinator", "Bench", "coordinator", password)
         session.commit()
-    secret = re.search(r"secret=([A-Z2-7]+)", uri).group(1)
+        account_id = account.id
+    return account_id, password, re.search(r"secret=([A-Z2-7]+)", uri).group(1)
+
+
+def logged_in_client(app, password: str, secret: str):
     client = app.test_client()
     csrf = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -157,10 +200,17 @@ def p95(times: list[float]) -> float:
 def run_case(kind: str, url: str, reports: int, requests: int) -> bool:
     migrate.upgrade(url)
     app = create_app(overrides={"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32)}, env={})
+    account_id, password, secret = set_up(app)
     began = time.perf_counter()
-    seed(app, reports)
-    print(f"\n{kind}: {reports:,} reports seeded in {time.perf_counter() - began:.1f} s")
-    client = logged_in_client(app)
+    seed(app, reports, account_id)
+    with app.extensions["ugly_mugs.engine"].connect() as conn:
+        releases = conn.execute(select(func.count()).select_from(PoliceRelease)).scalar()
+        outcomes = conn.execute(select(func.count()).select_from(PoliceOutcome)).scalar()
+    print(
+        f"\n{kind}: {reports:,} reports ({releases:,} passed to police, {outcomes:,} outcomes) "
+        f"seeded in {time.perf_counter() - began:.1f} s"
+    )
+    client = logged_in_client(app, password, secret)
     all_met = True
     print(f"  {'page':<28} {'p50 ms':>8} {'p95 ms':>8}  target")
     for name, path in PAGES.items():

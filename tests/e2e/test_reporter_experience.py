@@ -6,7 +6,10 @@ receipt-code entry with an error, status page, deleted page, error page) in Engl
 Romanian, and none on the form in any language; that the form can be filled and sent with the
 keyboard alone; that at 320 px wide and at 200% zoom no page scrolls sideways; that every
 link, button, field and checkbox label is at least 44 px in both directions; that a report
-can be filed in Romanian with JavaScript off and is stored as Romanian; that a receipt code
+can be filed in Romanian with JavaScript off and is stored as Romanian; that with JavaScript
+off, switching language on a form shown back with an error (by tapping, or from the keyboard)
+keeps everything typed, files nothing and sets no cookie, while Enter in a field still sends
+the report; that the switched form passes axe too; that a receipt code
 reopens a report in Brazilian Portuguese and raises its consent; that the quick exit leaves
 the status page (which shows a receipt code) with no way back, and is a plain link without
 JavaScript; that the form page and all it loads weigh under 60 KB on the wire and render
@@ -361,5 +364,86 @@ def test_form_page_weighs_under_60_kb_on_the_wire_and_renders_without_scripts(br
         screenshot(page, artifacts / "report-form-bg-1280.png")
         page.goto(session.origin + "/report?lang=ro")
         screenshot(page, artifacts / "report-form-ro-1280.png")
+    finally:
+        session.close()
+
+
+def _reports(live_server) -> list[str]:
+    engine = create_engine(live_server.database_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(Report.language)).scalars().all()
+    finally:
+        engine.dispose()
+
+
+def _assert_still_typed(page, day: str) -> None:
+    assert page.locator("#incident_date").input_value() == day
+    assert page.locator("#area").input_value() == "holbeck"
+    expect(page.locator("input[name=categories][value=robbery]")).to_be_checked()
+    assert page.locator("#what_happened").input_value() == "Mi-a luat banii.\nM-a lăsat pe drum."
+    assert page.locator("#vehicle_registration").input_value() == "AB12 CDE"
+    expect(page.locator("input[name=consent_level][value=full]")).to_be_checked()
+    expect(page.locator(".error-summary")).to_have_count(0)
+    expect(page.locator(".error")).to_have_count(0)
+
+
+def test_switching_language_keeps_what_was_typed_without_javascript(browser, live_server, artifacts):
+    session = _session(browser, live_server, java_script_enabled=False, viewport=PHONE, is_mobile=True)
+    before = _reports(live_server)
+    try:
+        page = session.page
+        page.goto(f"{session.origin}/report?lang=en")
+        page.locator("#area").select_option("holbeck")
+        page.locator("input[name=categories][value=robbery]").check()
+        page.locator("#vehicle_registration").fill("AB12 CDE")
+        page.locator("input[name=consent_level][value=full]").check()
+        # Sent without a date: shown back with the error, filled in.
+        page.get_by_role("button", name="Send report").click()
+        expect(page.locator(".error-summary")).to_be_visible()
+        day = _incident_day()
+        page.locator("#incident_date").fill(day)
+        page.locator("#what_happened").fill("Mi-a luat banii.\nM-a lăsat pe drum.")
+
+        page.get_by_role("navigation", name="Language").get_by_role("button", name="Română").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Fă un raport")
+        assert "lang=ro" in page.url
+        expect(page.get_by_role("status")).to_have_text("Nu s-a trimis nimic încă. Tot ce ai scris este încă aici.")
+        expect(page.get_by_role("button", name="Română")).to_have_attribute("aria-current", "true")
+        _assert_still_typed(page, day)
+        screenshot(page, artifacts / "report-form-switched-ro-360.png")
+
+        # And back, from the keyboard alone.
+        tab_to(page, "nav.languages button[lang=en]")
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Make a report")
+        assert "lang=en" in page.url
+        _assert_still_typed(page, day)
+        assert _reports(live_server) == before
+        assert session.context.cookies() == []
+
+        # Enter in a field still sends the report, not a language.
+        page.locator("#vehicle_registration").press("Enter")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Thank you. Your report has been sent.")
+        assert _reports(live_server) == [*before, "en"]
+        assert session.context.cookies() == []
+        assert session.foreign_requests() == []
+    finally:
+        session.close()
+
+
+def test_switched_form_passes_axe(browser, live_server, axe_script):
+    session = _session(browser, live_server, viewport=PHONE, bypass_csp=True)
+    try:
+        page = session.page
+        page.goto(f"{session.origin}/report?lang=en")
+        page.locator("#what_happened").fill("He hit me.")
+        page.get_by_role("button", name="Send report").click()
+        expect(page.locator(".error-summary")).to_be_visible()
+        page.get_by_role("button", name="Български").click()
+        expect(page.get_by_role("status")).to_be_visible()
+        page.wait_for_load_state("load")
+        assert page.locator("#what_happened").input_value() == "He hit me."
+        assert axe_violations(page, axe_script) == []
     finally:
         session.close()

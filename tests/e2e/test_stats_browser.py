@@ -1,7 +1,8 @@
 """The monitoring dashboard in a real Chromium against the live gunicorn server.
 
 Proves: a coordinator, logged in with oathtool codes, opens the dashboard over a seeded
-quarter of reports and it renders with its five server-drawn SVG charts, each with its table,
+quarter of reports (some passed to police, with outcomes) and it renders with its six
+server-drawn SVG charts, police outcomes among them, each with its table,
 no script error or console error, and no request to any other origin; the period picker
 moves to another period through the form; and the numbers shown include no count between 1
 and the threshold.
@@ -47,17 +48,22 @@ def test_dashboard_renders_cleanly_in_chromium(browser, live_server, seeded, tmp
         page.get_by_role("button", name="Show").click()
         expect(page.get_by_role("heading", name=re.compile("^Quarter 01 January 2026"))).to_be_visible()
 
-        total = expected(seeded, date(2026, 1, 1), date(2026, 4, 1))["total"]["all"]
+        want = expected(seeded, date(2026, 1, 1), date(2026, 4, 1))
+        total, passed = want["total"]["all"], sum(want["police"].values())
         expect(page.locator(".headlines li").first).to_have_text(
             f"{total} reports received from 01 January 2026 to 31 March 2026."
         )
         charts = page.locator(".figure-chart > svg")
-        expect(charts).to_have_count(5)
-        for i in range(5):
+        expect(charts).to_have_count(6)
+        for i in range(6):
             expect(charts.nth(i)).to_be_visible()
             assert charts.nth(i).bounding_box()["height"] > 50
         # Each chart has its table beside it.
-        assert page.locator(".figure .figure-table table").count() >= 5
+        assert page.locator(".figure .figure-table table").count() >= 6
+        police = page.locator("section.figure", has=page.locator("#chart-police-title"))
+        expect(police.get_by_role("img", name=re.compile("^Police outcomes"))).to_be_visible()
+        expect(police.locator("#table-police tr.total td")).to_have_text(str(passed))
+        expect(page.locator(".headlines li").nth(4)).to_contain_text(f"{passed} reports passed to police")
         cells = [c.strip() for c in page.locator("table.figures td").all_inner_texts()]
         assert len(cells) > 100
         assert not [c for c in cells if re.fullmatch(r"[1-4]", c)]

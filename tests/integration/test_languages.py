@@ -5,9 +5,13 @@ action, that Accept-Language chooses when the URL is silent (Portuguese from Por
 Brazilian Portuguese), that no cookie carries it; that every reporter page (start, form, form
 with errors, receipt, receipt-code entry, status page, deleted page, error pages) rendered in
 each language leaves no English sentence of the catalog behind; that a report records the
-language it was filed in; that staff pages and the API stay English whatever the browser
-asks; and that the site name, page titles and favicon can be set so the pages look ordinary,
-with the quick exit on every reporter page, error pages included.
+language it was filed in; that the switcher on the report form is buttons of that form, so
+switching language there (even on a form shown back with errors) keeps everything typed, in
+Romanian and back, files nothing, shows no error, sets no cookie and leaves the form's token
+working, while on other pages it stays a plain link; that staff pages and the API stay
+English whatever the browser asks; and that the site name, page titles and favicon can be
+set so the pages look ordinary, with the quick exit on every reporter page, error pages
+included.
 """
 
 from __future__ import annotations
@@ -18,13 +22,13 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from config import ConfigError
 from tests.conftest import make_app, minimal_report
 from tests.staff import create, login
 from ugly_mugs import i18n
-from ugly_mugs.models import Report
+from ugly_mugs.models import AuditEntry, Report, ReportSection
 
 TRANSLATED = [lang for lang in i18n.LANGUAGES if lang.locale != i18n.DEFAULT]
 TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
@@ -119,19 +123,127 @@ def test_language_in_the_url_is_kept_on_every_link_and_form(client, passphrase):
         targets = re.findall(r'(?:href|action)="(/[^"]*)"', page)
         reporter = [t for t in targets if not t.startswith(("/static/", "/favicon"))]
         assert reporter, name
-        # The switcher's links name their own language; every other link keeps Portuguese.
-        switcher = set(re.findall(r'<a href="([^"]+)" lang=', page))
+        # The switcher's links (or, on the form, its buttons) name their own language; every
+        # other link keeps Portuguese.
+        switcher = set(re.findall(r'(?:<a href|formaction)="([^"]+)"', page))
         for target in reporter:
             if target not in switcher:
                 assert "lang=pt-br" in html.unescape(target), f"{name}: {target}"
 
 
 def test_switcher_offers_every_language_in_its_own_name(client):
-    page = client.get("/report?lang=bg").get_data(as_text=True)
+    page = client.get("/receipt?lang=bg").get_data(as_text=True)
     for lang in i18n.LANGUAGES:
-        assert f'<a href="/report?lang={lang.url_code}" lang="{lang.html_code}" hreflang="{lang.html_code}"' in page
+        assert f'<a href="/receipt?lang={lang.url_code}" lang="{lang.html_code}" hreflang="{lang.html_code}"' in page
         assert f">{lang.name}</a>" in page
     assert 'lang="bg" hreflang="bg" aria-current="true"' in page
+    assert 'name="switch_language"' not in page
+    # On the report form the same choices are buttons that resubmit what was typed.
+    page = client.get("/report?lang=bg").get_data(as_text=True)
+    for lang in i18n.LANGUAGES:
+        assert (
+            f'<button type="submit" form="report-form" formaction="/report?lang={lang.url_code}" formnovalidate '
+            f'name="switch_language" value="{lang.url_code}" lang="{lang.html_code}"'
+        ) in page
+        assert f">{lang.name}</button>" in page
+    assert 'value="bg" lang="bg" aria-current="true"' in page
+    assert "hreflang" not in page
+
+
+SWITCHED = "Nothing has been sent yet. Everything you typed is still here."
+TYPED = {
+    "incident_date": "31/02/2026",  # not a date: the form shows it back as typed
+    "part_of_day": "evening",
+    "area": "holbeck",
+    "categories": ["robbery", "threats"],
+    "what_happened": 'He said "you\'ll regret it" & drove off <fast>.\nThen he came back.',
+    "vehicle_registration": "AB12 CDE",
+    "phone_numbers": "07700 900123\n07700 900456",
+    "reporter_type": "third_party",
+    "consent_level": "anonymous_intel",
+}
+
+
+def switch(client, page: str, to: str, data: dict):
+    """What the browser sends when the switcher's button for ``to`` is pressed on ``page``."""
+    button = re.search(rf'formaction="([^"]+)" formnovalidate name="switch_language" value="{to}"', page)
+    assert button, to
+    body = {**data, "form_token": TOKEN.search(page).group(1), "switch_language": to}
+    return client.post(html.unescape(button.group(1)), data=body)
+
+
+def textarea(page: str, name: str) -> str:
+    found = re.search(rf'<textarea[^>]*name="{name}"[^>]*>(.*?)</textarea>', page, re.S)
+    # A browser drops the one newline that follows the opening tag, and sends lines with CR LF.
+    return html.unescape(found.group(1)).removeprefix("\r\n").removeprefix("\n").replace("\r\n", "\n")
+
+
+def assert_kept(page: str) -> None:
+    """Every typed value is in the form as it was typed, and no error is shown as a failure."""
+    assert 'value="31/02/2026"' in page
+    assert '<option selected value="evening">' in page and '<option selected value="holbeck">' in page
+    for code in TYPED["categories"]:
+        assert re.search(rf'<input checked[^>]*value="{code}"', page), code
+    assert textarea(page, "what_happened") == TYPED["what_happened"]
+    assert textarea(page, "phone_numbers") == TYPED["phone_numbers"]
+    assert 'value="AB12 CDE"' in page
+    assert re.search(r'<input checked[^>]*name="reporter_type"[^>]*value="third_party"', page)
+    assert re.search(r'<input checked[^>]*name="consent_level"[^>]*value="anonymous_intel"', page)
+    assert "error-summary" not in page and 'class="error"' not in page and "has-error" not in page
+
+
+def stored(db_session) -> list[int]:
+    db_session.expire_all()
+    return [db_session.scalar(select(func.count()).select_from(model)) for model in (Report, ReportSection, AuditEntry)]
+
+
+def test_switching_language_keeps_what_was_typed_and_files_nothing(client, passphrase, db_session):
+    before = stored(db_session)
+    # The form shown back with an error (a date that does not exist), as the reporter sees it.
+    shown = client.post("/report", data={**TYPED, "form_token": token(client, "/report")})
+    assert shown.status_code == 400
+    page = shown.get_data(as_text=True)
+    assert "error-summary" in page
+
+    romanian = switch(client, page, "ro", TYPED)
+    assert romanian.status_code == 200
+    assert "Set-Cookie" not in romanian.headers
+    page = romanian.get_data(as_text=True)
+    assert '<html lang="ro">' in page and "<h1>Fă un raport</h1>" in page
+    assert "Nu s-a trimis nimic încă. Tot ce ai scris este încă aici." in page
+    assert 'action="/report?lang=ro"' in page
+    assert "<title>Fă un raport" in page  # not "Error: …"
+    assert_kept(page)
+
+    english = switch(client, page, "en", TYPED)
+    assert english.status_code == 200 and "Set-Cookie" not in english.headers
+    page = english.get_data(as_text=True)
+    assert '<html lang="en">' in page and SWITCHED in page
+    assert_kept(page)
+    assert stored(db_session) == before
+
+    # The form it came back as still works: its fresh token files the report, in English.
+    filed = client.post(
+        "/report?lang=en", data={**TYPED, "incident_date": "2026-02-27", "form_token": TOKEN.search(page).group(1)}
+    )
+    assert filed.status_code == 200 and CODE.search(filed.get_data(as_text=True))
+    db_session.expire_all()
+    assert db_session.scalars(select(Report.language)).all() == ["en"]
+
+
+def test_switching_needs_no_valid_token_but_filing_still_does(client, passphrase, db_session):
+    before = stored(db_session)
+    valid = {**TYPED, "incident_date": "2026-02-27"}
+    for bad in ({}, {"form_token": "forged"}):
+        response = client.post("/report?lang=pl", data={**valid, **bad, "switch_language": "pl"})
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert '<html lang="pl">' in page and 'value="AB12 CDE"' in page
+        assert TOKEN.search(page).group(1) not in ("", "forged")
+        # Without the switcher's name the same post is a filing, and is refused without a token.
+        refused = client.post("/report?lang=pl", data={**valid, **bad})
+        assert refused.status_code == 400
+    assert stored(db_session) == before
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,14 @@
 """Monitoring figures on a seeded data set of a few hundred reports, and the pages that show them.
 
 Proves: the raw counts of a period (by area, kind of incident, who filed, consent, status and
-week) equal counts made independently in Python from the same rows, erased reports and
-reports outside the period left out; every number the suppressed figures show equals the
-independent count, and every number withheld is either small or withheld in a line that
-holds another withheld number; the dashboard, the printable report, the CSV and the PDF show
-the headline sentences and no count between 1 and the threshold anywhere; the CSV neutralises
-spreadsheet formulas in names that come from configuration; a bad period is refused clearly;
-the labels cover every code the app stores;
+week, and the reports passed to police in it by their latest outcome) equal counts made
+independently in Python from the same rows, erased reports and reports outside the period
+left out; every number the suppressed figures show equals the independent count, and every
+number withheld is either small or withheld in a line that holds another withheld number;
+the dashboard, the printable report, the CSV and the PDF show the headline sentences, the
+police outcomes and no count between 1 and the threshold anywhere; the PDF draws every chart
+the dashboard shows; the CSV neutralises spreadsheet formulas in names that come from
+configuration; a bad period is refused clearly; the labels cover every code the app stores;
 and the stats code imports nothing that could decrypt (no ``ugly_mugs.crypto``, ``sections``,
 ``keystore``, ``cryptography``) and no Flask outside its views.
 """
@@ -17,23 +18,25 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from config import Choice
-from tests.conftest import make_app
+from tests.conftest import make_app, minimal_report
 from tests.staff import create, login
 from tests.stats_data import expected, insert_rows, make_rows
 from tests.unit.test_layering import imported_modules
 from ugly_mugs import keystore
-from ugly_mugs.stats import export, figures, queries
+from ugly_mugs.stats import charts, export, figures, queries
 from ugly_mugs.stats.periods import period_for
 
 QUARTER_START = date(2026, 1, 1)
 PERIOD = period_for("quarter", QUARTER_START)
+OUTCOME_LABELS = figures.OUTCOME_LABELS | {queries.NO_OUTCOME: figures.NO_OUTCOME_LABEL}
 SMALL = re.compile(r"^\s*[1-4]\s*$")
 STATS = Path(__file__).resolve().parents[2] / "ugly_mugs" / "stats"
 
@@ -78,6 +81,22 @@ def test_raw_counts_match_an_independent_count(app, rows):
     partial = sum(n for monday, n in monday_counts.items() if monday < first_monday)
     assert by_week.pop(buckets[0].start) == partial
     assert by_week == {m: n for m, n in monday_counts.items() if m >= first_monday}
+    # Passed to police in the quarter, whenever received, by latest outcome; erased ones left out.
+    assert dict(counts.police) == dict(want["police"])
+    assert sum(counts.police.values()) > 30 and counts.police[queries.NO_OUTCOME] > 0
+    assert len(set(counts.police) - {queries.NO_OUTCOME}) >= 4
+
+
+def test_the_seeded_releases_cover_the_awkward_cases(rows):
+    # Otherwise the independent count above would not be testing what it claims to.
+    inside = [r for r in rows if r.passed_at and PERIOD.start <= r.passed_at.date() < PERIOD.end]
+    assert [r for r in inside if r.received_at.date() < PERIOD.start], "received before, passed on in the period"
+    assert [r for r in rows if r.passed_at and r.received_at.date() < PERIOD.end <= r.passed_at.date()]
+    assert [r for r in inside if r.status == "erased"], "passed on, then erased"
+    # Outcomes recorded out of date order, so that "latest" by date differs from "recorded last".
+    assert [r for r in rows if len(r.outcomes) > 1 and max(r.outcomes, key=lambda o: o[2]) != r.outcomes[-1]] or [
+        r for r in rows if len(r.outcomes) > 1 and sorted(r.outcomes, key=lambda o: o[1]) != list(r.outcomes)
+    ]
 
 
 def test_shown_figures_equal_the_independent_count_and_small_ones_are_withheld(app, rows):
@@ -91,6 +110,7 @@ def test_shown_figures_equal_the_independent_count_and_small_ones_are_withheld(a
         ("reporters", want["reporter"], {v: k for k, v in figures.REPORTER_LABELS.items()}),
         ("consent", want["consent"], {v: k for k, v in figures.CONSENT_LABELS.items()}),
         ("status", want["status"], {v: k for k, v in figures.STATUS_LABELS.items()}),
+        ("police", want["police"], {v: k for k, v in OUTCOME_LABELS.items()}),
     ):
         hidden_in_table = 0
         for label, (cell,) in f.tables[table].rows[:-1]:
@@ -102,7 +122,13 @@ def test_shown_figures_equal_the_independent_count_and_small_ones_are_withheld(a
                 hidden_in_table += 1
         # One withheld number in a column with a shown total could be worked out by subtraction.
         assert hidden_in_table != 1, table
-    assert checked >= 12
+    assert checked >= 14
+    passed = sum(want["police"].values())
+    assert f.tables["police"].rows[-1][1][0].value == passed
+    recorded = passed - want["police"]["none"]
+    assert f.police_recorded.value in (recorded, None)
+    sentence = next(h for h in f.headlines if "passed to police during the period" in h)
+    assert sentence.startswith(f"{passed} reports passed to police during the period, whenever received; ")
     # "Somewhere else" had a handful of reports: withheld, and so is a second area.
     area_cells = dict(f.tables["areas"].rows)
     assert not area_cells["Somewhere else"][0].shown
@@ -130,15 +156,20 @@ def test_dashboard_shows_headlines_and_no_small_count(app, rows, coordinator_cli
     assert len(cells) > 100
     assert not [c for c in cells if SMALL.match(c)]
     assert "fewer than 5*" in cells
-    assert html.count("<svg") == 5 and "<script" not in html
+    assert html.count("<svg") == 6 and "<script" not in html
     # Every chart points to the table beside it.
-    assert html.count("the numbers are in the table beside it") == 5
+    assert html.count("the numbers are in the table beside it") == 6
+    passed = sum(want["police"].values())
+    assert f"{passed} reports passed to police during the period, whenever received; " in html
+    assert 'id="chart-police-title">Police outcomes' in html and 'id="table-police"' in html
+    assert "under the latest outcome recorded for it so far" in html
 
 
 def test_period_report_page_prints_the_same_figures(rows, coordinator_client):
     html = coordinator_client.get("/stats/report?kind=quarter&start=2026-01-01").get_data(as_text=True)
     assert "Ugly Mugs overview (01.01.26 – 31.03.26)" in html
     assert "with consent to share with police" in html
+    assert html.count("<svg") == 6 and 'id="table-police"' in html
     assert not [c for c in _rendered_cells(html) if SMALL.match(c)]
 
 
@@ -155,12 +186,17 @@ def test_csv_is_aggregates_only_and_has_no_small_count(app, rows, coordinator_cl
     want = expected(rows, PERIOD.start, PERIOD.end)
     totals = [line for line in lines if line[1] == "Reports by area" and line[2] == "Total"]
     assert totals[0][4] == str(want["total"]["all"])
+    police = {line[2]: line[4] for line in lines if line[1].startswith("Police outcomes")}
+    assert set(police) == set(OUTCOME_LABELS.values()) | {"Total"}
+    assert police["Total"] == str(sum(want["police"].values()))
+    for code, label in OUTCOME_LABELS.items():
+        assert police[label] in (str(want["police"][code]), "fewer than 5*"), label
     # Aggregates only: one line per published number, no report reference anywhere.
     assert len(lines) == 2 + sum(len(t.rows) * len(t.columns) for t in _figures(app).tables.values())
     assert "UM-" not in response.get_data(as_text=True)
 
 
-def test_pdf_is_valid_with_headlines_and_no_small_count(rows, coordinator_client):
+def test_pdf_is_valid_with_headlines_and_no_small_count(app, rows, coordinator_client):
     response = coordinator_client.get("/stats/report.pdf?kind=quarter&start=2026-01-01")
     assert response.status_code == 200
     body = response.get_data()
@@ -168,9 +204,19 @@ def test_pdf_is_valid_with_headlines_and_no_small_count(rows, coordinator_client
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
     flat = " ".join(text.split())
     want = expected(rows, PERIOD.start, PERIOD.end)
+    assert "During the quarter 01 January 2026 to 31 March 2026:" in flat
     assert f"{want['total']['all']} reports received from 01 January 2026 to 31 March 2026." in flat
     assert "with consent to share with police" in flat
     assert "fewer than 5*" in flat
+    assert f"{sum(want['police'].values())} reports passed to police during the period" in flat
+    # Every chart the dashboard shows, under its title, drawn from the same shapes.
+    drawn = charts.for_figures(_figures(app))
+    assert len(drawn) == 6
+    for chart in drawn.values():
+        assert chart.title in flat, chart.title
+        for shape in chart.shapes:
+            if isinstance(shape, charts.Text) and not shape.rotate:
+                assert shape.text in flat, (chart.title, shape.text)
     tokens = re.findall(r"(?<![\d.:/-])\d+(?![\d.:/-])", text)
     assert not [t for t in tokens if t in {"1", "2", "3", "4"}], tokens
 
@@ -192,6 +238,21 @@ def test_formula_like_names_are_neutralised_in_csv(database_url, clock):
     assert '\'=HYPERLINK("http://x")' in cells and "'-2+3" in cells and "'\tTab" in cells
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
     app.extensions["ugly_mugs.engine"].dispose()
+
+
+def test_an_unknown_outcome_code_is_counted_under_its_code_and_neutralised_in_csv():
+    # Outcome codes come from the database; one that the labels do not know still counts (so the
+    # table adds up), under its code, which the CSV must not let a spreadsheet run.
+    counts = queries.Counts(PERIOD)
+    counts.police.update({"charged": 7, '=HYPERLINK("http://x")': 6, queries.NO_OUTCOME: 9})
+    f = figures.build(counts, (), 5)
+    rows = {label: cells[0].value for label, cells in f.tables["police"].rows}
+    assert rows['=HYPERLINK("http://x")'] == 6 and rows["Total"] == 22 and rows["Charged"] == 7
+    assert f.police_recorded.value == 13
+    lines = list(csv.reader(io.StringIO(export.to_csv(f))))
+    police = [line for line in lines if line[1].startswith("Police outcomes")]
+    assert ['\'=HYPERLINK("http://x")', "6"] in [line[2::2] for line in police]
+    assert not [c for line in lines for c in line if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
 
 
 def test_bad_period_is_refused(coordinator_client):
@@ -222,7 +283,14 @@ def test_stats_code_cannot_decrypt():
 
 def test_labels_cover_the_codes_the_app_stores():
     from ugly_mugs import consent
+    from ugly_mugs.models.police import OUTCOMES
+    from ugly_mugs.police.forms import OUTCOME_LABELS
     from ugly_mugs.reporting import service
+
+    # The police portal's words, and every outcome an officer can record.
+    assert figures.OUTCOME_LABELS == OUTCOME_LABELS
+    assert tuple(figures.OUTCOME_LABELS) == OUTCOMES
+    assert queries.NO_OUTCOME not in OUTCOMES
 
     assert tuple(figures.REPORTER_LABELS) == service.REPORTER_TYPES
     assert tuple(figures.CONSENT_LABELS) == consent.LEVELS
@@ -234,3 +302,40 @@ def test_labels_cover_the_codes_the_app_stores():
         service.CLOSED,
         service.ERASED,
     }
+
+
+def test_releases_written_by_the_police_workflow_are_counted(app, client, passphrase, clock):
+    """The same counts through the real services: pass on, outcomes out of order, withdrawal, erasure."""
+    from ugly_mugs import release
+    from ugly_mugs.models import Account, Report
+    from ugly_mugs.reporting import service
+
+    filed = []
+    for _ in range(4):
+        response = client.post("/api/v1/reports", json={**minimal_report(consent_level="full")})
+        assert response.status_code == 201
+        filed.append((response.get_json()["reference"], response.get_json()["receipt_code"]))
+    coordinator = create(app, "carla", "coordinator")
+    officer = create(app, "pc.smith", "police")
+    today = datetime.now(UTC).date()
+    with app.extensions["ugly_mugs.sessionmaker"]() as session:
+        carla, smith = session.get(Account, coordinator.id), session.get(Account, officer.id)
+        reports = [session.scalar(select(Report).where(Report.reference == ref)) for ref, _ in filed]
+        released = [release.pass_on(session, r, carla) for r in reports]
+        # First report: charged after being recorded as a crime; the earlier outcome, entered last, does not count.
+        release.record_outcome(session, released[0], smith, "charged", today)
+        release.record_outcome(session, released[0], smith, "recorded_as_crime", today - timedelta(days=3))
+        # Second: no outcome yet, and the reporter withdrew consent afterwards: it was still passed on.
+        service.change_consent(session, reports[1], filed[1][1], "alert_only")
+        # Third: an outcome, then the reporter erased the report: not counted at all.
+        release.record_outcome(session, released[2], smith, "convicted", today)
+        service.erase(session, reports[2])
+        # Fourth: two outcomes on the same day; the one recorded last counts.
+        release.record_outcome(session, released[3], smith, "under_investigation", today)
+        clock.shift(60)
+        release.record_outcome(session, released[3], smith, "no_further_action", today)
+        session.commit()
+        found = queries.count_police(session, period_for("week", today))
+        elsewhere = queries.count_police(session, period_for("week", today - timedelta(weeks=1)))
+    assert dict(found) == {"charged": 1, queries.NO_OUTCOME: 1, "no_further_action": 1}
+    assert not elsewhere

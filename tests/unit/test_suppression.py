@@ -8,7 +8,10 @@ independent graph argument rather than by the module's own algebra, every withhe
 lies on a cycle of withheld numbers, so that adding and subtracting one around that cycle
 gives another table with the same shown numbers: no combination of equations pins it down.
 Whole periods of figures, with tables that share totals, are checked the same way, and a
-total withheld in one table is withheld in every table that shows it.
+total withheld in one table is withheld in every table that shows it; that includes the
+police outcomes, whose table adds up to the reports passed to police and whose outcomes
+other than "none yet" add up to the headline's "with an outcome recorded". No chart of a
+period, as drawn on the pages and in the PDF, writes a small number or a bar for a withheld one.
 """
 
 from __future__ import annotations
@@ -21,9 +24,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from config import Choice
-from ugly_mugs.stats import figures, suppression
+from ugly_mugs.stats import charts, figures, suppression
 from ugly_mugs.stats.periods import period_for
-from ugly_mugs.stats.queries import AreaRow, Counts
+from ugly_mugs.stats.queries import NO_OUTCOME, AreaRow, Counts
 
 T = "T"
 small_counts = st.one_of(st.integers(0, 6), st.integers(0, 40))
@@ -151,6 +154,8 @@ def periods_of_counts(draw):
         counts.reports[key] += 1
         for code in draw(st.sets(st.sampled_from(["hit", "rob", "pay"]), max_size=2)):
             counts.categories[(key[0], code)] += 1
+    for code in [*figures.OUTCOME_LABELS, NO_OUTCOME]:
+        counts.police[code] = draw(small_counts)
     return counts
 
 
@@ -162,7 +167,7 @@ def test_whole_periods(counts, threshold):
         for _, cells in table.rows:
             assert not [c for c in cells if c.shown and 0 < c.value < threshold], table.title
     # Partition tables: the cells of each add up to the shown total, so never exactly one hidden.
-    for name in ("per_bucket", "areas", "reporters", "consent", "status"):
+    for name in ("per_bucket", "areas", "reporters", "consent", "status", "police"):
         column = [cells[0] for _, cells in f.tables[name].rows]
         assert sum(not c.shown for c in column) != 1, name
     grid = f.tables["consent_over_time"]
@@ -179,6 +184,27 @@ def test_whole_periods(counts, threshold):
     weekly = [cells[0] for _, cells in f.tables["per_bucket"].rows[:-1]]
     weekly_again = [cells[-1] for _, cells in grid.rows[:-1]]
     assert weekly == weekly_again
+    # Police: the outcomes add up to the reports passed on; those other than "none yet" to the
+    # headline's "with an outcome recorded"; so "none yet" is passed on minus recorded. Any other
+    # combination of the two sums involves every withheld number of both, so these three suffice.
+    police = f.tables["police"].rows
+    passed, none_yet = police[-1][1][0], police[-2][1][0]
+    recorded = [cells[0] for _, cells in police[:-2]]
+    assert police[-2][0] == figures.NO_OUTCOME_LABEL
+    for line in ([*recorded, f.police_recorded], [passed, f.police_recorded, none_yet]):
+        assert sum(not c.shown for c in line) != 1, line
+    if f.police_recorded.shown:
+        assert f.police_recorded.value == sum(counts.police[c] for c in figures.OUTCOME_LABELS)
+    assert not (f.police_recorded.shown and 0 < f.police_recorded.value < threshold)
+    # Charts: no small number written, and a bar only for a shown number.
+    for chart in charts.for_figures(f).values():
+        for shape in chart.shapes:
+            if isinstance(shape, charts.Text) and shape.text.isdigit():
+                assert not 0 < int(shape.text) < threshold, (chart.title, shape.text)
+    for chart_id, table_id in (("areas", "areas"), ("reporters", "reporters"), ("police", "police")):
+        rows = f.tables[table_id].rows[:-1]
+        bars = [s for s in charts.for_figures(f)[chart_id].shapes if isinstance(s, charts.Box)]
+        assert len(bars) == sum(cells[0].shown for _, cells in rows), chart_id
     # Headline sentences say no small number either.
     for sentence in f.headlines:
         undated = re.sub(r"\d{2} [A-Z][a-z]+ \d{4}", "", sentence)

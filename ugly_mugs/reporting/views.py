@@ -19,6 +19,8 @@ bp = Blueprint("reporting", __name__)
 
 REPORT_FORM = "report"
 RECEIPT_FORM = "receipt"
+# The name of the language switcher's buttons on the report form (base.html, ``switch_form``).
+SWITCH_LANGUAGE = "switch_language"
 
 # What service.ReportError may say (only after tampered input), so the catalogs hold it.
 SERVICE_MESSAGES = (
@@ -78,6 +80,10 @@ def report():
     if request.method == "GET":
         return _show_form(_report_form())
     form = _report_form(request.form)
+    if SWITCH_LANGUAGE in request.form:
+        # The switcher sent what was typed to this page in another language (``?lang=`` of its
+        # button): shown back as it was, not checked and not filed, with a fresh token.
+        return _show_form(form, _("Nothing has been sent yet. Everything you typed is still here."))
     if _token_state(REPORT_FORM) is not form_token.TokenState.VALID:
         form.validate()
         return _show_form(

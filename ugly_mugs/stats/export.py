@@ -4,17 +4,17 @@ CSV: one line per published number, with the table, row and column it belongs to
 a spreadsheet could take for a formula (starting with = + - @, a tab or a carriage return)
 is prefixed with an apostrophe, since area and category names come from configuration.
 PDF: drawn with ReportLab (pure Python, no system packages), with the same sentences,
-charts and tables as the printable page, and the same numbers withheld.
+charts and tables as the printable page, and the same numbers withheld: every chart is the
+one the pages show (``charts.for_figures``), redrawn shape by shape, followed by its table.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
 from html import escape
 
-from reportlab.graphics.shapes import Drawing, Line, Rect, String
+from reportlab.graphics.shapes import Drawing, Group, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
@@ -23,8 +23,8 @@ from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, TableSty
 from reportlab.platypus import Paragraph as _Paragraph
 from reportlab.platypus import Table as PdfTable
 
-from ugly_mugs.stats.charts import PALETTE, _nice_max
-from ugly_mugs.stats.figures import Cell, PeriodFigures, Table
+from ugly_mugs.stats import charts
+from ugly_mugs.stats.figures import PeriodFigures, Table
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -52,37 +52,46 @@ def Paragraph(text: str, style) -> _Paragraph:  # noqa: N802 - stands in for Rep
     return _Paragraph(escape(text), style)
 
 
-def _bar_drawing(labels: Sequence[str], cells: Sequence[Cell], width: float = 170 * mm) -> Drawing:
-    height, left, bottom = 60 * mm, 12 * mm, 12 * mm
-    plot_w, plot_h = width - left - 4 * mm, height - bottom - 4 * mm
-    top_value = _nice_max(max((c.value for c in cells if c.shown), default=0))
+def _drawing(chart: charts.Chart, width: float = 170 * mm) -> Drawing:
+    """The chart's shapes redrawn with ReportLab, scaled to ``width`` (ReportLab's y grows upwards)."""
+    scale = width / chart.width
+    height = chart.height * scale
     drawing = Drawing(width, height)
-    for i in range(5):
-        y = bottom + plot_h * i / 4
-        drawing.add(Line(left, y, left + plot_w, y, strokeColor=colors.lightgrey, strokeWidth=0.5))
-        drawing.add(String(left - 2, y - 3, f"{top_value * i // 4}", fontSize=7, textAnchor="end"))
-    slot = plot_w / max(1, len(cells))
-    for i, (label, c) in enumerate(zip(labels, cells, strict=True)):
-        x = left + i * slot + slot * 0.15
-        if c.shown:
+    for s in chart.shapes:
+        if isinstance(s, charts.Box):
             drawing.add(
                 Rect(
-                    x,
-                    bottom,
-                    slot * 0.7,
-                    plot_h * c.value / top_value,
-                    fillColor=colors.HexColor(PALETTE[0]),
+                    s.x * scale,
+                    height - (s.y + s.height) * scale,
+                    s.width * scale,
+                    s.height * scale,
+                    fillColor=colors.HexColor(s.fill),
                     strokeColor=None,
                 )
             )
+        elif isinstance(s, charts.Rule):
+            drawing.add(
+                Line(
+                    s.x1 * scale,
+                    height - s.y1 * scale,
+                    s.x2 * scale,
+                    height - s.y2 * scale,
+                    strokeColor=colors.HexColor(s.colour),
+                    strokeWidth=0.5,
+                )
+            )
         else:
-            drawing.add(String(x + slot * 0.35, bottom + 2, "*", fontSize=8, textAnchor="middle"))
-        if len(cells) <= 14 or i % 2 == 0:
-            drawing.add(String(x + slot * 0.35, bottom - 9, label[5:], fontSize=6, textAnchor="middle"))
+            text = String(0, 0, s.text, fontName="Helvetica", fontSize=charts.FONT_SIZE * scale, textAnchor=s.anchor)
+            placed = Group(text)
+            placed.translate(s.x * scale, height - s.y * scale)
+            if s.rotate:
+                # SVG turns clockwise with y down; the same turn is counter-clockwise with y up.
+                placed.rotate(-s.rotate)
+            drawing.add(placed)
     return drawing
 
 
-def _pdf_table(figures: PeriodFigures, table: Table, styles) -> list:
+def _pdf_table(figures: PeriodFigures, table: Table, styles, heading: bool = True) -> list:
     small = styles["BodyText"].clone("cell", fontSize=7, leading=8.5)
     head = [Paragraph(table.row_header, small)] + [Paragraph(c, small) for c in table.columns]
     body = [
@@ -101,7 +110,7 @@ def _pdf_table(figures: PeriodFigures, table: Table, styles) -> list:
             ]
         )
     )
-    parts = [Paragraph(table.title, styles["Heading3"]), grid]
+    parts = ([Paragraph(table.title, styles["Heading3"])] if heading else []) + [grid]
     if table.note:
         parts.append(Paragraph(table.note, small))
     return parts
@@ -125,22 +134,19 @@ def to_pdf(figures: PeriodFigures, scheme: str = "Ugly Mugs") -> bytes:
     )
     story: list = [
         Paragraph(f"{scheme} overview ({period.start:%d.%m.%y} – {period.last_day:%d.%m.%y})", styles["Title"]),
-        Paragraph(f"During the {period.title.lower()}:", styles["BodyText"]),
+        Paragraph(f"During the {period.in_sentence}:", styles["BodyText"]),
     ]
     for sentence in figures.headlines:
         story.append(Paragraph("• " + sentence, styles["BodyText"]))
     story.append(Spacer(1, 4 * mm))
-    labels = [b.label for b in figures.buckets]
-    story.append(
-        KeepTogether(
-            [
-                Paragraph(figures.tables["per_bucket"].title, styles["Heading3"]),
-                _bar_drawing(labels, figures.per_bucket),
-            ]
-        )
-    )
+    for key, chart in charts.for_figures(figures).items():
+        table = figures.tables[charts.CHART_TABLES[key]]
+        story.append(KeepTogether([Paragraph(chart.title, styles["Heading2"]), _drawing(chart), Spacer(1, 2 * mm)]))
+        story.append(KeepTogether(_pdf_table(figures, table, styles, heading=table.title != chart.title)))
+    beside = set(charts.CHART_TABLES.values())
     for table in figures.tables.values():
-        story.append(KeepTogether(_pdf_table(figures, table, styles)))
+        if table.id not in beside:
+            story.append(KeepTogether(_pdf_table(figures, table, styles)))
     story.append(Spacer(1, 4 * mm))
     story.append(Paragraph(figures.footnote, styles["BodyText"]))
     not_yet = "; ".join(figures.not_yet)

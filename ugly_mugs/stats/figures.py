@@ -3,9 +3,10 @@
 Each published number gets a key and each additive relation between published numbers an
 equation (``suppression.Equation``); the whole period is suppressed together, so a number
 hidden in one table is hidden wherever else it appears. To add figures when their tables
-exist (alerts and time to alert, police outcomes, repeat identifiers, projects reached),
-count them in ``queries``, register their numbers and equations in ``_register`` and lay
-out their tables in ``build``; suppression, charts, CSV and PDF then follow.
+exist (alerts and time to alert, repeat identifiers, projects reached), count them in
+``queries``, register their numbers and equations in ``_register``, lay out their tables in
+``build`` and, for a chart, add it to ``charts.for_figures``; suppression, CSV and PDF then
+follow.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from ugly_mugs import consent
 from ugly_mugs.stats import suppression
 from ugly_mugs.stats.periods import Bucket, Period
-from ugly_mugs.stats.queries import Counts
+from ugly_mugs.stats.queries import NO_OUTCOME, Counts
 
 DEFAULT_THRESHOLD = 5
 
@@ -40,11 +41,28 @@ STATUS_LABELS = {
     "closed": "Closed",
 }
 POLICE_LEVELS = (consent.ANONYMOUS_INTELLIGENCE, consent.FULL_REPORT)
+# The police portal's words for the outcomes an officer records (ugly_mugs.police.forms; a test
+# keeps the two the same), repeated here because this module imports nothing of Flask.
+OUTCOME_LABELS = {
+    "recorded_as_crime": "Recorded as a crime",
+    "under_investigation": "Under investigation",
+    "suspect_arrested": "Suspect arrested",
+    "charged": "Charged",
+    "convicted": "Convicted",
+    "no_further_action": "No further action",
+}
+NO_OUTCOME_LABEL = "No outcome recorded yet"
+POLICE_NOTE = (
+    "Counted by the date each report was passed to police, whenever it was received, so these are "
+    "not the same reports as in the other tables. Each report counts once, under the latest outcome "
+    "recorded for it so far (by the date of the outcome); earlier outcomes are not counted. Reports "
+    "whose reporter later withdrew consent still count, as they were passed on; reports the reporter "
+    "deleted do not."
+)
 
 # Figures of the issue that need tables other parts of the system have not built yet.
 NOT_YET = (
     "alerts published and the time from report to alert (median and 90th percentile)",
-    "police outcomes recorded for reports passed to police",
     "repeat identifiers (reports linked to another)",
     "projects reached by alerts",
 )
@@ -91,6 +109,8 @@ class PeriodFigures:
     per_bucket: list[Cell] = field(default_factory=list)
     category_series: list[tuple[str, list[Cell]]] = field(default_factory=list)
     consent_series: list[tuple[str, list[Cell]]] = field(default_factory=list)
+    # Of the reports passed to police in the period, those with any outcome recorded (headline only).
+    police_recorded: Cell = field(default_factory=lambda: Cell(0))
     not_yet: tuple[str, ...] = NOT_YET
 
     @property
@@ -172,6 +192,14 @@ def _register(sheet: _Sheet, counts: Counts, category_codes: Sequence[str], dims
         sheet.equation(
             total_key, [sheet.number(("bucket_category", b, code), counts.categories[(b, code)]) for b in buckets]
         )
+    # Reports passed to police in the period (by the date passed on, a population of its own),
+    # by latest outcome; the headline also says how many have any outcome at all.
+    outcomes = dims["outcomes"]
+    passed = sheet.number(("police_passed",), sum(counts.police.values()))
+    sheet.equation(passed, [sheet.number(("police_outcome", c), counts.police[c]) for c in outcomes])
+    with_outcome = [c for c in outcomes if c != NO_OUTCOME]
+    recorded = sheet.number(("police_recorded",), sum(counts.police[c] for c in with_outcome))
+    sheet.equation(recorded, [("police_outcome", c) for c in with_outcome])
 
 
 def _count(figures_text, cell: Cell, singular: str, plural: str) -> str:
@@ -195,6 +223,7 @@ def build(counts: Counts, categories: Sequence, threshold: int = DEFAULT_THRESHO
         "reporters": _ordered(REPORTER_LABELS, (k[2] for k in counts.reports)),
         "levels": _ordered(CONSENT_LABELS, (k[3] for k in counts.reports)),
         "statuses": _ordered(STATUS_LABELS, (k[4] for k in counts.reports)),
+        "outcomes": _ordered(OUTCOME_LABELS, (c for c in counts.police if c != NO_OUTCOME)) + [NO_OUTCOME],
     }
     sheet = _Sheet()
     _register(sheet, counts, category_codes, dims)
@@ -252,6 +281,17 @@ def build(counts: Counts, categories: Sequence, threshold: int = DEFAULT_THRESHO
             [(labels.get(c, str(c)), [cell((name, c))]) for c in codes] + [("Total", [total])],
         )
     tables["status"].note = "Each report counts once, under where it is now."
+    passed = cell(("police_passed",))
+    police_recorded = cell(("police_recorded",))
+    outcome_labels = OUTCOME_LABELS | {NO_OUTCOME: NO_OUTCOME_LABEL}
+    tables["police"] = Table(
+        "police",
+        "Police outcomes: reports passed to police, by latest outcome",
+        "Latest outcome",
+        ["Reports"],
+        [(outcome_labels.get(c, c), [cell(("police_outcome", c))]) for c in dims["outcomes"]] + [("Total", [passed])],
+        note=POLICE_NOTE,
+    )
 
     shares = []
     for level in dims["levels"]:
@@ -274,6 +314,10 @@ def build(counts: Counts, categories: Sequence, threshold: int = DEFAULT_THRESHO
         f"{show(lv[consent.ALERT_ONLY])} for alerts only.",
         f"{_count(show, st['alert_published'], 'report has', 'reports have')} an alert published "
         f"and {_count(show, st['passed_to_police'], 'has', 'have')} been passed to police.",
+        f"{_count(show, passed, 'report', 'reports')} passed to police during the period, whenever received; "
+        f"{show(police_recorded)} with an outcome recorded, the latest being a charge for "
+        f"{show(cell(('police_outcome', 'charged')))} and a conviction for "
+        f"{show(cell(('police_outcome', 'convicted')))}.",
     ]
     return PeriodFigures(
         period=period,
@@ -292,4 +336,5 @@ def build(counts: Counts, categories: Sequence, threshold: int = DEFAULT_THRESHO
             (CONSENT_LABELS.get(level, level), [cell(("bucket_consent", i, level)) for i in range(len(buckets))])
             for level in dims["levels"]
         ],
+        police_recorded=police_recorded,
     )

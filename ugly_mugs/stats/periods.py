@@ -45,6 +45,11 @@ class Period:
         return f"{KINDS[self.kind]} {self.start:%d %B %Y} to {self.last_day:%d %B %Y}"
 
     @property
+    def in_sentence(self) -> str:
+        """The title after "During the": the kind in lower case, the month names as they are."""
+        return f"{KINDS[self.kind].lower()} {self.start:%d %B %Y} to {self.last_day:%d %B %Y}"
+
+    @property
     def bucket_name(self) -> str:
         return "month" if self.kind == "year" else "week"
 

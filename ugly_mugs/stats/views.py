@@ -40,29 +40,8 @@ def _figures(period: Period) -> figures.PeriodFigures:
 
 
 def _charts(f: figures.PeriodFigures) -> dict[str, Markup]:
-    labels = [b.label for b in f.buckets]
-    t = f.tables
-    drawn = {
-        "per_bucket": charts.bars("chart-per-bucket", t["per_bucket"].title, labels, f.per_bucket),
-        "categories": charts.stacked("chart-categories", t["categories"].title, labels, f.category_series),
-        "consent_over_time": charts.stacked(
-            "chart-consent", "Share of reports by consent given", labels, f.consent_series, f.per_bucket, percent=True
-        ),
-        "areas": charts.horizontal(
-            "chart-areas",
-            t["areas"].title,
-            [label for label, _ in t["areas"].rows[:-1]],
-            [cells[0] for _, cells in t["areas"].rows[:-1]],
-        ),
-        "reporters": charts.horizontal(
-            "chart-reporters",
-            t["reporters"].title,
-            [label for label, _ in t["reporters"].rows[:-1]],
-            [cells[0] for _, cells in t["reporters"].rows[:-1]],
-        ),
-    }
     # The SVG is built from numbers and escaped labels only.
-    return {k: Markup(v) for k, v in drawn.items()}  # noqa: S704
+    return {k: Markup(charts.svg(c)) for k, c in charts.for_figures(f).items()}  # noqa: S704
 
 
 def _query(period: Period) -> dict[str, str]:
