@@ -161,13 +161,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("feed_token_digest", sa.String(length=64), nullable=True))
         batch_op.create_unique_constraint(batch_op.f("uq_project_feed_token_digest"), ["feed_token_digest"])
 
-    with op.batch_alter_table("report", schema=None) as batch_op:
-        batch_op.create_index("ix_report_received_at", ["received_at"], unique=False)
-
 
 def downgrade() -> None:
-    with op.batch_alter_table("report", schema=None) as batch_op:
-        batch_op.drop_index("ix_report_received_at")
 
     with op.batch_alter_table("project", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_project_feed_token_digest"), type_="unique")

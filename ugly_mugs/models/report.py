@@ -26,8 +26,6 @@ class Report(Base):
     __tablename__ = "report"
     __table_args__ = (
         Index("ix_report_status_received", "status", "received_at"),
-        # Statistics count reports by when they were received, whatever their status.
-        Index("ix_report_received_at", "received_at"),
         # The triage inbox pages newest first by (received_at, id) without sorting.
         Index("ix_report_received_id", "received_at", "id"),
     )
