@@ -13,6 +13,8 @@ from tests.staff import create, csrf, login
 ROLES = ("admin", "coordinator", "outreach", "project_member", "police")
 PUBLIC = "public"
 ENROLLING = "enrolling"
+# Open to no session at all: a project's bearer token is needed (none is sent here, so 401 for everyone).
+TOKEN = "token"
 
 # endpoint -> {method: who may use it}
 RULES: dict[str, dict[str, object]] = {
@@ -61,6 +63,14 @@ RULES: dict[str, dict[str, object]] = {
     "stats.period_report": {"GET": {"coordinator", "admin"}},
     "stats.period_report_pdf": {"GET": {"coordinator", "admin"}},
     "stats.export_csv": {"GET": {"coordinator", "admin"}},
+    "matching.identifier": {"GET": {"coordinator"}},
+    "matching.reveal_identifier": {"POST": {"coordinator"}},
+    "matching.check_page": {
+        "GET": {"outreach", "project_member", "coordinator"},
+        "POST": {"outreach", "project_member", "coordinator"},
+    },
+    "check_api.check_identifier": {"POST": TOKEN},
+    "public_check.public_check": {"GET": PUBLIC, "POST": PUBLIC},
 }
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -102,6 +112,8 @@ def expectation(rule, method: str, who: str) -> str:
         return "allowed"
     if allowed == ENROLLING:
         return "to-login"
+    if allowed == TOKEN:
+        return "token"
     if who == "anonymous":
         return "to-login" if method == "GET" else "refused"
     return "allowed" if who in allowed else "refused"
@@ -130,6 +142,8 @@ def walk(app, client, who: str) -> list[tuple]:
                 ok = status == 405
             elif expected == "to-login":
                 ok = status == 302 and location.endswith("/login")
+            elif expected == "token":
+                ok = status == 401
             elif expected == "refused":
                 ok = status in (400, 403)
             else:

@@ -23,7 +23,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 from flask.cli import cli as flask_cli
-from sqlalchemy import Connection, MetaData, create_engine, inspect, select, text
+from sqlalchemy import Connection, MetaData, create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
 import config as settings
@@ -32,7 +32,8 @@ from tests.reading import readable_sections, scheme_pair
 from ugly_mugs import consent, keystore, migrate, sections
 from ugly_mugs.crypto import aead, passwords, receipt, sealing
 from ugly_mugs.db import make_engine, make_sessionmaker
-from ugly_mugs.models import Base, Report, ReportSection
+from ugly_mugs.matching import index as matching_index
+from ugly_mugs.models import Base, IdentifierIndex, Report, ReportSection
 from ugly_mugs.reporting import service
 
 VERSION_TABLE = "alembic_version"
@@ -397,10 +398,138 @@ def _seed_police_release(conn: Connection) -> None:
     )
 
 
+def _seed_alerts_outbox(conn: Connection) -> None:
+    """A published alert with its message and a delivery, a project's area and channel, and a case note."""
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    now = datetime(2026, 11, 23, 14, 0)
+    # Earlier revisions' round trips emptied their tables, so this seeds its own prerequisites.
+    conn.execute(t["account"].insert(), [_account_row(903, "seed.coordinator.3", now)])
+    conn.execute(t["police_unit"].insert(), [{"id": 903, "code": "seed-unit-3", "name": "Seed unit 3"}])
+    conn.execute(
+        t["area"].insert(),
+        [{"id": 903, "code": "seed-area-3", "name": "Seed area 3", "police_unit_id": 903, "active": True}],
+    )
+    conn.execute(
+        t["project"].insert(),
+        [{"id": 903, "name": "Seed project 3", "active": True, "language": "en", "feed_token_digest": "f" * 64}],
+    )
+    report_id = secrets.token_hex(16)
+    conn.execute(
+        t["report"].insert(),
+        [
+            {
+                "id": report_id,
+                "reference": "UM-SEED003",
+                "receipt_lookup": None,
+                "received_at": now,
+                "incident_week": date(2026, 11, 16),
+                "area_id": 903,
+                "police_unit_id": 903,
+                "reporter_type": "self",
+                "consent_level": consent.ALERT_ONLY,
+                "status": "alert_published",
+                "language": "en",
+                "filed_by_account_id": None,
+                "project_id": None,
+            }
+        ],
+    )
+    conn.execute(t["project_area"].insert(), [{"project_id": 903, "area_id": 903}])
+    conn.execute(
+        t["project_channel"].insert(),
+        [
+            {
+                "id": 903,
+                "project_id": 903,
+                "kind": "webhook",
+                "target": "https://seed.invalid/hook",
+                "secret": "s" * 64,
+                "active": True,
+                "created_at": now,
+            }
+        ],
+    )
+    conn.execute(
+        t["alert"].insert(),
+        [
+            {
+                "id": 903,
+                "reference": "A-SEED03",
+                "report_id": report_id,
+                "status": "published",
+                "severity": "warning",
+                "draft": None,
+                "draft_key_scheme": None,
+                "created_by": 903,
+                "created_at": now,
+                "approved_by": None,
+                "published_at": now,
+                "retracted_at": None,
+            }
+        ],
+    )
+    conn.execute(t["alert_area"].insert(), [{"alert_id": 903, "area_id": 903}])
+    conn.execute(
+        t["alert_message"].insert(),
+        [
+            {
+                "id": 903,
+                "alert_id": 903,
+                "sequence": 1,
+                "kind": "alert",
+                "message_id": "seed-message-903",
+                "severity": "warning",
+                "title": "Seeded warning",
+                "body": "A seeded published warning.",
+                "areas": "Seed area 3",
+                "incident_week": date(2026, 11, 16),
+                "part_of_day": "night",
+                "published_by": 903,
+                "published_at": now,
+            }
+        ],
+    )
+    conn.execute(
+        t["delivery"].insert(),
+        [
+            {
+                "id": 903,
+                "message_id": 903,
+                "project_id": 903,
+                "channel_id": 903,
+                "kind": "webhook",
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "leased_by": None,
+                "leased_until": None,
+                "delivered_at": None,
+                "last_error": None,
+            }
+        ],
+    )
+    conn.execute(
+        t["case_note"].insert(),
+        [
+            {
+                "id": 903,
+                "report_id": report_id,
+                "author_id": 903,
+                "created_at": now,
+                "ciphertext": b"\x09" * 40,
+                "sealed_key": b"\x0a" * 92,
+            }
+        ],
+    )
+
+
 SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "c56bb297b78a": _seed_initial_schema,
     "e86756c4b8cc": _seed_staff_accounts,
     "7150d00761f9": _seed_police_release,
+    "18a7c87d9fbb": _seed_alerts_outbox,
 }
 
 
@@ -409,7 +538,7 @@ def _seed_head(url: str, passphrase: str | None) -> str:
     cfg = settings.load({})
     engine = make_engine(url)
     try:
-        with make_sessionmaker(engine)() as session:
+        with make_sessionmaker(engine, matching_index.session_info(cfg["MATCHING_KEY"]))() as session:
             if keystore.is_set_up(session):
                 assert passphrase is not None
                 keystore.sync_places(session, cfg["AREAS"], cfg["POLICE_UNITS"])
@@ -425,11 +554,12 @@ def _seed_head(url: str, passphrase: str | None) -> str:
                     reporter_type="self",
                     identity={"name": "Migration reporter"},
                     incident={"what_happened": "filed at head"},
-                    perpetrator={"vehicle": {"registration": "MG12 ABC"}},
+                    perpetrator={"vehicle": {"registration": "MG12 ABC"}, "phone_numbers": ["07700 900777"]},
                 ),
                 {c.code for c in cfg["CATEGORIES"]},
             )
             session.commit()
+            assert session.scalar(select(func.count()).select_from(IdentifierIndex)) > 0
             report = session.scalar(select(Report).where(Report.reference == filed.reference))
             opened = readable_sections(session, report, scheme_pair(session, passphrase), sections.SCHEME)
             assert opened["incident"] == [{"what_happened": "filed at head"}]
