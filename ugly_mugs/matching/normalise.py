@@ -57,7 +57,9 @@ class Identifier:
 def _clean(raw: object) -> str:
     if not isinstance(raw, str):
         return ""
-    return unicodedata.normalize("NFKC", raw)[:MAX_INPUT].strip()
+    # Lone surrogates and control characters cannot be part of any identifier (nor be encoded).
+    text = "".join(ch for ch in raw[: MAX_INPUT * 2] if unicodedata.category(ch) not in ("Cc", "Cs", "Cf"))
+    return unicodedata.normalize("NFKC", text)[:MAX_INPUT].strip()
 
 
 def _usable(number: phonenumbers.PhoneNumber) -> bool:
@@ -151,7 +153,7 @@ def from_text(text: object, region: str = "GB") -> list[Identifier]:
     """Phone numbers, emails and plates (after 'reg' or 'plate') found in free text added later."""
     if not isinstance(text, str):
         return []
-    body = unicodedata.normalize("NFKC", text)[:10_000]
+    body = unicodedata.normalize("NFKC", text[:10_000].encode("utf-8", "ignore").decode("utf-8"))
     found: list[Identifier] = []
     for match in phonenumbers.PhoneNumberMatcher(body, region, leniency=phonenumbers.Leniency.POSSIBLE):
         found.append(Identifier(PHONE, phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)))
