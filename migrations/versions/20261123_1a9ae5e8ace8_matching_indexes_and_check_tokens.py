@@ -38,9 +38,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("report_id", "kind", "digest", "key_version", name=op.f("uq_identifier_index_report_id")),
     )
     with op.batch_alter_table("identifier_index", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_identifier_index_key_version"), ["key_version"], unique=False)
-        batch_op.create_index("ix_identifier_index_kind_digest", ["kind", "digest"], unique=False)
-        batch_op.create_index(batch_op.f("ix_identifier_index_report_id"), ["report_id"], unique=False)
+        batch_op.create_index("ix_identifier_index_kind_digest", ["kind", "digest", "key_version"], unique=False)
 
     with op.batch_alter_table("project", schema=None) as batch_op:
         batch_op.add_column(sa.Column("check_token_digest", sa.String(length=64), nullable=True))
@@ -53,9 +51,7 @@ def downgrade() -> None:
         batch_op.drop_column("check_token_digest")
 
     with op.batch_alter_table("identifier_index", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_identifier_index_report_id"))
         batch_op.drop_index("ix_identifier_index_kind_digest")
-        batch_op.drop_index(batch_op.f("ix_identifier_index_key_version"))
 
     op.drop_table("identifier_index")
     op.drop_table("matching_key_version")

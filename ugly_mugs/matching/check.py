@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from ugly_mugs.matching import index, normalise
@@ -78,30 +78,38 @@ def check(session: Session, raw: object, kind: str | None = None) -> Answer:
     if version is None:
         return Answer()
     digester = index.Digester(key, version)
-    reports = select(IdentifierIndex.report_id).where(
-        IdentifierIndex.key_version == version,
-        IdentifierIndex.partial.is_(False),
-        or_(
-            *(
-                and_(IdentifierIndex.kind == item.kind, IdentifierIndex.digest == digester.digest(item))
-                for item in wanted
+    # Two small indexed lookups: the reports holding the identifier, then their published alerts' texts.
+    report_ids = list(
+        session.scalars(
+            select(IdentifierIndex.report_id)
+            .where(
+                or_(
+                    *(
+                        and_(
+                            IdentifierIndex.kind == item.kind,
+                            IdentifierIndex.digest == digester.digest(item),
+                            IdentifierIndex.key_version == version,
+                        )
+                        for item in wanted
+                    )
+                ),
+                IdentifierIndex.partial.is_(False),
             )
-        ),
+            .distinct()
+        )
     )
-    latest = (
-        select(AlertMessage.alert_id, func.max(AlertMessage.sequence).label("sequence"))
-        .where(AlertMessage.kind != "retraction")
-        .group_by(AlertMessage.alert_id)
-        .subquery()
-    )
-    rows = session.execute(
+    if not report_ids:
+        return Answer()
+    latest: dict[int, tuple[str, AlertMessage]] = {}
+    for reference, message in session.execute(
         select(Alert.reference, AlertMessage)
-        .join(latest, latest.c.alert_id == Alert.id)
-        .join(AlertMessage, and_(AlertMessage.alert_id == Alert.id, AlertMessage.sequence == latest.c.sequence))
-        .where(Alert.status == "published", Alert.report_id.in_(reports))
-        .order_by(AlertMessage.published_at.desc())
-    ).all()
-    return Answer([AlertText(reference, m.severity, m.title, m.body, m.areas, m.published_at) for reference, m in rows])
+        .join(AlertMessage, AlertMessage.alert_id == Alert.id)
+        .where(Alert.status == "published", Alert.report_id.in_(report_ids), AlertMessage.kind != "retraction")
+        .order_by(AlertMessage.alert_id, AlertMessage.sequence.desc())
+    ):
+        latest.setdefault(message.alert_id, (reference, message))
+    texts = [AlertText(ref, m.severity, m.title, m.body, m.areas, m.published_at) for ref, m in latest.values()]
+    return Answer(sorted(texts, key=lambda t: t.published_at, reverse=True))
 
 
 # --- per-project API tokens ----------------------------------------------------------------

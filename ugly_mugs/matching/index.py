@@ -80,13 +80,15 @@ class Digester:
 
     def __init__(self, matching_key: bytes, version: int):
         self.version = version
-        self._keys = {
-            kind: blind_index.kind_key(matching_key, kind, version)
-            for kind in (normalise.PHONE, normalise.VEHICLE, normalise.EMAIL, normalise.USERNAME)
-        }
+        self._matching_key = matching_key
+        self._keys: dict[str, bytes] = {}
 
     def digest(self, item: Identifier) -> str:
-        return blind_index.index(self._keys[_kind_key_name(item.kind)], item.value)
+        kind = _kind_key_name(item.kind)
+        key = self._keys.get(kind)
+        if key is None:
+            key = self._keys[kind] = blind_index.kind_key(self._matching_key, kind, self.version)
+        return blind_index.index(key, item.value)
 
 
 def rows_for(report_id: str, digester: Digester, identifiers: Iterable[Identifier]) -> list[dict]:

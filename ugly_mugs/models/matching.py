@@ -20,16 +20,18 @@ class IdentifierIndex(Base):
 
     __tablename__ = "identifier_index"
     __table_args__ = (
+        # Also the index by report (its first column), for a report's links and for erasure.
         UniqueConstraint("report_id", "kind", "digest", "key_version"),
-        Index("ix_identifier_index_kind_digest", "kind", "digest"),
+        # Checks and links look up (kind, digest) within one key version.
+        Index("ix_identifier_index_kind_digest", "kind", "digest", "key_version"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[str] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
     # phone, vehicle, email, username, or vehicle_part (a fragment of a plate)
     kind: Mapped[str] = mapped_column(String(16))
     digest: Mapped[str] = mapped_column(String(64))
-    key_version: Mapped[int] = mapped_column(Integer, index=True)
+    key_version: Mapped[int] = mapped_column(Integer)
     # From an incomplete plate: its links are possible matches, never certain ones.
     partial: Mapped[bool] = mapped_column(default=False)
 
