@@ -41,7 +41,7 @@ def alerts(app, passphrase):
     published = file(app, phone_numbers=[PUBLISHED], vehicle={"registration": "AB12 CDE"})
     alert(app, published, "published", "Warning: silver Ford", "Took money back with threats.", messages=2)
     again = file(app, phone_numbers=["+447700900555"])
-    alert(app, again, "published", "Second warning", "Refused to pay in Holbeck.")
+    alert(app, again, "published", "Second warning", "Would not pay, in Holbeck.")
     retracted = file(app, phone_numbers=[PUBLISHED])
     alert(app, retracted, "retracted", "RetractedTitleZq", "RetractedBodyZq")
     review = file(app, phone_numbers=[UNDER_REVIEW])
@@ -311,3 +311,18 @@ def test_public_check_is_rate_limited(public):
     assert statuses[:4] == [200] * 4
     assert statuses[4:] == [429, 429]
     assert "Too many checks" in public_check(public, NOWHERE).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang", ["ro", "pt-br", "pl", "bg"])
+def test_public_check_leaves_no_english_sentence(public, lang):
+    from tests.integration.test_languages import ENGLISH, visible_text
+
+    for page in (
+        public.get(f"/check-a-number?lang={lang}").get_data(as_text=True),
+        public_check(public, NOWHERE, lang).get_data(as_text=True),
+        public_check(public, "", lang).get_data(as_text=True),
+        public_check(public, "+44 7700 900555", lang).get_data(as_text=True),
+    ):
+        text = visible_text(page)
+        left = [sentence for sentence in ENGLISH if sentence in text]
+        assert left == [], lang
