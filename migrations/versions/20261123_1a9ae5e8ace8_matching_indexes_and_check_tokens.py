@@ -38,7 +38,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("report_id", "kind", "digest", "key_version", name=op.f("uq_identifier_index_report_id")),
     )
     with op.batch_alter_table("identifier_index", schema=None) as batch_op:
-        batch_op.create_index("ix_identifier_index_kind_digest", ["kind", "digest", "key_version"], unique=False)
+        batch_op.create_index(
+            "ix_identifier_index_kind_digest", ["kind", "digest", "key_version", "partial"], unique=False
+        )
 
     with op.batch_alter_table("project", schema=None) as batch_op:
         batch_op.add_column(sa.Column("check_token_digest", sa.String(length=64), nullable=True))

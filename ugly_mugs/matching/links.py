@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from ugly_mugs.matching import normalise
@@ -36,15 +36,18 @@ def valid_address(kind: str, digest: str) -> bool:
 
 def _pair():
     mine, other = aliased(IdentifierIndex), aliased(IdentifierIndex)
+    # Fragments of two whole plates are not a link; a fragment and a partial plate may be. As a
+    # range on the index's last column, a whole plate's fragment (of a common prefix, say) reaches
+    # only the partial rows instead of every plate that starts alike.
+    needed = case((and_(mine.kind == normalise.VEHICLE_PART, mine.partial.is_(False)), True), else_=False)
     joined = and_(
         mine.kind == other.kind,
         mine.digest == other.digest,
         mine.key_version == other.key_version,
+        other.partial >= needed,
         mine.report_id != other.report_id,
     )
-    # Fragments of two whole plates are not a link; a fragment and a partial plate may be.
-    counts = or_(mine.kind != normalise.VEHICLE_PART, mine.partial, other.partial)
-    return mine, other, joined, counts
+    return mine, other, joined
 
 
 def linked_counts(session: Session, report_ids: list[str]) -> dict[str, int]:
@@ -52,13 +55,13 @@ def linked_counts(session: Session, report_ids: list[str]) -> dict[str, int]:
     result = dict.fromkeys(report_ids, 0)
     if not report_ids:
         return result
-    mine, other, joined, counts = _pair()
+    mine, other, joined = _pair()
     for start in range(0, len(report_ids), 500):
         chunk = report_ids[start : start + 500]
         rows = session.execute(
             select(mine.report_id, func.count(func.distinct(other.report_id)))
             .join(other, joined)
-            .where(mine.report_id.in_(chunk), counts)
+            .where(mine.report_id.in_(chunk))
             .group_by(mine.report_id)
         )
         result.update({report_id: n for report_id, n in rows})
@@ -95,7 +98,7 @@ class Shared:
 
 def links_for(session: Session, report_id: str) -> list[Shared]:
     """Each identifier of the report that appears in other reports, with those reports' metadata."""
-    mine, other, joined, counts = _pair()
+    mine, other, joined = _pair()
     rows = session.execute(
         select(
             mine.kind,
@@ -110,7 +113,7 @@ def links_for(session: Session, report_id: str) -> list[Shared]:
         .join(other, joined)
         .join(Report, Report.id == other.report_id)
         .join(Area, Area.id == Report.area_id)
-        .where(mine.report_id == report_id, counts)
+        .where(mine.report_id == report_id)
         .order_by(mine.kind, mine.digest, Report.received_at.desc(), Report.reference)
     )
     found: dict[tuple[str, str], Shared] = {}

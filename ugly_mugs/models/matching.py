@@ -22,8 +22,9 @@ class IdentifierIndex(Base):
     __table_args__ = (
         # Also the index by report (its first column), for a report's links and for erasure.
         UniqueConstraint("report_id", "kind", "digest", "key_version"),
-        # Checks and links look up (kind, digest) within one key version.
-        Index("ix_identifier_index_kind_digest", "kind", "digest", "key_version"),
+        # Checks and links look up (kind, digest) within one key version; a whole plate's fragment
+        # looks only for partial rows, which ``partial`` last in the index lets it reach directly.
+        Index("ix_identifier_index_kind_digest", "kind", "digest", "key_version", "partial"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
