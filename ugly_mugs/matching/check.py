@@ -74,37 +74,30 @@ def check(session: Session, raw: object, kind: str | None = None) -> Answer:
     """The published alerts about reports that hold this identifier, newest first."""
     wanted = identifiers(raw, kind, index.region_of(session))
     key = index.key_of(session)
-    version = index.version_of(session, key)
+    version = index.known_version(session, key)
     if version is None:
         return Answer()
     digester = index.Digester(key, version)
-    # Two small indexed lookups: the reports holding the identifier, then their published alerts' texts.
-    report_ids = list(
-        session.scalars(
-            select(IdentifierIndex.report_id)
-            .where(
-                or_(
-                    *(
-                        and_(
-                            IdentifierIndex.kind == item.kind,
-                            IdentifierIndex.digest == digester.digest(item),
-                            IdentifierIndex.key_version == version,
-                        )
-                        for item in wanted
-                    )
-                ),
-                IdentifierIndex.partial.is_(False),
+    # One statement: the reports holding the identifier (by the index), their published alerts'
+    # texts, newest message of each alert first.
+    holding = select(IdentifierIndex.report_id).where(
+        or_(
+            *(
+                and_(
+                    IdentifierIndex.kind == item.kind,
+                    IdentifierIndex.digest == digester.digest(item),
+                    IdentifierIndex.key_version == version,
+                    IdentifierIndex.partial.is_(False),
+                )
+                for item in wanted
             )
-            .distinct()
         )
     )
-    if not report_ids:
-        return Answer()
     latest: dict[int, tuple[str, AlertMessage]] = {}
     for reference, message in session.execute(
         select(Alert.reference, AlertMessage)
         .join(AlertMessage, AlertMessage.alert_id == Alert.id)
-        .where(Alert.status == "published", Alert.report_id.in_(report_ids), AlertMessage.kind != "retraction")
+        .where(Alert.status == "published", Alert.report_id.in_(holding), AlertMessage.kind != "retraction")
         .order_by(AlertMessage.alert_id, AlertMessage.sequence.desc())
     ):
         latest.setdefault(message.alert_id, (reference, message))

@@ -32,8 +32,12 @@ class MatchingKeyUnavailable(keystore.KeyUnavailable):
     """There is no matching key, or it is not the one the stored indexes were made with."""
 
 
+VERSIONS = "ugly_mugs.matching_versions"
+
+
 def session_info(matching_key: bytes | None, phone_region: str = "GB") -> dict:
-    return {MATCHING_KEY: matching_key, PHONE_REGION: phone_region}
+    # VERSIONS is one dict shared by every session of the app: versions already looked up.
+    return {MATCHING_KEY: matching_key, PHONE_REGION: phone_region, VERSIONS: {}}
 
 
 def key_of(session: Session) -> bytes:
@@ -52,6 +56,23 @@ def version_of(session: Session, key: bytes) -> int | None:
     return session.scalar(
         select(MatchingKeyVersion.version).where(MatchingKeyVersion.fingerprint == blind_index.fingerprint(key))
     )
+
+
+def known_version(session: Session, key: bytes) -> int | None:
+    """``version_of`` remembered for the app's lifetime, for reads only (checks).
+
+    A key's version never changes while its row exists; after a rotation the app is restarted
+    with the new key (see README), so a remembered version can at worst find nothing.
+    Writing index rows always asks the database (``current_version``).
+    """
+    cache = session.info.get(VERSIONS)
+    fingerprint = blind_index.fingerprint(key)
+    if cache is not None and fingerprint in cache:
+        return cache[fingerprint]
+    version = version_of(session, key)
+    if cache is not None and version is not None:
+        cache[fingerprint] = version
+    return version
 
 
 def current_version(session: Session, key: bytes) -> int:
