@@ -191,6 +191,21 @@ def test_from_perpetrator_reads_added_free_text():
     assert Identifier("vehicle", "AB12CDE") in found
 
 
+@pytest.mark.parametrize(
+    "text,plate",
+    [
+        ("reg: AB12 CDE and he drove off", "AB12CDE"),
+        ("Plate AB12CDE.", "AB12CDE"),
+        ("number plate BA 1234 KH, silver", "BA1234KH"),
+        ("registration ab12 cde", "AB12"),  # lower case after the first group: kept as partial only
+        ("reg AB12 C?? not sure", "AB12C??"),
+    ],
+)
+def test_plates_in_added_free_text(text, plate):
+    found = [i for i in normalise.from_perpetrator({"more": text}) if i.kind == "vehicle"]
+    assert [i.value for i in found] == [plate]
+
+
 @pytest.mark.parametrize("section", [None, "text", 5, [], {"phone_numbers": 5}, {"vehicle": "AB12CDE"}, {"more": None}])
 def test_from_perpetrator_tolerates_any_shape(section):
     assert isinstance(normalise.from_perpetrator(section), list)

@@ -44,7 +44,12 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _EMAIL_IN_TEXT = re.compile(r"[^@\s<>()\[\],;:\"']+@[^@\s<>()\[\],;:\"']+\.[A-Za-z]{2,}")
 # Bulgarian (and other Cyrillic) plates use only letters that look like Latin ones; people type either.
 _CYRILLIC_LOOKALIKES = str.maketrans("АВЕКМНОРСТУХ", "ABEKMHOPCTYX")
-_PLATE_IN_TEXT = re.compile(r"\b(?:reg(?:istration)?|plate|number plate)\s*[:\-]?\s*([A-Za-z0-9 ?*_\-]{2,12})", re.I)
+# After "reg" or "plate": one group of up to 4 characters, then up to two more groups written in
+# capitals or digits (so "reg AB12 CDE and then" stops before "and").
+_PLATE_IN_TEXT = re.compile(
+    r"(?i:\b(?:reg(?:istration)?|number plate|plate))\s*[:\-]?\s*"
+    r"([A-Za-z0-9?*_]{1,4}(?:[ \-]?[A-Z0-9?*_]{1,4}){0,2})(?![A-Za-z0-9?*_])"
+)
 
 
 @dataclass(frozen=True, order=True)
