@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 DEV_SECRET := instance/secret_key
+DEV_MATCHING_KEY := instance/matching_key
+DEV_ENV := UGLY_MUGS_SECRET_KEY_FILE=$(DEV_SECRET) UGLY_MUGS_MATCHING_KEY_FILE=$(DEV_MATCHING_KEY)
 
 .PHONY: run test test-sqlite test-postgres lint format bench install install-dev browser axe translations postgres clean
 
@@ -27,10 +29,15 @@ $(DEV_SECRET):
 	mkdir -p instance
 	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
 
-run: install $(DEV_SECRET)
-	UGLY_MUGS_SECRET_KEY_FILE=$(DEV_SECRET) $(BIN)/flask --app wsgi db upgrade
-	UGLY_MUGS_SECRET_KEY_FILE=$(DEV_SECRET) $(BIN)/flask --app wsgi demo seed --if-new
-	UGLY_MUGS_SECRET_KEY_FILE=$(DEV_SECRET) exec $(BIN)/gunicorn -c config/gunicorn.conf.py wsgi:app
+# The development key of the blind indexes (phone numbers, plates …), made once the same way.
+$(DEV_MATCHING_KEY):
+	mkdir -p instance
+	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
+
+run: install $(DEV_SECRET) $(DEV_MATCHING_KEY)
+	$(DEV_ENV) $(BIN)/flask --app wsgi db upgrade
+	$(DEV_ENV) $(BIN)/flask --app wsgi demo seed --if-new
+	$(DEV_ENV) exec $(BIN)/gunicorn -c config/gunicorn.conf.py wsgi:app
 
 # Debian's Chromium for the browser tests, and oathtool as an independent TOTP implementation.
 browser:

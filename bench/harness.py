@@ -165,6 +165,7 @@ def app_environment(database_url: str, secret_key: str | None = None) -> dict[st
             "UGLY_MUGS_ENV": "production",
             "UGLY_MUGS_DATABASE_URL": database_url,
             "UGLY_MUGS_SECRET_KEY": secret_key or secrets.token_hex(32),
+            "UGLY_MUGS_MATCHING_KEY": secrets.token_hex(32),
         }
     )
     return env

@@ -20,6 +20,10 @@ PREFIX = "UGLY_MUGS_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 DEV_SECRET_FILE = PROJECT_ROOT / "instance" / "secret_key"
+DEV_MATCHING_KEY_FILE = PROJECT_ROOT / "instance" / "matching_key"
+# Used only in development mode when instance/matching_key does not exist, so that every process
+# of a developer's machine (and of the tests) indexes under the same key. Production refuses it.
+DEV_MATCHING_KEY = bytes.fromhex("d5" * 32)
 
 DEFAULT_AREAS = "city-centre=City Centre;holbeck=Holbeck;harehills=Harehills;chapeltown=Chapeltown;other=Somewhere else"
 
@@ -139,6 +143,29 @@ def _development_secret() -> str:
     return secrets.token_hex(32)
 
 
+def _matching_key(env: Mapping[str, str], mode: str) -> bytes | None:
+    """The matching key (32+ random bytes, written as hex), kept outside the database."""
+    raw = _read(env, "MATCHING_KEY")
+    if raw is None or not raw.strip():
+        if mode != "development":
+            return None
+        if DEV_MATCHING_KEY_FILE.exists():
+            raw = DEV_MATCHING_KEY_FILE.read_text(encoding="utf-8").strip()
+        else:
+            return DEV_MATCHING_KEY
+    return parse_matching_key(raw)
+
+
+def parse_matching_key(raw: str) -> bytes:
+    try:
+        key = bytes.fromhex(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{PREFIX}MATCHING_KEY must be written in hexadecimal") from None
+    if len(key) < 32:
+        raise ConfigError(f"{PREFIX}MATCHING_KEY must be at least 32 bytes (64 hexadecimal digits)")
+    return key
+
+
 def default_database_url() -> str:
     return "sqlite:///" + str(PROJECT_ROOT / "instance" / "ugly_mugs.sqlite3")
 
@@ -175,6 +202,14 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         "WEBHOOK_TIMEOUT": _int(env, "WEBHOOK_TIMEOUT", 10),
         # The printable sheet shows alerts published in the last this-many days (not retracted).
         "BULLETIN_DAYS": _int(env, "BULLETIN_DAYS", 56),
+        # Keys the blind indexes of phone numbers, plates, emails and usernames (never in the database).
+        "MATCHING_KEY": _matching_key(env, mode),
+        # A check-a-number page for sex workers without an account; off unless switched on.
+        "PUBLIC_CHECK": _bool(env, "PUBLIC_CHECK", False),
+        # Public checks: at most this many per client per window, and PUBLIC_CHECK_GLOBAL from everyone.
+        "PUBLIC_CHECK_CLIENT_LIMIT": _int(env, "PUBLIC_CHECK_CLIENT_LIMIT", 20),
+        "PUBLIC_CHECK_GLOBAL_LIMIT": _int(env, "PUBLIC_CHECK_GLOBAL_LIMIT", 2000),
+        "PUBLIC_CHECK_WINDOW_SECONDS": _int(env, "PUBLIC_CHECK_WINDOW_SECONDS", 3600),
         "AREAS": areas,
         "CATEGORIES": categories,
         "POLICE_UNITS": units,
@@ -234,3 +269,11 @@ def check(config: Mapping[str, object]) -> None:
         raise ConfigError(f"{PREFIX}SECRET_KEY must be at least 32 characters in production")
     if config.get("DEMO_ALLOWED"):
         raise ConfigError("production mode refuses demo data (UGLY_MUGS_DEMO_ALLOWED)")
+    matching_key = config.get("MATCHING_KEY")
+    if not matching_key:
+        raise ConfigError(f"production mode needs {PREFIX}MATCHING_KEY_FILE (or {PREFIX}MATCHING_KEY)")
+    if matching_key == DEV_MATCHING_KEY or (
+        DEV_MATCHING_KEY_FILE.exists()
+        and matching_key.hex() == DEV_MATCHING_KEY_FILE.read_text(encoding="utf-8").strip().lower()
+    ):
+        raise ConfigError("production mode refuses the development matching key")

@@ -12,6 +12,7 @@ import config as settings
 from ugly_mugs import access, branding, cli, errors, headers, i18n
 from ugly_mugs.auth.sessions import ServerSessionInterface
 from ugly_mugs.db import make_engine, make_sessionmaker
+from ugly_mugs.matching import index as matching_index
 from ugly_mugs.throttle import ClientCounter
 
 
@@ -26,7 +27,9 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
 
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["ugly_mugs.engine"] = engine
-    app.extensions["ugly_mugs.sessionmaker"] = make_sessionmaker(engine)
+    app.extensions["ugly_mugs.sessionmaker"] = make_sessionmaker(
+        engine, matching_index.session_info(app.config["MATCHING_KEY"], app.config["PHONE_REGION"])
+    )
     app.extensions["ugly_mugs.receipt_throttle"] = ClientCounter(
         app.config["RECEIPT_CLIENT_FAILURES"], app.config["RECEIPT_WINDOW_SECONDS"]
     )
@@ -38,6 +41,9 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     from ugly_mugs.auth.views import bp as auth_bp
     from ugly_mugs.coordinator.views import bp as coordinator_bp
     from ugly_mugs.health import bp as health_bp
+    from ugly_mugs.matching.api import bp as check_api_bp
+    from ugly_mugs.matching.public import bp as public_check_bp
+    from ugly_mugs.matching.views import bp as matching_bp
     from ugly_mugs.police.views import bp as police_bp
     from ugly_mugs.projects.deliveries import bp as deliveries_bp
     from ugly_mugs.projects.feeds import bp as feeds_bp
@@ -60,6 +66,9 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
         deliveries_bp,
         feeds_bp,
         branding.bp,
+        matching_bp,
+        check_api_bp,
+        public_check_bp,
     ):
         app.register_blueprint(bp)
     # Reporter forms carry a signed form token instead (no cookie); the API takes JSON from apps.
@@ -68,6 +77,10 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     csrf.exempt(health_bp)
     csrf.exempt(branding.bp)
     csrf.exempt(feeds_bp)
+    # The check API authenticates by bearer token; the public check page, like the reporter
+    # pages, by a signed form token and the Origin check.
+    csrf.exempt(check_api_bp)
+    csrf.exempt(public_check_bp)
 
     access.init_app(app)
     headers.init_app(app)

@@ -27,6 +27,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_group)
     for group in (accounts_group, keys_group, projects_group, audit_group):
         app.cli.add_command(group)
+    from ugly_mugs.matching.cli import group as matching_group
+
+    app.cli.add_command(matching_group)
 
 
 @click.group("db", cls=AppGroup, help="Create and migrate the database schema (Alembic).")

@@ -27,5 +27,6 @@ def make_engine(url: str, enforce_foreign_keys: bool = True) -> Engine:
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, info: dict | None = None) -> sessionmaker[Session]:
+    """Sessions for ``engine``; ``info`` (the matching key and phone region) is in each ``Session.info``."""
+    return sessionmaker(engine, expire_on_commit=False, info=dict(info or {}))

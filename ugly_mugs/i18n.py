@@ -39,8 +39,24 @@ LOCALES = tuple(BY_LOCALE)
 # Blueprints whose pages are for staff or partner apps: always English.
 # The bulletin pages ("projects", "feeds") are in the project's language, chosen by the project, not the browser.
 ENGLISH_ONLY = frozenset(
-    {"auth", "staff", "admin", "api", "health", "stats", "coordinator", "police", "projects", "deliveries", "feeds"}
+    {
+        "auth",
+        "staff",
+        "admin",
+        "api",
+        "health",
+        "stats",
+        "coordinator",
+        "police",
+        "projects",
+        "deliveries",
+        "feeds",
+        "matching",
+        "check_api",
+    }
 )
+# Blueprints of reporter pages, whose links and forms carry the chosen language.
+REPORTER_BLUEPRINTS = ("reporting.", "public_check.")
 
 
 def by_url_code(raw: object) -> Language | None:
@@ -73,7 +89,7 @@ def switch_url(lang: Language) -> str:
     """Where the switcher's link for ``lang`` goes: this page when it can be fetched again, else the start."""
     endpoint = request.endpoint
     rule = request.url_rule
-    if endpoint and endpoint.startswith("reporting.") and rule is not None and "GET" in (rule.methods or ()):
+    if endpoint and endpoint.startswith(REPORTER_BLUEPRINTS) and rule is not None and "GET" in (rule.methods or ()):
         return url_for(endpoint, **(request.view_args or {}), lang=lang.url_code)
     if endpoint in {"reporting.add_information", "reporting.change_consent", "reporting.erase"}:
         return url_for("reporting.receipt", lang=lang.url_code)
@@ -98,7 +114,7 @@ def init_app(app: Flask) -> None:
     @app.url_defaults
     def _keep_language(endpoint: str, values: dict) -> None:
         # Only a language the visitor chose in the URL is carried on; one from the browser needs no help.
-        if not endpoint.startswith("reporting.") or "lang" in values:
+        if not endpoint.startswith(REPORTER_BLUEPRINTS) or "lang" in values:
             return
         chosen = language_in_url() if has_request_context() else None
         if chosen is not None:

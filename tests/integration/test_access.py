@@ -13,6 +13,8 @@ from tests.staff import create, csrf, login
 ROLES = ("admin", "coordinator", "outreach", "project_member", "police")
 PUBLIC = "public"
 ENROLLING = "enrolling"
+# Open to no session at all: a project's bearer token is needed (none is sent here, so 401 for everyone).
+TOKEN = "token"
 
 # endpoint -> {method: who may use it}
 RULES: dict[str, dict[str, object]] = {
@@ -87,6 +89,14 @@ RULES: dict[str, dict[str, object]] = {
     "feeds.atom_feed": {"GET": PUBLIC},
     "feeds.bulletin": {"GET": PUBLIC},
     "feeds.bulletin_pdf": {"GET": PUBLIC},
+    "matching.identifier": {"GET": {"coordinator"}},
+    "matching.reveal_identifier": {"POST": {"coordinator"}},
+    "matching.check_page": {
+        "GET": {"outreach", "project_member", "coordinator"},
+        "POST": {"outreach", "project_member", "coordinator"},
+    },
+    "check_api.check_identifier": {"POST": TOKEN},
+    "public_check.public_check": {"GET": PUBLIC, "POST": PUBLIC},
 }
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -128,6 +138,8 @@ def expectation(rule, method: str, who: str) -> str:
         return "allowed"
     if allowed == ENROLLING:
         return "to-login"
+    if allowed == TOKEN:
+        return "token"
     if who == "anonymous":
         return "to-login" if method == "GET" else "refused"
     return "allowed" if who in allowed else "refused"
@@ -156,6 +168,8 @@ def walk(app, client, who: str) -> list[tuple]:
                 ok = status == 405
             elif expected == "to-login":
                 ok = status == 302 and location.endswith("/login")
+            elif expected == "token":
+                ok = status == 401
             elif expected == "refused":
                 ok = status in (400, 403)
             else:

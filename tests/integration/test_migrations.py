@@ -23,7 +23,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 from flask.cli import cli as flask_cli
-from sqlalchemy import Connection, MetaData, create_engine, inspect, select, text
+from sqlalchemy import Connection, MetaData, create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
 import config as settings
@@ -32,7 +32,8 @@ from tests.reading import readable_sections, scheme_pair
 from ugly_mugs import consent, keystore, migrate, sections
 from ugly_mugs.crypto import aead, passwords, receipt, sealing
 from ugly_mugs.db import make_engine, make_sessionmaker
-from ugly_mugs.models import Base, Report, ReportSection
+from ugly_mugs.matching import index as matching_index
+from ugly_mugs.models import Base, IdentifierIndex, Report, ReportSection
 from ugly_mugs.reporting import service
 
 VERSION_TABLE = "alembic_version"
@@ -522,11 +523,38 @@ def _seed_alerts_outbox(conn: Connection) -> None:
     )
 
 
+def _seed_triage(conn: Connection) -> None:
+    """An alert sent for approval (the triage revision added who sent it); the account, area and
+    project the alerts revision's seeder made are still there, its alert table was emptied."""
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    conn.execute(
+        t["alert"].insert(),
+        [
+            {
+                "id": 904,
+                "reference": "A-SEED04",
+                "report_id": None,
+                "status": "awaiting_approval",
+                "severity": "urgent",
+                "draft": b"\x0d" * 40,
+                "draft_key_scheme": b"\x0e" * 92,
+                "created_by": 903,
+                "created_at": datetime(2026, 11, 23, 15, 0),
+                "submitted_by": 903,
+            }
+        ],
+    )
+    conn.execute(t["alert_area"].insert(), [{"alert_id": 904, "area_id": 903}])
+
+
 SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "c56bb297b78a": _seed_initial_schema,
     "e86756c4b8cc": _seed_staff_accounts,
     "7150d00761f9": _seed_police_release,
     "18a7c87d9fbb": _seed_alerts_outbox,
+    "b3e1f0a2c9d4": _seed_triage,
 }
 
 
@@ -535,7 +563,7 @@ def _seed_head(url: str, passphrase: str | None) -> str:
     cfg = settings.load({})
     engine = make_engine(url)
     try:
-        with make_sessionmaker(engine)() as session:
+        with make_sessionmaker(engine, matching_index.session_info(cfg["MATCHING_KEY"]))() as session:
             if keystore.is_set_up(session):
                 assert passphrase is not None
                 keystore.sync_places(session, cfg["AREAS"], cfg["POLICE_UNITS"])
@@ -551,11 +579,12 @@ def _seed_head(url: str, passphrase: str | None) -> str:
                     reporter_type="self",
                     identity={"name": "Migration reporter"},
                     incident={"what_happened": "filed at head"},
-                    perpetrator={"vehicle": {"registration": "MG12 ABC"}},
+                    perpetrator={"vehicle": {"registration": "MG12 ABC"}, "phone_numbers": ["07700 900777"]},
                 ),
                 {c.code for c in cfg["CATEGORIES"]},
             )
             session.commit()
+            assert session.scalar(select(func.count()).select_from(IdentifierIndex)) > 0
             report = session.scalar(select(Report).where(Report.reference == filed.reference))
             opened = readable_sections(session, report, scheme_pair(session, passphrase), sections.SCHEME)
             assert opened["incident"] == [{"what_happened": "filed at head"}]

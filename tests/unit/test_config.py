@@ -20,10 +20,16 @@ from config import Choice, ConfigError, UnitSetting, parse_choices, parse_units
 from ugly_mugs import create_app
 
 STRONG_SECRET = secrets.token_hex(32)
+MATCHING_KEY = secrets.token_hex(32)
 
 
 def production(**extra: str) -> dict[str, str]:
-    return {"UGLY_MUGS_ENV": "production", "UGLY_MUGS_SECRET_KEY": STRONG_SECRET, **extra}
+    return {
+        "UGLY_MUGS_ENV": "production",
+        "UGLY_MUGS_SECRET_KEY": STRONG_SECRET,
+        "UGLY_MUGS_MATCHING_KEY": MATCHING_KEY,
+        **extra,
+    }
 
 
 # --- defaults ---------------------------------------------------------------------------
@@ -136,6 +142,7 @@ def test_file_variants_are_read(tmp_path):
             "UGLY_MUGS_ENV": "production",
             "UGLY_MUGS_SECRET_KEY_FILE": str(secret_file),
             "UGLY_MUGS_DATABASE_URL_FILE": str(url_file),
+            "UGLY_MUGS_MATCHING_KEY": MATCHING_KEY,
         }
     )
     assert cfg["SECRET_KEY"] == STRONG_SECRET
@@ -198,6 +205,35 @@ def test_production_refuses_a_short_secret():
 def test_production_refuses_demo_data():
     with pytest.raises(ConfigError, match="DEMO_ALLOWED"):
         config.load(production(UGLY_MUGS_DEMO_ALLOWED="true"))
+
+
+def test_production_refuses_a_missing_matching_key():
+    env = production()
+    del env["UGLY_MUGS_MATCHING_KEY"]
+    with pytest.raises(ConfigError, match="MATCHING_KEY"):
+        config.load(env)
+
+
+@pytest.mark.parametrize("value", ["ab" * 31, "not hex at all", "d5" * 32])
+def test_production_refuses_a_short_bad_or_development_matching_key(value):
+    with pytest.raises(ConfigError, match="matching key|MATCHING_KEY"):
+        config.load(production(UGLY_MUGS_MATCHING_KEY=value))
+
+
+def test_matching_key_from_a_file(tmp_path):
+    path = tmp_path / "matching_key"
+    path.write_text(MATCHING_KEY + "\n")
+    env = production(UGLY_MUGS_MATCHING_KEY_FILE=str(path))
+    del env["UGLY_MUGS_MATCHING_KEY"]
+    assert config.load(env)["MATCHING_KEY"] == bytes.fromhex(MATCHING_KEY)
+
+
+def test_development_has_a_matching_key_and_gb_numbers():
+    cfg = config.load({})
+    assert len(cfg["MATCHING_KEY"]) >= 32
+    assert cfg["PHONE_REGION"] == "GB"
+    assert cfg["PUBLIC_CHECK"] is False
+    assert config.load({"UGLY_MUGS_PHONE_REGION": "ro"})["PHONE_REGION"] == "RO"
 
 
 def test_production_mode_is_case_insensitive():

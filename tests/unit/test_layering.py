@@ -1,10 +1,11 @@
 """The layering of DESIGN.md §3, read from the source with ``ast``.
 
 Proves: the crypto package, the section and key-store modules, the reporting and project
-services and the alerts package (but its command line) import nothing from Flask (so they
-run in the CLI, workers and tests without a request); the reporter and API views import
-nothing from ``ugly_mugs.crypto`` or ``cryptography`` (views hold no crypto). The checker
-itself is tested on small samples so that a checker which finds nothing cannot pass unnoticed.
+services, the matching services and the alerts package (but its command line) import nothing
+from Flask (so they run in the CLI, workers and tests without a request); the reporter, API and
+matching views import nothing from ``ugly_mugs.crypto`` or ``cryptography`` (views hold no
+crypto). The checker itself is tested on small samples so that a checker which finds nothing
+cannot pass unnoticed.
 """
 
 from __future__ import annotations
@@ -30,9 +31,15 @@ NO_FLASK = (
         PACKAGE / "projects" / "service.py",
         PACKAGE / "casework.py",
     ]
+    + [
+        PACKAGE / "matching" / f"{name}.py"
+        for name in ("normalise", "index", "links", "check", "rotate", "reveal", "graph")
+    ]
     + ALERTS
 )
-VIEWS = [PACKAGE / "reporting" / "views.py", PACKAGE / "api" / "views.py"]
+VIEWS = [PACKAGE / "reporting" / "views.py", PACKAGE / "api" / "views.py"] + [
+    PACKAGE / "matching" / f"{name}.py" for name in ("views", "api", "public")
+]
 
 
 def _resolve_relative(node: ast.ImportFrom, path: Path) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ugly_mugs import consent, i18n
+from ugly_mugs.matching.check import CHECK_KINDS
+from ugly_mugs.matching.check import MAX_INPUT as CHECK_MAX
 from ugly_mugs.reporting import forms, service
 
 TEXT = {"type": "string", "maxLength": forms.SHORT}
@@ -66,7 +68,8 @@ def document(config: Mapping[str, object]) -> dict:
         "info": {
             "title": "Ugly Mugs reporting API",
             "version": "1",
-            "description": "Anonymous report submission and receipt-code actions for partner apps. "
+            "description": "Anonymous report submission and receipt-code actions for partner apps, and the "
+            "check of an identifier against published alerts for support projects. "
             "Receipt codes travel only in request bodies, never in URLs. Only incident_date, area and "
             "one of what_happened or categories are required.",
         },
@@ -110,6 +113,32 @@ def document(config: Mapping[str, object]) -> dict:
                     },
                 }
             },
+            "/api/v1/check": {
+                "post": {
+                    "summary": "Check a phone number, plate, email or username against the published alerts",
+                    "description": "For support projects' apps, with the project's token "
+                    "(flask --app wsgi matching issue-token PROJECT). The answer comes only from published "
+                    "alerts; the value checked is not recorded. No warning does not mean safe: every answer "
+                    "carries that note.",
+                    "operationId": "checkIdentifier",
+                    "security": [{"projectToken": []}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CheckRequest"}}},
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "The published alerts about this identifier (none is not a sign of safety).",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CheckAnswer"}}},
+                        },
+                        "400": _error_response("The body is not a JSON object."),
+                        "401": _error_response("The project token is missing or not valid."),
+                        "415": _error_response("The body is not application/json."),
+                        "422": _error_response("The identifier is empty, too long or cannot be read."),
+                        "503": _error_response("Checking is not possible just now."),
+                    },
+                }
+            },
             "/api/v1/receipt/consent": {
                 "post": {
                     "summary": "Raise, narrow or withdraw consent, with the receipt code",
@@ -131,7 +160,54 @@ def document(config: Mapping[str, object]) -> dict:
             },
         },
         "components": {
+            "securitySchemes": {
+                "projectToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A support project's check token; only its SHA-256 is stored.",
+                }
+            },
             "schemas": {
+                "CheckRequest": {
+                    "type": "object",
+                    "properties": {
+                        "identifier": {"type": "string", "minLength": 1, "maxLength": CHECK_MAX},
+                        "kind": {
+                            "type": "string",
+                            "enum": list(CHECK_KINDS),
+                            "description": "Leave out to let the server work out what it is.",
+                        },
+                    },
+                    "required": ["identifier"],
+                    "additionalProperties": False,
+                },
+                "CheckAnswer": {
+                    "type": "object",
+                    "properties": {
+                        "warnings": {"type": "boolean"},
+                        "count": {"type": "integer", "minimum": 0},
+                        "latest": {"type": ["string", "null"], "format": "date"},
+                        "alerts": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "reference": {"type": "string"},
+                                    "severity": {"type": "string", "enum": ["urgent", "warning", "information"]},
+                                    "title": {"type": "string"},
+                                    "body": {"type": "string"},
+                                    "areas": {"type": "string"},
+                                    "published_at": {"type": "string", "format": "date-time"},
+                                },
+                                "required": ["reference", "severity", "title", "body", "areas", "published_at"],
+                                "additionalProperties": False,
+                            },
+                        },
+                        "note": {"type": "string", "description": "No warning does not mean safe."},
+                    },
+                    "required": ["warnings", "count", "latest", "alerts", "note"],
+                    "additionalProperties": False,
+                },
                 "ConsentLevel": {
                     "type": "string",
                     "enum": list(consent.LEVELS),
@@ -229,6 +305,6 @@ def document(config: Mapping[str, object]) -> dict:
                     },
                     "required": ["error"],
                 },
-            }
+            },
         },
     }

@@ -33,3 +33,19 @@ def kind_key(matching_key: bytes, kind: str, version: int) -> bytes:
 
 def index(key: bytes, normalised_value: str) -> str:
     return hmac.new(key, normalised_value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def fingerprint(matching_key: bytes) -> str:
+    """A public name for a matching key (to tell versions apart); reveals nothing of the key."""
+    if len(matching_key) < 32:
+        raise ValueError("the matching key must be at least 32 bytes")
+    return (
+        HKDF(
+            algorithm=hashes.SHA256(),
+            length=32,
+            salt=b"ugly-mugs blind index",
+            info=b"fingerprint",
+        )
+        .derive(matching_key)
+        .hex()
+    )

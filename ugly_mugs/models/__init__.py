@@ -13,6 +13,7 @@ from ugly_mugs.models.audit import AuditEntry
 from ugly_mugs.models.base import Base
 from ugly_mugs.models.consent import ConsentChange
 from ugly_mugs.models.keys import GroupKey, RecoveryKey, SealedGroupKey
+from ugly_mugs.models.matching import IdentifierIndex, MatchingKeyVersion
 from ugly_mugs.models.people import Account, GroupMembership, Project
 from ugly_mugs.models.places import Area, PoliceUnit
 from ugly_mugs.models.police import PoliceOutcome, PoliceRelease, StaffConsent
@@ -40,6 +41,8 @@ __all__ = [
     "ConsentChange",
     "GroupKey",
     "GroupMembership",
+    "IdentifierIndex",
+    "MatchingKeyVersion",
     "PoliceOutcome",
     "PoliceRelease",
     "PoliceUnit",

@@ -29,6 +29,8 @@ class Project(Base):
     language: Mapped[str] = mapped_column(String(8), default="en")
     # SHA-256 of the secret token in its Atom feed's URL; the token itself is shown once.
     feed_token_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # SHA-256 of its bearer token for POST /api/v1/check; the token itself is shown once.
+    check_token_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class Account(Base):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ugly_mugs import audit, consent, keystore, release, sections
 from ugly_mugs.crypto import aead, receipt
+from ugly_mugs.matching import index as matching_index
 from ugly_mugs.models import (
     Area,
     ConsentChange,
@@ -195,6 +196,8 @@ def file_report(session: Session, new: NewReport, valid_categories: set[str]) ->
         for name, content in (("identity", new.identity), ("incident", new.incident), ("perpetrator", new.perpetrator))
     ]
     reference = _new_reference()
+    # Blind indexes of his phone numbers, plate, emails and usernames, stored with the report.
+    index_rows = matching_index.prepare(session, report_id, new.perpetrator)
     # Core inserts: the ORM's unit of work would cost more than the encryption does.
     conn = session.connection()
     conn.execute(
@@ -224,6 +227,7 @@ def file_report(session: Session, new: NewReport, valid_categories: set[str]) ->
             [{"report_id": report_id, "code": c} for c in sorted(set(new.categories))],
         )
     _insert_sections(session, encrypted)
+    matching_index.store(session, index_rows)
     conn.execute(
         insert(ConsentChange.__table__),
         [
@@ -295,8 +299,10 @@ def add_information(session: Session, report: Report, code: str, additions: dict
         for name, content in additions.items()
         if content
     ]
+    index_rows = matching_index.prepare(session, report.id, additions.get("perpetrator"))
     if encrypted:
         _insert_sections(session, encrypted)
+    matching_index.store(session, index_rows)
     audit.record(session, "report_information_added", report_id=report.id, coarse=True)
 
 
@@ -362,6 +368,7 @@ def erase(session: Session, report: Report) -> None:
     """Crypto-shred: delete every section and every sealed copy of its keys; keep only plain metadata."""
     for section in _sections_with_seals(session, report.id):
         session.delete(section)
+    matching_index.forget(session, report.id)
     report.receipt_lookup = None
     report.status = ERASED
     # An officer who had it sees that consent ended, not an empty report.

@@ -1,0 +1,77 @@
+"""``POST /api/v1/check``: a project's app checks an identifier against the published alerts.
+
+Authenticated by the project's bearer token (only its SHA-256 is stored). A missing, wrong or
+revoked token gets one and the same 401, so the answer never tells which it was. The value
+checked is never logged; only the published alerts' text goes back.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from ugly_mugs import database
+from ugly_mugs.access import public
+from ugly_mugs.matching import check
+from ugly_mugs.matching.index import MatchingKeyUnavailable
+
+bp = Blueprint("check_api", __name__, url_prefix="/api/v1")
+
+
+def _problem(status: int, message: str, fields: dict | None = None):
+    body: dict = {"error": {"status": status, "message": message}, "note": check.NOT_SAFE}
+    if fields:
+        body["error"]["fields"] = fields
+    return jsonify(body), status
+
+
+def _bearer() -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+@bp.post("/check")
+@public  # the project's bearer token is checked here: partner apps have no staff session
+def check_identifier():
+    db = database.session()
+    if check.project_for_token(db, _bearer()) is None:
+        response, status = _problem(401, "A valid project token is needed: Authorization: Bearer <token>.")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="check"'
+        return response, status
+    if not request.is_json:
+        return _problem(415, "Send the request body as application/json.")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _problem(400, "The body must be a JSON object.")
+    unknown = set(body) - {"identifier", "kind"}
+    if unknown:
+        return _problem(422, "Some fields are not right.", {k: ["This field is not known."] for k in sorted(unknown)})
+    kind = body.get("kind")
+    if kind is not None and not isinstance(kind, str):
+        return _problem(422, "Some fields are not right.", {"kind": ["This must be text."]})
+    try:
+        answer = check.check(db, body.get("identifier"), kind or None)
+    except check.CheckError as exc:
+        field = "kind" if exc.code == "kind" else "identifier"
+        return _problem(422, "Some fields are not right.", {field: [str(exc)]})
+    except MatchingKeyUnavailable:
+        current_app.logger.error("a check could not be answered: the matching key is not available")
+        return _problem(503, "Checking is not possible just now. Try again later.")
+    return jsonify(
+        {
+            "warnings": answer.count > 0,
+            "count": answer.count,
+            "latest": answer.latest.date().isoformat() if answer.latest else None,
+            "alerts": [
+                {
+                    "reference": a.reference,
+                    "severity": a.severity,
+                    "title": a.title,
+                    "body": a.body,
+                    "areas": a.areas,
+                    "published_at": a.published_at.isoformat(),
+                }
+                for a in answer.alerts
+            ],
+            "note": check.NOT_SAFE,
+        }
+    )

@@ -1,0 +1,77 @@
+"""``flask --app wsgi matching …``: rotating the matching key and issuing projects' check-API tokens."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+import config as settings
+from ugly_mugs.crypto import DecryptionError
+from ugly_mugs.crypto.passwords import PasswordTooLong
+from ugly_mugs.matching import check, rotate
+from ugly_mugs.models import Project
+
+group = AppGroup("matching", help="Blind indexes of identifiers and the check-a-number API.")
+
+
+def _sessions():
+    return current_app.extensions["ugly_mugs.sessionmaker"]
+
+
+@group.command(
+    "rotate",
+    help="Recompute every blind index under a new matching key (hex in --new-key-file), then delete "
+    "every index row of the old key. Reads the recovery passphrase from standard input. Stop the app "
+    "first; afterwards point UGLY_MUGS_MATCHING_KEY_FILE at the new file and start it again.",
+)
+@click.option(
+    "--new-key-file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="File holding the new matching key: at least 32 random bytes, in hexadecimal.",
+)
+@click.option("--batch", default=500, show_default=True, help="Reports per transaction.")
+def rotate_command(new_key_file: Path, batch: int) -> None:
+    try:
+        new_key = settings.parse_matching_key(new_key_file.read_text(encoding="utf-8"))
+    except settings.ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    if new_key == current_app.config.get("MATCHING_KEY"):
+        raise click.ClickException("the new key is the key in use; make a new one")
+    if sys.stdin.isatty():
+        passphrase = click.prompt("Recovery passphrase", hide_input=True)
+    else:
+        passphrase = sys.stdin.readline().strip()
+    try:
+        done = rotate.rotate(_sessions(), passphrase, new_key, current_app.config["PHONE_REGION"], batch=batch)
+    except (DecryptionError, PasswordTooLong):
+        raise click.ClickException("that passphrase does not open the scheme key") from None
+    click.echo(f"matching key version {done.version}: {done.reports} reports indexed, {done.rows_written} index rows")
+    click.echo(f"old index rows deleted: {done.old_rows_deleted}")
+    if done.unreadable_sections:
+        click.echo(f"sections the scheme key could not open: {done.unreadable_sections}")
+    click.echo("Now set UGLY_MUGS_MATCHING_KEY_FILE to the new key file and restart the app.")
+
+
+@group.command(
+    "issue-token",
+    help="Issue a new bearer token for PROJECT (its name or number) to use POST /api/v1/check. "
+    "The token is printed once; only its SHA-256 is stored, and any earlier token stops working.",
+)
+@click.argument("project")
+def issue_token_command(project: str) -> None:
+    with _sessions()() as session:
+        found = session.scalar(select(Project).where(Project.name == project))
+        if found is None and project.isdigit():
+            found = session.get(Project, int(project))
+        if found is None or not found.active:
+            raise click.ClickException(f"no active project called {project!r}")
+        token = check.issue_token(session, found)
+        session.commit()
+    click.echo(f"Check-API token for {found.name} (shown only now):")
+    click.echo(f"  {token}")

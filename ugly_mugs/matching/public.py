@@ -1,0 +1,100 @@
+"""The public check page for sex workers without an account (off unless UGLY_MUGS_PUBLIC_CHECK).
+
+A reporter page like the others: five languages, no cookie, quick exit, a signed form token and
+a refusal of cross-site posts. Rate-limited per client (in memory, under a keyed hash of the
+address, never stored) and across everyone (one counter per window in the database), so it
+cannot be used to test a list of numbers quickly. Nothing about a check is logged or stored.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ugly_mugs import database, throttle
+from ugly_mugs.access import public
+from ugly_mugs.matching import check
+from ugly_mugs.matching.forms import PublicCheckForm
+from ugly_mugs.matching.index import MatchingKeyUnavailable
+from ugly_mugs.reporting import form_token
+
+bp = Blueprint("public_check", __name__)
+
+FORM = "public-check"
+THROTTLE = "public_check"
+COUNTER = "ugly_mugs.public_check_throttle"
+
+NOT_SAFE = _l("No warning does not mean he is safe. Trust your instincts, and tell someone where you are going.")
+PROBLEMS = {
+    "kind": _l("Choose what kind of detail this is."),
+    "empty": _l("Type the phone number, plate, email or username to check."),
+    "long": _l("That is too long to check."),
+    "unusable": _l("That does not look like a phone number, a whole number plate, an email or a username."),
+}
+
+
+@bp.record_once
+def _counter(state) -> None:
+    cfg = state.app.config
+    state.app.extensions[COUNTER] = throttle.ClientCounter(
+        cfg["PUBLIC_CHECK_CLIENT_LIMIT"], cfg["PUBLIC_CHECK_WINDOW_SECONDS"]
+    )
+
+
+@bp.before_request
+def _only_when_switched_on():
+    if not current_app.config["PUBLIC_CHECK"]:
+        abort(404)
+    if request.method == "POST" and form_token.is_cross_site(
+        request.headers.get("Sec-Fetch-Site"), request.headers.get("Origin"), request.host_url
+    ):
+        abort(403)
+
+
+def _page(form, answer=None, notice=None, status: int = 200):
+    token = form_token.issue(current_app.config["SECRET_KEY"], FORM)
+    return (
+        render_template(
+            "matching/public_check.html", form=form, answer=answer, notice=notice, token=token, not_safe=NOT_SAFE
+        ),
+        status,
+    )
+
+
+def _blocked(client: str) -> bool:
+    cfg = current_app.config
+    counter = current_app.extensions[COUNTER]
+    db = database.session()
+    if counter.blocked(client) or throttle.global_blocked(
+        db, THROTTLE, cfg["PUBLIC_CHECK_GLOBAL_LIMIT"], cfg["PUBLIC_CHECK_WINDOW_SECONDS"]
+    ):
+        return True
+    counter.fail(client)
+    throttle.global_fail(db, THROTTLE, cfg["PUBLIC_CHECK_WINDOW_SECONDS"])
+    db.commit()
+    return False
+
+
+@bp.route("/check-a-number", methods=["GET", "POST"])
+@public
+def public_check():
+    if request.method == "GET":
+        return _page(PublicCheckForm())
+    form = PublicCheckForm(request.form)
+    cfg = current_app.config
+    state = form_token.check(cfg["SECRET_KEY"], FORM, request.form.get("form_token"), cfg["FORM_TOKEN_MAX_AGE"])
+    if state is not form_token.TokenState.VALID:
+        return _page(form, notice=_("Nothing was checked yet. Please press Check again."), status=400)
+    if not form.validate():
+        return _page(form, status=400)
+    if _blocked(request.remote_addr or ""):
+        return _page(form, notice=_("Too many checks for now. Please wait a while and try again."), status=429)
+    try:
+        answer = check.check(database.session(), form.identifier.data, form.kind.data or None)
+    except check.CheckError as exc:
+        form.identifier.errors = [PROBLEMS.get(exc.code, PROBLEMS["unusable"])]
+        return _page(form, status=400)
+    except MatchingKeyUnavailable:
+        return _page(form, notice=_("Checking is not possible just now. Please try again later."), status=503)
+    return _page(form, answer=answer)

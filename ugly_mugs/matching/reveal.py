@@ -1,0 +1,64 @@
+"""Showing a coordinator what an indexed identifier is: decrypted from a report's perpetrator
+section with the scheme key and recognised by its digest, never read back from the index.
+Opening a section for this is audited like any reading of a report. No Flask imports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy.orm import Session
+
+from ugly_mugs import audit, keystore, sections
+from ugly_mugs.crypto import sealing
+from ugly_mugs.matching import index, normalise
+from ugly_mugs.models import Account, Report
+from ugly_mugs.release import ReleaseError, open_sections
+
+
+def display(item: normalise.Identifier) -> str:
+    if item.kind == normalise.VEHICLE_PART:
+        where, _, value = item.value.partition(":")
+        return f"{value}… (plate starting so)" if where == "prefix" else f"…{value} (plate ending so)"
+    return item.value.removeprefix("digits:")
+
+
+def labels(session: Session, perpetrator_sections: Iterable[dict]) -> dict[tuple[str, str], str]:
+    """(kind, digest) → the identifier as written in these opened sections."""
+    key = index.key_of(session)
+    version = index.version_of(session, key)
+    if version is None:
+        return {}
+    digester = index.Digester(key, version)
+    found: list[normalise.Identifier] = []
+    for content in perpetrator_sections:
+        found += normalise.from_perpetrator(content, index.region_of(session))
+    return {(item.kind, digester.digest(item)): display(item) for item in normalise.index_entries(found)}
+
+
+def reveal(
+    session: Session,
+    kind: str,
+    digest: str,
+    reports: list[Report],
+    coordinator: Account,
+    scheme_pair: sealing.KeyPair,
+    reason: str,
+) -> str | None:
+    """Open the reports' perpetrator sections one by one until one holds the identifier; each opening is audited."""
+    if reason not in audit.READ_REASONS:
+        raise ReleaseError("Choose why you need to see it.")
+    scheme = keystore.scheme_key(session)
+    for report in reports:
+        opened = open_sections(session, report.id, scheme_pair, sections.SCHEME, scheme.id)
+        audit.record(
+            session,
+            "identifier_revealed",
+            actor_id=coordinator.id,
+            report_id=report.id,
+            reason=reason,
+            detail={"kind": kind},
+        )
+        value = labels(session, opened.sections.get("perpetrator", [])).get((kind, digest))
+        if value is not None:
+            return value
+    return None

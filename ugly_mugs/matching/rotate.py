@@ -1,0 +1,130 @@
+"""Rotating the matching key: every index row recomputed under a new key version. No Flask imports.
+
+The identifiers are read back from the reports' perpetrator sections, opened with the scheme
+key (unlocked from the recovery passphrase); the index itself cannot be turned back into
+identifiers. Work goes in batches of reports, each committed on its own, so a rotation that
+stops half-way can simply be run again with the same new key: rows already made under the
+new version are made again, and nothing of the old version is deleted until every report has
+its new rows. Only counts are returned; no identifier is ever printed or logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from ugly_mugs import keystore, sections
+from ugly_mugs.crypto import DecryptionError, blind_index, sealing
+from ugly_mugs.matching import index, normalise
+from ugly_mugs.models import IdentifierIndex, MatchingKeyVersion, ReportSection, SealedSectionKey
+
+
+@dataclass(frozen=True)
+class Rotated:
+    version: int
+    reports: int
+    rows_written: int
+    old_rows_deleted: int
+    unreadable_sections: int
+
+
+def _new_version(session: Session, new_key: bytes) -> int:
+    fingerprint = blind_index.fingerprint(new_key)
+    existing = session.scalar(select(MatchingKeyVersion.version).where(MatchingKeyVersion.fingerprint == fingerprint))
+    if existing is not None:
+        return existing  # resuming a rotation that stopped
+    version = (session.scalar(select(func.max(MatchingKeyVersion.version))) or 0) + 1
+    session.add(MatchingKeyVersion(version=version, fingerprint=fingerprint))
+    session.flush()
+    return version
+
+
+def _perpetrator_sections(session: Session, report_ids: list[str], scheme_id: int):
+    return session.execute(
+        select(ReportSection, SealedSectionKey.sealed)
+        .join(SealedSectionKey, SealedSectionKey.section_id == ReportSection.id)
+        .where(
+            ReportSection.report_id.in_(report_ids),
+            ReportSection.name == "perpetrator",
+            SealedSectionKey.holder == sections.SCHEME,
+            SealedSectionKey.group_key_id == scheme_id,
+        )
+    ).all()
+
+
+def rotate(
+    sessions: Callable[[], Session],
+    passphrase: str,
+    new_key: bytes,
+    region: str = "GB",
+    batch: int = 500,
+) -> Rotated:
+    """Recompute every report's index under ``new_key``, then delete every row of other versions.
+
+    Raises DecryptionError if the passphrase does not open the scheme key.
+    """
+    with sessions() as session:
+        scheme = keystore.scheme_key(session)
+        pair: sealing.KeyPair | None = keystore.open_group_keys(session, passphrase).get(scheme.id)
+        if pair is None:
+            raise DecryptionError("the recovery passphrase does not open the scheme key")
+        version = _new_version(session, new_key)
+        session.commit()
+    digester = index.Digester(new_key, version)
+    reports = written = unreadable = 0
+    after = ""
+    while True:
+        with sessions() as session:
+            report_ids = list(
+                session.scalars(
+                    select(ReportSection.report_id)
+                    .where(ReportSection.name == "perpetrator", ReportSection.report_id > after)
+                    .group_by(ReportSection.report_id)
+                    .order_by(ReportSection.report_id)
+                    .limit(batch)
+                )
+            )
+            if not report_ids:
+                break
+            found: dict[str, list[normalise.Identifier]] = {rid: [] for rid in report_ids}
+            for section, sealed in _perpetrator_sections(session, report_ids, scheme.id):
+                try:
+                    key = sections.open_with_key_pair(
+                        pair, sealed, section.report_id, section.name, section.version, sections.SCHEME
+                    )
+                    content = sections.decrypt_section(
+                        key, section.report_id, section.name, section.version, section.ciphertext
+                    )
+                except DecryptionError:
+                    unreadable += 1
+                    continue
+                found[section.report_id] += normalise.from_perpetrator(content, region)
+            rows = [row for rid, items in found.items() for row in index.rows_for(rid, digester, items)]
+            session.execute(
+                delete(IdentifierIndex).where(
+                    IdentifierIndex.report_id.in_(report_ids), IdentifierIndex.key_version == version
+                )
+            )
+            if rows:
+                session.connection().execute(insert(IdentifierIndex.__table__), rows)
+            session.commit()
+            reports += len(report_ids)
+            written += len(rows)
+            after = report_ids[-1]
+    deleted = 0
+    while True:
+        with sessions() as session:
+            ids = list(
+                session.scalars(select(IdentifierIndex.id).where(IdentifierIndex.key_version != version).limit(5000))
+            )
+            if not ids:
+                session.execute(delete(MatchingKeyVersion).where(MatchingKeyVersion.version != version))
+                session.commit()
+                break
+            session.execute(delete(IdentifierIndex).where(IdentifierIndex.id.in_(ids)))
+            session.commit()
+            deleted += len(ids)
+    return Rotated(version, reports, written, deleted, unreadable)
