@@ -12,6 +12,13 @@ whenever it was received: the partnership asks what went to police in a period a
 of it. Its outcome is the latest one recorded so far (latest ``outcome_date``, then latest
 recorded), so a period's outcomes fill in as officers report back. A report passed on and
 later withdrawn from police by its reporter still counts: it was passed on.
+
+Alerts are counted from ``alert_message`` by the day each message was published (kind and
+severity only; its title and body are never selected). The time from report to alert is taken
+for each alert first published in the period whose report is still held (not erased, not
+deleted): whole hours from the hour the report was received (``received_at`` truncated to the
+hour) to the first publication. Projects reached are the distinct projects with a delivery
+made of a message published in the period, from ``delivery.project_id`` and ``status``.
 """
 
 from __future__ import annotations
@@ -23,7 +30,16 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import case, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from ugly_mugs.models import Area, PoliceOutcome, PoliceRelease, Report, ReportCategory
+from ugly_mugs.models import (
+    Alert,
+    AlertMessage,
+    Area,
+    Delivery,
+    PoliceOutcome,
+    PoliceRelease,
+    Report,
+    ReportCategory,
+)
 from ugly_mugs.stats.periods import Period
 
 ERASED = "erased"
@@ -50,6 +66,14 @@ class Counts:
     categories: Counter = field(default_factory=Counter)
     # latest outcome code (or NO_OUTCOME) -> reports passed to police in the period
     police: Counter = field(default_factory=Counter)
+    # (message kind, severity) -> alert messages published in the period
+    messages: Counter = field(default_factory=Counter)
+    # One entry per alert first published in the period: whole hours from report to alert, or
+    # None when its report is no longer held (erased or deleted), so there is nothing to time from.
+    alert_hours: list[int | None] = field(default_factory=list)
+    # Distinct projects with a delivery made, and with one pending or failed, of the period's messages.
+    projects_reached: int = 0
+    projects_waiting: int = 0
     areas: list[AreaRow] = field(default_factory=list)
 
     def total(self) -> int:
@@ -117,6 +141,10 @@ def count_period(session: Session, period: Period) -> Counts:
     ):
         counts.categories[(int(b), code)] += n
     counts.police = count_police(session, period)
+    counts.messages = count_messages(session, period)
+    counts.alert_hours = alert_hours(session, period)
+    counts.projects_reached = count_projects(session, period, ("delivered",))
+    counts.projects_waiting = count_projects(session, period, ("pending", "failed"))
     counts.areas = [
         AreaRow(*row) for row in session.execute(select(Area.id, Area.code, Area.name, Area.active).order_by(Area.id))
     ]
@@ -150,3 +178,56 @@ def count_police(session: Session, period: Period) -> Counter:
     for outcome, n in session.execute(select(passed.c.outcome, func.count()).group_by(passed.c.outcome)):
         found[outcome or NO_OUTCOME] += n
     return found
+
+
+def _published_in(period: Period):
+    return (
+        AlertMessage.published_at >= _midnight(period.start),
+        AlertMessage.published_at < _midnight(period.end),
+    )
+
+
+def count_messages(session: Session, period: Period) -> Counter:
+    """Alert messages published in ``period`` by (kind, severity): first publications, updates, retractions."""
+    found: Counter = Counter()
+    query = (
+        select(AlertMessage.kind, AlertMessage.severity, func.count())
+        .where(*_published_in(period))
+        .group_by(AlertMessage.kind, AlertMessage.severity)
+    )
+    for kind, severity, n in session.execute(query):
+        found[(kind, severity)] += n
+    return found
+
+
+def hours_to_alert(received_at: datetime, published_at: datetime) -> int:
+    """Whole hours from the hour the report came in to the alert; never negative."""
+    start = received_at.replace(minute=0, second=0, microsecond=0)
+    return max(0, int((published_at - start).total_seconds() // 3600))
+
+
+def alert_hours(session: Session, period: Period) -> list[int | None]:
+    """For each alert first published in ``period``: hours from its report, or None without a report."""
+    query = (
+        select(AlertMessage.published_at, Report.received_at, Report.status)
+        .select_from(AlertMessage)
+        .join(Alert, Alert.id == AlertMessage.alert_id)
+        .outerjoin(Report, Report.id == Alert.report_id)
+        .where(AlertMessage.kind == "alert", *_published_in(period))
+    )
+    found: list[int | None] = []
+    for published_at, received_at, status in session.execute(query):
+        held = received_at is not None and status != ERASED
+        found.append(hours_to_alert(received_at, published_at) if held else None)
+    return found
+
+
+def count_projects(session: Session, period: Period, statuses: tuple[str, ...]) -> int:
+    """Distinct projects with a delivery in one of ``statuses`` of a message published in ``period``."""
+    query = (
+        select(func.count(func.distinct(Delivery.project_id)))
+        .select_from(Delivery)
+        .join(AlertMessage, AlertMessage.id == Delivery.message_id)
+        .where(Delivery.status.in_(statuses), *_published_in(period))
+    )
+    return int(session.execute(query).scalar() or 0)
