@@ -27,7 +27,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import Integer, case, cast, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from ugly_mugs.models import (
@@ -143,8 +143,7 @@ def count_period(session: Session, period: Period) -> Counts:
     counts.police = count_police(session, period)
     counts.messages = count_messages(session, period)
     counts.alert_hours = alert_hours(session, period)
-    counts.projects_reached = count_projects(session, period, ("delivered",))
-    counts.projects_waiting = count_projects(session, period, ("pending", "failed"))
+    counts.projects_reached, counts.projects_waiting = count_projects(session, period)
     counts.areas = [
         AreaRow(*row) for row in session.execute(select(Area.id, Area.code, Area.name, Area.active).order_by(Area.id))
     ]
@@ -200,34 +199,53 @@ def count_messages(session: Session, period: Period) -> Counter:
     return found
 
 
-def hours_to_alert(received_at: datetime, published_at: datetime) -> int:
-    """Whole hours from the hour the report came in to the alert; never negative."""
-    start = received_at.replace(minute=0, second=0, microsecond=0)
-    return max(0, int((published_at - start).total_seconds() // 3600))
+def _hours(dialect: str):
+    """Whole hours from the start of the hour of ``received_at`` to ``published_at``, in SQL.
+
+    Never negative in practice (an alert follows its report); ``alert_hours`` clamps at 0 anyway.
+
+    Computed by the database and grouped there, so that a year's alerts come back as a few
+    hundred (hours, alerts) pairs instead of thousands of timestamps to convert in Python.
+    """
+    if dialect == "postgresql":
+        seconds = func.extract("epoch", AlertMessage.published_at - func.date_trunc("hour", Report.received_at))
+        return func.floor(seconds / 3600)
+    # SQLite keeps times as text: whole seconds since the epoch, then integer division.
+    published = func.strftime("%s", AlertMessage.published_at)
+    hour = func.strftime("%s", func.strftime("%Y-%m-%d %H:00:00", Report.received_at))
+    return (cast(published, Integer) - cast(hour, Integer)) / 3600
 
 
 def alert_hours(session: Session, period: Period) -> list[int | None]:
     """For each alert first published in ``period``: hours from its report, or None without a report."""
-    query = (
-        select(AlertMessage.published_at, Report.received_at, Report.status)
+    held = (Report.id.is_not(None)) & (Report.status != ERASED)
+    hours = case((held, _hours(session.get_bind().dialect.name)), else_=None).label("hours")
+    inner = (
+        select(hours)
         .select_from(AlertMessage)
         .join(Alert, Alert.id == AlertMessage.alert_id)
         .outerjoin(Report, Report.id == Alert.report_id)
         .where(AlertMessage.kind == "alert", *_published_in(period))
+        .subquery()
     )
     found: list[int | None] = []
-    for published_at, received_at, status in session.execute(query):
-        held = received_at is not None and status != ERASED
-        found.append(hours_to_alert(received_at, published_at) if held else None)
+    for h, n in session.execute(select(inner.c.hours, func.count()).group_by(inner.c.hours)):
+        found += [None if h is None else max(0, int(h))] * n
     return found
 
 
-def count_projects(session: Session, period: Period, statuses: tuple[str, ...]) -> int:
-    """Distinct projects with a delivery in one of ``statuses`` of a message published in ``period``."""
+def count_projects(session: Session, period: Period) -> tuple[int, int]:
+    """Distinct projects with a delivery made, and with one pending or failed, of the period's messages."""
+    delivered = Delivery.status == "delivered"
+    waiting = Delivery.status.in_(("pending", "failed"))
     query = (
-        select(func.count(func.distinct(Delivery.project_id)))
+        select(
+            func.count(func.distinct(case((delivered, Delivery.project_id)))),
+            func.count(func.distinct(case((waiting, Delivery.project_id)))),
+        )
         .select_from(Delivery)
         .join(AlertMessage, AlertMessage.id == Delivery.message_id)
-        .where(Delivery.status.in_(statuses), *_published_in(period))
+        .where(*_published_in(period))
     )
-    return int(session.execute(query).scalar() or 0)
+    reached, pending = session.execute(query).one()
+    return int(reached or 0), int(pending or 0)
