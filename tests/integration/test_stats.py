@@ -6,14 +6,16 @@ published in it by kind and severity, the hours from report to alert, and the pr
 equal counts made independently in Python from the same rows, erased reports and reports outside
 the period left out; the median and 90th percentile of the time to alert equal an independent
 calculation, and are withheld when fewer than the threshold alerts contribute; counting reads no
-alert title or body; every number the suppressed figures show equals the independent count, and
-every number withheld is either small or withheld in a line that holds another withheld number;
-the dashboard, the printable report, the CSV and the PDF show the headline sentences, the police
-outcomes and no count between 1 and the threshold anywhere; the PDF draws every chart the
-dashboard shows, the time to alert among them; the CSV neutralises spreadsheet formulas in names
-that come from configuration; a bad period is refused clearly; the labels cover every code the
-app stores; and the stats code imports nothing that could decrypt (no ``ugly_mugs.crypto``,
-``sections``, ``keystore``, ``cryptography``) and no Flask outside its views.
+alert title or body; alerts published, updated, retracted and delivered through the real
+publishing service and dispatcher (to aiosmtpd) are counted, an erased report's alert untimed;
+every number the suppressed figures show equals the independent count, and every number withheld
+is either small or withheld in a line that holds another withheld number; the dashboard, the
+printable report, the CSV and the PDF show the headline sentences, the police outcomes and no
+count between 1 and the threshold anywhere; the PDF draws every chart the dashboard shows, the
+time to alert among them; the CSV neutralises spreadsheet formulas in names that come from
+configuration; a bad period is refused clearly; the labels cover every code the app stores; and
+the stats code imports nothing that could decrypt (no ``ugly_mugs.crypto``, ``sections``,
+``keystore``, ``cryptography``) and no Flask outside its views.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from config import Choice
 from tests.conftest import make_app, minimal_report
@@ -472,3 +474,65 @@ def test_time_to_alert_is_withheld_below_the_threshold(hours):
     bands = [cells[0] for _, cells in f.tables["alert_time"].rows[:-1]]
     assert not [c for c in bands if c.shown and 0 < c.value < 5]
     assert sum(not c.shown for c in bands) != 1
+
+
+def test_alerts_written_by_the_publishing_workflow_are_counted(app, passphrase, db_session, clock):
+    """The same counts through the real services: publish, update, retract, erase, dispatch to SMTP."""
+    from alerts import publish
+    from alerts.dispatch import Dispatcher
+    from alerts.settings import dispatch_settings
+    from tests.alerting import make_project
+    from tests.integration.test_alert_rules import coordinators, draft_for, filed
+    from tests.mailsink import smtp_server
+    from tests.reading import scheme_pair
+    from ugly_mugs.models import Alert, AlertMessage
+    from ugly_mugs.reporting import service
+
+    pair = scheme_pair(db_session, passphrase)
+    make_project(db_session, "Reached", areas=["holbeck"], emails=["alerts@reached.example"])
+    make_project(db_session, "Not yet reached", areas=["holbeck"], webhooks=[("http://127.0.0.1:9/hook", "s" * 32)])
+    make_project(db_session, "Elsewhere", areas=["harehills"], emails=["alerts@elsewhere.example"])
+    db_session.commit()
+    reports = [filed(app, db_session)[0] for _ in range(3)]
+    (ann,) = coordinators(app, db_session, "ann")
+    clock.shift(5 * 3600)
+    alerts = []
+    for report in reports:
+        alert = draft_for(db_session, report, ann, pair)
+        publish.publish(db_session, alert, ann, pair)
+        alerts.append(alert)
+    publish.update(db_session, alerts[0], ann, pair, "Seen again", "He was seen again on Monday.", "urgent")
+    publish.retract(db_session, alerts[0], ann, pair)
+    # The second report is erased after its alert went out: published, but not timed.
+    service.erase(db_session, reports[1])
+    db_session.commit()
+    with smtp_server() as (sink, port):
+        config = {**app.config, "SMTP_URL": f"smtp://127.0.0.1:{port}"}
+        Dispatcher(app.extensions["ugly_mugs.sessionmaker"], dispatch_settings(config)).run_once()
+    assert len(sink.messages) == 5
+
+    sent = db_session.execute(select(AlertMessage.kind, AlertMessage.severity, AlertMessage.published_at)).all()
+    period = period_for("year", sent[0][2].date())
+    # Hours counted here from the stored times, independently of the SQL.
+    want_hours = []
+    for alert, report in zip(alerts, reports, strict=True):
+        first = db_session.scalar(
+            select(AlertMessage.published_at).where(AlertMessage.alert_id == alert.id, AlertMessage.kind == "alert")
+        )
+        start = report.received_at.replace(minute=0, second=0, microsecond=0)
+        want_hours.append(None if report.status == "erased" else int((first - start).total_seconds() // 3600))
+    assert sorted(h for h in want_hours if h is not None) in ([5, 5], [5, 6], [6, 6])
+    with app.extensions["ugly_mugs.sessionmaker"]() as session:
+        assert dict(queries.count_messages(session, period)) == dict(Counter((k, s) for k, s, _ in sent))
+        assert sorted(queries.alert_hours(session, period), key=str) == sorted(want_hours, key=str)
+        # One project received everything; the webhook one has nothing delivered yet; the third got nothing.
+        assert queries.count_projects(session, period) == (1, 1)
+        counts = queries.count_period(session, period)
+    assert {k for k, _ in counts.messages} == {"alert", "update", "retraction"}
+    assert db_session.scalar(select(func.count()).select_from(Alert).where(Alert.status == "retracted")) == 1
+    # Threshold 1: nothing withheld, so every number can be checked.
+    f = figures.build(counts, app.config["CATEGORIES"], 1)
+    assert f.tables["alert_time"].rows[-1][1][0].value == 3
+    assert f.alert_median_hours in (5, 5.5, 6)
+    assert [cells[0].value for _, cells in f.tables["alert_time"].rows[-2:]] == [1, 3]
+    assert f.tables["projects"].rows[0][1][0].value == 1
