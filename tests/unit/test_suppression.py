@@ -13,7 +13,9 @@ police outcomes, whose table adds up to the reports passed to police and whose o
 other than "none yet" add up to the headline's "with an outcome recorded"; and the alerts,
 whose messages add up by kind over severities, whose bands of time to alert (with the alerts not
 timed) add up to the alerts published, shown in two tables and the headline, and whose median
-and 90th percentile appear only when at least the threshold of alerts are timed. No chart of a
+and 90th percentile appear only when at least the threshold of alerts are timed; for the alert
+figures the relations are also written out from the tables and checked with a rank test of
+their own (float elimination, not the module's exact algebra): no withheld number is pinned down. No chart of a
 period, as drawn on the pages and in the PDF, writes a small number or a bar for a withheld one.
 """
 
@@ -258,3 +260,79 @@ def test_whole_periods(counts, threshold):
         undated = re.sub(r"\d{2} [A-Z][a-z]+ \d{4}|\d+(\.\d)? (hours?|days)", "", sentence)
         numbers = Counter(int(w) for w in undated.replace("(", " ").split() if w.isdigit())
         assert not [n for n in numbers if 0 < n < threshold], sentence
+
+
+def _rank(rows: list[list[float]]) -> int:
+    """Rank by Gaussian elimination in floats: independent of the module's exact algebra."""
+    rows = [list(r) for r in rows]
+    rank, width = 0, len(rows[0]) if rows else 0
+    for col in range(width):
+        pivot = next((i for i in range(rank, len(rows)) if abs(rows[i][col]) > 1e-9), None)
+        if pivot is None:
+            continue
+        rows[rank], rows[pivot] = rows[pivot], rows[rank]
+        for i in range(len(rows)):
+            if i != rank and abs(rows[i][col]) > 1e-9:
+                factor = rows[i][col] / rows[rank][col]
+                rows[i] = [a - factor * b for a, b in zip(rows[i], rows[rank], strict=True)]
+        rank += 1
+    return rank
+
+
+@st.composite
+def alert_counts(draw):
+    counts = Counts(period_for("week", date(2026, 3, 2)), areas=AREAS)
+    counts.alert_hours = draw(st.lists(st.one_of(st.none(), st.integers(0, 400)), max_size=30))
+    for _ in counts.alert_hours:
+        counts.messages[("alert", draw(st.sampled_from(["urgent", "warning", "information"])))] += 1
+    for kind in ("update", "retraction"):
+        for severity in ("urgent", "warning", "information"):
+            counts.messages[(kind, severity)] = draw(small_counts)
+    return counts
+
+
+@settings(max_examples=200, deadline=None)
+@given(alert_counts(), st.integers(2, 6))
+def test_no_withheld_alert_figure_can_be_worked_out(counts, threshold):
+    """Every relation a reader sees between the alert figures, written out here from the tables."""
+    f = figures.build(counts, CATEGORIES, threshold)
+    alerts, time_rows = f.tables["alerts"], f.tables["alert_time"].rows
+    cells: dict = {}
+    equations: list[tuple] = []  # (total, parts), as keys into ``cells``
+    for i, (_, row) in enumerate(alerts.rows):
+        for j, c in enumerate(row):
+            cells[("alerts", i, j)] = c
+    last = len(alerts.rows) - 1
+    for j in range(len(alerts.columns)):
+        equations.append((("alerts", last, j), [("alerts", i, j) for i in range(last)]))
+    # The time table's total is the "Alerts published" total of the severity table: one number.
+    published = ("alerts", last, 0)
+    assert time_rows[-1][1][0] == cells[published]
+    for i, (_, row) in enumerate(time_rows[:-1]):
+        cells[("time", i)] = row[0]
+    equations.append((published, [("time", i) for i in range(len(time_rows) - 1)]))
+    # The headline gives the alerts timed beside the median: the sum of the four bands.
+    headline = next(h for h in f.headlines if "alerts published" in h)
+    timed = sum(1 for h in counts.alert_hours if h is not None)
+    if f"over the {timed} alerts" in headline or f"over the {f.withheld_text} alerts" in headline:
+        cells["timed"] = figures.Cell(timed if f"over the {timed} alerts" in headline else None)
+        equations.append(("timed", [("time", i) for i in range(4)]))
+    for c in cells.values():
+        assert not (c.shown and 0 < c.value < threshold)
+    hidden = [k for k, c in cells.items() if not c.shown]
+    if not hidden:
+        return
+    matrix = []
+    for total, parts in equations:
+        row = [0.0] * len(hidden)
+        for k in parts:
+            if k in hidden:
+                row[hidden.index(k)] += 1
+        if total in hidden:
+            row[hidden.index(total)] -= 1
+        matrix.append(row)
+    full = _rank(matrix)
+    for i, key in enumerate(hidden):
+        # Determined exactly when its column is not in the span of the others.
+        without = [r[:i] + r[i + 1 :] for r in matrix]
+        assert _rank(without) == full, (key, hidden)
