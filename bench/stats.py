@@ -4,8 +4,12 @@ For each database kind (SQLite, PostgreSQL) this makes a fresh database, migrate
 the real migrations, sets the installation up (areas, keys), inserts plain report rows
 (area, week, categories, who filed, consent, status; no sections, which statistics never
 read) spread over two years, with a police release for every report passed to police (a
-few days to weeks after it was received) and none to three outcomes each, logs a
-coordinator in through the real login page, and then
+few days to weeks after it was received) and none to three outcomes each, an alert for
+every report with one published (first published hours to weeks after the report, some
+updated or retracted) whose messages are delivered to one to three of ten projects
+(delivered, pending or failed), so that the alert figures (messages by kind and severity,
+time from report to alert, projects reached) are counted too; logs a coordinator in through
+the real login page, and then
 times whole requests through the app for the dashboard (four weeks, quarter, year), the
 printable period report, its PDF and the CSV export. It prints p50 and p95 per page and
 whether the target of issue 8 is met (p95 < 300 ms for the dashboard and the period report).
@@ -39,7 +43,19 @@ from sqlalchemy.engine import make_url
 
 from ugly_mugs import create_app, keystore, migrate
 from ugly_mugs.auth import accounts
-from ugly_mugs.models import Area, PoliceOutcome, PoliceRelease, PoliceUnit, Report, ReportCategory
+from ugly_mugs.models import (
+    Alert,
+    AlertMessage,
+    Area,
+    Delivery,
+    PoliceOutcome,
+    PoliceRelease,
+    PoliceUnit,
+    Project,
+    ProjectChannel,
+    Report,
+    ReportCategory,
+)
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TARGET_P95_MS = 300.0
@@ -64,6 +80,92 @@ PAGES = {
     "CSV, quarter": "/stats/export.csv?kind=quarter&start=2026-04-01",
 }
 TARGETED = ("dashboard", "period report,")
+SEVERITIES = ("urgent", "warning", "information")
+PROJECTS = 10
+
+
+def seed_projects(conn) -> list[tuple[int, int]]:
+    """Ten projects with an email channel each: (project id, channel id)."""
+    found = []
+    for i in range(PROJECTS):
+        project_id = conn.execute(insert(Project.__table__).values(name=f"Bench project {i}")).inserted_primary_key[0]
+        channel_id = conn.execute(
+            insert(ProjectChannel.__table__).values(project_id=project_id, kind="email", target=f"p{i}@example.org")
+        ).inserted_primary_key[0]
+        found.append((project_id, channel_id))
+    return found
+
+
+class AlertRows:
+    """Alerts, their messages and deliveries for one batch, with ids given so each table is one insert."""
+
+    def __init__(self, rng: random.Random, author: int, projects: list[tuple[int, int]]) -> None:
+        self.rng, self.author, self.projects = rng, author, projects
+        self.alert_id = self.message_id = 0
+        self.clear()
+
+    def clear(self) -> None:
+        self.alerts, self.messages, self.deliveries = [], [], []
+
+    def add(self, report_id: str, received_at: datetime) -> None:
+        rng = self.rng
+        self.alert_id += 1
+        severity = rng.choice(SEVERITIES)
+        at = received_at + timedelta(hours=rng.choice((rng.randrange(3), rng.randrange(72), rng.randrange(900))))
+        kinds = ["alert"] + ["update"] * rng.choice((0, 0, 0, 1, 2)) + (["retraction"] if rng.random() < 0.1 else [])
+        first, last = at, at
+        for sequence, kind in enumerate(kinds, start=1):
+            if sequence > 1:
+                last += timedelta(hours=rng.randrange(1, 15 * 24))
+            self.message_id += 1
+            self.messages.append(
+                {
+                    "id": self.message_id,
+                    "alert_id": self.alert_id,
+                    "sequence": sequence,
+                    "kind": kind,
+                    "message_id": secrets.token_hex(16),
+                    "severity": severity,
+                    "title": "Bench alert",
+                    "body": "Bench alert text.",
+                    "areas": "Bench area",
+                    "published_by": self.author,
+                    "published_at": last,
+                }
+            )
+            for project_id, channel_id in rng.sample(self.projects, rng.choice((1, 2, 3))):
+                status = rng.choices(("delivered", "pending", "failed"), (18, 1, 1))[0]
+                self.deliveries.append(
+                    {
+                        "message_id": self.message_id,
+                        "project_id": project_id,
+                        "channel_id": channel_id,
+                        "kind": "email",
+                        "status": status,
+                        "attempts": 1,
+                        "next_attempt_at": last,
+                        "delivered_at": last if status == "delivered" else None,
+                    }
+                )
+        retracted = kinds[-1] == "retraction"
+        self.alerts.append(
+            {
+                "id": self.alert_id,
+                "reference": "A-" + secrets.token_hex(5).upper(),
+                "report_id": report_id,
+                "status": "retracted" if retracted else "published",
+                "severity": severity,
+                "created_by": self.author,
+                "published_at": first,
+                "retracted_at": last if retracted else None,
+            }
+        )
+
+    def insert(self, conn) -> None:
+        for table, values in ((Alert, self.alerts), (AlertMessage, self.messages), (Delivery, self.deliveries)):
+            if values:
+                conn.execute(insert(table.__table__), values)
+        self.clear()
 
 
 @contextmanager
@@ -94,6 +196,7 @@ def seed(app, count: int, passed_by: int, seed_value: int = 8) -> None:
         unit_id = conn.execute(select(PoliceUnit.id)).scalar()
         origin = datetime.combine(START, datetime.min.time(), tzinfo=UTC)
         release_id = 0
+        alerts = AlertRows(random.Random(seed_value * 31), passed_by, seed_projects(conn))
         for first in range(0, count, 5000):
             reports, tags, releases, outcomes = [], [], [], []
             for _ in range(first, min(count, first + 5000)):
@@ -117,6 +220,8 @@ def seed(app, count: int, passed_by: int, seed_value: int = 8) -> None:
                     }
                 )
                 tags += [{"report_id": report_id, "code": c} for c in rng.sample(CATEGORIES, rng.choice((0, 1, 1, 2)))]
+                if reports[-1]["status"] == "alert_published":
+                    alerts.add(report_id, at)
                 if reports[-1]["status"] == "passed_to_police":
                     # Ids given here so that a batch of releases and their outcomes is two inserts.
                     release_id += 1
@@ -148,6 +253,7 @@ def seed(app, count: int, passed_by: int, seed_value: int = 8) -> None:
                 conn.execute(insert(PoliceRelease.__table__), releases)
             if outcomes:
                 conn.execute(insert(PoliceOutcome.__table__), outcomes)
+            alerts.insert(conn)
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
@@ -206,8 +312,11 @@ def run_case(kind: str, url: str, reports: int, requests: int) -> bool:
     with app.extensions["ugly_mugs.engine"].connect() as conn:
         releases = conn.execute(select(func.count()).select_from(PoliceRelease)).scalar()
         outcomes = conn.execute(select(func.count()).select_from(PoliceOutcome)).scalar()
+        messages = conn.execute(select(func.count()).select_from(AlertMessage)).scalar()
+        deliveries = conn.execute(select(func.count()).select_from(Delivery)).scalar()
     print(
-        f"\n{kind}: {reports:,} reports ({releases:,} passed to police, {outcomes:,} outcomes) "
+        f"\n{kind}: {reports:,} reports ({releases:,} passed to police, {outcomes:,} outcomes, "
+        f"{messages:,} alert messages, {deliveries:,} deliveries) "
         f"seeded in {time.perf_counter() - began:.1f} s"
     )
     client = logged_in_client(app, password, secret)

@@ -1,8 +1,9 @@
 """The monitoring dashboard in a real Chromium against the live gunicorn server.
 
 Proves: a coordinator, logged in with oathtool codes, opens the dashboard over a seeded
-quarter of reports (some passed to police, with outcomes) and it renders with its six
-server-drawn SVG charts, police outcomes among them, each with its table,
+quarter of reports (some passed to police, with outcomes; alerts with updates, retractions and
+deliveries) and it renders with its seven server-drawn SVG charts, police outcomes and time from
+report to alert among them, each with its table,
 no script error or console error, and no request to any other origin; the period picker
 moves to another period through the form; and the numbers shown include no count between 1
 and the threshold.
@@ -54,16 +55,22 @@ def test_dashboard_renders_cleanly_in_chromium(browser, live_server, seeded, tmp
             f"{total} reports received from 01 January 2026 to 31 March 2026."
         )
         charts = page.locator(".figure-chart > svg")
-        expect(charts).to_have_count(6)
-        for i in range(6):
+        expect(charts).to_have_count(7)
+        for i in range(7):
             expect(charts.nth(i)).to_be_visible()
             assert charts.nth(i).bounding_box()["height"] > 50
         # Each chart has its table beside it.
-        assert page.locator(".figure .figure-table table").count() >= 6
+        assert page.locator(".figure .figure-table table").count() >= 7
         police = page.locator("section.figure", has=page.locator("#chart-police-title"))
         expect(police.get_by_role("img", name=re.compile("^Police outcomes"))).to_be_visible()
         expect(police.locator("#table-police tr.total td")).to_have_text(str(passed))
         expect(page.locator(".headlines li").nth(4)).to_contain_text(f"{passed} reports passed to police")
+        published = sum(n for (kind, _), n in want["messages"].items() if kind == "alert")
+        alert_time = page.locator("section.figure", has=page.locator("#chart-alert-time-title"))
+        expect(alert_time.get_by_role("img", name=re.compile("^Time from report to alert"))).to_be_visible()
+        expect(alert_time.locator("#table-alert_time tr.total td")).to_have_text(str(published))
+        expect(page.locator(".headlines li").nth(5)).to_contain_text(f"{published} alerts published")
+        expect(page.locator(".headlines li").nth(5)).to_contain_text("median time from report to alert")
         cells = [c.strip() for c in page.locator("table.figures td").all_inner_texts()]
         assert len(cells) > 100
         assert not [c for c in cells if re.fullmatch(r"[1-4]", c)]

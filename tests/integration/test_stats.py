@@ -1,15 +1,20 @@
 """Monitoring figures on a seeded data set of a few hundred reports, and the pages that show them.
 
 Proves: the raw counts of a period (by area, kind of incident, who filed, consent, status and
-week, and the reports passed to police in it by their latest outcome) equal counts made
-independently in Python from the same rows, erased reports and reports outside the period
-left out; every number the suppressed figures show equals the independent count, and every
-number withheld is either small or withheld in a line that holds another withheld number;
-the dashboard, the printable report, the CSV and the PDF show the headline sentences, the
-police outcomes and no count between 1 and the threshold anywhere; the PDF draws every chart
-the dashboard shows; the CSV neutralises spreadsheet formulas in names that come from
-configuration; a bad period is refused clearly; the labels cover every code the app stores;
-and the stats code imports nothing that could decrypt (no ``ugly_mugs.crypto``, ``sections``,
+week, and the reports passed to police in it by their latest outcome; the alert messages
+published in it by kind and severity, the hours from report to alert, and the projects reached)
+equal counts made independently in Python from the same rows, erased reports and reports outside
+the period left out; the median and 90th percentile of the time to alert equal an independent
+calculation, and are withheld when fewer than the threshold alerts contribute; counting reads no
+alert title or body; alerts published, updated, retracted and delivered through the real
+publishing service and dispatcher (to aiosmtpd) are counted, an erased report's alert untimed;
+every number the suppressed figures show equals the independent count, and every number withheld
+is either small or withheld in a line that holds another withheld number; the dashboard, the
+printable report, the CSV and the PDF show the headline sentences, the police outcomes and no
+count between 1 and the threshold anywhere; the PDF draws every chart the dashboard shows, the
+time to alert among them; the CSV neutralises spreadsheet formulas in names that come from
+configuration; a bad period is refused clearly; the labels cover every code the app stores; and
+the stats code imports nothing that could decrypt (no ``ugly_mugs.crypto``, ``sections``,
 ``keystore``, ``cryptography``) and no Flask outside its views.
 """
 
@@ -17,13 +22,15 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import event, func, select
 
 from config import Choice
 from tests.conftest import make_app, minimal_report
@@ -156,20 +163,25 @@ def test_dashboard_shows_headlines_and_no_small_count(app, rows, coordinator_cli
     assert len(cells) > 100
     assert not [c for c in cells if SMALL.match(c)]
     assert "fewer than 5*" in cells
-    assert html.count("<svg") == 6 and "<script" not in html
+    assert html.count("<svg") == 7 and "<script" not in html
     # Every chart points to the table beside it.
-    assert html.count("the numbers are in the table beside it") == 6
+    assert html.count("the numbers are in the table beside it") == 7
     passed = sum(want["police"].values())
     assert f"{passed} reports passed to police during the period, whenever received; " in html
     assert 'id="chart-police-title">Police outcomes' in html and 'id="table-police"' in html
     assert "under the latest outcome recorded for it so far" in html
+    published = sum(n for (kind, _), n in want["messages"].items() if kind == "alert")
+    assert f"{published} alerts published (" in html
+    assert 'id="chart-alert-time-title">Time from report to alert' in html and 'id="table-alert_time"' in html
+    assert 'id="table-alerts"' in html and 'id="table-projects"' in html
+    assert "median time from report to alert" in html
 
 
 def test_period_report_page_prints_the_same_figures(rows, coordinator_client):
     html = coordinator_client.get("/stats/report?kind=quarter&start=2026-01-01").get_data(as_text=True)
     assert "Ugly Mugs overview (01.01.26 – 31.03.26)" in html
     assert "with consent to share with police" in html
-    assert html.count("<svg") == 6 and 'id="table-police"' in html
+    assert html.count("<svg") == 7 and 'id="table-police"' in html and 'id="table-alert_time"' in html
     assert not [c for c in _rendered_cells(html) if SMALL.match(c)]
 
 
@@ -179,8 +191,15 @@ def test_csv_is_aggregates_only_and_has_no_small_count(app, rows, coordinator_cl
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     lines = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert lines[0] == ["period", "table", "row", "column", "reports"]
-    values = [line[4] for line in lines[1:-1]]
+    assert lines[0] == ["period", "table", "row", "column", "value"]
+    summary = [line for line in lines if line[3] == "Hours"]
+    assert [line[2] for line in summary] == ["Median", "90th percentile"]
+    f = _figures(app)
+    assert [float(line[4]) for line in summary] == [
+        round(f.alert_median_hours, 1),
+        round(f.alert_p90_hours, 1),
+    ]
+    values = [line[4] for line in lines[1:-1] if line[3] != "Hours"]
     assert not [v for v in values if SMALL.match(v)]
     assert all(v.isdigit() or v == "fewer than 5*" for v in values)
     want = expected(rows, PERIOD.start, PERIOD.end)
@@ -192,7 +211,12 @@ def test_csv_is_aggregates_only_and_has_no_small_count(app, rows, coordinator_cl
     for code, label in OUTCOME_LABELS.items():
         assert police[label] in (str(want["police"][code]), "fewer than 5*"), label
     # Aggregates only: one line per published number, no report reference anywhere.
-    assert len(lines) == 2 + sum(len(t.rows) * len(t.columns) for t in _figures(app).tables.values())
+    alerts = {line[2]: line[4] for line in lines if line[1] == "Time from report to alert" and line[3] == "Alerts"}
+    assert alerts["Total"] == str(sum(n for (kind, _), n in want["messages"].items() if kind == "alert"))
+    projects = {line[2]: line[4] for line in lines if line[1] == "Projects reached by alerts"}
+    assert projects["With at least one delivery made"] == str(want["projects"]["reached"])
+    assert projects["With a delivery still pending or failed"] == "fewer than 5*"
+    assert len(lines) == 4 + sum(len(t.rows) * len(t.columns) for t in f.tables.values())
     assert "UM-" not in response.get_data(as_text=True)
 
 
@@ -211,13 +235,18 @@ def test_pdf_is_valid_with_headlines_and_no_small_count(app, rows, coordinator_c
     assert f"{sum(want['police'].values())} reports passed to police during the period" in flat
     # Every chart the dashboard shows, under its title, drawn from the same shapes.
     drawn = charts.for_figures(_figures(app))
-    assert len(drawn) == 6
+    assert len(drawn) == 7
+    for title in ("Time from report to alert", "Alert messages published, by severity", "Projects reached by alerts"):
+        assert title in flat, title
+    assert "Median: " in flat and "90th percentile: " in flat
     for chart in drawn.values():
         assert chart.title in flat, chart.title
         for shape in chart.shapes:
             if isinstance(shape, charts.Text) and not shape.rotate:
                 assert shape.text in flat, (chart.title, shape.text)
-    tokens = re.findall(r"(?<![\d.:/-])\d+(?![\d.:/-])", text)
+    # Durations (the median and 90th percentile) are not counts.
+    counts_only = re.sub(r"\d+(\.\d)? (hours?|days)", "", text)
+    tokens = re.findall(r"(?<![\d.:/-])\d+(?![\d.:/-])", counts_only)
     assert not [t for t in tokens if t in {"1", "2", "3", "4"}], tokens
 
 
@@ -283,6 +312,7 @@ def test_stats_code_cannot_decrypt():
 
 def test_labels_cover_the_codes_the_app_stores():
     from ugly_mugs import consent
+    from ugly_mugs.models import alerts as alert_models
     from ugly_mugs.models.police import OUTCOMES
     from ugly_mugs.police.forms import OUTCOME_LABELS
     from ugly_mugs.reporting import service
@@ -293,6 +323,8 @@ def test_labels_cover_the_codes_the_app_stores():
     assert queries.NO_OUTCOME not in OUTCOMES
 
     assert tuple(figures.REPORTER_LABELS) == service.REPORTER_TYPES
+    assert tuple(figures.SEVERITY_LABELS) == alert_models.SEVERITIES
+    assert tuple(figures.MESSAGE_KINDS) == alert_models.MESSAGE_KINDS
     assert tuple(figures.CONSENT_LABELS) == consent.LEVELS
     assert set(figures.STATUS_LABELS) | {queries.ERASED} == {
         service.RECEIVED,
@@ -339,3 +371,168 @@ def test_releases_written_by_the_police_workflow_are_counted(app, client, passph
         elsewhere = queries.count_police(session, period_for("week", today - timedelta(weeks=1)))
     assert dict(found) == {"charged": 1, queries.NO_OUTCOME: 1, "no_further_action": 1}
     assert not elsewhere
+
+
+def _median_and_p90(values: list[int]) -> tuple[float, float]:
+    """Computed here by hand: the middle value(s), and linear interpolation at rank 0.9 * (n - 1)."""
+    v = sorted(values)
+    n = len(v)
+    median = v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+    rank = 0.9 * (n - 1)
+    low = math.floor(rank)
+    high = min(low + 1, n - 1)
+    return median, v[low] + (v[high] - v[low]) * (rank - low)
+
+
+def test_alert_figures_match_an_independent_count(app, rows):
+    counts = _counts(app)
+    want = expected(rows, PERIOD.start, PERIOD.end)
+    assert dict(counts.messages) == dict(want["messages"])
+    assert dict(Counter(counts.alert_hours)) == dict(want["alert_hours"])
+    assert counts.projects_reached == want["projects"]["reached"] >= 5
+    assert counts.projects_waiting == want["projects"]["waiting"] > 0
+    f = figures.build(counts, app.config["CATEGORIES"], 5)
+    published = sum(n for (kind, _), n in want["messages"].items() if kind == "alert")
+    assert f.tables["alert_time"].rows[-1][1][0].value == published > 50
+    # Bands, counted here independently of figures.band_counts.
+    timed = [h for h, n in want["alert_hours"].items() if h is not None for _ in range(n)]
+    bands = [
+        sum(1 for h in timed if h < 24),
+        sum(1 for h in timed if 24 <= h < 72),
+        sum(1 for h in timed if 72 <= h < 168),
+        sum(1 for h in timed if h >= 168),
+        want["alert_hours"][None],
+    ]
+    shown = [cells[0].value for _, cells in f.tables["alert_time"].rows[:-1]]
+    for got, true in zip(shown, bands, strict=True):
+        assert got in (true, None)
+    assert sum(v is None for v in shown) != 1
+    median, p90 = _median_and_p90(timed)
+    assert f.alert_median_hours == pytest.approx(median)
+    assert f.alert_p90_hours == pytest.approx(p90)
+    assert median < p90
+    severities = {label: cells for label, cells in f.tables["alerts"].rows}
+    for code, label in figures.SEVERITY_LABELS.items():
+        for kind, c in zip(figures.MESSAGE_KINDS, severities[label], strict=True):
+            assert c.value in (want["messages"][(kind, code)], None), (kind, code)
+    sentence = next(h for h in f.headlines if "alerts published" in h)
+    assert sentence.startswith(f"{published} alerts published (")
+    assert f"median time from report to alert {figures.duration(median)} " in sentence
+    assert f"(90th percentile {figures.duration(p90)})" in sentence
+    reached = next(h for h in f.headlines if "reached by the alert messages" in h)
+    assert reached.startswith(f"{want['projects']['reached']} projects reached")
+    assert "fewer than 5* projects have a delivery still pending or failed" in reached
+
+
+def test_the_seeded_alerts_cover_the_awkward_cases(rows):
+    lo = datetime.combine(PERIOD.start, datetime.min.time(), tzinfo=UTC)
+    hi = datetime.combine(PERIOD.end, datetime.min.time(), tzinfo=UTC)
+    firsts = [(r, r.alert.messages[0]) for r in rows if r.alert and lo <= r.alert.messages[0][2] < hi]
+    assert [r for r, _ in firsts if r.received_at < lo], "report received before the period, alert in it"
+    assert [r for r, _ in firsts if r.status == "erased"], "alert in the period for an erased report"
+    assert [r for r, _ in firsts if not r.kept], "alert in the period whose report is gone"
+    assert [r for r in rows if r.alert and r.alert.messages[0][2] < lo <= r.alert.messages[-1][2] < hi]
+    retracted = [r for r in rows if r.alert and r.alert.messages[-1][0] == "retraction"]
+    assert [r for r in retracted if lo <= r.alert.messages[-1][2] < hi]
+    statuses = {status for r in rows if r.alert for m in r.alert.messages for _, status in m[3]}
+    assert statuses == {"delivered", "pending", "failed"}
+
+
+def test_counting_reads_no_alert_text(app, rows):
+    engine = app.extensions["ugly_mugs.engine"]
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        _counts(app)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    touching = [s for s in statements if "alert_message" in s]
+    assert len(touching) >= 3
+    assert not [s for s in touching if re.search(r"\b(title|body|areas)\b", s)]
+
+
+@pytest.mark.parametrize("hours", [[30, 50], [1, 2, 3, 400]])
+def test_time_to_alert_is_withheld_below_the_threshold(hours):
+    counts = queries.Counts(PERIOD)
+    counts.messages.update({("alert", "urgent"): len(hours) + 7})
+    counts.alert_hours = [*hours, *[None] * 7]
+    f = figures.build(counts, (), 5)
+    assert f.alert_median_hours is None and f.alert_p90_hours is None
+    not_shown = "fewer than 5 alerts; not shown"
+    assert f.alert_time_summary == [("Median", not_shown), ("90th percentile", not_shown)]
+    sentence = next(h for h in f.headlines if "alerts published" in h)
+    assert "not shown, as fewer than 5 alerts can be timed" in sentence
+    for value in hours:
+        assert str(value) not in sentence.replace(str(len(hours) + 7), "")
+    lines = list(csv.reader(io.StringIO(export.to_csv(f))))
+    assert [line[4] for line in lines if line[3] == "Hours"] == ["fewer than 5 alerts; not shown"] * 2
+    # The bands are withheld too (all small), and the alerts without a report with them.
+    bands = [cells[0] for _, cells in f.tables["alert_time"].rows[:-1]]
+    assert not [c for c in bands if c.shown and 0 < c.value < 5]
+    assert sum(not c.shown for c in bands) != 1
+
+
+def test_alerts_written_by_the_publishing_workflow_are_counted(app, passphrase, db_session, clock):
+    """The same counts through the real services: publish, update, retract, erase, dispatch to SMTP."""
+    from alerts import publish
+    from alerts.dispatch import Dispatcher
+    from alerts.settings import dispatch_settings
+    from tests.alerting import make_project
+    from tests.integration.test_alert_rules import coordinators, draft_for, filed
+    from tests.mailsink import smtp_server
+    from tests.reading import scheme_pair
+    from ugly_mugs.models import Alert, AlertMessage
+    from ugly_mugs.reporting import service
+
+    pair = scheme_pair(db_session, passphrase)
+    make_project(db_session, "Reached", areas=["holbeck"], emails=["alerts@reached.example"])
+    make_project(db_session, "Not yet reached", areas=["holbeck"], webhooks=[("http://127.0.0.1:9/hook", "s" * 32)])
+    make_project(db_session, "Elsewhere", areas=["harehills"], emails=["alerts@elsewhere.example"])
+    db_session.commit()
+    reports = [filed(app, db_session)[0] for _ in range(3)]
+    (ann,) = coordinators(app, db_session, "ann")
+    clock.shift(5 * 3600)
+    alerts = []
+    for report in reports:
+        alert = draft_for(db_session, report, ann, pair)
+        publish.publish(db_session, alert, ann, pair)
+        alerts.append(alert)
+    publish.update(db_session, alerts[0], ann, pair, "Seen again", "He was seen again on Monday.", "urgent")
+    publish.retract(db_session, alerts[0], ann, pair)
+    # The second report is erased after its alert went out: published, but not timed.
+    service.erase(db_session, reports[1])
+    db_session.commit()
+    with smtp_server() as (sink, port):
+        config = {**app.config, "SMTP_URL": f"smtp://127.0.0.1:{port}"}
+        Dispatcher(app.extensions["ugly_mugs.sessionmaker"], dispatch_settings(config)).run_once()
+    assert len(sink.messages) == 5
+
+    sent = db_session.execute(select(AlertMessage.kind, AlertMessage.severity, AlertMessage.published_at)).all()
+    period = period_for("year", sent[0][2].date())
+    # Hours counted here from the stored times, independently of the SQL.
+    want_hours = []
+    for alert, report in zip(alerts, reports, strict=True):
+        first = db_session.scalar(
+            select(AlertMessage.published_at).where(AlertMessage.alert_id == alert.id, AlertMessage.kind == "alert")
+        )
+        start = report.received_at.replace(minute=0, second=0, microsecond=0)
+        want_hours.append(None if report.status == "erased" else int((first - start).total_seconds() // 3600))
+    assert sorted(h for h in want_hours if h is not None) in ([5, 5], [5, 6], [6, 6])
+    with app.extensions["ugly_mugs.sessionmaker"]() as session:
+        assert dict(queries.count_messages(session, period)) == dict(Counter((k, s) for k, s, _ in sent))
+        assert sorted(queries.alert_hours(session, period), key=str) == sorted(want_hours, key=str)
+        # One project received everything; the webhook one has nothing delivered yet; the third got nothing.
+        assert queries.count_projects(session, period) == (1, 1)
+        counts = queries.count_period(session, period)
+    assert {k for k, _ in counts.messages} == {"alert", "update", "retraction"}
+    assert db_session.scalar(select(func.count()).select_from(Alert).where(Alert.status == "retracted")) == 1
+    # Threshold 1: nothing withheld, so every number can be checked.
+    f = figures.build(counts, app.config["CATEGORIES"], 1)
+    assert f.tables["alert_time"].rows[-1][1][0].value == 3
+    assert f.alert_median_hours in (5, 5.5, 6)
+    assert [cells[0].value for _, cells in f.tables["alert_time"].rows[-2:]] == [1, 3]
+    assert f.tables["projects"].rows[0][1][0].value == 1

@@ -10,7 +10,12 @@ gives another table with the same shown numbers: no combination of equations pin
 Whole periods of figures, with tables that share totals, are checked the same way, and a
 total withheld in one table is withheld in every table that shows it; that includes the
 police outcomes, whose table adds up to the reports passed to police and whose outcomes
-other than "none yet" add up to the headline's "with an outcome recorded". No chart of a
+other than "none yet" add up to the headline's "with an outcome recorded"; and the alerts,
+whose messages add up by kind over severities, whose bands of time to alert (with the alerts not
+timed) add up to the alerts published, shown in two tables and the headline, and whose median
+and 90th percentile appear only when at least the threshold of alerts are timed; for the alert
+figures the relations are also written out from the tables and checked with a rank test of
+their own (float elimination, not the module's exact algebra): no withheld number is pinned down. No chart of a
 period, as drawn on the pages and in the PDF, writes a small number or a bar for a withheld one.
 """
 
@@ -156,6 +161,16 @@ def periods_of_counts(draw):
             counts.categories[(key[0], code)] += 1
     for code in [*figures.OUTCOME_LABELS, NO_OUTCOME]:
         counts.police[code] = draw(small_counts)
+    # Alerts first published: hours to alert (None: report no longer held), each with a severity.
+    hours = draw(st.lists(st.one_of(st.none(), st.integers(0, 400)), max_size=40))
+    counts.alert_hours = hours
+    for _ in hours:
+        counts.messages[("alert", draw(st.sampled_from(["urgent", "warning", "information"])))] += 1
+    for kind in ("update", "retraction"):
+        for severity in ("urgent", "warning", "information"):
+            counts.messages[(kind, severity)] = draw(st.integers(0, 8))
+    counts.projects_reached = draw(small_counts)
+    counts.projects_waiting = draw(small_counts)
     return counts
 
 
@@ -167,7 +182,7 @@ def test_whole_periods(counts, threshold):
         for _, cells in table.rows:
             assert not [c for c in cells if c.shown and 0 < c.value < threshold], table.title
     # Partition tables: the cells of each add up to the shown total, so never exactly one hidden.
-    for name in ("per_bucket", "areas", "reporters", "consent", "status", "police"):
+    for name in ("per_bucket", "areas", "reporters", "consent", "status", "police", "alert_time"):
         column = [cells[0] for _, cells in f.tables[name].rows]
         assert sum(not c.shown for c in column) != 1, name
     grid = f.tables["consent_over_time"]
@@ -196,17 +211,128 @@ def test_whole_periods(counts, threshold):
     if f.police_recorded.shown:
         assert f.police_recorded.value == sum(counts.police[c] for c in figures.OUTCOME_LABELS)
     assert not (f.police_recorded.shown and 0 < f.police_recorded.value < threshold)
+    # Alerts: each kind's column adds up over severities; the published total is one number in both
+    # tables; the bands add up to the alerts timed (a headline number) and, with those not timed, to
+    # the alerts published. Checked as a small system of its own, independently of the module.
+    alerts = f.tables["alerts"]
+    for j in range(len(alerts.columns)):
+        assert sum(not cells[j].shown for _, cells in alerts.rows) != 1, alerts.columns[j]
+    time_rows = f.tables["alert_time"].rows
+    assert time_rows[-1][1][0] == alerts.rows[-1][1][0]
+    bands = [cells[0] for _, cells in time_rows[:4]]
+    untimed, published = time_rows[4][1][0], time_rows[5][1][0]
+    timed_true = sum(1 for h in counts.alert_hours if h is not None)
+    headline = next(h for h in f.headlines if "alerts published" in h)
+    # The alerts timed appear (in the headline) only beside the median; shown or withheld there.
+    timed_shown = f"over the {timed_true} alerts" in headline
+    timed_withheld = f"over the {f.withheld_text} alerts" in headline
+    assert sum(not c.shown for c in [*bands, untimed, published]) != 1
+    if timed_shown or timed_withheld:
+        assert sum(not c.shown for c in bands) + timed_withheld != 1
+    if timed_shown:
+        # timed = published - untimed, so these two are withheld together or not at all.
+        assert untimed.shown == published.shown
+    for cell, true in zip(bands, figures.band_counts(counts.alert_hours), strict=True):
+        assert cell.value in (true, None)
+    if timed_true >= threshold:
+        assert f.alert_median_hours is not None and "median time from report to alert" in headline
+    else:
+        assert f.alert_median_hours is None and f.alert_p90_hours is None
+        assert "median" not in headline
+    for c in (f.tables["projects"].rows[0][1][0], f.tables["projects"].rows[1][1][0]):
+        assert not (c.shown and 0 < c.value < threshold)
     # Charts: no small number written, and a bar only for a shown number.
     for chart in charts.for_figures(f).values():
         for shape in chart.shapes:
             if isinstance(shape, charts.Text) and shape.text.isdigit():
                 assert not 0 < int(shape.text) < threshold, (chart.title, shape.text)
-    for chart_id, table_id in (("areas", "areas"), ("reporters", "reporters"), ("police", "police")):
+    for chart_id, table_id in (
+        ("areas", "areas"),
+        ("reporters", "reporters"),
+        ("police", "police"),
+        ("alert_time", "alert_time"),
+    ):
         rows = f.tables[table_id].rows[:-1]
         bars = [s for s in charts.for_figures(f)[chart_id].shapes if isinstance(s, charts.Box)]
         assert len(bars) == sum(cells[0].shown for _, cells in rows), chart_id
     # Headline sentences say no small number either.
     for sentence in f.headlines:
-        undated = re.sub(r"\d{2} [A-Z][a-z]+ \d{4}", "", sentence)
+        undated = re.sub(r"\d{2} [A-Z][a-z]+ \d{4}|\d+(\.\d)? (hours?|days)", "", sentence)
         numbers = Counter(int(w) for w in undated.replace("(", " ").split() if w.isdigit())
         assert not [n for n in numbers if 0 < n < threshold], sentence
+
+
+def _rank(rows: list[list[float]]) -> int:
+    """Rank by Gaussian elimination in floats: independent of the module's exact algebra."""
+    rows = [list(r) for r in rows]
+    rank, width = 0, len(rows[0]) if rows else 0
+    for col in range(width):
+        pivot = next((i for i in range(rank, len(rows)) if abs(rows[i][col]) > 1e-9), None)
+        if pivot is None:
+            continue
+        rows[rank], rows[pivot] = rows[pivot], rows[rank]
+        for i in range(len(rows)):
+            if i != rank and abs(rows[i][col]) > 1e-9:
+                factor = rows[i][col] / rows[rank][col]
+                rows[i] = [a - factor * b for a, b in zip(rows[i], rows[rank], strict=True)]
+        rank += 1
+    return rank
+
+
+@st.composite
+def alert_counts(draw):
+    counts = Counts(period_for("week", date(2026, 3, 2)), areas=AREAS)
+    counts.alert_hours = draw(st.lists(st.one_of(st.none(), st.integers(0, 400)), max_size=30))
+    for _ in counts.alert_hours:
+        counts.messages[("alert", draw(st.sampled_from(["urgent", "warning", "information"])))] += 1
+    for kind in ("update", "retraction"):
+        for severity in ("urgent", "warning", "information"):
+            counts.messages[(kind, severity)] = draw(small_counts)
+    return counts
+
+
+@settings(max_examples=200, deadline=None)
+@given(alert_counts(), st.integers(2, 6))
+def test_no_withheld_alert_figure_can_be_worked_out(counts, threshold):
+    """Every relation a reader sees between the alert figures, written out here from the tables."""
+    f = figures.build(counts, CATEGORIES, threshold)
+    alerts, time_rows = f.tables["alerts"], f.tables["alert_time"].rows
+    cells: dict = {}
+    equations: list[tuple] = []  # (total, parts), as keys into ``cells``
+    for i, (_, row) in enumerate(alerts.rows):
+        for j, c in enumerate(row):
+            cells[("alerts", i, j)] = c
+    last = len(alerts.rows) - 1
+    for j in range(len(alerts.columns)):
+        equations.append((("alerts", last, j), [("alerts", i, j) for i in range(last)]))
+    # The time table's total is the "Alerts published" total of the severity table: one number.
+    published = ("alerts", last, 0)
+    assert time_rows[-1][1][0] == cells[published]
+    for i, (_, row) in enumerate(time_rows[:-1]):
+        cells[("time", i)] = row[0]
+    equations.append((published, [("time", i) for i in range(len(time_rows) - 1)]))
+    # The headline gives the alerts timed beside the median: the sum of the four bands.
+    headline = next(h for h in f.headlines if "alerts published" in h)
+    timed = sum(1 for h in counts.alert_hours if h is not None)
+    if f"over the {timed} alerts" in headline or f"over the {f.withheld_text} alerts" in headline:
+        cells["timed"] = figures.Cell(timed if f"over the {timed} alerts" in headline else None)
+        equations.append(("timed", [("time", i) for i in range(4)]))
+    for c in cells.values():
+        assert not (c.shown and 0 < c.value < threshold)
+    hidden = [k for k, c in cells.items() if not c.shown]
+    if not hidden:
+        return
+    matrix = []
+    for total, parts in equations:
+        row = [0.0] * len(hidden)
+        for k in parts:
+            if k in hidden:
+                row[hidden.index(k)] += 1
+        if total in hidden:
+            row[hidden.index(total)] -= 1
+        matrix.append(row)
+    full = _rank(matrix)
+    for i, key in enumerate(hidden):
+        # Determined exactly when its column is not in the span of the others.
+        without = [r[:i] + r[i + 1 :] for r in matrix]
+        assert _rank(without) == full, (key, hidden)

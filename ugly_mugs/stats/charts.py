@@ -256,6 +256,7 @@ CHART_TABLES = {
     "areas": "areas",
     "reporters": "reporters",
     "police": "police",
+    "alert_time": "alert_time",
 }
 
 
@@ -273,4 +274,5 @@ def for_figures(f: PeriodFigures) -> dict[str, Chart]:
         "areas": horizontal("chart-areas", t["areas"].title, *_rows_of(f, "areas"), least),
         "reporters": horizontal("chart-reporters", t["reporters"].title, *_rows_of(f, "reporters"), least),
         "police": horizontal("chart-police", t["police"].title, *_rows_of(f, "police"), least),
+        "alert_time": horizontal("chart-alert-time", t["alert_time"].title, *_rows_of(f, "alert_time"), least),
     }

@@ -1,6 +1,7 @@
 """The period's figures as CSV (aggregates only, safe to open in a spreadsheet) and as PDF.
 
-CSV: one line per published number, with the table, row and column it belongs to; a cell
+CSV: one line per published number, with the table, row and column it belongs to (then the
+median and 90th percentile of the time from report to alert, in hours); a cell
 a spreadsheet could take for a formula (starting with = + - @, a tab or a carriage return)
 is prefixed with an apostrophe, since area and category names come from configuration.
 PDF: drawn with ReportLab (pure Python, no system packages), with the same sentences,
@@ -37,12 +38,16 @@ def safe(value: object) -> str:
 def to_csv(figures: PeriodFigures) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["period", "table", "row", "column", "reports"])
+    writer.writerow(["period", "table", "row", "column", "value"])
     period = f"{figures.period.start.isoformat()} to {figures.period.last_day.isoformat()}"
     for table in figures.tables.values():
         for label, cells in table.rows:
             for column, c in zip(table.columns, cells, strict=True):
                 writer.writerow([safe(v) for v in (period, table.title, label, column, figures.text(c))])
+    # Median and 90th percentile in hours to one decimal, so that they never read as counts.
+    for label, hours in (("Median", figures.alert_median_hours), ("90th percentile", figures.alert_p90_hours)):
+        shown = f"{hours:.1f}" if hours is not None else dict(figures.alert_time_summary)[label]
+        writer.writerow([safe(v) for v in (period, "Time from report to alert", label, "Hours", shown)])
     writer.writerow([safe(figures.footnote), "", "", "", ""])
     return out.getvalue()
 
@@ -143,6 +148,9 @@ def to_pdf(figures: PeriodFigures, scheme: str = "Ugly Mugs") -> bytes:
         table = figures.tables[charts.CHART_TABLES[key]]
         story.append(KeepTogether([Paragraph(chart.title, styles["Heading2"]), _drawing(chart), Spacer(1, 2 * mm)]))
         story.append(KeepTogether(_pdf_table(figures, table, styles, heading=table.title != chart.title)))
+        if key == "alert_time":
+            for label, text in figures.alert_time_summary:
+                story.append(Paragraph(f"{label}: {text}", styles["BodyText"]))
     beside = set(charts.CHART_TABLES.values())
     for table in figures.tables.values():
         if table.id not in beside:

@@ -3,14 +3,19 @@
 Each published number gets a key and each additive relation between published numbers an
 equation (``suppression.Equation``); the whole period is suppressed together, so a number
 hidden in one table is hidden wherever else it appears. To add figures when their tables
-exist (alerts and time to alert, repeat identifiers, projects reached), count them in
-``queries``, register their numbers and equations in ``_register``, lay out their tables in
-``build`` and, for a chart, add it to ``charts.for_figures``; suppression, CSV and PDF then
-follow.
+exist (repeat identifiers), count them in ``queries``, register their numbers and equations
+in ``_register``, lay out their tables in ``build`` and, for a chart, add it to
+``charts.for_figures``; suppression, CSV and PDF then follow.
+
+The time from report to alert is published as counts per band of time (suppressed like any
+count, and adding up, with the alerts whose report is no longer held, to the alerts
+published) and as a median and 90th percentile, which are shown only when at least
+``threshold`` alerts contribute: a median of two values would give both away.
 """
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -60,12 +65,39 @@ POLICE_NOTE = (
     "deleted do not."
 )
 
-# Figures of the issue that need tables other parts of the system have not built yet.
-NOT_YET = (
-    "alerts published and the time from report to alert (median and 90th percentile)",
-    "repeat identifiers (reports linked to another)",
-    "projects reached by alerts",
+SEVERITY_LABELS = {"urgent": "Urgent", "warning": "Warning", "information": "Information"}
+MESSAGE_KINDS = {"alert": "Alerts published", "update": "Updates", "retraction": "Retractions"}
+# Bands of the time from report to alert: (hours below which an alert falls in the band, label).
+# Words, not digits, so that a band's name is never read as a count.
+TIME_BANDS = (
+    (24, "Within a day"),
+    (72, "One to three days"),
+    (168, "Three to seven days"),
+    (None, "More than seven days"),
 )
+UNTIMED_LABEL = "Report no longer held (not timed)"
+PERCENTILE_METHOD = (
+    "The median is the middle value (the mean of the two middle values for an even number); the 90th "
+    "percentile is interpolated linearly between the two nearest values (the 'inclusive' method, as "
+    "a spreadsheet's PERCENTILE.INC)."
+)
+ALERT_TIME_NOTE = (
+    "Alerts first published in the period, by the time from the hour their report was received to the "
+    "first publication, in whole hours. Alerts whose report was since erased or deleted cannot be timed. "
+    + PERCENTILE_METHOD
+)
+ALERTS_NOTE = (
+    "Counted by the day each message went out: an alert when first published, then each update and "
+    "its retraction, whenever the alert was first published; by the severity the message went out with."
+)
+PROJECTS_NOTE = (
+    "Distinct projects with a delivery of a message published in the period; a project can be in "
+    "both rows. A count of projects is not about a person, but it is withheld below the threshold "
+    "like every other count, so that one rule holds everywhere."
+)
+
+# Figures of the issue that need tables other parts of the system have not built yet.
+NOT_YET = ("repeat identifiers (reports linked to another)",)
 
 
 @dataclass(frozen=True)
@@ -111,6 +143,11 @@ class PeriodFigures:
     consent_series: list[tuple[str, list[Cell]]] = field(default_factory=list)
     # Of the reports passed to police in the period, those with any outcome recorded (headline only).
     police_recorded: Cell = field(default_factory=lambda: Cell(0))
+    # Median and 90th percentile of the hours from report to alert; None when too few alerts to show.
+    alert_median_hours: float | None = None
+    alert_p90_hours: float | None = None
+    # The same as (label, text) lines for the pages, the PDF and the CSV.
+    alert_time_summary: list[tuple[str, str]] = field(default_factory=list)
     not_yet: tuple[str, ...] = NOT_YET
 
     @property
@@ -200,6 +237,48 @@ def _register(sheet: _Sheet, counts: Counts, category_codes: Sequence[str], dims
     with_outcome = [c for c in outcomes if c != NO_OUTCOME]
     recorded = sheet.number(("police_recorded",), sum(counts.police[c] for c in with_outcome))
     sheet.equation(recorded, [("police_outcome", c) for c in with_outcome])
+    # Alert messages published in the period, each kind a column adding up over severities.
+    for kind in dims["kinds"]:
+        sheet.equation(
+            sheet.number(("messages", kind), sum(counts.messages[(kind, s)] for s in dims["severities"])),
+            [sheet.number(("message", kind, s), counts.messages[(kind, s)]) for s in dims["severities"]],
+        )
+    # The alerts first published fall into bands of time, or have no report left to time from.
+    bands = band_counts(counts.alert_hours)
+    timed = sheet.number(("alert_timed",), sum(bands))
+    band_keys = [sheet.number(("alert_time", i), n) for i, n in enumerate(bands)]
+    sheet.equation(timed, band_keys)
+    untimed = sheet.number(("alert_untimed",), sum(1 for h in counts.alert_hours if h is None))
+    sheet.equation(("messages", "alert"), [*band_keys, untimed])
+    # Distinct projects: two numbers with no sum between them (a project can be in both).
+    sheet.number(("projects_reached",), counts.projects_reached)
+    sheet.number(("projects_waiting",), counts.projects_waiting)
+
+
+def band_counts(hours: Iterable[int | None]) -> list[int]:
+    """How many of the timed alerts fall in each of ``TIME_BANDS``."""
+    found = [0] * len(TIME_BANDS)
+    for h in hours:
+        if h is None:
+            continue
+        found[next(i for i, (below, _) in enumerate(TIME_BANDS) if below is None or h < below)] += 1
+    return found
+
+
+def median_and_p90(hours: Sequence[float]) -> tuple[float, float]:
+    """The median and the 90th percentile (linear interpolation, inclusive) of at least one value."""
+    ordered = sorted(hours)
+    if len(ordered) == 1:
+        return ordered[0], ordered[0]
+    return statistics.median(ordered), statistics.quantiles(ordered, n=10, method="inclusive")[-1]
+
+
+def duration(hours: float) -> str:
+    """Hours under two days as hours, longer as days to one decimal."""
+    if hours < 48:
+        whole = round(hours)
+        return f"{whole} hour" if whole == 1 else f"{whole} hours"
+    return f"{hours / 24:.1f} days"
 
 
 def _count(figures_text, cell: Cell, singular: str, plural: str) -> str:
@@ -224,6 +303,8 @@ def build(counts: Counts, categories: Sequence, threshold: int = DEFAULT_THRESHO
         "levels": _ordered(CONSENT_LABELS, (k[3] for k in counts.reports)),
         "statuses": _ordered(STATUS_LABELS, (k[4] for k in counts.reports)),
         "outcomes": _ordered(OUTCOME_LABELS, (c for c in counts.police if c != NO_OUTCOME)) + [NO_OUTCOME],
+        "kinds": _ordered(MESSAGE_KINDS, (k for k, _ in counts.messages)),
+        "severities": _ordered(SEVERITY_LABELS, (s for _, s in counts.messages)),
     }
     sheet = _Sheet()
     _register(sheet, counts, category_codes, dims)
@@ -293,6 +374,55 @@ def build(counts: Counts, categories: Sequence, threshold: int = DEFAULT_THRESHO
         note=POLICE_NOTE,
     )
 
+    kind_labels = [MESSAGE_KINDS.get(k, k) for k in dims["kinds"]]
+    tables["alerts"] = Table(
+        "alerts",
+        "Alert messages published, by severity",
+        "Severity",
+        kind_labels,
+        [(SEVERITY_LABELS.get(s, s), [cell(("message", k, s)) for k in dims["kinds"]]) for s in dims["severities"]]
+        + [("Total", [cell(("messages", k)) for k in dims["kinds"]])],
+        note=ALERTS_NOTE,
+    )
+    published = cell(("messages", "alert"))
+    tables["alert_time"] = Table(
+        "alert_time",
+        "Time from report to alert",
+        "Time from report to first publication",
+        ["Alerts"],
+        [(label, [cell(("alert_time", i))]) for i, (_, label) in enumerate(TIME_BANDS)]
+        + [(UNTIMED_LABEL, [cell(("alert_untimed",))]), ("Total", [published])],
+        note=ALERT_TIME_NOTE,
+    )
+    reached, waiting = cell(("projects_reached",)), cell(("projects_waiting",))
+    tables["projects"] = Table(
+        "projects",
+        "Projects reached by alerts",
+        "Projects",
+        ["Projects"],
+        [
+            ("With at least one delivery made", [reached]),
+            ("With a delivery still pending or failed", [waiting]),
+        ],
+        note=PROJECTS_NOTE,
+    )
+    timed_hours = [h for h in counts.alert_hours if h is not None]
+    median = p90 = None
+    if len(timed_hours) >= threshold:
+        median, p90 = median_and_p90(timed_hours)
+        summary = [("Median", duration(median)), ("90th percentile", duration(p90))]
+        time_sentence = (
+            f"median time from report to alert {duration(median)} (90th percentile {duration(p90)}), "
+            f"over the {show(cell(('alert_timed',)))} alerts whose report is still held."
+        )
+    elif timed_hours:
+        not_shown = f"fewer than {threshold} alerts; not shown"
+        summary = [("Median", not_shown), ("90th percentile", not_shown)]
+        time_sentence = f"time from report to alert not shown, as fewer than {threshold} alerts can be timed."
+    else:
+        summary = [("Median", "no alert to time"), ("90th percentile", "no alert to time")]
+        time_sentence = "no alert whose report is still held, so no time from report to alert."
+
     shares = []
     for level in dims["levels"]:
         c = cell(("consent", level))
@@ -318,6 +448,13 @@ def build(counts: Counts, categories: Sequence, threshold: int = DEFAULT_THRESHO
         f"{show(police_recorded)} with an outcome recorded, the latest being a charge for "
         f"{show(cell(('police_outcome', 'charged')))} and a conviction for "
         f"{show(cell(('police_outcome', 'convicted')))}.",
+        f"{_count(show, published, 'alert', 'alerts')} published "
+        f"({show(cell(('message', 'alert', 'urgent')))} urgent, {show(cell(('message', 'alert', 'warning')))} "
+        f"warning, {show(cell(('message', 'alert', 'information')))} information), "
+        f"with {_count(show, cell(('messages', 'update')), 'update', 'updates')} and "
+        f"{_count(show, cell(('messages', 'retraction')), 'retraction', 'retractions')}; {time_sentence}",
+        f"{_count(show, reached, 'project', 'projects')} reached by the alert messages of the period; "
+        f"{_count(show, waiting, 'project has', 'projects have')} a delivery still pending or failed.",
     ]
     return PeriodFigures(
         period=period,
@@ -337,4 +474,7 @@ def build(counts: Counts, categories: Sequence, threshold: int = DEFAULT_THRESHO
             for level in dims["levels"]
         ],
         police_recorded=police_recorded,
+        alert_median_hours=median,
+        alert_p90_hours=p90,
+        alert_time_summary=summary,
     )

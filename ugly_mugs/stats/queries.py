@@ -12,6 +12,13 @@ whenever it was received: the partnership asks what went to police in a period a
 of it. Its outcome is the latest one recorded so far (latest ``outcome_date``, then latest
 recorded), so a period's outcomes fill in as officers report back. A report passed on and
 later withdrawn from police by its reporter still counts: it was passed on.
+
+Alerts are counted from ``alert_message`` by the day each message was published (kind and
+severity only; its title and body are never selected). The time from report to alert is taken
+for each alert first published in the period whose report is still held (not erased, not
+deleted): whole hours from the hour the report was received (``received_at`` truncated to the
+hour) to the first publication. Projects reached are the distinct projects with a delivery
+made of a message published in the period, from ``delivery.project_id`` and ``status``.
 """
 
 from __future__ import annotations
@@ -20,10 +27,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import Integer, case, cast, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from ugly_mugs.models import Area, PoliceOutcome, PoliceRelease, Report, ReportCategory
+from ugly_mugs.models import (
+    Alert,
+    AlertMessage,
+    Area,
+    Delivery,
+    PoliceOutcome,
+    PoliceRelease,
+    Report,
+    ReportCategory,
+)
 from ugly_mugs.stats.periods import Period
 
 ERASED = "erased"
@@ -50,6 +66,14 @@ class Counts:
     categories: Counter = field(default_factory=Counter)
     # latest outcome code (or NO_OUTCOME) -> reports passed to police in the period
     police: Counter = field(default_factory=Counter)
+    # (message kind, severity) -> alert messages published in the period
+    messages: Counter = field(default_factory=Counter)
+    # One entry per alert first published in the period: whole hours from report to alert, or
+    # None when its report is no longer held (erased or deleted), so there is nothing to time from.
+    alert_hours: list[int | None] = field(default_factory=list)
+    # Distinct projects with a delivery made, and with one pending or failed, of the period's messages.
+    projects_reached: int = 0
+    projects_waiting: int = 0
     areas: list[AreaRow] = field(default_factory=list)
 
     def total(self) -> int:
@@ -117,6 +141,9 @@ def count_period(session: Session, period: Period) -> Counts:
     ):
         counts.categories[(int(b), code)] += n
     counts.police = count_police(session, period)
+    counts.messages = count_messages(session, period)
+    counts.alert_hours = alert_hours(session, period)
+    counts.projects_reached, counts.projects_waiting = count_projects(session, period)
     counts.areas = [
         AreaRow(*row) for row in session.execute(select(Area.id, Area.code, Area.name, Area.active).order_by(Area.id))
     ]
@@ -150,3 +177,75 @@ def count_police(session: Session, period: Period) -> Counter:
     for outcome, n in session.execute(select(passed.c.outcome, func.count()).group_by(passed.c.outcome)):
         found[outcome or NO_OUTCOME] += n
     return found
+
+
+def _published_in(period: Period):
+    return (
+        AlertMessage.published_at >= _midnight(period.start),
+        AlertMessage.published_at < _midnight(period.end),
+    )
+
+
+def count_messages(session: Session, period: Period) -> Counter:
+    """Alert messages published in ``period`` by (kind, severity): first publications, updates, retractions."""
+    found: Counter = Counter()
+    query = (
+        select(AlertMessage.kind, AlertMessage.severity, func.count())
+        .where(*_published_in(period))
+        .group_by(AlertMessage.kind, AlertMessage.severity)
+    )
+    for kind, severity, n in session.execute(query):
+        found[(kind, severity)] += n
+    return found
+
+
+def _hours(dialect: str):
+    """Whole hours from the start of the hour of ``received_at`` to ``published_at``, in SQL.
+
+    Never negative in practice (an alert follows its report); ``alert_hours`` clamps at 0 anyway.
+
+    Computed by the database and grouped there, so that a year's alerts come back as a few
+    hundred (hours, alerts) pairs instead of thousands of timestamps to convert in Python.
+    """
+    if dialect == "postgresql":
+        seconds = func.extract("epoch", AlertMessage.published_at - func.date_trunc("hour", Report.received_at))
+        return func.floor(seconds / 3600)
+    # SQLite keeps times as text: whole seconds since the epoch, then integer division.
+    published = func.strftime("%s", AlertMessage.published_at)
+    hour = func.strftime("%s", func.strftime("%Y-%m-%d %H:00:00", Report.received_at))
+    return (cast(published, Integer) - cast(hour, Integer)) / 3600
+
+
+def alert_hours(session: Session, period: Period) -> list[int | None]:
+    """For each alert first published in ``period``: hours from its report, or None without a report."""
+    held = (Report.id.is_not(None)) & (Report.status != ERASED)
+    hours = case((held, _hours(session.get_bind().dialect.name)), else_=None).label("hours")
+    inner = (
+        select(hours)
+        .select_from(AlertMessage)
+        .join(Alert, Alert.id == AlertMessage.alert_id)
+        .outerjoin(Report, Report.id == Alert.report_id)
+        .where(AlertMessage.kind == "alert", *_published_in(period))
+        .subquery()
+    )
+    found: list[int | None] = []
+    for h, n in session.execute(select(inner.c.hours, func.count()).group_by(inner.c.hours)):
+        found += [None if h is None else max(0, int(h))] * n
+    return found
+
+
+def count_projects(session: Session, period: Period) -> tuple[int, int]:
+    """Distinct projects with a delivery made, and with one pending or failed, of the period's messages."""
+    delivered = Delivery.status == "delivered"
+    waiting = Delivery.status.in_(("pending", "failed"))
+    query = (
+        select(
+            func.count(func.distinct(case((delivered, Delivery.project_id)))),
+            func.count(func.distinct(case((waiting, Delivery.project_id)))),
+        )
+        .select_from(Delivery)
+        .join(AlertMessage, AlertMessage.id == Delivery.message_id)
+        .where(*_published_in(period))
+    )
+    reached, pending = session.execute(query).one()
+    return int(reached or 0), int(pending or 0)
