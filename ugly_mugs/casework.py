@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from ugly_mugs import audit, keystore, release, sections
+from ugly_mugs import audit, keystore, matching, release, sections
 from ugly_mugs.crypto import DecryptionError, aead, sealing
 from ugly_mugs.models import Account, CaseNote, Report, ReportCategory
 from ugly_mugs.models.base import utcnow
@@ -93,16 +93,6 @@ class InboxPage:
     categories: dict[str, list[str]]
     linked: dict[str, int]
     next_cursor: Cursor | None
-
-
-def linked_counts(session: Session, report_ids: list[str]) -> dict[str, int]:
-    """How many other reports each report is linked to (repeat perpetrators).
-
-    Matching is not part of the application yet: until it provides
-    ``ugly_mugs.matching.linked_counts(session, report_ids)``, no report has links and the
-    inbox shows a dash. Replace this body with a call to that function.
-    """
-    return {}
 
 
 def _day_start(day: date) -> datetime:
@@ -187,7 +177,7 @@ def inbox(session: Session, filters: InboxFilter, after: Cursor | None = None, l
     return InboxPage(
         rows=rows,
         categories=categories,
-        linked=linked_counts(session, ids),
+        linked=matching.linked_counts(session, ids),
         next_cursor=Cursor(last.received_at, last.id) if last else None,
     )
 

@@ -5,7 +5,7 @@ newest first, even when many were received in the same hour (the cursor breaks t
 closed and erased reports are left out by default and shown when asked for; that each filter
 (area, kind of incident, who filed, consent, received dates) returns exactly the matching reports,
 with both ways of filtering by kind (rare and common) giving the same answer; and that the page
-shows only metadata, with a place for linked reports.
+shows only metadata, with how many other reports share an identifier with each.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert, select
 
+from tests.matching_data import file
 from tests.staff import create, login
 from ugly_mugs import casework
 from ugly_mugs.models import Area, Report, ReportCategory
@@ -111,3 +112,18 @@ def test_keyset_paging_and_filters(app, passphrase, db_session, clock):
 
     page = client.get("/coordinator/reports").get_data(as_text=True)
     assert "Linked reports" in page and "New and open" in page
+
+
+def test_inbox_shows_how_many_other_reports_each_is_linked_to(app, passphrase):
+    first = file(app, phone_numbers=["07700 900123"])
+    second = file(app, phone_numbers=["+44 7700 900123"], emails=["him@example.com"])
+    third = file(app, emails=["HIM@example.com"])
+    alone = file(app, phone_numbers=["07700 900999"])
+    carla = create(app, "carla", "coordinator")
+    client = app.test_client()
+    assert login(client, carla).status_code == 302
+    page = client.get("/coordinator/reports").get_data(as_text=True)
+    counts = {
+        reference: int(n) for reference, n in re.findall(r">(UM-[0-9A-Z]+)</a></td>.*?<td>(\d+)</td></tr>", page, re.S)
+    }
+    assert counts == {first.reference: 1, second.reference: 2, third.reference: 1, alone.reference: 0}
