@@ -2,7 +2,8 @@
 
 Proves: the raw counts of a period (by area, kind of incident, who filed, consent, status and
 week, and the reports passed to police in it by their latest outcome; the alert messages
-published in it by kind and severity, the hours from report to alert, and the projects reached)
+published in it by kind and severity, the hours from report to alert, and the projects reached;
+the reports sharing a whole identifier with another)
 equal counts made independently in Python from the same rows, erased reports and reports outside
 the period left out; the median and 90th percentile of the time to alert equal an independent
 calculation, and are withheld when fewer than the threshold alerts contribute; counting reads no
@@ -34,6 +35,7 @@ from sqlalchemy import event, func, select
 
 from config import Choice
 from tests.conftest import make_app, minimal_report
+from tests.matching_data import file as file_with
 from tests.staff import create, login
 from tests.stats_data import expected, insert_rows, make_rows
 from tests.unit.test_layering import imported_modules
@@ -536,3 +538,32 @@ def test_alerts_written_by_the_publishing_workflow_are_counted(app, passphrase, 
     assert f.alert_median_hours in (5, 5.5, 6)
     assert [cells[0].value for _, cells in f.tables["alert_time"].rows[-2:]] == [1, 3]
     assert f.tables["projects"].rows[0][1][0].value == 1
+
+
+def test_repeat_identifiers_count_reports_sharing_a_whole_identifier(app, passphrase):
+    """Filed through the real service, so the blind-index rows are the real ones; counted here by
+    hand: the three spellings of one number and the two emails link five reports, a partial plate
+    that may be his is only a possible match, and reports with identifiers of their own are not linked."""
+    linked = [
+        file_with(app, phone_numbers=["07700 900123"]),
+        file_with(app, phone_numbers=["+44 7700 900123"], emails=["him@example.com"]),
+        file_with(app, phone_numbers=["00447700900123"]),
+        file_with(app, emails=["Him@Example.com"]),
+        file_with(app, emails=["HIM@example.com"], vehicle={"registration": "AB12 CDE"}),
+    ]
+    alone = [
+        file_with(app, vehicle={"registration": "AB12 C??"}),
+        file_with(app, phone_numbers=["07700 900999"]),
+        file_with(app, usernames=["@someone_else"]),
+    ]
+    today = datetime.now(UTC).date()
+    with app.extensions["ugly_mugs.sessionmaker"]() as session:
+        counts = queries.count_period(session, period_for("week", today))
+    assert counts.total() == len(linked) + len(alone)
+    assert counts.repeat_linked == len(linked)
+    f = figures.build(counts, app.config["CATEGORIES"], 2)
+    rows = {label: cells[0].value for label, cells in f.tables["repeat"].rows}
+    assert list(rows.values()) == [5, 3, 8]
+    assert "5 reports share a phone number, plate, email or username with another report." in f.headlines
+    assert not f.not_yet
+    assert "Repeat identifiers: reports linked to another" in export.to_csv(f)

@@ -171,6 +171,7 @@ def periods_of_counts(draw):
             counts.messages[(kind, severity)] = draw(st.integers(0, 8))
     counts.projects_reached = draw(small_counts)
     counts.projects_waiting = draw(small_counts)
+    counts.repeat_linked = draw(st.integers(0, counts.total()))
     return counts
 
 
@@ -182,7 +183,7 @@ def test_whole_periods(counts, threshold):
         for _, cells in table.rows:
             assert not [c for c in cells if c.shown and 0 < c.value < threshold], table.title
     # Partition tables: the cells of each add up to the shown total, so never exactly one hidden.
-    for name in ("per_bucket", "areas", "reporters", "consent", "status", "police", "alert_time"):
+    for name in ("per_bucket", "areas", "reporters", "consent", "status", "police", "alert_time", "repeat"):
         column = [cells[0] for _, cells in f.tables[name].rows]
         assert sum(not c.shown for c in column) != 1, name
     grid = f.tables["consent_over_time"]
@@ -194,7 +195,10 @@ def test_whole_periods(counts, threshold):
     for j in range(len(categories.columns)):
         assert sum(not cells[j].shown for _, cells in categories.rows) != 1
     # The same number is withheld everywhere it appears.
-    totals = {name: f.tables[name].rows[-1][1][-1] for name in ("per_bucket", "areas", "consent_over_time", "status")}
+    totals = {
+        name: f.tables[name].rows[-1][1][-1]
+        for name in ("per_bucket", "areas", "consent_over_time", "status", "repeat")
+    }
     assert len({c.shown for c in totals.values()}) == 1
     weekly = [cells[0] for _, cells in f.tables["per_bucket"].rows[:-1]]
     weekly_again = [cells[-1] for _, cells in grid.rows[:-1]]

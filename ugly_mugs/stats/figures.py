@@ -90,6 +90,11 @@ ALERTS_NOTE = (
     "Counted by the day each message went out: an alert when first published, then each update and "
     "its retraction, whenever the alert was first published; by the severity the message went out with."
 )
+REPEAT_NOTE = (
+    "Reports received in the period that share a whole phone number, plate, email or username with "
+    "another report of any date, found by comparing keyed digests (no identifier is read). A match on "
+    "part of a plate is only a possible one and is not counted."
+)
 PROJECTS_NOTE = (
     "Distinct projects with a delivery of a message published in the period; a project can be in "
     "both rows. A count of projects is not about a person, but it is withheld below the threshold "
@@ -97,7 +102,7 @@ PROJECTS_NOTE = (
 )
 
 # Figures of the issue that need tables other parts of the system have not built yet.
-NOT_YET = ("repeat identifiers (reports linked to another)",)
+NOT_YET: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -253,6 +258,9 @@ def _register(sheet: _Sheet, counts: Counts, category_codes: Sequence[str], dims
     # Distinct projects: two numbers with no sum between them (a project can be in both).
     sheet.number(("projects_reached",), counts.projects_reached)
     sheet.number(("projects_waiting",), counts.projects_waiting)
+    # Reports of the period split by whether they share an identifier with another report.
+    linked = sheet.number(("repeat_linked",), counts.repeat_linked)
+    sheet.equation(total, [linked, sheet.number(("repeat_not_linked",), counts.total() - counts.repeat_linked)])
 
 
 def band_counts(hours: Iterable[int | None]) -> list[int]:
@@ -406,6 +414,19 @@ def build(counts: Counts, categories: Sequence, threshold: int = DEFAULT_THRESHO
         ],
         note=PROJECTS_NOTE,
     )
+    repeat = cell(("repeat_linked",))
+    tables["repeat"] = Table(
+        "repeat",
+        "Repeat identifiers: reports linked to another",
+        "Reports received",
+        ["Reports"],
+        [
+            ("Sharing a phone number, plate, email or username with another report", [repeat]),
+            ("Not linked to another report", [cell(("repeat_not_linked",))]),
+            ("Total", [total]),
+        ],
+        note=REPEAT_NOTE,
+    )
     timed_hours = [h for h in counts.alert_hours if h is not None]
     median = p90 = None
     if len(timed_hours) >= threshold:
@@ -453,6 +474,8 @@ def build(counts: Counts, categories: Sequence, threshold: int = DEFAULT_THRESHO
         f"warning, {show(cell(('message', 'alert', 'information')))} information), "
         f"with {_count(show, cell(('messages', 'update')), 'update', 'updates')} and "
         f"{_count(show, cell(('messages', 'retraction')), 'retraction', 'retractions')}; {time_sentence}",
+        f"{_count(show, repeat, 'report shares', 'reports share')} a phone number, plate, email or "
+        "username with another report.",
         f"{_count(show, reached, 'project', 'projects')} reached by the alert messages of the period; "
         f"{_count(show, waiting, 'project has', 'projects have')} a delivery still pending or failed.",
     ]

@@ -19,6 +19,11 @@ for each alert first published in the period whose report is still held (not era
 deleted): whole hours from the hour the report was received (``received_at`` truncated to the
 hour) to the first publication. Projects reached are the distinct projects with a delivery
 made of a message published in the period, from ``delivery.project_id`` and ``status``.
+
+Repeat identifiers count the period's reports that share a whole identifier (phone number,
+plate, email or username) with another report, from the blind-index rows alone: equal keyed
+digests, never an identifier. Links through part of a plate are possible matches, not certain
+ones, and are left out.
 """
 
 from __future__ import annotations
@@ -27,14 +32,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Integer, case, cast, func, literal_column, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, case, cast, exists, func, literal_column, select
+from sqlalchemy.orm import Session, aliased
 
 from ugly_mugs.models import (
     Alert,
     AlertMessage,
     Area,
     Delivery,
+    IdentifierIndex,
     PoliceOutcome,
     PoliceRelease,
     Report,
@@ -74,6 +80,8 @@ class Counts:
     # Distinct projects with a delivery made, and with one pending or failed, of the period's messages.
     projects_reached: int = 0
     projects_waiting: int = 0
+    # Reports of the period that share a whole identifier with another report.
+    repeat_linked: int = 0
     areas: list[AreaRow] = field(default_factory=list)
 
     def total(self) -> int:
@@ -144,6 +152,7 @@ def count_period(session: Session, period: Period) -> Counts:
     counts.messages = count_messages(session, period)
     counts.alert_hours = alert_hours(session, period)
     counts.projects_reached, counts.projects_waiting = count_projects(session, period)
+    counts.repeat_linked = count_repeat_linked(session, period)
     counts.areas = [
         AreaRow(*row) for row in session.execute(select(Area.id, Area.code, Area.name, Area.active).order_by(Area.id))
     ]
@@ -249,3 +258,21 @@ def count_projects(session: Session, period: Period) -> tuple[int, int]:
     )
     reached, pending = session.execute(query).one()
     return int(reached or 0), int(pending or 0)
+
+
+def count_repeat_linked(session: Session, period: Period) -> int:
+    """Reports received in ``period`` with a whole identifier that another report has too."""
+    mine, other = aliased(IdentifierIndex), aliased(IdentifierIndex)
+    shared = exists().where(
+        other.kind == mine.kind,
+        other.digest == mine.digest,
+        other.key_version == mine.key_version,
+        other.report_id != mine.report_id,
+        other.partial.is_(False),
+    )
+    return session.scalar(
+        select(func.count(func.distinct(Report.id)))
+        .select_from(Report)
+        .join(mine, mine.report_id == Report.id)
+        .where(*_in_period(period), mine.partial.is_(False), mine.kind != "vehicle_part", shared)
+    )
