@@ -549,12 +549,47 @@ def _seed_triage(conn: Connection) -> None:
     conn.execute(t["alert_area"].insert(), [{"alert_id": 904, "area_id": 903}])
 
 
+def _seed_matching(conn: Connection) -> None:
+    """A matching-key version, index rows of the police-release seeder's report, a check token."""
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    report_id = conn.execute(select(t["report"].c.id).where(t["report"].c.reference == "UM-SEED002")).scalar_one()
+    conn.execute(
+        t["matching_key_version"].insert(),
+        [{"version": 1, "fingerprint": "e" * 64, "created_at": datetime(2026, 11, 23, 16, 0)}],
+    )
+    conn.execute(
+        t["identifier_index"].insert(),
+        [
+            {
+                "id": 905,
+                "report_id": report_id,
+                "kind": "phone",
+                "digest": "d" * 64,
+                "key_version": 1,
+                "partial": False,
+            },
+            {
+                "id": 906,
+                "report_id": report_id,
+                "kind": "vehicle_part",
+                "digest": "c" * 64,
+                "key_version": 1,
+                "partial": True,
+            },
+        ],
+    )
+    conn.execute(t["project"].update().where(t["project"].c.id == 903).values(check_token_digest="b" * 64))
+
+
 SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "c56bb297b78a": _seed_initial_schema,
     "e86756c4b8cc": _seed_staff_accounts,
     "7150d00761f9": _seed_police_release,
     "18a7c87d9fbb": _seed_alerts_outbox,
     "b3e1f0a2c9d4": _seed_triage,
+    "1a9ae5e8ace8": _seed_matching,
 }
 
 

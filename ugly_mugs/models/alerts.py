@@ -105,7 +105,8 @@ class AlertMessage(Base):
     incident_week: Mapped[date | None] = mapped_column(Date)
     part_of_day: Mapped[str | None] = mapped_column(String(16))
     published_by: Mapped[int] = mapped_column(ForeignKey("account.id"))
-    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Indexed for the monitoring figures, which count messages by the day they went out.
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class Delivery(Base):

@@ -35,7 +35,8 @@ class PoliceRelease(Base):
     report_id: Mapped[str] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
     police_unit_id: Mapped[int] = mapped_column(ForeignKey("police_unit.id"), index=True)
     passed_by: Mapped[int] = mapped_column(ForeignKey("account.id"))
-    passed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Indexed for the monitoring figures, which count releases by the day they were passed on.
+    passed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     # The coordinator's covering note, encrypted; its key is sealed to the scheme and the unit.
     note: Mapped[bytes | None] = mapped_column(LargeBinary)
     note_key_scheme: Mapped[bytes | None] = mapped_column(LargeBinary)
