@@ -216,24 +216,34 @@ def open_report(reference: str):
     return _detail(report, pair=pair, opened=opened)
 
 
+def _report_action(report: Report, form, form_key: str, field: str, act, error_status: int, **after):
+    """Validate a report page's form, run ``act(db)`` and commit, or show the page again with the
+    service's refusal next to ``field``; ``after`` goes into the redirect back to the report."""
+    if not form.validate_on_submit():
+        return _detail(report, status=400, **{form_key: form})
+    db = database.session()
+    try:
+        act(db)
+    except (release.ReleaseError, casework.CaseworkError) as exc:
+        db.rollback()
+        getattr(form, field).errors = [str(exc)]
+        return _detail(report, status=error_status, **{form_key: form})
+    db.commit()
+    return redirect(url_for("coordinator.report", reference=report.reference, **after))
+
+
 @bp.post("/reports/<reference>/pass")
 @roles("coordinator")
 def pass_on(reference: str):
     report = _report(reference)
-    form = PassOnForm()
     if not release.can_pass_on(report):
         abort(409)
-    if not form.validate_on_submit():
-        return _detail(report, status=400, pass_form=form)
-    db = database.session()
-    try:
+    form = PassOnForm()
+
+    def act(db):
         release.pass_on(db, report, current_account(), form.note.data or "")
-    except release.ReleaseError as exc:
-        db.rollback()
-        form.note.errors = [str(exc)]
-        return _detail(report, status=409, pass_form=form)
-    db.commit()
-    return redirect(url_for("coordinator.report", reference=report.reference))
+
+    return _report_action(report, form, "pass_form", "note", act, 409)
 
 
 @bp.post("/reports/<reference>/consent")
@@ -241,17 +251,11 @@ def pass_on(reference: str):
 def record_consent(reference: str):
     report = _report(reference)
     form = StaffConsentForm()
-    if not form.validate_on_submit():
-        return _detail(report, status=400, consent_form=form)
-    db = database.session()
-    try:
+
+    def act(db):
         release.record_staff_consent(db, report, current_account(), form.level.data, form.given_by.data)
-    except release.ReleaseError as exc:
-        db.rollback()
-        form.level.errors = [str(exc)]
-        return _detail(report, status=400, consent_form=form)
-    db.commit()
-    return redirect(url_for("coordinator.report", reference=report.reference))
+
+    return _report_action(report, form, "consent_form", "level", act, 400)
 
 
 @bp.post("/consent/<int:request_id>")
@@ -282,17 +286,11 @@ def decide_consent(request_id: int):
 def set_status(reference: str):
     report = _report(reference)
     form = StatusForm()
-    if not form.validate_on_submit():
-        return _detail(report, status=400, status_form=form)
-    db = database.session()
-    try:
+
+    def act(db):
         casework.set_status(db, report, current_account(), form.status.data)
-    except casework.CaseworkError as exc:
-        db.rollback()
-        form.status.errors = [str(exc)]
-        return _detail(report, status=409, status_form=form)
-    db.commit()
-    return redirect(url_for("coordinator.report", reference=report.reference))
+
+    return _report_action(report, form, "status_form", "status", act, 409)
 
 
 @bp.post("/reports/<reference>/notes")
@@ -300,17 +298,11 @@ def set_status(reference: str):
 def add_note(reference: str):
     report = _report(reference)
     form = NoteForm()
-    if not form.validate_on_submit():
-        return _detail(report, status=400, note_form=form)
-    db = database.session()
-    try:
+
+    def act(db):
         casework.add_note(db, report, current_account(), form.text.data)
-    except casework.CaseworkError as exc:
-        db.rollback()
-        form.text.errors = [str(exc)]
-        return _detail(report, status=409, note_form=form)
-    db.commit()
-    return redirect(url_for("coordinator.report", reference=report.reference, note="added"))
+
+    return _report_action(report, form, "note_form", "text", act, 409, note="added")
 
 
 # The alert pages share this blueprint; importing them registers their routes.
