@@ -18,6 +18,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -299,6 +300,19 @@ def postgresql_database(base_url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(**conninfo) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def scratch_database(kind: str, pg_url: str) -> Iterator[str]:
+    """A fresh database of ``kind`` ('sqlite' or 'postgresql') that is removed afterwards."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
+            yield f"sqlite:///{Path(workdir) / 'bench.sqlite3'}"
+    elif kind == "postgresql":
+        with postgresql_database(pg_url) as url:
+            yield url
+    else:
+        raise HarnessError(f"unknown database {kind!r} (sqlite or postgresql)")
 
 
 def database(kind: str, workdir: Path, pg_url: str):

@@ -35,16 +35,12 @@ import os
 import random
 import secrets
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from pathlib import Path
 
-from sqlalchemy import create_engine, func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, insert, select, text
 
+from bench import harness
 from bench.harness import load_average, percentile
 from ugly_mugs import create_app, keystore, migrate, sections
 from ugly_mugs.auth import accounts
@@ -61,29 +57,8 @@ from ugly_mugs.models import (
     SealedSectionKey,
 )
 
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TARGET_P95_MS = 10.0
 BATCH = 5000
-
-
-@contextmanager
-def sqlite_database() -> Iterator[str]:
-    with tempfile.TemporaryDirectory(prefix="bench-matching-") as workdir:
-        yield f"sqlite:///{Path(workdir) / 'bench.sqlite3'}"
-
-
-@contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
-    name = f"bench_matching_{secrets.token_hex(4)}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def phone_of(i: int) -> str:
@@ -348,21 +323,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--link-repeats", type=int, default=200)
     parser.add_argument("--rotation-batch", type=int, default=1000)
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
+    parser.add_argument("--pg-url", default=harness.DEFAULT_PG_URL)
     parser.add_argument("--quick", action="store_true", help="100,000 identifiers, 5,000 reports, 500 checks")
     args = parser.parse_args(argv)
     if args.quick:
         args.identifiers, args.rotation_reports, args.requests, args.link_repeats = 100_000, 5_000, 500, 50
     print(f"load average: {load_average()}; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
     for kind in [d.strip() for d in args.databases.split(",") if d.strip()]:
-        if kind == "sqlite":
-            with sqlite_database() as url:
-                run(kind, url, args)
-        elif kind == "postgresql":
-            with postgres_database(args.pg_url) as url:
-                run(kind, url, args)
-        else:
+        if kind not in ("sqlite", "postgresql"):
             parser.error(f"unknown database {kind!r}")
+        with harness.scratch_database(kind, args.pg_url) as url:
+            run(kind, url, args)
     return 0
 
 

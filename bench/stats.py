@@ -30,17 +30,13 @@ import re
 import secrets
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pyotp
-from sqlalchemy import create_engine, func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, insert, select, text
 
+from bench import harness
 from ugly_mugs import create_app, keystore, migrate
 from ugly_mugs.auth import accounts
 from ugly_mugs.models import (
@@ -57,7 +53,6 @@ from ugly_mugs.models import (
     ReportCategory,
 )
 
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TARGET_P95_MS = 300.0
 START = date(2025, 1, 1)
 DAYS = 730
@@ -166,26 +161,6 @@ class AlertRows:
             if values:
                 conn.execute(insert(table.__table__), values)
         self.clear()
-
-
-@contextmanager
-def sqlite_database() -> Iterator[str]:
-    with tempfile.TemporaryDirectory(prefix="bench-stats-") as workdir:
-        yield f"sqlite:///{Path(workdir) / 'bench.sqlite3'}"
-
-
-@contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
-    name = f"bench_stats_{secrets.token_hex(4)}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def seed(app, count: int, passed_by: int, seed_value: int = 8) -> None:
@@ -338,13 +313,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reports", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument("--postgres-url", default=DEFAULT_PG_URL)
+    parser.add_argument("--postgres-url", default=harness.DEFAULT_PG_URL)
     args = parser.parse_args(argv)
     print(f"monitoring pages, p95 target {TARGET_P95_MS:.0f} ms, {args.requests} requests per page (in-process)")
     results = {}
     for kind in args.databases.split(","):
-        database = sqlite_database() if kind == "sqlite" else postgres_database(args.postgres_url)
-        with database as url:
+        with harness.scratch_database(kind, args.postgres_url) as url:
             results[kind] = run_case(kind, url, args.reports, args.requests)
     print()
     for kind, met in results.items():

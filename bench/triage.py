@@ -30,11 +30,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert, select, text
 
-from bench.stats import logged_in_client, p95, postgres_database, sqlite_database
-from ugly_mugs import casework, create_app, keystore, migrate
+from bench import harness
+from bench.stats import logged_in_client, p95, set_up
+from ugly_mugs import casework, create_app, migrate
 from ugly_mugs.models import Area, Report, ReportCategory
 
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TARGET_P95_MS = 100.0
 START = date(2025, 1, 1)
 DAYS = 730
@@ -55,9 +55,6 @@ PAGES = {
 def seed(app, count: int, seed_value: int = 4) -> None:
     rng = random.Random(seed_value)
     engine = app.extensions["ugly_mugs.engine"]
-    with app.extensions["ugly_mugs.sessionmaker"]() as session:
-        keystore.set_up(session, app.config["AREAS"], app.config["POLICE_UNITS"])
-        session.commit()
     with engine.begin() as conn:
         area_ids = [row[0] for row in conn.execute(select(Area.id))]
         origin = datetime.combine(START, datetime.min.time(), tzinfo=UTC)
@@ -129,10 +126,11 @@ def explain(app, filters: casework.InboxFilter) -> str:
 def run_case(kind: str, url: str, reports: int, requests: int, plans: bool) -> bool:
     migrate.upgrade(url)
     app = create_app(overrides={"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32)}, env={})
+    _, password, secret = set_up(app)
     began = time.perf_counter()
     seed(app, reports)
     print(f"\n{kind}: {reports:,} reports seeded in {time.perf_counter() - began:.1f} s")
-    client = logged_in_client(app)
+    client = logged_in_client(app, password, secret)
     pages = dict(PAGES)
     pages["inbox, 40th page (keyset)"] = deep_page(client, "/coordinator/reports", 40)
     all_met = True
@@ -158,14 +156,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reports", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument("--postgres-url", default=DEFAULT_PG_URL)
+    parser.add_argument("--postgres-url", default=harness.DEFAULT_PG_URL)
     parser.add_argument("--no-plans", action="store_true", help="do not print the query plans")
     args = parser.parse_args(argv)
     print(f"triage inbox, p95 target {TARGET_P95_MS:.0f} ms, {args.requests} requests per page (in-process)")
     results = {}
     for kind in args.databases.split(","):
-        database = sqlite_database() if kind == "sqlite" else postgres_database(args.postgres_url)
-        with database as url:
+        with harness.scratch_database(kind, args.postgres_url) as url:
             results[kind] = run_case(kind, url, args.reports, args.requests, not args.no_plans)
     print()
     for kind, met in results.items():
