@@ -5,24 +5,33 @@ exact place, exact time) and a later addition to the contact – with canary val
 numbers, emails, streets and times. Each report is filed through the API, the draft is composed
 from it exactly as the coordinator page does, and published through the real service (which runs
 the anonymity check). No canary appears in the draft, nor in the published message's title, body
-or areas.
+or areas, nor in what any channel makes of the message: the email (text and HTML), the webhook's
+JSON, the Atom feed and the printable sheet's PDF.
 """
 
 from __future__ import annotations
 
+import io
+import re
 from datetime import date
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pypdf import PdfReader
 from sqlalchemy import select
 
-from alerts import compose, publish
+from alerts import compose, feed, publish, render, sheet
+from alerts.bulletins import AreaGroup
+from alerts.channels import email as email_channel
+from alerts.channels import webhook
+from alerts.wording import wording
 from tests.reading import scheme_pair
 from tests.staff import create
 from ugly_mugs import casework
 from ugly_mugs.models import Account, Area, Report
 from ugly_mugs.reporting import service
 
+STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?")
 word = st.from_regex(r"[A-Z][a-z]{3,7}", fullmatch=True).map(lambda w: "Qz" + w)
 phone = st.integers(0, 999).map(lambda n: f"0113 496 {n:04d}")
 email = st.tuples(word, word).map(lambda p: f"{p[0].lower()}@{p[1].lower()}.example")
@@ -90,6 +99,22 @@ def test_no_identity_value_reaches_a_draft_or_a_published_message(app, passphras
     needles = [values[k] for k in ("reporter_name", "phone", "email", "place", "incident_time", "later_contact")]
     needles += values["reporter_name"].split() + [values["place"].split(" ", 1)[1], date(2026, 11, 20).isoformat()]
     stored = compose.open_draft(db_session, alert, pair)
+    published = render.Published.of(message, alert.reference)
+    w = wording("en")
+    mail = email_channel.build("drop-in@project.example", published, w, email_channel.Sender("bulletin@scheme.example"))
+    pdf = sheet.sheet_pdf("Project", [AreaGroup(area.name, [published])], w, date(2026, 11, 23))
+    channels = {
+        "email text": mail.get_body(("plain",)).get_content(),
+        "email html": mail.get_body(("html",)).get_content(),
+        "webhook json": webhook.encode(render.as_json(published, w)).decode("utf-8"),
+        "atom feed": feed.atom(
+            "urn:x", "Feed", "https://scheme.example/feed", [published], w, message.published_at
+        ).decode("utf-8"),
+        "sheet pdf": "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages),
+    }
+    assert "07700 900999" in channels["email text"] and "07700 900999" in channels["sheet pdf"]
+    # The feed and the webhook carry machine timestamps of publication, which may hold any hh:mm.
+    channels = {where: STAMP.sub("<stamp>", text) for where, text in channels.items()}
     for needle in needles:
         for where, text in {
             "draft title": stored.title,
@@ -97,6 +122,7 @@ def test_no_identity_value_reaches_a_draft_or_a_published_message(app, passphras
             "message title": message.title,
             "message body": message.body,
             "message areas": message.areas,
+            **channels,
         }.items():
             assert needle not in text, (needle, where)
     assert message.kind == "alert" and "07700 900999" in message.body
