@@ -40,6 +40,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 START_TIMEOUT = 20
 STOP_TIMEOUT = 10
 
@@ -79,6 +81,11 @@ def _server_env(database_url: str, secret_key: str, bind: str, workdir: Path) ->
             "PYTHONUNBUFFERED": "1",
             # Gunicorn's control socket defaults to one shared path per user; keep this server's apart.
             "XDG_RUNTIME_DIR": str(workdir),
+            # The public check-a-number page is off by default and is a reporter page that must be
+            # tested in the browser. Switched on for the whole session rather than in a second
+            # server: it only adds a page, which no other test visits, and one gunicorn per session
+            # keeps the suite quick.
+            "UGLY_MUGS_PUBLIC_CHECK": "true",
         }
     )
     return env
@@ -187,3 +194,20 @@ def browser():
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="module")
+def axe_script() -> Path:
+    assert AXE.is_file(), f"{AXE} is missing: run `make axe` (npm ci in tests/e2e)"
+    return AXE
+
+
+def axe_violations(page, axe_script: Path) -> list[str]:
+    """What axe-core finds against WCAG 2.2 A/AA on the page as it is now, one line per rule broken."""
+    # The page's CSP rightly refuses injected scripts; the axe sessions are opened with bypass_csp.
+    page.add_script_tag(path=str(axe_script))
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+    ]

@@ -21,19 +21,17 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, select
 
+from tests.e2e.conftest import axe_violations
 from tests.e2e.test_reporter_browser import QUICK_EXIT_URL, Session, screenshot
 from ugly_mugs.models import Report
 
 pytestmark = pytest.mark.e2e
 
-AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PHONE = {"width": 360, "height": 740}
 NARROW = {"width": 320, "height": 640}
 DESKTOP = {"width": 1280, "height": 800}
@@ -63,12 +61,6 @@ SIDEWAYS = """() => ({
     .filter(el => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
     .map(el => el.tagName + (el.id ? '#' + el.id : '') + ' ' + (el.className || '')).slice(0, 5),
 })"""
-
-
-@pytest.fixture(scope="module")
-def axe_script() -> Path:
-    assert AXE.is_file(), f"{AXE} is missing: run `make axe` (npm ci in tests/e2e)"
-    return AXE
 
 
 def _incident_day() -> str:
@@ -137,16 +129,6 @@ def reporter_pages(session: Session, lang: str):
     page.goto(origin + "/no-such-page" + q)
     page.wait_for_load_state("load")
     yield "not found"
-
-
-def axe_violations(page, axe_script: Path) -> list[str]:
-    # The page's CSP rightly refuses injected scripts; the axe sessions are opened with bypass_csp.
-    page.add_script_tag(path=str(axe_script))
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-    ]
 
 
 @pytest.mark.parametrize("lang", ["en", "ro"])
