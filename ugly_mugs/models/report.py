@@ -28,6 +28,8 @@ class Report(Base):
         Index("ix_report_status_received", "status", "received_at"),
         # The triage inbox pages newest first by (received_at, id) without sorting.
         Index("ix_report_received_id", "received_at", "id"),
+        # Covers the monitoring counts of a period, which then never read the table itself.
+        Index("ix_report_received_counts", "received_at", "status", "area_id", "reporter_type", "consent_level", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
