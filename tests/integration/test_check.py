@@ -326,3 +326,23 @@ def test_public_check_leaves_no_english_sentence(public, lang):
         text = visible_text(page)
         left = [sentence for sentence in ENGLISH if sentence in text]
         assert left == [], lang
+
+
+def test_public_check_stores_and_logs_no_address_or_user_agent(public, database_url, caplog):
+    # The client address is only the input of the throttle's in-memory keyed hash (throttle.ClientCounter).
+    caplog.set_level(logging.DEBUG)
+    address, agent = "198.51.100.77", "CanaryBrowser/9.9"
+    statuses = []
+    for _ in range(6):  # past the limit of 4, so both the counting and the refusal run
+        page = public.get("/check-a-number", environ_base={"REMOTE_ADDR": address}).get_data(as_text=True)
+        form_token_value = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+        response = public.post(
+            "/check-a-number",
+            data={"form_token": form_token_value, "identifier": NOWHERE, "kind": ""},
+            environ_base={"REMOTE_ADDR": address},
+            headers={"User-Agent": agent},
+        )
+        statuses.append(response.status_code)
+    assert statuses == [200] * 4 + [429, 429]
+    assert address not in caplog.text and agent not in caplog.text
+    assert find_plaintext(database_url, [address, agent]) == []

@@ -88,6 +88,8 @@ def public_check():
         return _page(form, notice=_("Nothing was checked yet. Please press Check again."), status=400)
     if not form.validate():
         return _page(form, status=400)
+    # The address is only the input of the throttle's in-memory keyed hash: never stored or logged
+    # (test_public_check_stores_and_logs_no_address_or_user_agent).
     if _blocked(request.remote_addr or ""):
         return _page(form, notice=_("Too many checks for now. Please wait a while and try again."), status=429)
     try:
