@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import string
 import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -86,7 +87,8 @@ def numbers(browser, live_server, tmp_path_factory) -> Numbers:
     alerted, under_review, unknown = (
         f"07700 900{n}" for n in secrets.SystemRandom().sample([n for n in range(100, 900) if n not in (123, 456)], 3)
     )
-    marker = secrets.token_hex(3)
+    # Letters only: a hex marker can hold digits that the anonymity check rightly reads as a number.
+    marker = "".join(secrets.choice(string.ascii_lowercase) for _ in range(6))
     reference = file_report(live_server, f"He grabbed her by the neck. Checkmark {marker}.", alerted)
     file_report(live_server, f"He would not pay and shouted at her. Checkmark {marker}.", under_review)
     alert_body = f"A worker was grabbed by the neck in Holbeck ({marker}). He gave the number {alerted}."
