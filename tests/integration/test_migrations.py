@@ -583,6 +583,88 @@ def _seed_matching(conn: Connection) -> None:
     conn.execute(t["project"].update().where(t["project"].c.id == 903).values(check_token_digest="b" * 64))
 
 
+def _seed_monitoring(conn: Connection) -> None:
+    """A police release with an outcome, and an update of a seeded alert delivered to a project."""
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    now = datetime(2026, 11, 23, 17, 0)
+    account_id = conn.execute(select(t["account"].c.id).limit(1)).scalar_one()
+    report_id = conn.execute(select(t["report"].c.id).limit(1)).scalar_one()
+    unit_id = conn.execute(select(t["police_unit"].c.id).limit(1)).scalar_one()
+    project_id = conn.execute(select(t["project"].c.id).limit(1)).scalar_one()
+    conn.execute(
+        t["project_channel"].insert(),
+        [
+            {
+                "id": 907,
+                "project_id": project_id,
+                "kind": "email",
+                "target": "seed7@example.org",
+                "active": True,
+                "created_at": now,
+            }
+        ],
+    )
+    conn.execute(
+        t["police_release"].insert(),
+        [{"id": 907, "report_id": report_id, "police_unit_id": unit_id, "passed_by": account_id, "passed_at": now}],
+    )
+    alert_id = conn.execute(select(t["alert"].c.id).limit(1)).scalar_one()
+    conn.execute(
+        t["police_outcome"].insert(),
+        [
+            {
+                "id": 907,
+                "release_id": 907,
+                "outcome": "convicted",
+                "outcome_date": date(2026, 11, 23),
+                "recorded_by": account_id,
+                "recorded_at": now,
+            }
+        ],
+    )
+    conn.execute(
+        t["alert_message"].insert(),
+        [
+            {
+                "id": 907,
+                "alert_id": alert_id,
+                "sequence": 907,
+                "kind": "update",
+                "message_id": "seed-update" + "7" * 21,
+                "severity": "urgent",
+                "title": "Seed update",
+                "body": "Seed update body",
+                "areas": "Seed area 3",
+                "incident_week": date(2026, 11, 16),
+                "part_of_day": "night",
+                "published_by": account_id,
+                "published_at": now,
+            }
+        ],
+    )
+    conn.execute(
+        t["delivery"].insert(),
+        [
+            {
+                "id": 907,
+                "message_id": 907,
+                "project_id": project_id,
+                "channel_id": 907,
+                "kind": "email",
+                "status": "delivered",
+                "attempts": 1,
+                "next_attempt_at": now,
+                "leased_by": None,
+                "leased_until": None,
+                "delivered_at": now,
+                "last_error": None,
+            }
+        ],
+    )
+
+
 SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "c56bb297b78a": _seed_initial_schema,
     "e86756c4b8cc": _seed_staff_accounts,
@@ -590,6 +672,7 @@ SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "18a7c87d9fbb": _seed_alerts_outbox,
     "b3e1f0a2c9d4": _seed_triage,
     "1a9ae5e8ace8": _seed_matching,
+    "3694423c78ce": _seed_monitoring,
 }
 
 

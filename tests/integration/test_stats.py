@@ -26,6 +26,7 @@ import io
 import math
 import re
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -94,6 +95,35 @@ def test_raw_counts_match_an_independent_count(app, rows):
     assert dict(counts.police) == dict(want["police"])
     assert sum(counts.police.values()) > 30 and counts.police[queries.NO_OUTCOME] > 0
     assert len(set(counts.police) - {queries.NO_OUTCOME}) >= 4
+
+
+@pytest.mark.parametrize(("kind", "start"), [("year", date(2026, 1, 1)), ("quarter", date(2026, 1, 1))])
+def test_reports_on_bucket_edges_fall_in_the_bucket_they_begin(app, passphrase, kind, start):
+    # At each bucket's first instant and a microsecond before it, with a category each.
+    period = period_for(kind, start)
+    buckets = period.buckets()
+    edges = [datetime.combine(b.start, datetime.min.time(), tzinfo=UTC) for b in buckets]
+    times = [t for edge in edges for t in (edge - timedelta(microseconds=1), edge)] + [
+        datetime.combine(period.end, datetime.min.time(), tzinfo=UTC) - timedelta(microseconds=1)
+    ]
+    base = make_rows(len(times), start, 1)
+    rows = [
+        replace(
+            row, received_at=at, status="received", categories=("robbery",), alert=None, passed_at=None, outcomes=()
+        )
+        for row, at in zip(base, times, strict=True)
+    ]
+    insert_rows(app.extensions["ugly_mugs.engine"], rows)
+    with app.extensions["ugly_mugs.sessionmaker"]() as session:
+        counts = queries.count_period(session, period)
+    want: Counter = Counter()
+    for at in times:
+        for i, b in enumerate(buckets):
+            if b.start <= at.date() < b.end:
+                want[(i,)] += 1
+    assert dict(counts.by(0)) == dict(want)
+    assert {b: n for (b, code), n in counts.categories.items()} == {b: n for (b,), n in want.items()}
+    assert counts.total() == len(times) - 1  # the microsecond before the period is outside it
 
 
 def test_the_seeded_releases_cover_the_awkward_cases(rows):

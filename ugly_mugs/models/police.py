@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ugly_mugs.models.base import Base, UTCDateTime
@@ -29,14 +29,17 @@ class PoliceRelease(Base):
     """A report passed on to the police unit of its area."""
 
     __tablename__ = "police_release"
-    __table_args__ = (UniqueConstraint("report_id", "police_unit_id"),)
+    __table_args__ = (
+        UniqueConstraint("report_id", "police_unit_id"),
+        # Covers the monitoring figures, which count releases by the day they were passed on.
+        Index("ix_police_release_passed_counts", "passed_at", "report_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[str] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
     police_unit_id: Mapped[int] = mapped_column(ForeignKey("police_unit.id"), index=True)
     passed_by: Mapped[int] = mapped_column(ForeignKey("account.id"))
-    # Indexed for the monitoring figures, which count releases by the day they were passed on.
-    passed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    passed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The coordinator's covering note, encrypted; its key is sealed to the scheme and the unit.
     note: Mapped[bytes | None] = mapped_column(LargeBinary)
     note_key_scheme: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -55,9 +58,12 @@ class PoliceOutcome(Base):
     """An outcome the officer recorded (statistics may count these: they name no one)."""
 
     __tablename__ = "police_outcome"
+    # A release's outcomes in the order "latest" means, with the outcome itself: finding the
+    # latest outcome of each release reads this index alone.
+    __table_args__ = (Index("ix_police_outcome_latest", "release_id", "outcome_date", "recorded_at", "id", "outcome"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    release_id: Mapped[int] = mapped_column(ForeignKey("police_release.id", ondelete="CASCADE"), index=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("police_release.id", ondelete="CASCADE"))
     outcome: Mapped[str] = mapped_column(String(32))
     outcome_date: Mapped[date] = mapped_column(Date)
     recorded_by: Mapped[int] = mapped_column(ForeignKey("account.id"))

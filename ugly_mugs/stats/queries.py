@@ -31,8 +31,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from operator import itemgetter
 
-from sqlalchemy import Integer, case, cast, exists, func, literal_column, select
+from sqlalchemy import case, exists, func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
 from ugly_mugs.models import (
@@ -89,10 +90,12 @@ class Counts:
 
     def by(self, *positions: int) -> Counter:
         """Sum ``reports`` over all but the given key positions (0 bucket, 1 area, 2 type, 3 consent, 4 status)."""
-        result: Counter = Counter()
+        pick = itemgetter(*positions)
+        found: dict = {}
         for key, n in self.reports.items():
-            result[tuple(key[p] for p in positions)] += n
-        return result
+            part = pick(key)
+            found[part] = found.get(part, 0) + n
+        return Counter({(part,) if len(positions) == 1 else part: n for part, n in found.items()})
 
 
 def _midnight(day: date) -> datetime:
@@ -100,13 +103,18 @@ def _midnight(day: date) -> datetime:
 
 
 def _bucket(period: Period):
-    buckets = period.buckets()
-    if len(buckets) == 1:
-        return literal_column("0")
-    return case(
-        *[(Report.received_at < _midnight(b.end), i) for i, b in enumerate(buckets[:-1])],
-        else_=len(buckets) - 1,
-    )
+    """The index of the bucket a report was received in, as SQL."""
+    ends = [_midnight(b.end) for b in period.buckets()]
+
+    # A binary search over the bucket ends: a report of a year is compared four times, not up
+    # to eleven, and this expression is evaluated for every report and category of the period.
+    def search(first: int, last: int):
+        if first == last:
+            return literal_column(str(first))
+        middle = (first + last) // 2
+        return case((Report.received_at < ends[middle], search(first, middle)), else_=search(middle + 1, last))
+
+    return search(0, len(ends) - 1)
 
 
 def _in_period(period: Period):
@@ -171,14 +179,14 @@ def count_police(session: Session, period: Period) -> Counter:
         .correlate(PoliceRelease)
         .scalar_subquery()
     )
+    # "Not erased" as an anti-join: PostgreSQL then reads only the erased reports, not all of them.
+    erased = exists().where(Report.id == PoliceRelease.report_id, Report.status == ERASED)
     passed = (
         select(latest.label("outcome"))
-        .select_from(PoliceRelease)
-        .join(Report, Report.id == PoliceRelease.report_id)
         .where(
             PoliceRelease.passed_at >= _midnight(period.start),
             PoliceRelease.passed_at < _midnight(period.end),
-            Report.status != ERASED,
+            ~erased,
         )
         .subquery()
     )
@@ -219,10 +227,10 @@ def _hours(dialect: str):
     if dialect == "postgresql":
         seconds = func.extract("epoch", AlertMessage.published_at - func.date_trunc("hour", Report.received_at))
         return func.floor(seconds / 3600)
-    # SQLite keeps times as text: whole seconds since the epoch, then integer division.
-    published = func.strftime("%s", AlertMessage.published_at)
-    hour = func.strftime("%s", func.strftime("%Y-%m-%d %H:00:00", Report.received_at))
-    return (cast(published, Integer) - cast(hour, Integer)) / 3600
+    # SQLite keeps times as text: whole seconds since the epoch (``unixepoch``, SQLite 3.38 or
+    # later), the report's rounded down to its hour, then integer division.
+    received = func.unixepoch(Report.received_at)
+    return (func.unixepoch(AlertMessage.published_at) - received / 3600 * 3600) / 3600
 
 
 def alert_hours(session: Session, period: Period) -> list[int | None]:
