@@ -243,6 +243,14 @@ def test_approval_by_a_second_coordinator(database_url, app, passphrase, db_sess
         db_session.expire_all()
         alert = db_session.scalar(select(Alert).where(Alert.reference == alert_ref))
         assert (alert.status, alert.submitted_by) == ("awaiting_approval", carla_user.id)
+        # Taken back for editing and sent again; taking back what is not waiting is refused.
+        assert act(carla, alert_ref, "return").status_code == 302
+        db_session.expire_all()
+        alert = db_session.scalar(select(Alert).where(Alert.reference == alert_ref))
+        assert (alert.status, alert.submitted_by) == ("draft", None)
+        refused = act(carla, alert_ref, "return")
+        assert refused.status_code == 409 and "not waiting for approval" in refused.get_data(as_text=True)
+        assert act(carla, alert_ref, "publish").status_code == 302
         # The author cannot approve; nothing is sent.
         assert act(carla, alert_ref, "approve").status_code == 409
         assert db_session.scalar(select(func.count()).select_from(AlertMessage)) == 0

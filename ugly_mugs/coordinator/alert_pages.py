@@ -211,30 +211,49 @@ def _blocked(alert: Alert, pair, exc: publish.Blocked, status: int = 422):
     return _page(alert, status, pair=pair, form=_form_for(draft), hits=exc.hits, checked=True, problem=str(exc))
 
 
+def _act(alert: Alert, act, *, pair=None, blocked=None, **extra):
+    """Run ``act(db)``, commit and go back to the alert; or show the page again with why not.
+
+    ``extra`` (the form being sent) goes back into the page; ``blocked`` shows what the
+    anonymity check found, by default the check's message alone.
+    """
+    db = database.session()
+    try:
+        act(db)
+    except publish.Blocked as exc:
+        db.commit()  # keeps the audit entry of the check's reading
+        if blocked is not None:
+            return blocked(exc)
+        return _page(alert, 422, pair=pair, problem=str(exc), **extra)
+    except publish.PublishError as exc:
+        db.rollback()
+        return _page(alert, 409, pair=pair, problem=str(exc), **extra)
+    db.commit()
+    return redirect(url_for("coordinator.alert", reference=alert.reference))
+
+
+def _expired(alert: Alert):
+    return _page(alert, 400, problem="The form expired. Try again.")
+
+
 @bp.post("/alerts/<reference>/publish")
 @roles("coordinator")
 def publish_alert(reference: str):
     """Publish the draft, or with approval required send it for a second coordinator's approval."""
     alert = _alert(reference)
     if not ActionForm().validate_on_submit():
-        return _page(alert, 400, problem="The form expired. Try again.")
+        return _expired(alert)
     pair = _scheme_pair()
     if pair is None:
         return _page(alert, 403, problem="You need the scheme key to publish an alert. See the Keys page.")
-    db = database.session()
-    try:
+
+    def act(db):
         if _approval():
             publish.submit(db, alert, current_account(), pair, _region())
         else:
             publish.publish(db, alert, current_account(), pair, region=_region())
-    except publish.Blocked as exc:
-        db.commit()  # keeps the audit entry of the check's reading
-        return _blocked(alert, pair, exc)
-    except publish.PublishError as exc:
-        db.rollback()
-        return _page(alert, 409, pair=pair, problem=str(exc))
-    db.commit()
-    return redirect(url_for("coordinator.alert", reference=alert.reference))
+
+    return _act(alert, act, pair=pair, blocked=lambda exc: _blocked(alert, pair, exc))
 
 
 @bp.post("/alerts/<reference>/approve")
@@ -242,21 +261,15 @@ def publish_alert(reference: str):
 def approve_alert(reference: str):
     alert = _alert(reference)
     if not ActionForm().validate_on_submit():
-        return _page(alert, 400, problem="The form expired. Try again.")
+        return _expired(alert)
     pair = _scheme_pair()
     if pair is None:
         return _page(alert, 403, problem="You need the scheme key to approve an alert. See the Keys page.")
-    db = database.session()
-    try:
+
+    def act(db):
         publish.publish(db, alert, current_account(), pair, region=_region(), approval_required=True)
-    except publish.Blocked as exc:
-        db.commit()
-        return _blocked(alert, pair, exc)
-    except publish.PublishError as exc:
-        db.rollback()
-        return _page(alert, 409, pair=pair, problem=str(exc))
-    db.commit()
-    return redirect(url_for("coordinator.alert", reference=alert.reference))
+
+    return _act(alert, act, pair=pair, blocked=lambda exc: _blocked(alert, pair, exc))
 
 
 @bp.post("/alerts/<reference>/return")
@@ -264,15 +277,8 @@ def approve_alert(reference: str):
 def return_alert(reference: str):
     alert = _alert(reference)
     if not ActionForm().validate_on_submit():
-        return _page(alert, 400, problem="The form expired. Try again.")
-    db = database.session()
-    try:
-        publish.return_to_draft(db, alert, current_account())
-    except publish.PublishError as exc:
-        db.rollback()
-        return _page(alert, 409, problem=str(exc))
-    db.commit()
-    return redirect(url_for("coordinator.alert", reference=alert.reference))
+        return _expired(alert)
+    return _act(alert, lambda db: publish.return_to_draft(db, alert, current_account()))
 
 
 @bp.post("/alerts/<reference>/update")
@@ -285,21 +291,18 @@ def update_alert(reference: str):
     pair = _scheme_pair()
     if pair is None:
         return _page(alert, 403, update_form=form, problem="You need the scheme key to send an update.")
-    db = database.session()
-    try:
+    text = {"title": form.title.data, "body": form.body.data}
+
+    def act(db):
         publish.update(
-            db, alert, current_account(), pair, form.title.data, form.body.data, form.severity.data, region=_region()
+            db, alert, current_account(), pair, text["title"], text["body"], form.severity.data, region=_region()
         )
-    except publish.Blocked as exc:
-        db.commit()
-        text = {"title": form.title.data, "body": form.body.data}
+
+    def blocked(exc: publish.Blocked):
         marked = {name: anonymity.segments(text[name], exc.hits, name) for name in anonymity.CHECKED_FIELDS}
         return _page(alert, 422, pair=pair, update_form=form, problem=str(exc), update_marked=marked)
-    except publish.PublishError as exc:
-        db.rollback()
-        return _page(alert, 409, pair=pair, update_form=form, problem=str(exc))
-    db.commit()
-    return redirect(url_for("coordinator.alert", reference=alert.reference))
+
+    return _act(alert, act, pair=pair, blocked=blocked, update_form=form)
 
 
 @bp.post("/alerts/<reference>/retract")
@@ -312,14 +315,8 @@ def retract_alert(reference: str):
     pair = _scheme_pair()
     if pair is None:
         return _page(alert, 403, retract_form=form, problem="You need the scheme key to retract an alert.")
-    db = database.session()
-    try:
+
+    def act(db):
         publish.retract(db, alert, current_account(), pair, form.note.data or "", region=_region())
-    except publish.Blocked as exc:
-        db.commit()
-        return _page(alert, 422, pair=pair, retract_form=form, problem=str(exc))
-    except publish.PublishError as exc:
-        db.rollback()
-        return _page(alert, 409, pair=pair, retract_form=form, problem=str(exc))
-    db.commit()
-    return redirect(url_for("coordinator.alert", reference=alert.reference))
+
+    return _act(alert, act, pair=pair, retract_form=form)
