@@ -9,6 +9,7 @@ the same PostgreSQL server, so it never touches the shared test database.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -21,6 +22,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -61,6 +63,20 @@ class LiveServer:
     def flask(self, *args: str, stdin: str | None = None) -> str:
         """Run ``flask --app wsgi ARGS`` as the operator would, on this server's database and settings."""
         return _flask(self.env, *args, stdin=stdin)
+
+    def file_report(self, **fields: str) -> dict:
+        """File a report through the JSON API, today in Holbeck unless ``fields`` say otherwise;
+        returns the API's answer (reference and receipt code)."""
+        body = {"incident_date": date.today().isoformat(), "area": "holbeck", **fields}
+        request = urllib.request.Request(
+            self.base_url + "/api/v1/reports",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 201
+            return json.load(response)
 
 
 def _free_port() -> int:

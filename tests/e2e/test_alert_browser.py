@@ -10,11 +10,8 @@ status says an alert was published, and no page asked another origin for anythin
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
-import urllib.request
-from datetime import date
 
 import pytest
 from playwright.sync_api import expect
@@ -32,26 +29,16 @@ def _oathtool():
 
 
 def file_report(live_server, name: str, what: str) -> str:
-    body = {
-        "incident_date": date.today().isoformat(),
-        "area": "holbeck",
-        "what_happened": what,
-        "reporter_name": name,
-        "contact": "text only, 07700 900123",
-        "phone_numbers": "07700 900999",
-        "vehicle_colour": "silver",
-        "vehicle_make": "Toyota",
-        "consent_level": "alert_only",
-    }
-    request = urllib.request.Request(
-        live_server.base_url + "/api/v1/reports",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
+    filed = live_server.file_report(
+        what_happened=what,
+        reporter_name=name,
+        contact="text only, 07700 900123",
+        phone_numbers="07700 900999",
+        vehicle_colour="silver",
+        vehicle_make="Toyota",
+        consent_level="alert_only",
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 201
-        return json.load(response)["reference"]
+    return filed["reference"]
 
 
 def test_coordinator_drafts_is_blocked_fixes_and_publishes(browser, live_server, tmp_path):

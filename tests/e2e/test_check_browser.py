@@ -15,11 +15,9 @@ can be made with the keyboard alone.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import string
-import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -62,22 +60,7 @@ class Numbers:
 
 
 def file_report(live_server, what: str, phone: str) -> str:
-    body = {
-        "incident_date": date.today().isoformat(),
-        "area": "holbeck",
-        "what_happened": what,
-        "phone_numbers": phone,
-        "consent_level": "alert_only",
-    }
-    request = urllib.request.Request(
-        live_server.base_url + "/api/v1/reports",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 201
-        return json.load(response)["reference"]
+    return live_server.file_report(what_happened=what, phone_numbers=phone, consent_level="alert_only")["reference"]
 
 
 @pytest.fixture(scope="module")

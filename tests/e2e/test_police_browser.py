@@ -13,9 +13,7 @@ pages asks another origin for anything.
 
 from __future__ import annotations
 
-import json
 import secrets
-import urllib.request
 from datetime import date
 
 import pytest
@@ -33,22 +31,7 @@ def _oathtool():
 
 
 def file_report(live_server, what: str, contact: str) -> tuple[str, str]:
-    body = {
-        "incident_date": date.today().isoformat(),
-        "area": "holbeck",
-        "what_happened": what,
-        "contact": contact,
-        "consent_level": "full",
-    }
-    request = urllib.request.Request(
-        live_server.base_url + "/api/v1/reports",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 201
-        filed = json.load(response)
+    filed = live_server.file_report(what_happened=what, contact=contact, consent_level="full")
     return filed["reference"], filed["receipt_code"]
 
 
