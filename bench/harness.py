@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import os
 import platform
+import random
 import secrets
 import signal
 import socket
@@ -23,6 +24,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -332,3 +334,27 @@ def postgresql_version(base_url: str) -> str:
             return str(conn.execute("SHOW server_version").fetchone()[0])
     except psycopg.Error:
         return "unreachable"
+
+
+# --- rows ---------------------------------------------------------------------------------
+
+
+def report_row(rng: random.Random, received_at: datetime, area_ids: Sequence[int], statuses) -> dict:
+    """A plain report row for bulk insertion (no sections: the pages timed never read them).
+
+    ``statuses`` is ``(codes, weights)``; who filed and the consent level follow the shares the
+    seeded test data uses (six in ten by the person it happened to, four in nine alert only).
+    """
+    return {
+        "id": secrets.token_hex(16),
+        "reference": "UM-" + secrets.token_hex(6).upper(),
+        "receipt_lookup": None,
+        "received_at": received_at,
+        "incident_week": (received_at - timedelta(days=received_at.weekday())).date(),
+        "area_id": rng.choice(area_ids),
+        "police_unit_id": None,
+        "reporter_type": rng.choices(("self", "outreach", "third_party"), (6, 3, 1))[0],
+        "consent_level": rng.choices(("alert_only", "anonymous_intel", "full"), (4, 3, 2))[0],
+        "status": rng.choices(*statuses)[0],
+        "language": "en",
+    }

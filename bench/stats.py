@@ -78,6 +78,7 @@ PAGES = {
 TARGETED = ("dashboard", "period report,")
 SEVERITIES = ("urgent", "warning", "information")
 PROJECTS = 10
+STATUSES = (("received", "reviewed", "alert_published", "passed_to_police", "erased"), (3, 3, 3, 2, 1))
 
 
 def seed_projects(conn) -> list[tuple[int, int]]:
@@ -176,25 +177,9 @@ def seed(app, count: int, passed_by: int, seed_value: int = 8) -> None:
         for first in range(0, count, 5000):
             reports, tags, releases, outcomes = [], [], [], []
             for _ in range(first, min(count, first + 5000)):
-                report_id = secrets.token_hex(16)
                 at = origin + timedelta(hours=rng.randrange(DAYS * 24))
-                reports.append(
-                    {
-                        "id": report_id,
-                        "reference": "UM-" + secrets.token_hex(6).upper(),
-                        "receipt_lookup": None,
-                        "received_at": at,
-                        "incident_week": (at - timedelta(days=at.weekday())).date(),
-                        "area_id": rng.choice(area_ids),
-                        "police_unit_id": None,
-                        "reporter_type": rng.choices(("self", "outreach", "third_party"), (6, 3, 1))[0],
-                        "consent_level": rng.choices(("alert_only", "anonymous_intel", "full"), (4, 3, 2))[0],
-                        "status": rng.choices(
-                            ("received", "reviewed", "alert_published", "passed_to_police", "erased"), (3, 3, 3, 2, 1)
-                        )[0],
-                        "language": "en",
-                    }
-                )
+                reports.append(harness.report_row(rng, at, area_ids, STATUSES))
+                report_id = reports[-1]["id"]
                 tags += [{"report_id": report_id, "code": c} for c in rng.sample(CATEGORIES, rng.choice((0, 1, 1, 2)))]
                 if reports[-1]["status"] == "alert_published":
                     alerts.add(report_id, at)

@@ -31,7 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import insert, select, text
 
 from bench import harness
-from bench.stats import logged_in_client, p95, set_up
+from bench.stats import logged_in_client, measure, p95, set_up
 from ugly_mugs import casework, create_app, migrate
 from ugly_mugs.models import Area, Report, ReportCategory
 
@@ -61,23 +61,9 @@ def seed(app, count: int, seed_value: int = 4) -> None:
         for first in range(0, count, 5000):
             reports, tags = [], []
             for _ in range(first, min(count, first + 5000)):
-                report_id = secrets.token_hex(16)
                 at = origin + timedelta(hours=rng.randrange(DAYS * 24))
-                reports.append(
-                    {
-                        "id": report_id,
-                        "reference": "UM-" + secrets.token_hex(6).upper(),
-                        "receipt_lookup": None,
-                        "received_at": at,
-                        "incident_week": (at - timedelta(days=at.weekday())).date(),
-                        "area_id": rng.choice(area_ids),
-                        "police_unit_id": None,
-                        "reporter_type": rng.choices(("self", "outreach", "third_party"), (6, 3, 1))[0],
-                        "consent_level": rng.choices(("alert_only", "anonymous_intel", "full"), (4, 3, 2))[0],
-                        "status": rng.choices(*STATUSES)[0],
-                        "language": "en",
-                    }
-                )
+                reports.append(harness.report_row(rng, at, area_ids, STATUSES))
+                report_id = reports[-1]["id"]
                 codes = rng.sample(COMMON, rng.choice((0, 1, 1, 2)))
                 if rng.random() < 0.005:
                     codes.append(RARE)
@@ -87,18 +73,6 @@ def seed(app, count: int, seed_value: int = 4) -> None:
                 conn.execute(insert(ReportCategory.__table__), tags)
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
-
-
-def measure(client, path: str, requests: int) -> list[float]:
-    client.get(path)
-    times = []
-    for _ in range(requests):
-        began = time.perf_counter()
-        response = client.get(path)
-        times.append((time.perf_counter() - began) * 1000)
-        if response.status_code != 200:
-            raise RuntimeError(f"{path} answered {response.status_code}")
-    return times
 
 
 def deep_page(client, path: str, hops: int) -> str:
