@@ -69,6 +69,17 @@ def code_for(secret: str, offset_steps: int = 0) -> str:
     return pyotp.TOTP(secret).at(time.time() + 30 * offset_steps)
 
 
+def signed_in(app, passphrase: str, username: str, role: str, *, granted: bool = True, **account):
+    """A new account (``account``: project or unit_id) given its key unless ``granted`` is False,
+    logged in through the pages; returns its test client and the user."""
+    user = create(app, username, role, **account)
+    if granted:
+        grant(app, user, passphrase)
+    client = app.test_client()
+    assert login(client, user).status_code == 302
+    return client, user
+
+
 def login(client, user: StaffUser, code: str | None = None):
     """Log in through the pages; enrols the authenticator first if needed. Returns the last response."""
     token = csrf(client, "/login")

@@ -27,7 +27,7 @@ from alerts.settings import dispatch_settings
 from tests.conftest import make_app
 from tests.dbscan import find_plaintext
 from tests.mailsink import smtp_server
-from tests.staff import create, csrf, grant, login
+from tests.staff import csrf, signed_in
 from ugly_mugs.models import (
     Alert,
     AlertMessage,
@@ -68,14 +68,6 @@ def file(app, **extra) -> str:
     response = app.test_client().post("/api/v1/reports", json=body)
     assert response.status_code == 201, response.get_json()
     return response.get_json()["reference"]
-
-
-def coordinator(app, passphrase, name: str):
-    user = create(app, name, "coordinator")
-    grant(app, user, passphrase)
-    client = app.test_client()
-    assert login(client, user).status_code == 302
-    return client, user
 
 
 def projects(app) -> dict[str, int]:
@@ -140,7 +132,7 @@ def audit_actions(db, action: str) -> list[AuditEntry]:
 def test_file_open_draft_blocked_fix_publish_update_retract(app, passphrase, db_session, clock):
     ids = projects(app)
     reference = file(app)
-    carla, carla_user = coordinator(app, passphrase, "carla")
+    carla, carla_user = signed_in(app, passphrase, "carla", "coordinator")
     report_page = f"/coordinator/reports/{reference}"
 
     opened = post(carla, f"{report_page}/open", {"reason": "triage"}, report_page).get_data(as_text=True)
@@ -234,8 +226,8 @@ def test_approval_by_a_second_coordinator(database_url, app, passphrase, db_sess
     approving = make_app(database_url, ALERT_APPROVAL=True)
     try:
         reference = file(approving)
-        carla, carla_user = coordinator(approving, passphrase, "carla")
-        dana, dana_user = coordinator(approving, passphrase, "dana")
+        carla, carla_user = signed_in(approving, passphrase, "carla", "coordinator")
+        dana, dana_user = signed_in(approving, passphrase, "dana", "coordinator")
         alert_ref = start_draft(carla, reference)
         assert save(carla, alert_ref).status_code == 200
         assert "Send for approval" in carla.get(f"/coordinator/alerts/{alert_ref}").get_data(as_text=True)
@@ -267,7 +259,7 @@ def test_approval_by_a_second_coordinator(database_url, app, passphrase, db_sess
 
 def test_notes_and_drafts_are_stored_encrypted_and_status_is_audited(database_url, app, passphrase, db_session, clock):
     reference = file(app)
-    carla, carla_user = coordinator(app, passphrase, "carla")
+    carla, carla_user = signed_in(app, passphrase, "carla", "coordinator")
     report_page = f"/coordinator/reports/{reference}"
     note_canary = f"NoteCanary{secrets.token_hex(6)}"
     draft_canary = f"DraftCanary{secrets.token_hex(6)}"
@@ -311,7 +303,7 @@ def test_notes_and_drafts_are_stored_encrypted_and_status_is_audited(database_ur
 )
 def test_bad_draft_input_is_refused_clearly(app, passphrase, db_session, clock, fields, message):
     reference = file(app)
-    carla, _ = coordinator(app, passphrase, "carla")
+    carla, _ = signed_in(app, passphrase, "carla", "coordinator")
     alert_ref = start_draft(carla, reference)
     response = save(carla, alert_ref, **fields)
     assert response.status_code == 400
@@ -321,7 +313,7 @@ def test_bad_draft_input_is_refused_clearly(app, passphrase, db_session, clock, 
 
 def test_stale_csrf_unknown_alert_and_bad_filters_never_500(app, passphrase, db_session, clock):
     reference = file(app)
-    carla, _ = coordinator(app, passphrase, "carla")
+    carla, _ = signed_in(app, passphrase, "carla", "coordinator")
     alert_ref = start_draft(carla, reference)
     for path in (f"/coordinator/alerts/{alert_ref}/publish", f"/coordinator/alerts/{alert_ref}/draft"):
         response = carla.post(path, data={"csrf_token": "stale", "title": "x", "body": "y"})
@@ -350,7 +342,7 @@ def test_published_alert_reaches_a_real_smtp_server_without_the_reporters_detail
     }
     projects(app)
     reference = file(app, **canaries, vehicle_registration="YX19 KLM")
-    carla, _ = coordinator(app, passphrase, "carla")
+    carla, _ = signed_in(app, passphrase, "carla", "coordinator")
     report_page = f"/coordinator/reports/{reference}"
     post(carla, f"{report_page}/open", {"reason": "triage"}, report_page)
     alert_ref = start_draft(carla, reference)

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from tests.conftest import form_token, make_app, minimal_report
 from tests.dbscan import find_plaintext
 from tests.matching_data import file
-from tests.staff import create, csrf, grant, login
+from tests.staff import csrf, signed_in
 from ugly_mugs.matching import linked_counts, links
 from ugly_mugs.models import AuditEntry, IdentifierIndex, Report
 from ugly_mugs.reporting import service
@@ -187,11 +187,7 @@ def test_a_different_matching_key_is_refused(app, database_url, passphrase):
 
 @pytest.fixture
 def coordinator(app, passphrase, clock):
-    user = create(app, "linker", "coordinator")
-    grant(app, user, passphrase)
-    client = app.test_client()
-    assert login(client, user).status_code == 302
-    return client
+    return signed_in(app, passphrase, "linker", "coordinator")[0]
 
 
 def test_report_page_shows_links_and_picture(app, coordinator):

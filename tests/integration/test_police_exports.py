@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from tests.conftest import form_token, minimal_report
 from tests.dbscan import find_plaintext
-from tests.staff import create, csrf, grant, login
+from tests.staff import csrf, signed_in
 from ugly_mugs.models import AuditEntry, PoliceOutcome, PoliceRelease
 
 WHAT = '=HYPERLINK("http://evil.example/","Click") then he hit me'
@@ -50,18 +50,12 @@ def setup_release(app, passphrase, db, level: str, note: str = ""):
     assert response.status_code == 201, response.get_json()
     reference, code = response.get_json()["reference"], response.get_json()["receipt_code"]
 
-    carla = create(app, "carla", "coordinator")
-    grant(app, carla, passphrase)
-    coord = app.test_client()
-    assert login(coord, carla).status_code == 302
+    coord, _ = signed_in(app, passphrase, "carla", "coordinator")
     token = csrf(coord, f"/coordinator/reports/{reference}")
     passed = coord.post(f"/coordinator/reports/{reference}/pass", data={"note": note, "csrf_token": token})
     assert passed.status_code == 302
 
-    officer = create(app, "pc.smith", "police")
-    grant(app, officer, passphrase)
-    police = app.test_client()
-    assert login(police, officer).status_code == 302
+    police, officer = signed_in(app, passphrase, "pc.smith", "police")
     item = db.scalar(select(PoliceRelease))
     return (reporter, code), coord, reference, police, officer, item
 

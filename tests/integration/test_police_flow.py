@@ -10,7 +10,7 @@ import re
 from sqlalchemy import select
 
 from tests.conftest import form_token, minimal_report
-from tests.staff import create, csrf, grant, login
+from tests.staff import create, csrf, grant, login, signed_in
 from ugly_mugs.models import AuditEntry, PoliceRelease
 
 
@@ -84,17 +84,11 @@ def test_full_report_reaches_the_officer_and_withdrawal_stops_it(app, passphrase
 def test_anonymous_intelligence_withholds_identity(app, passphrase, clock, db_session):
     reporter = app.test_client()
     reference, _ = file(reporter, "anonymous_intel")
-    coordinator = create(app, "carla", "coordinator")
-    grant(app, coordinator, passphrase)
-    coord = app.test_client()
-    login(coord, coordinator)
+    coord, _ = signed_in(app, passphrase, "carla", "coordinator")
     coord.post(
         f"/coordinator/reports/{reference}/pass", data={"csrf_token": csrf(coord, f"/coordinator/reports/{reference}")}
     )
-    officer = create(app, "pc.smith", "police")
-    grant(app, officer, passphrase)
-    police = app.test_client()
-    login(police, officer)
+    police, officer = signed_in(app, passphrase, "pc.smith", "police")
     release_id = db_session.scalar(select(PoliceRelease.id))
     token = csrf(police, f"/police/reports/{release_id}")
     text = police.post(
@@ -108,10 +102,7 @@ def test_anonymous_intelligence_withholds_identity(app, passphrase, clock, db_se
 def test_alert_only_cannot_be_passed_on(app, passphrase, clock, db_session):
     reporter = app.test_client()
     reference, _ = file(reporter, "alert_only")
-    coordinator = create(app, "carla", "coordinator")
-    grant(app, coordinator, passphrase)
-    coord = app.test_client()
-    login(coord, coordinator)
+    coord, _ = signed_in(app, passphrase, "carla", "coordinator")
     page = coord.get(f"/coordinator/reports/{reference}").get_data(as_text=True)
     assert "Pass to the police" not in page
     token = csrf(coord, f"/coordinator/reports/{reference}")
@@ -122,19 +113,13 @@ def test_alert_only_cannot_be_passed_on(app, passphrase, clock, db_session):
 def test_erasure_after_release_shows_the_officer_consent_ended(app, passphrase, clock, db_session):
     reporter = app.test_client()
     reference, code = file(reporter, "full")
-    coordinator = create(app, "carla", "coordinator")
-    grant(app, coordinator, passphrase)
-    coord = app.test_client()
-    login(coord, coordinator)
+    coord, _ = signed_in(app, passphrase, "carla", "coordinator")
     coord.post(
         f"/coordinator/reports/{reference}/pass", data={"csrf_token": csrf(coord, f"/coordinator/reports/{reference}")}
     )
     token = form_token(reporter, "/receipt")
     reporter.post("/receipt/delete", data={"receipt_code": code, "form_token": token, "confirm": "yes"})
-    officer = create(app, "pc.smith", "police")
-    grant(app, officer, passphrase)
-    police = app.test_client()
-    login(police, officer)
+    police, officer = signed_in(app, passphrase, "pc.smith", "police")
     release_id = db_session.scalar(select(PoliceRelease.id))
     page = police.get(f"/police/reports/{release_id}").get_data(as_text=True)
     assert re.search(r"Consent withdrawn on \d", page)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from config import DEFAULT_AREAS, parse_choices, parse_units
 from tests.conftest import form_token, make_app, minimal_report
 from tests.reading import try_every_section
-from tests.staff import create, csrf, grant, login
+from tests.staff import create, csrf, login, signed_in
 from ugly_mugs import keystore, sections
 from ugly_mugs.crypto import DecryptionError
 from ugly_mugs.models import (
@@ -65,23 +65,6 @@ def file_api(client, level: str, area: str = "holbeck", **fields) -> tuple[str, 
     response = client.post("/api/v1/reports", json=body)
     assert response.status_code == 201, response.get_json()
     return response.get_json()["reference"], response.get_json()["receipt_code"]
-
-
-def coordinator_client(app, passphrase, name: str = "carla"):
-    user = create(app, name, "coordinator")
-    grant(app, user, passphrase)
-    client = app.test_client()
-    assert login(client, user).status_code == 302
-    return client
-
-
-def officer_client(app, passphrase, name: str, unit: int, granted: bool = True):
-    user = create(app, name, "police", unit_id=unit)
-    if granted:
-        grant(app, user, passphrase)
-    client = app.test_client()
-    assert login(client, user).status_code == 302
-    return client, user
 
 
 def pass_on(coord, reference: str) -> None:
@@ -166,7 +149,7 @@ def test_officer_of_another_unit_reaches_nothing_by_any_route(app, passphrase, d
     ref_a, _ = file_api(reporter, "full", "holbeck")
     ref_b, _ = file_api(reporter, "full", "harehills")
     ref_kept, _ = file_api(reporter, "full", "city-centre")
-    coord = coordinator_client(app, passphrase)
+    coord = signed_in(app, passphrase, "carla", "coordinator")[0]
     pass_on(coord, ref_a)
     pass_on(coord, ref_b)
     a, b = unit_id(db_session, "unit-a"), unit_id(db_session, "unit-b")
@@ -174,8 +157,8 @@ def test_officer_of_another_unit_reaches_nothing_by_any_route(app, passphrase, d
     assert (release_a.police_unit_id, release_b.police_unit_id) == (a, b)
     assert release_of(db_session, ref_kept) is None
 
-    officer_a, _ = officer_client(app, passphrase, "pc.adams", a)
-    officer_b, _ = officer_client(app, passphrase, "pc.brown", b)
+    officer_a, _ = signed_in(app, passphrase, "pc.adams", "police", unit_id=a)
+    officer_b, _ = signed_in(app, passphrase, "pc.brown", "police", unit_id=b)
 
     listing = officer_a.get("/police/reports").get_data(as_text=True)
     assert ref_a in listing and ref_b not in listing and ref_kept not in listing
@@ -237,9 +220,9 @@ def test_officer_of_another_unit_reaches_nothing_by_any_route(app, passphrase, d
 def test_officer_without_the_unit_key_gets_no_content(app, passphrase, db_session, clock):
     reporter = app.test_client()
     reference, _ = file_api(reporter, "full", "holbeck")
-    pass_on(coordinator_client(app, passphrase), reference)
+    pass_on(signed_in(app, passphrase, "carla", "coordinator")[0], reference)
     item = release_of(db_session, reference)
-    officer, user = officer_client(app, passphrase, "pc.new", unit_id(db_session, "unit-a"), granted=False)
+    officer, user = signed_in(app, passphrase, "pc.new", "police", unit_id=unit_id(db_session, "unit-a"), granted=False)
 
     assert reference in officer.get("/police/reports").get_data(as_text=True)
     token = csrf(officer, f"/police/reports/{item.id}")
@@ -259,10 +242,10 @@ def test_officer_without_the_unit_key_gets_no_content(app, passphrase, db_sessio
 def test_unit_key_cannot_open_an_anonymous_reports_identity_from_the_raw_database(app, passphrase, database_url, clock):
     reporter = app.test_client()
     reference, _ = file_api(reporter, "anonymous_intel", "holbeck")
-    pass_on(coordinator_client(app, passphrase), reference)
+    pass_on(signed_in(app, passphrase, "carla", "coordinator")[0], reference)
     with app.extensions["ugly_mugs.sessionmaker"]() as db:
         item = release_of(db, reference)
-        officer, _ = officer_client(app, passphrase, "pc.adams", unit_id(db, "unit-a"))
+        officer, _ = signed_in(app, passphrase, "pc.adams", "police", unit_id=unit_id(db, "unit-a"))
     token = csrf(officer, f"/police/reports/{item.id}")
     seen = officer.post(f"/police/reports/{item.id}/open", data={"reason": "intelligence", "csrf_token": token})
     assert WHAT in seen.get_data(as_text=True) and CONTACT not in seen.get_data(as_text=True)
@@ -322,9 +305,9 @@ def passed_on(app, passphrase, db, level: str):
     """A report of unit A at ``level``, passed on, and a logged-in officer of unit A holding the key."""
     reporter = app.test_client()
     reference, code = file_api(reporter, level, "holbeck")
-    pass_on(coordinator_client(app, passphrase), reference)
+    pass_on(signed_in(app, passphrase, "carla", "coordinator")[0], reference)
     item = release_of(db, reference)
-    officer, _ = officer_client(app, passphrase, "pc.adams", unit_id(db, "unit-a"))
+    officer, _ = signed_in(app, passphrase, "pc.adams", "police", unit_id=unit_id(db, "unit-a"))
     token = csrf(officer, f"/police/reports/{item.id}")
     return reporter, code, officer, item, token
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import minimal_report
 from tests.reading import try_every_section, unit_pair
-from tests.staff import create, csrf, grant, login
+from tests.staff import create, csrf, grant, login, signed_in
 from ugly_mugs import sections
 from ugly_mugs.models import AuditEntry, ConsentChange, PoliceRelease, Report, SealedSectionKey, StaffConsent
 
@@ -32,15 +32,6 @@ def file(app, level: str) -> tuple[str, str]:
     response = app.test_client().post("/api/v1/reports", json=body)
     assert response.status_code == 201, response.get_json()
     return response.get_json()["reference"], response.get_json()["receipt_code"]
-
-
-def coordinator(app, passphrase, name: str, granted: bool = True):
-    user = create(app, name, "coordinator")
-    if granted:
-        grant(app, user, passphrase)
-    client = app.test_client()
-    assert login(client, user).status_code == 302
-    return client, user
 
 
 def record(client, reference: str, level: str, given_by: str = "phone"):
@@ -77,7 +68,7 @@ def audit_by(db, action: str) -> list[tuple[int, str]]:
 
 def test_one_coordinator_alone_cannot_make_a_report_readable_by_police(app, passphrase, db_session, clock):
     reference, _ = file(app, "alert_only")
-    carla, carla_user = coordinator(app, passphrase, "carla")
+    carla, carla_user = signed_in(app, passphrase, "carla", "coordinator")
 
     assert record(carla, reference, "full").status_code == 302
     report = the_report(db_session, reference)
@@ -112,8 +103,8 @@ def test_second_coordinator_approval_seals_exactly_the_new_sections(app, passphr
     before = unit_seals(db_session, report)
     assert police_openable(db_session, passphrase, report) == {"incident", "perpetrator"}
 
-    carla, carla_user = coordinator(app, passphrase, "carla")
-    dana, dana_user = coordinator(app, passphrase, "dana")
+    carla, carla_user = signed_in(app, passphrase, "carla", "coordinator")
+    dana, dana_user = signed_in(app, passphrase, "dana", "coordinator")
     assert record(carla, reference, "full", "in_person").status_code == 302
     request_id = db_session.scalar(select(StaffConsent.id))
     page = dana.get(f"/coordinator/reports/{reference}").get_data(as_text=True)
@@ -151,8 +142,8 @@ def test_second_coordinator_approval_seals_exactly_the_new_sections(app, passphr
 
 def test_approval_from_alert_only_to_anonymous_seals_no_identity(app, passphrase, db_session, clock):
     reference, _ = file(app, "alert_only")
-    carla, _ = coordinator(app, passphrase, "carla")
-    dana, _ = coordinator(app, passphrase, "dana")
+    carla, _ = signed_in(app, passphrase, "carla", "coordinator")
+    dana, _ = signed_in(app, passphrase, "dana", "coordinator")
     record(carla, reference, "anonymous_intel")
     assert decide(dana, reference, db_session.scalar(select(StaffConsent.id)), "approve").status_code == 302
     report = the_report(db_session, reference)
@@ -162,8 +153,8 @@ def test_approval_from_alert_only_to_anonymous_seals_no_identity(app, passphrase
 
 def test_rejection_seals_nothing(app, passphrase, db_session, clock):
     reference, _ = file(app, "alert_only")
-    carla, _ = coordinator(app, passphrase, "carla")
-    dana, dana_user = coordinator(app, passphrase, "dana")
+    carla, _ = signed_in(app, passphrase, "carla", "coordinator")
+    dana, dana_user = signed_in(app, passphrase, "dana", "coordinator")
     record(carla, reference, "full")
     request_id = db_session.scalar(select(StaffConsent.id))
     assert decide(dana, reference, request_id, "reject").status_code == 302
@@ -178,8 +169,8 @@ def test_rejection_seals_nothing(app, passphrase, db_session, clock):
 
 def test_coordinator_without_the_scheme_key_cannot_approve(app, passphrase, db_session, clock):
     reference, _ = file(app, "alert_only")
-    carla, _ = coordinator(app, passphrase, "carla")
-    newcomer, _ = coordinator(app, passphrase, "nina", granted=False)
+    carla, _ = signed_in(app, passphrase, "carla", "coordinator")
+    newcomer, _ = signed_in(app, passphrase, "nina", "coordinator", granted=False)
     record(carla, reference, "full")
     request_id = db_session.scalar(select(StaffConsent.id))
     assert decide(newcomer, reference, request_id, "approve").status_code == 403
@@ -192,8 +183,8 @@ def test_coordinator_without_the_scheme_key_cannot_approve(app, passphrase, db_s
 
 def test_request_recorded_before_the_reporter_withdrew_cannot_be_approved(app, passphrase, db_session, clock):
     reference, code = file(app, "anonymous_intel")
-    carla, _ = coordinator(app, passphrase, "carla")
-    dana, _ = coordinator(app, passphrase, "dana")
+    carla, _ = signed_in(app, passphrase, "carla", "coordinator")
+    dana, _ = signed_in(app, passphrase, "dana", "coordinator")
     record(carla, reference, "full")
     request_id = db_session.scalar(select(StaffConsent.id))
 
