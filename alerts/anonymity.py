@@ -21,8 +21,8 @@ The perpetrator section is never a source of protected words, so his own details
 but if the same value is also in the identity section, the identity section wins and it blocks.
 
 Matching is on normalised tokens: words are compared case- and diacritic-insensitively and whole
-(so "Ann" does not match "Annual"); phone numbers as E.164 (so 07700 900123 equals +44 7700 900123;
-the default region comes from the configuration); emails case-insensitively; streets with their
+(so "Ann" does not match "Annual"); phone numbers (seven digits or more) as E.164 (so 07700 900123
+equals +44 7700 900123; the default region comes from the configuration); emails case-insensitively; streets with their
 usual abbreviations expanded (St, Rd, Ave …); dates in any of the usual spellings (21/11/2026,
 21.11.26, 2026-11-21, 21 Nov, 21st November, November 21); times as minutes of the day (23:15,
 11.15pm, 11:15 p.m., 2315hrs; a time written without am/pm matches either half of the day).
@@ -42,6 +42,9 @@ CHECKED_FIELDS = ("title", "body")
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# The fewest digits read as a phone number: no dialable number in the scheme's countries is
+# shorter, while times (2315), amounts (1500) and house numbers are.
+MIN_PHONE_DIGITS = 7
 _DIGITS_RUN = re.compile(r"\+?\d[\d\s().-]{5,}\d")
 
 STREET_SUFFIXES = {
@@ -233,13 +236,17 @@ def phones(text: str, region: str) -> Iterator[tuple[str, int, int]]:
     seen: set[tuple[int, int]] = set()
     for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
         seen.add((match.start, match.end))
+        # The matcher takes "2300" or "1500" for a possible number; a time or an amount in her
+        # words must not become a "phone number" that blocks the same time or amount in an alert.
+        if len(re.sub(r"\D", "", match.raw_string)) < MIN_PHONE_DIGITS:
+            continue
         yield phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164), match.start, match.end
     # Runs of digits the matcher passes over (odd spacing, no region prefix) still count.
     for match in _DIGITS_RUN.finditer(text):
         if any(s <= match.start() < e for s, e in seen):
             continue
         digits = re.sub(r"\D", "", match.group())
-        if len(digits) < 7:
+        if len(digits) < MIN_PHONE_DIGITS:
             continue
         try:
             number = phonenumbers.parse(match.group(), region)

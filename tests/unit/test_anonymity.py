@@ -78,6 +78,14 @@ def test_a_number_in_her_own_words_blocks_unless_it_is_his():
     assert hits("He rang from 07700 900999", own_text=own) == []
 
 
+def test_times_and_amounts_in_her_words_are_not_phone_numbers():
+    own = ["He said he'd pay 1500 but gave me 20. It was about 2300, near number 142."]
+    assert hits("Promised 1500, paid 20. Around 2300, near 142 on the ring road.", own_text=own) == []
+    # A number long enough to dial still blocks, however it is spaced.
+    own = ["Ring me on 0113 496 0999 if he comes back."]
+    assert ("phone", "0113 496 0999") in hits("Call 0113 496 0999.", own_text=own)
+
+
 def test_words_are_matched_whole():
     assert hits("An annual warning about a man called Marlowes.") == []
 
