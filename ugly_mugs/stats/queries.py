@@ -90,12 +90,12 @@ class Counts:
 
     def by(self, *positions: int) -> Counter:
         """Sum ``reports`` over all but the given key positions (0 bucket, 1 area, 2 type, 3 consent, 4 status)."""
-        pick = itemgetter(*positions)
-        found: dict = {}
+        # itemgetter returns a tuple for several positions and the bare value for one.
+        pick = itemgetter(*positions) if len(positions) > 1 else lambda key: (key[positions[0]],)
+        result: Counter = Counter()
         for key, n in self.reports.items():
-            part = pick(key)
-            found[part] = found.get(part, 0) + n
-        return Counter({(part,) if len(positions) == 1 else part: n for part, n in found.items()})
+            result[pick(key)] += n
+        return result
 
 
 def _midnight(day: date) -> datetime:
