@@ -27,6 +27,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from ugly_mugs import consent
+from ugly_mugs.reporting.service import REPORTER_TYPES
+
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/"
@@ -353,8 +356,8 @@ def report_row(rng: random.Random, received_at: datetime, area_ids: Sequence[int
         "incident_week": (received_at - timedelta(days=received_at.weekday())).date(),
         "area_id": rng.choice(area_ids),
         "police_unit_id": None,
-        "reporter_type": rng.choices(("self", "outreach", "third_party"), (6, 3, 1))[0],
-        "consent_level": rng.choices(("alert_only", "anonymous_intel", "full"), (4, 3, 2))[0],
+        "reporter_type": rng.choices(REPORTER_TYPES, (6, 3, 1))[0],
+        "consent_level": rng.choices(consent.LEVELS, (4, 3, 2))[0],
         "status": rng.choices(*statuses)[0],
         "language": "en",
     }

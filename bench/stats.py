@@ -52,19 +52,13 @@ from ugly_mugs.models import (
     Report,
     ReportCategory,
 )
+from ugly_mugs.models.alerts import SEVERITIES
+from ugly_mugs.models.police import OUTCOMES
 
 TARGET_P95_MS = 300.0
 START = date(2025, 1, 1)
 DAYS = 730
 CATEGORIES = ("physical-assault", "sexual-assault", "robbery", "refused-to-pay", "condom", "threats", "harassment")
-OUTCOMES = (
-    "recorded_as_crime",
-    "under_investigation",
-    "suspect_arrested",
-    "charged",
-    "convicted",
-    "no_further_action",
-)
 PAGES = {
     "dashboard, four weeks": "/stats?kind=four_weeks&start=2026-03-02",
     "dashboard, quarter": "/stats?kind=quarter&start=2026-04-01",
@@ -76,7 +70,6 @@ PAGES = {
     "CSV, quarter": "/stats/export.csv?kind=quarter&start=2026-04-01",
 }
 TARGETED = ("dashboard", "period report,")
-SEVERITIES = ("urgent", "warning", "information")
 PROJECTS = 10
 STATUSES = (("received", "reviewed", "alert_published", "passed_to_police", "erased"), (3, 3, 3, 2, 1))
 

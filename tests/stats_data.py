@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine, insert, select
 
+from ugly_mugs import consent
 from ugly_mugs.models import (
     Account,
     Alert,
@@ -39,21 +40,15 @@ from ugly_mugs.models import (
     Report,
     ReportCategory,
 )
+from ugly_mugs.models.alerts import SEVERITIES
+from ugly_mugs.models.police import OUTCOMES
+from ugly_mugs.reporting.service import REPORTER_TYPES
 
 CATEGORIES = ("physical-assault", "sexual-assault", "robbery", "refused-to-pay", "condom", "threats", "harassment")
-LEVELS = ("alert_only", "anonymous_intel", "full")
-REPORTERS = ("self", "outreach", "third_party")
+LEVELS = consent.LEVELS
+REPORTERS = REPORTER_TYPES
 STATUSES = ("received", "reviewed", "alert_published", "passed_to_police", "erased")
-OUTCOMES = (
-    "recorded_as_crime",
-    "under_investigation",
-    "suspect_arrested",
-    "charged",
-    "convicted",
-    "no_further_action",
-)
 SEED_OFFICER = "seeded-officer"
-SEVERITIES = ("urgent", "warning", "information")
 PROJECTS = 8
 DELIVERY_STATUSES = ("delivered", "pending", "failed")
 

@@ -21,7 +21,7 @@ from ugly_mugs.coordinator.forms import (
     StatusForm,
 )
 from ugly_mugs.models import Account, Alert, Area, PoliceRelease, PoliceUnit, Report, ReportCategory, StaffConsent
-from ugly_mugs.police.forms import OUTCOME_LABELS
+from ugly_mugs.models.police import OUTCOME_LABELS
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 

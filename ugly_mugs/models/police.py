@@ -15,14 +15,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ugly_mugs.models.base import Base, UTCDateTime
 
-OUTCOMES = (
-    "recorded_as_crime",
-    "under_investigation",
-    "suspect_arrested",
-    "charged",
-    "convicted",
-    "no_further_action",
-)
+# The outcomes an officer can record, with the words the police portal, the report pages and
+# the monitoring figures show for them.
+OUTCOME_LABELS = {
+    "recorded_as_crime": "Recorded as a crime",
+    "under_investigation": "Under investigation",
+    "suspect_arrested": "Suspect arrested",
+    "charged": "Charged",
+    "convicted": "Convicted",
+    "no_further_action": "No further action",
+}
+OUTCOMES = tuple(OUTCOME_LABELS)
 
 
 class PoliceRelease(Base):

@@ -9,16 +9,9 @@ from wtforms import SelectField, StringField
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ugly_mugs.models.police import OUTCOME_LABELS
 from ugly_mugs.reporting.forms import options
 
-OUTCOME_LABELS = {
-    "recorded_as_crime": "Recorded as a crime",
-    "under_investigation": "Under investigation",
-    "suspect_arrested": "Suspect arrested",
-    "charged": "Charged",
-    "convicted": "Convicted",
-    "no_further_action": "No further action",
-}
 OPEN_REASONS = {
     "investigation": "Investigating this report",
     "intelligence": "Adding to intelligence",

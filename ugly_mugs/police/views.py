@@ -14,8 +14,9 @@ from ugly_mugs import audit, consent, database, groups, keystore, release
 from ugly_mugs.access import current_account, roles
 from ugly_mugs.auth.views import unlocked_personal_key
 from ugly_mugs.models import Area, PoliceRelease, Report
+from ugly_mugs.models.police import OUTCOME_LABELS
 from ugly_mugs.police import pdf
-from ugly_mugs.police.forms import OPEN_REASONS, OUTCOME_LABELS, OpenForm, OutcomeForm
+from ugly_mugs.police.forms import OPEN_REASONS, OpenForm, OutcomeForm
 from ugly_mugs.staff.forms import ConfirmForm
 
 bp = Blueprint("police", __name__, url_prefix="/police")

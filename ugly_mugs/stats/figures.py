@@ -21,6 +21,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ugly_mugs import consent
+from ugly_mugs.models.police import OUTCOME_LABELS
 from ugly_mugs.stats import suppression
 from ugly_mugs.stats.periods import Bucket, Period
 from ugly_mugs.stats.queries import NO_OUTCOME, Counts
@@ -47,16 +48,6 @@ STATUS_LABELS = {
     "closed": "Closed",
 }
 POLICE_LEVELS = (consent.ANONYMOUS_INTELLIGENCE, consent.FULL_REPORT)
-# The police portal's words for the outcomes an officer records (ugly_mugs.police.forms; a test
-# keeps the two the same), repeated here because this module imports nothing of Flask.
-OUTCOME_LABELS = {
-    "recorded_as_crime": "Recorded as a crime",
-    "under_investigation": "Under investigation",
-    "suspect_arrested": "Suspect arrested",
-    "charged": "Charged",
-    "convicted": "Convicted",
-    "no_further_action": "No further action",
-}
 NO_OUTCOME_LABEL = "No outcome recorded yet"
 POLICE_NOTE = (
     "Counted by the date each report was passed to police, whenever it was received, so these are "
