@@ -9,9 +9,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from alerts.channels.email import SmtpSettingsError
-from alerts.dispatch import Dispatcher
-from alerts.settings import dispatch_settings
+from alerts.delivery.channels.email import SmtpSettingsError
+from alerts.delivery.dispatch import Dispatcher
+from alerts.delivery.settings import dispatch_settings
 
 
 @click.group("alerts", cls=AppGroup, help="Deliver published alerts to the projects' channels.")

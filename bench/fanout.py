@@ -34,7 +34,8 @@ from sqlalchemy import func, select
 from bench import harness
 from tests.alerting import many_recipients, publish_message
 from tests.mailsink import Sink, smtp_server
-from ugly_mugs import create_app, keystore, migrate
+from ugly_mugs import create_app, migrate
+from ugly_mugs.keys import keystore
 from ugly_mugs.models import Delivery
 
 TARGET_SECONDS = 60.0

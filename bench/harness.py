@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from ugly_mugs import consent
-from ugly_mugs.reporting.service import REPORTER_TYPES
+from ugly_mugs.reports.reporter_types import ALL as REPORTER_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"

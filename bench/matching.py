@@ -42,9 +42,10 @@ from sqlalchemy import func, insert, select, text
 
 from bench import harness
 from bench.harness import load_average, percentile
-from ugly_mugs import create_app, keystore, migrate, sections
+from ugly_mugs import create_app, migrate
 from ugly_mugs.auth import accounts
 from ugly_mugs.crypto import aead
+from ugly_mugs.keys import keystore
 from ugly_mugs.matching import check, index, links, normalise, rotate
 from ugly_mugs.models import (
     Alert,
@@ -56,6 +57,7 @@ from ugly_mugs.models import (
     ReportSection,
     SealedSectionKey,
 )
+from ugly_mugs.reports import sections
 
 TARGET_P95_MS = 10.0
 BATCH = 5000

@@ -37,8 +37,9 @@ import pyotp
 from sqlalchemy import func, insert, select, text
 
 from bench import harness
-from ugly_mugs import create_app, keystore, migrate
+from ugly_mugs import create_app, migrate
 from ugly_mugs.auth import accounts
+from ugly_mugs.keys import keystore
 from ugly_mugs.models import (
     Alert,
     AlertMessage,

@@ -32,7 +32,8 @@ from sqlalchemy import insert, select, text
 
 from bench import harness
 from bench.stats import logged_in_client, measure, p95, set_up
-from ugly_mugs import casework, create_app, migrate
+from ugly_mugs import create_app, migrate
+from ugly_mugs.coordinator import casework
 from ugly_mugs.models import Area, Report, ReportCategory
 
 TARGET_P95_MS = 100.0

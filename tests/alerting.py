@@ -1,7 +1,7 @@
 """Published alerts and projects for the delivery tests, written straight into the database.
 
 ``publish_message`` does what publishing does to the outbox (an ``Alert``, its areas, an
-``AlertMessage`` and ``alerts.outbox.enqueue``) without the composer, so that delivery can be
+``AlertMessage`` and ``alerts.delivery.outbox.enqueue``) without the composer, so that delivery can be
 tested on its own.
 """
 
@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from alerts import outbox
+from alerts.delivery import outbox
 from ugly_mugs.models import Account, Alert, AlertArea, AlertMessage, Area, Project, ProjectArea, ProjectChannel
 from ugly_mugs.models.base import utcnow
 

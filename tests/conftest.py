@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from ugly_mugs import create_app, keystore, migrate
+from ugly_mugs import create_app, migrate
+from ugly_mugs.keys import keystore
 from ugly_mugs.models import Base
 
 TEST_DATABASE_URL = os.environ.get("UGLY_MUGS_TEST_DATABASE_URL")

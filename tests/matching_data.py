@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ugly_mugs import consent
 from ugly_mugs.models import Account, Alert, AlertMessage, Report
-from ugly_mugs.reporting import service
+from ugly_mugs.reports import filing as service
 
 
 def file(app, area: str = "holbeck", **perpetrator) -> Report:

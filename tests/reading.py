@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ugly_mugs import keystore, sections
 from ugly_mugs.crypto import DecryptionError, sealing
+from ugly_mugs.keys import keystore
 from ugly_mugs.models import GroupKey, Report, ReportSection
+from ugly_mugs.reports import sections
 
 
 def group_pairs(session: Session, passphrase: str) -> dict[int, sealing.KeyPair]:

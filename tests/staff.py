@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pyotp
 
-from ugly_mugs import groups
 from ugly_mugs.auth import accounts
+from ugly_mugs.keys import groups
 from ugly_mugs.models import Project
 
 PASSWORD = "correct horse battery staple"

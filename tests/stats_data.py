@@ -42,7 +42,7 @@ from ugly_mugs.models import (
 )
 from ugly_mugs.models.alerts import SEVERITIES
 from ugly_mugs.models.police import OUTCOMES
-from ugly_mugs.reporting.service import REPORTER_TYPES
+from ugly_mugs.reports.reporter_types import ALL as REPORTER_TYPES
 
 CATEGORIES = ("physical-assault", "sexual-assault", "robbery", "refused-to-pay", "condom", "threats", "harassment")
 LEVELS = consent.LEVELS

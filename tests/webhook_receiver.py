@@ -7,7 +7,7 @@ import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from alerts.channels import webhook
+from alerts.delivery.channels import webhook
 
 
 class Receiver:

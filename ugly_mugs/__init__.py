@@ -9,11 +9,12 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
-from ugly_mugs import access, branding, cli, errors, headers, i18n
+from ugly_mugs import cli
 from ugly_mugs.auth.sessions import ServerSessionInterface
 from ugly_mugs.db import make_engine, make_sessionmaker
 from ugly_mugs.matching import index as matching_index
 from ugly_mugs.throttle import ClientCounter
+from ugly_mugs.web import access, branding, errors, headers, i18n
 
 
 def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, str] | None = None) -> Flask:
@@ -40,7 +41,6 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     from ugly_mugs.api.views import bp as api_bp
     from ugly_mugs.auth.views import bp as auth_bp
     from ugly_mugs.coordinator.views import bp as coordinator_bp
-    from ugly_mugs.health import bp as health_bp
     from ugly_mugs.matching.api import bp as check_api_bp
     from ugly_mugs.matching.public import bp as public_check_bp
     from ugly_mugs.matching.views import bp as matching_bp
@@ -51,6 +51,7 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     from ugly_mugs.reporting.views import bp as reporting_bp
     from ugly_mugs.staff.views import bp as staff_bp
     from ugly_mugs.stats.views import bp as stats_bp
+    from ugly_mugs.web.health import bp as health_bp
 
     for bp in (
         reporting_bp,

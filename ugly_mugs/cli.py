@@ -9,9 +9,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from ugly_mugs import consent, keystore, migrate
+from ugly_mugs import consent, migrate
 from ugly_mugs.crypto import DecryptionError
 from ugly_mugs.crypto.passwords import PasswordTooLong
+from ugly_mugs.keys import keystore
 
 
 def _session():
@@ -123,7 +124,7 @@ def demo_group() -> None:
     help="Do nothing (and succeed) if the installation is already set up.",
 )
 def demo_seed(if_new: bool) -> None:
-    from ugly_mugs.reporting.service import NewReport, file_report
+    from ugly_mugs.reports.filing import NewReport, file_report
 
     cfg = current_app.config
     if not cfg["DEMO_ALLOWED"]:
@@ -186,8 +187,8 @@ def _demo_staff(session, passphrase: str) -> list[tuple[str, str, str, str]]:
     """One account per role; the coordinator and the officer receive their group keys."""
     from sqlalchemy import select
 
-    from ugly_mugs import groups
     from ugly_mugs.auth import accounts
+    from ugly_mugs.keys import groups
     from ugly_mugs.models import Area, PoliceUnit, Project, ProjectArea, ProjectChannel
 
     project = Project(name="Demo Project")
@@ -256,8 +257,8 @@ def accounts_group() -> None:
 def accounts_create(username, display_name, role, unit_code, project_name, password_file, invite) -> None:
     from sqlalchemy import select
 
-    from ugly_mugs import groups
     from ugly_mugs.auth import accounts
+    from ugly_mugs.keys import groups
     from ugly_mugs.models import PoliceUnit, Project
 
     password = _read_secret(password_file) or accounts.generated_password()
@@ -340,7 +341,7 @@ def keys_group() -> None:
 )
 @click.argument("username")
 def keys_grant(username: str) -> None:
-    from ugly_mugs import groups
+    from ugly_mugs.keys import groups
 
     passphrase = sys.stdin.readline().strip()
     with _session() as session:

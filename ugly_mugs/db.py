@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_MMAP_BYTES = 1 << 30
@@ -38,3 +38,8 @@ def make_engine(url: str, enforce_foreign_keys: bool = True) -> Engine:
 def make_sessionmaker(engine: Engine, info: dict | None = None) -> sessionmaker[Session]:
     """Sessions for ``engine``; ``info`` (the matching key and phone region) is in each ``Session.info``."""
     return sessionmaker(engine, expire_on_commit=False, info=dict(info or {}))
+
+
+def ping(session: Session) -> None:
+    """Raise if the database cannot answer a trivial query (used by ``/healthz``)."""
+    session.execute(text("SELECT 1"))

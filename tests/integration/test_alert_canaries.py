@@ -20,16 +20,17 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from alerts import compose, feed, publish, render, sheet
-from alerts.bulletins import AreaGroup
-from alerts.channels import email as email_channel
-from alerts.channels import webhook
-from alerts.wording import wording
+from alerts.authoring import compose, publish
+from alerts.delivery import feed, render, sheet
+from alerts.delivery.bulletins import AreaGroup
+from alerts.delivery.channels import email as email_channel
+from alerts.delivery.channels import webhook
+from alerts.delivery.wording import wording
 from tests.reading import scheme_pair
 from tests.staff import create
-from ugly_mugs import casework
+from ugly_mugs.coordinator import casework
 from ugly_mugs.models import Account, Area, Report
-from ugly_mugs.reporting import service
+from ugly_mugs.reports import receipts
 
 STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?")
 word = st.from_regex(r"[A-Z][a-z]{3,7}", fullmatch=True).map(lambda w: "Qz" + w)
@@ -77,7 +78,7 @@ def test_no_identity_value_reaches_a_draft_or_a_published_message(app, passphras
     db_session.expire_all()
     report = db_session.scalar(select(Report).where(Report.reference == filed["reference"]))
     later = {"identity": {"contact": values["later_contact"]}}
-    service.add_information(db_session, report, filed["receipt_code"], later)
+    receipts.add_information(db_session, report, filed["receipt_code"], later)
     db_session.commit()
 
     coordinator = db_session.get(Account, app._canary_user.id)

@@ -13,12 +13,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from alerts import compose, publish
+from alerts.authoring import compose, publish
 from tests.reading import scheme_pair
 from tests.staff import create
-from ugly_mugs import casework
+from ugly_mugs.coordinator import casework
 from ugly_mugs.models import Account, Alert, AlertMessage, Area, Report
-from ugly_mugs.reporting import service
+from ugly_mugs.reports import erasure
 
 
 def filed(app, db) -> tuple[Report, str]:
@@ -98,7 +98,7 @@ def test_an_erased_report_stops_publishing_and_updates_but_not_a_plain_retractio
     waiting = draft_for(db_session, report, ann, pair)
     db_session.commit()
 
-    service.erase(db_session, report)
+    erasure.erase(db_session, report)
     db_session.commit()
     with pytest.raises(publish.PublishError, match="deleted"):
         publish.publish(db_session, waiting, ann, pair)

@@ -22,8 +22,8 @@ import secrets
 import pytest
 from sqlalchemy import func, select
 
-from alerts.dispatch import Dispatcher
-from alerts.settings import dispatch_settings
+from alerts.delivery.dispatch import Dispatcher
+from alerts.delivery.settings import dispatch_settings
 from tests.conftest import make_app
 from tests.dbscan import find_plaintext
 from tests.mailsink import smtp_server

@@ -23,7 +23,7 @@ from tests.conftest import form_token, minimal_report
 from tests.staff import PASSWORD, code_for, create, csrf, login
 from ugly_mugs import audit
 from ugly_mugs.models import AuditEntry
-from ugly_mugs.reporting import service
+from ugly_mugs.reports import receipts
 
 CANARIES = {
     "what_happened": "CanaryWhatHappenedQx7",
@@ -46,7 +46,7 @@ def entries(app) -> list[AuditEntry]:
 
 def the_report_id(app, code: str) -> str:
     with app.extensions["ugly_mugs.sessionmaker"]() as db:
-        return service.find_by_receipt(db, code).id
+        return receipts.find_by_receipt(db, code).id
 
 
 def raw_audit_text(app) -> str:

@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
-from alerts.channels.email import SmtpSettings, SmtpSettingsError
-from alerts.dispatch import Dispatcher
-from alerts.settings import dispatch_settings
+from alerts.delivery.channels.email import SmtpSettings, SmtpSettingsError
+from alerts.delivery.dispatch import Dispatcher
+from alerts.delivery.settings import dispatch_settings
 from tests.alerting import make_project, publish_message
 from tests.mailsink import smtp_server
 from ugly_mugs.models import Delivery

@@ -24,7 +24,8 @@ from sqlalchemy.engine import make_url
 from tests.alerting import many_recipients, publish_message
 from tests.conftest import TEST_DATABASE_URL, make_app
 from tests.mailsink import Sink, smtp_server
-from ugly_mugs import keystore, migrate
+from ugly_mugs import migrate
+from ugly_mugs.keys import keystore
 from ugly_mugs.models import Alert, Delivery
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from alerts.channels import webhook
-from alerts.dispatch import Dispatcher
-from alerts.settings import dispatch_settings
+from alerts.delivery.channels import webhook
+from alerts.delivery.dispatch import Dispatcher
+from alerts.delivery.settings import dispatch_settings
 from tests.alerting import make_project, publish_message
 from tests.webhook_receiver import Receiver, webhook_server
 from ugly_mugs.models import Alert, Delivery

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.staff import PASSWORD, create, csrf, grant, login
-from ugly_mugs import groups, keystore
 from ugly_mugs.auth import accounts
+from ugly_mugs.keys import groups, keystore
 from ugly_mugs.models import Account, GroupMembership
 
 

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from tests.conftest import form_token, make_app, minimal_report
-from ugly_mugs.headers import HEADERS
+from ugly_mugs.web.headers import HEADERS
 
 PUBLIC_GETS = ["/", "/report", "/receipt", "/healthz", "/api/v1/openapi.json", "/static/site.css", "/no-such-page"]
 
@@ -88,7 +88,7 @@ def test_500_is_friendly_and_shows_no_trace(database_url, caplog):
     def boom():
         raise RuntimeError("SecretInternalDetailZq")
 
-    from ugly_mugs.access import public
+    from ugly_mugs.web.access import public
 
     public(boom)
     response = app.test_client().get("/boom")

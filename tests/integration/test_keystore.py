@@ -1,4 +1,4 @@
-"""The key store (ugly_mugs.keystore) and the ``setup`` commands, against a migrated database.
+"""The key store (ugly_mugs.keys.keystore) and the ``setup`` commands, against a migrated database.
 
 Proves: set_up creates one recovery key, one scheme key, one key per configured police
 unit and the configured areas (each with its unit); a second set_up raises SetupError and
@@ -21,8 +21,8 @@ from sqlalchemy import inspect, select, text
 
 from config import parse_choices, parse_units
 from tests.dbscan import raw_bytes
-from ugly_mugs import keystore
 from ugly_mugs.crypto import DecryptionError, passwords, sealing
+from ugly_mugs.keys import keystore
 from ugly_mugs.models import Area, GroupKey, PoliceUnit, RecoveryKey, SealedGroupKey
 
 AREAS = parse_choices("north=North;south=South;east=East;centre=City Centre", "AREAS")

@@ -27,8 +27,8 @@ from sqlalchemy import func, select
 from config import ConfigError
 from tests.conftest import make_app, minimal_report
 from tests.staff import create, login
-from ugly_mugs import i18n
 from ugly_mugs.models import AuditEntry, Report, ReportSection
+from ugly_mugs.web import i18n
 
 TRANSLATED = [lang for lang in i18n.LANGUAGES if lang.locale != i18n.DEFAULT]
 TOKEN = re.compile(r'name="form_token" value="([^"]+)"')

@@ -25,7 +25,7 @@ from tests.matching_data import file
 from tests.staff import csrf, signed_in
 from ugly_mugs.matching import linked_counts, links
 from ugly_mugs.models import AuditEntry, IdentifierIndex, Report
-from ugly_mugs.reporting import service
+from ugly_mugs.reports import statuses
 
 
 def linked_references(app, report: Report) -> dict[str, set[str]]:
@@ -123,7 +123,7 @@ def test_erasure_deletes_index_rows(app, client, passphrase):
         == 200
     )
     with app.extensions["ugly_mugs.sessionmaker"]() as db:
-        erased = db.scalar(select(Report).where(Report.status == service.ERASED))
+        erased = db.scalar(select(Report).where(Report.status == statuses.ERASED))
         assert db.scalar(select(func.count()).where(IdentifierIndex.report_id == erased.id)) == 0
     assert linked_references(app, other) == {}
 

@@ -29,12 +29,14 @@ from sqlalchemy.engine import make_url
 import config as settings
 from tests.conftest import TEST_DATABASE_URL
 from tests.reading import readable_sections, scheme_pair
-from ugly_mugs import consent, keystore, migrate, sections
+from ugly_mugs import consent, migrate
 from ugly_mugs.crypto import aead, passwords, receipt, sealing
 from ugly_mugs.db import make_engine, make_sessionmaker
+from ugly_mugs.keys import keystore
 from ugly_mugs.matching import index as matching_index
 from ugly_mugs.models import Base, IdentifierIndex, Report, ReportSection
-from ugly_mugs.reporting import service
+from ugly_mugs.reports import filing as service
+from ugly_mugs.reports import sections
 
 VERSION_TABLE = "alembic_version"
 

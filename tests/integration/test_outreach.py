@@ -17,10 +17,9 @@ from tests import dbscan
 from tests.conftest import form_token, minimal_report
 from tests.reading import readable_sections, scheme_pair, unit_pair
 from tests.staff import create, csrf, login
-from ugly_mugs import sections
 from ugly_mugs.crypto import receipt
 from ugly_mugs.models import AuditEntry, ConsentChange, Project, Report, ReportSection
-from ugly_mugs.reporting import service
+from ugly_mugs.reports import receipts, sections
 
 LEVEL = "anonymous_intel"
 CANARIES = {
@@ -89,7 +88,7 @@ def test_outreach_report_is_stored_like_a_reporters_own(app, client, passphrase,
     assert "Filed with Basis." in card
 
     report = the_report(db_session, reference)
-    assert service.find_by_receipt(db_session, code).id == report.id, "the card's code opens the report"
+    assert receipts.find_by_receipt(db_session, code).id == report.id, "the card's code opens the report"
     project = db_session.scalar(select(Project).where(Project.name == "Basis"))
     assert report.reporter_type == "outreach"
     assert report.filed_by_account_id == olga.id and report.project_id == project.id

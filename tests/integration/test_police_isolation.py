@@ -24,8 +24,8 @@ from config import DEFAULT_AREAS, parse_choices, parse_units
 from tests.conftest import form_token, make_app, minimal_report
 from tests.reading import try_every_section
 from tests.staff import create, csrf, login, signed_in
-from ugly_mugs import keystore, sections
 from ugly_mugs.crypto import DecryptionError
+from ugly_mugs.keys import keystore
 from ugly_mugs.models import (
     AuditEntry,
     GroupKey,
@@ -37,7 +37,8 @@ from ugly_mugs.models import (
     SealedSectionKey,
 )
 from ugly_mugs.models.base import utcnow
-from ugly_mugs.release import when
+from ugly_mugs.police.release import when
+from ugly_mugs.reports import sections
 
 UNITS = "unit-a=Unit A:city-centre,holbeck;unit-b=Unit B:harehills,chapeltown,other"
 WHAT = "IsoCanaryWhat he hit me with a bottle"

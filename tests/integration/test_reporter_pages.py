@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 
 from tests.conftest import form_token, make_app, minimal_report
 from ugly_mugs.models import Report, ReportSection
-from ugly_mugs.reporting import form_token as tokens
+from ugly_mugs.web import form_token as tokens
 
 CODE = re.compile(r'id="receipt-code">([0-9A-Z-]+)<')
 

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from tests import dbscan
 from tests.staff import PASSWORD, StaffUser, code_for, create, csrf, login
-from ugly_mugs import groups, keystore
 from ugly_mugs.auth import accounts
+from ugly_mugs.keys import groups, keystore
 from ugly_mugs.models import Account, GroupMembership, Project
 
 FAILED = "The username, password or code is not right."

@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 from tests.conftest import minimal_report
 from tests.reading import try_every_section, unit_pair
 from tests.staff import create, csrf, grant, login, signed_in
-from ugly_mugs import sections
 from ugly_mugs.models import AuditEntry, ConsentChange, PoliceRelease, Report, SealedSectionKey, StaffConsent
+from ugly_mugs.reports import sections
 
 CONTACT = "StaffCanaryContact 0113 496 0555"
 WHAT = "StaffCanaryWhat he took my money"

@@ -40,7 +40,9 @@ from tests.matching_data import file as file_with
 from tests.staff import create, login
 from tests.stats_data import expected, insert_rows, make_rows
 from tests.unit.test_layering import imported_modules
-from ugly_mugs import keystore
+from ugly_mugs.consent import reporter as consent_reporter
+from ugly_mugs.keys import keystore
+from ugly_mugs.reports import erasure, reporter_types, statuses
 from ugly_mugs.stats import charts, export, figures, queries
 from ugly_mugs.stats.periods import period_for
 
@@ -332,7 +334,13 @@ def test_empty_period_shows_zeros(coordinator_client):
 def test_stats_code_cannot_decrypt():
     files = sorted(p for p in STATS.glob("*.py") if p.name != "__init__.py")
     assert len(files) >= 7
-    forbidden = ("ugly_mugs.crypto", "ugly_mugs.sections", "ugly_mugs.keystore", "ugly_mugs.reporting", "cryptography")
+    forbidden = (
+        "ugly_mugs.crypto",
+        "ugly_mugs.reports.sections",
+        "ugly_mugs.keys.keystore",
+        "ugly_mugs.reporting",
+        "cryptography",
+    )
     for path in files:
         modules = imported_modules(path.read_text(encoding="utf-8"), path)
         assert modules, path
@@ -347,32 +355,30 @@ def test_labels_cover_the_codes_the_app_stores():
     from ugly_mugs.models import alerts as alert_models
     from ugly_mugs.models.police import OUTCOMES
     from ugly_mugs.police.forms import OUTCOME_LABELS
-    from ugly_mugs.reporting import service
 
     # The police portal's words, and every outcome an officer can record.
     assert figures.OUTCOME_LABELS == OUTCOME_LABELS
     assert tuple(figures.OUTCOME_LABELS) == OUTCOMES
     assert queries.NO_OUTCOME not in OUTCOMES
 
-    assert tuple(figures.REPORTER_LABELS) == service.REPORTER_TYPES
+    assert tuple(figures.REPORTER_LABELS) == reporter_types.ALL
     assert tuple(figures.SEVERITY_LABELS) == alert_models.SEVERITIES
     assert tuple(figures.MESSAGE_KINDS) == alert_models.MESSAGE_KINDS
     assert tuple(figures.CONSENT_LABELS) == consent.LEVELS
     assert set(figures.STATUS_LABELS) | {queries.ERASED} == {
-        service.RECEIVED,
-        service.REVIEWED,
-        service.ALERT_PUBLISHED,
-        service.PASSED_TO_POLICE,
-        service.CLOSED,
-        service.ERASED,
+        statuses.RECEIVED,
+        statuses.REVIEWED,
+        statuses.ALERT_PUBLISHED,
+        statuses.PASSED_TO_POLICE,
+        statuses.CLOSED,
+        statuses.ERASED,
     }
 
 
 def test_releases_written_by_the_police_workflow_are_counted(app, client, passphrase, clock):
     """The same counts through the real services: pass on, outcomes out of order, withdrawal, erasure."""
-    from ugly_mugs import release
     from ugly_mugs.models import Account, Report
-    from ugly_mugs.reporting import service
+    from ugly_mugs.police import release
 
     filed = []
     for _ in range(4):
@@ -390,10 +396,10 @@ def test_releases_written_by_the_police_workflow_are_counted(app, client, passph
         release.record_outcome(session, released[0], smith, "charged", today)
         release.record_outcome(session, released[0], smith, "recorded_as_crime", today - timedelta(days=3))
         # Second: no outcome yet, and the reporter withdrew consent afterwards: it was still passed on.
-        service.change_consent(session, reports[1], filed[1][1], "alert_only")
+        consent_reporter.change(session, reports[1], filed[1][1], "alert_only")
         # Third: an outcome, then the reporter erased the report: not counted at all.
         release.record_outcome(session, released[2], smith, "convicted", today)
-        service.erase(session, reports[2])
+        erasure.erase(session, reports[2])
         # Fourth: two outcomes on the same day; the one recorded last counts.
         release.record_outcome(session, released[3], smith, "under_investigation", today)
         clock.shift(60)
@@ -510,15 +516,14 @@ def test_time_to_alert_is_withheld_below_the_threshold(hours):
 
 def test_alerts_written_by_the_publishing_workflow_are_counted(app, passphrase, db_session, clock):
     """The same counts through the real services: publish, update, retract, erase, dispatch to SMTP."""
-    from alerts import publish
-    from alerts.dispatch import Dispatcher
-    from alerts.settings import dispatch_settings
+    from alerts.authoring import publish
+    from alerts.delivery.dispatch import Dispatcher
+    from alerts.delivery.settings import dispatch_settings
     from tests.alerting import make_project
     from tests.integration.test_alert_rules import coordinators, draft_for, filed
     from tests.mailsink import smtp_server
     from tests.reading import scheme_pair
     from ugly_mugs.models import Alert, AlertMessage
-    from ugly_mugs.reporting import service
 
     pair = scheme_pair(db_session, passphrase)
     make_project(db_session, "Reached", areas=["holbeck"], emails=["alerts@reached.example"])
@@ -536,7 +541,7 @@ def test_alerts_written_by_the_publishing_workflow_are_counted(app, passphrase, 
     publish.update(db_session, alerts[0], ann, pair, "Seen again", "He was seen again on Monday.", "urgent")
     publish.retract(db_session, alerts[0], ann, pair)
     # The second report is erased after its alert went out: published, but not timed.
-    service.erase(db_session, reports[1])
+    erasure.erase(db_session, reports[1])
     db_session.commit()
     with smtp_server() as (sink, port):
         config = {**app.config, "SMTP_URL": f"smtp://127.0.0.1:{port}"}

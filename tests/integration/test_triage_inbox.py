@@ -19,7 +19,7 @@ from sqlalchemy import insert, select
 
 from tests.matching_data import file
 from tests.staff import create, login
-from ugly_mugs import casework
+from ugly_mugs.coordinator import casework
 from ugly_mugs.models import Area, Report, ReportCategory
 
 COUNT = 130

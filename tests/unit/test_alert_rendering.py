@@ -15,13 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from alerts import render
-from alerts.bulletins import AreaGroup
-from alerts.channels import webhook
-from alerts.channels.email import Sender, build
-from alerts.feed import atom
-from alerts.sheet import sheet_pdf
-from alerts.wording import LOCALES, wording
+from alerts.delivery import render
+from alerts.delivery.bulletins import AreaGroup
+from alerts.delivery.channels import webhook
+from alerts.delivery.channels.email import Sender, build
+from alerts.delivery.feed import atom
+from alerts.delivery.sheet import sheet_pdf
+from alerts.delivery.wording import LOCALES, wording
 
 TEXT = st.text(st.characters(codec="utf-8"), min_size=1, max_size=300)
 

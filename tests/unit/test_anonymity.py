@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from alerts import anonymity
+from alerts.authoring import anonymity
 
 IDENTITY = {
     "date": "2026-11-21",

@@ -18,7 +18,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from ugly_mugs import i18n
+from ugly_mugs.web import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "ugly_mugs" / "translations"

@@ -1,4 +1,4 @@
-"""Report sections and their sealed keys (ugly_mugs.sections).
+"""Report sections and their sealed keys (ugly_mugs.reports.sections).
 
 Proves: a section round-trips its JSON content (any Unicode) and the ciphertext does not
 contain it; a section ciphertext moved to another report id, another section name or
@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ugly_mugs import sections
 from ugly_mugs.crypto import DecryptionError, aead, receipt, sealing
+from ugly_mugs.reports import sections
 
 REPORT = "3f2a9c0e1b7d4e5f8a6b0c1d2e3f4a5b"
 OTHER_REPORT = "0c1d2e3f4a5b3f2a9c0e1b7d4e5f8a6b"

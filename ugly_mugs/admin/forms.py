@@ -7,7 +7,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ugly_mugs.models.people import ROLES
-from ugly_mugs.reporting.forms import options
+from ugly_mugs.web.forms import options
 
 ROLE_LABELS = {
     "admin": "Admin",

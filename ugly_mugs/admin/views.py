@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from ugly_mugs import audit, database, groups
-from ugly_mugs.access import current_account, roles
+from ugly_mugs import audit
 from ugly_mugs.admin.forms import AccountForm, AuditFilterForm
 from ugly_mugs.auth import accounts, login
+from ugly_mugs.keys import groups
 from ugly_mugs.models import Account, AuditEntry, GroupMembership, PoliceUnit, Project
-from ugly_mugs.reporting.forms import options
-from ugly_mugs.staff.forms import ConfirmForm
+from ugly_mugs.web import database
+from ugly_mugs.web.access import current_account, roles
+from ugly_mugs.web.forms import ConfirmForm, options
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

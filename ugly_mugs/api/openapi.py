@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ugly_mugs import consent, i18n
+from ugly_mugs import consent
 from ugly_mugs.matching.check import CHECK_KINDS
 from ugly_mugs.matching.check import MAX_INPUT as CHECK_MAX
-from ugly_mugs.reporting import forms, service
+from ugly_mugs.reporting import forms
+from ugly_mugs.reports import statuses
+from ugly_mugs.web import i18n
 
 TEXT = {"type": "string", "maxLength": forms.SHORT}
 LONG_TEXT = {"type": "string", "maxLength": forms.LONG}
@@ -228,7 +230,7 @@ def document(config: Mapping[str, object]) -> dict:
                             "type": "string",
                             "pattern": "^([0-9A-Z]{4}-){4}[0-9A-Z]{4}$",
                         },
-                        "status": {"type": "string", "const": service.RECEIVED},
+                        "status": {"type": "string", "const": statuses.RECEIVED},
                     },
                     "required": ["reference", "receipt_code", "status"],
                     "additionalProperties": False,
@@ -254,10 +256,10 @@ def document(config: Mapping[str, object]) -> dict:
                         "status": {
                             "type": "string",
                             "enum": [
-                                service.RECEIVED,
-                                service.REVIEWED,
-                                service.ALERT_PUBLISHED,
-                                service.PASSED_TO_POLICE,
+                                statuses.RECEIVED,
+                                statuses.REVIEWED,
+                                statuses.ALERT_PUBLISHED,
+                                statuses.PASSED_TO_POLICE,
                             ],
                         },
                         "status_text": {"type": "string"},

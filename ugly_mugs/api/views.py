@@ -12,19 +12,23 @@ from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
-from ugly_mugs import database, i18n, keystore
-from ugly_mugs.access import public
 from ugly_mugs.api.openapi import document
-from ugly_mugs.reporting import forms, receipts, service
+from ugly_mugs.consent import reporter as consent_reporter
+from ugly_mugs.keys import keystore
+from ugly_mugs.reporting import forms, lookup
+from ugly_mugs.reports import filing as service
+from ugly_mugs.reports import receipts, statuses
+from ugly_mugs.web import database, i18n
+from ugly_mugs.web.access import public
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 LIST_FIELDS = {"phone_numbers", "emails", "usernames"}
 STATUS_TEXT = {
-    service.RECEIVED: "We have your report. A caseworker will look at it soon.",
-    service.REVIEWED: "A caseworker has looked at your report.",
-    service.ALERT_PUBLISHED: "A warning has been sent to other workers and projects.",
-    service.PASSED_TO_POLICE: "Your report has been passed to the police, as you agreed.",
+    statuses.RECEIVED: "We have your report. A caseworker will look at it soon.",
+    statuses.REVIEWED: "A caseworker has looked at your report.",
+    statuses.ALERT_PUBLISHED: "A warning has been sent to other workers and projects.",
+    statuses.PASSED_TO_POLICE: "Your report has been passed to the police, as you agreed.",
 }
 
 
@@ -80,13 +84,13 @@ def _report_form(data) -> forms.ReportForm:
 
 
 def _status_body(report) -> dict:
-    state = service.status_of(database.session(), report)
+    state = receipts.status_of(database.session(), report)
     return {
         "reference": state.reference,
         "status": state.status,
         "status_text": "The police have received your report."
         if state.police_received
-        else STATUS_TEXT.get(state.status, STATUS_TEXT[service.RECEIVED]),
+        else STATUS_TEXT.get(state.status, STATUS_TEXT[statuses.RECEIVED]),
         "consent_level": state.consent_level,
         "consent_history": [{"consent_level": level, "at": at.isoformat()} for level, at in state.consent_history],
     }
@@ -136,7 +140,7 @@ def submit_report():
         {
             "reference": filed.reference,
             "receipt_code": filed.receipt_code,
-            "status": service.RECEIVED,
+            "status": statuses.RECEIVED,
         }
     ), 201
 
@@ -149,8 +153,8 @@ def _open(body: dict):
             "Some fields are not right.",
             {"receipt_code": ["Give the receipt code as text."]},
         )
-    found = receipts.open_report(code[:64])
-    if isinstance(found, receipts.Refusal):
+    found = lookup.open_report(code[:64])
+    if isinstance(found, lookup.Refusal):
         return None, _problem(found.status, found.message)
     return found, None
 
@@ -184,7 +188,7 @@ def receipt_consent():
         return problem
     session = database.session()
     try:
-        service.change_consent(session, report, form.receipt_code.data, form.consent_level.data)
+        consent_reporter.change(session, report, form.receipt_code.data, form.consent_level.data)
         session.commit()
     except (SQLAlchemyError, keystore.KeyUnavailable):
         session.rollback()

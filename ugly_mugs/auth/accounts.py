@@ -15,9 +15,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ugly_mugs import audit, keystore
+from ugly_mugs import audit
 from ugly_mugs.auth import totp
 from ugly_mugs.crypto import aead, passwords, sealing
+from ugly_mugs.keys import keystore
 from ugly_mugs.models import Account, GroupMembership, RecoveryKey, StaffSession
 from ugly_mugs.models.people import ROLES
 

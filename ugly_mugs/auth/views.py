@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, session, url_for
 from markupsafe import Markup
 
-from ugly_mugs import audit, database
-from ugly_mugs.access import ALL_STAFF, current_account, enrolling, public, roles
+from ugly_mugs import audit
 from ugly_mugs.auth import accounts, qr, sessions, totp
 from ugly_mugs.auth import login as login_service
 from ugly_mugs.auth.forms import EnrolForm, LoginForm, PasswordForm
-from ugly_mugs.crypto import sealing
 from ugly_mugs.models import Account
+from ugly_mugs.web import database, keyring
+from ugly_mugs.web.access import ALL_STAFF, current_account, enrolling, public, roles
 
 bp = Blueprint("auth", __name__)
 
@@ -32,11 +32,6 @@ def _secrets(unlocked: accounts.Unlocked, with_wrapping_key: bool) -> dict[str, 
     if with_wrapping_key:
         secrets["wrapping"] = unlocked.wrapping_key
     return secrets
-
-
-def unlocked_personal_key() -> sealing.KeyPair:
-    """The logged-in person's key pair, opened from the session (for views that need group keys)."""
-    return sealing.key_pair_from_private(session.secrets()["personal"])
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -67,7 +62,7 @@ def enrol():
     db = database.session()
     account = db.get(Account, session.account_id)
     secrets = session.secrets()
-    unlocked = accounts.Unlocked(account.id, sealing.key_pair_from_private(secrets["personal"]), secrets["wrapping"])
+    unlocked = accounts.Unlocked(account.id, keyring.personal_key(), secrets["wrapping"])
     secret = login_service.enrolment_secret(db, account, unlocked)
     db.commit()
     form = EnrolForm()

@@ -7,13 +7,14 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from alerts import anonymity, compose, publish
-from ugly_mugs import casework, database
-from ugly_mugs.access import current_account, roles
+from alerts.authoring import anonymity, compose, publish
+from ugly_mugs.coordinator import casework
 from ugly_mugs.coordinator.forms import ActionForm, DraftForm, RetractForm, UpdateForm
-from ugly_mugs.coordinator.views import _detail, _report, _scheme_pair, bp
+from ugly_mugs.coordinator.views import _detail, _report, bp
 from ugly_mugs.models import Account, Alert, Area, Report
-from ugly_mugs.release import ReleaseError
+from ugly_mugs.reports.reading import ReadRefused
+from ugly_mugs.web import database, keyring
+from ugly_mugs.web.access import current_account, roles
 
 LIST_STATUSES = {
     "draft": "Drafts",
@@ -73,7 +74,7 @@ def _form_for(draft: compose.Draft) -> DraftForm:
 
 def _page(alert: Alert, status: int = 200, *, pair=None, form=None, hits=None, checked=False, problem="", **extra):
     db = database.session()
-    pair = pair if pair is not None else _scheme_pair()
+    pair = pair if pair is not None else keyring.scheme_pair()
     draft = None
     if pair is not None and alert.status in ("draft", "awaiting_approval"):
         try:
@@ -143,7 +144,7 @@ def start_alert(reference: str):
     report = _report(reference)
     if not ActionForm().validate_on_submit():
         abort(400)
-    pair = _scheme_pair()
+    pair = keyring.scheme_pair()
     if pair is None:
         return _detail(report, status=403, notice="You need the scheme key to write an alert. See the Keys page.")
     if report.status in ("erased", "closed"):
@@ -151,7 +152,7 @@ def start_alert(reference: str):
     db = database.session()
     try:
         opened = casework.read_report(db, report, current_account(), pair, "alert")
-    except ReleaseError:
+    except ReadRefused:
         abort(400)
     if not opened.sections.get("incident") and not opened.sections.get("perpetrator"):
         db.rollback()
@@ -181,7 +182,7 @@ def alert(reference: str):
 def save_alert(reference: str):
     """Save the edited draft and run the anonymity check on it, marking what it finds."""
     alert = _alert(reference)
-    pair = _scheme_pair()
+    pair = keyring.scheme_pair()
     if pair is None:
         return _page(alert, 403, problem="You need the scheme key to edit an alert. See the Keys page.")
     form = DraftForm(areas=_areas())
@@ -243,7 +244,7 @@ def publish_alert(reference: str):
     alert = _alert(reference)
     if not ActionForm().validate_on_submit():
         return _expired(alert)
-    pair = _scheme_pair()
+    pair = keyring.scheme_pair()
     if pair is None:
         return _page(alert, 403, problem="You need the scheme key to publish an alert. See the Keys page.")
 
@@ -262,7 +263,7 @@ def approve_alert(reference: str):
     alert = _alert(reference)
     if not ActionForm().validate_on_submit():
         return _expired(alert)
-    pair = _scheme_pair()
+    pair = keyring.scheme_pair()
     if pair is None:
         return _page(alert, 403, problem="You need the scheme key to approve an alert. See the Keys page.")
 
@@ -288,7 +289,7 @@ def update_alert(reference: str):
     form = UpdateForm()
     if not form.validate_on_submit():
         return _page(alert, 400, update_form=form, problem="The update was not sent: correct the marked fields.")
-    pair = _scheme_pair()
+    pair = keyring.scheme_pair()
     if pair is None:
         return _page(alert, 403, update_form=form, problem="You need the scheme key to send an update.")
     text = {"title": form.title.data, "body": form.body.data}
@@ -312,7 +313,7 @@ def retract_alert(reference: str):
     form = RetractForm()
     if not form.validate_on_submit():
         return _page(alert, 400, retract_form=form, problem="The retraction was not sent: correct the marked fields.")
-    pair = _scheme_pair()
+    pair = keyring.scheme_pair()
     if pair is None:
         return _page(alert, 403, retract_form=form, problem="You need the scheme key to retract an alert.")
 

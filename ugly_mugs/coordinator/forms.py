@@ -6,10 +6,11 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from alerts.compose import MAX_BODY, MAX_TITLE, PARTS_OF_DAY
+from alerts.authoring.compose import MAX_BODY, MAX_TITLE, PARTS_OF_DAY
 from ugly_mugs.audit import READ_REASONS
-from ugly_mugs.casework import MAX_NOTE, SETTABLE_STATUSES
-from ugly_mugs.reporting.forms import CONSENT_CHOICES, CheckboxesField, options
+from ugly_mugs.coordinator.casework import MAX_NOTE, SETTABLE_STATUSES
+from ugly_mugs.reporting.forms import CONSENT_CHOICES
+from ugly_mugs.web.forms import CheckboxesField, options
 
 
 class ReasonForm(FlaskForm):

@@ -8,9 +8,9 @@ from datetime import date
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from ugly_mugs import casework, consent, database, groups, keystore, release
-from ugly_mugs.access import current_account, roles
-from ugly_mugs.auth.views import unlocked_personal_key
+from ugly_mugs import consent
+from ugly_mugs.consent import staff as consent_staff
+from ugly_mugs.coordinator import casework
 from ugly_mugs.coordinator.forms import (
     ActionForm,
     DecisionForm,
@@ -20,18 +20,14 @@ from ugly_mugs.coordinator.forms import (
     StaffConsentForm,
     StatusForm,
 )
+from ugly_mugs.keys import groups, keystore
 from ugly_mugs.models import Account, Alert, Area, PoliceRelease, PoliceUnit, Report, ReportCategory, StaffConsent
 from ugly_mugs.models.police import OUTCOME_LABELS
+from ugly_mugs.police import release
+from ugly_mugs.web import database, keyring
+from ugly_mugs.web.access import current_account, roles
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
-
-
-def _scheme_pair():
-    db = database.session()
-    try:
-        return groups.open_group_key(db, current_account().id, unlocked_personal_key(), keystore.scheme_key(db).id)
-    except groups.GroupError:
-        return None
 
 
 def _report(reference: str) -> Report:
@@ -141,7 +137,7 @@ def _detail(report: Report, pair=None, opened=None, status: int = 200, **forms):
     db = database.session()
     releases = db.scalars(select(PoliceRelease).where(PoliceRelease.report_id == report.id)).all()
     outcomes = release.outcomes_for(db, [r.id for r in releases])
-    pending = release.pending_staff_consent(db, report.id)
+    pending = consent_staff.pending(db, report.id)
     units = {u.id: u.name for u in db.scalars(select(PoliceUnit))}
     notes = {r.id: release.note_for(r, pair, "scheme") for r in releases} if pair else {}
     references = {r.id: release.crime_reference_for(r, pair, "scheme") for r in releases} if pair else {}
@@ -206,7 +202,7 @@ def open_report(reference: str):
     form = ReasonForm()
     if not form.validate_on_submit():
         return _detail(report, status=400, reason_form=form)
-    pair = _scheme_pair()
+    pair = keyring.scheme_pair()
     if pair is None:
         form.reason.errors = ["You do not hold the scheme key yet. See the Keys page."]
         return _detail(report, status=403, reason_form=form)
@@ -224,7 +220,7 @@ def _report_action(report: Report, form, form_key: str, field: str, act, error_s
     db = database.session()
     try:
         act(db)
-    except (release.ReleaseError, casework.CaseworkError) as exc:
+    except (release.ReleaseError, casework.CaseworkError, consent.ConsentError) as exc:
         db.rollback()
         getattr(form, field).errors = [str(exc)]
         return _detail(report, status=error_status, **{form_key: form})
@@ -253,7 +249,7 @@ def record_consent(reference: str):
     form = StaffConsentForm()
 
     def act(db):
-        release.record_staff_consent(db, report, current_account(), form.level.data, form.given_by.data)
+        consent_staff.record(db, report, current_account(), form.level.data, form.given_by.data)
 
     return _report_action(report, form, "consent_form", "level", act, 400)
 
@@ -269,12 +265,12 @@ def decide_consent(request_id: int):
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400)
-    pair = _scheme_pair()
+    pair = keyring.scheme_pair()
     if pair is None:
         abort(403)
     try:
-        release.decide_staff_consent(db, pending, current_account(), pair, form.decision.data == "approve")
-    except release.ReleaseError:
+        consent_staff.decide(db, pending, current_account(), pair, form.decision.data == "approve")
+    except consent.ConsentError:
         db.rollback()
         abort(409)
     db.commit()

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from ugly_mugs import database
-from ugly_mugs.access import public
 from ugly_mugs.matching import check
 from ugly_mugs.matching.index import MatchingKeyUnavailable
+from ugly_mugs.web import database
+from ugly_mugs.web.access import public
 
 bp = Blueprint("check_api", __name__, url_prefix="/api/v1")
 

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length
 
 from ugly_mugs.audit import READ_REASONS
 from ugly_mugs.matching.check import MAX_INPUT
-from ugly_mugs.reporting.forms import TranslatedForm, options
+from ugly_mugs.web.forms import TranslatedForm, options
 
 STAFF_KINDS = [
     ("", "Any (work it out)"),

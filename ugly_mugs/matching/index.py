@@ -18,8 +18,8 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ugly_mugs import keystore
 from ugly_mugs.crypto import blind_index
+from ugly_mugs.keys import keystore
 from ugly_mugs.matching import normalise
 from ugly_mugs.matching.normalise import Identifier
 from ugly_mugs.models import IdentifierIndex, MatchingKeyVersion

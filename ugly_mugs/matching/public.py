@@ -12,12 +12,12 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ugly_mugs import database, throttle
-from ugly_mugs.access import public
+from ugly_mugs import throttle
 from ugly_mugs.matching import check
 from ugly_mugs.matching.forms import PublicCheckForm
 from ugly_mugs.matching.index import MatchingKeyUnavailable
-from ugly_mugs.reporting import form_token
+from ugly_mugs.web import database, form_token
+from ugly_mugs.web.access import public
 
 bp = Blueprint("public_check", __name__)
 

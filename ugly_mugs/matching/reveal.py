@@ -8,11 +8,11 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
-from ugly_mugs import audit, keystore, sections
+from ugly_mugs import audit
 from ugly_mugs.crypto import sealing
 from ugly_mugs.matching import index, normalise
 from ugly_mugs.models import Account, Report
-from ugly_mugs.release import ReleaseError, open_sections
+from ugly_mugs.reports import reading
 
 
 def display(item: normalise.Identifier) -> str:
@@ -46,10 +46,9 @@ def reveal(
 ) -> str | None:
     """Open the reports' perpetrator sections one by one until one holds the identifier; each opening is audited."""
     if reason not in audit.READ_REASONS:
-        raise ReleaseError("Choose why you need to see it.")
-    scheme = keystore.scheme_key(session)
+        raise reading.ReadRefused("Choose why you need to see it.")
     for report in reports:
-        opened = open_sections(session, report.id, scheme_pair, sections.SCHEME, scheme.id)
+        opened = reading.open_with_scheme_key(session, report.id, scheme_pair)
         audit.record(
             session,
             "identifier_revealed",

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from ugly_mugs import keystore, sections
 from ugly_mugs.crypto import DecryptionError, blind_index, sealing
+from ugly_mugs.keys import keystore
 from ugly_mugs.matching import index, normalise
 from ugly_mugs.models import IdentifierIndex, MatchingKeyVersion, ReportSection, SealedSectionKey
+from ugly_mugs.reports import sections
 
 
 @dataclass(frozen=True)

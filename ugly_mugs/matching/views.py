@@ -9,23 +9,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 
-from ugly_mugs import database, groups, keystore
-from ugly_mugs.access import current_account, roles
-from ugly_mugs.auth.views import unlocked_personal_key
 from ugly_mugs.matching import check, graph, links, reveal
 from ugly_mugs.matching.forms import RevealForm, StaffCheckForm
 from ugly_mugs.matching.index import MatchingKeyUnavailable
-from ugly_mugs.release import ReleaseError
+from ugly_mugs.reports.reading import ReadRefused
+from ugly_mugs.web import database, keyring
+from ugly_mugs.web.access import current_account, roles
 
 bp = Blueprint("matching", __name__)
-
-
-def _scheme_pair():
-    db = database.session()
-    try:
-        return groups.open_group_key(db, current_account().id, unlocked_personal_key(), keystore.scheme_key(db).id)
-    except (groups.GroupError, keystore.KeyUnavailable):
-        return None
 
 
 @bp.app_template_global("linked_reports")
@@ -81,14 +72,14 @@ def reveal_identifier(kind: str, digest: str):
     form = RevealForm()
     if not form.validate_on_submit():
         return _identifier_page(kind, digest, found, form, status=400)
-    pair = _scheme_pair()
+    pair = keyring.scheme_pair()
     if pair is None:
         form.reason.errors = ["You do not hold the scheme key yet. See the Keys page."]
         return _identifier_page(kind, digest, found, form, status=403)
     db = database.session()
     try:
         value = reveal.reveal(db, kind, digest, [r for r, _, _ in found], current_account(), pair, form.reason.data)
-    except (ReleaseError, MatchingKeyUnavailable) as exc:
+    except (ReadRefused, MatchingKeyUnavailable) as exc:
         db.rollback()
         form.reason.errors = [str(exc)]
         return _identifier_page(kind, digest, found, form, status=400)

@@ -1,6 +1,6 @@
 """Reports passed to police units, the officers' feedback, and consent recorded by staff.
 
-What a unit may read is decided by the section keys sealed to it (ugly_mugs.sections);
+What a unit may read is decided by the section keys sealed to it (ugly_mugs.reports.sections);
 these rows record the workflow around that: who passed a report on and when, whether the
 unit acknowledged it, the crime reference and outcomes, and consent that a reporter gave
 by phone or in person, which needs two coordinators before anything is sealed.

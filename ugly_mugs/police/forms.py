@@ -10,7 +10,7 @@ from wtforms.fields import DateField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ugly_mugs.models.police import OUTCOME_LABELS
-from ugly_mugs.reporting.forms import options
+from ugly_mugs.web.forms import options
 
 OPEN_REASONS = {
     "investigation": "Investigating this report",

@@ -10,14 +10,15 @@ import io
 from flask import Blueprint, Response, abort, redirect, render_template, url_for
 from sqlalchemy import select
 
-from ugly_mugs import audit, consent, database, groups, keystore, release
-from ugly_mugs.access import current_account, roles
-from ugly_mugs.auth.views import unlocked_personal_key
+from ugly_mugs import audit, consent
 from ugly_mugs.models import Area, PoliceRelease, Report
 from ugly_mugs.models.police import OUTCOME_LABELS
-from ugly_mugs.police import pdf
+from ugly_mugs.police import pdf, release
 from ugly_mugs.police.forms import OPEN_REASONS, OpenForm, OutcomeForm
-from ugly_mugs.staff.forms import ConfirmForm
+from ugly_mugs.reports import reading
+from ugly_mugs.web import database, keyring
+from ugly_mugs.web.access import current_account, roles
+from ugly_mugs.web.forms import ConfirmForm
 
 bp = Blueprint("police", __name__, url_prefix="/police")
 
@@ -28,16 +29,6 @@ def _release(release_id: int) -> tuple[PoliceRelease, Report]:
     if found is None:
         abort(404)
     return found, db.get(Report, found.report_id)
-
-
-def _unit_pair():
-    db = database.session()
-    officer = current_account()
-    try:
-        unit = keystore.unit_key(db, officer.police_unit_id)
-        return groups.open_group_key(db, officer.id, unlocked_personal_key(), unit.id)
-    except (groups.GroupError, keystore.KeyUnavailable):
-        return None
 
 
 @bp.get("/reports")
@@ -97,7 +88,7 @@ def _open(item: PoliceRelease, form: OpenForm):
     """The unit key and what it opens for the officer, or (None, None) with the reason in the form's errors."""
     if item.consent_withdrawn_at is not None:
         return None, None
-    pair = _unit_pair()
+    pair = keyring.unit_pair()
     if pair is None:
         form.reason.errors = ["You do not hold your unit's key yet. See the Keys page."]
         return None, None
@@ -154,7 +145,7 @@ def export(release_id: int, kind: str):
     )
 
 
-def flatten(reference: str, opened: release.Opened) -> list[list[str]]:
+def flatten(reference: str, opened: reading.Opened) -> list[list[str]]:
     """One row per field the officer may see: reference, section, version, field, value."""
     rows: list[list[str]] = []
     for name in ("incident", "perpetrator", "identity"):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, url_for
 
-from alerts import failures
-from ugly_mugs import audit, database
-from ugly_mugs.access import current_account, roles
-from ugly_mugs.staff.forms import ConfirmForm
+from alerts.delivery import failures
+from ugly_mugs import audit
+from ugly_mugs.web import database
+from ugly_mugs.web.access import current_account, roles
+from ugly_mugs.web.forms import ConfirmForm
 
 bp = Blueprint("deliveries", __name__, url_prefix="/admin/deliveries")
 

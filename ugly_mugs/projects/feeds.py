@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from alerts import bulletins, feed
-from alerts.wording import wording
-from ugly_mugs import database, headers
-from ugly_mugs.access import public
+from alerts.delivery import bulletins, feed
+from alerts.delivery.wording import wording
 from ugly_mugs.models import Project
 from ugly_mugs.models.base import utcnow
 from ugly_mugs.projects import service
 from ugly_mugs.projects.views import sheet_context, sheet_pdf_response
+from ugly_mugs.web import database, headers
+from ugly_mugs.web.access import public
 
 bp = Blueprint("feeds", __name__)
 

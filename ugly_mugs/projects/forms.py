@@ -7,7 +7,7 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField,
 from wtforms.validators import DataRequired, Length
 
 from ugly_mugs.projects.service import LANGUAGES
-from ugly_mugs.reporting.forms import options
+from ugly_mugs.web.forms import options
 
 
 class NewProjectForm(FlaskForm):

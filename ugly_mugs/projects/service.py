@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from alerts.channels import webhook
+from alerts.delivery.channels import webhook
 from ugly_mugs import audit
 from ugly_mugs.models import Account, Area, Project, ProjectArea, ProjectChannel
 

@@ -11,17 +11,16 @@ from datetime import timedelta
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
 from sqlalchemy import func, select
 
-from alerts import bulletins, render
-from alerts.sheet import sheet_pdf
-from alerts.wording import wording
-from ugly_mugs import database
-from ugly_mugs.access import current_account, roles
+from alerts.delivery import bulletins, render
+from alerts.delivery.sheet import sheet_pdf
+from alerts.delivery.wording import wording
 from ugly_mugs.models import Account, Area, Project, ProjectArea, ProjectChannel
 from ugly_mugs.models.base import utcnow
 from ugly_mugs.projects import service
 from ugly_mugs.projects.forms import EmailChannelForm, MemberForm, NewProjectForm, SettingsForm, WebhookChannelForm
-from ugly_mugs.reporting.forms import options
-from ugly_mugs.staff.forms import ConfirmForm
+from ugly_mugs.web import database
+from ugly_mugs.web.access import current_account, roles
+from ugly_mugs.web.forms import ConfirmForm, options
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 

@@ -7,25 +7,16 @@ their protection against cross-site posting is a signed form token and an Origin
 
 from __future__ import annotations
 
-import functools
 from datetime import date, timedelta
 
-from flask import has_request_context
-from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    Form,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
-    widgets,
 )
-from wtforms import i18n as wtforms_i18n
 from wtforms.fields import DateField
-from wtforms.fields.choices import SelectChoice
-from wtforms.meta import DefaultMeta
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -36,7 +27,8 @@ from wtforms.validators import (
 
 from ugly_mugs import consent
 from ugly_mugs.reporting import text
-from ugly_mugs.reporting.service import NewReport
+from ugly_mugs.reports.filing import NewReport
+from ugly_mugs.web.forms import CheckboxesField, TranslatedForm, options, translated
 
 SHORT = 200
 LONG = 10_000
@@ -117,31 +109,6 @@ DEFAULT_LABELS = (
 )
 
 
-def translated(label: str) -> str:
-    return gettext(label) if has_request_context() else label
-
-
-@functools.cache
-def _wtforms_translations(locale: str):
-    return wtforms_i18n.get_translations([locale, locale.split("_")[0]])
-
-
-class TranslatedMeta(DefaultMeta):
-    """WTForms' own few messages (a tampered choice, say) in the page's language."""
-
-    def get_translations(self, form):
-        locale = str(get_locale()) if has_request_context() else "en"
-        return None if locale == "en" else _wtforms_translations(locale)
-
-
-class TranslatedForm(Form):
-    Meta = TranslatedMeta
-
-
-def options(pairs) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
 def _cleaned(value):
     return text.clean(value) if isinstance(value, str) else value
 
@@ -154,11 +121,6 @@ class LenientDateField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(_MESSAGES["bad_date"]) from None
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 def short(label: str, description: str = "") -> StringField:

@@ -11,9 +11,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
-from ugly_mugs import database, i18n, keystore
-from ugly_mugs.access import public
-from ugly_mugs.reporting import form_token, forms, receipts, service
+from ugly_mugs.consent import reporter as consent_reporter
+from ugly_mugs.keys import keystore
+from ugly_mugs.reporting import forms, lookup
+from ugly_mugs.reports import erasure, receipts
+from ugly_mugs.reports import filing as service
+from ugly_mugs.web import database, form_token, i18n
+from ugly_mugs.web.access import public
 
 bp = Blueprint("reporting", __name__)
 
@@ -135,13 +139,13 @@ def receipt():
     form = forms.ReceiptForm(request.form)
     if not form.validate() or _token_state(RECEIPT_FORM) is not form_token.TokenState.VALID:
         return render_template("reporting/receipt_enter.html", form=form, token=_token(RECEIPT_FORM)), 400
-    found = receipts.open_report(form.receipt_code.data)
-    if isinstance(found, receipts.Refusal):
+    found = lookup.open_report(form.receipt_code.data)
+    if isinstance(found, lookup.Refusal):
         return _refused(form, found)
     return _status_page(found, form.receipt_code.data)
 
 
-def _refused(form: forms.ReceiptForm, refusal: receipts.Refusal):
+def _refused(form: forms.ReceiptForm, refusal: lookup.Refusal):
     form.receipt_code.errors = [_(refusal.message)]
     return render_template("reporting/receipt_enter.html", form=form, token=_token(RECEIPT_FORM)), refusal.status
 
@@ -155,7 +159,7 @@ def _status_page(
     erase_form=None,
     status=200,
 ):
-    state = service.status_of(database.session(), report)
+    state = receipts.status_of(database.session(), report)
     add_form = add_form or forms.AddInformationForm(data={"receipt_code": code})
     consent_form = consent_form or forms.ConsentForm(data={"receipt_code": code, "consent_level": state.consent_level})
     erase_form = erase_form or forms.EraseForm(data={"receipt_code": code})
@@ -175,8 +179,8 @@ def _status_page(
 
 def _receipt_action(form_class, action):
     form = form_class(request.form)
-    found = receipts.open_report(form.receipt_code.data or "")
-    if isinstance(found, receipts.Refusal):
+    found = lookup.open_report(form.receipt_code.data or "")
+    if isinstance(found, lookup.Refusal):
         return _refused(forms.ReceiptForm(request.form), found)
     code = form.receipt_code.data
     forms_kw = {form_class.__name__: form}
@@ -217,7 +221,7 @@ def _receipt_action(form_class, action):
 @public
 def add_information():
     def action(session, report, code, form):
-        service.add_information(session, report, code, form.additions())
+        receipts.add_information(session, report, code, form.additions())
         return _status_page(report, code, _("Thank you. What you added has been saved."))
 
     return _receipt_action(forms.AddInformationForm, action)
@@ -227,7 +231,7 @@ def add_information():
 @public
 def change_consent():
     def action(session, report, code, form):
-        service.change_consent(session, report, code, form.consent_level.data)
+        consent_reporter.change(session, report, code, form.consent_level.data)
         return _status_page(report, code, _("Your choice has been saved. It applies from now on."))
 
     return _receipt_action(forms.ConsentForm, action)
@@ -237,7 +241,7 @@ def change_consent():
 @public
 def erase():
     def action(session, report, code, form):
-        service.erase(session, report)
+        erasure.erase(session, report)
         return render_template("reporting/erased.html")
 
     return _receipt_action(forms.EraseForm, action)

@@ -34,7 +34,3 @@ class RecoveryForm(FlaskForm):
         description="The passphrase printed when the installation was set up.",
         validators=[DataRequired("Enter the recovery passphrase."), Length(max=200)],
     )
-
-
-class ConfirmForm(FlaskForm):
-    """A button that changes something: carries only the CSRF token."""

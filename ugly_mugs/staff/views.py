@@ -7,22 +7,24 @@ from flask import Blueprint, abort, current_app, redirect, render_template, url_
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ugly_mugs import database, groups, keystore
-from ugly_mugs.access import current_account, roles
-from ugly_mugs.auth.views import unlocked_personal_key
+from ugly_mugs.keys import groups, keystore
 from ugly_mugs.models import Account, GroupMembership, Project, Report
 from ugly_mugs.reporting import forms as reporting_forms
-from ugly_mugs.reporting import service
-from ugly_mugs.staff.forms import ConfirmForm, OutreachReportForm, RecoveryForm
+from ugly_mugs.reports import filing as service
+from ugly_mugs.reports import statuses
+from ugly_mugs.staff.forms import OutreachReportForm, RecoveryForm
+from ugly_mugs.web import database, keyring
+from ugly_mugs.web.access import current_account, roles
+from ugly_mugs.web.forms import ConfirmForm
 
 bp = Blueprint("staff", __name__)
 
 STATUS_WORDS = {
-    service.RECEIVED: "Received",
-    service.REVIEWED: "Reviewed",
-    service.ALERT_PUBLISHED: "Alert published",
-    service.PASSED_TO_POLICE: "Passed to police",
-    service.ERASED: "Deleted by the reporter",
+    statuses.RECEIVED: "Received",
+    statuses.REVIEWED: "Reviewed",
+    statuses.ALERT_PUBLISHED: "Alert published",
+    statuses.PASSED_TO_POLICE: "Passed to police",
+    statuses.ERASED: "Deleted by the reporter",
 }
 
 CONSENT_WORDS = {
@@ -119,7 +121,7 @@ def approve(membership_id: int):
     member = db.get(GroupMembership, membership_id)
     if not form.validate_on_submit() or member is None or member not in groups.pending_for(db, account.id):
         abort(404)
-    groups.approve(db, member, account, unlocked_personal_key())
+    groups.approve(db, member, account, keyring.personal_key())
     db.commit()
     return redirect(url_for("staff.keys"))
 

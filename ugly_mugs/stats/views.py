@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from markupsafe import Markup
 
-from ugly_mugs import database
-from ugly_mugs.access import roles
 from ugly_mugs.stats import charts, export, figures, queries
 from ugly_mugs.stats.forms import PeriodForm
 from ugly_mugs.stats.periods import Period, default_period, period_for
+from ugly_mugs.web import database
+from ugly_mugs.web.access import roles
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 

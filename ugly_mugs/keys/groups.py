@@ -11,8 +11,9 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ugly_mugs import audit, keystore
+from ugly_mugs import audit
 from ugly_mugs.crypto import DecryptionError, sealing
+from ugly_mugs.keys import keystore
 from ugly_mugs.models import Account, GroupKey, GroupMembership
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
-from sqlalchemy import text
 
-from ugly_mugs import database
-from ugly_mugs.access import public
+from ugly_mugs.db import ping
+from ugly_mugs.web import database
+from ugly_mugs.web.access import public
 
 bp = Blueprint("health", __name__)
 
@@ -15,7 +15,7 @@ bp = Blueprint("health", __name__)
 @public
 def healthz():
     try:
-        database.session().execute(text("SELECT 1"))
+        ping(database.session())
     except Exception:  # noqa: BLE001 - any failure means "not healthy"
         return jsonify({"status": "unavailable"}), 503
     return jsonify({"status": "ok"})

@@ -26,14 +26,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts import render
-from alerts.channels import DeliveryFailed, webhook
-from alerts.channels.email import Mailer, Sender, SmtpSettings
-from alerts.wording import wording
+from alerts.delivery import render
+from alerts.delivery.channels import DeliveryFailed, webhook
+from alerts.delivery.channels.email import Mailer, Sender, SmtpSettings
+from alerts.delivery.wording import wording
 from ugly_mugs.models import Alert, AlertMessage, Delivery, Project, ProjectChannel
 from ugly_mugs.models.base import utcnow
 
-log = logging.getLogger("alerts.dispatch")
+log = logging.getLogger("alerts.delivery.dispatch")
 
 
 @dataclass(frozen=True)

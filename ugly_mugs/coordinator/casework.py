@@ -12,21 +12,22 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from ugly_mugs import audit, keystore, matching, release, sections
-from ugly_mugs.crypto import DecryptionError, aead, sealing
+from ugly_mugs import audit, matching
+from ugly_mugs.crypto import sealing
+from ugly_mugs.keys import keystore, sealed_text
 from ugly_mugs.models import Account, CaseNote, Report, ReportCategory
 from ugly_mugs.models.base import utcnow
+from ugly_mugs.reports import reading, sections
 
 READ_REASONS = audit.READ_REASONS
 
 
 def read_report(
     session: Session, report: Report, coordinator: Account, scheme_pair: sealing.KeyPair, reason: str
-) -> release.Opened:
+) -> reading.Opened:
     if reason not in READ_REASONS:
-        raise release.ReleaseError("Choose why you are opening this report.")
-    scheme = keystore.scheme_key(session)
-    opened = release.open_sections(session, report.id, scheme_pair, sections.SCHEME, scheme.id)
+        raise reading.ReadRefused("Choose why you are opening this report.")
+    opened = reading.open_with_scheme_key(session, report.id, scheme_pair)
     audit.record(session, "report_read", actor_id=coordinator.id, report_id=report.id, reason=reason)
     return opened
 
@@ -214,8 +215,8 @@ class OpenedNote:
     text: str
 
 
-def _note_context(report_id: str) -> bytes:
-    return f"case-note|{report_id}".encode("ascii")
+def _note_context(report_id: str) -> str:
+    return f"case-note|{report_id}"
 
 
 def add_note(session: Session, report: Report, coordinator: Account, text: str) -> CaseNote:
@@ -227,14 +228,15 @@ def add_note(session: Session, report: Report, coordinator: Account, text: str) 
         raise CaseworkError(f"A note can be at most {MAX_NOTE} characters.")
     if report.status == "erased":
         raise CaseworkError("This report was deleted by the reporter.")
-    key = aead.new_key()
-    ctx = _note_context(report.id)
+    ciphertext, sealed = sealed_text.seal(
+        text, _note_context(report.id), {sections.SCHEME: keystore.scheme_key(session).public_key}
+    )
     note = CaseNote(
         report_id=report.id,
         author_id=coordinator.id,
         created_at=utcnow(),
-        ciphertext=aead.encrypt(key, text.encode("utf-8"), ctx),
-        sealed_key=sealing.seal(keystore.scheme_key(session).public_key, key, ctx + b"|scheme"),
+        ciphertext=ciphertext,
+        sealed_key=sealed[sections.SCHEME],
     )
     session.add(note)
     session.flush()
@@ -244,15 +246,12 @@ def add_note(session: Session, report: Report, coordinator: Account, text: str) 
 
 def notes(session: Session, report: Report, pair: sealing.KeyPair) -> list[OpenedNote]:
     """The report's notes, oldest first, opened with the scheme key pair (unreadable ones skipped)."""
-    ctx = _note_context(report.id)
+    context = _note_context(report.id)
     opened = []
     for note in session.scalars(select(CaseNote).where(CaseNote.report_id == report.id).order_by(CaseNote.id)):
-        try:
-            key = sealing.unseal(pair, note.sealed_key, ctx + b"|scheme")
-            text = aead.decrypt(key, note.ciphertext, ctx).decode("utf-8")
-        except DecryptionError:
-            continue
-        opened.append(OpenedNote(note.id, note.author_id, note.created_at, text))
+        text = sealed_text.open_text(note.ciphertext, note.sealed_key, pair, context, sections.SCHEME)
+        if text:
+            opened.append(OpenedNote(note.id, note.author_id, note.created_at, text))
     return opened
 
 

@@ -20,9 +20,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from alerts import render
-from alerts.bulletins import AreaGroup
-from alerts.wording import Wording
+from alerts.delivery import render
+from alerts.delivery.bulletins import AreaGroup
+from alerts.delivery.wording import Wording
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 

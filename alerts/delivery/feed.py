@@ -6,8 +6,8 @@ import re
 from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
-from alerts import render
-from alerts.wording import Wording
+from alerts.delivery import render
+from alerts.delivery.wording import Wording
 
 ATOM = "http://www.w3.org/2005/Atom"
 # Characters XML 1.0 cannot carry at all (C0 controls but tab, CR, LF; lone surrogates; U+FFFE/F).

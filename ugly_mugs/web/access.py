@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 
-from ugly_mugs import database
 from ugly_mugs.auth import sessions
 from ugly_mugs.models import Account
+from ugly_mugs.web import database
 
 _PUBLIC = "_ugly_mugs_public"
 _ROLES = "_ugly_mugs_roles"

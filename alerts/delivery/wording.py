@@ -16,7 +16,7 @@ from pathlib import Path
 from babel.dates import format_date
 from babel.support import NullTranslations, Translations
 
-CATALOGS = Path(__file__).resolve().parent.parent / "ugly_mugs" / "translations"
+CATALOGS = Path(__file__).resolve().parents[2] / "ugly_mugs" / "translations"
 LOCALES = ("en", "ro", "pt_BR", "pl", "bg")
 DEFAULT_LOCALE = "en"
 # How dates are written: the scheme is British, so English bulletins write "16 November 2026".

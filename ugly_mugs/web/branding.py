@@ -8,9 +8,9 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app
 
 from config import ConfigError
-from ugly_mugs.access import public
+from ugly_mugs.web.access import public
 
-BUILT_IN = Path(__file__).resolve().parent / "static" / "favicon.svg"
+BUILT_IN = Path(__file__).resolve().parents[1] / "static" / "favicon.svg"
 TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon"}
 # The icon counts towards the reporter form's weight budget (60 KB in all), so it must stay small.
 MAX_BYTES = 16 * 1024

@@ -4,7 +4,7 @@ No Flask imports. ``prefill`` takes the incident and perpetrator sections and no
 the identity section (who the reporter is, how to reach her, the exact place, date and time)
 cannot flow into a draft by construction. Time is coarsened to the week and part of the day, and
 place to the report's area. Everything is then editable by the coordinator, and the anonymity
-check (``alerts.anonymity``) runs on what they wrote before anything is published.
+check (``alerts.authoring.anonymity``) runs on what they wrote before anything is published.
 
 Drafts are encrypted under a fresh AES-GCM key sealed to the scheme key, like every other piece
 of report-derived text: only a coordinator holding the scheme key can read or edit one.
@@ -20,10 +20,12 @@ from datetime import date, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ugly_mugs import audit, keystore
-from ugly_mugs.crypto import DecryptionError, aead, sealing
+from ugly_mugs import audit
+from ugly_mugs.crypto import DecryptionError, sealing
+from ugly_mugs.keys import keystore, sealed_text
 from ugly_mugs.models import Account, Alert, AlertArea, Area, Report
 from ugly_mugs.models.alerts import SEVERITIES
+from ugly_mugs.reports.sections import SCHEME
 
 PARTS_OF_DAY = {
     "not_sure": "Time of day not known",
@@ -166,8 +168,8 @@ def validate(draft: Draft, known_areas: set[str]) -> dict[str, str]:
 # --- storing ------------------------------------------------------------------------------
 
 
-def _context(alert: Alert) -> bytes:
-    return f"alert-draft|{alert.reference}".encode("ascii")
+def _context(alert: Alert) -> str:
+    return f"alert-draft|{alert.reference}"
 
 
 def _seal(session: Session, alert: Alert, draft: Draft) -> None:
@@ -177,10 +179,10 @@ def _seal(session: Session, alert: Alert, draft: Draft) -> None:
         "part_of_day": draft.part_of_day,
         "incident_week": draft.incident_week.isoformat() if draft.incident_week else None,
     }
-    key = aead.new_key()
-    ctx = _context(alert)
-    alert.draft = aead.encrypt(key, json.dumps(payload).encode("utf-8"), ctx)
-    alert.draft_key_scheme = sealing.seal(keystore.scheme_key(session).public_key, key, ctx + b"|scheme")
+    alert.draft, sealed = sealed_text.seal_bytes(
+        json.dumps(payload).encode("utf-8"), _context(alert), {SCHEME: keystore.scheme_key(session).public_key}
+    )
+    alert.draft_key_scheme = sealed[SCHEME]
 
 
 def _set_areas(session: Session, alert: Alert, codes: list[str]) -> None:
@@ -241,10 +243,8 @@ def open_draft(session: Session, alert: Alert, pair: sealing.KeyPair) -> Draft:
     """The stored draft, opened with the scheme key pair."""
     if not alert.draft or not alert.draft_key_scheme:
         raise DraftError("This alert has no draft.")
-    ctx = _context(alert)
     try:
-        key = sealing.unseal(pair, alert.draft_key_scheme, ctx + b"|scheme")
-        payload = json.loads(aead.decrypt(key, alert.draft, ctx))
+        payload = json.loads(sealed_text.open_bytes(alert.draft, alert.draft_key_scheme, pair, _context(alert), SCHEME))
     except DecryptionError:
         raise DraftError("This draft cannot be opened with your key.") from None
     week = payload.get("incident_week")

@@ -3,7 +3,7 @@
 Everything here is built from the fields of an ``AlertMessage`` alone (title, body, severity,
 areas, incident week, part of day, kind, reference), never from a report: a report's content
 cannot reach a channel because no report is ever read. The fixed wording around the message
-is in the receiving project's language (``alerts.wording``).
+is in the receiving project's language (``alerts.delivery.wording``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
 
-from alerts.wording import Wording
+from alerts.delivery.wording import Wording
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from alerts import render
-from alerts.channels import DeliveryFailed
-from alerts.wording import Wording
+from alerts.delivery import render
+from alerts.delivery.channels import DeliveryFailed
+from alerts.delivery.wording import Wording
 
 TRUE = {"1", "true", "yes", "on"}
 # The header a receiving mail filter can use to drop a duplicate without reading the body.

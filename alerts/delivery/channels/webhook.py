@@ -17,7 +17,7 @@ import time
 import urllib.error
 import urllib.request
 
-from alerts.channels import DeliveryFailed
+from alerts.delivery.channels import DeliveryFailed
 
 TIMESTAMP_HEADER = "X-Ugly-Mugs-Timestamp"
 SIGNATURE_HEADER = "X-Ugly-Mugs-Signature"

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alerts.render import Published
+from alerts.delivery.render import Published
 from ugly_mugs.models import Alert, AlertArea, AlertMessage, Area, ProjectArea
 
 FEED_ENTRIES = 50

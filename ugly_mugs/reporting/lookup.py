@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 
-from ugly_mugs import database, throttle
+from ugly_mugs import throttle
 from ugly_mugs.models import Report
-from ugly_mugs.reporting import service
+from ugly_mugs.reports import receipts
+from ugly_mugs.web import database
 
 THROTTLE_NAME = "receipt"
 # Marked for the catalogs; the views translate them when they show them.
@@ -40,7 +41,7 @@ def open_report(code: str) -> Report | Refusal:
         session, THROTTLE_NAME, cfg["RECEIPT_GLOBAL_FAILURES"], window
     ):
         return Refusal(TOO_MANY, 429)
-    report = service.find_by_receipt(session, code)
+    report = receipts.find_by_receipt(session, code)
     if report is None:
         counter.fail(client)
         throttle.global_fail(session, THROTTLE_NAME, window)

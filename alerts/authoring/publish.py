@@ -3,7 +3,7 @@
 No Flask imports. Every publish and every update runs the anonymity check again here, on the
 server, against the report's identity section and the reporter's own free text; a hit raises
 ``Blocked`` and nothing is written. The message, the alert's new state, the report's status, the
-outbox rows (``alerts.outbox.enqueue``) and the audit entry are all written in the caller's one
+outbox rows (``alerts.delivery.outbox.enqueue``) and the audit entry are all written in the caller's one
 transaction, so an alert is never published without its deliveries, nor delivered unpublished.
 
 When the installation requires a second coordinator's approval, ``submit`` freezes the draft
@@ -21,12 +21,14 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from alerts import anonymity, compose, outbox
-from ugly_mugs import audit, keystore, release, sections
+from alerts.authoring import anonymity, compose
+from alerts.delivery import outbox
+from ugly_mugs import audit
 from ugly_mugs.crypto import sealing
 from ugly_mugs.models import Account, Alert, AlertMessage, Area, Report
 from ugly_mugs.models.alerts import SEVERITIES
 from ugly_mugs.models.base import utcnow
+from ugly_mugs.reports import reading
 
 ALERT_PUBLISHED = "alert_published"
 MAX_NOTE = 2000
@@ -60,11 +62,11 @@ def reporter_free_text(incident: Iterable[dict]) -> list[str]:
     return [str(value) for version in incident for key, value in version.items() if key in keys and value]
 
 
-def _opened(session: Session, alert: Alert, pair: sealing.KeyPair, actor: Account) -> release.Opened:
+def _opened(session: Session, alert: Alert, pair: sealing.KeyPair, actor: Account) -> reading.Opened:
     report = session.get(Report, alert.report_id) if alert.report_id else None
     if report is None or report.status == "erased":
         raise PublishError("The report this alert was written from was deleted; it can no longer be checked or sent.")
-    opened = release.open_sections(session, report.id, pair, sections.SCHEME, keystore.scheme_key(session).id)
+    opened = reading.open_with_scheme_key(session, report.id, pair)
     if not opened.sections.get("identity") and not opened.sections.get("incident"):
         raise PublishError("The report cannot be opened with your key, so the alert cannot be checked.")
     audit.record(

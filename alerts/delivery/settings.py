@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from alerts.channels.email import Sender, SmtpSettings
-from alerts.dispatch import DispatchSettings
+from alerts.delivery.channels.email import Sender, SmtpSettings
+from alerts.delivery.dispatch import DispatchSettings
 
 
 def dispatch_settings(config: Mapping[str, object]) -> DispatchSettings:

@@ -1,0 +1,90 @@
+"""Applying a consent level to a stored report: the unit's sealed keys, the history, the releases.
+
+``apply_level`` is the one function both later ways of changing consent go through (the
+reporter with her receipt code, ``consent.reporter``; two coordinators, ``consent.staff``).
+It differs between them only in how a section key is opened to be sealed afresh for the
+unit: from the receipt seal or from the scheme seal. No Flask imports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ugly_mugs import consent
+from ugly_mugs.keys import keystore
+from ugly_mugs.models import ConsentChange, PoliceRelease, Report, ReportSection, SealedSectionKey, StaffConsent
+from ugly_mugs.models.base import utcnow
+from ugly_mugs.reports import sections
+
+# Opens a section's key from one of its own sealed copies (receipt or scheme).
+KeyOpener = Callable[[ReportSection], bytes]
+
+
+def align_unit_seals(session: Session, report: Report, level: str, open_key: KeyOpener) -> None:
+    """Make the unit's sealed copies of ``report``'s section keys exactly what ``level`` allows.
+
+    Sections newly covered are opened with ``open_key`` and sealed to the area's unit key;
+    seals of sections no longer covered are deleted at once. Raises KeyUnavailable when the
+    unit has no key, DecryptionError when ``open_key`` cannot open a section.
+    """
+    if report.police_unit_id is None:
+        return
+    unit = None
+    for section in session.scalars(select(ReportSection).where(ReportSection.report_id == report.id)):
+        unit_seals = [s for s in section.sealed_keys if s.holder == sections.UNIT]
+        if not consent.unit_may_open(level, section.name):
+            if unit_seals:
+                session.execute(delete(SealedSectionKey).where(SealedSectionKey.id.in_([s.id for s in unit_seals])))
+                for seal in unit_seals:
+                    section.sealed_keys.remove(seal)
+            continue
+        if unit_seals:
+            continue
+        unit = unit or keystore.unit_key(session, report.police_unit_id)
+        key = open_key(section)
+        section.sealed_keys.append(
+            SealedSectionKey(
+                holder=sections.UNIT,
+                group_key_id=unit.id,
+                sealed=sections.seal_to_public_key(
+                    unit.public_key, key, report.id, section.name, section.version, sections.UNIT
+                ),
+            )
+        )
+
+
+def apply_level(session: Session, report: Report, level: str, actor: str, open_key: KeyOpener) -> None:
+    """Change ``report``'s consent to ``level`` on behalf of ``actor`` ('reporter' or 'staff').
+
+    Aligns the unit's seals, records the change in the history (to the hour), marks the
+    report's police releases as withdrawn (alert only) or live again, and lets staff requests
+    still waiting for approval lapse: they were recorded against the consent as it was, and
+    approving one now could undo what was just chosen. Raises ConsentError for an unknown level.
+    """
+    if level not in consent.LEVELS:
+        raise consent.ConsentError("Choose what may be passed to the police.")
+    if level == report.consent_level:
+        return
+    align_unit_seals(session, report, level, open_key)
+    session.add(
+        ConsentChange(
+            report_id=report.id, from_level=report.consent_level, to_level=level, actor=actor, changed_at=utcnow()
+        )
+    )
+    report.consent_level = level
+    releases_follow(session, report, level)
+    session.flush()
+
+
+def releases_follow(session: Session, report: Report, level: str) -> None:
+    """Keep the police releases' view of consent in step with ``level``; pending staff requests lapse."""
+    withdrawn_at = utcnow() if level == consent.ALERT_ONLY else None
+    for release in session.scalars(select(PoliceRelease).where(PoliceRelease.report_id == report.id)):
+        release.consent_withdrawn_at = withdrawn_at
+    for request in session.scalars(
+        select(StaffConsent).where(StaffConsent.report_id == report.id, StaffConsent.state == "pending")
+    ):
+        request.state = "superseded"

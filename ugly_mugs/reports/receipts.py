@@ -1,0 +1,86 @@
+"""The reporter's return visits with her receipt code: finding her report, its status, adding
+information. No Flask imports (the web throttle for wrong codes is ``reporting/receipts.py``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ugly_mugs import audit
+from ugly_mugs.crypto import receipt
+from ugly_mugs.matching import index as matching_index
+from ugly_mugs.models import ConsentChange, PoliceRelease, Report, ReportSection
+from ugly_mugs.reports import filing, sections, statuses
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the reporter sees of her report."""
+
+    reference: str
+    status: str
+    consent_level: str
+    consent_history: list[tuple[str, datetime]] = field(default_factory=list)
+    # True once a police unit acknowledged receiving the report.
+    police_received: bool = False
+
+
+def find_by_receipt(session: Session, code: str) -> Report | None:
+    """The live report this receipt code belongs to, or None (also for malformed codes)."""
+    try:
+        lookup = receipt.lookup_id(code)
+    except receipt.InvalidReceiptCode:
+        return None
+    return session.scalar(select(Report).where(Report.receipt_lookup == lookup, Report.status != statuses.ERASED))
+
+
+def status_of(session: Session, report: Report) -> Status:
+    """Her report's status, consent history (oldest first) and whether police acknowledged it."""
+    history = session.execute(
+        select(ConsentChange.to_level, ConsentChange.changed_at)
+        .where(ConsentChange.report_id == report.id)
+        .order_by(ConsentChange.id)
+    ).all()
+    return Status(
+        reference=report.reference,
+        status=report.status,
+        consent_level=report.consent_level,
+        consent_history=[(level, at) for level, at in history],
+        police_received=session.scalar(
+            select(PoliceRelease.id).where(
+                PoliceRelease.report_id == report.id, PoliceRelease.acknowledged_at.is_not(None)
+            )
+        )
+        is not None,
+    )
+
+
+def add_information(session: Session, report: Report, code: str, additions: dict[str, dict]) -> None:
+    """Store each non-empty addition (section name -> content) as the next version of its
+    section, sealed like the first. Raises ReportError for an unknown section name."""
+    if any(name not in sections.SECTION_NAMES for name in additions):
+        raise filing.ReportError("Unknown part of the report.")
+    latest = dict(
+        session.execute(
+            select(ReportSection.name, func.max(ReportSection.version))
+            .where(ReportSection.report_id == report.id)
+            .group_by(ReportSection.name)
+        ).all()
+    )
+    holders = filing.holders_for(session, report.police_unit_id)
+    receipt_key = receipt.receipt_key(code)
+    encrypted = [
+        filing.encrypt_section(
+            report.id, name, latest.get(name, 0) + 1, content, receipt_key, holders, report.consent_level
+        )
+        for name, content in additions.items()
+        if content
+    ]
+    index_rows = matching_index.prepare(session, report.id, additions.get("perpetrator"))
+    if encrypted:
+        filing.insert_sections(session, encrypted)
+    matching_index.store(session, index_rows)
+    audit.record(session, "report_information_added", report_id=report.id, coarse=True)
