@@ -5,12 +5,22 @@ from __future__ import annotations
 
 import itertools
 import os
+from datetime import UTC, date, datetime
 
 import pytest
 
+from alerts.delivery.render import Published
 from alerts.delivery.sms import PermanentGatewayError, segments
 from alerts.delivery.sms.kannel import KannelGateway, KannelSettings, delivery_state, parse_inbound
-from tests.kannel import SHORT_CODE, inbound_receiver, kannel_fixture, running_kannel, wait_until  # noqa: F401
+from alerts.delivery.sms.text import render
+from alerts.delivery.wording import wording
+from tests.kannel import (
+    SHORT_CODE,
+    inbound_receiver,
+    kannel_fixture,  # noqa: F401 - makes the "kannel" fixture
+    running_kannel,
+    wait_until,
+)
 
 pytestmark = pytest.mark.kannel
 
@@ -28,15 +38,37 @@ def gateway(kannel, **overrides) -> KannelGateway:
     return KannelGateway(KannelSettings(deadline=5.0, **{**settings, **overrides}))
 
 
-POLISH_ALERT = "KR 12345, 600 100 200 - Pilne: Napad i pobicie, podaje się za taksówkarza. https://um.example/a/Xy12Ab"
+def published(title: str) -> Published:
+    return Published(
+        message_id="m-1",
+        reference="A-7K3Q9X",
+        kind="alert",
+        severity="urgent",
+        title=title,
+        body="Pojazd: srebrny opel, registration KR 12345. Telefon: +48 600 100 200.",
+        areas="Holbeck",
+        incident_week=date(2026, 11, 16),
+        part_of_day="night",
+        published_at=datetime(2026, 11, 20, tzinfo=UTC),
+    )
 
 
-def test_a_polish_alert_reaches_the_phone_as_ucs2_in_the_segments_counted(kannel):
+@pytest.mark.parametrize(
+    ("locale", "title", "coding", "count"),
+    [
+        ("pl", "Napad i pobicie, podaje się za taksówkarza – Holbeck", "UCS-2", 2),
+        ("en", "Robbery – man posing as a taxi driver, Holbeck", "GSM-7", 1),
+    ],
+)
+def test_a_rendered_alert_reaches_the_phone_whole_in_the_segments_counted(kannel, locale, title, coding, count):
     number = new_number()
-    accepted = gateway(kannel).send(number, POLISH_ALERT, "d-1")
-    assert (accepted.encoding, accepted.segments) == (segments.UCS2, 2)
+    sms = render(published(title), wording(locale), "https://um.example/a/Xy12Ab", region="PL")
+    assert sms.text.startswith("KR12345, 600 100 200 - ")
+    assert (sms.encoding.name, sms.segments) == (coding, count)
+    accepted = gateway(kannel).send(number, sms.text, "d-1")
+    assert (accepted.encoding, accepted.segments) == (sms.encoding, sms.segments)
     [message] = kannel.kannel.wait_for_messages(1, to=number)
-    assert (message.text, message.coding, message.segments, message.sender) == (POLISH_ALERT, "UCS-2", 2, "UglyMugs")
+    assert (message.text, message.coding, message.segments, message.sender) == (sms.text, coding, count, "UglyMugs")
 
 
 # Texts at the edges of the segment sizes: Kannel must cut each into the segments we count.
