@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote, quote_plus
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from alerts.delivery.sms.kannel import MO_QUERY, delivery_state, parse_inbound
@@ -54,6 +54,7 @@ def test_inbound_that_cannot_be_read_is_a_value_error(bad):
         parse_inbound(bad)
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=200), st.sampled_from(["0", "2"]))
 def test_any_text_survives_the_round_trip(text, coding):
     charset = "UTF-16BE" if coding == "2" else "UTF-8"
