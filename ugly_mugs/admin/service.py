@@ -115,7 +115,7 @@ def act_on_account(session: Session, subject: Account, action: str, actor_id: in
 
 @dataclass(frozen=True)
 class AuditFilters:
-    """What the audit page is narrowed to; empty strings and None mean "any"."""
+    """What the audit page is narrowed to; an empty or blank string means "any"."""
 
     action: str = ""
     actor: str = ""
