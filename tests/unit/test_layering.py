@@ -47,7 +47,6 @@ KNOWN_FAT_VIEWS: set[str] = {
     "ugly_mugs/admin/views.py",
     "ugly_mugs/coordinator/alert_pages.py",
     "ugly_mugs/coordinator/views.py",
-    "ugly_mugs/police/views.py",
     "ugly_mugs/projects/views.py",
     "ugly_mugs/reporting/views.py",
     "ugly_mugs/staff/views.py",
