@@ -13,6 +13,7 @@ from ugly_mugs import consent, migrate
 from ugly_mugs.crypto import DecryptionError
 from ugly_mugs.crypto.passwords import PasswordTooLong
 from ugly_mugs.keys import keystore
+from ugly_mugs.models.people import PROJECT_ROLES, ROLES
 
 
 def _session():
@@ -215,7 +216,7 @@ def _demo_staff(session, passphrase: str) -> list[tuple[str, str, str, str]]:
             role,
             password,
             police_unit_id=unit_id if role == "police" else None,
-            project_id=project.id if role in ("outreach", "project_member") else None,
+            project_id=project.id if role in PROJECT_ROLES else None,
         )
         if groups.group_for(session, account) is not None:
             member = groups.invite(session, account, None)
@@ -246,7 +247,7 @@ def accounts_group() -> None:
 @click.option(
     "--role",
     required=True,
-    type=click.Choice(["admin", "coordinator", "outreach", "project_member", "police"]),
+    type=click.Choice(ROLES),
     help="What the person may do.",
 )
 @click.option("--unit", "unit_code", default=None, help="Police unit code (police liaison accounts).")

@@ -206,3 +206,10 @@ def test_built_in_channels_check_what_is_typed():
 def test_built_in_settings_errors_name_their_variable():
     with pytest.raises(channels.ChannelSettingsError, match="^UGLY_MUGS_SMTP_URL: .*needs TLS"):
         channels.get("email").configure({"SMTP_URL": "smtp://u:p@mail.example", "MAIL_FROM": "a@b.org"})
+
+
+def test_gateway_errors_tell_the_worker_whether_to_retry():
+    from alerts.delivery.sms import PermanentGatewayError, TemporaryGatewayError
+
+    assert PermanentGatewayError("refused").permanent is True
+    assert TemporaryGatewayError("timed out").permanent is False

@@ -18,7 +18,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ugly_mugs.models.base import Base, UTCDateTime, utcnow
 
-SEVERITIES = ("urgent", "warning", "information")
+# What staff pages call each severity, most pressing first. (Bulletins to projects word them in
+# the project's language: alerts/delivery/wording.py.)
+SEVERITY_LABELS = {"urgent": "Urgent", "warning": "Warning", "information": "Information"}
+SEVERITIES = tuple(SEVERITY_LABELS)
 ALERT_STATUSES = ("draft", "awaiting_approval", "published", "retracted")
 MESSAGE_KINDS = ("alert", "update", "retraction")
 DELIVERY_STATUSES = ("pending", "delivered", "failed")

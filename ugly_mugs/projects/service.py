@@ -1,4 +1,5 @@
 """Managing projects (no Flask): settings, areas, members, channels, the feed token. Every change is audited.
+Also what the project pages show: the list, one project, its printable sheet and feed, failed deliveries.
 
 Secrets (a webhook's signing secret, the feed token) are returned to the caller to show once
 and never written to the audit log; the feed token is stored only as its SHA-256 digest.
@@ -8,16 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from alerts.delivery import bulletins, failures, feed
 from alerts.delivery import channels as channel_registry
+from alerts.delivery.sheet import sheet_pdf
+from alerts.delivery.wording import Wording, wording
 from ugly_mugs import audit
 from ugly_mugs.models import Account, Area, Project, ProjectArea, ProjectChannel
+from ugly_mugs.models.base import utcnow
+from ugly_mugs.models.people import PROJECT_ROLES, ROLE_LABELS
 
 LANGUAGES = {"en": "English", "ro": "Română", "pt_BR": "Português (Brasil)", "pl": "Polski", "bg": "Български"}
-MEMBER_ROLES = ("outreach", "project_member")
 
 
 class ProjectError(ValueError):
@@ -96,13 +103,13 @@ def candidates(session: Session) -> list[Account]:
     """Accounts that may belong to a project: outreach workers and project members."""
     return list(
         session.scalars(
-            select(Account).where(Account.role.in_(MEMBER_ROLES), Account.active).order_by(Account.username)
+            select(Account).where(Account.role.in_(PROJECT_ROLES), Account.active).order_by(Account.username)
         )
     )
 
 
 def assign_member(session: Session, project: Project, account: Account, actor_id: int | None) -> None:
-    if account.role not in MEMBER_ROLES:
+    if account.role not in PROJECT_ROLES:
         raise ProjectError("Only outreach workers and project members belong to a project.")
     previous = account.project_id
     account.project_id = project.id
@@ -232,3 +239,132 @@ def stop_feed(session: Session, project: Project, actor_id: int | None) -> None:
     """Switch the feed (and the token's printable sheet) off: the current token stops working."""
     project.feed_token_digest = None
     audit.record(session, "project_feed_stopped", actor_id=actor_id, detail={"project": project.id})
+
+
+# --- what the project pages show (one call per page) --------------------------------------------
+
+
+def project(session: Session, project_id: int) -> Project | None:
+    """The project with this id, or None (the caller answers 404)."""
+    return session.get(Project, project_id)
+
+
+def channel_of(session: Session, project: Project, channel_id: int) -> ProjectChannel | None:
+    """Channel ``channel_id`` if it belongs to ``project``; None otherwise (the caller answers 404)."""
+    channel = session.get(ProjectChannel, channel_id)
+    return channel if channel is not None and channel.project_id == project.id else None
+
+
+def account(session: Session, account_id: int) -> Account | None:
+    """The account with this id, or None (the caller answers 404)."""
+    return session.get(Account, account_id)
+
+
+@dataclass(frozen=True)
+class ProjectsPage:
+    """The projects list: every project by name, with how many areas and channels each has."""
+
+    projects: list[Project]
+    area_counts: dict[int, int]
+    channel_counts: dict[int, int]
+    languages: dict[str, str]
+
+
+def projects_page(session: Session) -> ProjectsPage:
+    def per_project(column) -> dict[int, int]:
+        return dict(session.execute(select(column, func.count()).group_by(column)).all())
+
+    return ProjectsPage(
+        projects=list(session.scalars(select(Project).order_by(Project.name))),
+        area_counts=per_project(ProjectArea.project_id),
+        channel_counts=per_project(ProjectChannel.project_id),
+        languages=LANGUAGES,
+    )
+
+
+@dataclass(frozen=True)
+class ProjectPage:
+    """One project's page: its members and channels, the areas it covers (ids) among every area
+    (``(id, name)`` by name), and the accounts that may be added as members."""
+
+    project: Project
+    members: list[Account]
+    channels: list[ProjectChannel]
+    area_ids: set[int]
+    areas: list[tuple[int, str]]
+    candidates: list[Account]
+    role_labels: dict[str, str]
+
+
+def project_page(session: Session, project: Project) -> ProjectPage:
+    return ProjectPage(
+        project=project,
+        members=members(session, project),
+        channels=channels(session, project),
+        area_ids=area_ids(session, project),
+        areas=[(a.id, a.name) for a in session.scalars(select(Area).order_by(Area.name))],
+        candidates=candidates(session),
+        role_labels=ROLE_LABELS,
+    )
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """The printable alert sheet of a project: each alert still standing, by area, in the
+    project's bulletin wording; ``today`` is when it is printed (UTC)."""
+
+    project: Project
+    groups: list[bulletins.AreaGroup]
+    w: Wording
+    today: datetime
+
+
+def sheet(session: Session, project: Project, days: int, now: datetime | None = None) -> Sheet:
+    """The sheet of alerts published in the last ``days`` days (the BULLETIN_DAYS setting)."""
+    now = now or utcnow()
+    return Sheet(
+        project=project,
+        groups=bulletins.current_by_area(session, project.id, now - timedelta(days=days)),
+        w=wording(project.language),
+        today=now,
+    )
+
+
+def sheet_as_pdf(printed: Sheet) -> bytes:
+    """The same sheet as a PDF document."""
+    return sheet_pdf(printed.project.name, printed.groups, printed.w, printed.today.date())
+
+
+def atom_feed(session: Session, project: Project, self_url: str, now: datetime | None = None) -> bytes:
+    """The project's Atom feed (RFC 4287) of its newest messages, in its bulletin language;
+    ``self_url`` is the feed's own address (with its token) for the ``rel="self"`` link."""
+    w = wording(project.language)
+    return feed.atom(
+        feed_id=f"urn:ugly-mugs:project:{project.id}",
+        title=f"{w.feed_title} – {project.name}",
+        self_url=self_url,
+        messages=bulletins.feed_messages(session, project.id),
+        w=w,
+        now=now or utcnow(),
+    )
+
+
+@dataclass(frozen=True)
+class DeliveriesPage:
+    """The failed-deliveries page: what the worker gave up on, and how many deliveries are in
+    each status."""
+
+    failed: list[failures.Failed]
+    counts: dict[str, int]
+
+
+def deliveries_page(session: Session) -> DeliveriesPage:
+    return DeliveriesPage(failed=failures.failed(session), counts=failures.counts(session))
+
+
+def retry_delivery(session: Session, delivery_id: int, actor_id: int | None) -> bool:
+    """Queue a failed delivery again (audited); False if there is no such failed delivery."""
+    if not failures.retry(session, delivery_id):
+        return False
+    audit.record(session, "delivery_retried", actor_id=actor_id, detail={"delivery": delivery_id})
+    return True

@@ -6,16 +6,10 @@ POST that made them, never stored readable in a session or a log.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
-from sqlalchemy import func, select
 
-from alerts.delivery import bulletins, render
-from alerts.delivery.sheet import sheet_pdf
-from alerts.delivery.wording import wording
-from ugly_mugs.models import Account, Area, Project, ProjectArea, ProjectChannel
-from ugly_mugs.models.base import utcnow
+from alerts.delivery import render
+from ugly_mugs.models import Project
 from ugly_mugs.projects import service
 from ugly_mugs.projects.forms import MemberForm, NewProjectForm, SettingsForm, channel_form
 from ugly_mugs.web import database
@@ -32,7 +26,7 @@ def _actor() -> int:
 
 
 def _project(project_id: int) -> Project:
-    return database.session().get(Project, project_id) or abort(404)
+    return service.project(database.session(), project_id) or abort(404)
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -49,53 +43,53 @@ def list_projects():
         else:
             db.commit()
             return redirect(url_for("projects.project", project_id=project.id))
-    counts = dict(db.execute(select(ProjectChannel.project_id, func.count()).group_by(ProjectChannel.project_id)).all())
-    areas = dict(db.execute(select(ProjectArea.project_id, func.count()).group_by(ProjectArea.project_id)).all())
-    projects = db.scalars(select(Project).order_by(Project.name)).all()
+    page = service.projects_page(db)
     return render_template(
         "projects/list.html",
         form=form,
-        projects=projects,
-        channel_counts=counts,
-        area_counts=areas,
-        languages=service.LANGUAGES,
+        projects=page.projects,
+        channel_counts=page.channel_counts,
+        area_counts=page.area_counts,
+        languages=page.languages,
     ), 400 if form.errors else 200
 
 
-def _settings_form(project: Project, formdata: bool) -> SettingsForm:
-    db = database.session()
+def _settings_form(page: service.ProjectPage, formdata: bool) -> SettingsForm:
     if formdata:
         form = SettingsForm()
     else:
+        project = page.project
         form = SettingsForm(
             formdata=None,
             name=project.name,
             language=project.language,
             active=project.active,
-            areas=sorted(service.area_ids(db, project)),
+            areas=sorted(page.area_ids),
         )
-    form.areas.choices = [(a.id, a.name) for a in db.scalars(select(Area).order_by(Area.name))]
+    form.areas.choices = page.areas
     return form
 
 
-def _member_form() -> MemberForm:
+def _member_form(page: service.ProjectPage) -> MemberForm:
     form = MemberForm()
     form.account.choices = options(
-        (str(a.id), f"{a.username} ({a.role.replace('_', ' ')})") for a in service.candidates(database.session())
+        (str(a.id), f"{a.username} ({page.role_labels.get(a.role, a.role)})") for a in page.candidates
     )
     return form
 
 
-def _page(project: Project, status: int = 200, settings: SettingsForm | None = None, **extra):
-    db = database.session()
+def _page(project: Project, status: int = 200, page: service.ProjectPage | None = None, **extra):
+    """The project page; ``extra`` holds the form shown back with its errors, or a one-time secret."""
+    page = page or service.project_page(database.session(), project)
     return render_template(
         "projects/project.html",
-        project=project,
-        settings=settings or _settings_form(project, formdata=False),
-        member_form=extra.pop("member_form", None) or _member_form(),
+        project=page.project,
+        role_labels=page.role_labels,
+        settings=extra.pop("settings", None) or _settings_form(page, formdata=False),
+        member_form=extra.pop("member_form", None) or _member_form(page),
         **_channel_forms(extra.pop("channel_form", None)),
-        members=service.members(db, project),
-        channels=service.channels(db, project),
+        members=page.members,
+        channels=page.channels,
         confirm=ConfirmForm(),
         **extra,
     ), status
@@ -112,9 +106,10 @@ def project(project_id: int):
 def settings(project_id: int):
     subject = _project(project_id)
     db = database.session()
-    form = _settings_form(subject, formdata=True)
+    page = service.project_page(db, subject)
+    form = _settings_form(page, formdata=True)
     if not form.validate_on_submit():
-        return _page(subject, 400, settings=form)
+        return _page(subject, 400, page=page, settings=form)
     try:
         service.update_settings(
             db, subject, form.name.data, form.language.data, form.active.data, set(form.areas.data or []), _actor()
@@ -122,7 +117,7 @@ def settings(project_id: int):
     except service.ProjectError as exc:
         db.rollback()
         form.name.errors = [str(exc)]
-        return _page(db.get(Project, project_id), 400, settings=form)
+        return _page(_project(project_id), 400, settings=form)
     db.commit()
     return redirect(url_for("projects.project", project_id=subject.id))
 
@@ -132,10 +127,11 @@ def settings(project_id: int):
 def add_member(project_id: int):
     subject = _project(project_id)
     db = database.session()
-    form = _member_form()
+    page = service.project_page(db, subject)
+    form = _member_form(page)
     if not form.validate_on_submit():
-        return _page(subject, 400, member_form=form)
-    account = db.get(Account, int(form.account.data))
+        return _page(subject, 400, page=page, member_form=form)
+    account = service.account(db, int(form.account.data))
     try:
         service.assign_member(db, subject, account, _actor())
     except service.ProjectError as exc:
@@ -151,7 +147,7 @@ def add_member(project_id: int):
 def remove_member(project_id: int, account_id: int):
     subject = _project(project_id)
     db = database.session()
-    account = db.get(Account, account_id)
+    account = service.account(db, account_id)
     if account is None or not ConfirmForm().validate_on_submit():
         abort(404)
     try:
@@ -207,8 +203,8 @@ CHANNEL_ACTIONS = ("on", "off", "new-secret")
 def channel_action(project_id: int, channel_id: int, action: str):
     subject = _project(project_id)
     db = database.session()
-    channel = db.get(ProjectChannel, channel_id)
-    if channel is None or channel.project_id != subject.id or action not in CHANNEL_ACTIONS:
+    channel = service.channel_of(db, subject, channel_id)
+    if channel is None or action not in CHANNEL_ACTIONS:
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -247,15 +243,19 @@ def feed_action(project_id: int, action: str):
 
 def sheet_context(project: Project) -> dict:
     """What the printable sheet shows (shared with the token's public sheet)."""
-    days = int(current_app.config["BULLETIN_DAYS"])
-    groups = bulletins.current_by_area(database.session(), project.id, utcnow() - timedelta(days=days))
-    return {"project": project, "groups": groups, "w": wording(project.language), "render": render, "today": utcnow()}
+    printed = service.sheet(database.session(), project, int(current_app.config["BULLETIN_DAYS"]))
+    return {
+        "project": printed.project,
+        "groups": printed.groups,
+        "w": printed.w,
+        "today": printed.today,
+        "render": render,
+    }
 
 
 def sheet_pdf_response(project: Project) -> Response:
-    context = sheet_context(project)
-    pdf = sheet_pdf(project.name, context["groups"], context["w"], context["today"].date())
-    response = Response(pdf, mimetype="application/pdf")
+    printed = service.sheet(database.session(), project, int(current_app.config["BULLETIN_DAYS"]))
+    response = Response(service.sheet_as_pdf(printed), mimetype="application/pdf")
     response.headers["Content-Disposition"] = 'inline; filename="bulletin.pdf"'
     return response
 
