@@ -188,6 +188,7 @@ def _demo_staff(session, passphrase: str) -> list[tuple[str, str, str, str]]:
     """One account per role; the coordinator and the officer receive their group keys."""
     from sqlalchemy import select
 
+    from alerts.delivery.channels import email as email_channel
     from ugly_mugs.auth import accounts
     from ugly_mugs.keys import groups
     from ugly_mugs.models import Area, PoliceUnit, Project, ProjectArea, ProjectChannel
@@ -197,7 +198,7 @@ def _demo_staff(session, passphrase: str) -> list[tuple[str, str, str, str]]:
     session.flush()
     # Covers every area and has one email address, so a published demo alert has somewhere to go.
     session.add_all(ProjectArea(project_id=project.id, area_id=a) for a in session.scalars(select(Area.id)))
-    session.add(ProjectChannel(project_id=project.id, kind="email", target="alerts@demo-project.example"))
+    session.add(ProjectChannel(project_id=project.id, kind=email_channel.KIND, target="alerts@demo-project.example"))
     unit_id = session.scalar(select(PoliceUnit.id).order_by(PoliceUnit.id))
     logins = []
     for username, role in (

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from alerts.delivery import render
 from ugly_mugs.models import Project
 from ugly_mugs.projects import service
-from ugly_mugs.projects.forms import EmailChannelForm, MemberForm, NewProjectForm, SettingsForm, WebhookChannelForm
+from ugly_mugs.projects.forms import MemberForm, NewProjectForm, SettingsForm, channel_form
 from ugly_mugs.web import database
 from ugly_mugs.web.access import current_account, roles
 from ugly_mugs.web.forms import ConfirmForm, options
@@ -87,8 +87,7 @@ def _page(project: Project, status: int = 200, page: service.ProjectPage | None 
         role_labels=page.role_labels,
         settings=extra.pop("settings", None) or _settings_form(page, formdata=False),
         member_form=extra.pop("member_form", None) or _member_form(page),
-        email_form=extra.pop("email_form", None) or EmailChannelForm(formdata=None),
-        webhook_form=extra.pop("webhook_form", None) or WebhookChannelForm(formdata=None),
+        **_channel_forms(extra.pop("channel_form", None)),
         members=page.members,
         channels=page.channels,
         confirm=ConfirmForm(),
@@ -159,40 +158,41 @@ def remove_member(project_id: int, account_id: int):
     return redirect(url_for("projects.project", project_id=subject.id))
 
 
-@bp.post("/<int:project_id>/channels/email")
+# --- channels: one route for every registered kind ----------------------------------------------
+
+
+def _channel_forms(submitted: tuple[str, object] | None) -> dict:
+    """The page's add-a-channel forms, one per registered kind (the submitted one as it was sent)."""
+    types = service.channel_kinds()
+    forms = {t.kind: channel_form(t, formdata=False) for t in types}
+    if submitted is not None:
+        forms[submitted[0]] = submitted[1]
+    return {"channel_types": types, "channel_forms": forms, "secret_kinds": {t.kind for t in types if t.has_secret}}
+
+
+@bp.post("/<int:project_id>/channels/<kind>")
 @roles(*MANAGERS)
-def add_email(project_id: int):
+def add_channel(project_id: int, kind: str):
     subject = _project(project_id)
     db = database.session()
-    form = EmailChannelForm()
+    try:
+        channel_type = service.channel_kind(kind)
+    except service.ProjectError:
+        abort(404)
+    form = channel_form(channel_type)
+    field = form[channel_type.field.name]
     if form.validate_on_submit():
         try:
-            service.add_email(db, subject, form.address.data, _actor())
+            channel, secret = service.add_channel(db, subject, kind, field.data, _actor())
         except service.ProjectError as exc:
             db.rollback()
-            form.address.errors = [str(exc)]
+            field.errors = [str(exc)]
         else:
             db.commit()
+            if secret is not None:
+                return _page(subject, shown_secret={"channel": channel, "secret": secret})
             return redirect(url_for("projects.project", project_id=subject.id))
-    return _page(subject, 400, email_form=form)
-
-
-@bp.post("/<int:project_id>/channels/webhook")
-@roles(*MANAGERS)
-def add_webhook(project_id: int):
-    subject = _project(project_id)
-    db = database.session()
-    form = WebhookChannelForm()
-    if form.validate_on_submit():
-        try:
-            channel, secret = service.add_webhook(db, subject, form.url.data, _actor())
-        except service.ProjectError as exc:
-            db.rollback()
-            form.url.errors = [str(exc)]
-        else:
-            db.commit()
-            return _page(subject, shown_secret={"channel": channel, "secret": secret})
-    return _page(subject, 400, webhook_form=form)
+    return _page(subject, 400, channel_form=(kind, form))
 
 
 CHANNEL_ACTIONS = ("on", "off", "new-secret")
@@ -210,7 +210,7 @@ def channel_action(project_id: int, channel_id: int, action: str):
         abort(400)
     if action == "new-secret":
         try:
-            secret = service.renew_webhook_secret(db, channel, _actor())
+            secret = service.renew_secret(db, channel, _actor())
         except service.ProjectError:
             abort(404)
         db.commit()

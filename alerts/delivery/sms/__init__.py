@@ -24,12 +24,13 @@ _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 
 
 class GatewayError(DeliveryFailed):
-    """The gateway did not accept the message; ``retryable`` says whether to try again."""
+    """The gateway did not accept the message; ``retryable`` says whether to try again (and
+    ``DeliveryFailed.permanent``, which the dispatch worker reads, is its opposite)."""
 
     retryable = True
 
     def __init__(self, reason: str, retry_after: float | None = None):
-        super().__init__(reason)
+        super().__init__(reason, permanent=not self.retryable)
         # Seconds the gateway asked us to wait (HTTP ``Retry-After``), when it said so.
         self.retry_after = retry_after
 
