@@ -24,6 +24,10 @@ PROJECT_NAME = "Demo Project"
 # catches every address, so no mail leaves the machine.
 PROJECT_EMAIL = "alerts@demo-project.example"
 
+# Who the demo reporter is: nothing of it may be in an alert, so it shares no word with what
+# happened or with him (a name "Demo reporter" beside the plate "DEMO 123" would block every
+# demo alert at the anonymity check).
+REPORTER = {"name": "Jess", "contact": "jess@example.org"}
 # (category, consent level, what happened), filed two, three and four days ago.
 EXAMPLES = (
     ("physical-assault", consent.FULL_REPORT, "Punched me in the car and drove off."),
@@ -75,7 +79,7 @@ def seed(
                 categories=[category] if category in codes else [],
                 consent_level=level,
                 reporter_type="self",
-                identity={"name": "Demo reporter", "contact": "demo only"},
+                identity=dict(REPORTER),
                 incident={"part_of_day": "night", "what_happened": what},
                 perpetrator={"sex": "man", "vehicle": {"colour": "silver", "registration": "DEMO 123"}},
             ),
