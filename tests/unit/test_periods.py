@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ugly_mugs.stats.periods import Period, default_period, four_weeks_to
@@ -62,6 +62,8 @@ def test_opens_on_the_latest_period_with_reports(today, reports, opens_on):
     assert default_period(today, latest_of(reports)) == opens_on
 
 
+# No deadline: the function is pure and quick; only a loaded machine could make one example slow.
+@settings(deadline=None)
 @given(
     today=st.dates(date(2020, 1, 1), date(2030, 12, 31)),
     offsets=st.lists(st.integers(-400, 20), max_size=8),
