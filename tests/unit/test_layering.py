@@ -49,7 +49,6 @@ KNOWN_FAT_VIEWS: set[str] = {
     "ugly_mugs/coordinator/views.py",
     "ugly_mugs/police/views.py",
     "ugly_mugs/projects/views.py",
-    "ugly_mugs/reporting/views.py",
     "ugly_mugs/staff/views.py",
     "ugly_mugs/api/views.py",
 }
