@@ -65,7 +65,7 @@ axe: $(AXE)
 # .po file (then translate what is new or marked fuzzy) and compile the .mo files, which are committed.
 CATALOGS := ugly_mugs/translations
 translations: install-dev
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --sort-output \
 		--project "Ugly Mugs" --copyright-holder "the Ugly Mugs contributors" -o $(CATALOGS)/messages.pot .
 	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-wrap --ignore-obsolete
 	$(BIN)/pybabel compile -d $(CATALOGS) --statistics

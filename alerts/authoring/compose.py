@@ -25,6 +25,7 @@ from ugly_mugs.crypto import DecryptionError, sealing
 from ugly_mugs.keys import keystore, sealed_text
 from ugly_mugs.models import Account, Alert, AlertArea, Area, Report
 from ugly_mugs.models.alerts import SEVERITIES
+from ugly_mugs.reports import fields
 from ugly_mugs.reports.sections import SCHEME
 
 PARTS_OF_DAY = {
@@ -38,18 +39,6 @@ MAX_TITLE = 180  # leaves room for "UPDATE: " / "RETRACTED: " in AlertMessage.ti
 MAX_BODY = 10_000
 # Crockford's base 32 without the letters it leaves out (I, L, O, U): easy to read out by phone.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-_PERPETRATOR_DESCRIPTION = (
-    ("sex", "{}"),
-    ("age_range", "age {}"),
-    ("height", "{}"),
-    ("build", "{} build"),
-    ("ethnicity", "{}"),
-    ("hair", "hair: {}"),
-    ("marks", "marks: {}"),
-    ("clothing", "wearing {}"),
-    ("accent", "accent: {}"),
-)
 
 
 class DraftError(ValueError):
@@ -85,6 +74,34 @@ def _join(values) -> str:
     return ", ".join(str(v) for v in values if v)
 
 
+def _filled(declared: fields.Field, value: object) -> str:
+    return declared.prefill.wording.format(_join(value) if isinstance(value, list) else value)
+
+
+def _about_him(version: dict) -> list[str]:
+    """The lines of one perpetrator version, from the fields the declaration lets into a draft."""
+    lines: list[str] = []
+    description = _join(
+        _filled(f, value) for f in fields.prefilled(fields.DESCRIPTION) if (value := fields.value_at(version, f.key))
+    )
+    if description:
+        lines.append(f"Description: {description}")
+    vehicle_done = False
+    for f in fields.stored():
+        if f.section != fields.PERPETRATOR or f.prefill is None:
+            continue
+        if f.prefill.place == fields.LINE and (value := fields.value_at(version, f.key)):
+            lines.append(_filled(f, value))
+        elif f.prefill.place == fields.VEHICLE_LINE and not vehicle_done:
+            # One line for the car, where its first part is declared.
+            vehicle_done = True
+            parts = fields.prefilled(fields.VEHICLE_LINE)
+            vehicle = _join(_filled(p, value) for p in parts if (value := fields.value_at(version, p.key)))
+            if vehicle:
+                lines.append(f"Vehicle: {vehicle}")
+    return lines
+
+
 def prefill(
     incident: list[dict],
     perpetrator: list[dict],
@@ -96,47 +113,39 @@ def prefill(
 ) -> Draft:
     """A first draft from the incident and perpetrator sections (every version, oldest first).
 
-    Where he took the reporter is left out: it is often her own home or a place that names her.
+    Only fields with a ``Prefill`` in the declaration (``ugly_mugs.reports.fields``) are used,
+    where and as it says: where he took the reporter, for one, has none, since it is often her
+    own home or a place that names her.
     """
     first_incident = incident[0] if incident else {}
-    categories = [category_labels.get(c, c) for c in first_incident.get("categories") or []]
+    categories = [
+        category_labels.get(code, code)
+        for f in fields.prefilled(fields.TITLE)
+        for code in fields.value_at(first_incident, f.key) or []
+    ]
     title = (_join(categories) or "Warning") + f" – {area_name}"
     lines: list[str] = []
-    happened = [v.get("what_happened", "") for v in incident if v.get("what_happened")]
+    happened = [
+        value
+        for version in incident
+        for f in fields.prefilled(fields.STORY)
+        if (value := fields.value_at(version, f.key))
+    ]
     if happened:
         lines += ["What happened:", *happened, ""]
-    him: list[str] = []
-    for version in perpetrator:
-        description = _join(fmt.format(version[key]) for key, fmt in _PERPETRATOR_DESCRIPTION if version.get(key))
-        if description:
-            him.append(f"Description: {description}")
-        if version.get("name_used"):
-            him.append(f"Name he used: {version['name_used']}")
-        vehicle = version.get("vehicle") or {}
-        car = _join(vehicle.get(k) for k in ("colour", "make", "model"))
-        if car or vehicle.get("registration"):
-            him.append(
-                "Vehicle: "
-                + _join([car, f"registration {vehicle['registration']}" if vehicle.get("registration") else ""])
-            )
-        for key, label in (("phone_numbers", "Phone"), ("emails", "Email"), ("usernames", "Usernames or sites")):
-            if version.get(key):
-                him.append(f"{label}: {_join(version[key])}")
-        if version.get("where_met"):
-            him.append(f"Where he was met: {version['where_met']}")
-        if version.get("more"):
-            him.append(f"More about him: {version['more']}")
+    him = [line for version in perpetrator for line in _about_him(version)]
     if him:
         lines += ["About him:", *him]
+    part_of_day = next(
+        (fields.value_at(first_incident, f.key) for f in fields.prefilled(fields.PART_OF_DAY)), "not_sure"
+    )
     return Draft(
         title=title[:MAX_TITLE],
         body="\n".join(lines).strip()[:MAX_BODY],
         severity="warning",
         areas=[area_code] if area_code else [],
         incident_week=incident_week,
-        part_of_day=first_incident.get("part_of_day")
-        if first_incident.get("part_of_day") in PARTS_OF_DAY
-        else "not_sure",
+        part_of_day=part_of_day if part_of_day in PARTS_OF_DAY else "not_sure",
     )
 
 

@@ -12,7 +12,6 @@ for approval and ``approve`` (by a coordinator who neither wrote nor submitted i
 
 from __future__ import annotations
 
-import functools
 import uuid
 from collections.abc import Iterable
 
@@ -28,7 +27,8 @@ from ugly_mugs.crypto import sealing
 from ugly_mugs.models import Account, Alert, AlertMessage, Area, Report
 from ugly_mugs.models.alerts import SEVERITIES
 from ugly_mugs.models.base import utcnow
-from ugly_mugs.reports import reading
+from ugly_mugs.reports import fields, reading
+from ugly_mugs.reports.sections import INCIDENT
 
 ALERT_PUBLISHED = "alert_published"
 MAX_NOTE = 2000
@@ -46,19 +46,10 @@ class Blocked(PublishError):
         self.hits = hits
 
 
-@functools.cache
-def _incident_free_text_keys() -> frozenset[str]:
-    # The report form decides which fields are the reporter's free text; imported late because
-    # the form module pulls in the translation machinery, which the dispatch worker never needs.
-    from ugly_mugs.reporting.forms import free_text_fields
-
-    one_line, multi_line = free_text_fields()
-    return frozenset(one_line + multi_line)
-
-
 def reporter_free_text(incident: Iterable[dict]) -> list[str]:
-    """The reporter's own words in the incident section (every version)."""
-    keys = _incident_free_text_keys()
+    """The reporter's own words in the incident section (every version): the keys the field
+    declaration marks ``free_text``."""
+    keys = fields.free_text_keys(INCIDENT)
     return [str(value) for version in incident for key, value in version.items() if key in keys and value]
 
 

@@ -18,7 +18,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from ugly_mugs.reporting.forms import free_text_fields
+from ugly_mugs.reports import fields
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +31,7 @@ TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 CODE = re.compile(r'id="receipt-code">([0-9A-Z-]+)<')
 REFERENCE = re.compile(r'class="reference">(UM-[0-9A-Z]+)<')
 
-TEXT_FIELDS = [name for names in free_text_fields() for name in names]
+TEXT_FIELDS = fields.text_fields()
 
 
 def canaries(prefix: str, phone: str) -> dict[str, str]:

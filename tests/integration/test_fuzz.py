@@ -14,17 +14,10 @@ from hypothesis import strategies as st
 from tests.conftest import form_token
 from tests.dbscan import find_plaintext
 from tests.integration.test_report_storage import TEXT_FIELDS
+from ugly_mugs.reports import fields
 
-ALL_FIELDS = TEXT_FIELDS + [
-    "incident_date",
-    "part_of_day",
-    "area",
-    "categories",
-    "sex",
-    "age_range",
-    "reporter_type",
-    "consent_level",
-]
+# Every field of the declaration, so that a field added later is fuzzed too.
+ALL_FIELDS = [f.name for f in fields.REPORT_FIELDS]
 
 nasty_text = st.one_of(
     st.text(max_size=300),

@@ -12,10 +12,10 @@ from tests.conftest import form_token
 from tests.dbscan import find_plaintext
 from tests.reading import readable_sections, scheme_pair
 from ugly_mugs.models import Report, SealedSectionKey
-from ugly_mugs.reporting.forms import free_text_fields
+from ugly_mugs.reports import fields
 
-# Every free-text field of the form, so that a field added later is covered too.
-TEXT_FIELDS = [name for names in free_text_fields() for name in names]
+# Every field a person types text into, from the declaration, so that a field added later is covered too.
+TEXT_FIELDS = fields.text_fields()
 
 
 def canaries(prefix: str) -> dict[str, str]:

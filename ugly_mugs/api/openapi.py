@@ -1,25 +1,76 @@
-"""The OpenAPI 3.1 document for /api/v1/, built from the configuration so its enums stay true."""
+"""The OpenAPI 3.1 document for /api/v1/: a report's fields from their declaration
+(``reports.fields``), the enums from the configuration, so that both stay true."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from ugly_mugs import consent
 from ugly_mugs.matching.check import CHECK_KINDS
 from ugly_mugs.matching.check import MAX_INPUT as CHECK_MAX
-from ugly_mugs.reporting import forms
-from ugly_mugs.reports import statuses
+from ugly_mugs.reports import fields, statuses
 from ugly_mugs.web import i18n
 
-TEXT = {"type": "string", "maxLength": forms.SHORT}
-LONG_TEXT = {"type": "string", "maxLength": forms.LONG}
-TEXT_LIST = {
-    "description": "A list of strings, or one string with one item per line.",
-    "oneOf": [
-        {"type": "array", "items": TEXT, "maxItems": forms.LIST_ITEMS},
-        LONG_TEXT,
-    ],
-}
+# Fields whose answer is a schema the document also uses elsewhere.
+SHARED = {"consent_level": "ConsentLevel"}
+
+
+def _text(max_length: int | None) -> dict:
+    return {"type": "string", "maxLength": max_length}
+
+
+def _choice_values(declared: fields.Field, config: Mapping[str, object]) -> list[str]:
+    if declared.choices_from:
+        return [item.code for item in config[declared.choices_from]]
+    return [value for value, _label in declared.choices]
+
+
+def field_schema(declared: fields.Field, config: Mapping[str, object]) -> dict:
+    """The JSON schema of one declared field's answer, titled with its (English) label."""
+    if declared.name in SHARED:
+        schema: dict = {"$ref": f"#/components/schemas/{SHARED[declared.name]}"}
+    elif declared.kind == fields.DATE:
+        schema = {"type": "string", "format": "date"}
+    elif declared.kind in (fields.SELECT, fields.RADIO):
+        schema = {"type": "string", "enum": _choice_values(declared, config)}
+    elif declared.kind == fields.CHECKBOXES:
+        schema = {"type": "array", "items": {"type": "string", "enum": _choice_values(declared, config)}}
+    elif declared.kind == fields.LIST:
+        schema = {
+            "description": "A list of strings, or one string with one item per line.",
+            "oneOf": [
+                {"type": "array", "items": _text(fields.SHORT), "maxItems": fields.LIST_ITEMS},
+                _text(declared.max_length),
+            ],
+        }
+    else:
+        schema = _text(declared.max_length)
+    schema = {"title": declared.label, **schema}
+    if declared.kind == fields.DATE:
+        schema["description"] = " ".join(filter(None, ["YYYY-MM-DD (or DD/MM/YYYY).", declared.description]))
+    elif declared.description and "description" not in schema:
+        schema["description"] = declared.description
+    if declared.default is not None and declared.kind != fields.CHECKBOXES:
+        schema["default"] = declared.default
+    return schema
+
+
+def report_schema(config: Mapping[str, object], declared: Iterable[fields.Field] | None = None) -> dict:
+    """The NewReport schema: every declared field, and the report's language."""
+    declared = fields.report_fields(declared)
+    properties = {f.name: field_schema(f, config) for f in declared}
+    properties["language"] = {
+        "type": "string",
+        "enum": [lang.url_code for lang in i18n.LANGUAGES],
+        "default": i18n.DEFAULT,
+        "description": "The language the report was written in, noted for coordinators.",
+    }
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": [f.name for f in declared if f.required and not f.required_unless],
+        "additionalProperties": False,
+    }
 
 
 def _error_response(description: str) -> dict:
@@ -29,42 +80,13 @@ def _error_response(description: str) -> dict:
     }
 
 
-def document(config: Mapping[str, object]) -> dict:
-    areas = [a.code for a in config["AREAS"]]
-    categories = [c.code for c in config["CATEGORIES"]]
-    one_line, multi_line = forms.free_text_fields()
-    report_properties = {
-        **{name: TEXT for name in one_line},
-        **{name: LONG_TEXT for name in multi_line},
-        "incident_date": {
-            "type": "string",
-            "format": "date",
-            "description": "YYYY-MM-DD; best guess is fine.",
-        },
-        "part_of_day": {"type": "string", "enum": [v for v, _ in forms.PARTS_OF_DAY]},
-        "area": {"type": "string", "enum": areas},
-        "categories": {
-            "type": "array",
-            "items": {"type": "string", "enum": categories},
-        },
-        "sex": {"type": "string", "enum": [v for v, _ in forms.SEXES]},
-        "age_range": {"type": "string", "enum": [v for v, _ in forms.AGE_RANGES]},
-        "phone_numbers": TEXT_LIST,
-        "emails": TEXT_LIST,
-        "usernames": TEXT_LIST,
-        "reporter_type": {
-            "type": "string",
-            "enum": [v for v, _ in forms.REPORTER_CHOICES],
-            "default": "self",
-        },
-        "consent_level": {"$ref": "#/components/schemas/ConsentLevel"},
-        "language": {
-            "type": "string",
-            "enum": [lang.url_code for lang in i18n.LANGUAGES],
-            "default": i18n.DEFAULT,
-            "description": "The language the report was written in, noted for coordinators.",
-        },
-    }
+def document(config: Mapping[str, object], declared: Iterable[fields.Field] | None = None) -> dict:
+    """The whole document; ``config`` gives the installation's areas and categories."""
+    declared = fields.report_fields(declared)
+    required_text = ", ".join(f.name for f in declared if f.required and not f.required_unless)
+    either = " and ".join(
+        "one of " + " or ".join((f.name, *f.required_unless)) for f in declared if f.required and f.required_unless
+    )
     return {
         "openapi": "3.1.0",
         "info": {
@@ -72,8 +94,9 @@ def document(config: Mapping[str, object]) -> dict:
             "version": "1",
             "description": "Anonymous report submission and receipt-code actions for partner apps, and the "
             "check of an identifier against published alerts for support projects. "
-            "Receipt codes travel only in request bodies, never in URLs. Only incident_date, area and "
-            "one of what_happened or categories are required.",
+            "Receipt codes travel only in request bodies, never in URLs. Only "
+            + " and ".join(filter(None, [required_text, either]))
+            + " are required.",
         },
         "paths": {
             "/api/v1/reports": {
@@ -216,12 +239,7 @@ def document(config: Mapping[str, object]) -> dict:
                     "description": "alert_only: nothing to police. anonymous_intel: incident and perpetrator "
                     "details to police, nothing identifying the reporter. full: everything, including contact.",
                 },
-                "NewReport": {
-                    "type": "object",
-                    "properties": report_properties,
-                    "required": ["incident_date", "area"],
-                    "additionalProperties": False,
-                },
+                "NewReport": report_schema(config, declared),
                 "Filed": {
                     "type": "object",
                     "properties": {

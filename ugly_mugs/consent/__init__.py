@@ -16,6 +16,8 @@ No Flask imports.
 
 from __future__ import annotations
 
+from ugly_mugs.catalog import N_
+
 ALERT_ONLY = "alert_only"
 ANONYMOUS_INTELLIGENCE = "anonymous_intel"
 FULL_REPORT = "full"
@@ -36,17 +38,17 @@ EXPLANATIONS: dict[str, str] = {
     FULL_REPORT: "Full report: everything, including how to contact the reporter",
 }
 
-# The reporter's own words for each level (translated where shown; see reporting/forms.py).
+# The reporter's own words for each level: the choices of the report form (translated where shown).
 REPORTER_WORDING: dict[str, str] = {
-    ALERT_ONLY: (
+    ALERT_ONLY: N_(
         "Warn others only. We send a warning about him to other workers and projects. "
         "It does not say who you are. Nothing goes to the police."
     ),
-    ANONYMOUS_INTELLIGENCE: (
+    ANONYMOUS_INTELLIGENCE: N_(
         "Warn others and tell the police about him, but not about me. The police learn what he did "
         "and what he is like, to help them watch out for him. They do not get your name or how to reach you."
     ),
-    FULL_REPORT: (
+    FULL_REPORT: N_(
         "Warn others and give the police everything, including how to contact me. "
         "The police can then look into it as a crime. They may contact you, and he may be taken to court."
     ),

@@ -27,10 +27,9 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-PHONE = "phone"
-VEHICLE = "vehicle"
-EMAIL = "email"
-USERNAME = "username"
+from ugly_mugs.reports import fields
+from ugly_mugs.reports.fields import EMAIL, PHONE, USERNAME, VEHICLE
+
 # Index rows of fragments of plates (see vehicle_fragments); keyed with the vehicle key.
 VEHICLE_PART = "vehicle_part"
 
@@ -174,20 +173,25 @@ def from_text(text: object, region: str = "GB") -> list[Identifier]:
 
 
 def from_perpetrator(section: object, region: str = "GB") -> list[Identifier]:
-    """Every identifier in one perpetrator section (as filed, or a later 'more' addition)."""
+    """Every identifier in one perpetrator section (as filed, or a later 'more' addition): the
+    fields the declaration gives an ``identifier`` kind (``ugly_mugs.reports.fields``)."""
     if not isinstance(section, dict):
         return []
-    found: list[Identifier] = []
-    for raw in _as_list(section.get("phone_numbers")):
-        found.append(phone(raw, region))
-    for raw in _as_list(section.get("emails")):
-        found.append(email(raw))
-    for raw in _as_list(section.get("usernames")):
-        found.append(username(raw))
-    car = section.get("vehicle")
-    if isinstance(car, dict):
-        found.append(vehicle(car.get("registration")))
-    found += from_text(section.get("more"), region)
+    makers = {
+        PHONE: lambda raw: phone(raw, region),
+        EMAIL: email,
+        USERNAME: username,
+        VEHICLE: vehicle,
+    }
+    found: list[Identifier | None] = []
+    for declared in fields.identifier_fields():
+        value = fields.value_at(section, declared.key)
+        if declared.identifier == fields.IN_TEXT:
+            found += from_text(value, region)
+        elif declared.kind == fields.LIST:
+            found += [makers[declared.identifier](raw) for raw in _as_list(value)]
+        else:
+            found.append(makers[declared.identifier](value))
     return sorted({item for item in found if item is not None})
 
 

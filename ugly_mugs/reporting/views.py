@@ -9,10 +9,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import SQLAlchemyError
 
 from ugly_mugs.consent import reporter as consent_reporter
-from ugly_mugs.keys import keystore
 from ugly_mugs.reporting import forms, lookup
 from ugly_mugs.reports import erasure, receipts
 from ugly_mugs.reports import filing as service
@@ -112,7 +110,7 @@ def report():
     except service.ReportError as exc:
         session.rollback()
         return _show_form(form, _("%(problem)s Nothing you typed has been lost.", problem=_(str(exc))), 400)
-    except (SQLAlchemyError, keystore.KeyUnavailable):
+    except database.UNAVAILABLE:
         session.rollback()
         current_app.logger.error("a report could not be saved; the form was shown back to the reporter")
         return _show_form(
@@ -204,7 +202,7 @@ def _receipt_action(form_class, action):
     try:
         result = action(session, found, code, form)
         session.commit()
-    except (SQLAlchemyError, keystore.KeyUnavailable):
+    except database.UNAVAILABLE:
         session.rollback()
         current_app.logger.error("a receipt action could not be saved")
         return _status_page(

@@ -1,6 +1,8 @@
 """Reports: their sections and fields, filing, the reporter's return visits, reading, erasure.
 
-No Flask imports. ``sections`` encrypts and seals, ``filing`` stores a new report,
+No Flask imports. ``fields`` declares the report's fields once (every form, the API, alert
+prefill and matching read it); ``intake`` checks answers against it and makes the report to
+file; ``text`` cleans what was typed. ``sections`` encrypts and seals, ``filing`` stores a new report,
 ``receipts`` serves her return visits, ``reading`` opens sections with a group key,
 ``erasure`` destroys one; ``status`` and ``reporter_types`` are the plain codes and labels.
 """

@@ -13,7 +13,11 @@ import json
 
 from ugly_mugs.crypto import aead, sealing
 
-SECTION_NAMES = ("identity", "incident", "perpetrator")
+# Who she is and how to reach her (with the exact date, time and place); what happened; about him.
+IDENTITY = "identity"
+INCIDENT = "incident"
+PERPETRATOR = "perpetrator"
+SECTION_NAMES = (IDENTITY, INCIDENT, PERPETRATOR)
 
 SCHEME = "scheme"
 RECEIPT = "receipt"

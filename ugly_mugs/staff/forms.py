@@ -6,16 +6,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from ugly_mugs.reporting.forms import ReportForm, long
+from ugly_mugs.reporting.forms import ReportForm, declared_form
+from ugly_mugs.reports import fields
 
 
-class OutreachReportForm(FlaskForm, ReportForm):
-    """The reporter's form, plus the consent attestation and contact through the project."""
+class OutreachReportForm(FlaskForm, declared_form("OutreachFields", fields.OUTREACH_FIELDS, base=ReportForm)):
+    """The reporter's form, plus contact through the project (``fields.OUTREACH_FIELDS``) and
+    the consent attestation."""
 
-    contact_via_project = long(
-        "How they prefer to be contacted through the project",
-        "For example: ask for her at the drop-in on Tuesdays. Kept private.",
-    )
     attested = BooleanField(
         "I read the consent choices above to the person, and they chose the one marked.",
         validators=[DataRequired("Confirm that the person chose what may be done with the report.")],
@@ -24,8 +22,9 @@ class OutreachReportForm(FlaskForm, ReportForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The worker asks the person; the questions speak about them, not to the worker.
-        self.reporter_name.label.text = "What should we call them?"
-        self.contact.label.text = "How can we contact them safely?"
+        for declared in fields.REPORT_FIELDS:
+            if declared.outreach_label:
+                self[declared.name].label.text = declared.outreach_label
 
 
 class RecoveryForm(FlaskForm):
