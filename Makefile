@@ -92,7 +92,7 @@ test: lint test-sqlite test-postgres
 
 # No browser, no PostgreSQL: lint, then tests/unit and tests/integration on SQLite.
 test-fast: lint
-	env -u UGLY_MUGS_TEST_DATABASE_URL $(BIN)/pytest -q tests/unit tests/integration
+	env -u UGLY_MUGS_TEST_DATABASE_URL $(BIN)/pytest -q --ignore=tests/e2e
 
 bench: install-dev postgres
 	$(BIN)/python -m bench.submit

@@ -32,8 +32,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bench import harness
-from tests.alerting import many_recipients, publish_message
-from tests.mailsink import Sink, smtp_server
+from tests.support.alerting import many_recipients, publish_message
+from tests.support.mailsink import Sink, smtp_server
 from ugly_mugs import create_app, migrate
 from ugly_mugs.keys import keystore
 from ugly_mugs.models import Delivery

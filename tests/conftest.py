@@ -7,28 +7,16 @@ run against that database, migrated once and emptied after every test.
 
 from __future__ import annotations
 
-import os
-import re
-import secrets
 import shutil
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from ugly_mugs import create_app, migrate
+from tests.support.app import TEST_DATABASE_URL, make_app, reset_postgres
+from ugly_mugs import migrate
 from ugly_mugs.keys import keystore
 from ugly_mugs.models import Base
-
-TEST_DATABASE_URL = os.environ.get("UGLY_MUGS_TEST_DATABASE_URL")
-
-
-def reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -56,11 +44,6 @@ def database_url(template_database, tmp_path) -> str:
     path = tmp_path / "ugly_mugs.sqlite3"
     shutil.copyfile(template_database, path)
     yield f"sqlite:///{path}"
-
-
-def make_app(database_url: str, **overrides):
-    settings = {"DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(32), **overrides}
-    return create_app(overrides=settings, env={})
 
 
 @pytest.fixture
@@ -94,25 +77,6 @@ def passphrase(app) -> str:
         phrase = keystore.set_up(session, app.config["AREAS"], app.config["POLICE_UNITS"])
         session.commit()
     return phrase
-
-
-TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
-
-
-def form_token(client, path: str = "/report") -> str:
-    page = client.get(path).get_data(as_text=True)
-    return TOKEN.search(page).group(1)
-
-
-def minimal_report(**fields) -> dict:
-    data = {
-        "incident_date": "2026-11-20",
-        "area": "holbeck",
-        "what_happened": "He hit me.",
-        "consent_level": "alert_only",
-    }
-    data.update(fields)
-    return data
 
 
 @pytest.fixture

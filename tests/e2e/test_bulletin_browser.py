@@ -11,8 +11,8 @@ import secrets
 import pytest
 from pypdf import PdfReader
 
-from tests.alerting import make_project, publish_message
-from tests.conftest import make_app
+from tests.support.alerting import make_project, publish_message
+from tests.support.app import make_app
 from ugly_mugs.projects import service
 
 pytestmark = pytest.mark.e2e

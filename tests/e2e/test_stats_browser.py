@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from sqlalchemy import create_engine
 
 from tests.e2e.test_staff_browser import StaffBrowser, log_in_first_time, screenshot
-from tests.stats_data import expected, insert_rows, make_rows
+from tests.support.stats_data import expected, insert_rows, make_rows
 
 pytestmark = pytest.mark.e2e
 

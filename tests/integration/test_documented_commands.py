@@ -29,7 +29,8 @@ from pathlib import Path
 import click
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.source import ROOT
+
 VENV_FLASK = ROOT / ".venv" / "bin" / "flask"
 
 

@@ -10,7 +10,6 @@ was not compiled fails here instead of showing English to a reporter.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -18,9 +17,9 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from tests.support.source import ROOT
 from ugly_mugs.web import i18n
 
-ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "ugly_mugs" / "translations"
 TRANSLATED = [lang.locale for lang in i18n.LANGUAGES if lang.locale != i18n.DEFAULT]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")

@@ -26,8 +26,17 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-TOPS = ("ugly_mugs", "alerts")
+from tests.support.source import (
+    ALL_FILES,
+    MODULES,
+    ROOT,
+    TOPS,
+    imported_modules,
+    is_under,
+    module_level_imports,
+    rel,
+    source_of,
+)
 
 FLASK = ("flask", "flask_wtf", "flask_babel", "werkzeug", "wtforms", "markupsafe")
 
@@ -44,35 +53,16 @@ WEB_BY_DESIGN = {
 }
 
 
-def _rel(path: Path) -> str:
-    return path.relative_to(ROOT).as_posix()
-
-
-def _module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
-    if parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(parts)
-
-
-ALL_FILES = sorted(p for top in TOPS for p in (ROOT / top).rglob("*.py"))
-MODULES = {_module_name(p): p for p in ALL_FILES}
-
-
-def _source(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
-
-
 def is_views_module(path: Path) -> bool:
-    source = _source(path)
+    source = source_of(path)
     return "Blueprint(" in source or "@bp." in source
 
 
 def is_web_module(path: Path) -> bool:
-    rel = _rel(path)
+    name = rel(path)
     return (
-        rel.startswith("ugly_mugs/web/")
-        or rel in WEB_BY_DESIGN
+        name.startswith("ugly_mugs/web/")
+        or name in WEB_BY_DESIGN
         or path.name in ("forms.py", "views.py")
         or is_views_module(path)
     )
@@ -82,69 +72,16 @@ DOMAIN = [p for p in ALL_FILES if not is_web_module(p)]
 VIEWS = [p for p in ALL_FILES if is_views_module(p)]
 
 
-def _resolve_relative(node: ast.ImportFrom, path: Path) -> str:
-    package = path.relative_to(ROOT).with_suffix("").parts[:-1]
-    if path.name == "__init__.py":
-        package = path.relative_to(ROOT).parts[:-1]
-    base = list(package[: len(package) - (node.level - 1)] if node.level > 1 else package)
-    return ".".join(base + ([node.module] if node.module else []))
-
-
-def imported_modules(source: str, path: Path) -> set[str]:
-    """Every module named by an import in ``source``, at any depth (functions, TYPE_CHECKING blocks…)."""
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(source, filename=str(path))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            module = _resolve_relative(node, path) if node.level else node.module or ""
-            names.add(module)
-            names.update(f"{module}.{alias.name}" for alias in node.names)
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute | ast.Name)
-            and (getattr(node.func, "attr", None) or getattr(node.func, "id", None)) in {"import_module", "__import__"}
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-        ):
-            names.add(str(node.args[0].value))
-    return names
-
-
-def module_level_imports(path: Path) -> set[str]:
-    """Project modules imported when ``path`` is imported (top-level statements only).
-
-    ``from package import module`` counts as an import of the module, not of the package.
-    """
-    found: set[str] = set()
-    for node in ast.parse(_source(path)).body:
-        if isinstance(node, ast.Import):
-            found.update(a.name for a in node.names if a.name in MODULES)
-        elif isinstance(node, ast.ImportFrom):
-            module = _resolve_relative(node, path) if node.level else node.module or ""
-            for alias in node.names:
-                if f"{module}.{alias.name}" in MODULES:
-                    found.add(f"{module}.{alias.name}")
-                elif module in MODULES:
-                    found.add(module)
-    found.discard(_module_name(path))
-    return found
-
-
-def _is_under(module: str, top: str) -> bool:
-    return module == top or module.startswith(top + ".")
-
-
 def _imports(path: Path) -> set[str]:
-    modules = imported_modules(_source(path), path)
+    modules = imported_modules(source_of(path), path)
     return modules
 
 
 def test_classification_sees_the_layers():
     assert len(DOMAIN) >= 60, len(DOMAIN)
-    assert len(VIEWS) >= 12, [_rel(p) for p in VIEWS]
-    for rel in WEB_BY_DESIGN:
-        assert (ROOT / rel).is_file(), rel
+    assert len(VIEWS) >= 12, [rel(p) for p in VIEWS]
+    for name in WEB_BY_DESIGN:
+        assert (ROOT / name).is_file(), name
     for package in ("consent", "reports", "keys", "web"):
         assert (ROOT / "ugly_mugs" / package / "__init__.py").is_file(), package
     # The top of the package holds only the app factory and a handful of modules.
@@ -152,84 +89,82 @@ def test_classification_sees_the_layers():
     assert len(loose) <= 8, loose
 
 
-@pytest.mark.parametrize("path", DOMAIN, ids=_rel)
+@pytest.mark.parametrize("path", DOMAIN, ids=rel)
 def test_domain_imports_no_web(path):
     modules = _imports(path)
-    web = sorted(m for m in modules if any(_is_under(m, top) for top in FLASK) or _is_under(m, "ugly_mugs.web"))
-    assert not web, f"{_rel(path)} imports {web}"
+    web = sorted(m for m in modules if any(is_under(m, top) for top in FLASK) or is_under(m, "ugly_mugs.web"))
+    assert not web, f"{rel(path)} imports {web}"
 
 
 def _is_face(module: str) -> bool:
     """A forms or views module of the project (``ugly_mugs.reporting.forms`` …)."""
-    return any(_is_under(module, top) for top in TOPS) and any(
+    return any(is_under(module, top) for top in TOPS) and any(
         part in ("forms", "views") for part in module.split(".")[1:]
     )
 
 
-@pytest.mark.parametrize("path", DOMAIN, ids=_rel)
+@pytest.mark.parametrize("path", DOMAIN, ids=rel)
 def test_domain_imports_no_form_or_view(path):
     """The domain reads facts from their domain home (a report's fields from ``reports.fields``),
     never from a web form or a view, not even inside a function."""
     faces = sorted(m for m in _imports(path) if _is_face(m))
-    assert not faces, f"{_rel(path)} imports {faces}"
+    assert not faces, f"{rel(path)} imports {faces}"
 
 
-@pytest.mark.parametrize("path", VIEWS, ids=_rel)
+@pytest.mark.parametrize("path", VIEWS, ids=rel)
 def test_views_hold_no_crypto_and_no_sql(path):
     modules = _imports(path)
-    assert any(_is_under(m, "flask") for m in modules), (
-        "a views module that does not import flask? the parser is broken"
-    )
-    crypto = sorted(m for m in modules if _is_under(m, "ugly_mugs.crypto") or _is_under(m, "cryptography"))
-    assert not crypto, f"{_rel(path)} imports {crypto}"
-    sql = sorted(m for m in modules if _is_under(m, "sqlalchemy"))
-    assert not sql, f"{_rel(path)} imports {sql}: ask a service for what the page shows"
+    assert any(is_under(m, "flask") for m in modules), "a views module that does not import flask? the parser is broken"
+    crypto = sorted(m for m in modules if is_under(m, "ugly_mugs.crypto") or is_under(m, "cryptography"))
+    assert not crypto, f"{rel(path)} imports {crypto}"
+    sql = sorted(m for m in modules if is_under(m, "sqlalchemy"))
+    assert not sql, f"{rel(path)} imports {sql}: ask a service for what the page shows"
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "ugly_mugs" / "crypto").glob("*.py")), ids=_rel)
+@pytest.mark.parametrize("path", sorted((ROOT / "ugly_mugs" / "crypto").glob("*.py")), ids=rel)
 def test_crypto_stands_alone(path):
     project = sorted(
-        m for m in _imports(path) if any(_is_under(m, t) for t in TOPS) and not _is_under(m, "ugly_mugs.crypto")
+        m for m in _imports(path) if any(is_under(m, t) for t in TOPS) and not is_under(m, "ugly_mugs.crypto")
     )
-    assert not project, f"{_rel(path)} imports {project}"
+    assert not project, f"{rel(path)} imports {project}"
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "ugly_mugs" / "models").glob("*.py")), ids=_rel)
+@pytest.mark.parametrize("path", sorted((ROOT / "ugly_mugs" / "models").glob("*.py")), ids=rel)
 def test_models_stand_alone(path):
     project = sorted(
         m
         for m in _imports(path)
-        if any(_is_under(m, t) for t in TOPS)
-        and not _is_under(m, "ugly_mugs.models")
-        and not _is_under(m, "ugly_mugs.catalog")
+        if any(is_under(m, t) for t in TOPS)
+        and not is_under(m, "ugly_mugs.models")
+        and not is_under(m, "ugly_mugs.catalog")
     )
-    assert not project, f"{_rel(path)} imports {project}"
+    assert not project, f"{rel(path)} imports {project}"
 
 
 DELIVERY = sorted((ROOT / "alerts" / "delivery").rglob("*.py"))
 
 
-@pytest.mark.parametrize("path", DELIVERY, ids=_rel)
+@pytest.mark.parametrize("path", DELIVERY, ids=rel)
 def test_delivery_never_imports_authoring_or_forms(path):
     modules = _imports(path)
     bad = sorted(
         m
         for m in modules
-        if _is_under(m, "alerts.authoring")
-        or _is_under(m, "wtforms")
-        or _is_under(m, "flask_wtf")
+        if is_under(m, "alerts.authoring")
+        or is_under(m, "wtforms")
+        or is_under(m, "flask_wtf")
         or m.endswith(".forms")
         or ".forms." in m
-        or _is_under(m, "ugly_mugs.reports")
-        or _is_under(m, "ugly_mugs.reporting")
+        or is_under(m, "ugly_mugs.reports")
+        or is_under(m, "ugly_mugs.reporting")
     )
-    assert not bad, f"{_rel(path)} imports {bad}"
+    assert not bad, f"{rel(path)} imports {bad}"
 
 
 def _seals_to_unit(path: Path) -> list[int]:
     """Lines that seal a section key with holder UNIT (``seal_to_public_key(..., UNIT)``)."""
     lines = []
-    for node in ast.walk(ast.parse(_source(path))):
+    for node in ast.walk(ast.parse(source_of(path))):
         if isinstance(node, ast.Call):
             name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
             if name != "seal_to_public_key":
@@ -245,16 +180,16 @@ def _seals_to_unit(path: Path) -> list[int]:
 UNIT_SEALERS = {"ugly_mugs/reports/filing.py"}
 
 
-@pytest.mark.parametrize("path", ALL_FILES, ids=_rel)
+@pytest.mark.parametrize("path", ALL_FILES, ids=rel)
 def test_only_consent_seals_to_a_unit(path):
-    rel = _rel(path)
-    if rel.startswith("ugly_mugs/consent/") or rel in UNIT_SEALERS:
+    name = rel(path)
+    if name.startswith("ugly_mugs/consent/") or name in UNIT_SEALERS:
         return
-    assert not _seals_to_unit(path), f"{rel} seals a section key to a police unit outside ugly_mugs/consent"
+    assert not _seals_to_unit(path), f"{name} seals a section key to a police unit outside ugly_mugs/consent"
 
 
 def test_filing_asks_consent_before_sealing_to_a_unit():
-    source = _source(ROOT / "ugly_mugs" / "reports" / "filing.py")
+    source = source_of(ROOT / "ugly_mugs" / "reports" / "filing.py")
     assert _seals_to_unit(ROOT / "ugly_mugs" / "reports" / "filing.py")
     assert "consent.unit_may_open(" in source
     assert "SECTIONS_FOR_POLICE" not in source
@@ -326,7 +261,7 @@ SAMPLES = {
 @pytest.mark.parametrize(("source", "top"), SAMPLES.items())
 def test_checker_finds_every_form_of_import(source, top):
     path = ROOT / "ugly_mugs" / "reporting" / "views.py"
-    assert any(_is_under(m, top) for m in imported_modules(source, path))
+    assert any(is_under(m, top) for m in imported_modules(source, path))
 
 
 def test_face_checker_sees_a_form_inside_a_function():
@@ -339,8 +274,8 @@ def test_face_checker_sees_a_form_inside_a_function():
 def test_checker_does_not_flag_lookalike_names():
     path = ROOT / "ugly_mugs" / "reporting" / "views.py"
     modules = imported_modules("import flasky\nfrom ugly_mugs import cryptic\n", path)
-    assert not any(_is_under(m, "flask") for m in modules)
-    assert not any(_is_under(m, "ugly_mugs.crypto") for m in modules)
+    assert not any(is_under(m, "flask") for m in modules)
+    assert not any(is_under(m, "ugly_mugs.crypto") for m in modules)
 
 
 def test_unit_seal_checker_sees_a_seal(tmp_path):

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import re
 from importlib.metadata import packages_distributions
-from pathlib import Path
 
-from tests.unit.test_layering import imported_modules
+from tests.support.source import ROOT, imported_modules
 
-ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = [*sorted((ROOT / "ugly_mugs").rglob("*.py")), *sorted((ROOT / "alerts").rglob("*.py"))]
 SHIPPED += [*sorted((ROOT / "config").rglob("*.py")), *sorted((ROOT / "migrations").rglob("*.py")), ROOT / "wsgi.py"]
 

@@ -9,8 +9,8 @@ registry and never names a kind, so a new channel (SMS, say) is:
 1. a module here with a class implementing ``base.Channel`` and an instance ``CHANNEL``;
 2. its line in ``_BUILT_IN`` below.
 
-``tests/unit/test_channel_kinds.py`` proves that no module outside this package compares a
-channel kind, and ``tests/integration/test_channel_registry.py`` that a channel registered from
+``tests/unit/alerts/test_channel_kinds.py`` proves that no module outside this package compares a
+channel kind, and ``tests/integration/alerts/test_channel_registry.py`` that a channel registered from
 outside is offered on the project page and delivered to by the worker.
 
 Pull channels (the Atom feed and the printable sheet) are not here: they are read by the

@@ -1,0 +1,187 @@
+"""Admin account pages: creating an account shows its initial password once, and that password
+really logs in (the person then enrols their authenticator); bad usernames (empty, blank, bad
+characters, too long, taken) and a police account without a unit come back as form errors,
+never a server error, and create nothing. Over-long passwords (more than 256 characters) are
+refused before any Argon2 work: by the password rules, at login and on the change-password page."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.support import dbscan
+from tests.support.staff import PASSWORD, code_for, create, csrf, login
+from ugly_mugs.auth import accounts
+from ugly_mugs.models import Account, AuditEntry
+
+INITIAL = re.compile(r'id="initial-password">([^<]+)<')
+
+
+@pytest.fixture
+def admin_client(app, passphrase, clock):
+    admin = create(app, "ada", "admin")
+    client = app.test_client()
+    assert login(client, admin).status_code == 302
+    return client
+
+
+def new_account(client, **fields):
+    data = {"username": "nina", "display_name": "Nina N", "role": "coordinator", "police_unit": "", "project": ""}
+    data.update(fields)
+    data["csrf_token"] = csrf(client, "/admin/accounts")
+    return client.post("/admin/accounts", data=data)
+
+
+def account_count(app) -> int:
+    with app.extensions["ugly_mugs.sessionmaker"]() as db:
+        return db.scalar(select(func.count()).select_from(Account))
+
+
+def test_new_account_shows_its_initial_password_once_and_it_logs_in(app, admin_client, database_url):
+    response = new_account(admin_client)
+    assert response.status_code == 200
+    password = INITIAL.search(response.get_data(as_text=True)).group(1)
+    assert len(password) >= accounts.MIN_PASSWORD
+    assert not INITIAL.search(admin_client.get("/admin/accounts").get_data(as_text=True))
+    assert password not in admin_client.get("/admin/accounts").get_data(as_text=True)
+    assert dbscan.find_plaintext(database_url, [password]) == []
+
+    # The person's first login: the password, then their authenticator is set up.
+    person = app.test_client()
+    token = csrf(person, "/login")
+    response = person.post("/login", data={"username": "nina", "password": password, "code": "", "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login/enrol")
+    page = person.get("/login/enrol").get_data(as_text=True)
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
+    token = csrf(person, "/login/enrol")
+    response = person.post("/login/enrol", data={"code": code_for(secret), "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/coordinator/reports")
+
+
+BAD_FORMS = [
+    ({"username": ""}, "Choose a username."),
+    ({"username": "   "}, "Choose a username."),
+    ({"username": "two words"}, "A username uses letters, digits and . _ - @ only"),
+    ({"username": "<script>"}, "A username uses letters, digits and . _ - @ only"),
+    ({"username": "n" * 65}, "Field cannot be longer than 64 characters."),
+    ({"display_name": ""}, "Enter the person&#39;s name."),
+    ({"role": "king"}, "Not a valid choice"),
+    ({"role": "police"}, "A police liaison account needs a police unit."),
+    ({"project": "999"}, "Not a valid choice"),
+]
+
+
+def test_bad_account_forms_come_back_with_an_error(app, admin_client):
+    before = account_count(app)
+    for fields, message in BAD_FORMS:
+        response = new_account(admin_client, **fields)
+        assert response.status_code == 400, fields
+        assert message in response.get_data(as_text=True), fields
+        assert not INITIAL.search(response.get_data(as_text=True))
+    assert account_count(app) == before
+
+
+def test_taken_username_comes_back_with_an_error(app, admin_client):
+    assert new_account(admin_client).status_code == 200
+    before = account_count(app)
+    for taken in ("nina", "NINA", " Nina "):
+        response = new_account(admin_client, username=taken, display_name="Someone Else")
+        assert response.status_code == 400, taken
+        assert "That username is taken." in response.get_data(as_text=True)
+    assert account_count(app) == before
+
+
+def test_password_length_rules():
+    accounts.check_password_rules("x" * accounts.MAX_PASSWORD)
+    accounts.check_password_rules("x" * accounts.MIN_PASSWORD)
+    for bad in ("x" * (accounts.MAX_PASSWORD + 1), "x" * 1_000_000, "x" * (accounts.MIN_PASSWORD - 1)):
+        with pytest.raises(accounts.AccountError):
+            accounts.check_password_rules(bad)
+
+
+def test_overlong_passwords_are_refused_before_hashing(app, passphrase, clock):
+    user = create(app, "carla", "coordinator")
+    with app.extensions["ugly_mugs.sessionmaker"]() as db:
+        with pytest.raises(accounts.AccountError, match="at most 256"):
+            accounts.create_account(db, "longpw", "Long", "admin", "x" * 257)
+        db.rollback()
+        assert accounts.find(db, "longpw") is None
+
+        account = db.get(Account, user.id)
+        started = time.perf_counter()
+        assert not accounts.verify_password(account, "a wrong but ordinary password")
+        hashed = time.perf_counter() - started
+        started = time.perf_counter()
+        assert not accounts.verify_password(account, PASSWORD + "x" * 1_000_000)
+        refused = time.perf_counter() - started
+    # Argon2 with 64 MiB takes tens of milliseconds at least; the refusal takes microseconds.
+    assert refused < hashed / 10, (refused, hashed)
+
+    client = app.test_client()
+    assert login(client, user).status_code == 302
+    too_long = "y" * (accounts.MAX_PASSWORD + 1)
+    fine = "a fine new passphrase"
+    for data, message in (
+        ({"current": PASSWORD, "new": too_long, "confirm": too_long}, "Field must be between 12 and 256 characters"),
+        ({"current": too_long, "new": fine, "confirm": fine}, "Field cannot be longer than 256 characters."),
+    ):
+        token = csrf(client, "/account/password")
+        response = client.post("/account/password", data={**data, "csrf_token": token})
+        assert response.status_code == 400
+        assert message in response.get_data(as_text=True)
+    with app.extensions["ugly_mugs.sessionmaker"]() as db:
+        account = db.get(Account, user.id)
+        assert accounts.verify_password(account, PASSWORD), "the password was changed after all"
+        assert db.scalar(select(func.count()).where(AuditEntry.action == "password_changed")) == 0
+
+    # At login an over-long password is a form error: no Argon2 work, no failure counted.
+    anonymous = app.test_client()
+    token = csrf(anonymous, "/login")
+    response = anonymous.post(
+        "/login", data={"username": "carla", "password": too_long, "code": "123456", "csrf_token": token}
+    )
+    assert response.status_code == 400
+    with app.extensions["ugly_mugs.sessionmaker"]() as db:
+        assert db.scalar(select(func.count()).where(AuditEntry.action == "login_failed")) == 0
+
+
+@pytest.mark.parametrize("before", ["", "abc", "-5", "0", "1.5", "99999999999999999999999", "1e9"])
+def test_audit_page_takes_any_paging_value(admin_client, before):
+    """The "Older entries" parameter is typed by anyone: nonsense shows the newest entries, never a 500."""
+    response = admin_client.get("/admin/audit", query_string={"before": before})
+    assert response.status_code == 200
+    assert "entries is intact" in response.get_data(as_text=True)
+
+
+def test_audit_pages_follow_each_other_and_filter(app, admin_client, db_session):
+    from ugly_mugs.admin import service
+
+    everything = service.audit_page(db_session, service.AuditFilters(), page=1000).entries
+    assert len(everything) >= 4
+    assert [e.id for e in everything] == sorted((e.id for e in everything), reverse=True)
+
+    # Page by page, newest first, each entry exactly once.
+    seen, before = [], 0
+    while True:
+        page = service.audit_page(db_session, service.AuditFilters(before=before), page=3)
+        assert len(page.entries) <= 3
+        seen += [e.id for e in page.entries]
+        if page.next_before is None:
+            break
+        assert page.next_before == page.entries[-1].id
+        before = page.next_before
+    assert seen == [e.id for e in everything]
+
+    # Names are given for the accounts shown, and only those.
+    ada = accounts.find(db_session, "ada")
+    page = service.audit_page(db_session, service.AuditFilters(actor=" ada "))
+    assert page.entries and all(e.actor_id == ada.id for e in page.entries)
+    assert page.names == {ada.id: "ada"}
+    # A name that is nobody's matches nothing rather than being ignored.
+    assert service.audit_page(db_session, service.AuditFilters(actor="nobody")).entries == []
+    assert service.audit_page(db_session, service.AuditFilters(report="UM-NONE")).entries == []
+    created = service.audit_page(db_session, service.AuditFilters(action="account_created")).entries
+    assert created and {e.action for e in created} == {"account_created"}

@@ -1,0 +1,1 @@
+"""Integration tests of alerts/ (authoring and delivery, with real SMTP, HTTP and Kannel peers)."""

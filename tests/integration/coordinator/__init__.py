@@ -1,0 +1,1 @@
+"""Integration tests of ugly_mugs/coordinator (through the Flask test client or the real worker)."""

@@ -1,0 +1,1 @@
+"""Integration tests of the schema: migrations against the models, down and up with data."""

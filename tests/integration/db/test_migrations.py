@@ -1,0 +1,852 @@
+"""Alembic migrations: the only way the schema is made, on SQLite and PostgreSQL alike.
+
+Proves: (a) after upgrading an empty database to head, alembic's autogenerate comparison
+(with column types) finds no difference from the models; (b) every revision, walked in
+order from the first, upgrades onto a database holding data, goes down one step (the
+first one down to nothing at all) and up again to the same schema, keeping the rows of
+the tables that existed before it, and the database then still equals the models and
+takes and opens a real encrypted report; (c) ``flask --app wsgi db upgrade`` migrates an
+empty database. Each test runs on a fresh SQLite file and, when
+UGLY_MUGS_TEST_DATABASE_URL is set, on a throwaway PostgreSQL database of its own.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from click.testing import CliRunner
+from flask.cli import cli as flask_cli
+from sqlalchemy import Connection, MetaData, create_engine, func, inspect, select, text
+from sqlalchemy.engine import make_url
+
+import config as settings
+from tests.support.app import TEST_DATABASE_URL
+from tests.support.reading import readable_sections, scheme_pair
+from ugly_mugs import consent, migrate
+from ugly_mugs.crypto import aead, passwords, receipt, sealing
+from ugly_mugs.db import make_engine, make_sessionmaker
+from ugly_mugs.keys import keystore
+from ugly_mugs.matching import index as matching_index
+from ugly_mugs.models import Base, IdentifierIndex, Report, ReportSection
+from ugly_mugs.reports import filing as service
+from ugly_mugs.reports import sections
+
+VERSION_TABLE = "alembic_version"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request, tmp_path):
+    """An empty database nobody else uses: a new SQLite file, or a new database on the test server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        return
+    if not TEST_DATABASE_URL:
+        pytest.skip("UGLY_MUGS_TEST_DATABASE_URL is not set")
+    server = make_url(TEST_DATABASE_URL)
+    name = f"migr_{secrets.token_hex(6)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def schema_diff(url: str) -> list:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            return compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+
+
+def table_names(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return set(inspect(conn).get_table_names()) - {VERSION_TABLE}
+    finally:
+        engine.dispose()
+
+
+def schema_snapshot(url: str) -> dict:
+    """Tables, columns (with types), keys, indexes and constraints, as the database reports them."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            insp = inspect(conn)
+            snapshot = {}
+            for table in sorted(set(insp.get_table_names()) - {VERSION_TABLE}):
+                snapshot[table] = {
+                    "columns": [(c["name"], str(c["type"]), c["nullable"]) for c in insp.get_columns(table)],
+                    "pk": insp.get_pk_constraint(table)["constrained_columns"],
+                    "fks": sorted(
+                        (fk["name"] or "", tuple(fk["constrained_columns"]), fk["referred_table"])
+                        for fk in insp.get_foreign_keys(table)
+                    ),
+                    "indexes": sorted(
+                        (i["name"], tuple(i["column_names"]), i["unique"]) for i in insp.get_indexes(table)
+                    ),
+                    "uniques": sorted(
+                        (u["name"] or "", tuple(u["column_names"])) for u in insp.get_unique_constraints(table)
+                    ),
+                }
+            return snapshot
+    finally:
+        engine.dispose()
+
+
+def row_counts(url: str, tables: set[str]) -> dict[str, int]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {t: conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one() for t in sorted(tables)}
+    finally:
+        engine.dispose()
+
+
+def current_revision(url: str) -> str | None:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def revisions_in_order(url: str) -> list:
+    script = ScriptDirectory.from_config(migrate.alembic_config(url))
+    return list(reversed(list(script.walk_revisions("base", "heads"))))
+
+
+# --- data for each revision --------------------------------------------------------------
+# A migration is only tested properly against tables that hold rows. Each revision that is
+# not head needs a seeder here that writes rows valid at exactly that revision (through
+# reflected tables, because the models describe head) and returns the recovery passphrase
+# if it set the keys up. The keys and sealed copies are genuine, in the stored format of
+# that revision, so that head must still open what an older release wrote.
+
+SEED_PASSPHRASE = "SEEDPASSPHRASE0123456789ABCDEFGH"
+SEED_KDF = passwords.Argon2Params(memory_kib=256, iterations=1, lanes=1)
+
+
+def _seed_initial_schema(conn: Connection) -> str:
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    now = datetime(2026, 11, 23, 12, 0)
+    salt = b"seed-salt-16byte"
+    recovery = sealing.key_pair_from_private(passwords.derive_key(SEED_PASSPHRASE, salt, SEED_KDF))
+    scheme, unit = sealing.generate_key_pair(), sealing.generate_key_pair()
+    conn.execute(t["police_unit"].insert(), [{"id": 901, "code": "seed-unit", "name": "Seed unit"}])
+    conn.execute(
+        t["area"].insert(),
+        [{"id": 901, "code": "seed-area", "name": "Seed area", "police_unit_id": 901, "active": True}],
+    )
+    conn.execute(
+        t["recovery_key"].insert(),
+        [{"id": 901, "public_key": recovery.public, "salt": salt, "kdf_params": SEED_KDF.as_dict(), "created_at": now}],
+    )
+    conn.execute(
+        t["group_key"].insert(),
+        [
+            {"id": 901, "kind": "scheme", "police_unit_id": None, "public_key": scheme.public, "created_at": now},
+            {"id": 902, "kind": "unit", "police_unit_id": 901, "public_key": unit.public, "created_at": now},
+        ],
+    )
+    conn.execute(
+        t["sealed_group_key"].insert(),
+        [
+            {
+                "id": group_id,
+                "group_key_id": group_id,
+                "recovery_key_id": 901,
+                "sealed": sealing.seal(recovery.public, pair.private, f"group-key|{group_id}|recovery".encode()),
+            }
+            for group_id, pair in ((901, scheme), (902, unit))
+        ],
+    )
+    report_id = secrets.token_hex(16)
+    conn.execute(
+        t["report"].insert(),
+        [
+            {
+                "id": report_id,
+                "reference": "UM-SEED001",
+                "receipt_lookup": receipt.lookup_id(receipt.new_code()),
+                "received_at": now,
+                "incident_week": date(2026, 11, 16),
+                "area_id": 901,
+                "police_unit_id": 901,
+                "reporter_type": "self",
+                "consent_level": consent.FULL_REPORT,
+                "status": "received",
+                "language": "en",
+            }
+        ],
+    )
+    conn.execute(t["report_category"].insert(), [{"report_id": report_id, "code": "threats"}])
+    key = aead.new_key()
+    content = {"what_happened": "seeded at the first revision"}
+    conn.execute(
+        t["report_section"].insert(),
+        [
+            {
+                "id": 901,
+                "report_id": report_id,
+                "name": "incident",
+                "version": 1,
+                "ciphertext": sections.encrypt_section(key, report_id, "incident", 1, content),
+            }
+        ],
+    )
+    conn.execute(
+        t["sealed_section_key"].insert(),
+        [
+            {
+                "id": 900 + i,
+                "section_id": 901,
+                "holder": holder,
+                "group_key_id": group_id,
+                "sealed": sections.seal_to_public_key(pair.public, key, report_id, "incident", 1, holder),
+            }
+            for i, (holder, group_id, pair) in enumerate(((sections.SCHEME, 901, scheme), (sections.UNIT, 902, unit)))
+        ],
+    )
+    conn.execute(
+        t["consent_change"].insert(),
+        [
+            {
+                "report_id": report_id,
+                "from_level": None,
+                "to_level": consent.FULL_REPORT,
+                "actor": "reporter",
+                "changed_at": now,
+            }
+        ],
+    )
+    conn.execute(t["throttle_window"].insert(), [{"name": "seed", "window_start": now, "failures": 3}])
+    return SEED_PASSPHRASE
+
+
+def _account_row(account_id: int, username: str, now: datetime) -> dict:
+    return {
+        "id": account_id,
+        "username": username,
+        "display_name": username,
+        "role": "coordinator",
+        "police_unit_id": None,
+        "project_id": None,
+        "password_hash": "$argon2id$seed",
+        "public_key": b"\x01" * 32,
+        "key_salt": b"seed-salt-16byte",
+        "key_params": SEED_KDF.as_dict(),
+        "encrypted_private_key": b"\x02" * 60,
+        "recovery_private_key": b"\x03" * 92,
+        "encrypted_totp_secret": None,
+        "totp_confirmed": False,
+        "totp_last_step": None,
+        "active": True,
+        "created_at": now,
+    }
+
+
+def _seed_staff_accounts(conn: Connection) -> None:
+    """Rows in the tables the staff-accounts revision added (and its new report columns)."""
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    now = datetime(2026, 11, 23, 12, 0)
+    conn.execute(t["project"].insert(), [{"id": 901, "name": "Seed project", "active": True}])
+    conn.execute(
+        t["group_key"].insert(),
+        [{"id": 951, "kind": "unit", "police_unit_id": None, "public_key": b"\x05" * 32, "created_at": now}],
+    )
+    conn.execute(t["account"].insert(), [_account_row(901, "seed.coordinator", now)])
+    conn.execute(
+        t["group_membership"].insert(),
+        [
+            {
+                "id": 901,
+                "group_key_id": 951,
+                "account_id": 901,
+                "sealed": None,
+                "invited_by": None,
+                "approved_by": None,
+                "created_at": now,
+            }
+        ],
+    )
+    conn.execute(
+        t["staff_session"].insert(),
+        [
+            {
+                "id_hash": "0" * 64,
+                "account_id": 901,
+                "stage": "anonymous",
+                "created_at": now,
+                "last_seen_at": now,
+                "data": b"\x04" * 40,
+                "personal_key": None,
+            }
+        ],
+    )
+    conn.execute(
+        t["audit_entry"].insert(),
+        [
+            {
+                "id": 1,
+                "at": now,
+                "actor_id": 901,
+                "action": "seed",
+                "report_id": None,
+                "subject_account_id": None,
+                "reason": None,
+                "detail": {},
+                "prev_hash": "0" * 64,
+                "hash": "1" * 64,
+            }
+        ],
+    )
+
+
+def _seed_police_release(conn: Connection) -> None:
+    """A report passed to police with an outcome, and a pending staff-recorded consent."""
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    now = datetime(2026, 11, 23, 13, 0)
+    # Each earlier revision's round trip dropped the tables it made, so this seeds its own rows.
+    conn.execute(t["account"].insert(), [_account_row(902, "seed.coordinator.2", now)])
+    conn.execute(t["police_unit"].insert(), [{"id": 902, "code": "seed-unit-2", "name": "Seed unit 2"}])
+    conn.execute(
+        t["area"].insert(),
+        [{"id": 902, "code": "seed-area-2", "name": "Seed area 2", "police_unit_id": 902, "active": True}],
+    )
+    report_id = secrets.token_hex(16)
+    conn.execute(
+        t["report"].insert(),
+        [
+            {
+                "id": report_id,
+                "reference": "UM-SEED002",
+                "receipt_lookup": None,
+                "received_at": now,
+                "incident_week": date(2026, 11, 16),
+                "area_id": 902,
+                "police_unit_id": 902,
+                "reporter_type": "self",
+                "consent_level": consent.FULL_REPORT,
+                "status": "passed_to_police",
+                "language": "en",
+                "filed_by_account_id": None,
+                "project_id": None,
+            }
+        ],
+    )
+    conn.execute(
+        t["police_release"].insert(),
+        [
+            {
+                "id": 901,
+                "report_id": report_id,
+                "police_unit_id": 902,
+                "passed_by": 902,
+                "passed_at": now,
+                "note": b"\x06" * 40,
+                "note_key_scheme": b"\x07" * 92,
+                "note_key_unit": b"\x08" * 92,
+            }
+        ],
+    )
+    conn.execute(
+        t["police_outcome"].insert(),
+        [
+            {
+                "id": 901,
+                "release_id": 901,
+                "outcome": "charged",
+                "outcome_date": date(2026, 11, 22),
+                "recorded_by": 902,
+                "recorded_at": now,
+            }
+        ],
+    )
+    conn.execute(
+        t["staff_consent"].insert(),
+        [
+            {
+                "id": 901,
+                "report_id": report_id,
+                "level": "full_report",
+                "given_by": "phone",
+                "recorded_by": 902,
+                "recorded_at": now,
+                "state": "pending",
+            }
+        ],
+    )
+
+
+def _seed_alerts_outbox(conn: Connection) -> None:
+    """A project with an area and a channel, an alert published from a report, its delivery, a case note."""
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    now = datetime(2026, 11, 23, 14, 0)
+    conn.execute(t["account"].insert(), [_account_row(903, "seed.coordinator.3", now)])
+    conn.execute(
+        t["area"].insert(),
+        [{"id": 903, "code": "seed-area-3", "name": "Seed area 3", "police_unit_id": None, "active": True}],
+    )
+    conn.execute(
+        t["project"].insert(),
+        [{"id": 903, "name": "Seed project 3", "active": True, "language": "en", "feed_token_digest": None}],
+    )
+    conn.execute(t["project_area"].insert(), [{"project_id": 903, "area_id": 903}])
+    conn.execute(
+        t["project_channel"].insert(),
+        [
+            {
+                "id": 903,
+                "project_id": 903,
+                "kind": "email",
+                "target": "seed@example.org",
+                "secret": None,
+                "active": True,
+                "created_at": now,
+            }
+        ],
+    )
+    report_id = secrets.token_hex(16)
+    conn.execute(
+        t["report"].insert(),
+        [
+            {
+                "id": report_id,
+                "reference": "UM-SEED003",
+                "receipt_lookup": None,
+                "received_at": now,
+                "incident_week": date(2026, 11, 16),
+                "area_id": 903,
+                "police_unit_id": None,
+                "reporter_type": "self",
+                "consent_level": consent.ALERT_ONLY,
+                "status": "alert_published",
+                "language": "en",
+                "filed_by_account_id": None,
+                "project_id": None,
+            }
+        ],
+    )
+    conn.execute(
+        t["alert"].insert(),
+        [
+            {
+                "id": 903,
+                "reference": "A-SEED03",
+                "report_id": report_id,
+                "status": "published",
+                "severity": "warning",
+                "draft": b"\x09" * 40,
+                "draft_key_scheme": b"\x0a" * 92,
+                "created_by": 903,
+                "created_at": now,
+                "approved_by": None,
+                "published_at": now,
+                "retracted_at": None,
+            }
+        ],
+    )
+    conn.execute(t["alert_area"].insert(), [{"alert_id": 903, "area_id": 903}])
+    conn.execute(
+        t["alert_message"].insert(),
+        [
+            {
+                "id": 903,
+                "alert_id": 903,
+                "sequence": 1,
+                "kind": "alert",
+                "message_id": "seed" * 8,
+                "severity": "warning",
+                "title": "Seed alert",
+                "body": "Seed body",
+                "areas": "Seed area 3",
+                "incident_week": date(2026, 11, 16),
+                "part_of_day": "night",
+                "published_by": 903,
+                "published_at": now,
+            }
+        ],
+    )
+    conn.execute(
+        t["delivery"].insert(),
+        [
+            {
+                "id": 903,
+                "message_id": 903,
+                "project_id": 903,
+                "channel_id": 903,
+                "kind": "email",
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "leased_by": None,
+                "leased_until": None,
+                "delivered_at": None,
+                "last_error": None,
+            }
+        ],
+    )
+    conn.execute(
+        t["case_note"].insert(),
+        [
+            {
+                "id": 903,
+                "report_id": report_id,
+                "author_id": 903,
+                "created_at": now,
+                "ciphertext": b"\x0b" * 40,
+                "sealed_key": b"\x0c" * 92,
+            }
+        ],
+    )
+
+
+def _seed_triage(conn: Connection) -> None:
+    """An alert sent for approval (the triage revision added who sent it); the account, area and
+    project the alerts revision's seeder made are still there, its alert table was emptied."""
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    conn.execute(
+        t["alert"].insert(),
+        [
+            {
+                "id": 904,
+                "reference": "A-SEED04",
+                "report_id": None,
+                "status": "awaiting_approval",
+                "severity": "urgent",
+                "draft": b"\x0d" * 40,
+                "draft_key_scheme": b"\x0e" * 92,
+                "created_by": 903,
+                "created_at": datetime(2026, 11, 23, 15, 0),
+                "submitted_by": 903,
+            }
+        ],
+    )
+    conn.execute(t["alert_area"].insert(), [{"alert_id": 904, "area_id": 903}])
+
+
+def _seed_matching(conn: Connection) -> None:
+    """A matching-key version, index rows of the police-release seeder's report, a check token."""
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    report_id = conn.execute(select(t["report"].c.id).where(t["report"].c.reference == "UM-SEED002")).scalar_one()
+    conn.execute(
+        t["matching_key_version"].insert(),
+        [{"version": 1, "fingerprint": "e" * 64, "created_at": datetime(2026, 11, 23, 16, 0)}],
+    )
+    conn.execute(
+        t["identifier_index"].insert(),
+        [
+            {
+                "id": 905,
+                "report_id": report_id,
+                "kind": "phone",
+                "digest": "d" * 64,
+                "key_version": 1,
+                "partial": False,
+            },
+            {
+                "id": 906,
+                "report_id": report_id,
+                "kind": "vehicle_part",
+                "digest": "c" * 64,
+                "key_version": 1,
+                "partial": True,
+            },
+        ],
+    )
+    conn.execute(t["project"].update().where(t["project"].c.id == 903).values(check_token_digest="b" * 64))
+
+
+def _seed_monitoring(conn: Connection) -> None:
+    """A police release with an outcome, and an update of a seeded alert delivered to a project."""
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    now = datetime(2026, 11, 23, 17, 0)
+    account_id = conn.execute(select(t["account"].c.id).limit(1)).scalar_one()
+    report_id = conn.execute(select(t["report"].c.id).limit(1)).scalar_one()
+    unit_id = conn.execute(select(t["police_unit"].c.id).limit(1)).scalar_one()
+    project_id = conn.execute(select(t["project"].c.id).limit(1)).scalar_one()
+    conn.execute(
+        t["project_channel"].insert(),
+        [
+            {
+                "id": 907,
+                "project_id": project_id,
+                "kind": "email",
+                "target": "seed7@example.org",
+                "active": True,
+                "created_at": now,
+            }
+        ],
+    )
+    conn.execute(
+        t["police_release"].insert(),
+        [{"id": 907, "report_id": report_id, "police_unit_id": unit_id, "passed_by": account_id, "passed_at": now}],
+    )
+    alert_id = conn.execute(select(t["alert"].c.id).limit(1)).scalar_one()
+    conn.execute(
+        t["police_outcome"].insert(),
+        [
+            {
+                "id": 907,
+                "release_id": 907,
+                "outcome": "convicted",
+                "outcome_date": date(2026, 11, 23),
+                "recorded_by": account_id,
+                "recorded_at": now,
+            }
+        ],
+    )
+    conn.execute(
+        t["alert_message"].insert(),
+        [
+            {
+                "id": 907,
+                "alert_id": alert_id,
+                "sequence": 907,
+                "kind": "update",
+                "message_id": "seed-update" + "7" * 21,
+                "severity": "urgent",
+                "title": "Seed update",
+                "body": "Seed update body",
+                "areas": "Seed area 3",
+                "incident_week": date(2026, 11, 16),
+                "part_of_day": "night",
+                "published_by": account_id,
+                "published_at": now,
+            }
+        ],
+    )
+    conn.execute(
+        t["delivery"].insert(),
+        [
+            {
+                "id": 907,
+                "message_id": 907,
+                "project_id": project_id,
+                "channel_id": 907,
+                "kind": "email",
+                "status": "delivered",
+                "attempts": 1,
+                "next_attempt_at": now,
+                "leased_by": None,
+                "leased_until": None,
+                "delivered_at": now,
+                "last_error": None,
+            }
+        ],
+    )
+
+
+SEEDERS: dict[str, Callable[[Connection], str | None]] = {
+    "c56bb297b78a": _seed_initial_schema,
+    "e86756c4b8cc": _seed_staff_accounts,
+    "7150d00761f9": _seed_police_release,
+    "18a7c87d9fbb": _seed_alerts_outbox,
+    "b3e1f0a2c9d4": _seed_triage,
+    "1a9ae5e8ace8": _seed_matching,
+    "3694423c78ce": _seed_monitoring,
+}
+
+
+def _seed_head(url: str, passphrase: str | None) -> str:
+    """Set the installation up (or add the configured places) and file a real report; returns the passphrase."""
+    cfg = settings.load({})
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine, matching_index.session_info(cfg["MATCHING_KEY"]))() as session:
+            if keystore.is_set_up(session):
+                assert passphrase is not None
+                keystore.sync_places(session, cfg["AREAS"], cfg["POLICE_UNITS"])
+            else:
+                passphrase = keystore.set_up(session, cfg["AREAS"], cfg["POLICE_UNITS"])
+            filed = service.file_report(
+                session,
+                service.NewReport(
+                    incident_date=date(2026, 11, 20),
+                    area_code=cfg["AREAS"][0].code,
+                    categories=["physical-assault"],
+                    consent_level=consent.FULL_REPORT,
+                    reporter_type="self",
+                    identity={"name": "Migration reporter"},
+                    incident={"what_happened": "filed at head"},
+                    perpetrator={"vehicle": {"registration": "MG12 ABC"}, "phone_numbers": ["07700 900777"]},
+                ),
+                {c.code for c in cfg["CATEGORIES"]},
+            )
+            session.commit()
+            assert session.scalar(select(func.count()).select_from(IdentifierIndex)) > 0
+            report = session.scalar(select(Report).where(Report.reference == filed.reference))
+            opened = readable_sections(session, report, scheme_pair(session, passphrase), sections.SCHEME)
+            assert opened["incident"] == [{"what_happened": "filed at head"}]
+            assert set(opened) == set(sections.SECTION_NAMES)
+    finally:
+        engine.dispose()
+    return passphrase
+
+
+def _assert_every_section_opens(url: str, passphrase: str) -> int:
+    """Every stored section of every report opens with the scheme key; returns how many there are."""
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            pair = scheme_pair(session, passphrase)
+            count = 0
+            for report in session.scalars(select(Report)):
+                stored = session.scalars(select(ReportSection).where(ReportSection.report_id == report.id)).all()
+                opened = readable_sections(session, report, pair, sections.SCHEME)
+                assert sum(len(v) for v in opened.values()) == len(stored), report.reference
+                count += len(stored)
+            return count
+    finally:
+        engine.dispose()
+
+
+# --- the tests ---------------------------------------------------------------------------
+
+
+def test_one_head_and_no_branches(tmp_path):
+    script = ScriptDirectory.from_config(migrate.alembic_config(f"sqlite:///{tmp_path / 'x.sqlite3'}"))
+    assert len(script.get_heads()) == 1
+    assert len(script.get_bases()) == 1
+
+
+def test_upgrade_gives_exactly_the_models_schema(empty_database_url):
+    url = empty_database_url
+    assert table_names(url) == set()
+    migrate.upgrade(url)
+    assert table_names(url) == set(Base.metadata.tables)
+    assert schema_diff(url) == []
+
+
+def test_comparison_notices_a_drift(empty_database_url):
+    # The check above is only worth something if a real difference shows up in it.
+    url = empty_database_url
+    migrate.upgrade(url)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE stray (id INTEGER PRIMARY KEY)"))
+        conn.execute(text("ALTER TABLE area ADD COLUMN note VARCHAR(10)"))
+    engine.dispose()
+    kinds = {d[0] if isinstance(d, tuple) else d[0][0] for d in schema_diff(url)}
+    assert {"remove_table", "remove_column"} <= kinds
+
+
+def test_every_revision_goes_down_and_up_with_data(empty_database_url):
+    url = empty_database_url
+    revisions = revisions_in_order(url)
+    assert revisions, "no migrations found"
+    head = revisions[-1].revision
+    missing = [r.revision for r in revisions[:-1] if r.revision not in SEEDERS]
+    assert not missing, f"add a seeder to SEEDERS for revision(s) {missing}"
+
+    passphrase = None
+    for rev in revisions:
+        previous = rev.down_revision or "base"
+        migrate.upgrade(url, rev.revision)
+        assert current_revision(url) == rev.revision
+
+        if rev.revision in SEEDERS:
+            engine = make_engine(url)
+            try:
+                with engine.begin() as conn:
+                    passphrase = SEEDERS[rev.revision](conn) or passphrase
+            finally:
+                engine.dispose()
+        if rev.revision == head:
+            passphrase = _seed_head(url, passphrase)
+
+        before_schema = schema_snapshot(url)
+        before_counts = row_counts(url, set(before_schema))
+        assert any(before_counts.values()), f"no data in the database at {rev.revision}"
+
+        migrate.downgrade(url, previous)
+        assert current_revision(url) == (None if previous == "base" else previous)
+        kept_tables = table_names(url)
+        if previous == "base":
+            assert kept_tables == set(), f"downgrading {rev.revision} to base left {kept_tables}"
+            passphrase = None
+
+        migrate.upgrade(url, rev.revision)
+        assert current_revision(url) == rev.revision
+        assert schema_snapshot(url) == before_schema, f"{rev.revision} down and up changed the schema"
+        after_counts = row_counts(url, kept_tables)
+        assert after_counts == {t: before_counts[t] for t in kept_tables}, f"{rev.revision} down and up lost rows"
+        if passphrase is not None:
+            assert _assert_every_section_opens(url, passphrase) > 0
+
+    assert current_revision(url) == head
+    assert schema_diff(url) == []
+    # The migrated-down-and-up database still takes and opens a real report.
+    passphrase = _seed_head(url, passphrase)
+    assert _assert_every_section_opens(url, passphrase) >= 3
+
+
+def test_downgrade_from_head_to_base_and_back(empty_database_url):
+    url = empty_database_url
+    migrate.upgrade(url)
+    _seed_head(url, None)
+    migrate.downgrade(url, "base")
+    assert table_names(url) == set()
+    migrate.upgrade(url)
+    assert schema_diff(url) == []
+    assert row_counts(url, {"report"}) == {"report": 0}
+
+
+def test_flask_db_upgrade_on_an_empty_database(empty_database_url, project_root, monkeypatch):
+    url = empty_database_url
+    monkeypatch.chdir(project_root)
+    env = {"UGLY_MUGS_DATABASE_URL": url, "UGLY_MUGS_ENV": "development"}
+    # wsgi builds its app at import from the environment: import it afresh for this database.
+    saved = sys.modules.pop("wsgi", None)
+    try:
+        result = CliRunner().invoke(flask_cli, ["--app", "wsgi", "db", "upgrade"], env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert "database migrated to head" in result.output
+        again = CliRunner().invoke(flask_cli, ["--app", "wsgi", "db", "upgrade"], env=env, catch_exceptions=False)
+        assert again.exit_code == 0, again.output
+    finally:
+        fresh = sys.modules.pop("wsgi", None)
+        if fresh is not None:
+            assert fresh.app.config["DATABASE_URL"] == url
+            fresh.app.extensions["ugly_mugs.engine"].dispose()
+        if saved is not None:
+            sys.modules["wsgi"] = saved
+    assert current_revision(url) == revisions_in_order(url)[-1].revision
+    assert schema_diff(url) == []
+
+
+def test_db_commands_have_help(runner):
+    for args in (["db", "--help"], ["db", "upgrade", "--help"], ["db", "downgrade", "--help"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+        assert "Usage:" in result.output

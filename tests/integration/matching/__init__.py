@@ -1,0 +1,1 @@
+"""Integration tests of ugly_mugs/matching (through the Flask test client or the real worker)."""

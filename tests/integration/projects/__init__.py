@@ -1,0 +1,1 @@
+"""Integration tests of ugly_mugs/projects (through the Flask test client or the real worker)."""

@@ -1,0 +1,1 @@
+"""Integration tests of ugly_mugs/reports (the field declaration, validation, filing)."""

@@ -1,0 +1,1 @@
+"""Integration tests of ugly_mugs/staff (through the Flask test client or the real worker)."""

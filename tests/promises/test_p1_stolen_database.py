@@ -1,0 +1,84 @@
+"""P1: a stolen database reveals no report content, whether filed through the form or the API.
+
+A distinct canary goes into every free-text field; afterwards the raw database (every byte
+of the SQLite files, or every column of every PostgreSQL table) must contain none of them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests.support.app import form_token
+from tests.support.dbscan import find_plaintext
+from tests.support.reading import readable_sections, scheme_pair
+from ugly_mugs.models import Report, SealedSectionKey
+from ugly_mugs.reports import fields
+
+# Every field a person types text into, from the declaration, so that a field added later is covered too.
+TEXT_FIELDS = fields.text_fields()
+
+
+def canaries(prefix: str) -> dict[str, str]:
+    values = {name: f"{prefix}Canary{name.replace('_', '')}Zq" for name in TEXT_FIELDS}
+    values["phone_numbers"] = "07700 900123"
+    values["emails"] = f"{prefix.lower()}canary@example.org"
+    values["vehicle_registration"] = f"{prefix}CN12ARY"
+    return values
+
+
+def full_report(prefix: str) -> dict:
+    return {
+        "incident_date": "2026-11-19",
+        "part_of_day": "night",
+        "area": "holbeck",
+        "categories": ["physical-assault", "robbery"],
+        "sex": "man",
+        "age_range": "30 to 39",
+        "reporter_type": "self",
+        "consent_level": "full",
+        **canaries(prefix),
+    }
+
+
+def needles(prefix: str) -> list[str]:
+    values = list(canaries(prefix).values()) + ["2026-11-19", "900123"]
+    return values
+
+
+def test_form_report_leaves_no_plaintext(client, passphrase, database_url, db_session):
+    data = full_report("Form")
+    data["form_token"] = form_token(client)
+    response = client.post("/report", data=data)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    code = response.get_data(as_text=True).split('id="receipt-code">')[1].split("<")[0]
+
+    # Every section stored, each key sealed to scheme, receipt and (full consent) unit.
+    report = db_session.scalar(select(Report))
+    assert {s.name for s in report.sections} == {"identity", "incident", "perpetrator"}
+    holders = db_session.scalars(select(SealedSectionKey.holder)).all()
+    assert sorted(holders) == sorted(["scheme", "receipt", "unit"] * 3)
+    assert find_plaintext(database_url, needles("Form") + [code, code.replace("-", "")]) == []
+    # The canaries are really in the report (coordinators can open it): the test is not vacuous.
+    opened = readable_sections(db_session, report, scheme_pair(db_session, passphrase), "scheme")
+    assert opened["identity"][0]["contact"] == data["contact"]
+    assert opened["perpetrator"][0]["vehicle"]["registration"] == data["vehicle_registration"]
+    assert opened["incident"][0]["what_happened"] == data["what_happened"]
+
+
+def test_api_report_leaves_no_plaintext(client, passphrase, database_url):
+    body = full_report("Api")
+    body["phone_numbers"] = [body["phone_numbers"], "+44 7700 900999"]
+    response = client.post("/api/v1/reports", json=body)
+    assert response.status_code == 201, response.get_json()
+    code = response.get_json()["receipt_code"]
+    assert find_plaintext(database_url, needles("Api") + ["900999", code, code.replace("-", "")]) == []
+
+
+def test_canary_scan_would_find_plaintext(database_url, app, db_session, passphrase):
+    """The scanner itself works: a value stored in a plain column is found."""
+    from ugly_mugs.models import Area
+
+    db_session.add(Area(code="scan-check", name="PlainCanaryVisibleZq"))
+    db_session.commit()
+    app.extensions["ugly_mugs.engine"].dispose()
+    assert find_plaintext(database_url, ["PlainCanaryVisibleZq"]) == ["PlainCanaryVisibleZq"]

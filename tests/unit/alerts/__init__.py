@@ -1,0 +1,1 @@
+"""Unit tests of alerts/ (rendering, the anonymity check, channels, SMS)."""
