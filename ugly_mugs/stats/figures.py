@@ -21,7 +21,9 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ugly_mugs import consent
+from ugly_mugs.models.alerts import SEVERITY_LABELS
 from ugly_mugs.models.police import OUTCOME_LABELS
+from ugly_mugs.reports import reporter_types, statuses
 from ugly_mugs.stats import suppression
 from ugly_mugs.stats.periods import Bucket, Period
 from ugly_mugs.stats.queries import NO_OUTCOME, Counts
@@ -30,23 +32,9 @@ DEFAULT_THRESHOLD = 5
 
 # Labels for the plain codes. Codes found in the data but not listed here still count,
 # under their code, so that every breakdown adds up to the total.
-REPORTER_LABELS = {
-    "self": "The person it happened to",
-    "outreach": "An outreach worker, for them",
-    "third_party": "Someone else, for them",
-}
-CONSENT_LABELS = {
-    consent.ALERT_ONLY: "Alert only",
-    consent.ANONYMOUS_INTELLIGENCE: "Anonymous intelligence to police",
-    consent.FULL_REPORT: "Full report to police",
-}
-STATUS_LABELS = {
-    "received": "Received, not yet reviewed",
-    "reviewed": "Reviewed",
-    "alert_published": "Alert published",
-    "passed_to_police": "Passed to police",
-    "closed": "Closed",
-}
+REPORTER_LABELS = reporter_types.LABELS
+CONSENT_LABELS = consent.LABELS
+STATUS_LABELS = statuses.LABELS
 POLICE_LEVELS = (consent.ANONYMOUS_INTELLIGENCE, consent.FULL_REPORT)
 NO_OUTCOME_LABEL = "No outcome recorded yet"
 POLICE_NOTE = (
@@ -57,7 +45,6 @@ POLICE_NOTE = (
     "deleted do not."
 )
 
-SEVERITY_LABELS = {"urgent": "Urgent", "warning": "Warning", "information": "Information"}
 MESSAGE_KINDS = {"alert": "Alerts published", "update": "Updates", "retraction": "Retractions"}
 # Bands of the time from report to alert: (hours below which an alert falls in the band, label).
 # Words, not digits, so that a band's name is never read as a count.
