@@ -27,7 +27,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-# A per-machine development secret, made once; production supplies its own (see README).
+# A per-machine development secret, made once; production supplies its own (see docs/operating.md).
 $(DEV_SECRET):
 	mkdir -p instance
 	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@

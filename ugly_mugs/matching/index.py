@@ -62,7 +62,7 @@ def known_version(session: Session, key: bytes) -> int | None:
     """``version_of`` remembered for the app's lifetime, for reads only (checks).
 
     A key's version never changes while its row exists; after a rotation the app is restarted
-    with the new key (see README), so a remembered version can at worst find nothing.
+    with the new key (see docs/staff.md, "Matching"), so a remembered version can at worst find nothing.
     Writing index rows always asks the database (``current_version``).
     """
     cache = session.info.get(VERSIONS)
