@@ -33,7 +33,6 @@ import unicodedata
 from dataclasses import dataclass
 
 from anyascii import anyascii
-from confusable_homoglyphs.confusables import confusables_data
 
 _BIDI_MARKS = "\u200e\u200f"
 # Default-ignorable characters outside category Cf (Unicode's DerivedCoreProperties).
@@ -72,7 +71,12 @@ def is_mark(ch: str) -> bool:
 
 @functools.cache
 def _table() -> dict[str, list[dict]]:
-    """The confusables table keyed by characters without the bidi marks some keys carry."""
+    """The confusables table keyed by characters without the bidi marks some keys carry.
+
+    Loaded on first use (the package reads its table when imported), not when the app starts.
+    """
+    from confusable_homoglyphs.confusables import confusables_data
+
     return {key.strip(_BIDI_MARKS): entries for key, entries in confusables_data.items()}
 
 

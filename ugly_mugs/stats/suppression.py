@@ -35,10 +35,6 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import csr_array
-
 Key = Hashable
 
 
@@ -144,6 +140,11 @@ def bounds(
     true value is cut off): one that nothing limits reaches the ceiling instead of making the
     whole program unbounded.
     """
+    # Imported here: SciPy takes seconds to import, and only an audit with something withheld needs it.
+    import numpy as np
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_array
+
     equations = list(equations)
     ceiling = sum(values.values()) + 1
     found: dict[Key, tuple[float, float]] = {}
