@@ -1,13 +1,16 @@
 # The two commands: `make run` serves a demo on http://127.0.0.1:8000, `make test` runs everything.
+# `make test-fast` is the inner loop: lint and the tests without a browser, on SQLite.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# The demo's port: `make run PORT=8001` when 8000 is taken.
+PORT ?= 8000
 DEV_SECRET := instance/secret_key
 DEV_MATCHING_KEY := instance/matching_key
 DEV_ENV := UGLY_MUGS_SECRET_KEY_FILE=$(DEV_SECRET) UGLY_MUGS_MATCHING_KEY_FILE=$(DEV_MATCHING_KEY)
 
-.PHONY: run test test-sqlite test-postgres lint format bench install install-dev browser axe translations postgres clean
+.PHONY: run test test-fast test-sqlite test-postgres lint format bench install install-dev browser kannel axe translations postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,15 +37,21 @@ $(DEV_MATCHING_KEY):
 	mkdir -p instance
 	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
 
+# The web server, the alert worker and a mail sink writing to instance/mail/, stopped together by Ctrl-C.
 run: install $(DEV_SECRET) $(DEV_MATCHING_KEY)
 	$(DEV_ENV) $(BIN)/flask --app wsgi db upgrade
 	$(DEV_ENV) $(BIN)/flask --app wsgi demo seed --if-new
-	$(DEV_ENV) exec $(BIN)/gunicorn -c config/gunicorn.conf.py wsgi:app
+	$(DEV_ENV) exec $(BIN)/flask --app wsgi demo serve --port $(PORT)
 
 # Debian's Chromium for the browser tests, and oathtool as an independent TOTP implementation.
 browser:
 	@command -v chromium >/dev/null && command -v oathtool >/dev/null || \
 		(apt-get update -q && apt-get install -y -q chromium oathtool)
+
+# Debian's Kannel for the SMS tests: bearerbox and smsbox, and (in kannel-extras) fakesmsc, the fake phone network.
+kannel:
+	@test -x /usr/sbin/bearerbox && test -x /usr/sbin/smsbox && test -x /usr/lib/kannel/test/fakesmsc || \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q kannel kannel-extras)
 
 # axe-core for the accessibility tests, exactly the version locked in tests/e2e/package-lock.json.
 AXE := tests/e2e/node_modules/axe-core/axe.min.js
@@ -73,13 +82,17 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test-sqlite: install-dev browser axe
+test-sqlite: install-dev browser kannel axe
 	$(BIN)/pytest
 
-test-postgres: install-dev browser axe postgres
+test-postgres: install-dev browser kannel axe postgres
 	UGLY_MUGS_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest
 
 test: lint test-sqlite test-postgres
+
+# No browser, no PostgreSQL: lint, then tests/unit and tests/integration on SQLite.
+test-fast: lint
+	env -u UGLY_MUGS_TEST_DATABASE_URL $(BIN)/pytest -q tests/unit tests/integration
 
 bench: install-dev postgres
 	$(BIN)/python -m bench.submit

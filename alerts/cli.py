@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from alerts.delivery.channels.email import SmtpSettingsError
+from alerts.delivery.channels import ChannelSettingsError
 from alerts.delivery.dispatch import Dispatcher
 from alerts.delivery.settings import dispatch_settings
 
@@ -21,7 +21,7 @@ def alerts_group() -> None:
 
 @alerts_group.command(
     "dispatch",
-    help="Send the pending deliveries of the outbox (email and webhooks). --once sends what is due "
+    help="Send the pending deliveries of the outbox to the projects' channels. --once sends what is due "
     "and exits; --loop keeps running (stop it with SIGTERM or Ctrl-C: it finishes the message in hand). "
     "Several workers may run at once on PostgreSQL; on SQLite run one.",
 )
@@ -38,8 +38,8 @@ def dispatch(mode: str, idle_seconds: float) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = dispatch_settings(current_app.config)
-    except SmtpSettingsError as exc:
-        raise click.ClickException(f"UGLY_MUGS_SMTP_URL: {exc}") from None
+    except ChannelSettingsError as exc:
+        raise click.ClickException(str(exc)) from None
     worker = Dispatcher(current_app.extensions["ugly_mugs.sessionmaker"], settings)
     # SIGTERM and Ctrl-C let the message in hand finish and be marked, then stop.
     previous = {sig: signal.signal(sig, worker.stop) for sig in (signal.SIGTERM, signal.SIGINT)}

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, timedelta
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from ugly_mugs import consent, migrate
+import config as settings
+from ugly_mugs import migrate
 from ugly_mugs.crypto import DecryptionError
 from ugly_mugs.crypto.passwords import PasswordTooLong
 from ugly_mugs.keys import keystore
+from ugly_mugs.models.people import ROLES
 
 
 def _session():
@@ -124,103 +126,54 @@ def demo_group() -> None:
     help="Do nothing (and succeed) if the installation is already set up.",
 )
 def demo_seed(if_new: bool) -> None:
-    from ugly_mugs.reports.filing import NewReport, file_report
+    from ugly_mugs.demo import seed
 
-    cfg = current_app.config
-    if not cfg["DEMO_ALLOWED"]:
-        raise click.ClickException("demo data is not allowed in this mode")
+    cfg = _demo_config()
     with _session() as session:
         if keystore.is_set_up(session):
             if if_new:
                 click.echo("installation already set up; no demo data added")
                 return
             raise click.ClickException("the installation is already set up")
-        passphrase = keystore.set_up(session, cfg["AREAS"], cfg["POLICE_UNITS"])
-        categories = {c.code for c in cfg["CATEGORIES"]}
-        areas = [a.code for a in cfg["AREAS"]]
-        examples = [
-            (
-                "physical-assault",
-                consent.FULL_REPORT,
-                "Punched me in the car and drove off.",
-            ),
-            ("refused-to-pay", consent.ALERT_ONLY, "Refused to pay and threatened me."),
-            (
-                "threats",
-                consent.ANONYMOUS_INTELLIGENCE,
-                "Followed me for three nights.",
-            ),
-        ]
-        receipts = []
-        for i, (category, level, what) in enumerate(examples):
-            filed = file_report(
-                session,
-                NewReport(
-                    incident_date=date.today() - timedelta(days=2 + i),
-                    area_code=areas[i % len(areas)],
-                    categories=[category] if category in categories else [],
-                    consent_level=level,
-                    reporter_type="self",
-                    identity={"name": "Demo reporter", "contact": "demo only"},
-                    incident={"part_of_day": "night", "what_happened": what},
-                    perpetrator={
-                        "sex": "man",
-                        "vehicle": {"colour": "silver", "registration": "DEMO 123"},
-                    },
-                ),
-                categories,
-            )
-            receipts.append(filed)
-        logins = _demo_staff(session, passphrase)
+        seeded = seed.seed(session, cfg["AREAS"], cfg["CATEGORIES"], cfg["POLICE_UNITS"])
         session.commit()
     click.echo("Demo installation ready (development only).")
-    click.echo(f"Demo recovery passphrase: {passphrase}")
-    for filed in receipts:
+    click.echo(f"Demo recovery passphrase: {seeded.passphrase}")
+    for filed in seeded.reports:
         click.echo(f"Demo report {filed.reference}, receipt code {filed.receipt_code}")
     click.echo("Demo staff logins (password, then authenticator secret for the code):")
-    for username, role, password, uri in logins:
-        secret = uri.split("secret=")[1].split("&")[0]
-        click.echo(f"  {username:<12} {role:<15} password {password}  TOTP secret {secret}")
-
-
-def _demo_staff(session, passphrase: str) -> list[tuple[str, str, str, str]]:
-    """One account per role; the coordinator and the officer receive their group keys."""
-    from sqlalchemy import select
-
-    from ugly_mugs.auth import accounts
-    from ugly_mugs.keys import groups
-    from ugly_mugs.models import Area, PoliceUnit, Project, ProjectArea, ProjectChannel
-
-    project = Project(name="Demo Project")
-    session.add(project)
-    session.flush()
-    # Covers every area and has one email address, so a published demo alert has somewhere to go.
-    session.add_all(ProjectArea(project_id=project.id, area_id=a) for a in session.scalars(select(Area.id)))
-    session.add(ProjectChannel(project_id=project.id, kind="email", target="alerts@demo-project.example"))
-    unit_id = session.scalar(select(PoliceUnit.id).order_by(PoliceUnit.id))
-    logins = []
-    for username, role in (
-        ("admin", "admin"),
-        ("coordinator", "coordinator"),
-        ("outreach", "outreach"),
-        ("officer", "police"),
-        ("project", "project_member"),
-    ):
-        password = accounts.generated_password()
-        account, uri = accounts.create_account(
-            session,
-            username,
-            f"Demo {role.replace('_', ' ')}",
-            role,
-            password,
-            police_unit_id=unit_id if role == "police" else None,
-            project_id=project.id if role in ("outreach", "project_member") else None,
+    for login in seeded.logins:
+        click.echo(
+            f"  {login.username:<12} {login.role:<15} password {login.password}  TOTP secret {login.totp_secret}"
         )
-        if groups.group_for(session, account) is not None:
-            member = groups.invite(session, account, None)
-            groups.claim_with_recovery(session, member, passphrase, None)
-        logins.append((username, role, password, uri))
-    return logins
+
+
+@demo_group.command(
+    "serve",
+    help="Serve the demo on http://127.0.0.1:PORT with gunicorn, run the alert worker (alerts dispatch "
+    "--loop) and a local mail sink that saves every message it receives in MAIL-DIR as an .eml file. "
+    "Ctrl-C stops all three. This is what 'make run' runs.",
+)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="The web server's port.")
+@click.option(
+    "--mail-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=settings.PROJECT_ROOT / "instance" / "mail",
+    show_default="instance/mail",
+    help="Where the mail sink saves the messages it receives.",
+)
+def demo_serve(port: int, mail_dir: Path) -> None:
+    from ugly_mugs.demo import serve
+
+    _demo_config()
+    sys.exit(serve.run(port, mail_dir.resolve(), settings.PROJECT_ROOT))
+
+
+def _demo_config():
+    cfg = current_app.config
+    if not cfg["DEMO_ALLOWED"]:
+        raise click.ClickException("demo data is not allowed in this mode")
+    return cfg
 
 
 def _read_secret(path: str | None) -> str | None:
@@ -245,7 +198,7 @@ def accounts_group() -> None:
 @click.option(
     "--role",
     required=True,
-    type=click.Choice(["admin", "coordinator", "outreach", "project_member", "police"]),
+    type=click.Choice(ROLES),
     help="What the person may do.",
 )
 @click.option("--unit", "unit_code", default=None, help="Police unit code (police liaison accounts).")

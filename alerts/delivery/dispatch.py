@@ -20,15 +20,16 @@ import secrets
 import socket
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.delivery import render
-from alerts.delivery.channels import DeliveryFailed, webhook
-from alerts.delivery.channels.email import Mailer, Sender, SmtpSettings
+from alerts.delivery.channels import DeliveryFailed, Outgoing, Transports
 from alerts.delivery.wording import wording
 from ugly_mugs.models import Alert, AlertMessage, Delivery, Project, ProjectChannel
 from ugly_mugs.models.base import utcnow
@@ -38,15 +39,14 @@ log = logging.getLogger("alerts.delivery.dispatch")
 
 @dataclass(frozen=True)
 class DispatchSettings:
-    smtp: SmtpSettings
-    sender: Sender
+    # Each registered channel's own settings, by kind (what its ``configure`` returned).
+    channels: Mapping[str, Any]
     max_attempts: int = 8
     retry_seconds: float = 60.0
     max_retry_seconds: float = 6 * 3600.0
     # Longer than a batch takes to send, or another worker may send the batch's tail again.
     lease_seconds: float = 300.0
     batch_size: int = 100
-    webhook_timeout: float = 10.0
 
     def backoff(self, attempts: int) -> timedelta:
         """The wait after the ``attempts``-th failure: retry_seconds, doubling, capped."""
@@ -215,19 +215,13 @@ class Dispatcher:
 
     # --- sending --------------------------------------------------------------------------
 
-    def _send(self, mailer: Mailer, job: _Job) -> None:
-        words = wording(job.language)
-        if job.kind == "email":
-            mailer.send(job.target, job.message, words)
-        elif job.kind == "webhook":
-            if not job.secret:
-                raise DeliveryFailed("webhook has no secret")
-            webhook.post(job.target, job.secret, render.as_json(job.message, words), self.settings.webhook_timeout)
-        else:
-            raise DeliveryFailed(f"unknown channel kind {job.kind!r}")
+    def _send(self, transports: Transports, job: _Job) -> None:
+        """Hand one delivery to its channel's transport; ``DeliveryFailed`` when it did not go through."""
+        outgoing = Outgoing(job.delivery_id, job.target, job.secret, job.message, wording(job.language))
+        transports[job.kind].send(outgoing)
 
     def run_batch(self) -> Tally:
-        """Claim one batch, send it over one SMTP connection, and mark each delivery as it goes."""
+        """Claim one batch, send it (one transport per channel kind), and mark each delivery as it goes."""
         tally = Tally()
         with self.sessions() as session:
             ids = self.claim(session)
@@ -246,7 +240,7 @@ class Dispatcher:
                 marks.commit()
             # Stop well before the lease ends: after that another worker may claim the same rows.
             give_up_at = time.monotonic() + self.settings.lease_seconds / 2
-            with Mailer(self.settings.smtp, self.settings.sender) as mailer:
+            with Transports(self.settings.channels) as transports:
                 for index, job in enumerate(jobs):
                     if self.stopping or time.monotonic() > give_up_at:
                         self._release(marks, [j.delivery_id for j in jobs[index:]])
@@ -255,9 +249,9 @@ class Dispatcher:
                         outcomes[self._failed(marks, job, "channel or project switched off", final=True)] += 1
                         continue
                     try:
-                        self._send(mailer, job)
+                        self._send(transports, job)
                     except DeliveryFailed as exc:
-                        outcomes[self._failed(marks, job, exc.reason)] += 1
+                        outcomes[self._failed(marks, job, exc.reason, final=exc.permanent)] += 1
                     else:
                         self._delivered(marks, job)
                         outcomes["delivered"] += 1

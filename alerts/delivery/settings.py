@@ -4,24 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from alerts.delivery.channels.email import Sender, SmtpSettings
+from alerts.delivery import channels
 from alerts.delivery.dispatch import DispatchSettings
 
 
 def dispatch_settings(config: Mapping[str, object]) -> DispatchSettings:
-    """Raises ``SmtpSettingsError`` when UGLY_MUGS_SMTP_URL cannot be used."""
-    smtp = SmtpSettings.from_url(
-        str(config["SMTP_URL"]),
-        password=config.get("SMTP_PASSWORD") or None,
-        ca_file=str(config.get("SMTP_CA_FILE") or "") or None,
-        timeout=float(config.get("SMTP_TIMEOUT", 30)),
-    )
+    """The worker's settings, with every registered channel's own (``Channel.configure``).
+
+    Raises ``channels.ChannelSettingsError`` (its message names the ``UGLY_MUGS_*`` variable)
+    when a channel's configuration cannot be used, e.g. an unusable UGLY_MUGS_SMTP_URL.
+    """
     return DispatchSettings(
-        smtp=smtp,
-        sender=Sender(str(config["MAIL_FROM"]), str(config.get("ALERT_SUBJECT") or "") or None),
+        channels={channel.kind: channel.configure(config) for channel in channels.registered()},
         max_attempts=int(config["DELIVERY_MAX_ATTEMPTS"]),
         retry_seconds=float(config["DELIVERY_RETRY_SECONDS"]),
         lease_seconds=float(config["DELIVERY_LEASE_SECONDS"]),
         batch_size=int(config["DELIVERY_BATCH_SIZE"]),
-        webhook_timeout=float(config["WEBHOOK_TIMEOUT"]),
     )

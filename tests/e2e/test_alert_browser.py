@@ -83,7 +83,7 @@ def test_coordinator_drafts_is_blocked_fixes_and_publishes(browser, live_server,
         expect(page.locator("#message-1")).to_contain_text("A worker was threatened with a knife.")
 
         page.get_by_role("link", name=reference).click()
-        expect(page.locator("#status")).to_have_text("alert published")
+        expect(page.locator("#status")).to_have_text("Alert published")
         assert coordinator.foreign_requests() == []
     finally:
         coordinator.close()

@@ -65,7 +65,7 @@ def test_coordinator_passes_on_and_officer_records_an_outcome(browser, live_serv
         expect(page.get_by_text(what)).to_be_visible()
         page.get_by_label("Covering note for the police (optional)").fill(note)
         page.get_by_role("button", name="Pass to the police").click()
-        expect(page.locator("#status")).to_have_text("passed to police")
+        expect(page.locator("#status")).to_have_text("Passed to police")
         expect(page.get_by_text("Not yet acknowledged.")).to_be_visible()
 
         officer = staff_member(browser, live_server, tmp_path, "police", "--unit", "local-police")

@@ -161,3 +161,30 @@ def test_worker_without_a_project_cannot_file(app, passphrase, db_session, clock
     data = {**minimal_report(), "attested": "y", "csrf_token": token}
     assert client.post("/outreach/report", data=data).status_code == 409
     assert db_session.scalar(select(func.count()).select_from(Report)) == 0
+
+
+def test_worker_list_names_every_status_and_consent_level_in_its_declared_words(app, passphrase, db_session, clock):
+    """Whatever a report's status and consent become, the worker's list reads them in the words
+    declared with the codes (``statuses.LABELS``, ``consent.OUTREACH_WORDING``), never a raw code."""
+    from ugly_mugs import consent
+    from ugly_mugs.reports import statuses
+    from ugly_mugs.staff import service
+
+    olga = create(app, "olga", "outreach", project="Basis")
+    client = app.test_client()
+    assert login(client, olga).status_code == 302
+    card = client.post("/outreach/report", data=outreach_form(client)).get_data(as_text=True)
+    reference = REFERENCE.search(card).group(1)
+    for status in statuses.ALL:
+        for level in consent.LEVELS:
+            report = the_report(db_session, reference)
+            report.status, report.consent_level = status, level
+            db_session.commit()
+            (row,) = service.outreach_reports(db_session, olga.id)
+            assert (row.reference, row.status_label, row.consent_label) == (
+                reference,
+                statuses.LABELS[status],
+                consent.OUTREACH_WORDING[level],
+            )
+            page = client.get("/outreach/reports").get_data(as_text=True)
+            assert f"<td>{row.status_label}</td><td>{row.consent_label}</td>" in page.replace("&#39;", "'")

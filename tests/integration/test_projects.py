@@ -102,7 +102,7 @@ def test_members_are_shown_assigned_and_removed(app, manager, db_session):
     worker = create(app, "walker", "outreach")
     officer = create(app, "copper", "police")
     page = manager.get(f"/projects/{project_id}").get_data(as_text=True)
-    assert "walker (outreach)" in page and "copper" not in page
+    assert "walker (Outreach worker)" in page and "copper" not in page
     token = csrf(manager, f"/projects/{project_id}")
     assert (
         manager.post(

@@ -14,7 +14,8 @@ is either small or withheld in a line that holds another withheld number; the da
 printable report, the CSV and the PDF show the headline sentences, the police outcomes and no
 count between 1 and the threshold anywhere; the PDF draws every chart the dashboard shows, the
 time to alert among them; the CSV neutralises spreadsheet formulas in names that come from
-configuration; a bad period is refused clearly; the labels cover every code the app stores; and
+configuration; a bad period is refused clearly; the dashboard opens on the last four complete
+weeks, or on the four weeks of the latest reports when those hold none; the labels cover every code the app stores; and
 the stats code imports nothing that could decrypt (no ``ugly_mugs.crypto``, ``sections``,
 ``keystore``, ``cryptography``) and no Flask outside its views.
 """
@@ -44,7 +45,7 @@ from ugly_mugs.consent import reporter as consent_reporter
 from ugly_mugs.keys import keystore
 from ugly_mugs.reports import erasure, reporter_types, statuses
 from ugly_mugs.stats import charts, export, figures, queries
-from ugly_mugs.stats.periods import period_for
+from ugly_mugs.stats.periods import default_period, four_weeks_to, period_for
 
 QUARTER_START = date(2026, 1, 1)
 PERIOD = period_for("quarter", QUARTER_START)
@@ -602,3 +603,29 @@ def test_repeat_identifiers_count_reports_sharing_a_whole_identifier(app, passph
     assert "5 reports share a phone number, plate, email or username with another report." in f.headlines
     assert not f.not_yet
     assert "Repeat identifiers: reports linked to another" in export.to_csv(f)
+
+
+@pytest.mark.parametrize(
+    ("weeks_ago", "opens_on_weeks_ago"),
+    [
+        # A new installation (the demo): reports only this week; the page opens on the four weeks to now.
+        ((0,), 0),
+        # A quiet spell: the latest reports ten weeks ago; the page opens on the four weeks ending then.
+        ((30, 10), 10),
+        # Reports in the last four complete weeks: those weeks, as the Leeds overview reports them.
+        ((2, 0), 1),
+    ],
+)
+def test_monitoring_opens_on_the_latest_period_with_reports(app, coordinator_client, weeks_ago, opens_on_weeks_ago):
+    today = datetime.now(UTC).date()
+    rows = [row for n in weeks_ago for row in make_rows(20, today - timedelta(weeks=n), 1, seed=n + 3)]
+    insert_rows(app.extensions["ugly_mugs.engine"], rows)
+    period = four_weeks_to(today - timedelta(weeks=opens_on_weeks_ago))
+    assert (period == default_period(today)) == (opens_on_weeks_ago == 1)
+    assert expected(rows, period.start, period.end)["total"]["all"] >= 5
+    html = coordinator_client.get("/stats").get_data(as_text=True)
+    # The total itself may be withheld (so that a small breakdown cannot be worked out); never 0.
+    sentence = f"reports received from {period.start:%d %B %Y} to {period.last_day:%d %B %Y}."
+    shown = re.findall(r"([^>]*) " + re.escape(sentence), html)
+    assert shown and shown[0] != "0", shown
+    assert f'value="{period.start.isoformat()}"' in html

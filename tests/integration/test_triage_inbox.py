@@ -15,12 +15,14 @@ import re
 import secrets
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import insert, select
 
 from tests.matching_data import file
 from tests.staff import create, login
 from ugly_mugs.coordinator import casework
 from ugly_mugs.models import Area, Report, ReportCategory
+from ugly_mugs.reports import statuses
 
 COUNT = 130
 
@@ -84,7 +86,7 @@ def test_keyset_paging_and_filters(app, passphrase, db_session, clock):
     client = app.test_client()
     assert login(client, user).status_code == 302
 
-    open_rows = [r for r in rows if r["status"] in casework.OPEN_STATUSES]
+    open_rows = [r for r in rows if r["status"] in statuses.OPEN]
     assert len(open_rows) > casework.PAGE_SIZE
     assert walk(client, "/coordinator/reports") == newest_first(open_rows)
     assert walk(client, "/coordinator/reports?status=all") == newest_first(rows)
@@ -99,11 +101,11 @@ def test_keyset_paging_and_filters(app, passphrase, db_session, clock):
         "from=2026-11-02&to=2026-11-02": lambda r: r["received_at"].date() == date(2026, 11, 2),
     }
     for query, keep in cases.items():
-        expected = newest_first([r for r in rows if keep(r) and r["status"] in casework.OPEN_STATUSES])
+        expected = newest_first([r for r in rows if keep(r) and r["status"] in statuses.OPEN])
         assert walk(client, f"/coordinator/reports?{query}") == expected, query
 
     # Both ways of filtering by kind of incident give the same pages.
-    filters = casework.InboxFilter(status=casework.ALL, category="threats")
+    filters = casework.InboxFilter(status=casework.SHOW_ALL, category="threats")
     ids = casework.rare_category_ids(db_session, "threats")
     assert ids is not None
     for category_ids in (ids, None):
@@ -127,3 +129,28 @@ def test_inbox_shows_how_many_other_reports_each_is_linked_to(app, passphrase):
         reference: int(n) for reference, n in re.findall(r">(UM-[0-9A-Z]+)</a></td>.*?<td>(\d+)</td></tr>", page, re.S)
     }
     assert counts == {first.reference: 1, second.reference: 2, third.reference: 1, alone.reference: 0}
+
+
+BAD_FILTERS = {
+    # query argument: (a value not in its list, the start of the problem named, the value used instead)
+    "status": ("zzz", "Choose a status from the list.", casework.SHOW_OPEN),
+    "area": ("atlantis", "Choose an area from the list.", ""),
+    "category": ("<script>", "Choose a kind of incident from the list.", ""),
+    "reporter_type": ("police", "Choose who filed from the list.", ""),
+    "consent_level": ("everything", "Choose a consent level from the list.", ""),
+    "from": ("yesterday", "Received from: write the date as YYYY-MM-DD", ""),
+    "to": ("2026-02-30", "Received to: write the date as YYYY-MM-DD", ""),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILTERS))
+def test_a_filter_not_in_its_list_is_named_and_ignored(app, passphrase, db_session, name):
+    value, problem, instead = BAD_FILTERS[name]
+    labels = {"robbery": "Robbery"}
+    plain = casework.inbox_page(db_session, {}, labels)
+    # A cursor that is not one starts from the newest rather than failing.
+    view = casework.inbox_page(db_session, {name: value, "after": "\x00garbage"}, labels)
+    assert [p[: len(problem)] for p in view.problems] == [problem]
+    assert view.chosen[name] == instead
+    assert view.chosen == plain.chosen and view.page == plain.page
+    assert set(view.chosen) == set(casework.FILTER_ARGS)

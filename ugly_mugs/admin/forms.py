@@ -6,16 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ugly_mugs.models.people import ROLES
+from ugly_mugs.models.people import ROLE_LABELS, ROLES
 from ugly_mugs.web.forms import options
-
-ROLE_LABELS = {
-    "admin": "Admin",
-    "coordinator": "Coordinator",
-    "outreach": "Outreach worker",
-    "project_member": "Project member",
-    "police": "Police liaison",
-}
 
 
 class AccountForm(FlaskForm):

@@ -52,6 +52,14 @@ REPORTER_WORDING: dict[str, str] = {
     ),
 }
 
+# The same choice as the outreach worker reads it in her list of reports filed for others:
+# about "the person", in the words she used when she read the choices out to them.
+OUTREACH_WORDING: dict[str, str] = {
+    ALERT_ONLY: "Warn others only",
+    ANONYMOUS_INTELLIGENCE: "Police may know about him, not about the person",
+    FULL_REPORT: "Police may have everything",
+}
+
 SECTIONS_FOR_POLICE: dict[str, frozenset[str]] = {
     ALERT_ONLY: frozenset(),
     ANONYMOUS_INTELLIGENCE: frozenset({"incident", "perpetrator"}),

@@ -5,34 +5,27 @@ publishing live in ``alerts/``; a blocked draft comes back with the offending wo
 from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from alerts.authoring import anonymity, compose, publish
-from ugly_mugs.coordinator import casework
+from ugly_mugs.coordinator import alert_service
 from ugly_mugs.coordinator.forms import ActionForm, DraftForm, RetractForm, UpdateForm
-from ugly_mugs.coordinator.views import _detail, _report, bp
-from ugly_mugs.models import Account, Alert, Area, Report
+from ugly_mugs.coordinator.pages import bp, category_labels, report_or_404, report_response
+from ugly_mugs.models import Alert
+from ugly_mugs.models.alerts import SEVERITY_LABELS
 from ugly_mugs.reports.reading import ReadRefused
 from ugly_mugs.web import database, keyring
 from ugly_mugs.web.access import current_account, roles
 
-LIST_STATUSES = {
-    "draft": "Drafts",
-    "awaiting_approval": "Awaiting approval",
-    "published": "Published",
-    "retracted": "Retracted",
-}
-
 
 def _alert(reference: str) -> Alert:
-    alert = database.session().scalar(select(Alert).where(Alert.reference == reference))
+    alert = alert_service.alert_by_reference(database.session(), reference)
     if alert is None:
         abort(404)
     return alert
 
 
-def _areas() -> list[Area]:
-    return list(database.session().scalars(select(Area).where(Area.active).order_by(Area.id)))
+def _areas():
+    return alert_service.active_areas(database.session())
 
 
 def _region() -> str:
@@ -55,12 +48,12 @@ def _draft_from(form: DraftForm) -> compose.Draft:
     )
 
 
-def _form_for(draft: compose.Draft) -> DraftForm:
+def _form_for(draft: compose.Draft, areas) -> DraftForm:
     # formdata=None: on a POST that was not this form's (publish, approve), the request's fields
     # must not replace the stored draft's, or an empty checkbox list would clear its areas.
     return DraftForm(
         formdata=None,
-        areas=_areas(),
+        areas=areas,
         data={
             "title": draft.title,
             "body": draft.body,
@@ -75,46 +68,36 @@ def _form_for(draft: compose.Draft) -> DraftForm:
 def _page(alert: Alert, status: int = 200, *, pair=None, form=None, hits=None, checked=False, problem="", **extra):
     db = database.session()
     pair = pair if pair is not None else keyring.scheme_pair()
-    draft = None
-    if pair is not None and alert.status in ("draft", "awaiting_approval"):
-        try:
-            if request.method == "GET":
-                draft = compose.read_draft(db, alert, pair, current_account())
-                db.commit()
-            else:
-                # A POST already read the report (audited) or wrote this draft itself.
-                draft = compose.open_draft(db, alert, pair)
-        except compose.DraftError as exc:
-            problem = problem or str(exc)
-    if form is None and draft is not None:
-        form = _form_for(draft)
-    shown = form.data if form is not None else {}
-    preview = {name: anonymity.segments(shown.get(name) or "", hits or [], name) for name in anonymity.CHECKED_FIELDS}
-    report = db.get(Report, alert.report_id) if alert.report_id else None
-    people = {a.id: a.username for a in db.scalars(select(Account).where(Account.role == "coordinator"))}
-    me = current_account()
+    # A plain visit reads the draft (audited); a POST already read the report or wrote the draft.
+    visit = request.method == "GET"
+    page = alert_service.alert_page(
+        db,
+        alert,
+        current_account(),
+        pair,
+        audit_read=visit,
+        shown=form.data if form is not None else None,
+        hits=hits or [],
+        problem=problem,
+    )
+    if visit:
+        db.commit()
+    if form is None and page.draft is not None:
+        form = _form_for(page.draft, page.areas)
     return (
         render_template(
             "coordinator/alert.html",
-            alert=alert,
-            report=report,
-            draft=draft,
+            **vars(page),
             form=form,
             hits=hits or [],
             checked=checked,
-            preview=preview,
-            problem=problem,
-            holds_key=pair is not None,
             approval=_approval(),
-            can_approve=publish.can_approve(alert, me),
-            messages=publish.messages(db, alert),
-            people=people,
             action_form=ActionForm(),
             update_form=extra.get("update_form") or UpdateForm(formdata=None, data={"severity": alert.severity}),
             retract_form=extra.get("retract_form") or RetractForm(formdata=None),
             update_marked=extra.get("update_marked"),
             parts_of_day=compose.PARTS_OF_DAY,
-            area_names={a.code: a.name for a in _areas()},
+            severity_labels=SEVERITY_LABELS,
         ),
         status,
     )
@@ -123,50 +106,36 @@ def _page(alert: Alert, status: int = 200, *, pair=None, form=None, hits=None, c
 @bp.get("/alerts")
 @roles("coordinator")
 def alerts():
-    db = database.session()
-    status = request.args.get("status", "")
-    query = select(Alert).order_by(Alert.created_at.desc(), Alert.id.desc()).limit(200)
-    if status in LIST_STATUSES:
-        query = query.where(Alert.status == status)
-    rows = db.scalars(query).all()
-    references = {
-        r.id: r.reference
-        for r in db.scalars(select(Report).where(Report.id.in_([a.report_id for a in rows if a.report_id])))
-    }
+    found = alert_service.alert_list(database.session(), request.args.get("status", ""))
     return render_template(
-        "coordinator/alerts.html", rows=rows, status=status, statuses=LIST_STATUSES, references=references
+        "coordinator/alerts.html",
+        rows=found.rows,
+        status=found.status,
+        statuses=alert_service.LIST_STATUSES,
+        references=found.references,
+        severity_labels=SEVERITY_LABELS,
     )
 
 
 @bp.post("/reports/<reference>/alerts")
 @roles("coordinator")
 def start_alert(reference: str):
-    report = _report(reference)
+    report = report_or_404(reference)
     if not ActionForm().validate_on_submit():
         abort(400)
     pair = keyring.scheme_pair()
     if pair is None:
-        return _detail(report, status=403, notice="You need the scheme key to write an alert. See the Keys page.")
-    if report.status in ("erased", "closed"):
-        return _detail(report, status=409, notice="No alert can be written from a deleted or closed report.")
+        notice = "You need the scheme key to write an alert. See the Keys page."
+        return report_response(report, status=403, notice=notice)
     db = database.session()
     try:
-        opened = casework.read_report(db, report, current_account(), pair, "alert")
+        alert = alert_service.start(db, report, current_account(), pair, category_labels())
     except ReadRefused:
-        abort(400)
-    if not opened.sections.get("incident") and not opened.sections.get("perpetrator"):
         db.rollback()
-        return _detail(report, status=409, notice="The report cannot be opened with your key.")
-    area = db.get(Area, report.area_id)
-    draft = compose.prefill(
-        opened.sections.get("incident", []),
-        opened.sections.get("perpetrator", []),
-        area_code=area.code if area else "",
-        area_name=area.name if area else "",
-        incident_week=report.incident_week,
-        category_labels={c.code: c.label for c in current_app.config["CATEGORIES"]},
-    )
-    alert = compose.create(db, report, current_account(), draft)
+        abort(400)
+    except alert_service.CannotStart as exc:
+        db.rollback()
+        return report_response(report, status=409, notice=str(exc))
     db.commit()
     return redirect(url_for("coordinator.alert", reference=alert.reference))
 
@@ -191,25 +160,21 @@ def save_alert(reference: str):
     if not form.validate_on_submit():
         return _page(alert, 400, pair=pair, form=form, problem="The draft was not saved: correct the marked fields.")
     db = database.session()
-    draft = _draft_from(form)
-    problems = compose.validate(draft, {a.code for a in _areas()})
-    if problems:
-        for name, text in problems.items():
+    try:
+        checked = alert_service.save_and_check(db, alert, current_account(), pair, _draft_from(form), _region())
+    except alert_service.DraftRefused as exc:
+        for name, text in exc.problems.items():
             getattr(form, name).errors = [*getattr(form, name).errors, text]
         return _page(alert, 400, pair=pair, form=form, problem="The draft was not saved: correct the marked fields.")
-    compose.save(db, alert, current_account(), draft)
-    try:
-        hits = publish.check(db, alert, draft.text(), pair, current_account(), _region())
-    except publish.PublishError as exc:
-        db.commit()
-        return _page(alert, 409, pair=pair, form=form, problem=f"Saved, but not checked: {exc}")
     db.commit()
-    return _page(alert, 200, pair=pair, form=form, hits=hits, checked=True)
+    if checked.unchecked:
+        return _page(alert, 409, pair=pair, form=form, problem=f"Saved, but not checked: {checked.unchecked}")
+    return _page(alert, 200, pair=pair, form=form, hits=checked.hits, checked=True)
 
 
 def _blocked(alert: Alert, pair, exc: publish.Blocked, status: int = 422):
-    draft = compose.open_draft(database.session(), alert, pair)
-    return _page(alert, status, pair=pair, form=_form_for(draft), hits=exc.hits, checked=True, problem=str(exc))
+    """The stored draft again, with what the anonymity check found marked."""
+    return _page(alert, status, pair=pair, hits=exc.hits, checked=True, problem=str(exc))
 
 
 def _act(alert: Alert, act, *, pair=None, blocked=None, **extra):

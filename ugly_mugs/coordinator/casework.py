@@ -1,23 +1,41 @@
-"""Coordinators' casework: the triage inbox, reading a report (for a stated reason, always
-audited), setting its status and keeping encrypted case notes. No Flask imports.
+"""Coordinators' casework: the triage inbox, the report page, reading a report (for a stated
+reason, always audited), setting its status and keeping encrypted case notes. No Flask imports.
+
+Each coordinator page gets what it shows from one call here: ``inbox_page`` for the inbox,
+``report_page`` for a report.
 
 The inbox reads plain metadata columns only. Case notes are report-derived text, so they are
 stored like report sections: encrypted under a fresh key sealed to the scheme key."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from ugly_mugs import audit, matching
+from ugly_mugs import audit, consent, matching
+from ugly_mugs.consent import staff as consent_staff
 from ugly_mugs.crypto import sealing
-from ugly_mugs.keys import keystore, sealed_text
-from ugly_mugs.models import Account, CaseNote, Report, ReportCategory
+from ugly_mugs.keys import groups, keystore, sealed_text
+from ugly_mugs.matching.linked import LinkedReports, linked_reports
+from ugly_mugs.models import (
+    Account,
+    Alert,
+    Area,
+    CaseNote,
+    PoliceOutcome,
+    PoliceRelease,
+    PoliceUnit,
+    Report,
+    ReportCategory,
+    StaffConsent,
+)
 from ugly_mugs.models.base import utcnow
-from ugly_mugs.reports import reading, sections
+from ugly_mugs.police import release
+from ugly_mugs.reports import reading, reporter_types, sections, statuses
 
 READ_REASONS = audit.READ_REASONS
 
@@ -34,16 +52,10 @@ def read_report(
 
 # --- the triage inbox ----------------------------------------------------------------------
 
-OPEN_STATUSES = ("received", "reviewed", "alert_published", "passed_to_police")
-# What a coordinator may set by hand; publishing an alert and passing to police set their own.
-SETTABLE_STATUSES = {
-    "received": "New, not yet reviewed",
-    "reviewed": "Reviewed, being worked on",
-    "closed": "Closed, nothing more to do",
-}
-STATUSES = (*OPEN_STATUSES, "closed", "erased")
-OPEN = "open"  # the inbox's default: new and open reports
-ALL = "all"
+# The inbox's status filter: one of these, or a single status of ``statuses.ALL``.
+SHOW_OPEN = "open"  # the default: the statuses of ``statuses.OPEN``
+SHOW_ALL = "all"
+SHOW_LABELS = {SHOW_OPEN: "New and open", SHOW_ALL: "All"}
 PAGE_SIZE = 50
 # Below this many reports of a kind, the inbox starts from that kind's index rather than from time.
 RARE_CATEGORY_ROWS = 2000
@@ -55,7 +67,7 @@ class CaseworkError(ValueError):
 
 @dataclass(frozen=True)
 class InboxFilter:
-    status: str = OPEN
+    status: str = SHOW_OPEN
     area_id: int | None = None
     category: str | None = None
     reporter_type: str | None = None
@@ -123,9 +135,9 @@ def inbox_query(
     ``category_ids``: the reports of ``filters.category`` when it is rare (``rare_category_ids``).
     """
     query = select(Report)
-    if filters.status == OPEN:
-        query = query.where(Report.status.in_(OPEN_STATUSES))
-    elif filters.status in STATUSES:
+    if filters.status == SHOW_OPEN:
+        query = query.where(Report.status.in_(statuses.OPEN))
+    elif filters.status in statuses.ALL:
         query = query.where(Report.status == filters.status)
     if filters.area_id is not None:
         query = query.where(Report.area_id == filters.area_id)
@@ -183,14 +195,184 @@ def inbox(session: Session, filters: InboxFilter, after: Cursor | None = None, l
     )
 
 
+@dataclass(frozen=True)
+class InboxView:
+    """What the inbox page shows: a page of reports; ``chosen``, the filters as understood (query
+    argument → value, "" for none; the keys of ``FILTER_ARGS``); ``problems``, what was wrong with
+    the filters asked for (each then ignored); and the areas to choose from."""
+
+    page: InboxPage
+    chosen: dict[str, str]
+    problems: list[str]
+    areas: list[Area]
+
+    @property
+    def area_names(self) -> dict[int, str]:
+        return {a.id: a.name for a in self.areas}
+
+
+# The inbox's query arguments besides the cursor ("after"), in the order of its form.
+FILTER_ARGS = ("status", "area", "category", "reporter_type", "consent_level", "from", "to")
+
+
+def _date_arg(raw: str, label: str, problems: list[str]) -> date | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        problems.append(f"{label}: write the date as YYYY-MM-DD, for example 2026-11-21.")
+        return None
+
+
+def inbox_page(session: Session, args: Mapping[str, str], category_labels: Mapping[str, str]) -> InboxView:
+    """The triage inbox for the query arguments ``args``: ``status`` (``SHOW_OPEN`` by default,
+    ``SHOW_ALL`` or one of ``statuses.ALL``), ``area`` (an area code), ``category`` (a key of
+    ``category_labels``, the configured kinds of incident), ``reporter_type``
+    (``reporter_types.ALL``), ``consent_level`` (``consent.LEVELS``), ``from`` and ``to`` (received
+    dates, YYYY-MM-DD, inclusive) and ``after`` (a ``Cursor``). Never raises for bad arguments: a
+    value not in its list is ignored and named in ``problems``; a bad cursor starts from the newest."""
+    problems: list[str] = []
+    areas = list(session.scalars(select(Area).order_by(Area.id)))
+    area_by_code = {a.code: a for a in areas}
+
+    def choice(name: str, allowed, problem: str, default: str = "") -> str:
+        value = args.get(name, default)
+        if value and value not in allowed:
+            problems.append(problem)
+            return default
+        return value
+
+    status = choice("status", (SHOW_OPEN, SHOW_ALL, *statuses.ALL), "Choose a status from the list.", SHOW_OPEN)
+    area_code = choice("area", area_by_code, "Choose an area from the list.")
+    category = choice("category", category_labels, "Choose a kind of incident from the list.")
+    reporter_type = choice("reporter_type", reporter_types.ALL, "Choose who filed from the list.")
+    consent_level = choice("consent_level", consent.LEVELS, "Choose a consent level from the list.")
+    received_from = _date_arg(args.get("from", ""), "Received from", problems)
+    received_to = _date_arg(args.get("to", ""), "Received to", problems)
+    filters = InboxFilter(
+        status=status,
+        area_id=area_by_code[area_code].id if area_code else None,
+        category=category or None,
+        reporter_type=reporter_type or None,
+        consent_level=consent_level or None,
+        received_from=received_from,
+        received_to=received_to,
+    )
+    chosen = {
+        "status": status,
+        "area": area_code,
+        "category": category,
+        "reporter_type": reporter_type,
+        "consent_level": consent_level,
+        "from": received_from.isoformat() if received_from else "",
+        "to": received_to.isoformat() if received_to else "",
+    }
+    page = inbox(session, filters, Cursor.decode(args.get("after")))
+    return InboxView(page=page, chosen=chosen, problems=problems, areas=areas)
+
+
+# --- the report page -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """What a coordinator's page of one report shows.
+
+    Metadata always; ``opened`` (the sections the coordinator just read), ``case_notes``, the
+    releases' covering ``notes`` and ``crime_references`` (release id → text) only when the page
+    was built with the scheme key pair (``case_notes`` is None when the report was not opened).
+    """
+
+    report: Report
+    area: Area | None
+    categories: list[str]  # codes of the kinds of incident ticked
+    releases: list[PoliceRelease]
+    outcomes: dict[int, list[PoliceOutcome]]  # release id → outcomes, oldest first
+    units: dict[int, str]  # police unit id → name
+    notes: dict[int, str]
+    crime_references: dict[int, str]
+    pending: list[StaffConsent]  # consent recorded by a coordinator, waiting for a second one
+    can_pass: bool  # the report may go to its unit and has not yet
+    unit_seals: int  # how many section keys the report's unit holds
+    holds_key: bool  # the viewer holds a copy of the scheme key
+    opened: reading.Opened | None
+    case_notes: list[OpenedNote] | None
+    note_count: int
+    authors: dict[int, str]  # account id → username, for the case notes shown
+    alerts: list[Alert]  # written from this report, oldest first
+    linked: LinkedReports
+
+
+def report_by_reference(session: Session, reference: str) -> Report | None:
+    """The report with this reference (for example "UM-7K2Q9"), or None."""
+    return session.scalar(select(Report).where(Report.reference == reference))
+
+
+def report_page(
+    session: Session,
+    report: Report,
+    viewer: Account,
+    pair: sealing.KeyPair | None = None,
+    opened: reading.Opened | None = None,
+) -> ReportPage:
+    """Everything the page of ``report`` shows to ``viewer``, a coordinator.
+
+    ``pair``: the scheme key pair the caller already opened, to read covering notes and crime
+    references and, with ``opened`` (the result of ``read_report``, an audited read), the case
+    notes. Reads nothing else and writes nothing. Raises ``keystore.KeyUnavailable`` when the
+    installation has no scheme key (it is set up before any coordinator exists).
+    """
+    releases = list(session.scalars(select(PoliceRelease).where(PoliceRelease.report_id == report.id)))
+    member = groups.membership(session, keystore.scheme_key(session).id, viewer.id)
+    case_notes = notes(session, report, pair) if pair is not None and opened is not None else None
+    author_ids = {n.author_id for n in case_notes or []}
+    authors = (
+        {a.id: a.username for a in session.scalars(select(Account).where(Account.id.in_(author_ids)))}
+        if author_ids
+        else {}
+    )
+    return ReportPage(
+        report=report,
+        area=session.get(Area, report.area_id),
+        categories=list(session.scalars(select(ReportCategory.code).where(ReportCategory.report_id == report.id))),
+        releases=releases,
+        outcomes=release.outcomes_for(session, [r.id for r in releases]),
+        units={u.id: u.name for u in session.scalars(select(PoliceUnit))},
+        notes={r.id: release.note_for(r, pair, sections.SCHEME) for r in releases} if pair else {},
+        crime_references={r.id: release.crime_reference_for(r, pair, sections.SCHEME) for r in releases}
+        if pair
+        else {},
+        pending=consent_staff.pending(session, report.id),
+        can_pass=release.can_pass_on(report) and not releases,
+        unit_seals=release.unit_seal_count(session, report),
+        holds_key=member is not None and member.sealed is not None,
+        opened=opened,
+        case_notes=case_notes,
+        note_count=note_count(session, report),
+        authors=authors,
+        alerts=list(session.scalars(select(Alert).where(Alert.report_id == report.id).order_by(Alert.id))),
+        linked=linked_reports(session, report.id, opened),
+    )
+
+
+def consent_request(session: Session, request_id: int) -> tuple[StaffConsent, Report] | None:
+    """A consent request recorded by a coordinator (``consent.staff.record``) and its report, or None."""
+    request = session.get(StaffConsent, request_id)
+    if request is None:
+        return None
+    return request, session.get(Report, request.report_id)
+
+
 # --- status --------------------------------------------------------------------------------
 
 
 def set_status(session: Session, report: Report, coordinator: Account, status: str) -> None:
     """Move a report through the workflow by hand; audited with the old and new status."""
-    if status not in SETTABLE_STATUSES:
+    if status not in statuses.SETTABLE:
         raise CaseworkError("Choose a status from the list.")
-    if report.status == "erased":
+    if report.status == statuses.ERASED:
         raise CaseworkError("This report was deleted by the reporter.")
     if report.status == status:
         return
@@ -226,7 +408,7 @@ def add_note(session: Session, report: Report, coordinator: Account, text: str) 
         raise CaseworkError("Write the note first.")
     if len(text) > MAX_NOTE:
         raise CaseworkError(f"A note can be at most {MAX_NOTE} characters.")
-    if report.status == "erased":
+    if report.status == statuses.ERASED:
         raise CaseworkError("This report was deleted by the reporter.")
     ciphertext, sealed = sealed_text.seal(
         text, _note_context(report.id), {sections.SCHEME: keystore.scheme_key(session).public_key}

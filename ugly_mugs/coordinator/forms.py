@@ -7,9 +7,12 @@ from wtforms import DateField, RadioField, SelectField, StringField, TextAreaFie
 from wtforms.validators import DataRequired, Length, Optional
 
 from alerts.authoring.compose import MAX_BODY, MAX_TITLE, PARTS_OF_DAY
+from ugly_mugs import consent
 from ugly_mugs.audit import READ_REASONS
-from ugly_mugs.coordinator.casework import MAX_NOTE, SETTABLE_STATUSES
-from ugly_mugs.reporting.forms import CONSENT_CHOICES
+from ugly_mugs.consent.staff import GIVEN_BY_LABELS
+from ugly_mugs.coordinator.casework import MAX_NOTE
+from ugly_mugs.models.alerts import SEVERITY_LABELS
+from ugly_mugs.reports import statuses
 from ugly_mugs.web.forms import CheckboxesField, options
 
 
@@ -30,10 +33,11 @@ class PassOnForm(FlaskForm):
 
 
 class StaffConsentForm(FlaskForm):
-    level = RadioField("What did the person agree to?", choices=options(CONSENT_CHOICES))
+    # In the reporter's own words, as a coordinator reads them out to her.
+    level = RadioField("What did the person agree to?", choices=options(list(consent.REPORTER_WORDING.items())))
     given_by = RadioField(
         "How did they tell you?",
-        choices=options([("phone", "By phone"), ("in_person", "In person")]),
+        choices=options(list(GIVEN_BY_LABELS.items())),
         validators=[DataRequired("Say how the person gave their consent.")],
     )
 
@@ -51,7 +55,7 @@ class StatusForm(FlaskForm):
     status = SelectField(
         "Set the status to",
         id="new-status",
-        choices=options(list(SETTABLE_STATUSES.items())),
+        choices=options([(code, statuses.LABELS[code]) for code in statuses.SETTABLE]),
         validators=[DataRequired("Choose a status.")],
     )
 
@@ -77,7 +81,7 @@ class DraftForm(FlaskForm):
     )
     severity = RadioField(
         "Severity",
-        choices=options([("urgent", "Urgent"), ("warning", "Warning"), ("information", "Information")]),
+        choices=options(list(SEVERITY_LABELS.items())),
         validators=[DataRequired("Choose urgent, warning or information.")],
     )
     areas = CheckboxesField("Areas it goes to", choices=[], validators=[DataRequired("Choose at least one area.")])
@@ -100,7 +104,7 @@ class UpdateForm(FlaskForm):
     body = TextAreaField("What has changed", validators=[DataRequired("Write the update."), Length(max=MAX_BODY)])
     severity = RadioField(
         "Severity",
-        choices=options([("urgent", "Urgent"), ("warning", "Warning"), ("information", "Information")]),
+        choices=options(list(SEVERITY_LABELS.items())),
         validators=[DataRequired("Choose urgent, warning or information.")],
     )
 

@@ -1,5 +1,6 @@
-"""Staff pages of matching: the linked-reports box on a report, the page of one identifier, and
-the check of a number for outreach workers, project members and coordinators.
+"""Staff pages of matching: the page of one identifier, and the check of a number for outreach
+workers, project members and coordinators. (The linked-reports box of a report page comes with
+the coordinator's report page, from ``ugly_mugs.matching.linked``.)
 
 Identifiers are addressed by kind and digest, never by their value, so no phone number ever
 appears in a URL, a log line or the browser's history.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 
-from ugly_mugs.matching import check, graph, links, reveal
+from ugly_mugs.matching import check, links, reveal
 from ugly_mugs.matching.forms import RevealForm, StaffCheckForm
 from ugly_mugs.matching.index import MatchingKeyUnavailable
 from ugly_mugs.reports.reading import ReadRefused
@@ -17,21 +18,6 @@ from ugly_mugs.web import database, keyring
 from ugly_mugs.web.access import current_account, roles
 
 bp = Blueprint("matching", __name__)
-
-
-@bp.app_template_global("linked_reports")
-def linked_reports(report, opened=None) -> dict:
-    """For the box on a coordinator's report page: shared identifiers, their labels and the picture."""
-    db = database.session()
-    shared = links.links_for(db, report.id)
-    if opened:
-        try:
-            named = reveal.labels(db, opened.sections.get("perpetrator", []))
-        except MatchingKeyUnavailable:
-            named = {}
-        for item in shared:
-            item.label = named.get((item.kind, item.digest), "")
-    return {"shared": shared, "picture": graph.picture(shared)}
 
 
 def _identifier(kind: str, digest: str):

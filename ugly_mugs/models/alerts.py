@@ -18,10 +18,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ugly_mugs.models.base import Base, UTCDateTime, utcnow
 
-SEVERITIES = ("urgent", "warning", "information")
+# What staff pages call each severity, most pressing first. (Bulletins to projects word them in
+# the project's language: alerts/delivery/wording.py.)
+SEVERITY_LABELS = {"urgent": "Urgent", "warning": "Warning", "information": "Information"}
+SEVERITIES = tuple(SEVERITY_LABELS)
 ALERT_STATUSES = ("draft", "awaiting_approval", "published", "retracted")
 MESSAGE_KINDS = ("alert", "update", "retraction")
-CHANNEL_KINDS = ("email", "webhook")
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
 
 
@@ -35,9 +37,12 @@ class ProjectArea(Base):
 
 
 class ProjectChannel(Base):
-    """One way a project receives alerts: an email address, or a webhook URL with its signing secret.
+    """One way a project receives alerts: a destination of one registered channel kind.
 
-    Channels are switched off rather than deleted, so that the deliveries made to them stay on record.
+    ``kind`` names a channel of ``alerts.delivery.channels`` (the registry says which kinds
+    exist and what their ``target`` and ``secret`` hold: an email address; a webhook URL and its
+    signing secret). Channels are switched off rather than deleted, so that the deliveries made
+    to them stay on record.
     """
 
     __tablename__ = "project_channel"
@@ -46,7 +51,7 @@ class ProjectChannel(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     target: Mapped[str] = mapped_column(String(500))
-    # The webhook's HMAC-SHA256 key; the receiving project holds the same value.
+    # The signing secret of a kind that has one (a webhook's HMAC-SHA256 key); the receiver holds the same value.
     secret: Mapped[str | None] = mapped_column(String(128))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

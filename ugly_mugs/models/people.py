@@ -14,7 +14,24 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ugly_mugs.models.base import Base, UTCDateTime, utcnow
 
-ROLES = ("admin", "coordinator", "outreach", "project_member", "police")
+ADMIN = "admin"
+COORDINATOR = "coordinator"
+OUTREACH = "outreach"
+PROJECT_MEMBER = "project_member"
+POLICE = "police"
+
+# Every staff role (DESIGN.md §1); the access rules, the admin form and the command line read this.
+ROLES = (ADMIN, COORDINATOR, OUTREACH, PROJECT_MEMBER, POLICE)
+# What staff pages call each role.
+ROLE_LABELS: dict[str, str] = {
+    ADMIN: "Admin",
+    COORDINATOR: "Coordinator",
+    OUTREACH: "Outreach worker",
+    PROJECT_MEMBER: "Project member",
+    POLICE: "Police liaison",
+}
+# The roles whose accounts belong to a support project.
+PROJECT_ROLES = (OUTREACH, PROJECT_MEMBER)
 
 
 class Project(Base):

@@ -1,21 +1,17 @@
 """The police portal. An officer sees only releases to their own unit; any other id answers
 exactly like an id that does not exist. Content is shown only in answer to a POST with a
-reason, decrypted with the unit key the officer holds, and every opening and export is audited."""
+reason, decrypted with the unit key the officer holds, and every opening and export is audited.
+What each page shows comes from ``ugly_mugs.police.portal``."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, abort, redirect, render_template, url_for
-from sqlalchemy import select
 
-from ugly_mugs import audit, consent
-from ugly_mugs.models import Area, PoliceRelease, Report
+from ugly_mugs import consent
+from ugly_mugs.models import PoliceRelease, Report
 from ugly_mugs.models.police import OUTCOME_LABELS
-from ugly_mugs.police import pdf, release
+from ugly_mugs.police import portal, release
 from ugly_mugs.police.forms import OPEN_REASONS, OpenForm, OutcomeForm
-from ugly_mugs.reports import reading
 from ugly_mugs.web import database, keyring
 from ugly_mugs.web.access import current_account, roles
 from ugly_mugs.web.forms import ConfirmForm
@@ -24,31 +20,19 @@ bp = Blueprint("police", __name__, url_prefix="/police")
 
 
 def _release(release_id: int) -> tuple[PoliceRelease, Report]:
-    db = database.session()
-    found = release.release_for_officer(db, release_id, current_account())
+    found = portal.find(database.session(), release_id, current_account())
     if found is None:
         abort(404)
-    return found, db.get(Report, found.report_id)
+    return found
 
 
 @bp.get("/reports")
 @roles("police")
 def reports():
-    db = database.session()
-    officer = current_account()
-    releases = release.releases_for_unit(db, officer.police_unit_id) if officer.police_unit_id else []
-    refs = dict(
-        db.execute(select(Report.id, Report.reference).where(Report.id.in_([r.report_id for r in releases]))).all()
-    )
-    levels = dict(
-        db.execute(select(Report.id, Report.consent_level).where(Report.id.in_([r.report_id for r in releases]))).all()
-    )
     return render_template(
         "police/reports.html",
-        releases=releases,
-        refs=refs,
-        levels=levels,
-        outcomes=release.outcomes_for(db, [r.id for r in releases]),
+        rows=portal.unit_list(database.session(), current_account()),
+        consent_labels=consent.LABELS,
         outcome_labels=OUTCOME_LABELS,
         when=release.when,
     )
@@ -56,18 +40,11 @@ def reports():
 
 def _detail(item: PoliceRelease, report: Report, pair=None, opened=None, status: int = 200, **forms):
     """The release page; ``pair`` is the unit key the caller already opened, to read the note with."""
-    db = database.session()
+    page = portal.release_page(database.session(), item, report, pair, opened)
     return (
         render_template(
             "police/report.html",
-            item=item,
-            report=report,
-            area=db.get(Area, report.area_id),
-            opened=opened,
-            note=release.note_for(item, pair, "unit") if pair else "",
-            crime_reference=release.crime_reference_for(item, pair, "unit") if pair else "",
-            identity_withheld=report.consent_level != consent.FULL_REPORT,
-            outcomes=release.outcomes_for(db, [item.id]).get(item.id, []),
+            **vars(page),
             outcome_labels=OUTCOME_LABELS,
             open_form=forms.get("open_form") or OpenForm(),
             outcome_form=forms.get("outcome_form") or OutcomeForm(),
@@ -115,7 +92,7 @@ def open_report(release_id: int):
 @roles("police")
 def export(release_id: int, kind: str):
     item, report = _release(release_id)
-    if kind not in ("csv", "pdf"):
+    if kind not in portal.EXPORT_KINDS:
         abort(404)
     form = OpenForm()
     if not form.validate_on_submit():
@@ -124,57 +101,19 @@ def export(release_id: int, kind: str):
     if opened is None:
         return _detail(item, report, status=403 if form.reason.errors else 200, open_form=form)
     db = database.session()
-    audit.record(db, "police_export", actor_id=current_account().id, report_id=report.id, detail={"format": kind})
+    exported = portal.export(db, report, current_account(), opened, kind)
     db.commit()
-    rows = flatten(report.reference, opened)
-    if kind == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["reference", "section", "version", "field", "value"])
-        writer.writerows([[_safe(c) for c in row] for row in rows])
-        body, mimetype = buffer.getvalue().encode("utf-8"), "text/csv"
-    else:
-        body, mimetype = (
-            pdf.report_pdf(report.reference, rows, report.consent_level != consent.FULL_REPORT),
-            "application/pdf",
-        )
     return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{report.reference}.{kind}"'},
+        exported.body,
+        mimetype=exported.mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{exported.filename}"'},
     )
-
-
-def flatten(reference: str, opened: reading.Opened) -> list[list[str]]:
-    """One row per field the officer may see: reference, section, version, field, value."""
-    rows: list[list[str]] = []
-    for name in ("incident", "perpetrator", "identity"):
-        for version, content in enumerate(opened.sections.get(name, []), start=1):
-            for field, value in _fields(content):
-                rows.append([reference, name, str(version), field, value])
-    return rows
-
-
-def _fields(content: dict, prefix: str = ""):
-    for key, value in content.items():
-        if isinstance(value, dict):
-            yield from _fields(value, f"{prefix}{key}.")
-        elif isinstance(value, list):
-            if value:
-                yield f"{prefix}{key}", "; ".join(str(v) for v in value)
-        elif value not in ("", None):
-            yield f"{prefix}{key}", str(value)
-
-
-def _safe(cell: str) -> str:
-    """Stop a spreadsheet from reading a cell as a formula."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
 @bp.post("/reports/<int:release_id>/acknowledge")
 @roles("police")
 def acknowledge(release_id: int):
-    item, report = _release(release_id)
+    item, _report = _release(release_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     db = database.session()

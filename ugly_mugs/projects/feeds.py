@@ -14,10 +14,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from alerts.delivery import bulletins, feed
-from alerts.delivery.wording import wording
 from ugly_mugs.models import Project
-from ugly_mugs.models.base import utcnow
 from ugly_mugs.projects import service
 from ugly_mugs.projects.views import sheet_context, sheet_pdf_response
 from ugly_mugs.web import database, headers
@@ -36,17 +33,8 @@ def _by_token() -> Project:
 @public
 def atom_feed():
     project = _by_token()
-    w = wording(project.language)
-    messages = bulletins.feed_messages(database.session(), project.id)
-    token = request.args["token"]
-    document = feed.atom(
-        feed_id=f"urn:ugly-mugs:project:{project.id}",
-        title=f"{w.feed_title} – {project.name}",
-        self_url=url_for("feeds.atom_feed", token=token, _external=True),
-        messages=messages,
-        w=w,
-        now=utcnow(),
-    )
+    self_url = url_for("feeds.atom_feed", token=request.args["token"], _external=True)
+    document = service.atom_feed(database.session(), project, self_url)
     response = Response(document, mimetype="application/atom+xml")
     response.charset = "utf-8"
     headers.allow_caching(response, FEED_CACHE)

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Length
 
+from alerts.delivery.channels import Channel
 from ugly_mugs.projects.service import LANGUAGES
 from ugly_mugs.web.forms import options
 
@@ -34,15 +35,22 @@ class MemberForm(FlaskForm):
     account = SelectField("Account", coerce=str)
 
 
-class EmailChannelForm(FlaskForm):
-    address = StringField(
-        "Email address", validators=[DataRequired("Enter an email address."), Length(max=254, message="Too long.")]
-    )
+# --- channels: one form per registered kind, its one field described by the channel -------------
 
 
-class WebhookChannelForm(FlaskForm):
-    url = StringField(
-        "Webhook URL",
-        description="https://… on the project's own server; it receives each alert as signed JSON.",
-        validators=[DataRequired("Enter the webhook's address."), Length(max=500, message="At most 500 characters.")],
+def channel_form(channel: Channel, formdata: bool = True) -> FlaskForm:
+    """The form that adds one destination of ``channel``'s kind: the field its ``TargetField`` describes.
+
+    With ``formdata`` the form reads the request (to validate a POST); without, it is empty.
+    """
+    spec = channel.field
+    field = StringField(
+        spec.label,
+        description=spec.hint or "",
+        validators=[
+            DataRequired(spec.required_message),
+            Length(max=spec.max_length, message=f"At most {spec.max_length} characters."),
+        ],
     )
+    form_class = type(f"{channel.kind.title()}ChannelForm", (FlaskForm,), {spec.name: field})
+    return form_class() if formdata else form_class(formdata=None)

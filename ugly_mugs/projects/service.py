@@ -1,4 +1,5 @@
 """Managing projects (no Flask): settings, areas, members, channels, the feed token. Every change is audited.
+Also what the project pages show: the list, one project, its printable sheet and feed, failed deliveries.
 
 Secrets (a webhook's signing secret, the feed token) are returned to the caller to show once
 and never written to the audit log; the feed token is stored only as its SHA-256 digest.
@@ -7,65 +8,27 @@ and never written to the audit log; the feed token is stored only as its SHA-256
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from alerts.delivery.channels import webhook
+from alerts.delivery import bulletins, failures, feed
+from alerts.delivery import channels as channel_registry
+from alerts.delivery.sheet import sheet_pdf
+from alerts.delivery.wording import Wording, wording
 from ugly_mugs import audit
 from ugly_mugs.models import Account, Area, Project, ProjectArea, ProjectChannel
+from ugly_mugs.models.base import utcnow
+from ugly_mugs.models.people import PROJECT_ROLES, ROLE_LABELS
 
 LANGUAGES = {"en": "English", "ro": "Română", "pt_BR": "Português (Brasil)", "pl": "Polski", "bg": "Български"}
-MEMBER_ROLES = ("outreach", "project_member")
-
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-_LOCAL_PART = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$")
 
 
 class ProjectError(ValueError):
     """A change that cannot be made; the message says why, in words for the person managing projects."""
-
-
-def valid_hostname(host: str) -> bool:
-    """A DNS name of letters, digits and hyphens (or a dotted IPv4 address), as RFC 1123 allows."""
-    if not host or len(host) > 253:
-        return False
-    labels = host.lower().rstrip(".").split(".")
-    return all(_LABEL.match(label) for label in labels)
-
-
-def check_email(raw: str) -> str:
-    address = raw.strip()
-    local, at, domain = address.rpartition("@")
-    if len(address) > 254 or not at or not _LOCAL_PART.match(local) or ".." in local:
-        raise ProjectError("Enter an email address like name@example.org.")
-    if not valid_hostname(domain) or "." not in domain:
-        raise ProjectError("The part after @ is not a valid domain name.")
-    return f"{local}@{domain.lower()}"
-
-
-def check_webhook_url(raw: str) -> str:
-    url = raw.strip()
-    if len(url) > 500 or any(c.isspace() or ord(c) < 32 for c in url):
-        raise ProjectError("Enter a web address of at most 500 characters without spaces.")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise ProjectError("The address must start with https:// (or http://).")
-    if parts.username is not None or parts.password is not None:
-        raise ProjectError("Leave login details out of the address; the signature authenticates each request.")
-    host = parts.hostname or ""
-    if parts.netloc.startswith("[") or not valid_hostname(host):
-        raise ProjectError("The address must name a valid host name.")
-    try:
-        parts.port  # noqa: B018 - raises for a port that is not a number
-    except ValueError:
-        raise ProjectError("The port in the address is not a number.") from None
-    if parts.fragment:
-        raise ProjectError("Leave out the # part of the address.")
-    return url
 
 
 def feed_digest(token: str) -> str:
@@ -140,13 +103,13 @@ def candidates(session: Session) -> list[Account]:
     """Accounts that may belong to a project: outreach workers and project members."""
     return list(
         session.scalars(
-            select(Account).where(Account.role.in_(MEMBER_ROLES), Account.active).order_by(Account.username)
+            select(Account).where(Account.role.in_(PROJECT_ROLES), Account.active).order_by(Account.username)
         )
     )
 
 
 def assign_member(session: Session, project: Project, account: Account, actor_id: int | None) -> None:
-    if account.role not in MEMBER_ROLES:
+    if account.role not in PROJECT_ROLES:
         raise ProjectError("Only outreach workers and project members belong to a project.")
     previous = account.project_id
     account.project_id = project.id
@@ -180,6 +143,19 @@ def channels(session: Session, project: Project) -> list[ProjectChannel]:
     )
 
 
+def channel_kinds() -> tuple[channel_registry.Channel, ...]:
+    """The kinds of channel a project can be given, in the order the page offers them."""
+    return channel_registry.registered()
+
+
+def channel_kind(kind: str) -> channel_registry.Channel:
+    """The registered channel of ``kind``; ``ProjectError`` for a kind nobody registered."""
+    try:
+        return channel_registry.get(kind)
+    except channel_registry.UnknownChannel:
+        raise ProjectError("There is no such kind of channel.") from None
+
+
 def _existing(session: Session, project: Project, kind: str, target: str) -> ProjectChannel | None:
     return session.scalar(
         select(ProjectChannel).where(
@@ -188,30 +164,34 @@ def _existing(session: Session, project: Project, kind: str, target: str) -> Pro
     )
 
 
-def add_email(session: Session, project: Project, raw: str, actor_id: int | None) -> ProjectChannel:
-    address = check_email(raw)
-    channel = _existing(session, project, "email", address)
+def add_channel(
+    session: Session, project: Project, kind: str, raw: str, actor_id: int | None
+) -> tuple[ProjectChannel, str | None]:
+    """A destination of a registered ``kind`` for ``project``, from what a person typed.
+
+    Returns the channel and, for a kind with a signing secret, the new secret (to show once to
+    the person who added it; never audited). A destination already on the project is refused
+    while it is on; one that was switched off is switched on again — unless it has a secret,
+    which the receiver already holds: then the person is told to switch it on or renew it.
+    Raises ``ProjectError`` with a message for that person.
+    """
+    channel_type = channel_kind(kind)
+    try:
+        target = channel_type.check_target(raw)
+    except channel_registry.ChannelInputError as exc:
+        raise ProjectError(str(exc)) from None
+    channel = _existing(session, project, kind, target)
+    if channel is not None and channel_type.has_secret:
+        raise ProjectError(
+            "That address is already one of this project's channels; switch it on or give it a new secret."
+        )
     if channel is not None and channel.active:
         raise ProjectError("That address already receives this project's alerts.")
+    secret = channel_type.new_secret() if channel_type.has_secret else None
     if channel is None:
-        channel = ProjectChannel(project_id=project.id, kind="email", target=address)
+        channel = ProjectChannel(project_id=project.id, kind=kind, target=target, secret=secret)
         session.add(channel)
     channel.active = True
-    session.flush()
-    audit.record(
-        session, "project_channel_added", actor_id=actor_id, detail={"project": project.id, "channel": channel.id}
-    )
-    return channel
-
-
-def add_webhook(session: Session, project: Project, raw: str, actor_id: int | None) -> tuple[ProjectChannel, str]:
-    """A new webhook channel and its signing secret (to show once to the person who added it)."""
-    url = check_webhook_url(raw)
-    if _existing(session, project, "webhook", url) is not None:
-        raise ProjectError("That address is already a webhook of this project; switch it on or give it a new secret.")
-    secret = webhook.new_secret()
-    channel = ProjectChannel(project_id=project.id, kind="webhook", target=url, secret=secret, active=True)
-    session.add(channel)
     session.flush()
     audit.record(
         session, "project_channel_added", actor_id=actor_id, detail={"project": project.id, "channel": channel.id}
@@ -229,13 +209,18 @@ def set_channel_active(session: Session, channel: ProjectChannel, active: bool, 
     )
 
 
-def renew_webhook_secret(session: Session, channel: ProjectChannel, actor_id: int | None) -> str:
-    if channel.kind != "webhook":
-        raise ProjectError("Only a webhook has a secret.")
-    channel.secret = webhook.new_secret()
+def renew_secret(session: Session, channel: ProjectChannel, actor_id: int | None) -> str:
+    """A new signing secret for a channel whose kind has one (the old one stops working at once).
+
+    Audited as ``project_<kind>_secret_renewed`` (``project_webhook_secret_renewed``), without the secret.
+    """
+    channel_type = channel_kind(channel.kind)
+    if not channel_type.has_secret:
+        raise ProjectError("This kind of channel has no secret.")
+    channel.secret = channel_type.new_secret()
     audit.record(
         session,
-        "project_webhook_secret_renewed",
+        f"project_{channel.kind}_secret_renewed",
         actor_id=actor_id,
         detail={"project": channel.project_id, "channel": channel.id},
     )
@@ -254,3 +239,132 @@ def stop_feed(session: Session, project: Project, actor_id: int | None) -> None:
     """Switch the feed (and the token's printable sheet) off: the current token stops working."""
     project.feed_token_digest = None
     audit.record(session, "project_feed_stopped", actor_id=actor_id, detail={"project": project.id})
+
+
+# --- what the project pages show (one call per page) --------------------------------------------
+
+
+def project(session: Session, project_id: int) -> Project | None:
+    """The project with this id, or None (the caller answers 404)."""
+    return session.get(Project, project_id)
+
+
+def channel_of(session: Session, project: Project, channel_id: int) -> ProjectChannel | None:
+    """Channel ``channel_id`` if it belongs to ``project``; None otherwise (the caller answers 404)."""
+    channel = session.get(ProjectChannel, channel_id)
+    return channel if channel is not None and channel.project_id == project.id else None
+
+
+def account(session: Session, account_id: int) -> Account | None:
+    """The account with this id, or None (the caller answers 404)."""
+    return session.get(Account, account_id)
+
+
+@dataclass(frozen=True)
+class ProjectsPage:
+    """The projects list: every project by name, with how many areas and channels each has."""
+
+    projects: list[Project]
+    area_counts: dict[int, int]
+    channel_counts: dict[int, int]
+    languages: dict[str, str]
+
+
+def projects_page(session: Session) -> ProjectsPage:
+    def per_project(column) -> dict[int, int]:
+        return dict(session.execute(select(column, func.count()).group_by(column)).all())
+
+    return ProjectsPage(
+        projects=list(session.scalars(select(Project).order_by(Project.name))),
+        area_counts=per_project(ProjectArea.project_id),
+        channel_counts=per_project(ProjectChannel.project_id),
+        languages=LANGUAGES,
+    )
+
+
+@dataclass(frozen=True)
+class ProjectPage:
+    """One project's page: its members and channels, the areas it covers (ids) among every area
+    (``(id, name)`` by name), and the accounts that may be added as members."""
+
+    project: Project
+    members: list[Account]
+    channels: list[ProjectChannel]
+    area_ids: set[int]
+    areas: list[tuple[int, str]]
+    candidates: list[Account]
+    role_labels: dict[str, str]
+
+
+def project_page(session: Session, project: Project) -> ProjectPage:
+    return ProjectPage(
+        project=project,
+        members=members(session, project),
+        channels=channels(session, project),
+        area_ids=area_ids(session, project),
+        areas=[(a.id, a.name) for a in session.scalars(select(Area).order_by(Area.name))],
+        candidates=candidates(session),
+        role_labels=ROLE_LABELS,
+    )
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """The printable alert sheet of a project: each alert still standing, by area, in the
+    project's bulletin wording; ``today`` is when it is printed (UTC)."""
+
+    project: Project
+    groups: list[bulletins.AreaGroup]
+    w: Wording
+    today: datetime
+
+
+def sheet(session: Session, project: Project, days: int, now: datetime | None = None) -> Sheet:
+    """The sheet of alerts published in the last ``days`` days (the BULLETIN_DAYS setting)."""
+    now = now or utcnow()
+    return Sheet(
+        project=project,
+        groups=bulletins.current_by_area(session, project.id, now - timedelta(days=days)),
+        w=wording(project.language),
+        today=now,
+    )
+
+
+def sheet_as_pdf(printed: Sheet) -> bytes:
+    """The same sheet as a PDF document."""
+    return sheet_pdf(printed.project.name, printed.groups, printed.w, printed.today.date())
+
+
+def atom_feed(session: Session, project: Project, self_url: str, now: datetime | None = None) -> bytes:
+    """The project's Atom feed (RFC 4287) of its newest messages, in its bulletin language;
+    ``self_url`` is the feed's own address (with its token) for the ``rel="self"`` link."""
+    w = wording(project.language)
+    return feed.atom(
+        feed_id=f"urn:ugly-mugs:project:{project.id}",
+        title=f"{w.feed_title} – {project.name}",
+        self_url=self_url,
+        messages=bulletins.feed_messages(session, project.id),
+        w=w,
+        now=now or utcnow(),
+    )
+
+
+@dataclass(frozen=True)
+class DeliveriesPage:
+    """The failed-deliveries page: what the worker gave up on, and how many deliveries are in
+    each status."""
+
+    failed: list[failures.Failed]
+    counts: dict[str, int]
+
+
+def deliveries_page(session: Session) -> DeliveriesPage:
+    return DeliveriesPage(failed=failures.failed(session), counts=failures.counts(session))
+
+
+def retry_delivery(session: Session, delivery_id: int, actor_id: int | None) -> bool:
+    """Queue a failed delivery again (audited); False if there is no such failed delivery."""
+    if not failures.retry(session, delivery_id):
+        return False
+    audit.record(session, "delivery_retried", actor_id=actor_id, detail={"delivery": delivery_id})
+    return True

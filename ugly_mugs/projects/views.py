@@ -6,18 +6,12 @@ POST that made them, never stored readable in a session or a log.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
-from sqlalchemy import func, select
 
-from alerts.delivery import bulletins, render
-from alerts.delivery.sheet import sheet_pdf
-from alerts.delivery.wording import wording
-from ugly_mugs.models import Account, Area, Project, ProjectArea, ProjectChannel
-from ugly_mugs.models.base import utcnow
+from alerts.delivery import render
+from ugly_mugs.models import Project
 from ugly_mugs.projects import service
-from ugly_mugs.projects.forms import EmailChannelForm, MemberForm, NewProjectForm, SettingsForm, WebhookChannelForm
+from ugly_mugs.projects.forms import MemberForm, NewProjectForm, SettingsForm, channel_form
 from ugly_mugs.web import database
 from ugly_mugs.web.access import current_account, roles
 from ugly_mugs.web.forms import ConfirmForm, options
@@ -32,7 +26,7 @@ def _actor() -> int:
 
 
 def _project(project_id: int) -> Project:
-    return database.session().get(Project, project_id) or abort(404)
+    return service.project(database.session(), project_id) or abort(404)
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -49,54 +43,53 @@ def list_projects():
         else:
             db.commit()
             return redirect(url_for("projects.project", project_id=project.id))
-    counts = dict(db.execute(select(ProjectChannel.project_id, func.count()).group_by(ProjectChannel.project_id)).all())
-    areas = dict(db.execute(select(ProjectArea.project_id, func.count()).group_by(ProjectArea.project_id)).all())
-    projects = db.scalars(select(Project).order_by(Project.name)).all()
+    page = service.projects_page(db)
     return render_template(
         "projects/list.html",
         form=form,
-        projects=projects,
-        channel_counts=counts,
-        area_counts=areas,
-        languages=service.LANGUAGES,
+        projects=page.projects,
+        channel_counts=page.channel_counts,
+        area_counts=page.area_counts,
+        languages=page.languages,
     ), 400 if form.errors else 200
 
 
-def _settings_form(project: Project, formdata: bool) -> SettingsForm:
-    db = database.session()
+def _settings_form(page: service.ProjectPage, formdata: bool) -> SettingsForm:
     if formdata:
         form = SettingsForm()
     else:
+        project = page.project
         form = SettingsForm(
             formdata=None,
             name=project.name,
             language=project.language,
             active=project.active,
-            areas=sorted(service.area_ids(db, project)),
+            areas=sorted(page.area_ids),
         )
-    form.areas.choices = [(a.id, a.name) for a in db.scalars(select(Area).order_by(Area.name))]
+    form.areas.choices = page.areas
     return form
 
 
-def _member_form() -> MemberForm:
+def _member_form(page: service.ProjectPage) -> MemberForm:
     form = MemberForm()
     form.account.choices = options(
-        (str(a.id), f"{a.username} ({a.role.replace('_', ' ')})") for a in service.candidates(database.session())
+        (str(a.id), f"{a.username} ({page.role_labels.get(a.role, a.role)})") for a in page.candidates
     )
     return form
 
 
-def _page(project: Project, status: int = 200, settings: SettingsForm | None = None, **extra):
-    db = database.session()
+def _page(project: Project, status: int = 200, page: service.ProjectPage | None = None, **extra):
+    """The project page; ``extra`` holds the form shown back with its errors, or a one-time secret."""
+    page = page or service.project_page(database.session(), project)
     return render_template(
         "projects/project.html",
-        project=project,
-        settings=settings or _settings_form(project, formdata=False),
-        member_form=extra.pop("member_form", None) or _member_form(),
-        email_form=extra.pop("email_form", None) or EmailChannelForm(formdata=None),
-        webhook_form=extra.pop("webhook_form", None) or WebhookChannelForm(formdata=None),
-        members=service.members(db, project),
-        channels=service.channels(db, project),
+        project=page.project,
+        role_labels=page.role_labels,
+        settings=extra.pop("settings", None) or _settings_form(page, formdata=False),
+        member_form=extra.pop("member_form", None) or _member_form(page),
+        **_channel_forms(extra.pop("channel_form", None)),
+        members=page.members,
+        channels=page.channels,
         confirm=ConfirmForm(),
         **extra,
     ), status
@@ -113,9 +106,10 @@ def project(project_id: int):
 def settings(project_id: int):
     subject = _project(project_id)
     db = database.session()
-    form = _settings_form(subject, formdata=True)
+    page = service.project_page(db, subject)
+    form = _settings_form(page, formdata=True)
     if not form.validate_on_submit():
-        return _page(subject, 400, settings=form)
+        return _page(subject, 400, page=page, settings=form)
     try:
         service.update_settings(
             db, subject, form.name.data, form.language.data, form.active.data, set(form.areas.data or []), _actor()
@@ -123,7 +117,7 @@ def settings(project_id: int):
     except service.ProjectError as exc:
         db.rollback()
         form.name.errors = [str(exc)]
-        return _page(db.get(Project, project_id), 400, settings=form)
+        return _page(_project(project_id), 400, settings=form)
     db.commit()
     return redirect(url_for("projects.project", project_id=subject.id))
 
@@ -133,10 +127,11 @@ def settings(project_id: int):
 def add_member(project_id: int):
     subject = _project(project_id)
     db = database.session()
-    form = _member_form()
+    page = service.project_page(db, subject)
+    form = _member_form(page)
     if not form.validate_on_submit():
-        return _page(subject, 400, member_form=form)
-    account = db.get(Account, int(form.account.data))
+        return _page(subject, 400, page=page, member_form=form)
+    account = service.account(db, int(form.account.data))
     try:
         service.assign_member(db, subject, account, _actor())
     except service.ProjectError as exc:
@@ -152,7 +147,7 @@ def add_member(project_id: int):
 def remove_member(project_id: int, account_id: int):
     subject = _project(project_id)
     db = database.session()
-    account = db.get(Account, account_id)
+    account = service.account(db, account_id)
     if account is None or not ConfirmForm().validate_on_submit():
         abort(404)
     try:
@@ -163,40 +158,41 @@ def remove_member(project_id: int, account_id: int):
     return redirect(url_for("projects.project", project_id=subject.id))
 
 
-@bp.post("/<int:project_id>/channels/email")
+# --- channels: one route for every registered kind ----------------------------------------------
+
+
+def _channel_forms(submitted: tuple[str, object] | None) -> dict:
+    """The page's add-a-channel forms, one per registered kind (the submitted one as it was sent)."""
+    types = service.channel_kinds()
+    forms = {t.kind: channel_form(t, formdata=False) for t in types}
+    if submitted is not None:
+        forms[submitted[0]] = submitted[1]
+    return {"channel_types": types, "channel_forms": forms, "secret_kinds": {t.kind for t in types if t.has_secret}}
+
+
+@bp.post("/<int:project_id>/channels/<kind>")
 @roles(*MANAGERS)
-def add_email(project_id: int):
+def add_channel(project_id: int, kind: str):
     subject = _project(project_id)
     db = database.session()
-    form = EmailChannelForm()
+    try:
+        channel_type = service.channel_kind(kind)
+    except service.ProjectError:
+        abort(404)
+    form = channel_form(channel_type)
+    field = form[channel_type.field.name]
     if form.validate_on_submit():
         try:
-            service.add_email(db, subject, form.address.data, _actor())
+            channel, secret = service.add_channel(db, subject, kind, field.data, _actor())
         except service.ProjectError as exc:
             db.rollback()
-            form.address.errors = [str(exc)]
+            field.errors = [str(exc)]
         else:
             db.commit()
+            if secret is not None:
+                return _page(subject, shown_secret={"channel": channel, "secret": secret})
             return redirect(url_for("projects.project", project_id=subject.id))
-    return _page(subject, 400, email_form=form)
-
-
-@bp.post("/<int:project_id>/channels/webhook")
-@roles(*MANAGERS)
-def add_webhook(project_id: int):
-    subject = _project(project_id)
-    db = database.session()
-    form = WebhookChannelForm()
-    if form.validate_on_submit():
-        try:
-            channel, secret = service.add_webhook(db, subject, form.url.data, _actor())
-        except service.ProjectError as exc:
-            db.rollback()
-            form.url.errors = [str(exc)]
-        else:
-            db.commit()
-            return _page(subject, shown_secret={"channel": channel, "secret": secret})
-    return _page(subject, 400, webhook_form=form)
+    return _page(subject, 400, channel_form=(kind, form))
 
 
 CHANNEL_ACTIONS = ("on", "off", "new-secret")
@@ -207,14 +203,14 @@ CHANNEL_ACTIONS = ("on", "off", "new-secret")
 def channel_action(project_id: int, channel_id: int, action: str):
     subject = _project(project_id)
     db = database.session()
-    channel = db.get(ProjectChannel, channel_id)
-    if channel is None or channel.project_id != subject.id or action not in CHANNEL_ACTIONS:
+    channel = service.channel_of(db, subject, channel_id)
+    if channel is None or action not in CHANNEL_ACTIONS:
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if action == "new-secret":
         try:
-            secret = service.renew_webhook_secret(db, channel, _actor())
+            secret = service.renew_secret(db, channel, _actor())
         except service.ProjectError:
             abort(404)
         db.commit()
@@ -247,15 +243,19 @@ def feed_action(project_id: int, action: str):
 
 def sheet_context(project: Project) -> dict:
     """What the printable sheet shows (shared with the token's public sheet)."""
-    days = int(current_app.config["BULLETIN_DAYS"])
-    groups = bulletins.current_by_area(database.session(), project.id, utcnow() - timedelta(days=days))
-    return {"project": project, "groups": groups, "w": wording(project.language), "render": render, "today": utcnow()}
+    printed = service.sheet(database.session(), project, int(current_app.config["BULLETIN_DAYS"]))
+    return {
+        "project": printed.project,
+        "groups": printed.groups,
+        "w": printed.w,
+        "today": printed.today,
+        "render": render,
+    }
 
 
 def sheet_pdf_response(project: Project) -> Response:
-    context = sheet_context(project)
-    pdf = sheet_pdf(project.name, context["groups"], context["w"], context["today"].date())
-    response = Response(pdf, mimetype="application/pdf")
+    printed = service.sheet(database.session(), project, int(current_app.config["BULLETIN_DAYS"]))
+    response = Response(service.sheet_as_pdf(printed), mimetype="application/pdf")
     response.headers["Content-Disposition"] = 'inline; filename="bulletin.pdf"'
     return response
 

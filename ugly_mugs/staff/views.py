@@ -1,17 +1,17 @@
 """Staff pages: outreach workers file for someone on the street and follow their reports'
-status (never their content); coordinators and police liaison receive and pass on group keys."""
+status (never their content); coordinators and police liaison receive and pass on group keys.
+
+Thin: each page reads the request, asks ``staff.service`` for what it shows, and renders.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 
-from ugly_mugs.keys import groups, keystore
-from ugly_mugs.models import Account, GroupMembership, Project, Report
+from ugly_mugs.keys import groups
 from ugly_mugs.reporting import forms as reporting_forms
-from ugly_mugs.reports import filing as service
-from ugly_mugs.reports import statuses
+from ugly_mugs.reports import filing
+from ugly_mugs.staff import service
 from ugly_mugs.staff.forms import OutreachReportForm, RecoveryForm
 from ugly_mugs.web import database, keyring
 from ugly_mugs.web.access import current_account, roles
@@ -19,27 +19,12 @@ from ugly_mugs.web.forms import ConfirmForm
 
 bp = Blueprint("staff", __name__)
 
-STATUS_WORDS = {
-    statuses.RECEIVED: "Received",
-    statuses.REVIEWED: "Reviewed",
-    statuses.ALERT_PUBLISHED: "Alert published",
-    statuses.PASSED_TO_POLICE: "Passed to police",
-    statuses.ERASED: "Deleted by the reporter",
-}
-
-CONSENT_WORDS = {
-    "alert_only": "Warn others only",
-    "anonymous_intel": "Police may know about him, not about the person",
-    "full": "Police may have everything",
-}
-
 
 @bp.get("/staff/home")
 @roles("project_member")
 def home():
     account = current_account()
-    project = database.session().get(Project, account.project_id) if account.project_id else None
-    return render_template("staff/home.html", account=account, project=project)
+    return render_template("staff/home.html", account=account, project=service.project_of(database.session(), account))
 
 
 def _outreach_form():
@@ -57,71 +42,63 @@ def outreach_report():
     if not form.validate_on_submit():
         notice = "Please fix the points marked below. Nothing has been lost." if form.is_submitted() else None
         return render_template("staff/outreach_report.html", form=form, notice=notice), 400 if notice else 200
-    new = reporting_forms.to_new_report(form)
-    new.reporter_type = "outreach"
-    new.filed_by_account_id = account.id
-    new.project_id = account.project_id
-    new.identity["contact_via_project"] = form.contact_via_project.data or ""
-    new.identity["consent_attested_by"] = account.display_name
     db = database.session()
     try:
-        filed = service.file_report(db, new, {c.code for c in current_app.config["CATEGORIES"]})
+        filed, project = service.file_for_outreach(
+            db,
+            reporting_forms.to_new_report(form),
+            account,
+            form.contact_via_project.data or "",
+            {c.code for c in current_app.config["CATEGORIES"]},
+        )
         db.commit()
-    except service.ReportError as exc:
+    except filing.ReportError as exc:
         db.rollback()
         return render_template("staff/outreach_report.html", form=form, notice=str(exc)), 400
-    except (SQLAlchemyError, keystore.KeyUnavailable):
+    except database.UNAVAILABLE:
         db.rollback()
         current_app.logger.error("an outreach report could not be saved; the form was shown back")
         notice = "The report could not be saved just now. Nothing has been lost: press Send again in a few minutes."
         return render_template("staff/outreach_report.html", form=form, notice=notice), 503
-    project = db.get(Project, account.project_id)
     return render_template("staff/receipt_card.html", filed=filed, project=project)
 
 
 @bp.get("/outreach/reports")
 @roles("outreach")
 def outreach_reports():
-    rows = database.session().execute(
-        select(Report.reference, Report.received_at, Report.status, Report.consent_level)
-        .where(Report.filed_by_account_id == current_account().id)
-        .order_by(Report.received_at.desc())
-        .limit(200)
-    )
+    rows = service.outreach_reports(database.session(), current_account().id)
+    return render_template("staff/outreach_reports.html", rows=rows)
+
+
+def _keys_page(page: service.KeysPage, recovery: RecoveryForm):
     return render_template(
-        "staff/outreach_reports.html", rows=rows.all(), status_words=STATUS_WORDS, consent_words=CONSENT_WORDS
+        "staff/keys.html",
+        mine=page.mine,
+        pending=page.pending,
+        names=page.names,
+        confirm=ConfirmForm(),
+        recovery=recovery,
     )
 
 
 @bp.get("/staff/keys")
 @roles("coordinator", "police")
 def keys():
-    db = database.session()
-    account = current_account()
-    group = groups.group_for(db, account)
-    mine = groups.membership(db, group.id, account.id) if group else None
-    pending = groups.pending_for(db, account.id)
-    names = {a.id: a for a in db.scalars(select(Account).where(Account.id.in_([m.account_id for m in pending])))}
-    return render_template(
-        "staff/keys.html",
-        mine=mine,
-        pending=pending,
-        names=names,
-        confirm=ConfirmForm(),
-        recovery=RecoveryForm(),
-    )
+    return _keys_page(service.keys_page(database.session(), current_account()), RecoveryForm())
 
 
 @bp.post("/staff/keys/<int:membership_id>/approve")
 @roles("coordinator", "police")
 def approve(membership_id: int):
-    form = ConfirmForm()
     db = database.session()
-    account = current_account()
-    member = db.get(GroupMembership, membership_id)
-    if not form.validate_on_submit() or member is None or member not in groups.pending_for(db, account.id):
+    if not ConfirmForm().validate_on_submit():
         abort(404)
-    groups.approve(db, member, account, keyring.personal_key())
+    try:
+        approved = service.approve(db, current_account(), membership_id, keyring.personal_key())
+    except groups.GroupError:
+        abort(409)  # the approver's own copy of the group key does not open
+    if not approved:
+        abort(404)
     db.commit()
     return redirect(url_for("staff.keys"))
 
@@ -132,9 +109,8 @@ def recover():
     form = RecoveryForm()
     db = database.session()
     account = current_account()
-    group = groups.group_for(db, account)
-    member = groups.membership(db, group.id, account.id) if group else None
-    if member is None or member.sealed is not None:
+    member = service.claimable(db, account)
+    if member is None:
         abort(404)
     if form.validate_on_submit():
         try:
@@ -145,6 +121,4 @@ def recover():
         else:
             db.commit()
             return redirect(url_for("staff.keys"))
-    return render_template(
-        "staff/keys.html", mine=member, pending=[], names={}, confirm=ConfirmForm(), recovery=form
-    ), 400
+    return _keys_page(service.KeysPage(mine=member, pending=[], names={}), form), 400

@@ -8,6 +8,7 @@ months for a year.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -97,7 +98,26 @@ def period_for(kind: str, start: date) -> Period:
     raise ValueError(f"unknown kind of period {kind!r}")
 
 
-def default_period(today: date) -> Period:
-    """The last four complete weeks, as the Leeds overview reports them."""
-    this_monday = today - timedelta(days=today.weekday())
-    return period_for("four_weeks", this_monday - timedelta(weeks=4))
+def four_weeks_to(day: date) -> Period:
+    """The four whole weeks (Monday to Sunday) that end with the week of ``day``."""
+    monday = day - timedelta(days=day.weekday())
+    return period_for("four_weeks", monday - timedelta(weeks=3))
+
+
+def default_period(today: date, latest_report_day: Callable[[date], date | None] | None = None) -> Period:
+    """The period the monitoring pages open on: the last four complete weeks, as the Leeds
+    overview reports them.
+
+    When those weeks hold no report and ``latest_report_day`` is given, the four weeks that end
+    with the week of the latest report instead (the current, unfinished week included), so that a
+    new installation or a quiet month does not open on an empty page. ``latest_report_day(end)``
+    answers the day the latest counted report was received before ``end`` (exclusive), or None.
+    """
+    usual = four_weeks_to(today - timedelta(weeks=1))
+    if latest_report_day is None:
+        return usual
+    before_end = latest_report_day(usual.end)
+    if before_end is not None and before_end >= usual.start:
+        return usual
+    latest = latest_report_day(today + timedelta(days=1))
+    return usual if latest is None else four_weeks_to(latest)

@@ -167,6 +167,14 @@ def count_period(session: Session, period: Period) -> Counts:
     return counts
 
 
+def latest_received_day(session: Session, before: date) -> date | None:
+    """The day (UTC) the latest report the figures count was received before ``before`` (exclusive), or None."""
+    latest = session.scalar(
+        select(func.max(Report.received_at)).where(Report.received_at < _midnight(before), Report.status != ERASED)
+    )
+    return None if latest is None else latest.astimezone(UTC).date()
+
+
 def count_police(session: Session, period: Period) -> Counter:
     """Reports passed to police in ``period``, by the latest outcome recorded for each (or NO_OUTCOME)."""
     # A correlated subquery (which the index on police_outcome.release_id answers per release)

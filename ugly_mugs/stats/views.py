@@ -7,6 +7,7 @@ only what ``figures.build`` let through.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from markupsafe import Markup
@@ -23,12 +24,12 @@ MONITORS = ("coordinator", "admin")
 
 
 def _period() -> tuple[PeriodForm, Period, bool]:
-    """The chosen period, or the last four whole weeks; the flag says the choice was invalid."""
+    """The chosen period, or the one the pages open on; the flag says the choice was invalid."""
     form = PeriodForm(request.args)
     chosen = "kind" in request.args or "start" in request.args
     if chosen and form.validate():
         return form, period_for(form.kind.data, form.start.data), False
-    period = default_period(datetime.now(UTC).date())
+    period = default_period(datetime.now(UTC).date(), partial(queries.latest_received_day, database.session()))
     if not chosen:
         form = PeriodForm(data={"kind": period.kind, "start": period.start})
     return form, period, chosen

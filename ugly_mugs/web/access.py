@@ -13,13 +13,14 @@ from flask import Flask, abort, current_app, g, redirect, request, session, url_
 
 from ugly_mugs.auth import sessions
 from ugly_mugs.models import Account
+from ugly_mugs.models.people import ROLES
 from ugly_mugs.web import database
 
 _PUBLIC = "_ugly_mugs_public"
 _ROLES = "_ugly_mugs_roles"
 _ENROLLING = "_ugly_mugs_enrolling"
 
-ALL_STAFF = ("admin", "coordinator", "outreach", "project_member", "police")
+ALL_STAFF = ROLES
 
 
 def public(view: Callable) -> Callable:

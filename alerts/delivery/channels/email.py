@@ -1,4 +1,4 @@
-"""Email over SMTP: settings from ``UGLY_MUGS_SMTP_URL``, one connection reused for a whole batch.
+"""The email channel: alerts over SMTP, settings from ``UGLY_MUGS_SMTP_URL``, one connection per batch.
 
 ``smtp://host:port`` sends in the clear (a relay on the same machine); ``?starttls=true``
 upgrades the connection with STARTTLS before anything else is said, and ``smtps://`` uses TLS
@@ -11,22 +11,33 @@ from __future__ import annotations
 import re
 import smtplib
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from alerts.delivery import render
-from alerts.delivery.channels import DeliveryFailed
+from alerts.delivery.channels.base import (
+    ChannelInputError,
+    ChannelSettingsError,
+    DeliveryFailed,
+    Outgoing,
+    TargetField,
+    valid_hostname,
+)
 from alerts.delivery.wording import Wording
+
+KIND = "email"
 
 TRUE = {"1", "true", "yes", "on"}
 # The header a receiving mail filter can use to drop a duplicate without reading the body.
 ID_HEADER = "X-Bulletin-Id"
 
 
-class SmtpSettingsError(ValueError):
+class SmtpSettingsError(ChannelSettingsError):
     """``UGLY_MUGS_SMTP_URL`` cannot be used; the message says why."""
 
 
@@ -112,7 +123,8 @@ _PLAIN_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+$"
 
 
 class Mailer:
-    """One SMTP connection, opened on first use and kept for the batch; reopened after a failure.
+    """The email transport: one SMTP connection, opened on first use and kept for the batch;
+    reopened after a failure.
 
     A message is built and encoded once for all its recipients of one language; each recipient's
     copy is that and their own ``To:`` line, which keeps a 10,000-address fanout cheap.
@@ -160,7 +172,8 @@ class Mailer:
             raise DeliveryFailed(f"SMTP connection failed: {type(exc).__name__}") from None
         return smtp
 
-    def send(self, to: str, m: render.Published, w: Wording) -> None:
+    def send(self, outgoing: Outgoing) -> None:
+        to, m, w = outgoing.target, outgoing.message, outgoing.words
         if self._smtp is None:
             self._smtp = self._connect()
         try:
@@ -185,3 +198,64 @@ class Mailer:
         except (smtplib.SMTPException, OSError):
             self._smtp.close()
         self._smtp = None
+
+
+_LOCAL_PART = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$")
+
+
+def check_address(raw: str) -> str:
+    """One plain address, ``local@domain`` (the domain lower-cased); ``ChannelInputError`` otherwise."""
+    address = raw.strip()
+    local, at, domain = address.rpartition("@")
+    if len(address) > 254 or not at or not _LOCAL_PART.match(local) or ".." in local:
+        raise ChannelInputError("Enter an email address like name@example.org.")
+    if not valid_hostname(domain) or "." not in domain:
+        raise ChannelInputError("The part after @ is not a valid domain name.")
+    return f"{local}@{domain.lower()}"
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    smtp: SmtpSettings
+    sender: Sender
+
+
+class EmailChannel:
+    """Alerts by email: text and HTML in the project's language, through the configured SMTP relay."""
+
+    kind = KIND
+    label = "Email address"
+    add_label = "Add an email address"
+    field = TargetField(
+        name="address",
+        label="Email address",
+        input_type="email",
+        max_length=254,
+        required_message="Enter an email address.",
+    )
+    has_secret = False
+
+    def check_target(self, raw: str) -> str:
+        return check_address(raw)
+
+    def new_secret(self) -> str:
+        raise TypeError("an email address has no secret")
+
+    def configure(self, config: Mapping[str, Any]) -> EmailSettings:
+        """From UGLY_MUGS_SMTP_URL (+ _PASSWORD, _CA_FILE, _TIMEOUT), _MAIL_FROM and _ALERT_SUBJECT."""
+        try:
+            smtp = SmtpSettings.from_url(
+                str(config["SMTP_URL"]),
+                password=config.get("SMTP_PASSWORD") or None,
+                ca_file=str(config.get("SMTP_CA_FILE") or "") or None,
+                timeout=float(config.get("SMTP_TIMEOUT", 30)),
+            )
+        except SmtpSettingsError as exc:
+            raise ChannelSettingsError(f"UGLY_MUGS_SMTP_URL: {exc}") from None
+        return EmailSettings(smtp, Sender(str(config["MAIL_FROM"]), str(config.get("ALERT_SUBJECT") or "") or None))
+
+    def open(self, settings: EmailSettings) -> Mailer:
+        return Mailer(settings.smtp, settings.sender)
+
+
+CHANNEL = EmailChannel()

@@ -1,4 +1,4 @@
-"""Signed webhooks: the message as JSON, POSTed with a timestamp and an HMAC-SHA256 signature.
+"""The webhook channel: the message as JSON, POSTed with a timestamp and an HMAC-SHA256 signature.
 
 The signature is ``sha256=`` and the hex HMAC-SHA256, under the channel's secret, of
 ``<timestamp>.<body>`` (the timestamp header's value, a full stop, the exact body bytes). A
@@ -16,8 +16,15 @@ import secrets
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
 
-from alerts.delivery.channels import DeliveryFailed
+from alerts.delivery import render
+from alerts.delivery.channels.base import ChannelInputError, DeliveryFailed, Outgoing, TargetField, valid_hostname
+
+KIND = "webhook"
 
 TIMESTAMP_HEADER = "X-Ugly-Mugs-Timestamp"
 SIGNATURE_HEADER = "X-Ugly-Mugs-Signature"
@@ -87,3 +94,78 @@ def post(url: str, secret: str, payload: dict, timeout: float = 10.0) -> int:
     if not 200 <= status < 300:
         raise DeliveryFailed(f"HTTP {status}")
     return status
+
+
+def check_url(raw: str) -> str:
+    """An ``http(s)://`` URL naming a valid host, without login details or ``#``; ``ChannelInputError`` otherwise."""
+    url = raw.strip()
+    if len(url) > 500 or any(c.isspace() or ord(c) < 32 for c in url):
+        raise ChannelInputError("Enter a web address of at most 500 characters without spaces.")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise ChannelInputError("The address must start with https:// (or http://).")
+    if parts.username is not None or parts.password is not None:
+        raise ChannelInputError("Leave login details out of the address; the signature authenticates each request.")
+    host = parts.hostname or ""
+    if parts.netloc.startswith("[") or not valid_hostname(host):
+        raise ChannelInputError("The address must name a valid host name.")
+    try:
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError:
+        raise ChannelInputError("The port in the address is not a number.") from None
+    if parts.fragment:
+        raise ChannelInputError("Leave out the # part of the address.")
+    return url
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    timeout: float
+
+
+@dataclass(frozen=True)
+class Poster:
+    """The webhook transport: one signed POST per delivery (no connection is kept between them)."""
+
+    timeout: float
+
+    def send(self, outgoing: Outgoing) -> None:
+        if not outgoing.secret:
+            raise DeliveryFailed("webhook has no secret")
+        post(outgoing.target, outgoing.secret, render.as_json(outgoing.message, outgoing.words), self.timeout)
+
+    def close(self) -> None:
+        pass
+
+
+class WebhookChannel:
+    """Alerts as signed JSON POSTed to a project's own server."""
+
+    kind = KIND
+    label = "Webhook"
+    add_label = "Add a webhook"
+    field = TargetField(
+        name="url",
+        label="Webhook URL",
+        input_type="url",
+        max_length=500,
+        required_message="Enter the webhook's address.",
+        hint="https://… on the project's own server; it receives each alert as signed JSON.",
+    )
+    has_secret = True
+
+    def check_target(self, raw: str) -> str:
+        return check_url(raw)
+
+    def new_secret(self) -> str:
+        return new_secret()
+
+    def configure(self, config: Mapping[str, Any]) -> WebhookSettings:
+        """From UGLY_MUGS_WEBHOOK_TIMEOUT (seconds)."""
+        return WebhookSettings(timeout=float(config["WEBHOOK_TIMEOUT"]))
+
+    def open(self, settings: WebhookSettings) -> Poster:
+        return Poster(settings.timeout)
+
+
+CHANNEL = WebhookChannel()

@@ -1,0 +1,67 @@
+"""The coordinators' blueprint and the report page, shared by the report views (``views``) and
+the alert views (``alert_pages``), which both answer some of their requests with it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template
+
+from ugly_mugs import consent
+from ugly_mugs.consent import staff as consent_staff
+from ugly_mugs.coordinator import casework
+from ugly_mugs.coordinator.forms import (
+    ActionForm,
+    DecisionForm,
+    NoteForm,
+    PassOnForm,
+    ReasonForm,
+    StaffConsentForm,
+    StatusForm,
+)
+from ugly_mugs.models import Report
+from ugly_mugs.models.police import OUTCOME_LABELS
+from ugly_mugs.reports import reporter_types, statuses
+from ugly_mugs.web import database
+from ugly_mugs.web.access import current_account
+
+bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
+
+
+def category_labels() -> dict[str, str]:
+    """The configured kinds of incident: code → label."""
+    return {c.code: c.label for c in current_app.config["CATEGORIES"]}
+
+
+def report_or_404(reference: str) -> Report:
+    report = casework.report_by_reference(database.session(), reference)
+    if report is None:
+        abort(404)
+    return report
+
+
+def report_response(report: Report, *, pair=None, opened=None, status: int = 200, notice: str | None = None, **forms):
+    """The report page as (html, status). ``pair``: the scheme key the caller already opened, to
+    read notes with; ``opened``: what the caller just read (an audited read); ``forms``: a form
+    sent back with its errors, by its name in the template (``reason_form``, ``status_form``…)."""
+    page = casework.report_page(database.session(), report, current_account(), pair, opened)
+    return (
+        render_template(
+            "coordinator/report.html",
+            **vars(page),
+            outcome_labels=OUTCOME_LABELS,
+            status_labels=statuses.LABELS,
+            reporter_labels=reporter_types.LABELS,
+            consent_words=consent.EXPLANATIONS,
+            given_by_labels=consent_staff.GIVEN_BY_LABELS,
+            category_labels=category_labels(),
+            me=current_account(),
+            reason_form=forms.get("reason_form") or ReasonForm(),
+            pass_form=forms.get("pass_form") or PassOnForm(),
+            consent_form=forms.get("consent_form") or StaffConsentForm(data={"level": report.consent_level}),
+            decision_form=DecisionForm(),
+            status_form=forms.get("status_form") or StatusForm(data={"status": report.status}),
+            note_form=forms.get("note_form") or NoteForm(),
+            action_form=ActionForm(),
+            notice=notice,
+        ),
+        status,
+    )
