@@ -236,7 +236,8 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         "SESSION_COOKIE_SAMESITE": "Strict",
         "WTF_CSRF_ENABLED": True,
         "DEMO_ALLOWED": _bool(env, "DEMO_ALLOWED", mode == "development"),
-        # Published counts from 1 to one less than this show as "fewer than N" (monitoring pages).
+        # Published counts from 1 to one less than this are withheld (monitoring pages), and each
+        # withheld number keeps a range at least this wide (stats/suppression.py).
         "SUPPRESSION_THRESHOLD": _int(env, "SUPPRESSION_THRESHOLD", 5),
         # True: an alert is published only after a second coordinator approves it.
         "ALERT_APPROVAL": _bool(env, "ALERT_APPROVAL", False),

@@ -9,8 +9,10 @@ threads = int(os.environ.get("UGLY_MUGS_THREADS", "1"))
 timeout = 30
 accesslog = "-"
 errorlog = "-"
-# %(U)s is the path without the query string; no %(h)s, %(a)s, %(f)s or %(q)s.
+# %(U)s is the path without the query string; no %(h)s, %(a)s, %(f)s or %(q)s. %(t)s is only the
+# hour (config/access_log.py), so that no access line dates a reporter's visit to the second.
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+logger_class = "config.access_log.HourlyAccessLogger"
 # Gunicorn itself logs no addresses at "info"; "debug" would log request headers.
 loglevel = os.environ.get("UGLY_MUGS_LOG_LEVEL", "info")
 if loglevel == "debug":

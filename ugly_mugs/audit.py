@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from ugly_mugs import coarse_time
 from ugly_mugs.models import AuditEntry
 from ugly_mugs.models.base import utcnow
 
@@ -60,7 +61,7 @@ def record(
 ) -> AuditEntry:
     """Append an entry in the caller's transaction; it is kept only if the caller commits.
 
-    ``coarse`` records only the hour, for a reporter's own actions, so that the log cannot be
+    ``coarse`` records only the hour (``coarse_time``), for a reporter's own actions, so that the log cannot be
     matched to the second against anything else.
     """
     dialect = session.get_bind().dialect.name
@@ -73,7 +74,7 @@ def record(
     last = session.execute(select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
     entry = AuditEntry(
         id=(last.id + 1) if last else 1,
-        at=utcnow().replace(minute=0, second=0, microsecond=0) if coarse else utcnow().replace(microsecond=0),
+        at=coarse_time.now() if coarse else utcnow().replace(microsecond=0),
         actor_id=actor_id,
         action=action,
         report_id=report_id,

@@ -5,7 +5,9 @@ Reports are filed through the HTML form and the JSON API and their receipt codes
 a canary query string and a canary in every text field. Everything gunicorn and the app
 printed (access log, error log, worker output) must then contain none of them, nor the
 client address, nor any spelling of a receipt code; and it must hold the access lines of
-those very requests, so the test cannot pass on an empty log.
+those very requests, so the test cannot pass on an empty log. Each access line is stamped
+with the hour alone, so that the log cannot date a reporter's visit more finely than the
+records do.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ WRONG_CODE = "WRNG-C0DE-ZQZQ-ZQZQ-ZQ00"
 TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 CODE = re.compile(r'id="receipt-code">([0-9A-Z-]+)<')
 REFERENCE = re.compile(r'class="reference">(UM-[0-9A-Z]+)<')
+
+ACCESS_LINE = re.compile(r'"(?:GET|POST) /')
+HOUR_ONLY = re.compile(r"\[\d{2}/[A-Z][a-z]{2}/\d{4} \d{2}h UTC\] \"")
+FINER = re.compile(r"\d:\d{2}")
 
 TEXT_FIELDS = fields.text_fields()
 
@@ -183,3 +189,10 @@ def test_gunicorn_logs_nothing_about_the_reporter(live_server):
     haystack = without_bind.lower()
     found = [n for n in needles if n.lower() in haystack]
     assert found == [], f"the server log reveals {found}:\n{log}"
+
+    # No access line says when within the hour a reporter came: no minutes, no seconds (P4).
+    access = [line for line in log.splitlines() if ACCESS_LINE.search(line)]
+    assert len(access) >= 10, log
+    for line in access:
+        assert HOUR_ONLY.match(line), f"an access line is not stamped with the hour alone: {line!r}"
+        assert not FINER.search(line.split('"', 1)[0]), f"an access line says the minute: {line!r}"

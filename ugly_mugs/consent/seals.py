@@ -13,10 +13,9 @@ from collections.abc import Callable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ugly_mugs import consent
+from ugly_mugs import coarse_time, consent
 from ugly_mugs.keys import keystore
 from ugly_mugs.models import ConsentChange, PoliceRelease, Report, ReportSection, SealedSectionKey, StaffConsent
-from ugly_mugs.models.base import utcnow
 from ugly_mugs.reports import sections
 
 # Opens a section's key from one of its own sealed copies (receipt or scheme).
@@ -71,7 +70,11 @@ def apply_level(session: Session, report: Report, level: str, actor: str, open_k
     align_unit_seals(session, report, level, open_key)
     session.add(
         ConsentChange(
-            report_id=report.id, from_level=report.consent_level, to_level=level, actor=actor, changed_at=utcnow()
+            report_id=report.id,
+            from_level=report.consent_level,
+            to_level=level,
+            actor=actor,
+            changed_at=coarse_time.now(),
         )
     )
     report.consent_level = level
@@ -81,7 +84,8 @@ def apply_level(session: Session, report: Report, level: str, actor: str, open_k
 
 def releases_follow(session: Session, report: Report, level: str) -> None:
     """Keep the police releases' view of consent in step with ``level``; pending staff requests lapse."""
-    withdrawn_at = utcnow() if level == consent.ALERT_ONLY else None
+    # When consent ended is when she (or staff for her) acted: coarse, like every reporter's act.
+    withdrawn_at = coarse_time.now() if level == consent.ALERT_ONLY else None
     for release in session.scalars(select(PoliceRelease).where(PoliceRelease.report_id == report.id)):
         release.consent_withdrawn_at = withdrawn_at
     for request in session.scalars(

@@ -15,12 +15,12 @@ from datetime import date, timedelta
 from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
-from ugly_mugs import audit, consent
+from ugly_mugs import audit, coarse_time, consent
 from ugly_mugs.crypto import aead, receipt
 from ugly_mugs.keys import keystore
 from ugly_mugs.matching import index as matching_index
 from ugly_mugs.models import Area, ConsentChange, GroupKey, Report, ReportCategory, ReportSection, SealedSectionKey
-from ugly_mugs.models.base import new_id, utcnow
+from ugly_mugs.models.base import new_id
 from ugly_mugs.reports import reporter_types, sections, statuses
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -164,7 +164,8 @@ def file_report(session: Session, new: NewReport, valid_categories: set[str]) ->
     code = receipt.new_code()
     receipt_key = receipt.receipt_key(code)
     report_id = new_id()
-    now = utcnow()
+    # Filing is her act: its times are kept to the hour (coarse_time), here and in the history.
+    now = coarse_time.now()
     encrypted = [
         encrypt_section(report_id, name, 1, content, receipt_key, holders, new.consent_level)
         for name, content in (("identity", new.identity), ("incident", new.incident), ("perpetrator", new.perpetrator))
@@ -181,8 +182,7 @@ def file_report(session: Session, new: NewReport, valid_categories: set[str]) ->
                 "id": report_id,
                 "reference": reference,
                 "receipt_lookup": receipt.lookup_id(code),
-                # Only the hour, so that it cannot be matched to the second against other records.
-                "received_at": now.replace(minute=0, second=0, microsecond=0),
+                "received_at": now,
                 "incident_week": week_of(new.incident_date),
                 "area_id": area.id,
                 "police_unit_id": area.police_unit_id,

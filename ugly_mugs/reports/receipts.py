@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ugly_mugs import audit
+from ugly_mugs import audit, coarse_time
 from ugly_mugs.crypto import receipt
 from ugly_mugs.matching import index as matching_index
 from ugly_mugs.models import ConsentChange, PoliceRelease, Report, ReportSection
@@ -48,7 +48,8 @@ def status_of(session: Session, report: Report) -> Status:
         reference=report.reference,
         status=report.status,
         consent_level=report.consent_level,
-        consent_history=[(level, at) for level, at in history],
+        # Rows stored before times were coarse are returned coarse too.
+        consent_history=[(level, coarse_time.coarse(at)) for level, at in history],
         police_received=session.scalar(
             select(PoliceRelease.id).where(
                 PoliceRelease.report_id == report.id, PoliceRelease.acknowledged_at.is_not(None)

@@ -147,13 +147,17 @@ class PeriodFigures:
 
 
 def withheld_text(threshold: int) -> str:
-    return f"fewer than {threshold}*"
+    """The label of every withheld number. One label for all: calling the small ones "fewer
+    than N" would tell a reader they lie between 1 and N - 1, and would be untrue of the
+    numbers withheld to protect them (``suppression``)."""
+    return "withheld*"
 
 
 def footnote(threshold: int) -> str:
     return (
-        f"* Fewer than {threshold}, or withheld so that a count of fewer than {threshold} cannot be worked out "
-        "from the totals and other figures."
+        f"* Withheld: a count of fewer than {threshold} (but not none), or a number withheld beside one so "
+        f"that no such count can be worked out, or narrowed to a range less than {threshold} wide, from the "
+        "totals and other figures."
     )
 
 

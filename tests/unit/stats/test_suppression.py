@@ -17,6 +17,9 @@ and 90th percentile appear only when at least the threshold of alerts are timed;
 figures the relations are also written out from the tables and checked with a rank test of
 their own (float elimination, not the module's exact algebra): no withheld number is pinned down. No chart of a
 period, as drawn on the pages and in the PDF, writes a small number or a bar for a withheld one.
+Beyond exact recovery, the audit by bounds: the 5 + 1 + 1 example, and random tables in which
+every withheld cell can take, by an independent linear program, any value in a range at least
+the threshold wide.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from datetime import date
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.optimize import linprog
 
 from config import Choice
 from ugly_mugs.stats import charts, figures, suppression
@@ -340,3 +344,68 @@ def test_no_withheld_alert_figure_can_be_worked_out(counts, threshold):
         # Determined exactly when its column is not in the span of the others.
         without = [r[:i] + r[i + 1 :] for r in matrix]
         assert _rank(without) == full, (key, hidden)
+
+
+# --- the audit by bounds -------------------------------------------------------------------
+
+
+def test_five_one_one_is_not_solved_back():
+    # Threshold 5, a total of 7 split 5 + 1 + 1. Withholding only the two 1s leaves them summing
+    # to 2: neither is determined exactly, yet each is pinned to 0..2.
+    values = {"total": 7, "a": 5, "b": 1, "c": 1}
+    equation = suppression.Equation("total", ("a", "b", "c"))
+    assert suppression.determined([equation], {"b", "c"}) == set()
+    assert suppression.bounds(values, [equation], {"b", "c"}) == {"b": (0.0, 2.0), "c": (0.0, 2.0)}
+    hidden = suppression.suppress(values, [equation], 5)
+    assert hidden == {"a", "b", "c"}
+    assert suppression.bounds(values, [equation], hidden) == {k: (0.0, 7.0) for k in "abc"}
+    f = figures.withheld_text(5)
+    assert f == "withheld*" and "5" not in f  # one label, which says nothing about the range
+
+
+def test_bounds_of_an_unlimited_number_are_unbounded_above():
+    values = {"t": 9, "a": 4, "b": 5}
+    equations = [suppression.Equation("t", ("a", "b"))]
+    assert suppression.bounds(values, equations, {"t", "a", "b"})["t"] == (0.0, float("inf"))
+
+
+def independent_bounds(rows: int, cols: int, values: dict, hidden: set) -> dict:
+    """Each hidden cell's range from its own two dense linear programs over the table's row and
+    column sums (interior point, not the module's block construction nor its equations)."""
+    keys = sorted(hidden, key=repr)
+    index = {k: i for i, k in enumerate(keys)}
+    a_eq, b_eq = [], []
+    for line in lines(rows, cols):
+        total, parts = line[-1], line[:-1]
+        row = [0.0] * len(keys)
+        rhs = 0.0
+        for key, sign in [(total, -1.0), *((p, 1.0) for p in parts)]:
+            if key in hidden:
+                row[index[key]] += sign
+            else:
+                rhs -= sign * values[key]
+        if any(row):
+            a_eq.append(row)
+            b_eq.append(rhs)
+    found = {}
+    for key in keys:
+        c = [0.0] * len(keys)
+        c[index[key]] = 1.0
+        low = linprog(c, A_eq=a_eq or None, b_eq=b_eq or None, bounds=(0, None), method="highs-ipm")
+        high = linprog([-x for x in c], A_eq=a_eq or None, b_eq=b_eq or None, bounds=(0, None), method="highs-ipm")
+        assert low.status == 0
+        found[key] = (low.fun, float("inf") if high.status == 3 else -high.fun)
+    return found
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 4).flatmap(lambda r: st.tuples(st.just(r), st.integers(1, 4))), st.data(), st.integers(2, 8))
+def test_every_withheld_cell_keeps_a_range_at_least_the_threshold(shape, data, threshold):
+    rows, cols = shape
+    cells = {(i, j): data.draw(small_counts) for i in range(rows) for j in range(cols)}
+    values, equations = with_margins(rows, cols, cells)
+    hidden = suppression.suppress(values, equations, threshold)
+    assert {k for k, v in values.items() if 0 < v < threshold} <= hidden
+    for key, (low, high) in independent_bounds(rows, cols, values, hidden).items():
+        assert low <= values[key] + 1e-6 and values[key] <= high + 1e-6, key
+        assert high - low >= threshold - 1e-6, (key, low, high, hidden)

@@ -1,0 +1,317 @@
+"""The disclosure guard against someone trying to get past it (P3), and against false alarms.
+
+One reporter per language of the scheme (English, Polish, Romanian, Bulgarian in Cyrillic,
+Brazilian Portuguese), each with a name, phone number, e-mail, handle, home street with house
+number and postcode, exact date and time, and a perpetrator with his own name, number, e-mail,
+username and plate. ``BYPASSES`` tries every kind of disguise on her details — case and
+diacritics (letters that do not decompose too), transliteration, possessives and case
+endings, Unicode confusables, invisible and formatting characters, digit look-alikes and
+spacing inside numbers, postcodes and house-number-plus-street fragments, e-mail and handle
+variants — and each must be blocked with a span that marks the disguised words in the text.
+``HIS_AND_ORDINARY`` are his details and ordinary words that must never block.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ugly_mugs import disclosure
+
+REPORTS = {
+    "en": {
+        "identity": [
+            {
+                "name": "Zoë Marlowe",
+                "contact": "text 07700 900123 or zoe.m@example.org, insta @zoe_marl99",
+                "place": "my flat at 9 Fakely Close, LS6 2AB",
+                "date": "2026-11-21",
+                "time": "23:15",
+            }
+        ],
+        "incident": [{"what_happened": "My other phone is 07700 900555. He rang from 07700 900999.", "categories": []}],
+        "perpetrator": [
+            {
+                "name_used": "Gaz",
+                "phone_numbers": ["07700 900999"],
+                "emails": ["gaz.lad@example.net"],
+                "usernames": ["gazza_ls6"],
+                "vehicle": {"registration": "LS62 ABC"},
+                "where_taken": "the car park behind 40 Tannery Road",
+            }
+        ],
+    },
+    "pl": {
+        "identity": [
+            {
+                "name": "Łucja Wróblewska",
+                "contact": "tel. +48 601 234 567, lucja.wrobel@poczta.pl",
+                "place": "ul. Długa 5, 00-950 Warszawa",
+                "date": "2026-11-14",
+                "time": "22:40",
+            }
+        ],
+        "incident": [{"what_happened": "Zabrał mi telefon."}],
+        "perpetrator": [
+            {"name_used": "Marek", "phone_numbers": ["+48 501 111 222"], "vehicle": {"registration": "WX 12345"}}
+        ],
+    },
+    "ro": {
+        "identity": [
+            {
+                "name": "Ștefania Țăranu",
+                "contact": "0721 234 567, stefi.taranu@mail.ro",
+                "place": "Strada Florilor 12, Cluj 400123",
+                "date": "2026-10-03",
+                "time": "01:30",
+            }
+        ],
+        "incident": [{"what_happened": "M-a lovit."}],
+        "perpetrator": [{"name_used": "Ionuț", "phone_numbers": ["0744 999 888"]}],
+    },
+    "bg": {
+        "identity": [
+            {
+                "name": "Мария Петрова",
+                "contact": "+359 88 123 4567, maria.petrova@abv.bg",
+                "place": "ул. Шипка 7, София",
+                "date": "2026-09-12",
+                "time": "21:05",
+            }
+        ],
+        "incident": [{"what_happened": "Удари ме."}],
+        "perpetrator": [{"name_used": "Стоян", "phone_numbers": ["+359 87 765 4321"]}],
+    },
+    "pt": {
+        "identity": [
+            {
+                "name": "Conceição Araújo",
+                "contact": "(11) 91234-5678, conceicao.araujo@gmail.com",
+                "place": "Rua das Flores, 123, 01310-100 São Paulo",
+                "date": "2026-08-30",
+                "time": "20:45",
+            }
+        ],
+        "incident": [{"what_happened": "Ele me bateu."}],
+        "perpetrator": [
+            {"name_used": "Zé", "phone_numbers": ["(11) 98888-7777"], "vehicle": {"registration": "ABC1D23"}}
+        ],
+    },
+}
+PROFILES = {language: disclosure.profile_from(sections, region="GB") for language, sections in REPORTS.items()}
+
+ZW = "\u200b"  # zero-width space
+SHY = "\u00ad"  # soft hyphen
+RLO = "\u202e"  # right-to-left override
+VS16 = "\ufe0f"  # variation selector
+
+# (language, kind, text, the disguised words that must be marked)
+BYPASSES = [
+    # case and diacritics, letters that do not decompose
+    ("en", "name", "Ask ZOE about it.", "ZOE"),
+    ("en", "name", "zoe was there", "zoe"),
+    ("pl", "name", "Lucja mówiła", "Lucja"),
+    ("pl", "name", "WROBLEWSKA zgłosiła", "WROBLEWSKA"),
+    ("ro", "name", "Stefania a spus", "Stefania"),
+    ("ro", "name", "Taranu a sunat", "Taranu"),
+    ("pt", "name", "A Conceicao falou", "Conceicao"),
+    ("pt", "name", "ARAUJO ligou", "ARAUJO"),
+    # transliteration of another script
+    ("bg", "name", "Maria said so", "Maria"),
+    ("bg", "name", "Petrova said so", "Petrova"),
+    ("bg", "name", "Mariya knows", "Mariya"),
+    ("bg", "name", "мария каза", "мария"),
+    # possessives and case endings
+    ("en", "name", "near Marlowe's flat", "Marlowe's"),
+    ("en", "name", "near Marlowes flat", "Marlowes"),
+    ("en", "name", "near Marlowe’s flat", "Marlowe’s"),
+    ("pl", "name", "u Łucji w domu", "Łucji"),
+    ("pl", "name", "widział Łucję", "Łucję"),
+    ("pl", "name", "z Łucją", "Łucją"),
+    ("pl", "name", "o Wróblewskiej", "Wróblewskiej"),
+    ("ro", "name", "fratele Ștefaniei", "Ștefaniei"),
+    ("bg", "name", "на Марии", "Марии"),
+    ("bg", "name", "Марийо, ела", "Марийо"),
+    ("pt", "name", "a Conceiçãozinha", "Conceiçãozinha"),
+    # Unicode confusables
+    ("en", "name", "Ask Zое now", "Zое"),  # Cyrillic о and е
+    ("en", "name", "Mаrlowe was there", "Mаrlowe"),  # Cyrillic а
+    ("en", "name", "MARLΟWE was there", "MARLΟWE"),  # Greek capital omicron
+    ("en", "name", "MarIowe was there", "MarIowe"),  # capital I for l
+    ("en", "name", "Mar1owe was there", "Mar1owe"),  # digit one for l
+    ("en", "name", "Ｍａｒｌｏｗｅ was there", "Ｍａｒｌｏｗｅ"),  # fullwidth
+    ("en", "name", "𝐌𝐚𝐫𝐥𝐨𝐰𝐞 was there", "𝐌𝐚𝐫𝐥𝐨𝐰𝐞"),  # mathematical bold
+    ("pl", "name", "Łuсja mówiła", "Łuсja"),  # Cyrillic с
+    ("bg", "name", "Mapия", "Mapия"),  # Latin p for Cyrillic р
+    ("ro", "name", "Ștеfania", "Ștеfania"),  # Cyrillic е
+    # invisible and formatting characters
+    ("en", "name", f"Mar{ZW}lowe was there", f"Mar{ZW}lowe"),
+    ("en", "name", f"Mar{SHY}lowe was there", f"Mar{SHY}lowe"),
+    ("en", "name", f"Z{RLO}oe was there", f"Z{RLO}oe"),
+    ("pl", "name", f"Łu{VS16}cja", f"Łu{VS16}cja"),
+    ("pt", "name", "Conceic\u0327a\u0303o", "Conceic\u0327a\u0303o"),  # combining marks
+    # phone numbers: other spellings, spacing, line breaks, look-alike digits
+    ("en", "phone", "Call +44 7700 900123.", "+44 7700 900123"),
+    ("en", "phone", "Call 07700\n900123.", "07700\n900123"),
+    ("en", "phone", "Call 0 7 7 0 0 - 9 0 0 - 1 2 3", "0 7 7 0 0 - 9 0 0 - 1 2 3"),
+    ("en", "phone", "Call O77OO 9OO l23", "O77OO 9OO l23"),
+    ("en", "phone", "Call ０７７００ ９００１２３", "０７７００ ９００１２３"),
+    ("en", "phone", f"Call 077{ZW}00 900{ZW}123", f"077{ZW}00 900{ZW}123"),
+    ("en", "phone", "Call 07700.900.123", "07700.900.123"),
+    ("en", "phone", "Her other phone 07700 900555", "07700 900555"),
+    ("pl", "phone", "dzwoń 601-234-567", "601-234-567"),
+    ("pl", "phone", "dzwoń 0048 601 234 567", "0048 601 234 567"),
+    ("ro", "phone", "sună la +40 721 234 567", "+40 721 234 567"),
+    ("ro", "phone", "sună la 0721.234.567", "0721.234.567"),
+    ("bg", "phone", "звънни на 088 123 45 67", "088 123 45 67"),
+    ("bg", "phone", "звънни на О88 12З 4567", "О88 12З 4567"),  # Cyrillic О and З
+    ("pt", "phone", "liga +55 11 91234 5678", "+55 11 91234 5678"),
+    ("pt", "phone", "liga (11)91234-5678", "11)91234-5678"),
+    # postcodes
+    ("en", "postcode", "near LS6 2AB", "LS6 2AB"),
+    ("en", "postcode", "near ls62ab", "ls62ab"),
+    ("en", "postcode", "near L S 6 - 2 A B", "L S 6 - 2 A B"),
+    ("en", "postcode", f"near LS6 2A{ZW}B", f"LS6 2A{ZW}B"),
+    ("pl", "postcode", "kod 00-950", "00-950"),
+    ("pl", "postcode", "kod 00 950", "00 950"),
+    ("ro", "postcode", "cod 400123", "400123"),
+    ("pt", "postcode", "CEP 01310100", "01310100"),
+    ("pt", "postcode", "CEP 01310-1OO", "01310-1OO"),
+    # house number and street fragments
+    ("en", "street", "at 9 Fakely", "9 Fakely"),
+    ("en", "street", "on Fakely Cl.", "Fakely Cl"),
+    ("en", "street", "on FAKELY CLOSE", "FAKELY CLOSE"),
+    ("en", "street", "behind Tannery Rd", "Tannery Rd"),
+    ("pl", "street", "na ulicy Długiej", "ulicy Długiej"),
+    ("pl", "street", "Dluga 5", "Dluga 5"),
+    ("ro", "street", "pe str. Florilor", "str. Florilor"),
+    ("ro", "street", "Florilor 12", "Florilor 12"),
+    ("bg", "street", "на ул. Шипка", "ул. Шипка"),
+    ("bg", "street", "ul. Shipka", "ul. Shipka"),
+    ("pt", "street", "na R. das Flores", "R. das Flores"),
+    ("pt", "street", "Flores, 123", "Flores, 123"),
+    # the place as she wrote it
+    ("en", "place", "from the car park behind 40 Tannery Road", "the car park behind 40 Tannery Road"),
+    # e-mail and handle variants
+    ("en", "email", "write to ZOE.M@EXAMPLE.ORG", "ZOE.M@EXAMPLE.ORG"),
+    ("en", "email", "write to zoe.m+alerts@example.org", "zoe.m+alerts@example.org"),
+    ("en", "email", "write to zoe dot m at example dot org", "zoe dot m at example dot org"),
+    ("en", "email", "write to zoe.m (at) example [.] org", "zoe.m (at) example [.] org"),
+    ("en", "email", "write to zoem@gmail.com", "zoem@gmail.com"),
+    ("en", "email", "write to zoe.m＠example.org", "zoe.m＠example.org"),
+    ("en", "handle", "find her as zoe_marl99", "zoe_marl99"),
+    ("en", "handle", "find her as @zoe.marl99", "@zoe.marl99"),
+    ("en", "handle", "find her as zoe.m", "zoe.m"),
+    ("pl", "email", "lucja.wrobel małpa poczta kropka pl", "lucja.wrobel małpa poczta kropka pl"),
+    ("ro", "email", "stefi.taranu arond mail punct ro", "stefi.taranu arond mail punct ro"),
+    ("bg", "email", "maria.petrova маймунка abv точка bg", "maria.petrova маймунка abv точка bg"),
+    ("pt", "email", "conceicao.araujo arroba gmail ponto com", "conceicao.araujo arroba gmail ponto com"),
+    ("pt", "handle", "no insta @conceicao_araujo", "@conceicao_araujo"),
+    # exact date and time
+    ("en", "date", "on 21/11/2026", "21/11/2026"),
+    ("en", "date", "on 21st November", "21st November"),
+    ("en", "date", "on 2l/ll/2O26", "2l/ll/2O26"),
+    ("en", "time", "at 23:15", "23:15"),
+    ("en", "time", "at 11.15 p.m.", "11.15 p.m."),
+    ("pl", "date", "14 listopada 2026", "14 listopada 2026"),
+    ("pl", "time", "o 22.40", "22.40"),
+    ("ro", "date", "pe 3 octombrie", "3 octombrie"),
+    ("ro", "time", "la ora 1:30", "1:30"),
+    ("bg", "date", "на 12 септември", "12 септември"),
+    ("bg", "time", "в 21:05 ч.", "21:05"),
+    ("pt", "date", "em 30 de agosto de 2026", "30 de agosto de 2026"),
+    ("pt", "time", "às 20h45", "20h45"),
+]
+
+
+@pytest.mark.parametrize(("language", "kind", "text", "marked"), BYPASSES)
+def test_every_disguise_is_blocked_and_marked(language, kind, text, marked):
+    hits = disclosure.check(text, PROFILES[language])
+    assert hits, f"not blocked: {text!r}"
+    start = text.index(marked)
+    spans = [(h.kind, text[h.start : h.end]) for h in hits]
+    assert any(h.kind == kind and h.start <= start and start + len(marked) <= h.end for h in hits), spans
+    for hit in hits:
+        assert 0 <= hit.start < hit.end <= len(text)
+        assert hit.message.startswith("“") and disclosure.LABELS[hit.kind] in hit.message
+
+
+def test_the_table_covers_every_kind_in_every_language():
+    assert len(BYPASSES) >= 60
+    assert {language for language, *_ in BYPASSES} == set(REPORTS)
+    assert {kind for _, kind, *_ in BYPASSES} == set(disclosure.LABELS)
+
+
+# (language, text): his details and ordinary words, which must pass.
+HIS_AND_ORDINARY = [
+    ("en", "He calls himself Gaz and texts from 07700 900999."),
+    ("en", "His number is +44 7700 900999, also written 07700-900-999."),
+    ("en", "Email gaz.lad@example.net or GAZ.LAD@EXAMPLE.NET."),
+    ("en", "Username gazza_ls6 on the site."),
+    ("en", "Plate LS62 ABC, also seen as ls62abc."),
+    ("en", "An annual zoetrope show, marlowesque prose."),
+    ("en", "Man in his 40s, grey Ford Focus, refused to pay, £1500 promised."),
+    ("en", "Seen again on 22 Nov at 10pm and on 21 Dec, in 2026."),
+    ("en", "He hangs around the LS6 area and the old mill."),
+    ("en", "A close call near the park; he drove off fast."),
+    ("en", "Number 9 bus, around 2300, near number 142."),
+    ("en", "All staff: call Ali or Ian on the project line."),
+    ("pl", "Przedstawia się jako Marek, dzwoni z +48 501 111 222."),
+    ("pl", "Rejestracja WX 12345, długa noc, ulica była pusta."),
+    ("pl", "Lucyna i Lucjan to inne osoby."),
+    ("ro", "Spune că îl cheamă Ionuț, sună de pe 0744 999 888."),
+    ("ro", "Strada era goală, florile erau ude."),
+    ("bg", "Казва, че е Стоян, звъни от +359 87 765 4321."),
+    ("bg", "Марин и Петър са други хора."),
+    ("pt", "Diz que é o Zé, liga do (11) 98888-7777, placa ABC1D23."),
+    ("pt", "As flores da rua eram bonitas; conceito novo."),
+    ("pt", "Aconteceu em agosto, à noite."),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), HIS_AND_ORDINARY)
+def test_his_details_and_ordinary_words_pass(language, text):
+    assert disclosure.check(text, PROFILES[language]) == []
+
+
+def test_the_no_false_alarm_table_is_long_enough():
+    assert len(HIS_AND_ORDINARY) >= 20
+
+
+def test_his_declared_details_are_allowed_but_not_when_they_are_hers_too():
+    profile = disclosure.build(
+        [{"name": "Kim", "contact": "07700 900444"}],
+        [],
+        [
+            {
+                "name_used": "Kimmy",
+                "phone_numbers": ["07700 900444", "07700 900333"],
+                "vehicle": {"registration": "YX11 ABC"},
+            }
+        ],
+    )
+    assert "07700 900333" in profile.allowed and "YX11 ABC" in profile.allowed
+    assert "07700 900444" not in profile.allowed
+    assert [h.kind for h in disclosure.check("He used 07700 900444", profile)] == ["phone"]
+    assert disclosure.check("He used 07700 900333", profile) == []
+
+
+def test_a_number_in_her_words_is_hers_unless_she_gave_it_as_his():
+    profile = PROFILES["en"]
+    assert [h.kind for h in disclosure.check("rang 07700 900555", profile)] == ["phone"]
+    assert disclosure.check("rang 07700 900999", profile) == []
+
+
+def test_where_he_took_her_is_protected_like_her_place():
+    assert [h.kind for h in disclosure.check("took her to 40 Tannery Road", PROFILES["en"])] == ["street"]
+
+
+def test_redact_withholds_every_marked_passage():
+    text = "Zoe lives at 9 Fakely Close, LS6 2AB; ring 07700 900123."
+    hits = disclosure.check(text, PROFILES["en"])
+    assert disclosure.redact(text, hits) == "[withheld] lives at [withheld], [withheld]; ring [withheld]."
+
+
+def test_an_empty_profile_blocks_nothing():
+    profile = disclosure.profile_from({})
+    assert not profile
+    assert disclosure.check("Anything at all, 07700 900123, 21/11/2026", profile) == []

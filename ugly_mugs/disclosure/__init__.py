@@ -1,0 +1,86 @@
+"""The disclosure guard (P3): does an outgoing text say anything that identifies the reporter?
+
+One guard for every door out of the scheme: alert drafts and updates, covering notes to
+police, what police see below "full report", exports and any later channel. No Flask
+imports, no database: callers open the report's sections, build a ``Profile`` with
+``profile_from`` and ``check`` each text before it leaves.
+
+    profile = disclosure.profile_from(opened.sections, region="GB")
+    hits = disclosure.check(text, profile)          # [] when the text may go
+    shown = disclosure.redact(text, hits)           # or withhold the marked passages
+
+What is protected is described in ``profile``; how each kind is matched however it is
+spelled, transliterated, disguised or split, in ``normalise`` (case, diacritics,
+transliteration, Unicode confusables, invisible characters), ``words`` (names and their
+inflections), ``numbers`` (phone numbers, digit look-alikes, any spacing), ``contacts``
+(e-mail addresses and handles), ``places`` (streets, house numbers, postcodes) and
+``times`` (dates and times). The perpetrator's own details never block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from ugly_mugs.disclosure import profile as _profile
+from ugly_mugs.disclosure.profile import Profile
+from ugly_mugs.disclosure.scan import LABELS, Hit, check
+
+__all__ = ["LABELS", "Hit", "Profile", "build", "check", "profile_from", "redact", "segments", "WITHHELD"]
+
+WITHHELD = "[withheld]"
+
+
+def build(
+    identity: Iterable[Mapping],
+    her_free_text: Iterable[str],
+    perpetrator: Iterable[Mapping],
+    region: str = "GB",
+) -> Profile:
+    """The profile from the identity section's versions, her own words and the perpetrator
+    section's versions; his declared identifiers that reveal nothing of hers are allowed."""
+    built = _profile.build(identity, her_free_text, perpetrator, region)
+    return built.with_allowed(value for value in built.declared if not check(value, built, allow=()))
+
+
+def profile_from(opened_sections: Mapping[str, list[Mapping]], region: str = "GB") -> Profile:
+    """The profile of the reporter of a report, from its opened sections (section name -> its
+    versions, oldest first, as ``reports.reading.Opened.sections``). ``region`` is where
+    phone numbers written without a country code are from (ISO 3166 alpha-2)."""
+    return build(
+        opened_sections.get("identity", []),
+        _profile.her_free_text(opened_sections.get("incident", [])),
+        opened_sections.get("perpetrator", []),
+        region,
+    )
+
+
+def _merged(spans: Iterable[tuple[int, int]]) -> list[list[int]]:
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return merged
+
+
+def segments(text: str, hits: Iterable[Hit]) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, is_hit) pieces, overlapping hits merged, for highlighting.
+
+    The pieces are plain text: a template escapes them and wraps the hits in <mark>.
+    """
+    pieces: list[tuple[str, bool]] = []
+    position = 0
+    for start, end in _merged((h.start, h.end) for h in hits):
+        if start > position:
+            pieces.append((text[position:start], False))
+        pieces.append((text[start:end], True))
+        position = end
+    if position < len(text):
+        pieces.append((text[position:], False))
+    return pieces
+
+
+def redact(text: str, hits: Iterable[Hit], replacement: str = WITHHELD) -> str:
+    """``text`` with every hit replaced by ``replacement`` (overlapping hits once)."""
+    return "".join(replacement if is_hit else piece for piece, is_hit in segments(text, hits))

@@ -1,0 +1,110 @@
+"""E-mail addresses and handles: hers, and every way of writing them again.
+
+Her e-mail addresses and handles are kept as *keys*: the letters and digits of the part
+before the @ (or of the handle), without dots, underscores, hyphens and a "+tag", read by
+look (``normalise.visual``), so zoe.m@example.org, Zoe.M+alerts@example.org, ZOE_M and
+@zoe.m all have the key "zoem". An outgoing text repeats one when
+
+* an e-mail address in it has her key before the @ (whatever the domain: the part before it
+  names her); the @ and the dots may be spelled out, in the scheme's five languages
+  ("zoe dot m at example dot org", "zoe.m (at) example [.] org", "małpa", "arroba", "kropka",
+  "punct", "ponto" …), or fullwidth;
+* a handle-like word in it (letters and digits with dots, underscores or hyphens inside, or
+  after an @) has her key, with or without the @.
+
+Her handles are: the part before the @ of each of her addresses; words after an @ in what
+she wrote; and, in her contact details, words that mix letters with digits or hold a dot or
+underscore (zoe_m99, zoe.marlowe), which name an account rather than say something. Keys
+shorter than four characters are not kept: they would block ordinary words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ugly_mugs.disclosure import normalise
+
+MIN_KEY = 4
+# "at" and "dot" as people spell them out, in English, Polish, Romanian, Bulgarian (in Cyrillic
+# and in Latin letters) and Portuguese; compared as ``normalise.fold`` reads them.
+_AT_SPELLED = ("at", "małpa", "małpka", "arond", "arroba", "маймунка", "кльомба", "maimunka", "klomba")
+_DOT_SPELLED = ("dot", "kropka", "punct", "punkt", "точка", "tochka", "ponto")
+AT_WORDS = tuple(dict.fromkeys(normalise.fold(w).text for w in _AT_SPELLED))
+DOT_WORDS = tuple(dict.fromkeys(normalise.fold(w).text for w in _DOT_SPELLED))
+_BRACKETS = r"[\(\[\{<]"
+_CLOSING = r"[\)\]\}>]"
+_AT = re.compile(rf"\s*{_BRACKETS}\s*(?:{'|'.join(AT_WORDS)}|@)\s*{_CLOSING}\s*|\s+(?:{'|'.join(AT_WORDS)})\s+|\s*@\s*")
+_DOT = re.compile(rf"\s*{_BRACKETS}\s*(?:{'|'.join(DOT_WORDS)}|\.)\s*{_CLOSING}\s*|\s+(?:{'|'.join(DOT_WORDS)})\s+")
+_EMAIL = re.compile(r"([a-z0-9][a-z0-9._%+\-]*)@([a-z0-9\-]+(?:\.[a-z0-9\-]+)+)")
+_HANDLE = re.compile(r"@?[a-z0-9](?:[a-z0-9._\-]*[a-z0-9])?")
+
+
+def key(local: str) -> str:
+    """The key of an address's part before the @, or of a handle (see the module docstring)."""
+    return _key_of_folded(normalise.fold(local).text)
+
+
+def _key_of_folded(folded: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", folded.lstrip("@").split("+", 1)[0])
+
+
+def addresses(text: str) -> Iterator[tuple[str, str, int, int]]:
+    """(key, domain, start, end) of each e-mail address in ``text``, spelled-out ones too."""
+    folded = normalise.fold(text)
+    # Spelled-out separators become "@" and "." in a copy that remembers where each came from.
+    chars: list[str] = []
+    origin: list[tuple[int, int]] = []
+    position = 0
+    plain = folded.text
+    separators = [(m.start(), m.end(), "@") for m in _AT.finditer(plain)]
+    separators += [(m.start(), m.end(), ".") for m in _DOT.finditer(plain)]
+    for start, end, symbol in sorted(separators):
+        if start < position:
+            continue
+        for i in range(position, start):
+            chars.append(plain[i])
+            origin.append((i, i + 1))
+        chars.append(symbol)
+        origin.append((start, end))
+        position = end
+    for i in range(position, len(plain)):
+        chars.append(plain[i])
+        origin.append((i, i + 1))
+    rewritten = "".join(chars)
+    for match in _EMAIL.finditer(rewritten):
+        first, last = origin[match.start()][0], origin[match.end() - 1][1] - 1
+        while first < len(plain) and plain[first].isspace():
+            first += 1
+        start, end = folded.span(first, last + 1)
+        yield _key_of_folded(match.group(1)), match.group(2), start, end
+
+
+def handles(text: str) -> Iterator[tuple[str, int, int, bool]]:
+    """(key, start, end, marked) of each handle-like word in ``text``; ``marked`` when it
+    began with an @ or held a dot, underscore or hyphen inside."""
+    folded = normalise.fold(text)
+    for match in _HANDLE.finditer(folded.text):
+        word = match.group()
+        marked = word.startswith("@") or any(ch in word for ch in "._-")
+        start, end = folded.span(match.start(), match.end())
+        yield _key_of_folded(word), start, end, marked
+
+
+def her_handles(text: str, *, contact_field: bool) -> set[str]:
+    """Keys of the handles in what she wrote: after an @ anywhere; in her contact details
+    also words that name an account (letters with digits, or a dot or underscore inside)."""
+    found = set()
+    emails = [(s, e) for _, _, s, e in addresses(text)]
+    for value, start, end, _ in handles(text):
+        if any(s <= start < e for s, e in emails):
+            continue
+        raw = text[start:end]
+        account_like = raw.startswith(("@", "＠"))
+        if contact_field:
+            account_like = account_like or (
+                bool(re.search(r"[^\W\d_]", raw)) and bool(re.search(r"\d", raw)) or bool(re.search(r"\w[._]\w", raw))
+            )
+        if account_like and len(value) >= MIN_KEY and not value.isdigit():
+            found.add(value)
+    return found

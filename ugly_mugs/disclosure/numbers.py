@@ -1,0 +1,157 @@
+"""Phone numbers: finding hers in what she wrote, and finding them again however they are typed.
+
+Her numbers are read with the ``phonenumbers`` library (the region for numbers written
+without a country code comes from the configuration) and kept as their *national
+significant number*: the digits after the country code and trunk zero, seven or more
+(shorter runs are times, amounts and house numbers). 07700 900123, +44 7700 900123 and
+0044 (0)7700-900-123 all keep 7700900123.
+
+In an outgoing text a number is looked for as a run of digits, however it is spaced: the
+digits of neighbouring numeric words are joined across any spaces, punctuation and line
+breaks (a word of letters ends the run). A numeric word may hold digits of any script and
+the letters that look like digits (O and o for 0; I, l and | for 1, after
+``normalise.visual``: Cyrillic З for 3, fullwidth digits …), but must hold at least one real
+digit, so that "lol" or "Io" are never numbers. A protected number is found when its
+national significant number occurs in a run: the country code, trunk zero or any prefix
+before it do not matter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import phonenumbers
+
+from ugly_mugs.disclosure import normalise
+
+# The fewest digits read as a phone number: no dialable number in the scheme's countries is
+# shorter, while times (2315), amounts (1500) and house numbers are.
+MIN_PHONE_DIGITS = 7
+# Digits before a match that are a country code or trunk prefix and belong to the same number.
+MAX_PREFIX_DIGITS = 4
+_RUN = re.compile(r"\+?\d[\d\s().\-/]{5,}\d")
+_DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}")
+
+
+@dataclass(frozen=True)
+class Run:
+    """Digits read from neighbouring numeric words, each with its original span."""
+
+    digits: str
+    spans: tuple[tuple[int, int], ...]  # per digit
+    word_index: tuple[int, ...]  # per digit: which numeric word of the run it came from
+    word_spans: tuple[tuple[int, int], ...]  # per numeric word
+
+
+def _numeric_words(text: str) -> Iterator[tuple[int, int, str, list[tuple[int, int]]]]:
+    """(start, end, digits, digit spans) of each word that reads as a number, or is made of
+    digit look-alikes only ("O", "l"): inside or at the end of a run of digits, those are
+    digits too ("07700 90012 O")."""
+    folded = normalise.fold_numbers(text)
+    for match in re.finditer(r"[a-z0-9]+", folded.text):
+        word = match.group()
+        if not word.isdigit() and any(ch not in normalise.DIGIT_LOOKALIKES for ch in word):
+            continue
+        digits = "".join(normalise.DIGIT_LOOKALIKES.get(ch, ch) for ch in word)
+        spans = [folded.span(i, i + 1) for i in range(match.start(), match.end())]
+        start, end = folded.span(match.start(), match.end())
+        yield start, end, digits, spans
+
+
+def runs(text: str) -> list[Run]:
+    """Runs of digits in ``text``, joined across anything but letters."""
+    found: list[Run] = []
+    current: list[tuple[int, int, str, list[tuple[int, int]]]] = []
+    last_end = 0
+    folded_letters = re.compile(r"[^\W\d_]", re.UNICODE)
+
+    def close():
+        if current and any(_has_digit(text[s:e]) for s, e, _, _ in current):
+            digits, spans, owners = "", [], []
+            for n, (_, _, d, s) in enumerate(current):
+                digits += d
+                spans += s
+                owners += [n] * len(d)
+            found.append(Run(digits, tuple(spans), tuple(owners), tuple((s, e) for s, e, _, _ in current)))
+
+    for start, end, digits, spans in _numeric_words(text):
+        gap = text[last_end:start]
+        if current and any(folded_letters.match(ch) and not normalise.is_invisible(ch) for ch in gap):
+            close()
+            current = []
+        current.append((start, end, digits, spans))
+        last_end = end
+    close()
+    return found
+
+
+def search(text: str, number: str) -> Iterator[tuple[int, int]]:
+    """Original spans where the national significant number ``number`` is written in ``text``.
+
+    The span covers the numeric words the digits came from, with a country code or trunk
+    prefix written just before them and a leading "+".
+    """
+    for run in runs(text):
+        at = run.digits.find(number)
+        while at != -1:
+            first, last = run.word_index[at], run.word_index[at + len(number) - 1]
+            before = at - run.word_index.index(first)  # digits of the first word before the match
+            while first > 0 and before + _word_length(run, first - 1) <= MAX_PREFIX_DIGITS:
+                before += _word_length(run, first - 1)
+                first -= 1
+            start, end = run.word_spans[first][0], run.word_spans[last][1]
+            if start > 0 and text[start - 1] in "+＋":
+                start -= 1
+            yield start, end
+            at = run.digits.find(number, at + 1)
+
+
+def _has_digit(word: str) -> bool:
+    return any(ch.isdigit() for ch in normalise.fold(word).text)
+
+
+def _word_length(run: Run, index: int) -> int:
+    return sum(1 for owner in run.word_index if owner == index)
+
+
+def _digit(ch: str) -> str:
+    reading = normalise.visual(ch)
+    return reading if not ch.isascii() and len(reading) == 1 and reading.isdigit() else ch
+
+
+def national_number(raw: str, region: str) -> str | None:
+    """The national significant number of a phone number as written, or None when it has
+    fewer than ``MIN_PHONE_DIGITS`` digits."""
+    digits = re.sub(r"\D", "", raw)
+    if len(digits) < MIN_PHONE_DIGITS:
+        return None
+    try:
+        parsed = phonenumbers.parse(raw, region)
+        national = str(parsed.national_number)
+    except phonenumbers.NumberParseException:
+        national = digits.lstrip("0")
+    return national if len(national) >= MIN_PHONE_DIGITS else digits.lstrip("0") or None
+
+
+def numbers_in(text: str, region: str) -> Iterator[tuple[str, int, int]]:
+    """(national significant number, start, end) of each phone number written in ``text``.
+
+    For reading what she wrote (not for checking): the phonenumbers matcher, then runs of
+    digits it passes over (odd spacing, no region prefix); dates are not numbers.
+    """
+    # Digits of other scripts read as ASCII digits, one for one, so that offsets stay.
+    plain = "".join(_digit(ch) for ch in text)
+    seen: list[tuple[int, int]] = []
+    for match in phonenumbers.PhoneNumberMatcher(plain, region, leniency=phonenumbers.Leniency.POSSIBLE):
+        national = national_number(match.raw_string, region)
+        seen.append((match.start, match.end))
+        if national and not _DATE.fullmatch(match.raw_string.strip()):
+            yield national, match.start, match.end
+    for match in _RUN.finditer(plain):
+        if any(s <= match.start() < e for s, e in seen) or _DATE.fullmatch(match.group()):
+            continue
+        national = national_number(match.group(), region)
+        if national:
+            yield national, match.start(), match.end()

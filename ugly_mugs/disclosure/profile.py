@@ -1,0 +1,206 @@
+"""What identifies the reporter, drawn from a report's opened sections: the guard's ``Profile``.
+
+Sources, every version of each section:
+
+* the **identity section**: the name she gave (its words, not "no name" and the like), her
+  contact details (phone numbers, e-mail addresses, handles, streets and postcodes in them),
+  the exact place (streets with house numbers, postcodes, the place as written) and the
+  exact date and time, and every phone number, address, street, postcode, date and time
+  written anywhere in it;
+* **where he took her** (``where_taken``, kept in the perpetrator section): often her home,
+  so it is protected like her place;
+* **her own words** (every free-text value of the incident section): the phone numbers,
+  e-mail addresses and @handles in them, unless they are his — given in the perpetrator
+  section's lists or in what she wrote about him. A number she did not give as his is
+  treated as possibly hers: blocking a number of his costs a rewording, leaking hers could
+  cost her life.
+
+The perpetrator's **declared identifiers** (his phone numbers, e-mails, usernames, plate and
+the name he used, and the numbers and addresses in what she wrote about him) are kept as
+``declared``: the guard never blocks them. Should one of them also identify her (the same
+number in her contact details), the identity section wins (``disclosure.profile_from``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+
+from ugly_mugs.disclosure import contacts, numbers, places, times, words
+
+# What people type into "What should we call you?" when they give no name; these words alone
+# would block almost every alert ("no condom") while identifying nobody.
+NOT_A_NAME = {
+    "no", "none", "name", "not", "given", "anon", "anonymous", "prefer", "say", "rather", "just", "me",
+    "my", "call", "the", "and", "or", "n/a", "na", "nothing", "nobody", "unknown",
+}  # fmt: skip
+# Incident fields that are chosen from lists, not written.
+STRUCTURED = {"part_of_day", "categories"}
+# Perpetrator fields that locate her rather than describe him.
+HER_PLACE_FIELDS = ("where_taken",)
+DECLARED_LISTS = ("phone_numbers", "emails", "usernames")
+
+
+@dataclass(frozen=True)
+class Name:
+    value: str  # the word as she typed it
+    forms: words.Forms
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What must not leave the scheme, normalised for matching."""
+
+    names: tuple[Name, ...] = ()
+    phones: frozenset[str] = frozenset()  # national significant numbers
+    emails: frozenset[str] = frozenset()  # keys of her addresses (contacts.key)
+    handles: frozenset[str] = frozenset()  # keys of her handles
+    postcodes: frozenset[str] = frozenset()  # places.postcode_key
+    streets: tuple[places.Street, ...] = ()
+    phrases: tuple[tuple[str, ...], ...] = ()  # places as she wrote them, word by word
+    dates: frozenset[tuple[int, int, int | None]] = frozenset()
+    times: frozenset[int] = frozenset()  # minutes of the day
+    declared: tuple[str, ...] = ()  # his identifiers, as written
+    allowed: tuple[str, ...] = ()  # those of ``declared`` that reveal nothing of hers
+    region: str = "GB"
+    _street_matchers: tuple = field(default=(), compare=False, repr=False)
+    _phrase_forms: tuple = field(default=(), compare=False, repr=False)
+
+    def __bool__(self) -> bool:
+        return any((self.names, self.phones, self.emails, self.handles, self.postcodes, self.streets))
+
+    def with_allowed(self, allowed: Iterable[str]) -> Profile:
+        return replace(self, allowed=tuple(allowed))
+
+
+def strings(value) -> Iterator[str]:
+    """Every string inside a section value (nested dicts and lists)."""
+    if isinstance(value, str):
+        if value:
+            yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from strings(item)
+
+
+def _name_words(name: str) -> Iterator[str]:
+    for word in words.words(name):
+        raw = name[word.start : word.end]
+        plain = word.plain()
+        if len(plain) >= 2 and plain not in NOT_A_NAME and not plain.isdigit():
+            yield raw
+
+
+def _phrase(text: str) -> tuple[str, ...]:
+    return tuple(text[w.start : w.end] for w in words.words(text))
+
+
+def build(
+    identity: Iterable[Mapping],
+    her_free_text: Iterable[str],
+    perpetrator: Iterable[Mapping],
+    region: str = "GB",
+) -> Profile:
+    """The profile of the reporter from her sections' versions (see the module docstring);
+    ``allowed`` is left empty for ``disclosure.profile_from`` to fill."""
+    identity, perpetrator = list(identity), list(perpetrator)
+    names: dict[str, Name] = {}
+    phones: set[str] = set()
+    emails: set[str] = set()
+    handles: set[str] = set()
+    postcodes: set[str] = set()
+    streets: dict[places.Street, None] = {}
+    phrases: dict[tuple[str, ...], None] = {}
+    dates: set[tuple[int, int, int | None]] = set()
+    minutes: set[int] = set()
+
+    def locate(text: str, *, contact: bool) -> None:
+        phones.update(n for n, _, _ in numbers.numbers_in(text, region))
+        emails.update(k for k, _, _, _ in contacts.addresses(text) if len(k) >= contacts.MIN_KEY)
+        handles.update(contacts.her_handles(text, contact_field=contact))
+        postcodes.update(places.postcodes(text))
+        streets.update(dict.fromkeys(places.streets(text)))
+
+    her_places = [str(v.get("place") or "") for v in identity]
+    her_places += [str(v.get(f) or "") for v in perpetrator for f in HER_PLACE_FIELDS]
+    for version in identity:
+        for raw in _name_words(str(version.get("name") or "")):
+            names.setdefault(words.loosen(raw.casefold()), Name(raw, words.name_forms(raw)))
+        raw_date = str(version.get("date") or "")
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw_date):
+            year, month, day = (int(p) for p in raw_date.split("-"))
+            dates.add((day, month, year))
+        for key, value in version.items():
+            for text in strings(value):
+                locate(text, contact=key != "place")
+                dates.update(d for d, _, _ in times.dates(text))
+                for found, _, _ in times.times(text):
+                    minutes.update(found)
+    for text in her_places:
+        locate(text, contact=False)
+        phrase = _phrase(text)
+        if len(phrase) >= 2:
+            phrases.setdefault(phrase, None)
+
+    declared = _declared(perpetrator, region)
+    his_text = "\n".join(declared)
+    his_numbers = {n for n, _, _ in numbers.numbers_in(his_text, region)}
+    his_keys = {k for k, _, _, _ in contacts.addresses(his_text)} | {k for k, _, _, _ in contacts.handles(his_text)}
+    for text in her_free_text:
+        phones.update(n for n, _, _ in numbers.numbers_in(text, region) if n not in his_numbers)
+        her_keys = {k for k, _, _, _ in contacts.addresses(text) if len(k) >= contacts.MIN_KEY}
+        emails.update(her_keys - his_keys)
+        handles.update(contacts.her_handles(text, contact_field=False) - his_keys)
+    handles.update(emails)
+    street_list = tuple(streets)
+    phrase_list = tuple(phrases)
+    return Profile(
+        names=tuple(names.values()),
+        phones=frozenset(phones),
+        emails=frozenset(emails),
+        handles=frozenset(handles),
+        postcodes=frozenset(postcodes),
+        streets=street_list,
+        phrases=phrase_list,
+        dates=frozenset(dates),
+        times=frozenset(minutes),
+        declared=tuple(dict.fromkeys(declared)),
+        region=region,
+        _street_matchers=tuple(places.StreetMatcher(s) for s in street_list),
+        _phrase_forms=tuple(tuple(words.exact_forms(w) for w in p) for p in phrase_list),
+    )
+
+
+def _declared(perpetrator: list[Mapping], region: str) -> list[str]:
+    """His identifiers as written: lists, plate, name used, and what she wrote about him."""
+    found: list[str] = []
+    for version in perpetrator:
+        for key in DECLARED_LISTS:
+            found += [str(v) for v in version.get(key) or [] if v]
+        vehicle = version.get("vehicle") or {}
+        if isinstance(vehicle, Mapping) and vehicle.get("registration"):
+            found.append(str(vehicle["registration"]))
+        if version.get("name_used"):
+            found.append(str(version["name_used"]))
+        for key, value in version.items():
+            if key in (*DECLARED_LISTS, "vehicle", "name_used", *HER_PLACE_FIELDS):
+                continue
+            for text in strings(value):
+                found += [text[s:e] for _, s, e in numbers.numbers_in(text, region)]
+                found += [text[s:e] for _, _, s, e in contacts.addresses(text)]
+    return found
+
+
+def her_free_text(incident: Iterable[Mapping]) -> list[str]:
+    """Her own words in the incident section (every version): every value not chosen from a list."""
+    return [
+        text
+        for version in incident
+        for key, value in version.items()
+        if key not in STRUCTURED
+        for text in strings(value)
+    ]

@@ -1,0 +1,134 @@
+"""Scanning one outgoing text against a profile: every place it repeats something of hers.
+
+Each kind is found by its own reader (``words``, ``numbers``, ``contacts``, ``places``,
+``times``), and every hit carries the span of the *original* text, so that the page can
+mark exactly what the coordinator typed. Hits inside an occurrence of one of his allowed
+identifiers (his plate, his number, his address, the name he used) are dropped: his details
+never block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from ugly_mugs.disclosure import contacts, numbers, places, times, words
+from ugly_mugs.disclosure.profile import Profile
+
+# What each kind of hit says to the coordinator, after the words it marks.
+LABELS = {
+    "name": "is a form of the reporter's name",
+    "phone": "is the reporter's phone number",
+    "email": "is the reporter's e-mail address",
+    "handle": "is the reporter's handle or account name",
+    "postcode": "is the reporter's postcode",
+    "street": "names the reporter's street",
+    "place": "repeats the place as the reporter wrote it",
+    "date": "is the exact date",
+    "time": "is the exact time",
+}
+_EXCERPT = 60
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One place in an outgoing text that repeats something identifying the reporter.
+
+    ``start`` and ``end`` index the original text; ``protected`` is the normalised value
+    that matched (for code, not for display); ``message`` is safe to show the coordinator
+    who typed the text.
+    """
+
+    kind: str
+    start: int
+    end: int
+    protected: str
+    message: str
+
+
+def _hit(text: str, kind: str, start: int, end: int, protected: str) -> Hit:
+    excerpt = " ".join(text[start:end].split())
+    if len(excerpt) > _EXCERPT:
+        excerpt = excerpt[: _EXCERPT - 1] + "…"
+    return Hit(kind, start, end, protected, f"“{excerpt}” {LABELS[kind]}.")
+
+
+def _found(text: str, profile: Profile, text_words: list[words.Word]) -> Iterator[Hit]:
+    for name in profile.names:
+        for word, matched in words.find(name.forms, text_words):
+            yield _hit(text, "name", word.start, word.end, matched)
+    for number in profile.phones:
+        for start, end in numbers.search(text, number):
+            yield _hit(text, "phone", start, end, number)
+    mine = profile.emails | profile.handles
+    for value, _domain, start, end in contacts.addresses(text):
+        if value in mine:
+            yield _hit(text, "email", start, end, value)
+    for value, start, end, _marked in contacts.handles(text):
+        if value in mine:
+            yield _hit(text, "handle", start, end, value)
+    if profile.postcodes:
+        compact = places.Compact.of(text)
+        for postcode in profile.postcodes:
+            for start, end in compact.find(postcode):
+                yield _hit(text, "postcode", start, end, postcode)
+    for matcher in profile._street_matchers:
+        for start, end in matcher.find(text, text_words):
+            yield _hit(text, "street", start, end, " ".join(matcher.street.name))
+    for phrase, forms in zip(profile.phrases, profile._phrase_forms, strict=True):
+        for start, end in _sequence(forms, text_words):
+            yield _hit(text, "place", start, end, " ".join(phrase))
+    if profile.dates:
+        for (day, month, year), start, end in times.dates(text):
+            for d, m, y in profile.dates:
+                if d == day and m == month and (year is None or y is None or y == year):
+                    yield _hit(text, "date", start, end, f"{d}/{m}")
+    if profile.times:
+        for minutes, start, end in times.times(text):
+            if minutes & profile.times:
+                yield _hit(text, "time", start, end, ",".join(str(m) for m in sorted(minutes & profile.times)))
+
+
+def _sequence(forms: tuple[words.Forms, ...], text_words: list[words.Word]) -> Iterator[tuple[int, int]]:
+    n = len(forms)
+    for i in range(len(text_words) - n + 1):
+        if all(f.match(text_words[i + k]) for k, f in enumerate(forms)):
+            yield text_words[i].start, text_words[i + n - 1].end
+
+
+def allowed_spans(text: str, allowed: Iterable[str], region: str) -> list[tuple[int, int]]:
+    """Where his identifiers occur in ``text``, however they are spaced or spelled."""
+    spans: list[tuple[int, int]] = []
+    allowed = [a for a in allowed if a and a.strip()]
+    if not allowed:
+        return spans
+    compact = places.Compact.of(text)
+    addresses = list(contacts.addresses(text))
+    text_words = words.words(text)
+    for value in allowed:
+        national = numbers.national_number(value, region)
+        if national:
+            spans += numbers.search(text, national)
+        spans += compact.find(places.postcode_key(value))
+        for key, _, _, _ in contacts.addresses(value):
+            spans += [(s, e) for k, _, s, e in addresses if k == key]
+        own = {w.plain() for w in words.words(value)}
+        spans += [(w.start, w.end) for w in text_words if w.plain() in own]
+    return spans
+
+
+def check(text: str, profile: Profile, *, allow: Iterable[str] | None = None) -> list[Hit]:
+    """Every place in ``text`` that repeats something identifying the reporter, by start.
+
+    ``allow`` are his identifiers as written (default: ``profile.allowed``); a hit that lies
+    inside one of their occurrences is not one.
+    """
+    if not text:
+        return []
+    allow = profile.allowed if allow is None else tuple(allow)
+    text_words = words.words(text)
+    hits = set(_found(text, profile, text_words))
+    if hits and allow:
+        his = allowed_spans(text, allow, profile.region)
+        hits = {h for h in hits if not any(s <= h.start and h.end <= e for s, e in his)}
+    return sorted(hits, key=lambda h: (h.start, -h.end, h.kind))

@@ -1,0 +1,205 @@
+"""Words and the forms of a name: matching a protected word however it is written or inflected.
+
+A text is cut into words of any script (letters and digits, and characters that look like
+them); an apostrophe inside a word and invisible characters are skipped, so "Marlowe's" is
+read "marlowes" and "Mar\u200blowe" "marlowe". Each character keeps all its readings
+(``normalise.readings``), and a word matches a protected word when *some* choice of
+readings spells one of its accepted forms: the look-alike and the transliteration of each
+character are tried together, so one word can mix both.
+
+Both sides are then loosened the same way: y reads as i and a doubled consonant as one
+(Mariya / Maria / Marija are not told apart; Kelly / Keli neither).
+
+The forms accepted for a name word (``name_forms``) are the word itself, its possessive and
+plural (-s, -es), and the case endings of the scheme's languages on its stem (the word less
+a final vowel, and less the fleeting e of Polish -ek/-el: Marek → Marka, Markiem): Polish
+(-a -u -owi -em -ie -y -ę -ą -o -ę …), Romanian (-ei -ului -ul -ii), Bulgarian (vocative -e
+-o) and Portuguese diminutives (-inha -inho). Polish stems alternate before -e/-ie (k→c,
+g→dz, r→rz, t→c, d→dz, ł→l: Agnieszka → Agnieszce, Marta → Marcie). Words of two letters
+match only themselves and their possessive, and a stem needs two letters, to keep false
+alarms down.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from ugly_mugs.disclosure import normalise
+
+VOWELS = frozenset("aeiou")
+ENGLISH_ENDINGS = ("s", "es")
+# Case endings, already in the loosened ASCII the matcher compares (ę→e, ą→a, y→i).
+CASE_ENDINGS = (
+    # Polish
+    "a", "u", "e", "i", "o", "em", "om", "owi", "ie", "iem", "ej", "ach", "ami", "ow", "owie", "owa",
+    "iej", "ego", "iego", "emu", "im",  # adjectives, as street names often are (Długa → Długiej)
+    # Romanian
+    "ei", "ului", "ul", "ii", "lui",
+    # Portuguese diminutives
+    "inha", "inho", "zinha", "zinho",
+)  # fmt: skip
+# Polish consonant alternations before -e / -ie (locative and dative).
+ALTERNATIONS = {"k": "c", "g": "dz", "r": "rz", "t": "c", "d": "dz", "l": "l", "ch": "sz", "sl": "sl"}
+ALTERNATED_ENDINGS = ("e", "ie")
+# The one look-alike in the confusables table between a pair of ASCII letters and a letter.
+SEQUENCE_LOOKALIKES = {"rn": ("rn", "m")}
+
+
+def loosen(text: str) -> str:
+    """y as i, doubled consonants as one: the spelling differences the matcher ignores."""
+    out: list[str] = []
+    for ch in text.replace("y", "i"):
+        if out and ch == out[-1] and ch.isalpha() and ch not in VOWELS:
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of a text: its original span and the readings of each of its characters."""
+
+    start: int
+    end: int
+    letters: tuple[tuple[str, ...], ...]
+
+    @functools.cached_property
+    def translit(self) -> str:
+        """The word read by transliteration only."""
+        return "".join(options[0] for options in self.letters)
+
+    def plain(self) -> str:
+        """The word read by transliteration only, loosened."""
+        return loosen(self.translit)
+
+    def is_number(self) -> bool:
+        return all(options[0].isdigit() for options in self.letters if options[0])
+
+
+def words(text: str) -> list[Word]:
+    """The words of ``text``, in order."""
+    found: list[Word] = []
+    start = None
+    letters: list[tuple[str, ...]] = []
+    end = 0
+    for index, ch in enumerate(text):
+        if normalise.is_word_char(ch):
+            if start is None:
+                start = index
+            options = normalise.readings(ch)
+            if options == ("n",) and letters and letters[-1] == ("r",):
+                # "rn" looks like "m" (the confusables table's one such pair of ASCII letters).
+                letters[-1] = SEQUENCE_LOOKALIKES["rn"]
+            else:
+                letters.append(options)
+            end = index + 1
+        elif start is not None and _inside_word(text, index):
+            continue
+        elif start is not None:
+            found.append(Word(start, end, tuple(letters)))
+            start, letters = None, []
+    if start is not None:
+        found.append(Word(start, end, tuple(letters)))
+    return found
+
+
+def _inside_word(text: str, index: int) -> bool:
+    """Invisible characters, combining marks and an apostrophe before a letter do not end a word."""
+    ch = text[index]
+    if normalise.is_invisible(ch) or normalise.is_mark(ch):
+        return True
+    return ch in normalise.APOSTROPHES and index + 1 < len(text) and normalise.is_word_char(text[index + 1])
+
+
+class Forms:
+    """A set of accepted spellings, matched against words without listing every reading."""
+
+    def __init__(self, spellings: Iterable[str]):
+        self.spellings = frozenset(s for s in spellings if s)
+        self._prefixes = frozenset(s[:i] for s in self.spellings for i in range(len(s) + 1))
+
+    def __bool__(self) -> bool:
+        return bool(self.spellings)
+
+    def match(self, word: Word) -> str | None:
+        """The accepted spelling some reading of ``word`` gives, or None.
+
+        Readings are chosen character by character and loosened as they are joined; only
+        partial readings that begin some accepted spelling are kept, so a word of many
+        look-alikes costs no more than the forms it could still become.
+        """
+        partial = {""}
+        for options in word.letters:
+            grown: set[str] = set()
+            for done in partial:
+                for option in options:
+                    candidate = _append(done, option)
+                    if candidate in self._prefixes:
+                        grown.add(candidate)
+            if not grown:
+                return None
+            partial = grown
+        hits = partial & self.spellings
+        return min(hits) if hits else None
+
+
+def _append(done: str, option: str) -> str:
+    for ch in option.replace("y", "i"):
+        if done and ch == done[-1] and ch.isalpha() and ch not in VOWELS:
+            continue
+        done += ch
+    return done
+
+
+def spellings_of(value: str) -> set[str]:
+    """Every loosened reading of a protected word typed by the reporter (all readings of each
+    non-ASCII character; ASCII as typed)."""
+    spelled = {""}
+    for ch in value:
+        options = normalise.readings(ch) if not ch.isascii() else (ch.lower(),)
+        if ch in normalise.APOSTROPHES or normalise.is_invisible(ch):
+            continue
+        spelled = {_append(s, o) for s in spelled for o in options}
+        if len(spelled) > 512:  # a name of many ambiguous letters: keep the first readings
+            spelled = set(sorted(spelled)[:512])
+    return {s for s in spelled if s}
+
+
+def stems(form: str) -> set[str]:
+    """Stems that case endings attach to: less a final vowel, less Polish fleeting e."""
+    found = set()
+    if len(form) >= 3 and form[-1] in VOWELS:
+        found.add(form[:-1])
+    if len(form) >= 4 and form[-2] == "e" and form[-1] in "kl" and form[-3] not in VOWELS:
+        found.add(form[:-2] + form[-1])
+    return {s for s in found if len(s) >= 2}
+
+
+def name_forms(value: str) -> Forms:
+    """The accepted forms of one protected name word (see the module docstring)."""
+    accepted: set[str] = set()
+    for form in spellings_of(value):
+        accepted.add(form)
+        accepted.update(loosen(form + ending) for ending in ENGLISH_ENDINGS)
+        if len(form) <= 2:
+            continue
+        for stem in stems(form) | {form}:
+            accepted.update(loosen(stem + ending) for ending in CASE_ENDINGS if len(stem) + len(ending) >= 3)
+            for tail, changed in ALTERNATIONS.items():
+                if stem.endswith(tail) and len(stem) >= 3:
+                    accepted.update(loosen(stem[: -len(tail)] + changed + e) for e in ALTERNATED_ENDINGS)
+    return Forms(accepted)
+
+
+def exact_forms(value: str) -> Forms:
+    """The accepted forms of a protected word that is not inflected (street and place words)."""
+    return Forms(spellings_of(value))
+
+
+def find(forms: Forms, text_words: list[Word]) -> Iterator[tuple[Word, str]]:
+    for word in text_words:
+        matched = forms.match(word)
+        if matched:
+            yield word, matched
