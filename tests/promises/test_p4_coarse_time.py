@@ -18,8 +18,8 @@ import time_machine
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.conftest import form_token, minimal_report
-from tests.staff import create
+from tests.support.app import form_token, minimal_report
+from tests.support.staff import create
 from ugly_mugs import coarse_time
 from ugly_mugs.models import Account, Report
 from ugly_mugs.models.base import Base, UTCDateTime

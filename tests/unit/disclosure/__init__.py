@@ -1,0 +1,1 @@
+"""Unit tests of the disclosure guard (ugly_mugs/disclosure)."""
