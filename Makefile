@@ -7,7 +7,7 @@ DEV_SECRET := instance/secret_key
 DEV_MATCHING_KEY := instance/matching_key
 DEV_ENV := UGLY_MUGS_SECRET_KEY_FILE=$(DEV_SECRET) UGLY_MUGS_MATCHING_KEY_FILE=$(DEV_MATCHING_KEY)
 
-.PHONY: run test test-sqlite test-postgres lint format bench install install-dev browser kannel axe translations postgres clean
+.PHONY: run test test-sqlite test-postgres lint format bench install install-dev browser kannel pgbouncer axe translations postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ kannel:
 	@test -x /usr/sbin/bearerbox && test -x /usr/sbin/smsbox && test -x /usr/lib/kannel/test/fakesmsc || \
 		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q kannel kannel-extras)
 
+# Debian's PgBouncer for the pooler tests (transaction pooling in front of the test PostgreSQL).
+pgbouncer:
+	@test -x /usr/sbin/pgbouncer || \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q pgbouncer)
+
 # axe-core for the accessibility tests, exactly the version locked in tests/e2e/package-lock.json.
 AXE := tests/e2e/node_modules/axe-core/axe.min.js
 $(AXE): tests/e2e/package.json tests/e2e/package-lock.json
@@ -78,10 +83,10 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test-sqlite: install-dev browser kannel axe
+test-sqlite: install-dev browser kannel pgbouncer axe
 	$(BIN)/pytest
 
-test-postgres: install-dev browser kannel axe postgres
+test-postgres: install-dev browser kannel pgbouncer axe postgres
 	UGLY_MUGS_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest
 
 test: lint test-sqlite test-postgres
