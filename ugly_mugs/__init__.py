@@ -52,6 +52,7 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     from ugly_mugs.staff.views import bp as staff_bp
     from ugly_mugs.stats.views import bp as stats_bp
     from ugly_mugs.web.health import bp as health_bp
+    from ugly_mugs.web.metrics import bp as metrics_bp
 
     for bp in (
         reporting_bp,
@@ -70,12 +71,14 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
         matching_bp,
         check_api_bp,
         public_check_bp,
+        metrics_bp,
     ):
         app.register_blueprint(bp)
     # Reporter forms carry a signed form token instead (no cookie); the API takes JSON from apps.
     csrf.exempt(reporting_bp)
     csrf.exempt(api_bp)
     csrf.exempt(health_bp)
+    csrf.exempt(metrics_bp)
     csrf.exempt(branding.bp)
     csrf.exempt(feeds_bp)
     # The check API authenticates by bearer token; the public check page, like the reporter
