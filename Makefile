@@ -7,7 +7,7 @@ DEV_SECRET := instance/secret_key
 DEV_MATCHING_KEY := instance/matching_key
 DEV_ENV := UGLY_MUGS_SECRET_KEY_FILE=$(DEV_SECRET) UGLY_MUGS_MATCHING_KEY_FILE=$(DEV_MATCHING_KEY)
 
-.PHONY: run test test-sqlite test-postgres lint format bench install install-dev browser kannel pgbouncer axe translations postgres clean
+.PHONY: run test test-sqlite test-postgres lint format bench install install-dev browser kannel pgbouncer deploy-tools axe translations postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ pgbouncer:
 	@test -x /usr/sbin/pgbouncer || \
 		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q pgbouncer)
 
+# Debian's nginx, to check the deploy kit's proxy configuration with `nginx -t` (not started).
+deploy-tools:
+	@test -x /usr/sbin/nginx || \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx)
+
 # axe-core for the accessibility tests, exactly the version locked in tests/e2e/package-lock.json.
 AXE := tests/e2e/node_modules/axe-core/axe.min.js
 $(AXE): tests/e2e/package.json tests/e2e/package-lock.json
@@ -83,10 +88,10 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test-sqlite: install-dev browser kannel pgbouncer axe
+test-sqlite: install-dev browser kannel pgbouncer deploy-tools axe
 	$(BIN)/pytest
 
-test-postgres: install-dev browser kannel pgbouncer axe postgres
+test-postgres: install-dev browser kannel pgbouncer deploy-tools axe postgres
 	UGLY_MUGS_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest
 
 test: lint test-sqlite test-postgres

@@ -1,4 +1,4 @@
-"""``/metrics``: the figures of ``ugly_mugs.metrics`` for Prometheus, behind a bearer token.
+"""``/metrics``: the figures of ``ugly_mugs.ops.metrics`` for Prometheus, behind a bearer token.
 
 Deny by default: without UGLY_MUGS_METRICS_TOKEN the route answers 404 to everyone; with it,
 only ``Authorization: Bearer <token>`` opens it (compared in constant time), anything else gets
@@ -12,7 +12,7 @@ import hmac
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from ugly_mugs import metrics
+from ugly_mugs.ops import metrics
 from ugly_mugs.web import database, throttling
 from ugly_mugs.web.access import public
 
