@@ -28,7 +28,7 @@ from tests.alerting import make_project, publish_message
 from tests.conftest import TEST_DATABASE_URL, minimal_report
 from tests.mailsink import smtp_server
 from ugly_mugs import create_app, migrate
-from ugly_mugs.db import make_engine, set_local
+from ugly_mugs.db import make_engine, set_local, set_local_on_begin
 from ugly_mugs.keys import keystore
 from ugly_mugs.models import Delivery, Report
 from ugly_mugs.stats import queries
@@ -114,6 +114,21 @@ def test_monitoring_figures_turn_jit_off_for_their_transaction_only(pooled_app, 
         session.commit()
         assert session.execute(text("SHOW jit")).scalar_one() == "on"
     assert _setting(bouncer, "jit") == "on"
+
+
+def test_set_local_on_begin_holds_for_each_transaction_of_that_connection_only(bouncer):
+    engine = make_engine(bouncer, pooled=True)
+    try:
+        with engine.connect() as marks, engine.connect() as other:
+            set_local_on_begin(marks, "synchronous_commit", "off")
+            for _ in range(3):  # every transaction this connection begins
+                assert marks.execute(text("SHOW synchronous_commit")).scalar_one() == "off"
+                assert other.execute(text("SHOW synchronous_commit")).scalar_one() == "on"
+                marks.commit()
+                other.commit()
+    finally:
+        engine.dispose()
+    assert _setting(bouncer, "synchronous_commit") == "on"
 
 
 def test_set_local_refuses_what_it_does_not_know(pooled_app):
