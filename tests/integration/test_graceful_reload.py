@@ -2,7 +2,7 @@
 (``gunicorn -c config/gunicorn.conf.py wsgi:app``, two workers), clients keep requesting pages
 and filing nothing-changing form posts, and the master is sent HUP twice (what
 ``systemctl reload ugly-mugs-web`` does). Every request gets its answer; the workers are
-really replaced. Bounded: a few seconds of traffic around each reload, every wait with a deadline.
+really replaced. Bounded: ten answers before and after each reload, every wait with a deadline.
 """
 
 from __future__ import annotations
@@ -132,8 +132,14 @@ def test_hup_reload_drops_no_request(gunicorn):
     threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(CLIENTS)]
     for t in threads:
         t.start()
+
+    def traffic(more: int) -> None:
+        """Let the clients get ``more`` answers (the load is bounded by count, not by time)."""
+        target = len(answered) + more
+        _wait(lambda: len(answered) >= target or failures, 90, f"{more} more answers")
+
     try:
-        time.sleep(1.5)  # traffic before the first reload (a bounded load, not a wait for state)
+        traffic(10)
         for _ in range(2):
             before = _children(process.pid)
             process.send_signal(signal.SIGHUP)
@@ -141,11 +147,11 @@ def test_hup_reload_drops_no_request(gunicorn):
             # Gunicorn retires the old workers once the new ones have loaded the app (seconds on a busy machine).
             _wait(lambda b=before: not (_children(process.pid) & b), 90, "the old workers to be replaced")
             _wait(lambda: len(_children(process.pid)) == 2, 30, "two new workers")
-            time.sleep(1.5)
+            traffic(10)
     finally:
         stop.set()
         for t in threads:
             t.join(timeout=15)
     assert failures == []
-    assert len(answered) >= 20, "too little traffic to prove anything"
+    assert len(answered) >= 30
     assert process.poll() is None
