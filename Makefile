@@ -10,7 +10,7 @@ DEV_SECRET := instance/secret_key
 DEV_MATCHING_KEY := instance/matching_key
 DEV_ENV := UGLY_MUGS_SECRET_KEY_FILE=$(DEV_SECRET) UGLY_MUGS_MATCHING_KEY_FILE=$(DEV_MATCHING_KEY)
 
-.PHONY: run test test-fast test-sqlite test-postgres lint format bench install install-dev browser kannel axe translations postgres clean
+.PHONY: run test test-fast test-sqlite test-postgres lint format bench install install-dev browser kannel pgbouncer deploy-tools axe translations postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,16 @@ kannel:
 	@test -x /usr/sbin/bearerbox && test -x /usr/sbin/smsbox && test -x /usr/lib/kannel/test/fakesmsc || \
 		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q kannel kannel-extras)
 
+# Debian's PgBouncer for the pooler tests (transaction pooling in front of the test PostgreSQL).
+pgbouncer:
+	@test -x /usr/sbin/pgbouncer || \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q pgbouncer)
+
+# Debian's nginx, to check the deploy kit's proxy configuration with `nginx -t` (not started).
+deploy-tools:
+	@test -x /usr/sbin/nginx || \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx)
+
 # axe-core for the accessibility tests, exactly the version locked in tests/e2e/package-lock.json.
 AXE := tests/e2e/node_modules/axe-core/axe.min.js
 $(AXE): tests/e2e/package.json tests/e2e/package-lock.json
@@ -82,10 +92,10 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test-sqlite: install-dev browser kannel axe
+test-sqlite: install-dev browser kannel pgbouncer deploy-tools axe
 	$(BIN)/pytest
 
-test-postgres: install-dev browser kannel axe postgres
+test-postgres: install-dev browser kannel pgbouncer deploy-tools axe postgres
 	UGLY_MUGS_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest
 
 test: lint test-sqlite test-postgres

@@ -183,6 +183,9 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         "UGLY_MUGS_MODE": mode,
         "SECRET_KEY": _read(env, "SECRET_KEY") or (_development_secret() if mode == "development" else None),
         "DATABASE_URL": _read(env, "DATABASE_URL") or default_database_url(),
+        # True when PostgreSQL is reached through a pooler in transaction mode (PgBouncer): no
+        # server-side prepared statements then.
+        "DATABASE_POOLED": _bool(env, "DATABASE_POOLED", False),
         "SMTP_URL": _read(env, "SMTP_URL") or "smtp://127.0.0.1:25",
         # The SMTP password, if not in SMTP_URL (so it can come from a file); a CA bundle to trust
         # for the SMTP server's certificate besides the system's.
@@ -232,6 +235,26 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         "RECEIPT_CLIENT_FAILURES": _int(env, "RECEIPT_CLIENT_FAILURES", 10),
         "RECEIPT_GLOBAL_FAILURES": _int(env, "RECEIPT_GLOBAL_FAILURES", 500),
         "RECEIPT_WINDOW_SECONDS": _int(env, "RECEIPT_WINDOW_SECONDS", 900),
+        # While RECEIPT_GLOBAL_FAILURES is passed, each client gets only this many wrong codes per
+        # window: the overall limit makes guessing dearer, it never refuses a right code.
+        "RECEIPT_CLIENT_FAILURES_UNDER_LOAD": _int(env, "RECEIPT_CLIENT_FAILURES_UNDER_LOAD", 3),
+        # Reports filed through the form or the API: per client and from everyone, per window.
+        "FILING_CLIENT_LIMIT": _int(env, "FILING_CLIENT_LIMIT", 10),
+        "FILING_GLOBAL_LIMIT": _int(env, "FILING_GLOBAL_LIMIT", 300),
+        "FILING_WINDOW_SECONDS": _int(env, "FILING_WINDOW_SECONDS", 600),
+        # Checks through POST /api/v1/check, per project token per window.
+        "CHECK_API_LIMIT": _int(env, "CHECK_API_LIMIT", 600),
+        "CHECK_API_WINDOW_SECONDS": _int(env, "CHECK_API_WINDOW_SECONDS", 3600),
+        # Where the throttles keep their counters: Redis if set (redis://host:port/db), else the
+        # database. Either way every process and host shares them. The prefix keeps installations
+        # sharing one Redis apart.
+        "REDIS_URL": _read(env, "REDIS_URL") or "",
+        "REDIS_PREFIX": _read(env, "REDIS_PREFIX") or "ugly-mugs",
+        # The key of the throttles' hash of client addresses (hex, 32+ bytes); empty: derived from
+        # SECRET_KEY. The same on every host, so that a client is one client everywhere.
+        "THROTTLE_KEY": _read(env, "THROTTLE_KEY") or "",
+        # Bearer token that opens /metrics (Prometheus); empty: /metrics answers 404 to everyone.
+        "METRICS_TOKEN": _read(env, "METRICS_TOKEN") or "",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Strict",
         "WTF_CSRF_ENABLED": True,
@@ -256,6 +279,19 @@ def check(config: Mapping[str, object]) -> None:
     for name in ("DELIVERY_MAX_ATTEMPTS", "DELIVERY_LEASE_SECONDS", "DELIVERY_BATCH_SIZE", "BULLETIN_DAYS"):
         if int(config.get(name, 1)) < 1:
             raise ConfigError(f"{PREFIX}{name} must be at least 1")
+    for name in ("RECEIPT_CLIENT_FAILURES_UNDER_LOAD", "FILING_CLIENT_LIMIT", "FILING_WINDOW_SECONDS"):
+        if int(config.get(name, 1)) < 1:
+            raise ConfigError(f"{PREFIX}{name} must be at least 1")
+    throttle_key = str(config.get("THROTTLE_KEY") or "")
+    if throttle_key:
+        try:
+            if len(bytes.fromhex(throttle_key)) < 32:
+                raise ValueError
+        except ValueError:
+            raise ConfigError(f"{PREFIX}THROTTLE_KEY must be at least 32 bytes written in hexadecimal") from None
+    metrics_token = str(config.get("METRICS_TOKEN") or "")
+    if metrics_token and len(metrics_token) < 32:
+        raise ConfigError(f"{PREFIX}METRICS_TOKEN must be at least 32 characters")
     if int(config.get("SUPPRESSION_THRESHOLD", 5)) < 2:
         raise ConfigError(f"{PREFIX}SUPPRESSION_THRESHOLD must be at least 2, so that a count of one is never shown")
     if str(config.get("PHONE_REGION", "GB")) not in phonenumbers.SUPPORTED_REGIONS:

@@ -9,12 +9,11 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
-from ugly_mugs import cli
+from ugly_mugs import cli, throttle
 from ugly_mugs.auth.sessions import ServerSessionInterface
 from ugly_mugs.db import make_engine, make_sessionmaker
 from ugly_mugs.matching import index as matching_index
-from ugly_mugs.throttle import ClientCounter
-from ugly_mugs.web import access, branding, errors, headers, i18n
+from ugly_mugs.web import access, branding, errors, headers, i18n, throttling
 
 
 def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, str] | None = None) -> Flask:
@@ -26,13 +25,14 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"], pooled=app.config["DATABASE_POOLED"])
     app.extensions["ugly_mugs.engine"] = engine
     app.extensions["ugly_mugs.sessionmaker"] = make_sessionmaker(
-        engine, matching_index.session_info(app.config["MATCHING_KEY"], app.config["PHONE_REGION"])
-    )
-    app.extensions["ugly_mugs.receipt_throttle"] = ClientCounter(
-        app.config["RECEIPT_CLIENT_FAILURES"], app.config["RECEIPT_WINDOW_SECONDS"]
+        engine,
+        {
+            **matching_index.session_info(app.config["MATCHING_KEY"], app.config["PHONE_REGION"]),
+            **throttle.session_info(app.config["REDIS_URL"], app.config["REDIS_PREFIX"]),
+        },
     )
 
     app.session_interface = ServerSessionInterface(app.extensions["ugly_mugs.sessionmaker"])
@@ -52,6 +52,7 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     from ugly_mugs.staff.views import bp as staff_bp
     from ugly_mugs.stats.views import bp as stats_bp
     from ugly_mugs.web.health import bp as health_bp
+    from ugly_mugs.web.metrics import bp as metrics_bp
 
     for bp in (
         reporting_bp,
@@ -70,12 +71,14 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
         matching_bp,
         check_api_bp,
         public_check_bp,
+        metrics_bp,
     ):
         app.register_blueprint(bp)
     # Reporter forms carry a signed form token instead (no cookie); the API takes JSON from apps.
     csrf.exempt(reporting_bp)
     csrf.exempt(api_bp)
     csrf.exempt(health_bp)
+    csrf.exempt(metrics_bp)
     csrf.exempt(branding.bp)
     csrf.exempt(feeds_bp)
     # The check API authenticates by bearer token; the public check page, like the reporter
@@ -86,6 +89,7 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     access.init_app(app)
     headers.init_app(app)
     errors.init_app(app)
+    throttling.init_app(app)
     cli.init_app(app)
     app.teardown_appcontext(_close_session)
     return app

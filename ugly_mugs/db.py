@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_MMAP_BYTES = 1 << 30
 
 
-def make_engine(url: str, enforce_foreign_keys: bool = True) -> Engine:
+def make_engine(url: str, enforce_foreign_keys: bool = True, pooled: bool = False) -> Engine:
     """An engine for ``url``. Migrations pass ``enforce_foreign_keys=False`` on SQLite, where
     rebuilding a table drops it, and a drop with foreign keys on would cascade-delete the
-    rows that refer to it."""
+    rows that refer to it. ``pooled``: PostgreSQL is reached through a pooler in transaction
+    mode (PgBouncer), so no server-side prepared statements."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
@@ -30,9 +31,49 @@ def make_engine(url: str, enforce_foreign_keys: bool = True) -> Engine:
             cursor.close()
 
         return engine
-    # JIT compilation pays off only for long analytical queries; the monitoring figures of a
-    # year cross its cost threshold and spend longer compiling than counting.
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args={"options": "-c jit=off"})
+    # No startup options (a connection pooler such as PgBouncer refuses them, or drops them
+    # silently when told to ignore them): settings are made per transaction with SET LOCAL
+    # (``set_local``). Behind a pooler in transaction mode a server connection serves another
+    # client after each transaction, so psycopg's server-side prepared statements must be off
+    # (``prepare_threshold=None``, psycopg 3 "Server-side binding" and PgBouncer notes).
+    connect_args = {"prepare_threshold": None} if pooled else {}
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args)
+
+
+# Settings that ``set_local`` may make: name -> values allowed (they are written into the SQL).
+LOCAL_SETTINGS = {"jit": {"off", "on"}, "synchronous_commit": {"off", "local", "on"}}
+
+
+def set_local(connection: Session | Connection, name: str, value: str) -> None:
+    """``SET LOCAL name = value`` on PostgreSQL for the current transaction only (beginning one
+    if none is open); nothing on other databases. Safe behind a pooler in transaction mode,
+    where a session-level SET would leak to whoever gets the server connection next.
+
+    Raises ValueError for a setting or value not in LOCAL_SETTINGS."""
+    if value not in LOCAL_SETTINGS.get(name, ()):
+        raise ValueError(f"{name}={value} is not a setting set_local makes")
+    bind = connection.get_bind() if isinstance(connection, Session) else connection
+    if bind.dialect.name == "postgresql":
+        connection.execute(text(f"SET LOCAL {name} = {value}"))
+
+
+def set_local_on_begin(connection: Connection, name: str, value: str) -> None:
+    """Make ``set_local(name, value)`` the first statement of every transaction ``connection``
+    begins from now on (PostgreSQL; nothing elsewhere)."""
+    if value not in LOCAL_SETTINGS.get(name, ()):
+        raise ValueError(f"{name}={value} is not a setting set_local makes")
+    if connection.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(connection, "begin")
+    def _begin(conn: Connection) -> None:
+        # The DBAPI connection opens its transaction with this statement (psycopg begins
+        # implicitly), so the setting holds for exactly this transaction.
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(f"SET LOCAL {name} = {value}")
+        finally:
+            cursor.close()
 
 
 def make_sessionmaker(engine: Engine, info: dict | None = None) -> sessionmaker[Session]:

@@ -9,7 +9,12 @@ import config as settings
 
 
 def alembic_config(url: str) -> Config:
-    cfg = Config(str(settings.PROJECT_ROOT / "alembic.ini"))
+    """Alembic's configuration for ``url``: alembic.ini in a source checkout; an installed
+    package (``pip install .``) has no alembic.ini, only the migrations package beside config/."""
+    ini = settings.PROJECT_ROOT / "alembic.ini"
+    cfg = Config(str(ini)) if ini.exists() else Config()
+    cfg.set_main_option("script_location", str(settings.PROJECT_ROOT / "migrations"))
+    cfg.set_main_option("path_separator", "os")
     cfg.attributes["url"] = url
     return cfg
 

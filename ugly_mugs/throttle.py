@@ -1,116 +1,315 @@
-"""Throttling wrong receipt codes without recording who tried them.
+"""Shared throttles: rate limits that hold in total across every process and host.
 
-Two limits apply together. Per client: a counter in this process's memory, keyed by an
-HMAC of the client address under a random key that exists only in memory, so no address
-is ever stored, logged or recoverable. Across all clients and workers: one counter per
-time window in the database, so that guessing from many addresses at once is capped too.
-With 100-bit receipt codes either limit alone makes guessing hopeless.
+Counters live in one store that every app process sees: Redis when ``UGLY_MUGS_REDIS_URL`` is
+set (the ``limits`` library's Redis storage: atomic Lua increments, keys that expire by
+themselves), otherwise the project's own database (``throttle_window``, one row per counter,
+through ``DatabaseStorage`` below, written in the caller's transaction). The strategy is the
+``limits`` library's fixed window: a counter starts at its first hit and lapses ``window``
+seconds later.
+
+Clients are never recorded: a per-client counter is keyed by an HMAC of the client address
+under a key every process shares (derived from the secret key, or configured apart), so the
+store holds at most a window's worth of keyed hashes and nothing that names an address
+without that key. Callers pass the hash from ``client_key``; the address itself stays in the
+request. No Flask imports.
+
+Four shapes of limit use this: ``Quota`` (at most so many per client and overall, e.g. report
+filing and number checks), ``GuessLimit`` (wrong guesses of a secret such as a receipt code,
+where the overall count only makes guessing dearer and never refuses anyone), and the
+per-name counters and flags of login throttling (``global_fail``, ``window_failures``,
+``set_flag``, ``flag_active``, ``clear``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import threading
-import time
-from datetime import UTC, datetime
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from limits import RateLimitItemPerSecond
+from limits.errors import StorageError
+from limits.storage import RedisStorage, Storage
+from limits.strategies import FixedWindowRateLimiter
+from sqlalchemy import bindparam, case, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ugly_mugs.models import ThrottleWindow
 
-
-class ClientCounter:
-    """Failures per client per window, held in memory under keyed hashes."""
-
-    def __init__(self, limit: int, window_seconds: int):
-        self.limit = limit
-        self.window = window_seconds
-        self._key = os.urandom(32)
-        self._counts: dict[str, tuple[int, int]] = {}
-        self._lock = threading.Lock()
-
-    def _slot(self, client: str) -> str:
-        return hmac.new(self._key, client.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
-
-    def _window(self) -> int:
-        return int(time.time()) // self.window
-
-    def blocked(self, client: str) -> bool:
-        with self._lock:
-            window, count = self._counts.get(self._slot(client), (0, 0))
-            return window == self._window() and count >= self.limit
-
-    def fail(self, client: str) -> None:
-        now = self._window()
-        with self._lock:
-            if len(self._counts) > 100_000:
-                self._counts = {k: v for k, v in self._counts.items() if v[0] == now}
-            slot = self._slot(client)
-            window, count = self._counts.get(slot, (now, 0))
-            self._counts[slot] = (now, count + 1 if window == now else 1)
+# Session.info key of the shared store when it is not the database (set by ``session_info``).
+STORAGE = "ugly_mugs.throttle_storage"
+# Flags (a login lockout) are kept this long at most; ``flag_active`` asks for less.
+FLAG_SECONDS = 24 * 3600
+_CLIENT_KEY_LABEL = b"ugly-mugs throttle client address v1"
 
 
-def _window_start(window_seconds: int) -> datetime:
-    return datetime.fromtimestamp(int(time.time()) // window_seconds * window_seconds, UTC)
+class StoreUnavailable(RuntimeError):
+    """The shared store (Redis) did not answer; the caller decides whether to fail open or closed."""
 
 
-def global_blocked(session: Session, name: str, limit: int, window_seconds: int) -> bool:
-    failures = session.scalar(
-        select(ThrottleWindow.failures).where(
-            ThrottleWindow.name == name,
-            ThrottleWindow.window_start == _window_start(window_seconds),
+# --- clients -------------------------------------------------------------------------------
+
+
+def client_hash_key(secret_key: str, configured: str | None = None) -> bytes:
+    """The HMAC key for client addresses: ``configured`` (hex, 32+ bytes) if given, else derived
+    from the secret key, so that every process and host hashes an address alike.
+
+    Raises ValueError for a configured key that is not 32+ bytes of hexadecimal."""
+    if configured:
+        key = bytes.fromhex(configured.strip())
+        if len(key) < 32:
+            raise ValueError("the throttle key must be at least 32 bytes (64 hexadecimal digits)")
+        return key
+    return hmac.new(secret_key.encode(), _CLIENT_KEY_LABEL, hashlib.sha256).digest()
+
+
+def client_key(key: bytes, address: str) -> str:
+    """The keyed hash (32 hex digits) that stands for a client address in every counter."""
+    return hmac.new(key, address.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:32]
+
+
+# --- stores --------------------------------------------------------------------------------
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DatabaseStorage(Storage):
+    """A ``limits`` storage on the ``throttle_window`` table, inside the given session's
+    transaction (the caller commits, so a refusal and the failure it counts go together).
+
+    Increments are one ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` (PostgreSQL and SQLite
+    3.35+), so concurrent processes never lose a hit; a lapsed counter restarts in the same
+    statement. Times come from this host's clock, like the ``limits`` memory storage."""
+
+    STORAGE_SCHEME = None
+
+    def __init__(self, session: Session):
+        super().__init__(None)
+        self.session = session
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return SQLAlchemyError
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        now = _now()
+        ends = now + timedelta(seconds=expiry)
+        table = ThrottleWindow.__table__
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        at = bindparam("at", now, type_=table.c.window_start.type)
+        until = bindparam("until", ends, type_=table.c.expires_at.type)
+        lapsed = table.c.expires_at <= at
+        statement = (
+            dialect.insert(table)
+            .values(name=key, window_start=now, expires_at=ends, hits=amount)
+            .on_conflict_do_update(
+                index_elements=[table.c.name],
+                set_={
+                    "hits": case((lapsed, amount), else_=table.c.hits + amount),
+                    "window_start": case((lapsed, at), else_=table.c.window_start),
+                    "expires_at": case((lapsed, until), else_=table.c.expires_at),
+                },
+            )
+            .returning(table.c.hits)
         )
-    )
-    return (failures or 0) >= limit
+        return int(self.session.execute(statement).scalar_one())
+
+    def _live(self, key: str):
+        return select(ThrottleWindow).where(ThrottleWindow.name == key, ThrottleWindow.expires_at > _now())
+
+    def get(self, key: str) -> int:
+        row = self.session.scalar(self._live(key))
+        return row.hits if row else 0
+
+    def get_expiry(self, key: str) -> float:
+        row = self.session.scalar(self._live(key))
+        return (row.expires_at if row else _now()).timestamp()
+
+    def check(self) -> bool:
+        return self.session.scalar(select(func.count()).select_from(ThrottleWindow)) is not None
+
+    def reset(self) -> int | None:
+        return self.session.execute(delete(ThrottleWindow)).rowcount
+
+    def clear(self, key: str) -> None:
+        self.session.execute(delete(ThrottleWindow).where(ThrottleWindow.name == key))
+
+
+def shared_storage(redis_url: str | None, prefix: str = "ugly-mugs") -> Storage | None:
+    """The Redis store for ``redis_url`` (errors wrapped as ``limits.errors.StorageError``), or
+    None when none is configured and the database is the store."""
+    if not redis_url:
+        return None
+    return RedisStorage(redis_url, key_prefix=prefix, wrap_exceptions=True, socket_timeout=2, socket_connect_timeout=2)
+
+
+def session_info(redis_url: str | None, prefix: str = "ugly-mugs") -> dict:
+    """What ``make_sessionmaker`` puts in every ``Session.info`` so that ``storage`` finds the store."""
+    return {STORAGE: shared_storage(redis_url, prefix)}
+
+
+def storage(session: Session) -> Storage:
+    """The shared store for ``session``: the configured Redis, or the session's database."""
+    shared = session.info.get(STORAGE)
+    return shared if shared is not None else DatabaseStorage(session)
+
+
+def _guarded(call):
+    try:
+        return call()
+    except StorageError as exc:
+        raise StoreUnavailable(str(exc.storage_error.__class__.__name__)) from exc
+
+
+def _item(amount: int, window: int, namespace: str) -> RateLimitItemPerSecond:
+    return RateLimitItemPerSecond(max(int(amount), 0), max(int(window), 1), namespace=namespace)
+
+
+def _seconds_left(store: Storage, key: str) -> int:
+    return max(1, math.ceil(store.get_expiry(key) - _now().timestamp()))
+
+
+# --- limits --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Quota:
+    """At most ``per_client`` from one client and ``overall`` from everyone (None: no overall
+    limit) in ``window`` seconds. Every call to ``take`` is one use (a filing, a check)."""
+
+    name: str
+    per_client: int
+    overall: int | None
+    window: int
+
+    def take(self, session: Session, client: str) -> int | None:
+        """Count one use by ``client``; None if allowed, else the seconds until it may try again.
+
+        Raises StoreUnavailable if Redis does not answer."""
+        store = storage(session)
+        limiter = FixedWindowRateLimiter(store)
+        mine = _item(self.per_client, self.window, f"{self.name}-client")
+        everyone = None if self.overall is None else _item(self.overall, self.window, f"{self.name}-all")
+
+        def decide() -> int | None:
+            if not limiter.hit(mine, client):
+                return _seconds_left(store, mine.key_for(client))
+            if everyone is not None and not limiter.hit(everyone):
+                return _seconds_left(store, everyone.key_for())
+            return None
+
+        return _guarded(decide)
+
+
+@dataclass(frozen=True)
+class GuessLimit:
+    """Wrong guesses of a secret (a receipt code): each client may make ``per_client`` in
+    ``window`` seconds, then waits for the window to end.
+
+    The overall count of wrong guesses never refuses anyone: when it passes ``overall`` (many
+    addresses guessing at once), each wrong guess costs more, so that a client has only
+    ``per_client_under_load`` before it must wait. A client with no wrong guesses of its own is
+    never refused, and a right secret is always looked at before the overall count matters
+    (the caller checks the secret first and counts only wrong ones)."""
+
+    name: str
+    per_client: int
+    per_client_under_load: int
+    overall: int
+    window: int
+
+    def _mine(self) -> RateLimitItemPerSecond:
+        return _item(self.per_client, self.window, f"{self.name}-client")
+
+    def _everyone(self) -> RateLimitItemPerSecond:
+        return _item(self.overall, self.window, f"{self.name}-all")
+
+    def refusal(self, session: Session, client: str) -> int | None:
+        """None if ``client`` may try a secret now, else the seconds until it may.
+
+        Raises StoreUnavailable if Redis does not answer."""
+        store = storage(session)
+        mine = self._mine()
+
+        def decide() -> int | None:
+            if FixedWindowRateLimiter(store).test(mine, client):
+                return None
+            return _seconds_left(store, mine.key_for(client))
+
+        return _guarded(decide)
+
+    def under_load(self, session: Session) -> bool:
+        """True while the overall count of wrong guesses is past ``overall`` in its window."""
+        store = storage(session)
+        return _guarded(lambda: not FixedWindowRateLimiter(store).test(self._everyone()))
+
+    def wrong(self, session: Session, client: str) -> None:
+        """Count one wrong guess by ``client`` (dearer while under load). Raises StoreUnavailable."""
+        store = storage(session)
+        limiter = FixedWindowRateLimiter(store)
+
+        def count() -> None:
+            loaded = not limiter.hit(self._everyone())
+            cost = math.ceil(self.per_client / max(self.per_client_under_load, 1)) if loaded else 1
+            limiter.hit(self._mine(), client, cost=cost)
+
+        _guarded(count)
+
+
+# --- named counters and flags (login throttling) ----------------------------------------------
 
 
 def global_fail(session: Session, name: str, window_seconds: int) -> None:
-    """Count one failure in the current window (the caller commits); old windows are dropped."""
-    start = _window_start(window_seconds)
-    session.execute(
-        ThrottleWindow.__table__.delete().where(ThrottleWindow.name == name, ThrottleWindow.window_start < start)
-    )
-    updated = session.execute(
-        ThrottleWindow.__table__.update()
-        .where(ThrottleWindow.name == name, ThrottleWindow.window_start == start)
-        .values(failures=ThrottleWindow.failures + 1)
-    ).rowcount
-    if not updated:
-        try:
-            with session.begin_nested():
-                session.add(ThrottleWindow(name=name, window_start=start, failures=1))
-        except IntegrityError:
-            session.execute(
-                ThrottleWindow.__table__.update()
-                .where(ThrottleWindow.name == name, ThrottleWindow.window_start == start)
-                .values(failures=ThrottleWindow.failures + 1)
-            )
+    """Count one failure under ``name`` in a window of ``window_seconds`` (the caller commits)."""
+    store = storage(session)
+    _guarded(lambda: store.incr(name, window_seconds))
 
 
 def window_failures(session: Session, name: str, window_seconds: int) -> int:
-    failures = session.scalar(
-        select(ThrottleWindow.failures).where(
-            ThrottleWindow.name == name, ThrottleWindow.window_start == _window_start(window_seconds)
-        )
-    )
-    return failures or 0
+    """Failures counted under ``name`` in its current window (0 once it lapsed)."""
+    store = storage(session)
+    return _guarded(lambda: store.get(name))
 
 
 def set_flag(session: Session, name: str) -> None:
-    """Mark ``name`` from now on (a lockout); ``flag_since`` tells when."""
-    session.execute(ThrottleWindow.__table__.delete().where(ThrottleWindow.name == name))
-    session.add(ThrottleWindow(name=name, window_start=datetime.now(UTC).replace(microsecond=0), failures=1))
-    session.flush()
+    """Mark ``name`` from now on (a lockout) for up to ``FLAG_SECONDS``."""
+    store = storage(session)
+
+    def mark() -> None:
+        store.clear(name)
+        store.incr(name, FLAG_SECONDS)
+
+    _guarded(mark)
 
 
 def flag_active(session: Session, name: str, seconds: int) -> bool:
-    since = session.scalar(select(ThrottleWindow.window_start).where(ThrottleWindow.name == name))
-    return since is not None and (datetime.now(UTC) - since).total_seconds() < seconds
+    """True if ``name`` was marked less than ``seconds`` ago."""
+    store = storage(session)
+
+    def since() -> float | None:
+        if store.get(name) <= 0:
+            return None
+        return store.get_expiry(name) - FLAG_SECONDS
+
+    marked = _guarded(since)
+    return marked is not None and _now().timestamp() - marked < seconds
 
 
 def clear(session: Session, *names: str) -> None:
-    session.execute(ThrottleWindow.__table__.delete().where(ThrottleWindow.name.in_(names)))
+    store = storage(session)
+
+    def drop() -> None:
+        for name in names:
+            store.clear(name)
+
+    _guarded(drop)
+
+
+def purge_expired(session: Session) -> int:
+    """Delete the database's lapsed counters (Redis drops its own); returns how many went."""
+    return session.execute(delete(ThrottleWindow).where(ThrottleWindow.expires_at <= _now())).rowcount

@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, or_, select, text, update
+from sqlalchemy import Connection, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.delivery import render
 from alerts.delivery.channels import DeliveryFailed, Outgoing, Transports
 from alerts.delivery.wording import wording
+from ugly_mugs.db import set_local_on_begin
 from ugly_mugs.models import Alert, AlertMessage, Delivery, Project, ProjectChannel
 from ugly_mugs.models.base import utcnow
 
@@ -232,12 +233,11 @@ class Dispatcher:
         outcomes: Counter[str] = Counter()
         # Marks go through a plain connection, one short transaction each, right after each send.
         with self.sessions.kw["bind"].connect() as marks:
-            if marks.dialect.name == "postgresql":
-                # A mark is visible to other workers at once either way; not waiting for the disk
-                # only means that if PostgreSQL itself crashes, the last fraction of a second of
-                # marks is lost and those messages are sent again (duplicates, never losses).
-                marks.execute(text("SET synchronous_commit TO OFF"))
-                marks.commit()
+            # A mark is visible to other workers at once either way; not waiting for the disk
+            # only means that if PostgreSQL itself crashes, the last fraction of a second of
+            # marks is lost and those messages are sent again (duplicates, never losses).
+            # Per transaction (SET LOCAL), so that behind a pooler no other client inherits it.
+            set_local_on_begin(marks, "synchronous_commit", "off")
             # Stop well before the lease ends: after that another worker may claim the same rows.
             give_up_at = time.monotonic() + self.settings.lease_seconds / 2
             with Transports(self.settings.channels) as transports:

@@ -15,6 +15,8 @@ PUBLIC = "public"
 ENROLLING = "enrolling"
 # Open to no session at all: a project's bearer token is needed (none is sent here, so 401 for everyone).
 TOKEN = "token"
+# Switched off unless configured (no metrics token in the tests' configuration): 404 for everyone.
+OFF = "off"
 
 # endpoint -> {method: who may use it}
 RULES: dict[str, dict[str, object]] = {
@@ -96,6 +98,7 @@ RULES: dict[str, dict[str, object]] = {
     },
     "check_api.check_identifier": {"POST": TOKEN},
     "public_check.public_check": {"GET": PUBLIC, "POST": PUBLIC},
+    "metrics.scrape": {"GET": OFF},
 }
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -139,6 +142,8 @@ def expectation(rule, method: str, who: str) -> str:
         return "to-login"
     if allowed == TOKEN:
         return "token"
+    if allowed == OFF:
+        return "off"
     if who == "anonymous":
         return "to-login" if method == "GET" else "refused"
     return "allowed" if who in allowed else "refused"
@@ -169,6 +174,8 @@ def walk(app, client, who: str) -> list[tuple]:
                 ok = status == 302 and location.endswith("/login")
             elif expected == "token":
                 ok = status == 401
+            elif expected == "off":
+                ok = status == 404
             elif expected == "refused":
                 ok = status in (400, 403)
             else:

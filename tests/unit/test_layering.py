@@ -45,6 +45,7 @@ FLASK = ("flask", "flask_wtf", "flask_babel", "werkzeug", "wtforms", "markupsafe
 WEB_BY_DESIGN = {
     "ugly_mugs/__init__.py",  # the app factory
     "ugly_mugs/cli.py",
+    "ugly_mugs/ops/entry.py",  # the installed package's console command
     "ugly_mugs/matching/cli.py",
     "alerts/cli.py",
     "ugly_mugs/auth/sessions.py",  # the server-side session interface

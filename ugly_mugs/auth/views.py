@@ -6,11 +6,11 @@ from flask import Blueprint, current_app, redirect, render_template, session, ur
 from markupsafe import Markup
 
 from ugly_mugs import audit
-from ugly_mugs.auth import accounts, qr, sessions, totp
+from ugly_mugs.auth import accounts, password_checks, qr, sessions, totp
 from ugly_mugs.auth import login as login_service
 from ugly_mugs.auth.forms import EnrolForm, LoginForm, PasswordForm
 from ugly_mugs.models import Account
-from ugly_mugs.web import database, keyring
+from ugly_mugs.web import database, keyring, throttling
 from ugly_mugs.web.access import ALL_STAFF, current_account, enrolling, public, roles
 
 bp = Blueprint("auth", __name__)
@@ -108,10 +108,16 @@ def change_password():
     form = PasswordForm()
     account = current_account()
     if form.validate_on_submit():
+        db = database.session()
+        if password_checks.refused(db, account.id):
+            form.current.errors = ["Too many wrong passwords. Wait 15 minutes, then try again."]
+            throttling.wait(password_checks.WINDOW)
+            return render_template("auth/password.html", form=form), 429
         if not accounts.verify_password(account, form.current.data):
+            password_checks.wrong(db, account.id)
+            db.commit()
             form.current.errors = ["That is not your current password."]
         else:
-            db = database.session()
             unlocked = accounts.unlock(account, form.current.data)
             try:
                 accounts.change_password(db, account, unlocked, form.new.data, session.id_hash)

@@ -2,7 +2,8 @@
 
 Authenticated by the project's bearer token (only its SHA-256 is stored). A missing, wrong or
 revoked token gets one and the same 401, so the answer never tells which it was. The value
-checked is never logged; only the published alerts' text goes back.
+checked is never logged; only the published alerts' text goes back. Each project's token may
+make CHECK_API_LIMIT checks per window (429 with Retry-After beyond that).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from ugly_mugs.matching import check
 from ugly_mugs.matching.index import MatchingKeyUnavailable
-from ugly_mugs.web import database
+from ugly_mugs.web import database, throttling
 from ugly_mugs.web.access import public
 
 bp = Blueprint("check_api", __name__, url_prefix="/api/v1")
@@ -33,10 +34,15 @@ def _bearer() -> str | None:
 @public  # the project's bearer token is checked here: partner apps have no staff session
 def check_identifier():
     db = database.session()
-    if check.project_for_token(db, _bearer()) is None:
+    project = check.project_for_token(db, _bearer())
+    if project is None:
         response, status = _problem(401, "A valid project token is needed: Authorization: Bearer <token>.")
         response.headers["WWW-Authenticate"] = 'Bearer realm="check"'
         return response, status
+    refused = throttling.check_api_refused(project.id)
+    db.commit()
+    if refused is not None:
+        return _problem(429, f"Too many checks for now. Try again in {refused} seconds.")
     if not request.is_json:
         return _problem(415, "Send the request body as application/json.")
     body = request.get_json(silent=True)

@@ -48,7 +48,9 @@ def rotate_command(new_key_file: Path, batch: int) -> None:
     else:
         passphrase = sys.stdin.readline().strip()
     try:
-        done = rotate.rotate(_sessions(), passphrase, new_key, current_app.config["PHONE_REGION"], batch=batch)
+        done = rotate.rotate(
+            _sessions(), passphrase, new_key, current_app.config["PHONE_REGION"], batch=batch, progress=_show_progress
+        )
     except (DecryptionError, PasswordTooLong):
         raise click.ClickException("that passphrase does not open the scheme key") from None
     click.echo(f"matching key version {done.version}: {done.reports} reports indexed, {done.rows_written} index rows")
@@ -56,6 +58,17 @@ def rotate_command(new_key_file: Path, batch: int) -> None:
     if done.unreadable_sections:
         click.echo(f"sections the scheme key could not open: {done.unreadable_sections}")
     click.echo("Now set UGLY_MUGS_MATCHING_KEY_FILE to the new key file and restart the app.")
+
+
+def _show_progress(progress: rotate.Progress) -> None:
+    """One line per batch on standard error (counts only), so a long rotation is seen to move."""
+    if progress.total:
+        click.echo(
+            f"{progress.stage}: {progress.done} of {progress.total} reports ({progress.done * 100 // progress.total}%)",
+            err=True,
+        )
+    else:
+        click.echo(f"{progress.stage}: {progress.done}", err=True)
 
 
 @group.command(

@@ -1,9 +1,10 @@
 """The public check page for sex workers without an account (off unless UGLY_MUGS_PUBLIC_CHECK).
 
 A reporter page like the others: five languages, no cookie, quick exit, a signed form token and
-a refusal of cross-site posts. Rate-limited per client (in memory, under a keyed hash of the
-address, never stored) and across everyone (one counter per window in the database), so it
-cannot be used to test a list of numbers quickly. Nothing about a check is logged or stored.
+a refusal of cross-site posts. Rate-limited per client (under a keyed hash of the address, never
+the address) and across everyone, with counters every process and host shares
+(``web.throttling``), so it cannot be used to test a list of numbers quickly. Nothing about a
+check is logged or stored.
 """
 
 from __future__ import annotations
@@ -12,18 +13,15 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ugly_mugs import throttle
 from ugly_mugs.matching import check
 from ugly_mugs.matching.forms import PublicCheckForm
 from ugly_mugs.matching.index import MatchingKeyUnavailable
-from ugly_mugs.web import database, form_token
+from ugly_mugs.web import database, form_token, throttling
 from ugly_mugs.web.access import public
 
 bp = Blueprint("public_check", __name__)
 
 FORM = "public-check"
-THROTTLE = "public_check"
-COUNTER = "ugly_mugs.public_check_throttle"
 
 NOT_SAFE = _l("No warning does not mean he is safe. Trust your instincts, and tell someone where you are going.")
 PROBLEMS = {
@@ -32,14 +30,6 @@ PROBLEMS = {
     "long": _l("That is too long to check."),
     "unusable": _l("That does not look like a phone number, a whole number plate, an email or a username."),
 }
-
-
-@bp.record_once
-def _counter(state) -> None:
-    cfg = state.app.config
-    state.app.extensions[COUNTER] = throttle.ClientCounter(
-        cfg["PUBLIC_CHECK_CLIENT_LIMIT"], cfg["PUBLIC_CHECK_WINDOW_SECONDS"]
-    )
 
 
 @bp.before_request
@@ -62,20 +52,6 @@ def _page(form, answer=None, notice=None, status: int = 200):
     )
 
 
-def _blocked(client: str) -> bool:
-    cfg = current_app.config
-    counter = current_app.extensions[COUNTER]
-    db = database.session()
-    if counter.blocked(client) or throttle.global_blocked(
-        db, THROTTLE, cfg["PUBLIC_CHECK_GLOBAL_LIMIT"], cfg["PUBLIC_CHECK_WINDOW_SECONDS"]
-    ):
-        return True
-    counter.fail(client)
-    throttle.global_fail(db, THROTTLE, cfg["PUBLIC_CHECK_WINDOW_SECONDS"])
-    db.commit()
-    return False
-
-
 @bp.route("/check-a-number", methods=["GET", "POST"])
 @public
 def public_check():
@@ -88,9 +64,11 @@ def public_check():
         return _page(form, notice=_("Nothing was checked yet. Please press Check again."), status=400)
     if not form.validate():
         return _page(form, status=400)
-    # The address is only the input of the throttle's in-memory keyed hash: never stored or logged
-    # (test_public_check_stores_and_logs_no_address_or_user_agent).
-    if _blocked(request.remote_addr or ""):
+    # The client is known only by a keyed hash of its address (web.throttling.client): never
+    # stored or logged (test_public_check_stores_and_logs_no_address_or_user_agent).
+    refused = throttling.public_check_refused()
+    database.session().commit()  # the check is counted whatever comes of it
+    if refused is not None:
         return _page(form, notice=_("Too many checks for now. Please wait a while and try again."), status=429)
     try:
         answer = check.check(database.session(), form.identifier.data, form.kind.data or None)

@@ -24,6 +24,15 @@ from ugly_mugs.reports import sections
 
 
 @dataclass(frozen=True)
+class Progress:
+    """How far a rotation is: ``done`` of ``total`` (None when not known in advance) in ``stage``."""
+
+    stage: str
+    done: int
+    total: int | None
+
+
+@dataclass(frozen=True)
 class Rotated:
     version: int
     reports: int
@@ -62,17 +71,23 @@ def rotate(
     new_key: bytes,
     region: str = "GB",
     batch: int = 500,
+    progress: Callable[[Progress], None] | None = None,
 ) -> Rotated:
     """Recompute every report's index under ``new_key``, then delete every row of other versions.
 
-    Raises DecryptionError if the passphrase does not open the scheme key.
+    ``progress`` is called after each committed batch (and each batch of old rows deleted) with
+    counts only. Raises DecryptionError if the passphrase does not open the scheme key.
     """
+    tell = progress or (lambda _p: None)
     with sessions() as session:
         scheme = keystore.scheme_key(session)
         pair: sealing.KeyPair | None = keystore.open_group_keys(session, passphrase).get(scheme.id)
         if pair is None:
             raise DecryptionError("the recovery passphrase does not open the scheme key")
         version = _new_version(session, new_key)
+        total = session.scalar(
+            select(func.count(func.distinct(ReportSection.report_id))).where(ReportSection.name == "perpetrator")
+        )
         session.commit()
     digester = index.Digester(new_key, version)
     reports = written = unreadable = 0
@@ -115,6 +130,7 @@ def rotate(
             reports += len(report_ids)
             written += len(rows)
             after = report_ids[-1]
+        tell(Progress("reindexed", reports, max(total, reports)))
     deleted = 0
     while True:
         with sessions() as session:
@@ -128,4 +144,5 @@ def rotate(
             session.execute(delete(IdentifierIndex).where(IdentifierIndex.id.in_(ids)))
             session.commit()
             deleted += len(ids)
+        tell(Progress("old rows deleted", deleted, None))
     return Rotated(version, reports, written, deleted, unreadable)

@@ -36,6 +36,7 @@ from operator import itemgetter
 from sqlalchemy import case, exists, func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
+from ugly_mugs.db import set_local
 from ugly_mugs.models import (
     Alert,
     AlertMessage,
@@ -126,6 +127,9 @@ def _in_period(period: Period):
 
 
 def count_period(session: Session, period: Period) -> Counts:
+    # JIT compilation pays off only for long analytical queries; the figures of a year cross its
+    # cost threshold and spend longer compiling than counting. Off for this transaction only.
+    set_local(session, "jit", "off")
     counts = Counts(period)
     # The bucket is computed in a subquery and grouped on by name outside it: PostgreSQL does
     # not recognise a CASE with bound parameters in GROUP BY as the one in the select list.

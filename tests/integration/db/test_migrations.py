@@ -667,6 +667,21 @@ def _seed_monitoring(conn: Connection) -> None:
     )
 
 
+def _seed_covering_indexes(conn: Connection) -> None:
+    """Throttle counters of the old shape: two windows of one name (only the later one is kept) and another."""
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    conn.execute(
+        t["throttle_window"].insert(),
+        [
+            {"name": "login-fail-60:seed", "window_start": datetime(2026, 11, 23, 18, 0), "failures": 2},
+            {"name": "login-fail-60:seed", "window_start": datetime(2026, 11, 23, 18, 1), "failures": 1},
+            {"name": "receipt", "window_start": datetime(2026, 11, 23, 18, 0), "failures": 7},
+        ],
+    )
+
+
 SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "c56bb297b78a": _seed_initial_schema,
     "e86756c4b8cc": _seed_staff_accounts,
@@ -675,6 +690,7 @@ SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "b3e1f0a2c9d4": _seed_triage,
     "1a9ae5e8ace8": _seed_matching,
     "3694423c78ce": _seed_monitoring,
+    "5d2e8c1f4a7b": _seed_covering_indexes,
 }
 
 

@@ -329,7 +329,7 @@ def test_public_check_leaves_no_english_sentence(public, lang):
 
 
 def test_public_check_stores_and_logs_no_address_or_user_agent(public, database_url, caplog):
-    # The client address is only the input of the throttle's in-memory keyed hash (throttle.ClientCounter).
+    # The client address is only the input of the throttle's keyed hash (web.throttling.client).
     caplog.set_level(logging.DEBUG)
     address, agent = "198.51.100.77", "CanaryBrowser/9.9"
     statuses = []

@@ -69,6 +69,14 @@ def test_rotation_keeps_every_link_and_leaves_no_old_row(app, runner, passphrase
     )
     assert result.exit_code == 0, result.output
     assert "5 reports indexed" in result.output and "old index rows deleted" in result.output
+    # Progress after each batch of two (counts only, on standard error).
+    progress = [line for line in result.stderr.splitlines() if line.startswith("reindexed")]
+    assert progress == [
+        "reindexed: 2 of 5 reports (40%)",
+        "reindexed: 4 of 5 reports (80%)",
+        "reindexed: 5 of 5 reports (100%)",
+    ]
+    assert any(line.startswith("old rows deleted: ") for line in result.stderr.splitlines())
     assert versions(app) == ({2}, {2})
     assert link_map(app) == before
 

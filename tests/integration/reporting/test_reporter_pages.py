@@ -215,15 +215,24 @@ def test_wrong_codes_are_throttled_per_client(database_url, passphrase):
     app.extensions["ugly_mugs.engine"].dispose()
 
 
-def test_wrong_codes_are_throttled_globally(database_url, passphrase):
-    app = make_app(database_url, RECEIPT_GLOBAL_FAILURES=4)
+def test_many_addresses_guessing_make_wrong_codes_dearer_but_lock_nobody_out(database_url, passphrase):
+    """Past the overall limit each address gets fewer wrong codes; a right code still opens."""
+    app = make_app(database_url, RECEIPT_GLOBAL_FAILURES=4, RECEIPT_CLIENT_FAILURES=6)
     client = app.test_client()
-    for i in range(4):
-        addr = f"192.0.2.{i + 1}"
-        data = {"receipt_code": "AAAA-AAAA-AAAA-AAAA-AAAA", "form_token": form_token(client, "/receipt")}
-        assert client.post("/receipt", data=data, environ_base={"REMOTE_ADDR": addr}).status_code == 404
-    data = {"receipt_code": "AAAA-AAAA-AAAA-AAAA-AAAA", "form_token": form_token(client, "/receipt")}
-    assert client.post("/receipt", data=data, environ_base={"REMOTE_ADDR": "192.0.2.99"}).status_code == 429
+    code = CODE.search(post_report(client).get_data(as_text=True)).group(1)
+
+    def from_(addr: str, receipt_code: str) -> int:
+        data = {"receipt_code": receipt_code, "form_token": form_token(client, "/receipt")}
+        return client.post("/receipt", data=data, environ_base={"REMOTE_ADDR": addr}).status_code
+
+    for i in range(5):
+        assert from_(f"192.0.2.{i + 1}", "AAAA-AAAA-AAAA-AAAA-AAAA") == 404
+    # Under load a new address has 3 wrong codes (RECEIPT_CLIENT_FAILURES_UNDER_LOAD), not 6.
+    assert [from_("192.0.2.99", "AAAA-AAAA-AAAA-AAAA-AAAA") for _ in range(4)] == [404, 404, 404, 429]
+    # Nobody else is locked out: a fresh address, and one that made two wrong tries, open the report.
+    assert from_("192.0.2.100", code) == 200
+    assert [from_("192.0.2.101", "AAAA-AAAA-AAAA-AAAA-AAAA") for _ in range(2)] == [404, 404]
+    assert from_("192.0.2.101", code) == 200
     app.extensions["ugly_mugs.engine"].dispose()
 
 
