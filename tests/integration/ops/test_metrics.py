@@ -10,8 +10,8 @@ import time
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.alerting import make_project, publish_message
-from tests.conftest import form_token, make_app, minimal_report
+from tests.support.alerting import make_project, publish_message
+from tests.support.app import form_token, make_app, minimal_report
 
 TOKEN = secrets.token_urlsafe(32)
 

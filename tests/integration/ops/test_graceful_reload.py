@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.mailsink import free_port
+from tests.support.mailsink import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
 START_TIMEOUT = 30
 CLIENTS = 4

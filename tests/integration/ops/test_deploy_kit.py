@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from ugly_mugs.ops import entry
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
 UNITS = sorted((DEPLOY / "systemd").glob("*.service"))
 VENV_BIN = "/opt/ugly-mugs/venv/bin/"

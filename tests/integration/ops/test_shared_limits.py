@@ -16,9 +16,9 @@ import pytest
 import redis
 from flask import jsonify
 
-from tests.conftest import form_token, make_app, minimal_report
-from tests.dbscan import find_plaintext
-from tests.staff import PASSWORD, create, csrf, login
+from tests.support.app import form_token, make_app, minimal_report
+from tests.support.dbscan import find_plaintext
+from tests.support.staff import PASSWORD, create, csrf, login
 from ugly_mugs import throttle
 from ugly_mugs.web import throttling
 from ugly_mugs.web.access import public

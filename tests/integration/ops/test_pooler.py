@@ -23,10 +23,10 @@ from sqlalchemy.engine import make_url
 
 from alerts.delivery.dispatch import Dispatcher
 from alerts.delivery.settings import dispatch_settings
-from tests import pgbouncer
-from tests.alerting import make_project, publish_message
-from tests.conftest import TEST_DATABASE_URL, minimal_report
-from tests.mailsink import smtp_server
+from tests.support import pgbouncer
+from tests.support.alerting import make_project, publish_message
+from tests.support.app import TEST_DATABASE_URL, minimal_report
+from tests.support.mailsink import smtp_server
 from ugly_mugs import create_app, migrate
 from ugly_mugs.db import make_engine, set_local, set_local_on_begin
 from ugly_mugs.keys import keystore

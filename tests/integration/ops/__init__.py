@@ -1,0 +1,1 @@
+"""Integration tests of running the scheme: the deploy kit, graceful reload, metrics, PgBouncer, shared limits."""
