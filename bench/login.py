@@ -1,11 +1,12 @@
-"""Benchmark: what a staff login costs, and how fast an authenticated page answers.
+"""Benchmark: what a staff login costs, whether every outcome costs the same, and how fast an
+authenticated page answers.
 
-Three measurements:
+Four measurements:
 
 (a) In this process, one at a time, the pieces of one login with the parameters the app uses
-    (``ugly_mugs.auth.accounts.HASHER`` and ``ugly_mugs.crypto.passwords.DEFAULT_PARAMS``):
-    argon2-cffi password verify, Argon2id key derivation, personal key decryption, TOTP check.
-    Each is the median of a few runs. They touch no database, so they run once.
+    (``ugly_mugs.crypto.passwords.DEFAULT_PARAMS``): the one Argon2id derivation of an attempt,
+    the verifier check, personal key decryption, TOTP check. Each is the median of a few runs.
+    They touch no database, so they run once.
 
 (b) For each database kind (SQLite, PostgreSQL): a fresh database migrated and set up with the
     real commands, a project and project-member accounts made with the function behind
@@ -21,6 +22,12 @@ Three measurements:
     that decrypts nothing (the session row, the account and its project are read). p50/p95 and
     requests per second, against the target p95 < 30 ms.
 
+(d) Same work, same time (issue 17): ``POST /login`` one at a time (no queueing) for each
+    outcome in turn, interleaved so that the machine's drift touches all alike: a wrong
+    password, an unknown username, the right password with a wrong code, and a successful
+    login. p50 and p95 per outcome, each p50 against the success's, and the largest p50 over the
+    smallest, against the target of issue 17: within 10 %.
+
 A TOTP code counts once per account and 30-second step, and the app accepts the current step
 and the one before. So no code is ever sent twice: each account's last step used is tracked
 here, a round logs every account in it exactly once, and before a round the benchmark waits
@@ -29,7 +36,7 @@ for a fresh step if an account of the round has used the current one already (no
 It reports; it is not a test. The exit status is 0 whatever the figures, and non-zero only when
 the harness itself fails (a server does not start, every login of a round fails).
 
-    .venv/bin/python -m bench.login             # about 4 minutes
+    .venv/bin/python -m bench.login             # about 5 minutes
     .venv/bin/python -m bench.login --quick     # a smoke run, under a minute
     .venv/bin/python -m bench.login --databases sqlite
 
@@ -40,6 +47,7 @@ throwaway PostgreSQL database is dropped.
 from __future__ import annotations
 
 import argparse
+import hmac
 import http.client
 import os
 import re
@@ -101,21 +109,17 @@ class Piece:
 
 
 def parameters() -> list[str]:
-    from importlib.metadata import version
-
     import cryptography
 
     from ugly_mugs.auth import accounts, totp
     from ugly_mugs.crypto import passwords
 
-    h, p = accounts.HASHER, passwords.DEFAULT_PARAMS
+    p = passwords.DEFAULT_PARAMS
     return [
-        f"password check: argon2-cffi {version('argon2-cffi')} PasswordHasher, Argon2{h.type.name.lower()}, "
-        f"time_cost {h.time_cost}, memory_cost {h.memory_cost} KiB ({h.memory_cost / 1024:g} MiB), "
-        f"parallelism {h.parallelism}, hash {h.hash_len} bytes, salt {h.salt_len} bytes",
-        f"key unlock: Argon2id (cryptography {cryptography.__version__}), iterations {p.iterations}, "
-        f"memory {p.memory_kib} KiB ({p.memory_kib / 1024:g} MiB), lanes {p.lanes}, 32-byte key; "
-        "AES-256-GCM opens the X25519 personal key",
+        f"one derivation per attempt: Argon2id (cryptography {cryptography.__version__}), iterations "
+        f"{p.iterations}, memory {p.memory_kib} KiB ({p.memory_kib / 1024:g} MiB), lanes {p.lanes}, 32-byte key; "
+        f"the verifier is HMAC-SHA256 of it ({accounts.VERIFIER_PREFIX}…), the key itself opens the personal key "
+        "(AES-256-GCM; hybrid X25519 + ML-KEM-768)",
         f"TOTP: {totp.DIGITS} digits, {totp.STEP_SECONDS} s step, current or previous step, each step once per account",
     ]
 
@@ -147,9 +151,9 @@ def in_process_costs(runs: int) -> list[Piece]:
     key = passwords.derive_key(password, account.key_salt, params)
     code = pyotp.TOTP(secret).now()
 
-    def verify():
-        if not accounts.verify_password(account, password):
-            raise HarnessError("the password did not verify")
+    def check_verifier():
+        if not hmac.compare_digest(account.password_hash, accounts.verifier(key)):
+            raise HarnessError("the verifier did not match")
 
     def decrypt_personal_key():
         private = aead.decrypt(key, account.encrypted_private_key, accounts._aad(account.id, "private-key"))
@@ -160,15 +164,18 @@ def in_process_costs(runs: int) -> list[Piece]:
         if step is None:
             raise HarnessError("the TOTP code did not match")
 
+    def derive():
+        return passwords.derive_key(password, account.key_salt, params)
+
     pieces = [
-        ("password verify (argon2-cffi)", verify),
-        ("key derivation (Argon2id)", lambda: passwords.derive_key(password, account.key_salt, params)),
-        ("personal key decryption (AES-GCM, X25519)", decrypt_personal_key),
+        ("key derivation (Argon2id, once per attempt)", derive),
+        ("verifier check (HMAC-SHA256)", check_verifier),
+        ("personal key decryption (AES-GCM, hybrid)", decrypt_personal_key),
         ("TOTP check (decrypt secret, HMAC)", check_totp),
     ]
     # Cheap pieces are timed more often so that their median is not one timer tick.
     return [
-        Piece(name, _median_ms(work, runs if i < 2 else runs * 20), runs if i < 2 else runs * 20)
+        Piece(name, _median_ms(work, runs if i < 1 else runs * 20), runs if i < 1 else runs * 20)
         for i, (name, work) in enumerate(pieces)
     ]
 
@@ -527,6 +534,7 @@ class DatabaseResult:
     enrolment: Phase
     logins: list[LoginResult]
     page: PageResult
+    paths: dict[str, Phase]  # (d): POST /login latency per outcome
     server_errors: list[str]  # exception lines from the server's log, if any request failed there
 
 
@@ -573,7 +581,9 @@ def bench_database(kind: str, args: argparse.Namespace, workdir: Path) -> Databa
                     page = measure_pages(kind, server, people, args)
             if page is None:
                 page = measure_pages(kind, server, people, args)
-    return DatabaseResult(kind, enrolment, logins, page, server_errors(log))
+            paths = measure_paths(kind, server, people, password, args.path_samples)
+            server.check(f"{kind} login outcomes")
+    return DatabaseResult(kind, enrolment, logins, page, paths, server_errors(log))
 
 
 def enrol_everyone(kind: str, server: Server, people: list[Person], password: str) -> Phase:
@@ -618,6 +628,95 @@ def measure_pages(kind: str, server: Server, people: list[Person], args: argpars
     alone = drive_pages(server, live, 1, min(5.0, args.page_seconds / 4))
     server.check(f"{kind} pages")
     return PageResult(kind, len(live), args.page_threads, phase, alone)
+
+
+# --- (d) every outcome, the same time -------------------------------------------------------
+
+SUCCESS = "success"
+WRONG_CODE = "right password, wrong code"
+WRONG_PASSWORD = "wrong password"  # noqa: S105 - the name of an outcome, not a password
+UNKNOWN = "unknown username"
+OUTCOMES = (WRONG_PASSWORD, UNKNOWN, WRONG_CODE, SUCCESS)
+TARGET_OUTCOME_RATIO = 1.10
+
+
+def attempt_outcome(port: int, outcome: str, person: Person, password: str) -> float:
+    """One ``POST /login`` meant to end in ``outcome``, from a fresh browser; its latency in ms.
+
+    The wrong password has the right one's length, the unknown username is new each time (so no
+    lockout builds up for it), and the wrong code is a well-formed code of a step a day away.
+    """
+    import pyotp
+
+    browser = Browser(port)
+    try:
+        token = browser.form_token("/login")
+        username = f"nobody-{secrets.token_hex(4)}" if outcome == UNKNOWN else person.username
+        typed = password if outcome in (SUCCESS, WRONG_CODE) else secrets.token_urlsafe(18)[: len(password)]
+        if outcome == SUCCESS:
+            code = person.fresh_code()
+            if code is None:
+                raise LoginProblem(f"{person.username}: no unused TOTP step left (harness scheduling)")
+        else:
+            code = pyotp.TOTP(person.secret).at(time.time() + 86400)
+        form = {"csrf_token": token, "username": username, "password": typed, "code": code}
+        t0 = time.perf_counter()
+        status, location, _ = browser.request("POST", "/login", form)
+        latency = (time.perf_counter() - t0) * 1000
+    finally:
+        browser.close()
+    expected = (302, HOME) if outcome == SUCCESS else (401, "")
+    if status != expected[0] or not location.endswith(expected[1]):
+        raise LoginProblem(f"{outcome}: HTTP {status} {location}, expected {expected[0]}")
+    if outcome == SUCCESS:
+        person.cookie = browser.cookie
+    return latency
+
+
+def measure_paths(kind: str, server: Server, people: list[Person], password: str, samples: int) -> dict[str, Phase]:
+    """``samples`` attempts of each outcome, one request at a time, the outcomes interleaved.
+
+    Each sample uses its own account for a wrong password, a wrong code and a success (two
+    failures per account, under the lockout of five a minute).
+    """
+    batch = pick(people, samples)
+    wait_for_fresh_step(batch, f"[{kind}]")
+    print(f"[{kind}] {len(batch)} attempts of each login outcome, one at a time, interleaved", flush=True)
+    phases = {outcome: Phase() for outcome in OUTCOMES}
+    start = time.perf_counter()
+    for i, person in enumerate(batch):
+        shift = i % len(OUTCOMES)
+        for outcome in OUTCOMES[shift:] + OUTCOMES[:shift]:
+            try:
+                latency = attempt_outcome(server.port, outcome, person, password)
+            except (LoginProblem, OSError, http.client.HTTPException) as exc:
+                phases[outcome].note_error(f"{type(exc).__name__}: {exc}")
+                server.check(f"{kind} login outcomes")
+                continue
+            phases[outcome].latencies_ms.append(latency)
+    elapsed = time.perf_counter() - start
+    for phase in phases.values():
+        phase.elapsed = elapsed
+    return phases
+
+
+OUTCOME_TABLE = (
+    Column("database", 11, "<"),
+    Column("outcome", 27, "<"),
+    Column("attempts", 8),
+    Column("p50 ms", 8, spec=".1f"),
+    Column("p95 ms", 8, spec=".1f"),
+    Column("p50/success", 11, spec=".3f"),
+    Column("errors", 6),
+)
+
+
+def outcome_ratio(paths: dict[str, Phase]) -> float | None:
+    """The slowest outcome's p50 over the fastest's, or None if an outcome has no figure."""
+    medians = [phase.percentile(50) for phase in paths.values() if phase.ok]
+    if len(medians) < len(paths) or min(medians) <= 0:
+        return None
+    return max(medians) / min(medians)
 
 
 # --- report -------------------------------------------------------------------------------
@@ -711,6 +810,29 @@ def report(args: argparse.Namespace, pieces: list[Piece], results: list[Database
             f"{r.database:<11} {HOME} p95 {p95:.1f} ms with {r.sessions} live sessions and {r.threads} threads "
             f"(target < {TARGET_PAGE_P95_MS:.0f} ms: {met})"
         )
+    print()
+    print(
+        "(d) POST /login per outcome, one request at a time (no queueing), outcomes interleaved; "
+        "issue 17: the medians within 10 % of each other"
+    )
+    rows = []
+    for d in results:
+        success = d.paths[SUCCESS].percentile(50) if d.paths[SUCCESS].ok else float("nan")
+        for outcome, phase in d.paths.items():
+            p50 = phase.percentile(50) if phase.ok else float("nan")
+            p95 = phase.percentile(95) if phase.ok else float("nan")
+            rows.append((d.database, outcome, phase.ok, p50, p95, p50 / success, phase.errors))
+    print(format_table(OUTCOME_TABLE, rows))
+    for d in results:
+        ratio = outcome_ratio(d.paths)
+        if ratio is None:
+            print(f"{d.database:<11} an outcome has no successful measurement; no ratio")
+            continue
+        met = "met" if ratio <= TARGET_OUTCOME_RATIO else "MISSED"
+        print(f"{d.database:<11} slowest p50 / fastest p50 = {ratio:.3f} (target <= {TARGET_OUTCOME_RATIO:.2f}: {met})")
+        for outcome, phase in d.paths.items():
+            for sample in phase.error_samples:
+                print(f"error sample ({d.database} {outcome}): {sample}")
     for d in results:
         if d.enrolment.errors:
             print(
@@ -741,6 +863,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--page-threads", type=int, default=8, help="threads asking for the page (default 8)")
     parser.add_argument("--page-seconds", type=float, help="seconds of page requests (default 20)")
     parser.add_argument("--runs", type=int, help="runs per in-process Argon2 piece (default 7)")
+    parser.add_argument(
+        "--path-samples", type=int, help="(d) attempts of each login outcome (default 20; at most --accounts)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument(
         "--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql (default both)"
@@ -757,9 +882,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(str(exc))
     # Quick: rounds of half the accounts, so the second round uses the other half and nobody waits for a step.
     defaults = (
-        {"accounts": 12, "logins": 6, "sessions": 10, "page_seconds": 3, "runs": 3}
+        {"accounts": 12, "logins": 6, "sessions": 10, "page_seconds": 3, "runs": 3, "path_samples": 6}
         if args.quick
-        else {"accounts": 60, "sessions": 50, "page_seconds": 20, "runs": 7}
+        else {"accounts": 60, "sessions": 50, "page_seconds": 20, "runs": 7, "path_samples": 20}
     )
     for name, value in defaults.items():
         if getattr(args, name) is None:
@@ -767,11 +892,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.logins is None:
         args.logins = args.accounts
     args.round_limit = 30 if args.quick else 90
-    positive = (args.accounts, args.logins, args.sessions, args.page_threads, args.runs, args.workers)
+    positive = (
+        args.accounts,
+        args.logins,
+        args.sessions,
+        args.page_threads,
+        args.runs,
+        args.workers,
+        args.path_samples,
+    )
     if min(positive) < 1 or args.page_seconds <= 0 or not args.login_clients or min(args.login_clients) < 1:
         parser.error("counts and --page-seconds must be positive")
-    if args.logins > args.accounts or args.sessions > args.accounts:
-        parser.error("--logins and --sessions can be at most --accounts (one login per account per round)")
+    if args.logins > args.accounts or args.sessions > args.accounts or args.path_samples > args.accounts:
+        parser.error("--logins, --sessions and --path-samples can be at most --accounts (one login per account)")
     return args
 
 

@@ -24,6 +24,9 @@ DEV_MATCHING_KEY_FILE = PROJECT_ROOT / "instance" / "matching_key"
 # Used only in development mode when instance/matching_key does not exist, so that every process
 # of a developer's machine (and of the tests) indexes under the same key. Production refuses it.
 DEV_MATCHING_KEY = bytes.fromhex("d5" * 32)
+# The same for the key that authenticates the audit log (instance/audit_key, made by `make run`).
+DEV_AUDIT_KEY_FILE = PROJECT_ROOT / "instance" / "audit_key"
+DEV_AUDIT_KEY = bytes.fromhex("a7" * 32)
 
 DEFAULT_AREAS = "city-centre=City Centre;holbeck=Holbeck;harehills=Harehills;chapeltown=Chapeltown;other=Somewhere else"
 
@@ -143,27 +146,40 @@ def _development_secret() -> str:
     return secrets.token_hex(32)
 
 
-def _matching_key(env: Mapping[str, str], mode: str) -> bytes | None:
-    """The matching key (32+ random bytes, written as hex), kept outside the database."""
-    raw = _read(env, "MATCHING_KEY")
+def _outside_key(env: Mapping[str, str], name: str, mode: str, dev_file: Path, dev_key: bytes) -> bytes | None:
+    """A key kept outside the database (32+ random bytes, written as hex): UGLY_MUGS_<name>(_FILE).
+
+    In development, when it is not set: ``dev_file`` if it exists, else the fixed ``dev_key``
+    (which production refuses), so that every process on a developer's machine agrees.
+    """
+    raw = _read(env, name)
     if raw is None or not raw.strip():
         if mode != "development":
             return None
-        if DEV_MATCHING_KEY_FILE.exists():
-            raw = DEV_MATCHING_KEY_FILE.read_text(encoding="utf-8").strip()
+        if dev_file.exists():
+            raw = dev_file.read_text(encoding="utf-8").strip()
         else:
-            return DEV_MATCHING_KEY
-    return parse_matching_key(raw)
+            return dev_key
+    return parse_hex_key(raw, name)
 
 
-def parse_matching_key(raw: str) -> bytes:
+def parse_hex_key(raw: str, name: str) -> bytes:
+    """A key of at least 32 bytes written in hexadecimal; ConfigError naming UGLY_MUGS_<name> otherwise."""
     try:
         key = bytes.fromhex(raw.strip())
     except ValueError:
-        raise ConfigError(f"{PREFIX}MATCHING_KEY must be written in hexadecimal") from None
+        raise ConfigError(f"{PREFIX}{name} must be written in hexadecimal") from None
     if len(key) < 32:
-        raise ConfigError(f"{PREFIX}MATCHING_KEY must be at least 32 bytes (64 hexadecimal digits)")
+        raise ConfigError(f"{PREFIX}{name} must be at least 32 bytes (64 hexadecimal digits)")
     return key
+
+
+def parse_matching_key(raw: str) -> bytes:
+    return parse_hex_key(raw, "MATCHING_KEY")
+
+
+def _is_development_key(key: bytes, dev_key: bytes, dev_file: Path) -> bool:
+    return key == dev_key or (dev_file.exists() and key.hex() == dev_file.read_text(encoding="utf-8").strip().lower())
 
 
 def default_database_url() -> str:
@@ -206,7 +222,15 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         # The printable sheet shows alerts published in the last this-many days (not retracted).
         "BULLETIN_DAYS": _int(env, "BULLETIN_DAYS", 56),
         # Keys the blind indexes of phone numbers, plates, emails and usernames (never in the database).
-        "MATCHING_KEY": _matching_key(env, mode),
+        "MATCHING_KEY": _outside_key(env, "MATCHING_KEY", mode, DEV_MATCHING_KEY_FILE, DEV_MATCHING_KEY),
+        # Authenticates every audit entry and checkpoint (HMAC-SHA256), so that whoever can write to
+        # the database cannot rewrite the log unnoticed; never in the database.
+        "AUDIT_KEY": _outside_key(env, "AUDIT_KEY", mode, DEV_AUDIT_KEY_FILE, DEV_AUDIT_KEY),
+        # Where `audit checkpoint` appends the head of the log, out of the database's reach (deleting
+        # the newest entries is found by comparing with it); required in production. How old the
+        # newest checkpoint may be before `audit verify` reports checkpoints as missing.
+        "AUDIT_CHECKPOINT_FILE": _read(env, "AUDIT_CHECKPOINT_FILE") or None,
+        "AUDIT_CHECKPOINT_MAX_AGE_MINUTES": _int(env, "AUDIT_CHECKPOINT_MAX_AGE_MINUTES", 120),
         # A check-a-number page for sex workers without an account; off unless switched on.
         "PUBLIC_CHECK": _bool(env, "PUBLIC_CHECK", False),
         # Public checks: at most this many per client per window, and PUBLIC_CHECK_GLOBAL from everyone.
@@ -276,7 +300,13 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
 def check(config: Mapping[str, object]) -> None:
     """Refuse settings that would put people at risk; stricter in production."""
     secret = config.get("SECRET_KEY")
-    for name in ("DELIVERY_MAX_ATTEMPTS", "DELIVERY_LEASE_SECONDS", "DELIVERY_BATCH_SIZE", "BULLETIN_DAYS"):
+    for name in (
+        "DELIVERY_MAX_ATTEMPTS",
+        "DELIVERY_LEASE_SECONDS",
+        "DELIVERY_BATCH_SIZE",
+        "BULLETIN_DAYS",
+        "AUDIT_CHECKPOINT_MAX_AGE_MINUTES",
+    ):
         if int(config.get(name, 1)) < 1:
             raise ConfigError(f"{PREFIX}{name} must be at least 1")
     for name in ("RECEIPT_CLIENT_FAILURES_UNDER_LOAD", "FILING_CLIENT_LIMIT", "FILING_WINDOW_SECONDS"):
@@ -309,8 +339,17 @@ def check(config: Mapping[str, object]) -> None:
     matching_key = config.get("MATCHING_KEY")
     if not matching_key:
         raise ConfigError(f"production mode needs {PREFIX}MATCHING_KEY_FILE (or {PREFIX}MATCHING_KEY)")
-    if matching_key == DEV_MATCHING_KEY or (
-        DEV_MATCHING_KEY_FILE.exists()
-        and matching_key.hex() == DEV_MATCHING_KEY_FILE.read_text(encoding="utf-8").strip().lower()
-    ):
+    if _is_development_key(matching_key, DEV_MATCHING_KEY, DEV_MATCHING_KEY_FILE):
         raise ConfigError("production mode refuses the development matching key")
+    audit_key = config.get("AUDIT_KEY")
+    if not audit_key:
+        raise ConfigError(f"production mode needs {PREFIX}AUDIT_KEY_FILE (or {PREFIX}AUDIT_KEY)")
+    if _is_development_key(audit_key, DEV_AUDIT_KEY, DEV_AUDIT_KEY_FILE):
+        raise ConfigError("production mode refuses the development audit key")
+    if audit_key == matching_key:
+        raise ConfigError(f"{PREFIX}AUDIT_KEY must not be the matching key: one key, one purpose")
+    if not config.get("AUDIT_CHECKPOINT_FILE"):
+        raise ConfigError(
+            f"production mode needs {PREFIX}AUDIT_CHECKPOINT_FILE, a file outside the database that "
+            "`flask --app wsgi audit checkpoint` appends to (see README, Audit log)"
+        )

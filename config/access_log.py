@@ -2,22 +2,11 @@
 
 Gunicorn stamps each access line (``%(t)s``) to the second, which would date a reporter's
 visit (filing, her receipt, consent, deletion) more finely than the records themselves keep
-it. This logger gives every access line only the hour, by the one rule of
-``ugly_mugs.coarse_time``; the rest of the line is the format in ``gunicorn.conf.py``.
+it. ``PrivateLogger`` in ``gunicorn.conf.py`` gives every access line only the hour from
+``hour_stamp``, by the one rule of ``ugly_mugs.coarse_time``.
 """
 
 from datetime import UTC, datetime
-
-from gunicorn import glogging
-
-
-class HourlyAccessLogger(glogging.Logger):
-    """Gunicorn's logger, with the access line's time given only to the hour (UTC)."""
-
-    def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
-        atoms["t"] = hour_stamp()
-        return atoms
 
 
 def hour_stamp() -> str:

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
-from ugly_mugs import cli, throttle
+from ugly_mugs import audit, cli, throttle
 from ugly_mugs.auth.sessions import ServerSessionInterface
 from ugly_mugs.db import make_engine, make_sessionmaker
 from ugly_mugs.matching import index as matching_index
@@ -27,13 +27,7 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
 
     engine = make_engine(app.config["DATABASE_URL"], pooled=app.config["DATABASE_POOLED"])
     app.extensions["ugly_mugs.engine"] = engine
-    app.extensions["ugly_mugs.sessionmaker"] = make_sessionmaker(
-        engine,
-        {
-            **matching_index.session_info(app.config["MATCHING_KEY"], app.config["PHONE_REGION"]),
-            **throttle.session_info(app.config["REDIS_URL"], app.config["REDIS_PREFIX"]),
-        },
-    )
+    app.extensions["ugly_mugs.sessionmaker"] = make_sessionmaker(engine, session_info(app.config))
 
     app.session_interface = ServerSessionInterface(app.extensions["ugly_mugs.sessionmaker"])
     csrf = CSRFProtect(app)
@@ -93,6 +87,19 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     cli.init_app(app)
     app.teardown_appcontext(_close_session)
     return app
+
+
+def session_info(config: Mapping[str, object]) -> dict:
+    """What every database session of the app carries (``Session.info``): the matching key and
+    phone region for the blind indexes, the audit key's derived keys and the checkpoint file, and
+    the shared store of the throttle."""
+    return {
+        **matching_index.session_info(config["MATCHING_KEY"], config["PHONE_REGION"]),
+        **audit.session_info(
+            config["AUDIT_KEY"], config["AUDIT_CHECKPOINT_FILE"], config["AUDIT_CHECKPOINT_MAX_AGE_MINUTES"]
+        ),
+        **throttle.session_info(config["REDIS_URL"], config["REDIS_PREFIX"]),
+    }
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -21,6 +21,13 @@ def _session():
     return current_app.extensions["ugly_mugs.sessionmaker"]()
 
 
+def read_passphrase(label: str = "Recovery passphrase") -> str:
+    """A passphrase typed at a terminal (asked for, never echoed) or the first line of piped input."""
+    if sys.stdin.isatty():
+        return click.prompt(label, hide_input=True)
+    return sys.stdin.readline().strip()
+
+
 def init_app(app: Flask) -> None:
     from alerts.cli import alerts_group
 
@@ -102,10 +109,11 @@ def setup_sync() -> None:
 
 @setup_group.command(
     "verify-recovery",
-    help="Check that a recovery passphrase (read from standard input) opens every group key.",
+    help="Check that a recovery passphrase opens every group key. Asks for it without echoing it at a "
+    "terminal; reads the first line of standard input when it is piped.",
 )
 def setup_verify() -> None:
-    passphrase = sys.stdin.readline().strip()
+    passphrase = read_passphrase()
     with _session() as session:
         try:
             opened = keystore.open_group_keys(session, passphrase)
@@ -290,13 +298,14 @@ def keys_group() -> None:
 @keys_group.command(
     "grant",
     help="Seal the role's group key (scheme key for a coordinator, unit key for police liaison) to USERNAME, "
-    "opening it with the recovery passphrase read from standard input.",
+    "opening it with the recovery passphrase: asked for without echo at a terminal, else the first line of "
+    "standard input.",
 )
 @click.argument("username")
 def keys_grant(username: str) -> None:
     from ugly_mugs.keys import groups
 
-    passphrase = sys.stdin.readline().strip()
+    passphrase = read_passphrase()
     with _session() as session:
         account = _account(session, username)
         try:
@@ -328,19 +337,62 @@ def projects_create(name: str) -> None:
     click.echo(f"project {name!r} created")
 
 
-@click.group("audit", cls=AppGroup, help="The tamper-evident audit log.")
+@click.group("audit", cls=AppGroup, help="The tamper-evident audit log: verify it, checkpoint its head.")
 def audit_group() -> None:
     pass
 
 
-@audit_group.command("verify", help="Check the hash chain; names the first broken entry and exits 1 if any.")
+@audit_group.command(
+    "verify",
+    help="Check the audit log: the hash chain, each entry's authentication code (under the audit key) and, "
+    "if a checkpoint file is configured, the checkpoints (deletion at the end, rewritten entries, missing or "
+    "forged checkpoints). Names every problem found and exits 1 if there is any.",
+)
 def audit_verify() -> None:
     from ugly_mugs import audit
 
     with _session() as session:
-        result = audit.verify(session)
+        try:
+            result = audit.verify(session)
+        except audit.AuditKeyUnavailable as exc:
+            raise click.ClickException(str(exc)) from None
+    if result.checkpoints is None:
+        click.echo(
+            "no checkpoint file is configured (UGLY_MUGS_AUDIT_CHECKPOINT_FILE): "
+            "entries deleted from the end of the log cannot be detected",
+            err=True,
+        )
     if result.ok:
-        click.echo(f"audit log intact: {result.checked} entries")
+        keyed = result.checked - result.legacy
+        click.echo(f"audit log intact: {result.checked} entries ({keyed} with an authentication code)")
+        if result.legacy:
+            click.echo(f"  {result.legacy} entries written before the audit key existed are hash-chained only")
+        if result.last_checkpoint is not None:
+            last = result.last_checkpoint
+            click.echo(
+                f"  {result.checkpoints} checkpoints; the newest ({last.seq}, {last.at:%Y-%m-%d %H:%M} UTC) "
+                f"matches entry {last.entry}"
+            )
         return
     click.echo(f"audit log BROKEN at entry {result.first_broken_id}: {result.problem}", err=True)
+    for problem in result.problems[1:]:
+        where = f"entry {problem.entry_id}: " if problem.entry_id is not None else ""
+        click.echo(f"  also: {where}{problem.message}", err=True)
     sys.exit(1)
+
+
+@audit_group.command(
+    "checkpoint",
+    help="Append the head of the audit log (last entry and its authentication code) to the checkpoint file "
+    "(UGLY_MUGS_AUDIT_CHECKPOINT_FILE), where the database cannot rewrite it. Run it periodically (cron or a "
+    "systemd timer, more often than UGLY_MUGS_AUDIT_CHECKPOINT_MAX_AGE_MINUTES).",
+)
+def audit_checkpoint() -> None:
+    from ugly_mugs import audit
+
+    with _session() as session:
+        try:
+            point = audit.write_checkpoint(session)
+        except (audit.AuditKeyUnavailable, audit.CheckpointUnavailable) as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"checkpoint {point.seq}: entry {point.entry} at {point.at:%Y-%m-%d %H:%M:%S} UTC")

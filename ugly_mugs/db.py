@@ -77,7 +77,7 @@ def set_local_on_begin(connection: Connection, name: str, value: str) -> None:
 
 
 def make_sessionmaker(engine: Engine, info: dict | None = None) -> sessionmaker[Session]:
-    """Sessions for ``engine``; ``info`` (the matching key and phone region) is in each ``Session.info``."""
+    """Sessions for ``engine``; ``info`` (keys, settings: ``ugly_mugs.session_info``) is in each ``Session.info``."""
     return sessionmaker(engine, expire_on_commit=False, info=dict(info or {}))
 
 

@@ -8,6 +8,11 @@ client address, nor any spelling of a receipt code; and it must hold the access 
 those very requests, so the test cannot pass on an empty log. Each access line is stamped
 with the hour alone, so that the log cannot date a reporter's visit more finely than the
 records do.
+
+Malformed requests sent over a raw socket (a garbage request line, an unknown HTTP version, a
+broken header, an over-long request line, a bad header name, a length that is no number) make gunicorn
+itself log "Invalid request"; those lines must be there, and hold neither the client address
+nor anything of the requests.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import socket
 import time
 from urllib.parse import urlencode, urlsplit
 
@@ -196,3 +202,45 @@ def test_gunicorn_logs_nothing_about_the_reporter(live_server):
     for line in access:
         assert HOUR_ONLY.match(line), f"an access line is not stamped with the hour alone: {line!r}"
         assert not FINER.search(line.split('"', 1)[0]), f"an access line says the minute: {line!r}"
+
+
+MALFORMED = [
+    b"GARBAGE MalformedLineCanaryZq\r\n\r\n",
+    b"GET /?q=MalformedVersionCanaryZq HTTP/9.9\r\nHost: x\r\n\r\n",
+    b"GET /report?q=BrokenHeaderCanaryZq HTTP/1.1\r\nHost: x\r\nBrokenHeaderLineCanaryZq\r\n\r\n",
+    b"GET /" + b"LongLineCanaryZq" * 600 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: x\r\nBad\x01NameCanaryZq: value\r\n\r\n",
+    b"POST /api/v1/reports HTTP/1.1\r\nHost: x\r\nContent-Length: LengthCanaryZq\r\n\r\n",
+]
+
+
+def send_raw(base_url: str, payload: bytes) -> bytes:
+    """Send ``payload`` as it is and read the answer until the server closes the connection."""
+    parts = urlsplit(base_url)
+    answer = b""
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as conn:
+        conn.sendall(payload)
+        try:
+            conn.shutdown(socket.SHUT_WR)
+            while chunk := conn.recv(4096):
+                answer += chunk
+        except (ConnectionResetError, TimeoutError):
+            pass
+    return answer
+
+
+def test_malformed_requests_leave_no_client_address_in_the_log(live_server):
+    before = live_server.log().count("Invalid request")
+    for payload in MALFORMED:
+        answer = send_raw(live_server.base_url, payload)
+        assert answer.startswith(b"HTTP/1.1 4") or answer.startswith(b"HTTP/1.1 5"), (payload[:40], answer[:80])
+    deadline = time.monotonic() + 10
+    while live_server.log().count("Invalid request") < before + len(MALFORMED) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    log = live_server.log()
+    invalid = [line for line in log.splitlines() if "Invalid request" in line]
+    assert len(invalid) >= before + len(MALFORMED), f"gunicorn logged fewer invalid requests than sent:\n{log}"
+    without_bind = log.replace(f"Listening at: {live_server.base_url}", "Listening at: <bind>")
+    needles = [CLIENT_ADDRESS, "ip=", "CanaryZq"]
+    found = [n for n in needles if n.lower() in without_bind.lower()]
+    assert found == [], f"the server log reveals {found}:\n{log}"

@@ -2,17 +2,22 @@
 
 A distinct canary goes into every free-text field; afterwards the raw database (every byte
 of the SQLite files, or every column of every PostgreSQL table) must contain none of them.
+And what is stored resists "collect now, decrypt later": on a new installation every section
+key of a newly filed report is sealed to a hybrid (X25519 + ML-KEM-768) group key with HPKE,
+in the version-2 format, and opens with that group key.
 """
 
 from __future__ import annotations
 
+from cryptography.hazmat.primitives import hpke
 from sqlalchemy import select
 
 from tests.support.app import form_token
 from tests.support.dbscan import find_plaintext
-from tests.support.reading import readable_sections, scheme_pair
-from ugly_mugs.models import Report, SealedSectionKey
-from ugly_mugs.reports import fields
+from tests.support.reading import group_pairs, readable_sections, scheme_pair
+from ugly_mugs.crypto import sealing
+from ugly_mugs.models import GroupKey, Report, ReportSection, SealedSectionKey
+from ugly_mugs.reports import fields, sections
 
 # Every field a person types text into, from the declaration, so that a field added later is covered too.
 TEXT_FIELDS = fields.text_fields()
@@ -72,6 +77,28 @@ def test_api_report_leaves_no_plaintext(client, passphrase, database_url):
     assert response.status_code == 201, response.get_json()
     code = response.get_json()["receipt_code"]
     assert find_plaintext(database_url, needles("Api") + ["900999", code, code.replace("-", "")]) == []
+
+
+def test_a_new_reports_section_keys_are_sealed_with_hybrid_hpke(client, passphrase, db_session):
+    response = client.post("/api/v1/reports", json=full_report("Hpke"))
+    assert response.status_code == 201, response.get_json()
+    pairs = group_pairs(db_session, passphrase)
+    seals = db_session.execute(
+        select(SealedSectionKey, ReportSection, GroupKey)
+        .join(ReportSection, ReportSection.id == SealedSectionKey.section_id)
+        .join(GroupKey, GroupKey.id == SealedSectionKey.group_key_id)
+    ).all()
+    # Full consent: every section's key to the scheme key and to the unit key (the receipt's is symmetric).
+    assert sorted(seal.holder for seal, _, _ in seals) == sorted([sections.SCHEME, sections.UNIT] * 3)
+    for seal, section, group in seals:
+        assert sealing.kind_of(group.public_key) == sealing.HYBRID
+        assert pairs[group.id].kind == sealing.HYBRID
+        assert seal.sealed[0] == sealing.SEAL_V2
+        assert len(seal.sealed) == 1 + hpke.KEM.MLKEM768_X25519.enc_length() + 32 + 16
+        key = sections.open_with_key_pair(
+            pairs[group.id], seal.sealed, section.report_id, section.name, section.version, seal.holder
+        )
+        assert sections.decrypt_section(key, section.report_id, section.name, section.version, section.ciphertext)
 
 
 def test_canary_scan_would_find_plaintext(database_url, app, db_session, passphrase):

@@ -3,10 +3,11 @@
 Proves: the defaults (development mode, the default areas, categories and police unit);
 ``UGLY_MUGS_*`` variables override them; ``UGLY_MUGS_<NAME>_FILE`` reads the value from a
 file, and giving both forms is an error; production mode refuses a missing or short
-secret and demo data; malformed numbers, booleans and modes give a ConfigError naming
-the setting; parse_choices and parse_units refuse duplicates, blanks, unknown areas and
-an area given to two units; create_app refuses to build a production app from a bad
-configuration, and builds one from a good configuration.
+secret, demo data, and a missing, development or shared audit key or checkpoint file;
+malformed numbers, booleans and modes give a ConfigError naming the setting; parse_choices
+and parse_units refuse duplicates, blanks, unknown areas and an area given to two units;
+create_app refuses to build a production app from a bad configuration, and builds one from
+a good configuration.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from ugly_mugs import create_app
 
 STRONG_SECRET = secrets.token_hex(32)
 MATCHING_KEY = secrets.token_hex(32)
+AUDIT_KEY = secrets.token_hex(32)
+CHECKPOINT_FILE = "/var/lib/ugly-mugs-audit/checkpoints"
 
 
 def production(**extra: str) -> dict[str, str]:
@@ -28,6 +31,8 @@ def production(**extra: str) -> dict[str, str]:
         "UGLY_MUGS_ENV": "production",
         "UGLY_MUGS_SECRET_KEY": STRONG_SECRET,
         "UGLY_MUGS_MATCHING_KEY": MATCHING_KEY,
+        "UGLY_MUGS_AUDIT_KEY": AUDIT_KEY,
+        "UGLY_MUGS_AUDIT_CHECKPOINT_FILE": CHECKPOINT_FILE,
         **extra,
     }
 
@@ -143,6 +148,8 @@ def test_file_variants_are_read(tmp_path):
             "UGLY_MUGS_SECRET_KEY_FILE": str(secret_file),
             "UGLY_MUGS_DATABASE_URL_FILE": str(url_file),
             "UGLY_MUGS_MATCHING_KEY": MATCHING_KEY,
+            "UGLY_MUGS_AUDIT_KEY": AUDIT_KEY,
+            "UGLY_MUGS_AUDIT_CHECKPOINT_FILE": CHECKPOINT_FILE,
         }
     )
     assert cfg["SECRET_KEY"] == STRONG_SECRET
@@ -226,6 +233,38 @@ def test_matching_key_from_a_file(tmp_path):
     env = production(UGLY_MUGS_MATCHING_KEY_FILE=str(path))
     del env["UGLY_MUGS_MATCHING_KEY"]
     assert config.load(env)["MATCHING_KEY"] == bytes.fromhex(MATCHING_KEY)
+
+
+def test_production_refuses_a_missing_audit_key_or_checkpoint_file():
+    for name in ("UGLY_MUGS_AUDIT_KEY", "UGLY_MUGS_AUDIT_CHECKPOINT_FILE"):
+        env = production()
+        del env[name]
+        with pytest.raises(ConfigError, match=name):
+            config.load(env)
+
+
+@pytest.mark.parametrize("value", ["ab" * 31, "not hex at all", "a7" * 32, MATCHING_KEY])
+def test_production_refuses_a_short_bad_development_or_shared_audit_key(value):
+    with pytest.raises(ConfigError, match="audit key|AUDIT_KEY"):
+        config.load(production(UGLY_MUGS_AUDIT_KEY=value))
+
+
+def test_audit_key_from_a_file_and_the_checkpoint_settings(tmp_path):
+    path = tmp_path / "audit_key"
+    path.write_text(AUDIT_KEY + "\n")
+    env = production(UGLY_MUGS_AUDIT_KEY_FILE=str(path), UGLY_MUGS_AUDIT_CHECKPOINT_MAX_AGE_MINUTES="30")
+    del env["UGLY_MUGS_AUDIT_KEY"]
+    cfg = config.load(env)
+    assert cfg["AUDIT_KEY"] == bytes.fromhex(AUDIT_KEY)
+    assert (cfg["AUDIT_CHECKPOINT_FILE"], cfg["AUDIT_CHECKPOINT_MAX_AGE_MINUTES"]) == (CHECKPOINT_FILE, 30)
+    with pytest.raises(ConfigError, match="AUDIT_CHECKPOINT_MAX_AGE_MINUTES"):
+        config.load(production(UGLY_MUGS_AUDIT_CHECKPOINT_MAX_AGE_MINUTES="0"))
+
+
+def test_development_has_an_audit_key_and_no_checkpoint_file_unless_set():
+    cfg = config.load({})
+    assert len(cfg["AUDIT_KEY"]) >= 32 and cfg["AUDIT_KEY"] != cfg["MATCHING_KEY"]
+    assert cfg["AUDIT_CHECKPOINT_FILE"] is None and cfg["AUDIT_CHECKPOINT_MAX_AGE_MINUTES"] == 120
 
 
 def test_development_has_a_matching_key_and_gb_numbers():

@@ -20,6 +20,7 @@ SHIPPED += [*sorted((ROOT / "config").rglob("*.py")), *sorted((ROOT / "migration
 RUN_NOT_IMPORTED = {
     "gunicorn": '"-m", "gunicorn"',  # the demo's web server (ugly_mugs/demo/serve.py) and production's
     "psycopg": "postgresql+psycopg://",  # SQLAlchemy loads the driver named in the database URL
+    "redis": "redis://",  # limits loads the Redis client named by the throttles' storage URL
 }
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 

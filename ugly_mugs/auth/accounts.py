@@ -1,33 +1,40 @@
 """Creating and changing staff accounts and their personal key pairs. No Flask imports.
 
-Passwords are hashed with argon2-cffi for login, and separately stretched with Argon2id
-(ugly_mugs.crypto.passwords) into the key that encrypts the person's private key and TOTP
-secret. Over-long passwords are refused before any hashing.
+One Argon2id derivation per password check (ugly_mugs.crypto.passwords, 64 MiB, 3 passes):
+its output is the key that encrypts the person's private key and TOTP secret, and an HMAC of
+it under a fixed label is the stored verifier (``password_hash``, ``$um-kdf-v1$<hex>``), which
+reveals nothing of the key. So a wrong password, a right one followed by a wrong code, a login
+and an unknown username all cost the same single derivation, and the time a login takes says
+nothing about whether the password was right.
+
+Accounts made before kept an argon2-cffi hash beside the same derived key. Their password is
+checked by whether the derived key opens their private key (no second Argon2 run), and the
+verifier replaces the old hash at that first successful check; an account whose key was
+derived with weaker parameters than today's is re-wrapped under new ones at the same moment.
+Over-long passwords are refused before any hashing.
 """
 
 from __future__ import annotations
 
-import secrets
+import hmac
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ugly_mugs import audit
 from ugly_mugs.auth import totp
-from ugly_mugs.crypto import aead, passwords, sealing
+from ugly_mugs.crypto import DecryptionError, aead, macs, passwords, sealing
 from ugly_mugs.keys import keystore
 from ugly_mugs.models import Account, GroupMembership, RecoveryKey, StaffSession
 from ugly_mugs.models.people import ROLES
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 256
-# OWASP's first recommended Argon2id configuration or stronger.
-HASHER = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=1)
-# Verified against when the account does not exist, so that all failures cost the same time.
-_DUMMY_HASH = HASHER.hash(secrets.token_hex(16))
+VERIFIER_PREFIX = "$um-kdf-v1$"
+_VERIFIER_LABEL = b"ugly-mugs login verifier v1"
+# Derived with when the account does not exist, so that every answer costs the same work.
+_DUMMY_SALT = passwords.new_salt()
 
 
 class AccountError(ValueError):
@@ -58,17 +65,25 @@ def _aad(account_id: int, what: str) -> bytes:
     return f"account|{account_id}|{what}".encode("ascii")
 
 
-def _wrap_secrets(account: Account, password: str, private_key: bytes, totp_secret: str | None) -> None:
+def verifier(derived_key: bytes) -> str:
+    """The stored password verifier of a password-derived key (a one-way HMAC of it)."""
+    return VERIFIER_PREFIX + macs.tag(derived_key, _VERIFIER_LABEL)
+
+
+def _wrap_secrets(account: Account, password: str, private_key: bytes, totp_secret: str | None) -> bytes:
+    """Derive a new key from ``password`` (new salt, today's parameters), store its verifier and the
+    secrets encrypted under it; returns the key."""
     salt = passwords.new_salt()
     params = passwords.DEFAULT_PARAMS
     key = passwords.derive_key(password, salt, params)
     account.key_salt = salt
     account.key_params = params.as_dict()
-    account.password_hash = HASHER.hash(password)
+    account.password_hash = verifier(key)
     account.encrypted_private_key = aead.encrypt(key, private_key, _aad(account.id, "private-key"))
     account.encrypted_totp_secret = (
         aead.encrypt(key, totp_secret.encode("ascii"), _aad(account.id, "totp")) if totp_secret else None
     )
+    return key
 
 
 def create_account(
@@ -127,21 +142,47 @@ def find(session: Session, username: str) -> Account | None:
     return session.scalar(select(Account).where(Account.username == normalise_username(username)))
 
 
-def verify_password(account: Account | None, password: str) -> bool:
-    """Check a password in constant work whether or not the account exists."""
-    if len(password) > MAX_PASSWORD:
-        return False
+def open_with_password(account: Account | None, password: str) -> Unlocked | None:
+    """The personal key pair ``password`` opens, or None if it is not this account's password.
+
+    Exactly one Argon2id derivation, whether the account exists or not and whatever the answer
+    (over-long passwords are refused before any). May update the account's stored verifier and
+    key wrapping (a first-release account, weaker parameters): the caller commits.
+    """
+    if len(password) > MAX_PASSWORD or len(password.encode("utf-8")) > passwords.MAX_INPUT_BYTES:
+        return None
+    if account is None:
+        passwords.derive_key(password, _DUMMY_SALT, passwords.DEFAULT_PARAMS)
+        return None
+    params = passwords.Argon2Params(**account.key_params)
+    key = passwords.derive_key(password, account.key_salt, params)
+    first_release = not account.password_hash.startswith(VERIFIER_PREFIX)
+    if not first_release and not hmac.compare_digest(account.password_hash, verifier(key)):
+        return None
     try:
-        return HASHER.verify(account.password_hash if account else _DUMMY_HASH, password) and account is not None
-    except (VerificationError, InvalidHashError):
-        return False
+        private = aead.decrypt(key, account.encrypted_private_key, _aad(account.id, "private-key"))
+    except DecryptionError:
+        if first_release:
+            return None  # the derived key is the proof: it opens the private key only if the password is right
+        raise
+    if params != passwords.DEFAULT_PARAMS:
+        key = _wrap_secrets(account, password, private, totp_secret(account, key))
+    elif first_release:
+        account.password_hash = verifier(key)
+    return Unlocked(account.id, sealing.key_pair_from_private(private), key)
+
+
+def verify_password(account: Account | None, password: str) -> bool:
+    """Whether ``password`` is the account's (one derivation; see ``open_with_password``)."""
+    return open_with_password(account, password) is not None
 
 
 def unlock(account: Account, password: str) -> Unlocked:
-    """Open the personal key with the password (already verified)."""
-    key = passwords.derive_key(password, account.key_salt, passwords.Argon2Params(**account.key_params))
-    private = aead.decrypt(key, account.encrypted_private_key, _aad(account.id, "private-key"))
-    return Unlocked(account.id, sealing.key_pair_from_private(private), key)
+    """Open the personal key with the password; raises DecryptionError if the password is wrong."""
+    unlocked = open_with_password(account, password)
+    if unlocked is None:
+        raise DecryptionError("that is not the password of this account")
+    return unlocked
 
 
 def totp_secret(account: Account, wrapping_key: bytes) -> str | None:

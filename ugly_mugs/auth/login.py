@@ -1,9 +1,11 @@
 """The login decision: password, then TOTP with replay protection, with per-account throttling.
 
 Unknown username, wrong password and wrong code all give the same outcome, cost the same
-Argon2 work and count towards the same per-username lockout, so the answers reveal
-nothing about which accounts exist. Counters are keyed by an HMAC of the username, so one
-person's failures never lock out anyone else.
+Argon2 work (one derivation, which also unlocks the key: ugly_mugs.auth.accounts) and count
+towards the same per-username lockout, so the answers reveal nothing about which accounts
+exist. Counters are keyed by an HMAC of the username, so one person's failures never lock out
+anyone else. The current password asked again before a password change is a guess like any
+other: it counts towards the same lockout and is audited (``check_current_password``).
 """
 
 from __future__ import annotations
@@ -59,16 +61,24 @@ def clear_failures(session: Session, secret_key: str, username: str) -> None:
     throttle.clear(session, *fail_names, lock_name)
 
 
-def _fail(session: Session, secret_key: str, username: str, account: Account | None) -> Attempt:
+def _fail(
+    session: Session,
+    secret_key: str,
+    username: str,
+    account: Account | None,
+    action: str = "login_failed",
+    actor_id: int | None = None,
+) -> Attempt:
     fail_names, lock_name = _names(secret_key, username)
     over = False
     for name, (window, allowed) in zip(fail_names, FAILURE_LIMITS, strict=True):
         throttle.global_fail(session, name, window)
         over = over or throttle.window_failures(session, name, window) >= allowed
+    subject = account.id if account else None
     if over:
         throttle.set_flag(session, lock_name)
-        audit.record(session, "login_locked", subject_account_id=account.id if account else None)
-    audit.record(session, "login_failed", subject_account_id=account.id if account else None)
+        audit.record(session, "login_locked", actor_id=actor_id, subject_account_id=subject)
+    audit.record(session, action, actor_id=actor_id, subject_account_id=subject)
     return Attempt(Outcome.FAILED)
 
 
@@ -89,13 +99,13 @@ def accept_step(session: Session, account: Account, step: int) -> bool:
 def attempt(session: Session, secret_key: str, username: str, password: str, code: str) -> Attempt:
     """Decide a login attempt; the caller commits whatever the outcome (failures must count)."""
     if is_locked(session, secret_key, username):
-        accounts.verify_password(None, password)  # same work as any other answer
+        accounts.open_with_password(None, password)  # same work as any other answer
         audit.record(session, "login_throttled")
         return Attempt(Outcome.THROTTLED)
     account = accounts.find(session, username)
-    if not (accounts.verify_password(account, password) and account.active):
+    unlocked = accounts.open_with_password(account, password)
+    if unlocked is None or not account.active:
         return _fail(session, secret_key, username, account)
-    unlocked = accounts.unlock(account, password)
     if not account.totp_confirmed:
         audit.record(session, "login_password_ok_enrolment", actor_id=account.id)
         return Attempt(Outcome.ENROL, account, unlocked)
@@ -106,6 +116,24 @@ def attempt(session: Session, secret_key: str, username: str, password: str, cod
     clear_failures(session, secret_key, username)
     audit.record(session, "login", actor_id=account.id)
     audit.record(session, "key_unlocked", actor_id=account.id, detail={"key": "personal"})
+    return Attempt(Outcome.OK, account, unlocked)
+
+
+def check_current_password(session: Session, secret_key: str, account: Account, password: str) -> Attempt:
+    """The current password, asked again before a change: throttled and audited like a login.
+
+    OK (with the unlocked key), FAILED (counted towards the account's lockout, audited as
+    ``password_check_failed``) or THROTTLED while the account is locked (audited as
+    ``password_check_throttled``; the password is not even checked). The caller commits
+    whatever the outcome, so that failures count.
+    """
+    if is_locked(session, secret_key, account.username):
+        accounts.open_with_password(None, password)
+        audit.record(session, "password_check_throttled", actor_id=account.id, subject_account_id=account.id)
+        return Attempt(Outcome.THROTTLED, account)
+    unlocked = accounts.open_with_password(account, password)
+    if unlocked is None:
+        return _fail(session, secret_key, account.username, account, "password_check_failed", actor_id=account.id)
     return Attempt(Outcome.OK, account, unlocked)
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, redirect, render_template, session, ur
 from markupsafe import Markup
 
 from ugly_mugs import audit
-from ugly_mugs.auth import accounts, password_checks, qr, sessions, totp
+from ugly_mugs.auth import accounts, qr, sessions, totp
 from ugly_mugs.auth import login as login_service
 from ugly_mugs.auth.forms import EnrolForm, LoginForm, PasswordForm
 from ugly_mugs.models import Account
@@ -109,21 +109,23 @@ def change_password():
     account = current_account()
     if form.validate_on_submit():
         db = database.session()
-        if password_checks.refused(db, account.id):
-            form.current.errors = ["Too many wrong passwords. Wait 15 minutes, then try again."]
-            throttling.wait(password_checks.WINDOW)
-            return render_template("auth/password.html", form=form), 429
-        if not accounts.verify_password(account, form.current.data):
-            password_checks.wrong(db, account.id)
-            db.commit()
-            form.current.errors = ["That is not your current password."]
+        try:
+            # The new password's rules first: a typing slip there should not cost a guess.
+            accounts.check_password_rules(form.new.data)
+        except accounts.AccountError as exc:
+            form.new.errors = [str(exc)]
         else:
-            unlocked = accounts.unlock(account, form.current.data)
-            try:
-                accounts.change_password(db, account, unlocked, form.new.data, session.id_hash)
-            except accounts.AccountError as exc:
-                form.new.errors = [str(exc)]
-            else:
+            checked = login_service.check_current_password(
+                db, current_app.config["SECRET_KEY"], account, form.current.data
+            )
+            if checked.outcome is login_service.Outcome.OK:
+                accounts.change_password(db, account, checked.unlocked, form.new.data, session.id_hash)
                 db.commit()
                 return render_template("auth/password_changed.html")
+            db.commit()  # the failure counts towards the lockout, and its audit entry is kept
+            if checked.outcome is login_service.Outcome.THROTTLED:
+                form.current.errors = [THROTTLED]
+                throttling.wait(login_service.LOCK_SECONDS)
+                return render_template("auth/password.html", form=form), 429
+            form.current.errors = ["That is not your current password."]
     return render_template("auth/password.html", form=form), 400 if form.errors else 200

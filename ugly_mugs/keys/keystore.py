@@ -1,7 +1,9 @@
 """Group keys at rest: setting up the scheme and police unit keys, and opening them with the recovery passphrase.
 
-At setup a recovery key pair is derived from a fresh passphrase (Argon2id); only its
-public half and salt are stored. The scheme key pair and one key pair per police unit
+At setup a recovery key pair is derived from a fresh passphrase (Argon2id gives the seed of a
+hybrid X25519 + ML-KEM-768 key pair, see ugly_mugs.crypto.sealing); only its public half and
+salt are stored. Group key pairs are hybrid too; installations set up before keep their X25519
+keys, which go on working. The scheme key pair and one key pair per police unit
 are generated and their private halves sealed to the recovery public key, so that units
 added later can be sealed without the passphrase. The passphrase is returned once, to be
 printed, and never stored.
@@ -41,9 +43,10 @@ def _normalise_passphrase(text: str) -> str:
 
 
 def _recovery_pair(passphrase: str, recovery: RecoveryKey) -> sealing.KeyPair:
+    """The recovery key pair, of the kind its stored public key says (hybrid since it exists)."""
     params = passwords.Argon2Params(**recovery.kdf_params)
-    private = passwords.derive_key(_normalise_passphrase(passphrase), recovery.salt, params)
-    return sealing.key_pair_from_private(private)
+    seed = passwords.derive_key(_normalise_passphrase(passphrase), recovery.salt, params)
+    return sealing.key_pair_from_seed(seed, sealing.kind_of(recovery.public_key))
 
 
 def _group_context(group_key_id: int) -> bytes:
@@ -71,9 +74,9 @@ def set_up(session: Session, areas: tuple[Choice, ...], units: tuple[UnitSetting
     passphrase = new_passphrase()
     salt = passwords.new_salt()
     params = passwords.DEFAULT_PARAMS
-    private = passwords.derive_key(_normalise_passphrase(passphrase), salt, params)
+    seed = passwords.derive_key(_normalise_passphrase(passphrase), salt, params)
     recovery = RecoveryKey(
-        public_key=sealing.key_pair_from_private(private).public,
+        public_key=sealing.key_pair_from_seed(seed).public,
         salt=salt,
         kdf_params=params.as_dict(),
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -11,6 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 import config as settings
+from ugly_mugs.cli import read_passphrase
 from ugly_mugs.crypto import DecryptionError
 from ugly_mugs.crypto.passwords import PasswordTooLong
 from ugly_mugs.matching import check, rotate
@@ -43,10 +43,7 @@ def rotate_command(new_key_file: Path, batch: int) -> None:
         raise click.ClickException(str(exc)) from None
     if new_key == current_app.config.get("MATCHING_KEY"):
         raise click.ClickException("the new key is the key in use; make a new one")
-    if sys.stdin.isatty():
-        passphrase = click.prompt("Recovery passphrase", hide_input=True)
-    else:
-        passphrase = sys.stdin.readline().strip()
+    passphrase = read_passphrase()
     try:
         done = rotate.rotate(
             _sessions(), passphrase, new_key, current_app.config["PHONE_REGION"], batch=batch, progress=_show_progress

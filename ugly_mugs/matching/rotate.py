@@ -6,6 +6,10 @@ identifiers. Work goes in batches of reports, each committed on its own, so a ro
 stops half-way can simply be run again with the same new key: rows already made under the
 new version are made again, and nothing of the old version is deleted until every report has
 its new rows. Only counts are returned; no identifier is ever printed or logged.
+
+Every run is audited once, before the first section is opened (``matching_rotation``: the key
+version and how many reports and perpetrator sections it opens), in the transaction that records
+the new key version: a run that stops half-way has still left its entry.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from ugly_mugs import audit
 from ugly_mugs.crypto import DecryptionError, blind_index, sealing
 from ugly_mugs.keys import keystore
 from ugly_mugs.matching import index, normalise
@@ -52,6 +57,21 @@ def _new_version(session: Session, new_key: bytes) -> int:
     return version
 
 
+def _to_open(session: Session, scheme_id: int) -> tuple[int, int]:
+    """(reports, perpetrator sections) a run opens with the scheme key."""
+    row = session.execute(
+        select(func.count(func.distinct(ReportSection.report_id)), func.count())
+        .select_from(ReportSection)
+        .join(SealedSectionKey, SealedSectionKey.section_id == ReportSection.id)
+        .where(
+            ReportSection.name == "perpetrator",
+            SealedSectionKey.holder == sections.SCHEME,
+            SealedSectionKey.group_key_id == scheme_id,
+        )
+    ).one()
+    return row[0], row[1]
+
+
 def _perpetrator_sections(session: Session, report_ids: list[str], scheme_id: int):
     return session.execute(
         select(ReportSection, SealedSectionKey.sealed)
@@ -85,8 +105,12 @@ def rotate(
         if pair is None:
             raise DecryptionError("the recovery passphrase does not open the scheme key")
         version = _new_version(session, new_key)
-        total = session.scalar(
-            select(func.count(func.distinct(ReportSection.report_id))).where(ReportSection.name == "perpetrator")
+        reports_to_open, sections_to_open = _to_open(session, scheme.id)
+        total = reports_to_open
+        audit.record(
+            session,
+            "matching_rotation",
+            detail={"key_version": version, "reports": reports_to_open, "sections": sections_to_open},
         )
         session.commit()
     digester = index.Digester(new_key, version)

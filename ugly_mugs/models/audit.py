@@ -1,7 +1,9 @@
 """The tamper-evident audit log: who did what, when, to which report and why; never content.
 
 Each entry stores the hash of the previous entry and its own hash over both, so editing,
-inserting or deleting any entry breaks the chain from that entry on.
+inserting or deleting any entry breaks the chain from that entry on; and an authentication code
+of its hash under a key kept outside the database (ugly_mugs.audit), so that re-hashing after
+an edit is found too.
 """
 
 from __future__ import annotations
@@ -28,3 +30,5 @@ class AuditEntry(Base):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # HMAC-SHA256 of ``hash`` under the audit key; null only for entries written before it existed.
+    mac: Mapped[str | None] = mapped_column(String(64))

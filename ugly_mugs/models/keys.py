@@ -14,6 +14,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ugly_mugs.models.base import Base, UTCDateTime, utcnow
 
+# The longest stored public key: a hybrid X25519 + ML-KEM-768 key with its kind prefix
+# (ugly_mugs.crypto.sealing.MAX_PUBLIC_KEY_BYTES; a test keeps the two equal). First-release
+# X25519 keys are 32 bytes.
+PUBLIC_KEY_BYTES = 1217
+
 
 class RecoveryKey(Base):
     """The key pair whose private half is derived from the recovery passphrase."""
@@ -21,7 +26,7 @@ class RecoveryKey(Base):
     __tablename__ = "recovery_key"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(PUBLIC_KEY_BYTES))
     salt: Mapped[bytes] = mapped_column(LargeBinary(16))
     kdf_params: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -35,7 +40,7 @@ class GroupKey(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
     police_unit_id: Mapped[int | None] = mapped_column(ForeignKey("police_unit.id"), unique=True)
-    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(PUBLIC_KEY_BYTES))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sealed_copies: Mapped[list[SealedGroupKey]] = relationship(back_populates="group_key", cascade="all, delete-orphan")

@@ -13,6 +13,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ugly_mugs.models.base import Base, UTCDateTime, utcnow
+from ugly_mugs.models.keys import PUBLIC_KEY_BYTES
 
 ADMIN = "admin"
 COORDINATOR = "coordinator"
@@ -60,7 +61,7 @@ class Account(Base):
     police_unit_id: Mapped[int | None] = mapped_column(ForeignKey("police_unit.id"))
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"))
     password_hash: Mapped[str] = mapped_column(String(255))
-    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(PUBLIC_KEY_BYTES))
     key_salt: Mapped[bytes] = mapped_column(LargeBinary(16))
     key_params: Mapped[dict] = mapped_column(JSON)
     # The personal private key under the password-derived key.

@@ -3,14 +3,22 @@ group answers ``--help``; ``accounts create`` prints an otpauth:// URI and an in
 that really logs in; deactivate ends the sessions and refuses logins; reset-2fa sends the next
 login to enrolment; unlock lifts a lockout at once; ``keys grant`` seals the group key with the
 recovery passphrase read from standard input (a wrong one seals nothing); ``projects create``
-makes a project accounts can join."""
+makes a project accounts can join. Typed at a real terminal, the recovery passphrase asked by
+``keys grant`` and ``setup verify-recovery`` is never echoed (nor printed when piped)."""
 
 from __future__ import annotations
 
+import os
+import pty
 import re
+import select as io_select
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import click
+import pytest
 from sqlalchemy import select
 
 from tests.support import dbscan
@@ -186,3 +194,67 @@ def test_projects_create(app, runner, passphrase):
         assert [p.name for p in projects] == ["Basis Yorkshire"]
         assert accounts.find(db, "olga").project_id == projects[0].id
         assert accounts.find(db, "oona") is None
+
+
+def at_a_terminal(args: list[str], env: dict[str, str], cwd: Path, typed: str, timeout: float = 90) -> tuple[int, str]:
+    """Run ``args`` with a pseudo-terminal as its standard input and output; type ``typed`` at the
+    first prompt. Returns the exit status and everything the terminal showed (echo included)."""
+    master, slave = pty.openpty()
+    process = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd, start_new_session=True)
+    os.close(slave)
+    shown, sent = b"", False
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = io_select.select([master], [], [], 0.2)
+            if not ready:
+                if process.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the command has ended and closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+            if not sent and b"passphrase:" in shown.lower():
+                os.write(master, typed.encode() + b"\n")
+                sent = True
+        status = process.wait(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(master)
+    assert sent, f"no passphrase prompt appeared:\n{shown.decode(errors='replace')}"
+    return status, shown.decode(errors="replace")
+
+
+@pytest.mark.parametrize(
+    ("command", "success"),
+    [(["setup", "verify-recovery"], "the passphrase opens"), (["keys", "grant", "carla"], "now holds the group key")],
+)
+def test_a_passphrase_typed_at_a_terminal_is_not_echoed(
+    app, runner, passphrase, database_url, project_root, command, success
+):
+    create(app, "carla", "coordinator")
+    with app.extensions["ugly_mugs.sessionmaker"]() as db:
+        groups.invite(db, accounts.find(db, "carla"), None)
+        db.commit()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UGLY_MUGS_")}
+    env["UGLY_MUGS_DATABASE_URL"] = database_url
+    flask = str(Path(sys.executable).with_name("flask"))
+    status, shown = at_a_terminal([flask, "--app", "wsgi", *command], env, project_root, passphrase)
+    assert status == 0, shown
+    assert success in shown and "Recovery passphrase:" in shown
+    for spelling in (passphrase, passphrase.replace("-", ""), passphrase[:9]):
+        assert spelling not in shown
+
+
+def test_a_piped_passphrase_is_not_printed(app, runner, passphrase):
+    create(app, "carla", "coordinator")
+    for args in (["setup", "verify-recovery"], ["keys", "grant", "carla"]):
+        result = invoke(app, runner, *args, stdin=passphrase + "\n")
+        assert result.exit_code == 0, result.output
+        assert passphrase not in result.output and passphrase[:9] not in result.output

@@ -2,16 +2,28 @@
 fresh code; a code is never accepted twice (not after logout, not written with spaces, not
 once a later code was used), a code two steps old is refused while an unused one-step-old
 code is accepted; and failures look the same whatever failed (unknown user, wrong password,
-wrong code), byte for byte, each one recorded in the audit log as login_failed."""
+wrong code), byte for byte, each one recorded in the audit log as login_failed.
+
+Same work, same time: every attempt through the login page (unknown user, wrong password,
+right password with a wrong code, success, a locked or deactivated account) and every check of
+the current password runs exactly one Argon2id derivation, which both checks the password and
+unlocks the key. Accounts made by the first release (an argon2-cffi hash beside the derived
+key) still log in, are moved to the one-derivation verifier at their first right password (and
+to today's parameters if theirs were weaker), and refuse a wrong one. The current password
+asked on /account/password shares the login lockout and is audited."""
 
 from __future__ import annotations
 
 import re
 import time
 
+import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from tests.support.staff import PASSWORD, code_for, create, csrf, login
+from ugly_mugs.auth import accounts
+from ugly_mugs.crypto import aead, passwords
 from ugly_mugs.models import Account, AuditEntry
 
 FAILED = "The username, password or code is not right."
@@ -148,3 +160,199 @@ def test_codes_that_are_not_six_ascii_digits_fail_without_error(app, client, pas
         assert FAILED in response.get_data(as_text=True)
     # The refusals did not use up the step: the real code still works.
     assert attempt(client, user.username, PASSWORD, valid).status_code == 302
+
+
+# --- one derivation per attempt ----------------------------------------------------------------
+
+
+@pytest.fixture
+def derivations(monkeypatch):
+    """Counts Argon2id derivations (the real function still runs)."""
+    calls: list[int] = []
+    real = passwords.derive_key
+
+    def counting(secret, salt, params=passwords.DEFAULT_PARAMS):
+        calls.append(params.memory_kib)
+        return real(secret, salt, params)
+
+    monkeypatch.setattr(passwords, "derive_key", counting)
+    return calls
+
+
+def as_first_release(app, user, params: passwords.Argon2Params = passwords.DEFAULT_PARAMS) -> None:
+    """Store the account as the first release did: an argon2-cffi hash beside the key derived with ``params``."""
+    with app.extensions["ugly_mugs.sessionmaker"]() as db:
+        account = db.get(Account, user.id)
+        unlocked = accounts.unlock(account, PASSWORD)
+        secret = accounts.totp_secret(account, unlocked.wrapping_key)
+        salt = passwords.new_salt()
+        key = passwords.derive_key(PASSWORD, salt, params)
+        account.key_salt, account.key_params = salt, params.as_dict()
+        account.encrypted_private_key = aead.encrypt(
+            key, unlocked.personal.private, accounts._aad(account.id, "private-key")
+        )
+        account.encrypted_totp_secret = aead.encrypt(key, secret.encode(), accounts._aad(account.id, "totp"))
+        account.password_hash = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=1).hash(PASSWORD)
+        db.commit()
+
+
+def stored(app, user) -> Account:
+    with app.extensions["ugly_mugs.sessionmaker"]() as db:
+        return db.get(Account, user.id)
+
+
+def lock_out(app, user) -> None:
+    client = app.test_client()
+    for _ in range(5):
+        assert attempt(client, user.username, "a wrong password 123", "000000").status_code == 401
+
+
+OUTCOMES = {
+    "unknown user": lambda app, user: ("nobody-here", PASSWORD, "000000", 401),
+    "wrong password": lambda app, user: (user.username, "a wrong password 123", code_for(user.secret), 401),
+    "wrong code": lambda app, user: (user.username, PASSWORD, code_for(user.secret, 20), 401),
+    "success": lambda app, user: (user.username, PASSWORD, code_for(user.secret), 302),
+    "locked": lambda app, user: (lock_out(app, user), (user.username, PASSWORD, code_for(user.secret), 401))[1],
+    "deactivated": lambda app, user: (deactivate(app, user), (user.username, PASSWORD, code_for(user.secret), 401))[1],
+}
+
+
+def deactivate(app, user) -> None:
+    with app.extensions["ugly_mugs.sessionmaker"]() as db:
+        accounts.deactivate(db, db.get(Account, user.id), None)
+        db.commit()
+
+
+@pytest.mark.parametrize("outcome", list(OUTCOMES))
+def test_every_login_outcome_costs_exactly_one_derivation(app, passphrase, clock, derivations, outcome):
+    to_fresh_minute(clock)
+    user = create(app, "vera", "outreach", project="Basis")
+    client = app.test_client()
+    assert login(client, user).status_code == 302  # enrolled; this used the current step
+    logout(client)
+    clock.shift(30)
+    username, password, code, status = OUTCOMES[outcome](app, user)
+    token = csrf(client, "/login")
+    derivations.clear()
+    response = client.post(
+        "/login", data={"username": username, "password": password, "code": code, "csrf_token": token}
+    )
+    assert response.status_code == status
+    assert derivations == [passwords.DEFAULT_PARAMS.memory_kib]
+    assert passwords.DEFAULT_PARAMS.memory_kib >= 64 * 1024 and passwords.DEFAULT_PARAMS.iterations >= 3
+
+
+def test_a_first_release_account_logs_in_and_moves_to_the_verifier(app, passphrase, clock, derivations):
+    to_fresh_minute(clock)
+    user = create(app, "fred", "outreach", project="Basis")
+    client = app.test_client()
+    assert login(client, user).status_code == 302
+    logout(client)
+    as_first_release(app, user)
+    old = stored(app, user)
+    assert old.password_hash.startswith("$argon2id$")
+
+    clock.shift(30)
+    derivations.clear()
+    assert attempt(client, user.username, "a wrong password 123", code_for(user.secret)).status_code == 401
+    assert derivations == [passwords.DEFAULT_PARAMS.memory_kib]  # no second Argon2 run for the old hash
+    assert stored(app, user).password_hash == old.password_hash
+
+    derivations.clear()
+    assert attempt(client, user.username, PASSWORD, code_for(user.secret)).status_code == 302
+    assert derivations == [passwords.DEFAULT_PARAMS.memory_kib]
+    moved = stored(app, user)
+    assert moved.password_hash.startswith(accounts.VERIFIER_PREFIX)
+    # Same key and salt: only the verifier changed, so the private key and authenticator stay as they were.
+    assert (moved.key_salt, moved.encrypted_private_key) == (old.key_salt, old.encrypted_private_key)
+    logout(client)
+    clock.shift(30)
+    assert attempt(client, user.username, PASSWORD, code_for(user.secret)).status_code == 302
+
+
+def test_a_first_release_account_with_weaker_parameters_is_rewrapped(app, passphrase, clock, derivations):
+    to_fresh_minute(clock)
+    user = create(app, "wanda", "outreach", project="Basis")
+    client = app.test_client()
+    assert login(client, user).status_code == 302
+    logout(client)
+    weak = passwords.Argon2Params(memory_kib=19 * 1024, iterations=2, lanes=1)
+    as_first_release(app, user, weak)
+    clock.shift(30)
+    derivations.clear()
+    assert attempt(client, user.username, PASSWORD, code_for(user.secret)).status_code == 302
+    # The old parameters once to open, today's once to wrap again: a one-off at the first login.
+    assert derivations == [weak.memory_kib, passwords.DEFAULT_PARAMS.memory_kib]
+    moved = stored(app, user)
+    assert moved.key_params == passwords.DEFAULT_PARAMS.as_dict()
+    assert moved.password_hash.startswith(accounts.VERIFIER_PREFIX)
+    logout(client)
+    clock.shift(30)
+    derivations.clear()
+    assert attempt(client, user.username, PASSWORD, code_for(user.secret)).status_code == 302
+    assert derivations == [passwords.DEFAULT_PARAMS.memory_kib]
+
+
+# --- the current password on /account/password ------------------------------------------------
+
+
+def change(client, current: str, new: str = "a brand new long password"):
+    token = csrf(client, "/account/password")
+    return client.post("/account/password", data={"current": current, "new": new, "confirm": new, "csrf_token": token})
+
+
+def actions(app, *names: str) -> list[str]:
+    with app.extensions["ugly_mugs.sessionmaker"]() as db:
+        return list(db.scalars(select(AuditEntry.action).where(AuditEntry.action.in_(names)).order_by(AuditEntry.id)))
+
+
+def test_current_password_guesses_share_the_login_lockout_and_are_audited(app, passphrase, clock, derivations):
+    to_fresh_minute(clock)
+    user = create(app, "gail", "outreach", project="Basis")
+    client = app.test_client()
+    assert login(client, user).status_code == 302
+    # Two failed logins from elsewhere, then three wrong current passwords: five failures, locked.
+    other = app.test_client()
+    for _ in range(2):
+        assert attempt(other, user.username, "a wrong password 123", "000000").status_code == 401
+    for _ in range(3):
+        derivations.clear()
+        response = change(client, "not my password at all")
+        assert response.status_code == 400
+        assert "That is not your current password." in response.get_data(as_text=True)
+        assert derivations == [passwords.DEFAULT_PARAMS.memory_kib]
+    assert actions(app, "login_failed", "password_check_failed", "login_locked") == [
+        "login_failed",
+        "login_failed",
+        "password_check_failed",
+        "password_check_failed",
+        "login_locked",
+        "password_check_failed",
+    ]
+    # Locked: the right current password is refused too, and so is a login with the right password and code.
+    response = change(client, PASSWORD)
+    assert response.status_code == 429 and "Too many tries" in response.get_data(as_text=True)
+    assert actions(app, "password_check_throttled") == ["password_check_throttled"]
+    assert attempt(other, user.username, PASSWORD, code_for(user.secret, 1)).status_code == 401
+    assert accounts.verify_password(stored(app, user), PASSWORD)  # the password was not changed
+    with app.extensions["ugly_mugs.sessionmaker"]() as db:
+        entries = db.scalars(select(AuditEntry).where(AuditEntry.action == "password_check_failed")).all()
+    assert {(e.actor_id, e.subject_account_id) for e in entries} == {(user.id, user.id)}
+
+
+def test_a_bad_new_password_costs_no_guess(app, passphrase, clock, derivations):
+    to_fresh_minute(clock)
+    user = create(app, "hana", "outreach", project="Basis")
+    client = app.test_client()
+    assert login(client, user).status_code == 302
+    derivations.clear()
+    token = csrf(client, "/account/password")
+    long = "x" * 300
+    response = client.post(
+        "/account/password", data={"current": "a wrong one", "new": long, "confirm": long, "csrf_token": token}
+    )
+    assert response.status_code == 400
+    assert derivations == []
+    assert actions(app, "password_check_failed") == []
+    assert change(client, PASSWORD).status_code == 200
+    assert actions(app, "password_changed") == ["password_changed"]

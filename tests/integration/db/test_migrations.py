@@ -5,7 +5,9 @@ Proves: (a) after upgrading an empty database to head, alembic's autogenerate co
 order from the first, upgrades onto a database holding data, goes down one step (the
 first one down to nothing at all) and up again to the same schema, keeping the rows of
 the tables that existed before it, and the database then still equals the models and
-takes and opens a real encrypted report; (c) ``flask --app wsgi db upgrade`` migrates an
+takes and opens a real encrypted report, and what the first release wrote (X25519 keys,
+version-1 seals, an argon2-cffi password hash, audit entries without codes) still opens, logs
+in and verifies at head; (c) ``flask --app wsgi db upgrade`` migrates an
 empty database. Each test runs on a fresh SQLite file and, when
 UGLY_MUGS_TEST_DATABASE_URL is set, on a throwaway PostgreSQL database of its own.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 import secrets
 import sys
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -29,12 +31,12 @@ from sqlalchemy.engine import make_url
 import config as settings
 from tests.support.app import TEST_DATABASE_URL
 from tests.support.reading import readable_sections, scheme_pair
-from ugly_mugs import consent, migrate
+from ugly_mugs import audit, consent, migrate, session_info
+from ugly_mugs.auth import accounts
 from ugly_mugs.crypto import aead, passwords, receipt, sealing
 from ugly_mugs.db import make_engine, make_sessionmaker
-from ugly_mugs.keys import keystore
-from ugly_mugs.matching import index as matching_index
-from ugly_mugs.models import Base, IdentifierIndex, Report, ReportSection
+from ugly_mugs.keys import groups, keystore
+from ugly_mugs.models import Account, AuditEntry, Base, IdentifierIndex, Report, ReportSection
 from ugly_mugs.reports import filing as service
 from ugly_mugs.reports import sections
 
@@ -149,7 +151,7 @@ def _seed_initial_schema(conn: Connection) -> str:
     now = datetime(2026, 11, 23, 12, 0)
     salt = b"seed-salt-16byte"
     recovery = sealing.key_pair_from_private(passwords.derive_key(SEED_PASSPHRASE, salt, SEED_KDF))
-    scheme, unit = sealing.generate_key_pair(), sealing.generate_key_pair()
+    scheme, unit = sealing.generate_key_pair(sealing.X25519), sealing.generate_key_pair(sealing.X25519)
     conn.execute(t["police_unit"].insert(), [{"id": 901, "code": "seed-unit", "name": "Seed unit"}])
     conn.execute(
         t["area"].insert(),
@@ -682,6 +684,170 @@ def _seed_covering_indexes(conn: Connection) -> None:
     )
 
 
+FIRST_RELEASE_PASSWORD = "first release password 905"
+FIRST_RELEASE_TOTP = "JBSWY3DPEHPK3PXP"
+
+
+def _seed_first_release_installation(conn: Connection) -> str:
+    """An installation as the first release made it, at its last revision: X25519 recovery and
+    scheme keys, a report whose section keys are sealed in the version-1 format, a coordinator
+    whose password has an argon2-cffi hash beside the key that wraps their X25519 personal key
+    (derived with weaker parameters than today's), their copy of the scheme key, and an audit
+    chain without authentication codes. Head must go on opening, logging in and verifying all of it."""
+    from argon2 import PasswordHasher
+
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    now = datetime(2026, 11, 23, 18, 0)
+    salt = b"seed-salt-905-16"
+    recovery = sealing.key_pair_from_private(passwords.derive_key(SEED_PASSPHRASE, salt, SEED_KDF))
+    scheme = sealing.generate_key_pair(sealing.X25519)
+    conn.execute(
+        t["recovery_key"].insert(),
+        [{"id": 905, "public_key": recovery.public, "salt": salt, "kdf_params": SEED_KDF.as_dict(), "created_at": now}],
+    )
+    conn.execute(
+        t["group_key"].insert(),
+        [{"id": 905, "kind": "scheme", "police_unit_id": None, "public_key": scheme.public, "created_at": now}],
+    )
+    conn.execute(
+        t["sealed_group_key"].insert(),
+        [
+            {
+                "id": 905,
+                "group_key_id": 905,
+                "recovery_key_id": 905,
+                "sealed": sealing.seal(recovery.public, scheme.private, b"group-key|905|recovery"),
+            }
+        ],
+    )
+    area_id = conn.execute(select(t["area"].c.id).limit(1)).scalar_one()
+    report_id = secrets.token_hex(16)
+    conn.execute(
+        t["report"].insert(),
+        [
+            {
+                "id": report_id,
+                "reference": "UM-SEED005",
+                "receipt_lookup": None,
+                "received_at": now,
+                "incident_week": date(2026, 11, 16),
+                "area_id": area_id,
+                "police_unit_id": None,
+                "reporter_type": "self",
+                "consent_level": consent.ALERT_ONLY,
+                "status": "received",
+                "language": "en",
+                "filed_by_account_id": None,
+                "project_id": None,
+            }
+        ],
+    )
+    for i, (name, content) in enumerate((("incident", {"what_happened": "first release"}), ("perpetrator", {}))):
+        key = aead.new_key()
+        conn.execute(
+            t["report_section"].insert(),
+            [
+                {
+                    "id": 905 + i,
+                    "report_id": report_id,
+                    "name": name,
+                    "version": 1,
+                    "ciphertext": sections.encrypt_section(key, report_id, name, 1, content),
+                }
+            ],
+        )
+        sealed = sections.seal_to_public_key(scheme.public, key, report_id, name, 1, sections.SCHEME)
+        assert len(sealed) == 32 + 12 + 32 + 16  # the version-1 format, as the first release wrote it
+        conn.execute(
+            t["sealed_section_key"].insert(),
+            [{"id": 905 + i, "section_id": 905 + i, "holder": sections.SCHEME, "group_key_id": 905, "sealed": sealed}],
+        )
+    personal = sealing.generate_key_pair(sealing.X25519)
+    first_release_hasher = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
+    key_salt = b"seed-key-salt-16"
+    wrapping = passwords.derive_key(FIRST_RELEASE_PASSWORD, key_salt, SEED_KDF)
+    conn.execute(
+        t["account"].insert(),
+        [
+            {
+                **_account_row(905, "seed.first-release", now),
+                "password_hash": first_release_hasher.hash(FIRST_RELEASE_PASSWORD),
+                "public_key": personal.public,
+                "key_salt": key_salt,
+                "encrypted_private_key": aead.encrypt(wrapping, personal.private, b"account|905|private-key"),
+                "recovery_private_key": sealing.seal(recovery.public, personal.private, b"account|905|recovery"),
+                "encrypted_totp_secret": aead.encrypt(wrapping, FIRST_RELEASE_TOTP.encode(), b"account|905|totp"),
+                "totp_confirmed": True,
+            }
+        ],
+    )
+    conn.execute(
+        t["group_membership"].insert(),
+        [
+            {
+                "id": 905,
+                "group_key_id": 905,
+                "account_id": 905,
+                "sealed": sealing.seal(personal.public, scheme.private, b"group-key|905|account|905"),
+                "invited_by": None,
+                "approved_by": None,
+                "created_at": now,
+            }
+        ],
+    )
+    prev = audit.GENESIS
+    for n in (1, 2, 3):
+        entry = AuditEntry(
+            id=n,
+            at=now.replace(tzinfo=UTC),
+            actor_id=905,
+            action="login",
+            report_id=None,
+            subject_account_id=None,
+            reason=None,
+            detail={"n": n},
+            prev_hash=prev,
+        )
+        entry.hash = audit._digest(entry)
+        row = {c.name: getattr(entry, c.name) for c in t["audit_entry"].columns}
+        conn.execute(t["audit_entry"].insert(), [{**row, "at": now}])
+        prev = entry.hash
+    return SEED_PASSPHRASE
+
+
+def _assert_first_release_still_works(url: str) -> None:
+    """What ``_seed_first_release_installation`` wrote opens at head: the coordinator logs in with
+    their password (which moves them to one derivation and today's parameters), their copy of
+    the scheme key opens the version-1 seals, and the audit chain verifies and takes new entries."""
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine, session_info(settings.load({})))() as session:
+            account = session.get(Account, 905)
+            assert accounts.open_with_password(account, FIRST_RELEASE_PASSWORD + "x") is None
+            unlocked = accounts.open_with_password(account, FIRST_RELEASE_PASSWORD)
+            assert unlocked is not None and unlocked.personal.public == account.public_key
+            assert account.password_hash.startswith(accounts.VERIFIER_PREFIX)
+            assert account.key_params == passwords.DEFAULT_PARAMS.as_dict()
+            assert accounts.totp_secret(account, unlocked.wrapping_key) == FIRST_RELEASE_TOTP
+            session.commit()
+            again = accounts.open_with_password(session.get(Account, 905), FIRST_RELEASE_PASSWORD)
+            assert again is not None and again.personal == unlocked.personal
+            pair = groups.open_group_key(session, 905, unlocked.personal, 905)
+            assert pair.kind == sealing.X25519
+            report = session.scalar(select(Report).where(Report.reference == "UM-SEED005"))
+            opened = readable_sections(session, report, pair, sections.SCHEME)
+            assert opened["incident"] == [{"what_happened": "first release"}]
+            audit.record(session, "migration_check")
+            session.commit()
+            result = audit.verify(session)
+            assert result.ok, result.problems
+            assert result.legacy >= 3 and result.checked > result.legacy
+    finally:
+        engine.dispose()
+
+
 SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "c56bb297b78a": _seed_initial_schema,
     "e86756c4b8cc": _seed_staff_accounts,
@@ -691,6 +857,7 @@ SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "1a9ae5e8ace8": _seed_matching,
     "3694423c78ce": _seed_monitoring,
     "5d2e8c1f4a7b": _seed_covering_indexes,
+    "4c7e1d2b9a60": _seed_first_release_installation,
 }
 
 
@@ -699,7 +866,7 @@ def _seed_head(url: str, passphrase: str | None) -> str:
     cfg = settings.load({})
     engine = make_engine(url)
     try:
-        with make_sessionmaker(engine, matching_index.session_info(cfg["MATCHING_KEY"]))() as session:
+        with make_sessionmaker(engine, session_info(cfg))() as session:
             if keystore.is_set_up(session):
                 assert passphrase is not None
                 keystore.sync_places(session, cfg["AREAS"], cfg["POLICE_UNITS"])
@@ -800,6 +967,7 @@ def test_every_revision_goes_down_and_up_with_data(empty_database_url):
                 engine.dispose()
         if rev.revision == head:
             passphrase = _seed_head(url, passphrase)
+            _assert_first_release_still_works(url)
 
         before_schema = schema_snapshot(url)
         before_counts = row_counts(url, set(before_schema))
@@ -825,6 +993,7 @@ def test_every_revision_goes_down_and_up_with_data(empty_database_url):
     # The migrated-down-and-up database still takes and opens a real report.
     passphrase = _seed_head(url, passphrase)
     assert _assert_every_section_opens(url, passphrase) >= 3
+    _assert_first_release_still_works(url)
 
 
 def test_downgrade_from_head_to_base_and_back(empty_database_url):

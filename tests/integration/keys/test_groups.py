@@ -1,8 +1,8 @@
 """Key groups (DESIGN.md §4): an admin invites a coordinator; a coordinator who holds the scheme
 key approves on the keys page, which seals it to the newcomer so that their personal key opens
-it; a coordinator without the key cannot approve. The first coordinator receives the key with
-the recovery passphrase (a wrong one seals nothing). Taking the key away or deactivating the
-account deletes the sealed copy."""
+it (a hybrid personal key, an HPKE seal); a coordinator without the key cannot approve. The
+first coordinator receives the key with the recovery passphrase (a wrong one seals nothing).
+Taking the key away or deactivating the account deletes the sealed copy."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from tests.support.staff import PASSWORD, create, csrf, grant, login
 from ugly_mugs.auth import accounts
+from ugly_mugs.crypto import sealing
 from ugly_mugs.keys import groups, keystore
 from ugly_mugs.models import Account, GroupMembership
 
@@ -75,6 +76,10 @@ def test_invited_coordinator_is_approved_by_a_key_holder(app, passphrase, clock)
     assert response.status_code == 302
     [member] = memberships(app, newcomer)
     assert member.sealed is not None and member.approved_by == holder.id
+    # A new person's key pair is hybrid, and the copy is an HPKE (version 2) seal to it.
+    with app.extensions["ugly_mugs.sessionmaker"]() as db:
+        assert sealing.kind_of(db.get(Account, newcomer.id).public_key) == sealing.HYBRID
+    assert member.sealed[0] == sealing.SEAL_V2
 
     pair, scheme_public = open_scheme_key(app, newcomer)
     assert pair.public == scheme_public

@@ -2,7 +2,8 @@
 
 Proves: set_up creates one recovery key, one scheme key, one key per configured police
 unit and the configured areas (each with its unit); a second set_up raises SetupError and
-changes no row; the printed passphrase opens every group key (each opened private key
+changes no row; every key it makes is hybrid (X25519 + ML-KEM-768) and every sealed copy
+an HPKE (version 2) seal; the printed passphrase opens every group key (each opened private key
 derives the stored public key), however it is typed, and a wrong one raises
 DecryptionError; no private key (group or recovery) nor the passphrase appears in any
 column of any table, read raw with SQL, nor in the SQLite file; sync_places adds a newly
@@ -97,6 +98,9 @@ def test_set_up_creates_scheme_unit_keys_and_areas(db_session, installed):
     assert {s.recovery_key_id for s in sealed} == {recoveries[0].id}
     assert keystore.is_set_up(db_session)
     assert keystore.scheme_key(db_session).id == schemes[0].id
+    # Every key of a new installation is hybrid (X25519 + ML-KEM-768) and its copies are HPKE seals.
+    assert {sealing.kind_of(k.public_key) for k in [*recoveries, *groups]} == {sealing.HYBRID}
+    assert {s.sealed[0] for s in sealed} == {sealing.SEAL_V2}
 
 
 def test_before_set_up_nothing_is_available(db_session):
@@ -174,6 +178,8 @@ def test_no_private_key_is_stored(db_session, installed, database_url):
     recovery_private = keystore._recovery_pair(installed, recovery).private
     assert sealing.key_pair_from_private(recovery_private).public == recovery.public_key
     secrets_to_find = [p.private for p in opened.values()] + [recovery_private]
+    # A hybrid private key is its kind byte and a seed: the bare seed must not be stored either.
+    secrets_to_find += [s[1:] for s in secrets_to_find if len(s) == sealing.HYBRID_PRIVATE_BYTES]
     needles = [form for secret in secrets_to_find for form in forms_of(secret)]
     needles += [installed.encode(), installed.replace("-", "").encode()]
 

@@ -5,6 +5,8 @@ with every index row under the new key version and none left of the old one, and
 key's version recorded; the app then works with the new key (links, check) and refuses to
 index under the old one; the command prints counts and never an identifier; a wrong passphrase
 or the key already in use changes nothing; running it again with the same new key is harmless.
+Each run that opens perpetrator sections leaves one audit entry, before it opens any, with the
+counts (never an identifier); a refused run leaves none.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy import func, select
 from tests.support.app import form_token, make_app, minimal_report
 from tests.support.matching_data import alert, file
 from ugly_mugs.matching import check, links
-from ugly_mugs.models import IdentifierIndex, MatchingKeyVersion, Report
+from ugly_mugs.models import AuditEntry, IdentifierIndex, MatchingKeyVersion, Report
 
 
 def link_map(app) -> dict[str, set[tuple[str, bool]]]:
@@ -30,6 +32,11 @@ def link_map(app) -> dict[str, set[tuple[str, bool]]]:
                 for linked in shared.reports
             }
         return result
+
+
+def rotation_entries(app) -> list[AuditEntry]:
+    with app.extensions["ugly_mugs.sessionmaker"]() as db:
+        return list(db.scalars(select(AuditEntry).where(AuditEntry.action == "matching_rotation")))
 
 
 def versions(app) -> tuple[set[int], set[int]]:
@@ -79,6 +86,10 @@ def test_rotation_keeps_every_link_and_leaves_no_old_row(app, runner, passphrase
     assert any(line.startswith("old rows deleted: ") for line in result.stderr.splitlines())
     assert versions(app) == ({2}, {2})
     assert link_map(app) == before
+    # The job opened every perpetrator section: one entry for the run, with counts only.
+    [entry] = rotation_entries(app)
+    assert entry.detail == {"key_version": 2, "reports": 5, "sections": 5}
+    assert entry.actor_id is None and entry.report_id is None
 
     rotated = make_app(database_url, MATCHING_KEY=key)
     try:
@@ -113,6 +124,7 @@ def test_rotating_twice_with_the_same_key_is_harmless(app, runner, passphrase, r
     for _ in range(2):
         result = runner.invoke(args=["matching", "rotate", "--new-key-file", str(path)], input=passphrase + "\n")
         assert result.exit_code == 0, result.output
+    assert len(rotation_entries(app)) == 2  # each run opened the sections again
     assert versions(app) == ({2}, {2})
     assert link_map(app) == before
     with app.extensions["ugly_mugs.sessionmaker"]() as db:
@@ -133,6 +145,7 @@ def test_wrong_passphrase_changes_nothing(app, runner, passphrase, reports, new_
     assert "does not open" in result.output
     assert versions(app) == ({1}, {1})
     assert link_map(app) == before
+    assert rotation_entries(app) == []
 
 
 def test_bad_or_current_key_file_is_refused(app, runner, passphrase, reports, tmp_path):

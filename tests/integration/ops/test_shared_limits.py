@@ -210,7 +210,7 @@ def test_password_checks_of_a_signed_in_account_are_limited(two_apps, passphrase
     statuses = [change(clients[n % 2], "not my password at all").status_code for n in range(5)]
     assert statuses == [400] * 5
     refused = change(clients[0], PASSWORD)
-    assert refused.status_code == 429 and "Too many wrong passwords" in refused.get_data(as_text=True)
+    assert refused.status_code == 429 and "Too many tries for this account" in refused.get_data(as_text=True)
     assert refused.headers["Retry-After"] == "900"
 
 
