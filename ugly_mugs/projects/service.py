@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from alerts.delivery import bulletins, failures, feed
+from alerts.delivery import bulletins, failures, feed, health
 from alerts.delivery import channels as channel_registry
 from alerts.delivery.sheet import sheet_pdf
 from alerts.delivery.wording import Wording, wording
@@ -279,6 +279,11 @@ def project(session: Session, project_id: int) -> Project | None:
     return session.get(Project, project_id)
 
 
+def project_named(session: Session, name: str) -> Project | None:
+    """The project called ``name`` (as it is written), or None."""
+    return session.scalar(select(Project).where(Project.name == name.strip()))
+
+
 def channel_of(session: Session, project: Project, channel_id: int) -> ProjectChannel | None:
     """Channel ``channel_id`` if it belongs to ``project``; None otherwise (the caller answers 404)."""
     channel = session.get(ProjectChannel, channel_id)
@@ -381,15 +386,39 @@ def atom_feed(session: Session, project: Project, self_url: str, now: datetime |
 
 @dataclass(frozen=True)
 class DeliveriesPage:
-    """The failed-deliveries page: what the worker gave up on, and how many deliveries are in
-    each status."""
+    """The failed-deliveries page: what the worker gave up on, how many deliveries are in each
+    status, the projects with failed deliveries (``(id, name, count)``) for sending them again in
+    bulk, and whether the dispatch workers are alive (``health``)."""
 
     failed: list[failures.Failed]
     counts: dict[str, int]
+    failed_projects: list[tuple[int, str, int]]
+    health: health.DeliveryHealth
 
 
-def deliveries_page(session: Session) -> DeliveriesPage:
-    return DeliveriesPage(failed=failures.failed(session), counts=failures.counts(session))
+def deliveries_page(session: Session, stale_seconds: int) -> DeliveriesPage:
+    """What the page shows; ``stale_seconds``: a worker's heartbeat older than this is stalled or dead."""
+    return DeliveriesPage(
+        failed=failures.failed(session),
+        counts=failures.counts(session),
+        failed_projects=failures.failed_by_project(session),
+        health=health.delivery_health(session, stale_seconds),
+    )
+
+
+def deliveries_page_projects(session: Session) -> list[tuple[int, str, int]]:
+    """The projects with failed deliveries, ``(id, name, count)`` by name."""
+    return failures.failed_by_project(session)
+
+
+def retry_failed(session: Session, project_id: int | None, actor_id: int | None) -> int:
+    """Queue again every failed delivery of ``project_id`` (None: of every project), with a fresh
+    count of tries; audited as ``deliveries_retried`` with the project and how many. Returns how many."""
+    if project_id is not None and session.get(Project, project_id) is None:
+        raise ProjectError("There is no such project.")
+    count = failures.retry_all(session, project_id)
+    audit.record(session, "deliveries_retried", actor_id=actor_id, detail={"project": project_id, "count": count})
+    return count
 
 
 def retry_delivery(session: Session, delivery_id: int, actor_id: int | None) -> bool:

@@ -268,7 +268,7 @@ def check_address(raw: str) -> str:
         raise ChannelInputError("Enter an email address of at most 254 characters.")
     try:
         valid = email_validator.validate_email(
-            address, check_deliverability=False, allow_smtputf8=False, allow_display_name=False
+            address, check_deliverability=False, allow_smtputf8=False, allow_display_name=False, strict=True
         )
     except email_validator.EmailNotValidError as exc:
         raise ChannelInputError(f"Enter an email address like name@example.org. {exc}") from None
