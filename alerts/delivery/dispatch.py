@@ -606,6 +606,7 @@ class Dispatcher:
             tally = self._drive(self._lanes_for_run(), max_claims=None, wait_idle=True)
         finally:
             self._finish()
+            self._beat(stopped=True)
         self._log(tally)
         return tally
 

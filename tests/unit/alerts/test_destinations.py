@@ -68,7 +68,7 @@ LOCAL_NAMES = [
 
 @pytest.mark.parametrize(("url", "why"), REFUSED_URLS.items())
 def test_every_spelling_of_a_refused_address_is_refused_at_entry(url, why):
-    with pytest.raises(destinations.RefusedDestination, match=f"it leads to a {why} network address"):
+    with pytest.raises(destinations.RefusedDestination, match=f"it leads to an? {why} network address"):
         destinations.check_entry(url, OPEN)
     parsed = destinations.parse_url(url, OPEN)
     assert parsed.address is not None and destinations.refusal(parsed.address) == why
