@@ -226,6 +226,8 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         "DELIVERY_LEASE_SECONDS": _int(env, "DELIVERY_LEASE_SECONDS", 300),
         "DELIVERY_BATCH_SIZE": _int(env, "DELIVERY_BATCH_SIZE", 25),
         "DELIVERY_CONCURRENCY": _int(env, "DELIVERY_CONCURRENCY", 8),
+        # While the database cannot be reached, the worker tries again after a pause that doubles up to this.
+        "DELIVERY_DB_RETRY_MAX_SECONDS": _int(env, "DELIVERY_DB_RETRY_MAX_SECONDS", 30),
         # A worker whose heartbeat is older than this is shown as stalled or dead.
         "DELIVERY_HEARTBEAT_STALE_SECONDS": _int(env, "DELIVERY_HEARTBEAT_STALE_SECONDS", 60),
         "WEBHOOK_TIMEOUT": _int(env, "WEBHOOK_TIMEOUT", 10),
@@ -323,6 +325,7 @@ def check(config: Mapping[str, object]) -> None:
         "DELIVERY_BATCH_SIZE",
         "DELIVERY_CONCURRENCY",
         "DELIVERY_HEARTBEAT_STALE_SECONDS",
+        "DELIVERY_DB_RETRY_MAX_SECONDS",
         "SMTP_TIMEOUT",
         "WEBHOOK_TIMEOUT",
         "BULLETIN_DAYS",

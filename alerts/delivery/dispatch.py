@@ -262,8 +262,9 @@ class Dispatcher:
             or_(Delivery.leased_until.is_(None), Delivery.leased_until < now),
         )
 
-    def claim(self, session: Session) -> list[int]:
-        """Lease up to ``batch_size`` due deliveries to this worker and commit the lease."""
+    def claim(self, session: Session, commit: bool = True) -> list[int]:
+        """Lease up to ``batch_size`` due deliveries to this worker (and commit the lease, unless
+        the caller commits it together with more)."""
         now = database_now(session)
         self._skew = (now - utcnow()).total_seconds()
         until = now + timedelta(seconds=self.settings.lease_seconds)
@@ -296,7 +297,8 @@ class Dispatcher:
                     )
                 )
             )
-        session.commit()
+        if commit:
+            session.commit()
         return sorted(ids)
 
     def _destination(self, kind: str, target: str) -> str:
@@ -340,7 +342,6 @@ class Dispatcher:
                     broken=broken,
                 )
             )
-        session.commit()
         return jobs
 
     def _claim_into(self, lanes: _Lanes, tally: Tally) -> int:
@@ -348,10 +349,13 @@ class Dispatcher:
         off are put back at once); returns how many were claimed."""
         give_up_at = time.monotonic() + self.settings.lease_seconds / 2
         with self.sessions() as session:
-            ids = self.claim(session)
+            # The lease is committed only with the jobs read: a claim the database breaks off
+            # half-way leaves no row leased to jobs this worker does not hold.
+            ids = self.claim(session, commit=False)
+            jobs = self._jobs(session, ids, give_up_at) if ids else []
+            session.commit()
             if not ids:
                 return 0
-            jobs = self._jobs(session, ids, give_up_at)
         tally.claimed += len(ids)
         ready, waiting = [], []
         for job in jobs:

@@ -22,4 +22,5 @@ def dispatch_settings(config: Mapping[str, object]) -> DispatchSettings:
         batch_size=int(config["DELIVERY_BATCH_SIZE"]),
         concurrency=int(config.get("DELIVERY_CONCURRENCY", 8)),
         delivery_key=config.get("DELIVERY_KEY"),
+        db_retry_max_seconds=float(config.get("DELIVERY_DB_RETRY_MAX_SECONDS", 30)),
     )
