@@ -37,7 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 
 from bench import harness
 from tests.support.alerting import many_recipients, publish_message
@@ -70,15 +70,33 @@ def undelivered(sessions) -> int:
         )
 
 
-def poison(sessions, port: int, delivery_key: bytes) -> None:
-    """Give the first project a webhook on ``port`` of 127.0.0.1 (the silent server)."""
+def poison(sessions, port: int, delivery_key: bytes) -> int:
+    """Give the first project a webhook on ``port`` of 127.0.0.1 (the silent server), switched
+    off until a poisoned run switches it on; returns its id."""
     with sessions() as session:
         project_id = session.scalar(select(Project.id).order_by(Project.id).limit(1))
-        channel = ProjectChannel(project_id=project_id, kind="webhook", target=f"https://127.0.0.1:{port}/hook")
+        channel = ProjectChannel(
+            project_id=project_id, kind="webhook", target=f"https://127.0.0.1:{port}/hook", active=False
+        )
         session.add(channel)
         session.flush()
         channel.secret_sealed = channel_secrets.seal(delivery_key, channel.id, "bench-secret")
         session.commit()
+        return channel.id
+
+
+def switch(sessions, channel_id: int, active: bool) -> None:
+    with sessions() as session:
+        session.get(ProjectChannel, channel_id).active = active
+        session.commit()
+
+
+def vacuum(url: str) -> None:
+    """Clear the dead rows earlier runs left, so that every run starts from the same state."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("VACUUM ANALYZE delivery"))
+    engine.dispose()
 
 
 def run(
@@ -169,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         extra = {"UGLY_MUGS_DELIVERY_KEY": delivery_key.hex()}
 
         def publish_and_run(workers: int, label: str) -> None:
+            vacuum(url)
             with sessions() as session:
                 started = time.monotonic()
                 message = publish_message(session, ["holbeck"], "Silver car", "He threatens with a knife.")
@@ -179,13 +198,15 @@ def main(argv: list[str] | None = None) -> int:
             )
             rows.append({"run": label, **run(sessions, url, workers, expected, Path(tmp), extra)})
 
-        for workers in counts:
-            publish_and_run(workers, "clean")
-        if args.poison:
-            with silent_server() as server:
-                poison(sessions, server.port, delivery_key)
-                for workers in counts:
+        # Each poisoned run right after its clean run, from the same state, so that the two compare.
+        with silent_server() as server:
+            poisoned = poison(sessions, server.port, delivery_key) if args.poison else None
+            for workers in counts:
+                publish_and_run(workers, "clean")
+                if poisoned is not None:
+                    switch(sessions, poisoned, True)
                     publish_and_run(workers, "poisoned")
+                    switch(sessions, poisoned, False)
         app.extensions["ugly_mugs.engine"].dispose()
     clean = {r["workers"]: r["wall"] for r in rows if r["run"] == "clean"}
     for r in rows:
