@@ -9,8 +9,9 @@ PORT ?= 8000
 DEV_SECRET := instance/secret_key
 DEV_MATCHING_KEY := instance/matching_key
 DEV_AUDIT_KEY := instance/audit_key
+DEV_DELIVERY_KEY := instance/delivery_key
 DEV_ENV := UGLY_MUGS_SECRET_KEY_FILE=$(DEV_SECRET) UGLY_MUGS_MATCHING_KEY_FILE=$(DEV_MATCHING_KEY) \
-	UGLY_MUGS_AUDIT_KEY_FILE=$(DEV_AUDIT_KEY)
+	UGLY_MUGS_AUDIT_KEY_FILE=$(DEV_AUDIT_KEY) UGLY_MUGS_DELIVERY_KEY_FILE=$(DEV_DELIVERY_KEY)
 
 .PHONY: run test test-fast test-sqlite test-postgres lint format bench install install-dev browser kannel pgbouncer deploy-tools axe translations postgres clean
 
@@ -44,8 +45,13 @@ $(DEV_AUDIT_KEY):
 	mkdir -p instance
 	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
 
+# The development key that seals the webhooks' signing secrets, made once the same way.
+$(DEV_DELIVERY_KEY):
+	mkdir -p instance
+	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
+
 # The web server, the alert worker and a mail sink writing to instance/mail/, stopped together by Ctrl-C.
-run: install $(DEV_SECRET) $(DEV_MATCHING_KEY) $(DEV_AUDIT_KEY)
+run: install $(DEV_SECRET) $(DEV_MATCHING_KEY) $(DEV_AUDIT_KEY) $(DEV_DELIVERY_KEY)
 	$(DEV_ENV) $(BIN)/flask --app wsgi db upgrade
 	$(DEV_ENV) $(BIN)/flask --app wsgi demo seed --if-new
 	$(DEV_ENV) exec $(BIN)/flask --app wsgi demo serve --port $(PORT)

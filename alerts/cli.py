@@ -1,4 +1,5 @@
-"""``flask --app wsgi alerts dispatch``: run the delivery worker once or in a loop."""
+"""``flask --app wsgi alerts dispatch``: run the delivery worker once or in a loop;
+``alerts retry-failed``: queue failed deliveries again, one project's or all."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ def alerts_group() -> None:
     "dispatch",
     help="Send the pending deliveries of the outbox to the projects' channels. --once sends what is due "
     "and exits; --loop keeps running (stop it with SIGTERM or Ctrl-C: it finishes the message in hand). "
-    "Several workers may run at once on PostgreSQL; on SQLite run one.",
+    "Several workers may run at once on PostgreSQL; on SQLite run one. With --loop it keeps running through "
+    "database and SMTP outages, trying again with a growing pause.",
 )
 @click.option("--once", "mode", flag_value="once", default=True, help="Send what is due now, then exit (default).")
 @click.option("--loop", "mode", flag_value="loop", help="Keep running, looking for new deliveries.")
@@ -53,3 +55,27 @@ def dispatch(mode: str, idle_seconds: float) -> None:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     click.echo(f"{tally.delivered} delivered, {tally.retrying} to retry, {tally.failed} failed")
+
+
+@alerts_group.command(
+    "retry-failed",
+    help="Queue failed deliveries again with a fresh count of tries, e.g. after an outage that outlasted the "
+    "retries: those of one project (--project NAME) or of every project (--all). Prints how many.",
+)
+@click.option("--project", "project_name", metavar="NAME", help="Only this project's failed deliveries.")
+@click.option("--all", "every", is_flag=True, help="The failed deliveries of every project.")
+def retry_failed(project_name: str | None, every: bool) -> None:
+    from ugly_mugs.projects import service
+
+    if bool(project_name) == every:
+        raise click.UsageError("give either --project NAME or --all")
+    with current_app.extensions["ugly_mugs.sessionmaker"]() as session:
+        project_id = None
+        if project_name:
+            project = service.project_named(session, project_name)
+            if project is None:
+                raise click.ClickException(f"no project is called {project_name!r}")
+            project_id = project.id
+        count = service.retry_failed(session, project_id, None)
+        session.commit()
+    click.echo(f"{count} failed deliveries queued again")

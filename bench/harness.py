@@ -173,6 +173,7 @@ def app_environment(database_url: str, secret_key: str | None = None) -> dict[st
             "UGLY_MUGS_SECRET_KEY": secret_key or secrets.token_hex(32),
             "UGLY_MUGS_MATCHING_KEY": secrets.token_hex(32),
             "UGLY_MUGS_AUDIT_KEY": secrets.token_hex(32),
+            "UGLY_MUGS_DELIVERY_KEY": secrets.token_hex(32),
             # Production needs the setting; no benchmark runs `audit checkpoint`, so no file is made.
             "UGLY_MUGS_AUDIT_CHECKPOINT_FILE": str(Path(tempfile.gettempdir()) / f"bench-{os.getpid()}-checkpoints"),
         }

@@ -27,6 +27,9 @@ DEV_MATCHING_KEY = bytes.fromhex("d5" * 32)
 # The same for the key that authenticates the audit log (instance/audit_key, made by `make run`).
 DEV_AUDIT_KEY_FILE = PROJECT_ROOT / "instance" / "audit_key"
 DEV_AUDIT_KEY = bytes.fromhex("a7" * 32)
+# The same for the key that seals the webhooks' signing secrets (instance/delivery_key, made by `make run`).
+DEV_DELIVERY_KEY_FILE = PROJECT_ROOT / "instance" / "delivery_key"
+DEV_DELIVERY_KEY = bytes.fromhex("e3" * 32)
 
 DEFAULT_AREAS = "city-centre=City Centre;holbeck=Holbeck;harehills=Harehills;chapeltown=Chapeltown;other=Somewhere else"
 
@@ -207,18 +210,34 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         # for the SMTP server's certificate besides the system's.
         "SMTP_PASSWORD": _read(env, "SMTP_PASSWORD"),
         "SMTP_CA_FILE": _read(env, "SMTP_CA_FILE") or "",
+        # Seconds one email may take in all (connecting, greeting, sending): a total deadline, not a
+        # socket timeout, so a server that answers a byte at a time or never cannot hold a worker longer.
         "SMTP_TIMEOUT": _int(env, "SMTP_TIMEOUT", 30),
         # Who alert emails are from, and their subject: empty means a neutral word in the project's
         # language ("New message"), because phones are shared and a subject shows on a locked screen.
         "MAIL_FROM": _read(env, "MAIL_FROM") or "bulletin@localhost",
         "ALERT_SUBJECT": _read(env, "ALERT_SUBJECT") or "",
         # Dispatch: tries before a delivery is failed, first retry delay (doubling each time),
-        # how long a worker's claim lasts, how many it claims at once, webhook timeout.
+        # how long a worker's claim lasts, how many it claims at once (small, so that several
+        # workers share the work), how many destinations it sends to at once, and the total
+        # deadline of one webhook request.
         "DELIVERY_MAX_ATTEMPTS": _int(env, "DELIVERY_MAX_ATTEMPTS", 8),
         "DELIVERY_RETRY_SECONDS": _int(env, "DELIVERY_RETRY_SECONDS", 60),
         "DELIVERY_LEASE_SECONDS": _int(env, "DELIVERY_LEASE_SECONDS", 300),
-        "DELIVERY_BATCH_SIZE": _int(env, "DELIVERY_BATCH_SIZE", 100),
+        "DELIVERY_BATCH_SIZE": _int(env, "DELIVERY_BATCH_SIZE", 25),
+        "DELIVERY_CONCURRENCY": _int(env, "DELIVERY_CONCURRENCY", 8),
+        # While the database cannot be reached, the worker tries again after a pause that doubles up to this.
+        "DELIVERY_DB_RETRY_MAX_SECONDS": _int(env, "DELIVERY_DB_RETRY_MAX_SECONDS", 30),
+        # A worker whose heartbeat is older than this is shown as stalled or dead.
+        "DELIVERY_HEARTBEAT_STALE_SECONDS": _int(env, "DELIVERY_HEARTBEAT_STALE_SECONDS", 60),
         "WEBHOOK_TIMEOUT": _int(env, "WEBHOOK_TIMEOUT", 10),
+        # Host names (or IP addresses) that webhooks may reach although they are private or local:
+        # for tests and closed networks. Comma-separated; empty: webhooks reach public addresses only.
+        "WEBHOOK_ALLOWED_PRIVATE_HOSTS": _read(env, "WEBHOOK_ALLOWED_PRIVATE_HOSTS") or "",
+        # A CA bundle to trust for webhook servers' certificates besides the system's (a closed network's CA).
+        "WEBHOOK_CA_FILE": _read(env, "WEBHOOK_CA_FILE") or "",
+        # Seals the webhooks' signing secrets (AES-256-GCM under a key derived from it); never in the database.
+        "DELIVERY_KEY": _outside_key(env, "DELIVERY_KEY", mode, DEV_DELIVERY_KEY_FILE, DEV_DELIVERY_KEY),
         # The printable sheet shows alerts published in the last this-many days (not retracted).
         "BULLETIN_DAYS": _int(env, "BULLETIN_DAYS", 56),
         # Keys the blind indexes of phone numbers, plates, emails and usernames (never in the database).
@@ -304,6 +323,11 @@ def check(config: Mapping[str, object]) -> None:
         "DELIVERY_MAX_ATTEMPTS",
         "DELIVERY_LEASE_SECONDS",
         "DELIVERY_BATCH_SIZE",
+        "DELIVERY_CONCURRENCY",
+        "DELIVERY_HEARTBEAT_STALE_SECONDS",
+        "DELIVERY_DB_RETRY_MAX_SECONDS",
+        "SMTP_TIMEOUT",
+        "WEBHOOK_TIMEOUT",
         "BULLETIN_DAYS",
         "AUDIT_CHECKPOINT_MAX_AGE_MINUTES",
     ):
@@ -348,6 +372,13 @@ def check(config: Mapping[str, object]) -> None:
         raise ConfigError("production mode refuses the development audit key")
     if audit_key == matching_key:
         raise ConfigError(f"{PREFIX}AUDIT_KEY must not be the matching key: one key, one purpose")
+    delivery_key = config.get("DELIVERY_KEY")
+    if not delivery_key:
+        raise ConfigError(f"production mode needs {PREFIX}DELIVERY_KEY_FILE (or {PREFIX}DELIVERY_KEY)")
+    if _is_development_key(delivery_key, DEV_DELIVERY_KEY, DEV_DELIVERY_KEY_FILE):
+        raise ConfigError("production mode refuses the development delivery key")
+    if delivery_key in (audit_key, matching_key):
+        raise ConfigError(f"{PREFIX}DELIVERY_KEY must differ from the audit and matching keys: one key, one purpose")
     if not config.get("AUDIT_CHECKPOINT_FILE"):
         raise ConfigError(
             f"production mode needs {PREFIX}AUDIT_CHECKPOINT_FILE, a file outside the database that "

@@ -12,6 +12,7 @@ import config as settings
 from ugly_mugs import audit, cli, throttle
 from ugly_mugs.auth.sessions import ServerSessionInterface
 from ugly_mugs.db import make_engine, make_sessionmaker
+from ugly_mugs.keys import channel_secrets
 from ugly_mugs.matching import index as matching_index
 from ugly_mugs.web import access, branding, errors, headers, i18n, throttling
 
@@ -92,13 +93,14 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
 def session_info(config: Mapping[str, object]) -> dict:
     """What every database session of the app carries (``Session.info``): the matching key and
     phone region for the blind indexes, the audit key's derived keys and the checkpoint file, and
-    the shared store of the throttle."""
+    the shared store of the throttle, and the delivery key that seals channel secrets."""
     return {
         **matching_index.session_info(config["MATCHING_KEY"], config["PHONE_REGION"]),
         **audit.session_info(
             config["AUDIT_KEY"], config["AUDIT_CHECKPOINT_FILE"], config["AUDIT_CHECKPOINT_MAX_AGE_MINUTES"]
         ),
         **throttle.session_info(config["REDIS_URL"], config["REDIS_PREFIX"]),
+        **channel_secrets.session_info(config.get("DELIVERY_KEY")),
     }
 
 

@@ -55,7 +55,7 @@ def db_group() -> None:
     help="Alembic revision to migrate to.",
 )
 def db_upgrade(revision: str) -> None:
-    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+    migrate.upgrade(current_app.config["DATABASE_URL"], revision, delivery_key=current_app.config.get("DELIVERY_KEY"))
     click.echo(f"database migrated to {revision}")
 
 
@@ -65,7 +65,7 @@ def db_upgrade(revision: str) -> None:
 )
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
-    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+    migrate.downgrade(current_app.config["DATABASE_URL"], revision, delivery_key=current_app.config.get("DELIVERY_KEY"))
     click.echo(f"database migrated down to {revision}")
 
 

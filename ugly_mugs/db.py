@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -84,3 +86,14 @@ def make_sessionmaker(engine: Engine, info: dict | None = None) -> sessionmaker[
 def ping(session: Session) -> None:
     """Raise if the database cannot answer a trivial query (used by ``/healthz``)."""
     session.execute(text("SELECT 1"))
+
+
+def database_now(connection: Session | Connection) -> datetime:
+    """The database server's clock (UTC, timezone-aware): what leases and retry times are reckoned
+    from, so that hosts whose clocks disagree still agree on when a delivery is due and when a
+    lease ends. SQLite is embedded in this process: its clock is this host's."""
+    bind = connection.get_bind() if isinstance(connection, Session) else connection
+    if bind.dialect.name == "postgresql":
+        value = connection.execute(text("SELECT statement_timestamp()")).scalar_one()
+        return value.astimezone(UTC)
+    return datetime.now(UTC)

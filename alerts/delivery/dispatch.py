@@ -1,13 +1,37 @@
 """The dispatch worker: claims due deliveries from the outbox, sends them, marks each one done.
 
-Claiming takes a lease (``leased_by``, ``leased_until``) and commits before anything is sent.
-On PostgreSQL the claim is ``SELECT … FOR UPDATE SKIP LOCKED``, so several workers on several
-hosts take disjoint rows; on SQLite one worker claims with a single ``UPDATE``. Each delivery
-is marked delivered in its own commit right after it was sent, so a worker killed at any moment
-leaves at most the one message it was sending unmarked: that one is sent again once its lease
-expires (a receiver drops it by its message id), and nothing is lost. A failure is retried
-after an exponentially growing delay; after ``max_attempts`` the delivery is ``failed`` and
-waits on the failed-deliveries page for someone to retry it.
+**Claiming.** A claim leases a small batch (``batch_size``) and commits before anything is
+sent; lease times are reckoned from the database's clock, so hosts whose clocks disagree still
+agree on when a lease ends. On PostgreSQL the claim is ``SELECT … FOR UPDATE SKIP LOCKED``, so
+several workers on several hosts take disjoint rows and share the work; on SQLite one worker
+claims with a single ``UPDATE``. The worker claims again whenever fewer than a batch are
+waiting, so a slow destination never holds up the next claim.
+
+**Sending.** Deliveries are sorted into lanes by destination (a webhook's origin, an email's
+domain: ``Channel.destination``). A lane sends its deliveries one after another; up to
+``concurrency`` lanes send at once, each thread with its own transports (its own SMTP
+connection). A destination that stalls therefore costs one slot, for at most its channel's
+deadline per attempt, and never delays the others.
+
+**Isolation.** Whatever one delivery raises — a channel's ``DeliveryFailed``, or any other
+exception while rendering or sending — is recorded on that delivery (tries, the reason or the
+exception's class name, the next try) and the worker goes on. A failure backs off its
+destination on its own (``DeliveryFailed.scope``; a relay that cannot be reached backs off the
+whole channel): its other deliveries are put back, untried and uncounted, until the
+destination's own retry time, instead of each spending a deadline.
+
+**Marking.** Each delivery is marked in its own short transaction right after it was sent, so a
+worker killed at any moment leaves at most the messages it was sending unmarked (one per lane):
+those are sent again once their lease expires (a receiver drops them by message id), and
+nothing is lost. A failure is retried after an exponentially growing delay; after
+``max_attempts`` the delivery is ``failed`` and waits on the failed-deliveries page.
+
+**Outages.** When the database cannot be reached the worker keeps running: it waits with a
+growing pause (up to ``db_retry_max_seconds``) and tries again, and a lane holding a mark
+keeps trying to write it, so what was sent meanwhile is recorded, not sent twice.
+
+**Health.** The worker writes a heartbeat row (``dispatch_worker``) every
+``heartbeat_seconds``.
 
 Logs say how many were sent and which delivery ids failed, never an address or a message.
 """
@@ -18,24 +42,35 @@ import logging
 import os
 import secrets
 import socket
+import threading
 import time
-from collections import Counter
-from collections.abc import Mapping
+from collections import Counter, deque
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, or_, select, update
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.delivery import render
+from alerts.delivery import channels, health, render
 from alerts.delivery.channels import DeliveryFailed, Outgoing, Transports
 from alerts.delivery.wording import wording
-from ugly_mugs.db import set_local_on_begin
-from ugly_mugs.models import Alert, AlertMessage, Delivery, Project, ProjectChannel
+from ugly_mugs.db import database_now, set_local
+from ugly_mugs.keys import channel_secrets
+from ugly_mugs.models import Alert, AlertMessage, Delivery, DispatchWorker, Project, ProjectChannel
 from ugly_mugs.models.base import utcnow
 
 log = logging.getLogger("alerts.delivery.dispatch")
+
+# What the database raises when it cannot be reached or the connection broke.
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+def database_down(exc: BaseException) -> bool:
+    return isinstance(exc, DATABASE_DOWN) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
 @dataclass(frozen=True)
@@ -45,9 +80,15 @@ class DispatchSettings:
     max_attempts: int = 8
     retry_seconds: float = 60.0
     max_retry_seconds: float = 6 * 3600.0
-    # Longer than a batch takes to send, or another worker may send the batch's tail again.
+    # Longer than a lane takes to send what it holds, or another worker may send its tail again.
     lease_seconds: float = 300.0
-    batch_size: int = 100
+    batch_size: int = 25
+    # Destinations sent to at once (threads).
+    concurrency: int = 8
+    # Opens the channels' signing secrets (ugly_mugs/keys/channel_secrets.py).
+    delivery_key: bytes | None = field(default=None, repr=False)
+    heartbeat_seconds: float = 5.0
+    db_retry_max_seconds: float = 30.0
 
     def backoff(self, attempts: int) -> timedelta:
         """The wait after the ``attempts``-th failure: retry_seconds, doubling, capped."""
@@ -60,12 +101,15 @@ class Tally:
     delivered: int = 0
     retrying: int = 0
     failed: int = 0
+    # Put back untried because their destination is backing off, or given back unsent.
+    deferred: int = 0
 
     def add(self, other: Tally) -> None:
         self.claimed += other.claimed
         self.delivered += other.delivered
         self.retrying += other.retrying
         self.failed += other.failed
+        self.deferred += other.deferred
 
 
 @dataclass(frozen=True)
@@ -73,11 +117,111 @@ class _Job:
     delivery_id: int
     kind: str
     attempts: int
+    channel_id: int
     target: str
-    secret: str | None
+    secret_sealed: bytes | None
     usable: bool
     language: str
-    message: render.Published
+    message: render.Published | None
+    # The lane: "<kind>:<destination>".
+    destination: str
+    # When (time.monotonic) to give the delivery back unsent rather than risk the lease.
+    give_up_at: float
+    # Why the job could not even be prepared (a broken row); None when it could.
+    broken: str | None = None
+
+
+class _Breakers:
+    """Per-destination (and per-channel) backoff: after a failure, nothing more is tried there
+    until its wait is over; a success clears it. In this process only."""
+
+    def __init__(self, settings: DispatchSettings):
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._open: dict[str, tuple[float, int]] = {}
+
+    @staticmethod
+    def keys(job: _Job) -> tuple[str, str]:
+        return job.destination, f"{job.kind}:*"
+
+    def wait(self, job: _Job) -> float:
+        """Seconds ``job`` must wait for its destination (0: it may go now).
+
+        A delivery tried before goes at its own retry time whatever its destination's state
+        (it is the probe that finds the destination back); only untried ones wait for it."""
+        if job.attempts > 0:
+            return 0.0
+        now = time.monotonic()
+        with self._lock:
+            return max([0.0] + [self._open[k][0] - now for k in self.keys(job) if k in self._open])
+
+    def failed(self, key: str) -> None:
+        with self._lock:
+            failures = self._open.get(key, (0.0, 0))[1] + 1
+            wait = self.settings.backoff(failures).total_seconds()
+            if wait > 0:
+                self._open[key] = (time.monotonic() + wait, failures)
+
+    def succeeded(self, job: _Job) -> None:
+        with self._lock:
+            for key in self.keys(job):
+                self._open.pop(key, None)
+
+
+class _Lanes:
+    """The jobs in hand, one queue per destination, and the threads that send them."""
+
+    def __init__(self, concurrency: int, deliver: Callable[[_Job], None]):
+        self._deliver = deliver
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="dispatch")
+        self._changed = threading.Condition()
+        self._queues: dict[str, deque[_Job]] = {}
+        self._running: set[str] = set()
+        self.waiting = 0
+        self.in_hand = 0
+
+    def add(self, jobs: list[_Job]) -> None:
+        with self._changed:
+            for job in jobs:
+                self._queues.setdefault(job.destination, deque()).append(job)
+                self.waiting += 1
+                self.in_hand += 1
+                if job.destination not in self._running:
+                    self._running.add(job.destination)
+                    self._pool.submit(self._lane, job.destination)
+
+    def _lane(self, destination: str) -> None:
+        while True:
+            with self._changed:
+                queue = self._queues.get(destination)
+                if not queue:
+                    self._queues.pop(destination, None)
+                    self._running.discard(destination)
+                    self._changed.notify_all()
+                    return
+                job = queue.popleft()
+                self.waiting -= 1
+            try:
+                self._deliver(job)
+            except BaseException:  # noqa: BLE001 - a lane must go on whatever one delivery did
+                log.exception("delivery %s: unexpected error in the worker", job.delivery_id)
+            finally:
+                with self._changed:
+                    self.in_hand -= 1
+                    self._changed.notify_all()
+
+    def idle(self) -> bool:
+        with self._changed:
+            return self.in_hand == 0
+
+    def wait(self, timeout: float) -> None:
+        """Until a job is done or ``timeout`` seconds pass."""
+        with self._changed:
+            if self.in_hand:
+                self._changed.wait(timeout)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True)
 
 
 @dataclass
@@ -86,6 +230,28 @@ class Dispatcher:
     settings: DispatchSettings
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}")
     stopping: bool = False
+
+    def __post_init__(self) -> None:
+        self._breakers = _Breakers(self.settings)
+        self._tally_lock = threading.Lock()
+        self._outcomes: Counter[str] = Counter()
+        self._local = threading.local()
+        self._transports: list[Transports] = []
+        self._transports_lock = threading.Lock()
+        self._lanes: _Lanes | None = None
+        # The database clock minus this host's, measured at each claim (seconds).
+        self._skew = 0.0
+        self._started_at: datetime | None = None
+        self._last_beat = 0.0
+        self._handled = 0
+
+    @property
+    def _engine(self):
+        return self.sessions.kw["bind"]
+
+    def _now(self) -> datetime:
+        """The database's clock, as last measured against this host's."""
+        return utcnow() + timedelta(seconds=self._skew)
 
     # --- claiming -------------------------------------------------------------------------
 
@@ -96,9 +262,11 @@ class Dispatcher:
             or_(Delivery.leased_until.is_(None), Delivery.leased_until < now),
         )
 
-    def claim(self, session: Session) -> list[int]:
-        """Lease up to ``batch_size`` due deliveries to this worker and commit the lease."""
-        now = utcnow()
+    def claim(self, session: Session, commit: bool = True) -> list[int]:
+        """Lease up to ``batch_size`` due deliveries to this worker (and commit the lease, unless
+        the caller commits it together with more)."""
+        now = database_now(session)
+        self._skew = (now - utcnow()).total_seconds()
         until = now + timedelta(seconds=self.settings.lease_seconds)
         due = (
             select(Delivery.id)
@@ -129,10 +297,17 @@ class Dispatcher:
                     )
                 )
             )
-        session.commit()
+        if commit:
+            session.commit()
         return sorted(ids)
 
-    def _jobs(self, session: Session, ids: list[int]) -> list[_Job]:
+    def _destination(self, kind: str, target: str) -> str:
+        try:
+            return f"{kind}:{channels.get(kind).destination(target)}"
+        except Exception:  # noqa: BLE001 - an unknown kind or an odd target still gets a lane of its own
+            return f"{kind}:?"
+
+    def _jobs(self, session: Session, ids: list[int], give_up_at: float) -> list[_Job]:
         rows = session.execute(
             select(Delivery, ProjectChannel, Project, AlertMessage, Alert.reference)
             .join(ProjectChannel, ProjectChannel.id == Delivery.channel_id)
@@ -145,22 +320,53 @@ class Dispatcher:
         messages: dict[int, render.Published] = {}
         jobs = []
         for delivery, channel, project, message, reference in rows:
-            if message.id not in messages:
-                messages[message.id] = render.Published.of(message, reference)
+            broken = None
+            try:
+                if message.id not in messages:
+                    messages[message.id] = render.Published.of(message, reference)
+            except Exception as exc:  # noqa: BLE001 - one broken message must not stop the claim
+                broken = f"the message could not be prepared: {type(exc).__name__}"
             jobs.append(
                 _Job(
                     delivery_id=delivery.id,
                     kind=delivery.kind,
                     attempts=delivery.attempts,
+                    channel_id=channel.id,
                     target=channel.target,
-                    secret=channel.secret,
+                    secret_sealed=channel.secret_sealed,
                     usable=channel.active and project.active,
                     language=project.language,
-                    message=messages[message.id],
+                    message=messages.get(message.id),
+                    destination=self._destination(delivery.kind, channel.target),
+                    give_up_at=give_up_at,
+                    broken=broken,
                 )
             )
-        session.commit()
         return jobs
+
+    def _claim_into(self, lanes: _Lanes, tally: Tally) -> int:
+        """Claim one batch and hand it to the lanes (deliveries to a destination that is backing
+        off are put back at once); returns how many were claimed."""
+        give_up_at = time.monotonic() + self.settings.lease_seconds / 2
+        with self.sessions() as session:
+            # The lease is committed only with the jobs read: a claim the database breaks off
+            # half-way leaves no row leased to jobs this worker does not hold.
+            ids = self.claim(session, commit=False)
+            jobs = self._jobs(session, ids, give_up_at) if ids else []
+            session.commit()
+            if not ids:
+                return 0
+        tally.claimed += len(ids)
+        ready, waiting = [], []
+        for job in jobs:
+            (waiting if self._breakers.wait(job) > 0 else ready).append(job)
+        if waiting:
+            self._defer_all(waiting)
+        log.info(
+            "batch of %s claimed: %s to send, %s waiting for their destination", len(ids), len(ready), len(waiting)
+        )
+        lanes.add(ready)
+        return len(ids)
 
     # --- marking --------------------------------------------------------------------------
 
@@ -168,33 +374,65 @@ class Dispatcher:
         table = Delivery.__table__
         return update(table).where(table.c.id == delivery_id, table.c.leased_by == self.worker_id)
 
-    def _delivered(self, marks: Connection, job: _Job) -> None:
-        marks.execute(
-            self._mine(job.delivery_id).values(
-                status="delivered",
-                delivered_at=utcnow(),
-                attempts=job.attempts + 1,
-                leased_by=None,
-                leased_until=None,
-                last_error=None,
-            )
-        )
-        marks.commit()
+    def _write(self, what: str, apply: Callable[[Connection], None]) -> bool:
+        """Run ``apply`` in one short transaction; while the database is unreachable, keep trying
+        with a growing pause (a mark records a send that happened). False if it was given up
+        (the worker is stopping, or the statement itself failed): the lease then runs out and
+        the delivery is sent again."""
+        pause = 0.2
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                with self._engine.begin() as conn:
+                    # A mark is visible to other workers at once either way; not waiting for the
+                    # disk only means that if PostgreSQL itself crashes, the last fraction of a
+                    # second of marks is lost and those messages are sent again (duplicates, never
+                    # losses). Per transaction (SET LOCAL), so that behind a pooler no other
+                    # client inherits it.
+                    set_local(conn, "synchronous_commit", "off")
+                    apply(conn)
+                return True
+            except Exception as exc:  # noqa: BLE001 - whatever it is, the worker goes on
+                if not database_down(exc):
+                    log.error("%s: could not be written (%s)", what, type(exc).__name__)
+                    return False
+                if self.stopping and tries >= 3:
+                    log.warning("%s: database unavailable while stopping; left to its lease", what)
+                    return False
+                log.warning("%s: database unavailable (%s); trying again", what, type(exc).__name__)
+                time.sleep(pause)
+                pause = min(pause * 2, self.settings.db_retry_max_seconds)
 
-    def _failed(self, marks: Connection, job: _Job, reason: str, final: bool = False) -> str:
+    def _count(self, outcome: str, n: int = 1) -> None:
+        with self._tally_lock:
+            self._outcomes[outcome] += n
+            self._handled += n
+
+    def _delivered(self, job: _Job) -> None:
+        values = dict(
+            status="delivered",
+            delivered_at=self._now(),
+            attempts=job.attempts + 1,
+            leased_by=None,
+            leased_until=None,
+            last_error=None,
+        )
+        self._write(f"delivery {job.delivery_id}", lambda c: c.execute(self._mine(job.delivery_id).values(**values)))
+        self._count("delivered")
+
+    def _failed(self, job: _Job, reason: str, final: bool = False) -> None:
         attempts = job.attempts + 1
         final = final or attempts >= self.settings.max_attempts
-        marks.execute(
-            self._mine(job.delivery_id).values(
-                status="failed" if final else "pending",
-                attempts=attempts,
-                next_attempt_at=utcnow() + self.settings.backoff(attempts),
-                leased_by=None,
-                leased_until=None,
-                last_error=reason[:500],
-            )
+        values = dict(
+            status="failed" if final else "pending",
+            attempts=attempts,
+            next_attempt_at=self._now() + self.settings.backoff(attempts),
+            leased_by=None,
+            leased_until=None,
+            last_error=reason[:500],
         )
-        marks.commit()
+        self._write(f"delivery {job.delivery_id}", lambda c: c.execute(self._mine(job.delivery_id).values(**values)))
         log.warning(
             "delivery %s %s after attempt %s: %s",
             job.delivery_id,
@@ -202,94 +440,255 @@ class Dispatcher:
             attempts,
             reason,
         )
-        return "failed" if final else "retrying"
+        self._count("failed" if final else "retrying")
 
-    def _release(self, marks: Connection, ids: list[int]) -> None:
+    def _defer_all(self, jobs: list[_Job]) -> None:
+        """Put deliveries back untried until their destination's wait is over (no try counted)."""
+        table = Delivery.__table__
+
+        def apply(conn: Connection) -> None:
+            for job in jobs:
+                conn.execute(
+                    update(table)
+                    .where(table.c.id == job.delivery_id, table.c.leased_by == self.worker_id)
+                    .values(
+                        next_attempt_at=self._now() + timedelta(seconds=self._breakers.wait(job)),
+                        leased_by=None,
+                        leased_until=None,
+                    )
+                )
+
+        self._write(f"{len(jobs)} deliveries put back", apply)
+        self._count("deferred", len(jobs))
+
+    def _release(self, jobs: list[_Job]) -> None:
         """Give back leases not worked on, so that another worker need not wait for them to expire."""
         table = Delivery.__table__
-        marks.execute(
-            update(table)
-            .where(table.c.id.in_(ids), table.c.leased_by == self.worker_id)
-            .values(leased_by=None, leased_until=None)
+        ids = [j.delivery_id for j in jobs]
+        self._write(
+            f"{len(ids)} deliveries given back",
+            lambda c: c.execute(
+                update(table)
+                .where(table.c.id.in_(ids), table.c.leased_by == self.worker_id)
+                .values(leased_by=None, leased_until=None)
+            ),
         )
-        marks.commit()
+        self._count("deferred", len(ids))
 
     # --- sending --------------------------------------------------------------------------
 
+    def _thread_transports(self) -> Transports:
+        transports = getattr(self._local, "transports", None)
+        if transports is None:
+            transports = Transports(self.settings.channels)
+            self._local.transports = transports
+            with self._transports_lock:
+                self._transports.append(transports)
+        return transports
+
+    def _close_transports(self) -> None:
+        """Close every thread's connections; only while no lane runs (they are not shared)."""
+        with self._transports_lock:
+            for transports in self._transports:
+                try:
+                    transports.close()
+                except Exception:  # noqa: BLE001 - closing a broken connection is best effort
+                    log.debug("closing a transport failed", exc_info=True)
+
+    def _outgoing(self, job: _Job) -> Outgoing:
+        secret = None
+        if job.secret_sealed is not None:
+            try:
+                secret = channel_secrets.open_secret(self.settings.delivery_key, job.channel_id, job.secret_sealed)
+            except channel_secrets.SecretUnavailable:
+                raise DeliveryFailed(
+                    "the signing secret does not open with this worker's delivery key", scope=channels.SCOPE_DELIVERY
+                ) from None
+        return Outgoing(job.delivery_id, job.target, secret, job.message, wording(job.language))
+
     def _send(self, transports: Transports, job: _Job) -> None:
         """Hand one delivery to its channel's transport; ``DeliveryFailed`` when it did not go through."""
-        outgoing = Outgoing(job.delivery_id, job.target, job.secret, job.message, wording(job.language))
-        transports[job.kind].send(outgoing)
+        transports[job.kind].send(self._outgoing(job))
+
+    def _deliver(self, job: _Job) -> None:
+        """Send one delivery and mark it, whatever happens; never raises."""
+        if self.stopping or time.monotonic() > job.give_up_at:
+            self._release([job])
+            return
+        if self._breakers.wait(job) > 0:
+            self._defer_all([job])
+            return
+        if job.broken:
+            self._failed(job, job.broken)
+            return
+        if not job.usable:
+            self._failed(job, "channel or project switched off", final=True)
+            return
+        try:
+            self._send(self._thread_transports(), job)
+        except DeliveryFailed as exc:
+            if exc.scope == channels.SCOPE_DESTINATION:
+                self._breakers.failed(job.destination)
+            elif exc.scope == channels.SCOPE_CHANNEL:
+                self._breakers.failed(f"{job.kind}:*")
+            self._failed(job, exc.reason, final=exc.permanent)
+        except Exception as exc:  # noqa: BLE001 - no input a project can save may stop the worker
+            self._breakers.failed(job.destination)
+            self._failed(job, f"unexpected error: {type(exc).__name__}")
+        else:
+            self._breakers.succeeded(job)
+            self._delivered(job)
+
+    # --- running --------------------------------------------------------------------------
+
+    def _drive(self, lanes: _Lanes, max_claims: int | None, wait_idle: bool) -> Tally:
+        """Claim (up to ``max_claims`` times) while fewer than a batch wait, and hand the jobs to
+        the lanes; with ``wait_idle``, return only once every job in hand is done."""
+        tally = Tally()
+        with self._tally_lock:
+            before = Counter(self._outcomes)
+        claims = 0
+        exhausted = False
+        handled_when_exhausted = -1
+        while not self.stopping:
+            self._beat_if_due()
+            if not exhausted and lanes.waiting < self.settings.batch_size:
+                claimed = self._claim_into(lanes, tally)
+                claims += 1
+                if claimed == 0 or (max_claims is not None and claims >= max_claims):
+                    exhausted = True
+                    handled_when_exhausted = self._handled
+                continue
+            if exhausted and (not wait_idle or lanes.idle()):
+                # What was retried meanwhile may be due already: look once more before returning.
+                if wait_idle and max_claims is None and self._handled != handled_when_exhausted:
+                    exhausted = False
+                    continue
+                break
+            lanes.wait(0.2)
+        if self.stopping or wait_idle:
+            while not lanes.idle():
+                lanes.wait(0.2)
+                self._beat_if_due()
+        if lanes.idle():
+            self._close_transports()
+        with self._tally_lock:
+            done = Counter(self._outcomes)
+        done.subtract(before)
+        tally.delivered, tally.retrying, tally.failed, tally.deferred = (
+            done["delivered"],
+            done["retrying"],
+            done["failed"],
+            done["deferred"],
+        )
+        return tally
+
+    def _lanes_for_run(self) -> _Lanes:
+        if self._lanes is None:
+            self._lanes = _Lanes(self.settings.concurrency, self._deliver)
+        return self._lanes
+
+    def _finish(self) -> None:
+        if self._lanes is not None:
+            self._lanes.shutdown()
+            self._lanes = None
+        self._close_transports()
 
     def run_batch(self) -> Tally:
-        """Claim one batch, send it (one transport per channel kind), and mark each delivery as it goes."""
-        tally = Tally()
-        with self.sessions() as session:
-            ids = self.claim(session)
-            if not ids:
-                return tally
-            tally.claimed = len(ids)
-            jobs = self._jobs(session, ids)
-        outcomes: Counter[str] = Counter()
-        # Marks go through a plain connection, one short transaction each, right after each send.
-        with self.sessions.kw["bind"].connect() as marks:
-            # A mark is visible to other workers at once either way; not waiting for the disk
-            # only means that if PostgreSQL itself crashes, the last fraction of a second of
-            # marks is lost and those messages are sent again (duplicates, never losses).
-            # Per transaction (SET LOCAL), so that behind a pooler no other client inherits it.
-            set_local_on_begin(marks, "synchronous_commit", "off")
-            # Stop well before the lease ends: after that another worker may claim the same rows.
-            give_up_at = time.monotonic() + self.settings.lease_seconds / 2
-            with Transports(self.settings.channels) as transports:
-                for index, job in enumerate(jobs):
-                    if self.stopping or time.monotonic() > give_up_at:
-                        self._release(marks, [j.delivery_id for j in jobs[index:]])
-                        break
-                    if not job.usable:
-                        outcomes[self._failed(marks, job, "channel or project switched off", final=True)] += 1
-                        continue
-                    try:
-                        self._send(transports, job)
-                    except DeliveryFailed as exc:
-                        outcomes[self._failed(marks, job, exc.reason, final=exc.permanent)] += 1
+        """Claim one batch, send it, and mark each delivery as it goes."""
+        try:
+            tally = self._drive(self._lanes_for_run(), max_claims=1, wait_idle=True)
+        finally:
+            self._finish()
+        self._log(tally)
+        return tally
+
+    def run_once(self) -> Tally:
+        """Send everything due now, batch after batch, then return (database errors are raised)."""
+        try:
+            self._beat()
+            tally = self._drive(self._lanes_for_run(), max_claims=None, wait_idle=True)
+        finally:
+            self._finish()
+            self._beat(stopped=True)
+        self._log(tally)
+        return tally
+
+    def run_forever(self, idle_seconds: float = 2.0) -> Tally:
+        """Keep sending; when nothing is due, look again after ``idle_seconds``. Stops on ``stop()``.
+
+        The database going away does not end it: it waits and tries again (see the module)."""
+        total = Tally()
+        lanes = self._lanes_for_run()
+        outage = 0
+        try:
+            while not self.stopping:
+                try:
+                    self._beat_if_due()
+                    tally = self._drive(lanes, max_claims=None, wait_idle=False)
+                except Exception as exc:  # noqa: BLE001 - the worker outlives any one failure
+                    outage += 1
+                    pause = min(2.0 ** (outage - 1), self.settings.db_retry_max_seconds)
+                    if database_down(exc):
+                        log.warning("database unavailable (%s); trying again in %.0f s", type(exc).__name__, pause)
                     else:
-                        self._delivered(marks, job)
-                        outcomes["delivered"] += 1
-        tally.delivered, tally.retrying, tally.failed = (
-            outcomes["delivered"],
-            outcomes["retrying"],
-            outcomes["failed"],
-        )
+                        log.exception("unexpected error while claiming; trying again in %.0f s", pause)
+                    self._sleep(pause)
+                    continue
+                if outage:
+                    log.info("database available again")
+                    outage = 0
+                total.add(tally)
+                if tally.claimed:
+                    self._log(tally)
+                else:
+                    self._sleep(idle_seconds)
+        finally:
+            while not lanes.idle():
+                lanes.wait(0.2)
+            self._finish()
+            self._beat(stopped=True)
+        return total
+
+    def _sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.stopping and time.monotonic() < deadline:
+            time.sleep(min(0.1, max(deadline - time.monotonic(), 0)))
+            self._beat_if_due()
+
+    def _log(self, tally: Tally) -> None:
         log.info(
-            "batch of %s: %s delivered, %s to retry, %s failed",
+            "%s claimed: %s delivered, %s to retry, %s failed, %s put back",
             tally.claimed,
             tally.delivered,
             tally.retrying,
             tally.failed,
+            tally.deferred,
         )
-        return tally
 
-    def run_once(self) -> Tally:
-        """Send everything due now, batch after batch, then return."""
-        total = Tally()
-        while not self.stopping:
-            tally = self.run_batch()
-            total.add(tally)
-            if tally.claimed == 0:
-                break
-        return total
+    # --- heartbeat ------------------------------------------------------------------------
 
-    def run_forever(self, idle_seconds: float = 2.0) -> Tally:
-        """Keep sending; when nothing is due, look again after ``idle_seconds``. Stops on ``stop()``."""
-        total = Tally()
-        while not self.stopping:
-            tally = self.run_once()
-            total.add(tally)
-            waited = 0.0
-            while not self.stopping and waited < idle_seconds and tally.claimed == 0:
-                time.sleep(min(0.2, idle_seconds))
-                waited += 0.2
-        return total
+    def _beat_if_due(self) -> None:
+        if time.monotonic() - self._last_beat >= self.settings.heartbeat_seconds:
+            self._beat()
+
+    def _beat(self, stopped: bool = False) -> None:
+        """Record that this worker is alive (or has stopped); a database outage only skips a beat."""
+        self._last_beat = time.monotonic()
+        try:
+            with self.sessions() as session:
+                now = database_now(session)
+                self._started_at = self._started_at or now
+                values = dict(seen_at=now, handled=self._handled, stopped_at=now if stopped else None)
+                changed = session.execute(
+                    update(DispatchWorker).where(DispatchWorker.id == self.worker_id).values(**values)
+                ).rowcount
+                if not changed:
+                    session.add(DispatchWorker(id=self.worker_id, started_at=self._started_at, **values))
+                    health.forget_old_workers(session, now)
+                session.commit()
+        except Exception as exc:  # noqa: BLE001 - a missed beat is what the page shows; never fatal
+            log.warning("heartbeat not written (%s)", type(exc).__name__)
 
     def stop(self, *_args) -> None:
         self.stopping = True

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ugly_mugs.db import database_now
 from ugly_mugs.models import AlertArea, AlertMessage, Delivery, Project, ProjectArea, ProjectChannel
 
 
@@ -35,12 +36,17 @@ def recipients(session: Session, message: AlertMessage) -> list[ProjectChannel]:
 
 
 def enqueue(session: Session, message: AlertMessage) -> int:
-    """Write one pending delivery per recipient channel; the caller commits with the message."""
+    """Write one pending delivery per recipient channel, due now by the database's clock (the
+    clock the workers go by); the caller commits with the message."""
     session.flush()
+    now = database_now(session)
     rows = [
         {"message_id": message.id, "project_id": c.project_id, "channel_id": c.id, "kind": c.kind}
         for c in recipients(session, message)
     ]
     if rows:
-        session.execute(Delivery.__table__.insert(), [{**r, "status": "pending", "attempts": 0} for r in rows])
+        session.execute(
+            Delivery.__table__.insert(),
+            [{**r, "status": "pending", "attempts": 0, "next_attempt_at": now} for r in rows],
+        )
     return len(rows)

@@ -20,4 +20,7 @@ def dispatch_settings(config: Mapping[str, object]) -> DispatchSettings:
         retry_seconds=float(config["DELIVERY_RETRY_SECONDS"]),
         lease_seconds=float(config["DELIVERY_LEASE_SECONDS"]),
         batch_size=int(config["DELIVERY_BATCH_SIZE"]),
+        concurrency=int(config.get("DELIVERY_CONCURRENCY", 8)),
+        delivery_key=config.get("DELIVERY_KEY"),
+        db_retry_max_seconds=float(config.get("DELIVERY_DB_RETRY_MAX_SECONDS", 30)),
     )

@@ -109,3 +109,95 @@ def test_canary_scan_would_find_plaintext(database_url, app, db_session, passphr
     db_session.commit()
     app.extensions["ugly_mugs.engine"].dispose()
     assert find_plaintext(database_url, ["PlainCanaryVisibleZq"]) == ["PlainCanaryVisibleZq"]
+
+
+def _backup(url: str, tmp_path) -> bytes:
+    """What a backup of the database holds: every byte of the SQLite files, or a ``pg_dump`` of
+    the PostgreSQL database (plain SQL, as an operator would take it) and every row's text."""
+    import subprocess
+
+    from sqlalchemy.engine import make_url
+
+    from tests.support.dbscan import postgres_rows, raw_bytes
+
+    if url.startswith("sqlite"):
+        return raw_bytes(url)
+    parts = make_url(url)
+    dump = tmp_path / "backup.sql"
+    subprocess.run(
+        [
+            "pg_dump",
+            "--no-password",
+            "-h",
+            parts.host,
+            "-p",
+            str(parts.port or 5432),
+            "-U",
+            parts.username,
+            "-f",
+            str(dump),
+            parts.database,
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return dump.read_bytes() + "\n".join(postgres_rows(url)).encode("utf-8")
+
+
+def test_a_backup_reveals_no_webhook_secret(database_url, passphrase, tmp_path, clock):
+    """Webhooks added and renewed on the project page: their secrets, shown once, are nowhere in a
+    backup, neither as text nor as the signing key's bytes (raw or hex) — yet the worker signs
+    with them, so receivers still verify."""
+    import base64
+    import re
+
+    from alerts.delivery.channels import webhook
+    from alerts.delivery.dispatch import Dispatcher
+    from alerts.delivery.settings import dispatch_settings
+    from tests.support.alerting import publish_message
+    from tests.support.app import make_app
+    from tests.support.staff import create, csrf, login
+    from tests.support.webhook_receiver import Receiver, webhook_server
+    from ugly_mugs.models import Project
+
+    app = make_app(database_url, WEBHOOK_ALLOWED_PRIVATE_HOSTS="127.0.0.1")
+    user = create(app, "carla", "coordinator")
+    client = app.test_client()
+    login(client, user)
+    with app.extensions["ugly_mugs.sessionmaker"]() as session:
+        from tests.support.alerting import make_project
+
+        project_id = make_project(session, "Basis", areas=["holbeck"]).id
+        session.commit()
+    receiver = Receiver("not yet known")
+    shown = []
+    with webhook_server(receiver) as url:
+        token = csrf(client, f"/projects/{project_id}")
+        page = client.post(f"/projects/{project_id}/channels/webhook", data={"url": url, "csrf_token": token})
+        shown.append(re.search(r"whsec_[A-Za-z0-9+/=]+", page.get_data(as_text=True)).group(0))
+        channel_id = int(
+            re.search(
+                r"/channels/(\d+)/new-secret", client.get(f"/projects/{project_id}").get_data(as_text=True)
+            ).group(1)
+        )
+        page = client.post(f"/projects/{project_id}/channels/{channel_id}/new-secret", data={"csrf_token": token})
+        shown.append(re.search(r"whsec_[A-Za-z0-9+/=]+", page.get_data(as_text=True)).group(0))
+        receiver.secret = shown[-1]
+        with app.extensions["ugly_mugs.sessionmaker"]() as session:
+            assert session.get(Project, project_id) is not None
+            publish_message(session, ["holbeck"], "Title", "Body")
+        config = {**app.config, "SMTP_URL": "smtp://127.0.0.1:9"}
+        assert Dispatcher(app.extensions["ugly_mugs.sessionmaker"], dispatch_settings(config)).run_once().delivered == 1
+    assert receiver.requests[0]["verified"] and receiver.requests[0]["standard_verified"]
+    app.extensions["ugly_mugs.engine"].dispose()
+
+    backup = _backup(database_url, tmp_path)
+    assert len(set(shown)) == 2
+    for secret in shown:
+        key = webhook.signing_key(secret)
+        assert secret.encode() not in backup and secret[len("whsec_") :].encode() not in backup
+        assert key not in backup and key.hex().encode() not in backup
+        assert base64.urlsafe_b64encode(key) not in backup
+    # The scan finds what is there: the webhook's address is stored readable.
+    assert url.encode() in backup

@@ -60,7 +60,7 @@ def test_no_report_content_reaches_any_channel(app, client, db_session, passphra
         )
         db_session.get(Alert, message.alert_id).report_id = report_id
         db_session.commit()
-        config = {**app.config, "SMTP_URL": f"smtp://127.0.0.1:{port}"}
+        config = {**app.config, "SMTP_URL": f"smtp://127.0.0.1:{port}", "WEBHOOK_ALLOWED_PRIVATE_HOSTS": "127.0.0.1"}
         assert Dispatcher(app.extensions["ugly_mugs.sessionmaker"], dispatch_settings(config)).run_once().delivered == 2
         outputs += [m.as_string() for _, m, _ in sink.messages]
         outputs += [r["body"].decode() for r in receiver.requests]

@@ -66,7 +66,8 @@ def isolated(private_database_url):
     app.extensions["ugly_mugs.engine"].dispose()
 
 
-def start_worker(database_url: str, smtp_port: int, log: Path) -> subprocess.Popen:
+def start_worker(database_url: str, smtp_port: int, log: Path, extra: dict[str, str] | None = None) -> subprocess.Popen:
+    """The real worker in its own process; ``extra``: more UGLY_MUGS_* settings (without the prefix)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("UGLY_MUGS_")}
     env.update(
         {
@@ -77,6 +78,7 @@ def start_worker(database_url: str, smtp_port: int, log: Path) -> subprocess.Pop
             "UGLY_MUGS_DELIVERY_LEASE_SECONDS": "3",
             "UGLY_MUGS_DELIVERY_BATCH_SIZE": "50",
             "PYTHONUNBUFFERED": "1",
+            **{f"UGLY_MUGS_{k}": v for k, v in (extra or {}).items()},
         }
     )
     with log.open("ab") as out:

@@ -22,6 +22,7 @@ OFF = "off"
 RULES: dict[str, dict[str, object]] = {
     "static": {"GET": PUBLIC},
     "health.healthz": {"GET": PUBLIC},
+    "health.delivery": {"GET": PUBLIC},
     "reporting.index": {"GET": PUBLIC},
     "reporting.report": {"GET": PUBLIC, "POST": PUBLIC},
     "reporting.receipt": {"GET": PUBLIC, "POST": PUBLIC},
@@ -87,6 +88,7 @@ RULES: dict[str, dict[str, object]] = {
     "projects.bulletin_pdf": {"GET": {"coordinator", "outreach", "project_member"}},
     "deliveries.failed": {"GET": {"admin", "coordinator"}},
     "deliveries.retry": {"POST": {"admin", "coordinator"}},
+    "deliveries.retry_many": {"POST": {"admin", "coordinator"}},
     "feeds.atom_feed": {"GET": PUBLIC},
     "feeds.bulletin": {"GET": PUBLIC},
     "feeds.bulletin_pdf": {"GET": PUBLIC},

@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import select
 
 from alerts.delivery import outbox
+from ugly_mugs.keys import channel_secrets
 from ugly_mugs.models import Account, Alert, AlertArea, AlertMessage, Area, Project, ProjectArea, ProjectChannel
 from ugly_mugs.models.base import utcnow
 
@@ -45,7 +46,8 @@ def area_ids(session, codes) -> list[int]:
 
 
 def make_project(session, name, areas=(), emails=(), webhooks=(), language="en", active=True) -> Project:
-    """A project covering ``areas`` (codes) with email channels and ``(url, secret)`` webhooks."""
+    """A project covering ``areas`` (codes) with email channels and ``(url, secret)`` webhooks
+    (each secret sealed under the session's delivery key, as the project page stores it)."""
     project = Project(name=name, language=language, active=active)
     session.add(project)
     session.flush()
@@ -54,7 +56,10 @@ def make_project(session, name, areas=(), emails=(), webhooks=(), language="en",
     for address in emails:
         session.add(ProjectChannel(project_id=project.id, kind="email", target=address))
     for url, secret in webhooks:
-        session.add(ProjectChannel(project_id=project.id, kind="webhook", target=url, secret=secret))
+        channel = ProjectChannel(project_id=project.id, kind="webhook", target=url)
+        session.add(channel)
+        session.flush()
+        channel.secret_sealed = channel_secrets.seal(session.info[channel_secrets.DELIVERY_KEY], channel.id, secret)
     session.flush()
     return project
 
@@ -127,3 +132,11 @@ def many_recipients(session, projects: int, per_project: int, area: str = "holbe
     session.execute(ProjectChannel.__table__.insert(), rows)
     session.commit()
     return [r["target"] for r in rows]
+
+
+def channel_secret(session, channel: ProjectChannel) -> str | None:
+    """A channel's signing secret, opened with the session's delivery key (None if it has none)."""
+    session.refresh(channel)
+    if channel.secret_sealed is None:
+        return None
+    return channel_secrets.open_secret(session.info[channel_secrets.DELIVERY_KEY], channel.id, channel.secret_sealed)

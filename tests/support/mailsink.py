@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from collections import Counter
@@ -54,6 +55,36 @@ class Sink:
     def total(self) -> int:
         with self.lock:
             return sum(self.counts.values())
+
+    def received(self, address: str) -> int:
+        """How many messages ``address`` was sent."""
+        with self.lock:
+            return sum(n for (rcpt, _), n in self.counts.items() if rcpt == address)
+
+
+class HangingSink(Sink):
+    """A relay that accepts every connection but never answers ``RCPT TO`` for the domains in
+    ``hang`` (as one stuck on a recipient check does); other recipients go through. ``pause``
+    seconds (a float) slows every accepted message, so that a fanout takes a while."""
+
+    def __init__(self, hang: set[str] = frozenset(), pause: float = 0.0, keep: bool = False):
+        super().__init__(keep=keep)
+        self.hang = {d.lower() for d in hang}
+        self.pause = pause
+        self.hung = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's hook
+        if address.rpartition("@")[2].lower() in self.hang:
+            with self.lock:
+                self.hung += 1
+            await asyncio.sleep(3600)  # cancelled when the server stops
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        if self.pause:
+            await asyncio.sleep(self.pause)
+        return await super().handle_DATA(server, session, envelope)
 
 
 def _header(raw: bytes, name: bytes) -> str:

@@ -23,6 +23,7 @@ from ugly_mugs import create_app
 STRONG_SECRET = secrets.token_hex(32)
 MATCHING_KEY = secrets.token_hex(32)
 AUDIT_KEY = secrets.token_hex(32)
+DELIVERY_KEY = secrets.token_hex(32)
 CHECKPOINT_FILE = "/var/lib/ugly-mugs-audit/checkpoints"
 
 
@@ -32,6 +33,7 @@ def production(**extra: str) -> dict[str, str]:
         "UGLY_MUGS_SECRET_KEY": STRONG_SECRET,
         "UGLY_MUGS_MATCHING_KEY": MATCHING_KEY,
         "UGLY_MUGS_AUDIT_KEY": AUDIT_KEY,
+        "UGLY_MUGS_DELIVERY_KEY": DELIVERY_KEY,
         "UGLY_MUGS_AUDIT_CHECKPOINT_FILE": CHECKPOINT_FILE,
         **extra,
     }
@@ -149,6 +151,7 @@ def test_file_variants_are_read(tmp_path):
             "UGLY_MUGS_DATABASE_URL_FILE": str(url_file),
             "UGLY_MUGS_MATCHING_KEY": MATCHING_KEY,
             "UGLY_MUGS_AUDIT_KEY": AUDIT_KEY,
+            "UGLY_MUGS_DELIVERY_KEY": DELIVERY_KEY,
             "UGLY_MUGS_AUDIT_CHECKPOINT_FILE": CHECKPOINT_FILE,
         }
     )
@@ -247,6 +250,36 @@ def test_production_refuses_a_missing_audit_key_or_checkpoint_file():
 def test_production_refuses_a_short_bad_development_or_shared_audit_key(value):
     with pytest.raises(ConfigError, match="audit key|AUDIT_KEY"):
         config.load(production(UGLY_MUGS_AUDIT_KEY=value))
+
+
+def test_production_refuses_a_missing_delivery_key():
+    env = production()
+    del env["UGLY_MUGS_DELIVERY_KEY"]
+    with pytest.raises(ConfigError, match="UGLY_MUGS_DELIVERY_KEY"):
+        config.load(env)
+
+
+@pytest.mark.parametrize("value", ["ab" * 31, "not hex at all", "e3" * 32, MATCHING_KEY, AUDIT_KEY])
+def test_production_refuses_a_short_bad_development_or_shared_delivery_key(value):
+    with pytest.raises(ConfigError, match="delivery key|DELIVERY_KEY"):
+        config.load(production(UGLY_MUGS_DELIVERY_KEY=value))
+
+
+def test_delivery_key_from_a_file_and_the_dispatch_settings(tmp_path):
+    path = tmp_path / "delivery_key"
+    path.write_text(DELIVERY_KEY + "\n")
+    env = production(
+        UGLY_MUGS_DELIVERY_KEY_FILE=str(path),
+        UGLY_MUGS_DELIVERY_CONCURRENCY="3",
+        UGLY_MUGS_WEBHOOK_ALLOWED_PRIVATE_HOSTS="hooks.internal, 10.0.0.7",
+    )
+    del env["UGLY_MUGS_DELIVERY_KEY"]
+    cfg = config.load(env)
+    assert cfg["DELIVERY_KEY"] == bytes.fromhex(DELIVERY_KEY)
+    assert cfg["DELIVERY_CONCURRENCY"] == 3 and cfg["WEBHOOK_ALLOWED_PRIVATE_HOSTS"] == "hooks.internal, 10.0.0.7"
+    for name in ("DELIVERY_CONCURRENCY", "SMTP_TIMEOUT", "WEBHOOK_TIMEOUT"):
+        with pytest.raises(ConfigError, match=name):
+            config.load(production(**{f"UGLY_MUGS_{name}": "0"}))
 
 
 def test_audit_key_from_a_file_and_the_checkpoint_settings(tmp_path):

@@ -6,6 +6,7 @@ from ugly_mugs.models.alerts import (
     AlertMessage,
     CaseNote,
     Delivery,
+    DispatchWorker,
     ProjectArea,
     ProjectChannel,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "AlertMessage",
     "CaseNote",
     "Delivery",
+    "DispatchWorker",
     "ProjectArea",
     "ProjectChannel",
     "Area",

@@ -51,8 +51,9 @@ class ProjectChannel(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     target: Mapped[str] = mapped_column(String(500))
-    # The signing secret of a kind that has one (a webhook's HMAC-SHA256 key); the receiver holds the same value.
-    secret: Mapped[str | None] = mapped_column(String(128))
+    # The signing secret of a kind that has one (a webhook's HMAC-SHA256 key; the receiver holds the
+    # same value), sealed under the delivery key kept outside the database (ugly_mugs/keys/channel_secrets.py).
+    secret_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -143,6 +144,22 @@ class Delivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The reason of the last failure (an SMTP or HTTP status, never message content).
     last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class DispatchWorker(Base):
+    """A dispatch worker's heartbeat: when it started, when it was last seen (database clock), and
+    whether it stopped cleanly. One row per worker process; the failed-deliveries page and
+    ``/healthz/delivery`` call a worker whose heartbeat is old stalled or dead."""
+
+    __tablename__ = "dispatch_worker"
+
+    # host:pid:random, as in Delivery.leased_by.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Deliveries this worker marked since it started (sent, retried or failed): it moves while the worker works.
+    handled: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class CaseNote(Base):

@@ -35,6 +35,22 @@ class MemberForm(FlaskForm):
     account = SelectField("Account", coerce=str)
 
 
+class RetryFailedForm(FlaskForm):
+    """Send failed deliveries again in bulk: every project's, or one project's."""
+
+    ALL = "all"
+    project = SelectField(
+        "Failed deliveries of",
+        coerce=str,
+        validators=[DataRequired("Choose which failed deliveries to send again.")],
+        description="Each is tried again from the start of its retry schedule.",
+    )
+
+    @classmethod
+    def project_choices(cls, failed_projects: list[tuple[int, str, int]]) -> list[tuple[str, str]]:
+        return [(cls.ALL, "every project")] + [(str(pid), f"{name} ({n})") for pid, name, n in failed_projects]
+
+
 # --- channels: one form per registered kind, its one field described by the channel -------------
 
 

@@ -2,24 +2,29 @@
 Also what the project pages show: the list, one project, its printable sheet and feed, failed deliveries.
 
 Secrets (a webhook's signing secret, the feed token) are returned to the caller to show once
-and never written to the audit log; the feed token is stored only as its SHA-256 digest.
+and never written to the audit log; a signing secret is stored only sealed under the delivery
+key (``ugly_mugs/keys/channel_secrets.py``, the key carried in ``Session.info``), the feed
+token only as its SHA-256 digest.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from alerts.delivery import bulletins, failures, feed
+from alerts.delivery import bulletins, failures, feed, health
 from alerts.delivery import channels as channel_registry
 from alerts.delivery.sheet import sheet_pdf
 from alerts.delivery.wording import Wording, wording
 from ugly_mugs import audit
+from ugly_mugs.keys import channel_secrets
 from ugly_mugs.models import Account, Area, Project, ProjectArea, ProjectChannel
 from ugly_mugs.models.base import utcnow
 from ugly_mugs.models.people import PROJECT_ROLES, ROLE_LABELS
@@ -29,6 +34,10 @@ LANGUAGES = {"en": "English", "ro": "Română", "pt_BR": "Português (Brasil)", 
 
 class ProjectError(ValueError):
     """A change that cannot be made; the message says why, in words for the person managing projects."""
+
+
+class KeyUnavailable(ProjectError):
+    """A secret cannot be stored because the delivery key is not configured."""
 
 
 def feed_digest(token: str) -> str:
@@ -164,20 +173,38 @@ def _existing(session: Session, project: Project, kind: str, target: str) -> Pro
     )
 
 
+def _seal(session: Session, channel: ProjectChannel, secret: str) -> None:
+    """Store ``secret`` sealed under the delivery key; ``ProjectError`` when no key is configured."""
+    session.flush()
+    try:
+        channel.secret_sealed = channel_secrets.seal(session.info.get(channel_secrets.DELIVERY_KEY), channel.id, secret)
+    except channel_secrets.SecretUnavailable:
+        raise KeyUnavailable(
+            "The signing secret cannot be stored: the delivery key is not configured (UGLY_MUGS_DELIVERY_KEY_FILE)."
+        ) from None
+
+
 def add_channel(
-    session: Session, project: Project, kind: str, raw: str, actor_id: int | None
+    session: Session,
+    project: Project,
+    kind: str,
+    raw: str,
+    actor_id: int | None,
+    config: Mapping[str, Any] | None = None,
 ) -> tuple[ProjectChannel, str | None]:
     """A destination of a registered ``kind`` for ``project``, from what a person typed.
 
-    Returns the channel and, for a kind with a signing secret, the new secret (to show once to
-    the person who added it; never audited). A destination already on the project is refused
-    while it is on; one that was switched off is switched on again — unless it has a secret,
-    which the receiver already holds: then the person is told to switch it on or renew it.
-    Raises ``ProjectError`` with a message for that person.
+    ``config`` is the app's configuration (the channel's rules that depend on the installation,
+    e.g. which webhook hosts may be private). Returns the channel and, for a kind with a
+    signing secret, the new secret (to show once to the person who added it; stored sealed,
+    never audited). A destination already on the project is refused while it is on; one that
+    was switched off is switched on again — unless it has a secret, which the receiver already
+    holds: then the person is told to switch it on or renew it. Raises ``ProjectError`` with a
+    message for that person.
     """
     channel_type = channel_kind(kind)
     try:
-        target = channel_type.check_target(raw)
+        target = channel_type.check_target(raw, config or {})
     except channel_registry.ChannelInputError as exc:
         raise ProjectError(str(exc)) from None
     channel = _existing(session, project, kind, target)
@@ -189,10 +216,12 @@ def add_channel(
         raise ProjectError("That address already receives this project's alerts.")
     secret = channel_type.new_secret() if channel_type.has_secret else None
     if channel is None:
-        channel = ProjectChannel(project_id=project.id, kind=kind, target=target, secret=secret)
+        channel = ProjectChannel(project_id=project.id, kind=kind, target=target)
         session.add(channel)
     channel.active = True
     session.flush()
+    if secret is not None:
+        _seal(session, channel, secret)
     audit.record(
         session, "project_channel_added", actor_id=actor_id, detail={"project": project.id, "channel": channel.id}
     )
@@ -217,14 +246,15 @@ def renew_secret(session: Session, channel: ProjectChannel, actor_id: int | None
     channel_type = channel_kind(channel.kind)
     if not channel_type.has_secret:
         raise ProjectError("This kind of channel has no secret.")
-    channel.secret = channel_type.new_secret()
+    secret = channel_type.new_secret()
+    _seal(session, channel, secret)
     audit.record(
         session,
         f"project_{channel.kind}_secret_renewed",
         actor_id=actor_id,
         detail={"project": channel.project_id, "channel": channel.id},
     )
-    return channel.secret
+    return secret
 
 
 def new_feed_token(session: Session, project: Project, actor_id: int | None) -> str:
@@ -247,6 +277,11 @@ def stop_feed(session: Session, project: Project, actor_id: int | None) -> None:
 def project(session: Session, project_id: int) -> Project | None:
     """The project with this id, or None (the caller answers 404)."""
     return session.get(Project, project_id)
+
+
+def project_named(session: Session, name: str) -> Project | None:
+    """The project called ``name`` (as it is written), or None."""
+    return session.scalar(select(Project).where(Project.name == name.strip()))
 
 
 def channel_of(session: Session, project: Project, channel_id: int) -> ProjectChannel | None:
@@ -351,15 +386,39 @@ def atom_feed(session: Session, project: Project, self_url: str, now: datetime |
 
 @dataclass(frozen=True)
 class DeliveriesPage:
-    """The failed-deliveries page: what the worker gave up on, and how many deliveries are in
-    each status."""
+    """The failed-deliveries page: what the worker gave up on, how many deliveries are in each
+    status, the projects with failed deliveries (``(id, name, count)``) for sending them again in
+    bulk, and whether the dispatch workers are alive (``health``)."""
 
     failed: list[failures.Failed]
     counts: dict[str, int]
+    failed_projects: list[tuple[int, str, int]]
+    health: health.DeliveryHealth
 
 
-def deliveries_page(session: Session) -> DeliveriesPage:
-    return DeliveriesPage(failed=failures.failed(session), counts=failures.counts(session))
+def deliveries_page(session: Session, stale_seconds: int) -> DeliveriesPage:
+    """What the page shows; ``stale_seconds``: a worker's heartbeat older than this is stalled or dead."""
+    return DeliveriesPage(
+        failed=failures.failed(session),
+        counts=failures.counts(session),
+        failed_projects=failures.failed_by_project(session),
+        health=health.delivery_health(session, stale_seconds),
+    )
+
+
+def deliveries_page_projects(session: Session) -> list[tuple[int, str, int]]:
+    """The projects with failed deliveries, ``(id, name, count)`` by name."""
+    return failures.failed_by_project(session)
+
+
+def retry_failed(session: Session, project_id: int | None, actor_id: int | None) -> int:
+    """Queue again every failed delivery of ``project_id`` (None: of every project), with a fresh
+    count of tries; audited as ``deliveries_retried`` with the project and how many. Returns how many."""
+    if project_id is not None and session.get(Project, project_id) is None:
+        raise ProjectError("There is no such project.")
+    count = failures.retry_all(session, project_id)
+    audit.record(session, "deliveries_retried", actor_id=actor_id, detail={"project": project_id, "count": count})
+    return count
 
 
 def retry_delivery(session: Session, delivery_id: int, actor_id: int | None) -> bool:

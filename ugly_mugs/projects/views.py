@@ -183,7 +183,7 @@ def add_channel(project_id: int, kind: str):
     field = form[channel_type.field.name]
     if form.validate_on_submit():
         try:
-            channel, secret = service.add_channel(db, subject, kind, field.data, _actor())
+            channel, secret = service.add_channel(db, subject, kind, field.data, _actor(), current_app.config)
         except service.ProjectError as exc:
             db.rollback()
             field.errors = [str(exc)]
@@ -211,6 +211,9 @@ def channel_action(project_id: int, channel_id: int, action: str):
     if action == "new-secret":
         try:
             secret = service.renew_secret(db, channel, _actor())
+        except service.KeyUnavailable as exc:
+            db.rollback()
+            return _page(_project(project_id), 503, secret_error=str(exc))
         except service.ProjectError:
             abort(404)
         db.commit()

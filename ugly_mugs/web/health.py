@@ -1,9 +1,14 @@
-"""``/healthz``: answers 200 when the app can reach its database, with nothing from it."""
+"""``/healthz``: answers 200 when the app can reach its database, with nothing from it.
+``/healthz/delivery``: whether alerts are being delivered — 200 when a dispatch worker is alive
+and nothing due waits too long, 503 otherwise — with counts and ages only (no worker names, no
+addresses), for a monitor to page someone. ``/healthz`` stays one trivial query; this one reads
+the heartbeats and the outbox's index."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
+from alerts.delivery.health import delivery_health
 from ugly_mugs.db import ping
 from ugly_mugs.web import database
 from ugly_mugs.web.access import public
@@ -19,3 +24,19 @@ def healthz():
     except Exception:  # noqa: BLE001 - any failure means "not healthy"
         return jsonify({"status": "unavailable"}), 503
     return jsonify({"status": "ok"})
+
+
+@bp.get("/healthz/delivery")
+@public
+def delivery():
+    try:
+        state = delivery_health(database.session(), int(current_app.config["DELIVERY_HEARTBEAT_STALE_SECONDS"]))
+    except Exception:  # noqa: BLE001 - any failure means "not healthy"
+        return jsonify({"status": "unavailable"}), 503
+    body = {
+        "status": "ok" if state.ok else "degraded",
+        "workers_running": state.running,
+        "deliveries_due": state.due,
+        "oldest_due_seconds": state.oldest_due_seconds,
+    }
+    return jsonify(body), 200 if state.ok else 503

@@ -25,6 +25,9 @@ from typing import Any
 
 from alerts.delivery.channels import email, webhook
 from alerts.delivery.channels.base import (
+    SCOPE_CHANNEL,
+    SCOPE_DELIVERY,
+    SCOPE_DESTINATION,
     Channel,
     ChannelInputError,
     ChannelSettingsError,
@@ -35,6 +38,9 @@ from alerts.delivery.channels.base import (
 )
 
 __all__ = [
+    "SCOPE_CHANNEL",
+    "SCOPE_DELIVERY",
+    "SCOPE_DESTINATION",
     "Channel",
     "ChannelInputError",
     "ChannelSettingsError",

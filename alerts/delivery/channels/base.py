@@ -3,7 +3,9 @@
 A channel is one kind of destination (``"email"``, ``"webhook"``…). It says four things:
 
 - **what a destination looks like** — the one field a person types it into on a project's page
-  (``field``), how that input is checked and normalised (``check_target``), and whether the
+  (``field``), how that input is checked and normalised (``check_target``, given the app's
+  configuration for the rules that depend on it), which remote end it is (``destination``: the
+  worker sends to different destinations at once and backs a failing one off on its own), and whether the
   destination has a signing secret made on creation, shown once and renewable (``has_secret``,
   ``new_secret``); the result is stored on a ``ProjectChannel`` row as ``kind``, ``target`` and
   ``secret``;
@@ -18,7 +20,11 @@ A channel is one kind of destination (``"email"``, ``"webhook"``…). It says fo
 - **what a failure is**: ``send`` raises ``DeliveryFailed`` with a short reason safe to store
   and show (a status code, an exception's class name; never an address or message text);
   ``permanent=True`` when trying again cannot help, so the delivery is failed at once instead
-  of being retried with backoff.
+  of being retried with backoff; ``scope`` says what the failure tells about the rest: only
+  this delivery (a refused mailbox), its destination (a webhook that answers 500: its other
+  deliveries wait too), or the whole channel (the SMTP relay is down: every email waits).
+  Any other exception a transport raises is caught by the worker and recorded the same way,
+  by its class name, so no destination can stop the worker.
 
 No Flask here: forms are built from ``TargetField`` by the projects face, and the dispatch
 worker drives transports.
@@ -26,7 +32,6 @@ worker drives transports.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -34,17 +39,28 @@ from typing import Any, Protocol, runtime_checkable
 from alerts.delivery.render import Published
 from alerts.delivery.wording import Wording
 
+# What a failure says about other deliveries (``DeliveryFailed.scope``).
+SCOPE_DELIVERY = "delivery"  # only this one: e.g. one mailbox refused
+SCOPE_DESTINATION = "destination"  # its destination is failing: back it off, others go on
+# The channel's own transport is down (the SMTP relay): back off every destination of the kind.
+SCOPE_CHANNEL = "channel"
+SCOPES = (SCOPE_DELIVERY, SCOPE_DESTINATION, SCOPE_CHANNEL)
+
 
 class DeliveryFailed(Exception):
     """This delivery did not go through; ``reason`` says why in words safe to store and show.
 
     ``permanent`` marks a failure that no retry can cure: the delivery is failed at once.
+    ``scope`` (``SCOPE_DELIVERY``, ``SCOPE_DESTINATION`` or ``SCOPE_CHANNEL``) says how far the failure reaches.
     """
 
-    def __init__(self, reason: str, permanent: bool = False):
+    def __init__(self, reason: str, permanent: bool = False, scope: str = SCOPE_DESTINATION):
         super().__init__(reason)
+        if scope not in SCOPES:
+            raise ValueError(f"unknown scope {scope!r}")
         self.reason = reason[:500]
         self.permanent = permanent
+        self.scope = scope
 
 
 class ChannelInputError(ValueError):
@@ -106,8 +122,14 @@ class Channel(Protocol):
     field: TargetField
     has_secret: bool
 
-    def check_target(self, raw: str) -> str:
-        """The destination as stored, from what a person typed; ``ChannelInputError`` if unusable."""
+    def check_target(self, raw: str, config: Mapping[str, Any]) -> str:
+        """The destination as stored, from what a person typed; ``ChannelInputError`` if unusable.
+
+        ``config`` is the app's configuration mapping (rules that depend on the installation)."""
+
+    def destination(self, target: str) -> str:
+        """The remote end a stored ``target`` is sent to (deliveries to one destination go one
+        after another and are backed off together; different destinations go at once)."""
 
     def new_secret(self) -> str:
         """A fresh signing secret (only called when ``has_secret``)."""
@@ -117,14 +139,3 @@ class Channel(Protocol):
 
     def open(self, settings: Any) -> Transport:
         """A transport for one batch, using what ``configure`` returned."""
-
-
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-
-
-def valid_hostname(host: str) -> bool:
-    """A DNS name of letters, digits and hyphens (or a dotted IPv4 address), as RFC 1123 allows."""
-    if not host or len(host) > 253:
-        return False
-    labels = host.lower().rstrip(".").split(".")
-    return all(_LABEL.match(label) for label in labels)

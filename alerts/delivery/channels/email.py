@@ -1,33 +1,44 @@
-"""The email channel: alerts over SMTP, settings from ``UGLY_MUGS_SMTP_URL``, one connection per batch.
+"""The email channel: alerts over SMTP, settings from ``UGLY_MUGS_SMTP_URL``, connections kept for a run.
 
 ``smtp://host:port`` sends in the clear (a relay on the same machine); ``?starttls=true``
 upgrades the connection with STARTTLS before anything else is said, and ``smtps://`` uses TLS
 from the first byte (port 465). ``user:password@`` logs in, only ever over TLS: a login over a
 plain connection is refused rather than sending the password in the clear.
+
+Addresses are checked with ``email-validator`` (one plain ``local@domain`` address, no display
+name, quoting, IP literal, CR or LF: nothing that could add a header or a recipient) and stored
+in ASCII (an international domain as its IDNA form). Each send — connecting, greeting, TLS,
+login and the message — has ``UGLY_MUGS_SMTP_TIMEOUT`` seconds in all (``deadline.Deadline``),
+so a server that accepts and then never answers costs one slot that long, once. A destination
+is the recipient's domain: a relay that stalls on one domain's recipients backs off that domain
+alone, and a relay that cannot be reached at all backs off every email (``scope``).
 """
 
 from __future__ import annotations
 
-import re
 import smtplib
 import ssl
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import email_validator
+
 from alerts.delivery import render
 from alerts.delivery.channels.base import (
+    SCOPE_CHANNEL,
+    SCOPE_DELIVERY,
     ChannelInputError,
     ChannelSettingsError,
     DeliveryFailed,
     Outgoing,
     TargetField,
-    valid_hostname,
 )
+from alerts.delivery.deadline import Deadline
 from alerts.delivery.wording import Wording
 
 KIND = "email"
@@ -47,7 +58,7 @@ class SmtpSettings:
     port: int
     tls: str  # "none", "starttls" or "ssl"
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
     ca_file: str | None = None
     timeout: float = 30.0
 
@@ -119,12 +130,29 @@ def build(to: str | None, m: render.Published, w: Wording, sender: Sender) -> Em
     return mail
 
 
-_PLAIN_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+$")
+class _Watched:
+    """smtplib's socket, watched by the deadline of the send in hand from the moment it exists."""
+
+    deadline: Deadline | None = None
+
+    def _get_socket(self, host, port, timeout):
+        sock = super()._get_socket(host, port, timeout)
+        if self.deadline is not None:
+            self.deadline.watch(sock)
+        return sock
+
+
+class _SMTP(_Watched, smtplib.SMTP):
+    pass
+
+
+class _SMTPS(_Watched, smtplib.SMTP_SSL):
+    pass
 
 
 class Mailer:
-    """The email transport: one SMTP connection, opened on first use and kept for the batch;
-    reopened after a failure.
+    """The email transport: one SMTP connection, opened on first use and kept while the worker
+    sends; reopened after a failure.
 
     A message is built and encoded once for all its recipients of one language; each recipient's
     copy is that and their own ``To:`` line, which keeps a 10,000-address fanout cheap.
@@ -137,7 +165,7 @@ class Mailer:
         self._encoded: dict[tuple[str, str], bytes] = {}
 
     def _data(self, to: str, m: render.Published, w: Wording) -> bytes:
-        if not _PLAIN_ADDRESS.match(to):
+        if not _plain(to):
             return build(to, m, w, self.sender).as_bytes(policy=SMTP_POLICY)
         key = (m.message_id, w.locale)
         if key not in self._encoded:
@@ -153,64 +181,98 @@ class Mailer:
     def _context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=self.settings.ca_file)
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self, deadline: Deadline) -> smtplib.SMTP:
+        """A connection to the relay, greeted (and with TLS and login as configured); any
+        failure here is the relay's, so it backs off every email (``CHANNEL``)."""
         s = self.settings
+        smtp: smtplib.SMTP = (
+            _SMTPS(timeout=deadline.remaining(), context=self._context())
+            if s.tls == "ssl"
+            else _SMTP(timeout=deadline.remaining())
+        )
+        smtp.deadline = deadline
+        # smtplib takes the TLS server name from the host given to its constructor, not to connect().
+        smtp._host = s.host
         try:
-            if s.tls == "ssl":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=self._context())
-            else:
-                smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            smtp.connect(s.host, s.port)
             smtp.ehlo()
             if s.tls == "starttls":
                 smtp.starttls(context=self._context())
+                deadline.watch(smtp.sock)
                 smtp.ehlo()
             if s.username:
                 smtp.login(s.username, s.password or "")
         except smtplib.SMTPAuthenticationError as exc:
-            raise DeliveryFailed(f"SMTP login refused ({exc.smtp_code})") from None
-        except (smtplib.SMTPException, OSError) as exc:
-            raise DeliveryFailed(f"SMTP connection failed: {type(exc).__name__}") from None
+            smtp.close()
+            raise DeliveryFailed(f"SMTP login refused ({exc.smtp_code})", scope=SCOPE_CHANNEL) from None
+        except (smtplib.SMTPException, OSError, ValueError) as exc:
+            smtp.close()
+            if deadline.expired:
+                raise DeliveryFailed(f"SMTP server silent for {deadline.seconds:g} s", scope=SCOPE_CHANNEL) from None
+            raise DeliveryFailed(f"SMTP connection failed: {type(exc).__name__}", scope=SCOPE_CHANNEL) from None
         return smtp
 
     def send(self, outgoing: Outgoing) -> None:
         to, m, w = outgoing.target, outgoing.message, outgoing.words
-        if self._smtp is None:
-            self._smtp = self._connect()
-        try:
-            refused = self._smtp.sendmail(self.sender.address, [to], self._data(to, m, w))
-        except smtplib.SMTPRecipientsRefused as exc:
-            codes = sorted({code for code, _ in exc.recipients.values()})
-            raise DeliveryFailed(f"recipient refused ({', '.join(map(str, codes))})") from None
-        except smtplib.SMTPResponseException as exc:
-            self.close()
-            raise DeliveryFailed(f"SMTP error {exc.smtp_code}") from None
-        except (smtplib.SMTPException, OSError) as exc:
-            self.close()
-            raise DeliveryFailed(f"SMTP connection lost: {type(exc).__name__}") from None
+        with Deadline(self.settings.timeout) as deadline:
+            if self._smtp is None:
+                self._smtp = self._connect(deadline)
+            else:
+                self._smtp.deadline = deadline
+                deadline.watch(self._smtp.sock)
+            try:
+                refused = self._smtp.sendmail(self.sender.address, [to], self._data(to, m, w))
+            except smtplib.SMTPRecipientsRefused as exc:
+                codes = sorted({code for code, _ in exc.recipients.values()})
+                reason = f"recipient refused ({', '.join(map(str, codes))})"
+                raise DeliveryFailed(reason, scope=SCOPE_DELIVERY) from None
+            except smtplib.SMTPResponseException as exc:
+                self.close()
+                # 421: the server is closing the connection for everyone.
+                scope = SCOPE_CHANNEL if exc.smtp_code == 421 else SCOPE_DELIVERY
+                raise DeliveryFailed(f"SMTP error {exc.smtp_code}", scope=scope) from None
+            except (smtplib.SMTPException, OSError, ValueError) as exc:
+                self.close()
+                if deadline.expired:
+                    raise DeliveryFailed(f"SMTP server silent for {deadline.seconds:g} s") from None
+                raise DeliveryFailed(f"SMTP connection lost: {type(exc).__name__}") from None
         if refused:
-            raise DeliveryFailed("recipient refused")
+            raise DeliveryFailed("recipient refused", scope=SCOPE_DELIVERY)
 
     def close(self) -> None:
         if self._smtp is None:
             return
-        try:
-            self._smtp.quit()
-        except (smtplib.SMTPException, OSError):
-            self._smtp.close()
-        self._smtp = None
+        smtp, self._smtp = self._smtp, None
+        # QUIT within a short deadline of its own: a silent server must not hold the worker here either.
+        with Deadline(min(self.settings.timeout, 5.0)) as deadline:
+            smtp.deadline = None
+            deadline.watch(smtp.sock)
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError, ValueError):
+                smtp.close()
 
 
-_LOCAL_PART = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$")
+def _plain(address: str) -> bool:
+    """An address as ``check_address`` stores it: safe to write into a ``To:`` line as it is."""
+    return address.isascii() and address.isprintable() and not any(c in address for c in ' <>,;:"\\()[]')
 
 
 def check_address(raw: str) -> str:
-    """One plain address, ``local@domain`` (the domain lower-cased); ``ChannelInputError`` otherwise."""
+    """One plain address, ``local@domain``, in ASCII with the domain lower-cased (IDNA for an
+    international one), as ``email-validator`` reads it (RFC 5321/5322, without display names,
+    quoted local parts or IP literals; deliverability is not looked up). ``ChannelInputError``
+    with the validator's explanation otherwise."""
     address = raw.strip()
-    local, at, domain = address.rpartition("@")
-    if len(address) > 254 or not at or not _LOCAL_PART.match(local) or ".." in local:
-        raise ChannelInputError("Enter an email address like name@example.org.")
-    if not valid_hostname(domain) or "." not in domain:
-        raise ChannelInputError("The part after @ is not a valid domain name.")
+    if len(address) > 254:
+        raise ChannelInputError("Enter an email address of at most 254 characters.")
+    try:
+        valid = email_validator.validate_email(
+            address, check_deliverability=False, allow_smtputf8=False, allow_display_name=False, strict=True
+        )
+    except email_validator.EmailNotValidError as exc:
+        raise ChannelInputError(f"Enter an email address like name@example.org. {exc}") from None
+    local, _, domain = valid.ascii_email.rpartition("@")
     return f"{local}@{domain.lower()}"
 
 
@@ -235,8 +297,11 @@ class EmailChannel:
     )
     has_secret = False
 
-    def check_target(self, raw: str) -> str:
+    def check_target(self, raw: str, config: Mapping[str, Any]) -> str:
         return check_address(raw)
+
+    def destination(self, target: str) -> str:
+        return target.rpartition("@")[2].lower()
 
     def new_secret(self) -> str:
         raise TypeError("an email address has no secret")

@@ -82,7 +82,7 @@ def projects(app) -> dict[str, int]:
                 ProjectArea(project_id=basis.id, area_id=areas["holbeck"]),
                 ProjectArea(project_id=elsewhere.id, area_id=areas["chapeltown"]),
                 ProjectChannel(project_id=basis.id, kind="email", target="alerts@basis.example"),
-                ProjectChannel(project_id=basis.id, kind="webhook", target="https://basis.example/h", secret="s" * 9),
+                ProjectChannel(project_id=basis.id, kind="webhook", target="https://basis.example/h"),
                 ProjectChannel(project_id=elsewhere.id, kind="email", target="alerts@elsewhere.example"),
             ]
         )

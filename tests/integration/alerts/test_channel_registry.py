@@ -32,7 +32,7 @@ from alerts.delivery.channels import (
 )
 from alerts.delivery.dispatch import Dispatcher
 from alerts.delivery.settings import dispatch_settings
-from tests.support.alerting import make_project, publish_message
+from tests.support.alerting import channel_secret, make_project, publish_message
 from tests.support.app import make_app
 from tests.support.staff import create, csrf, login
 from ugly_mugs.models import AuditEntry, Delivery, ProjectChannel
@@ -63,11 +63,14 @@ class Notebook:
     opened: int = 0
     closed: int = 0
 
-    def check_target(self, raw: str) -> str:
+    def check_target(self, raw: str, config: Mapping[str, Any]) -> str:
         page = raw.strip().lower()
         if not page.isalnum():
             raise ChannelInputError("Use letters and digits only.")
         return page
+
+    def destination(self, target: str) -> str:
+        return target
 
     def new_secret(self) -> str:
         return secrets.token_hex(16)
@@ -180,7 +183,7 @@ def test_registered_channel_is_offered_added_and_delivered_to(app, db_session, m
     )
     assert response.status_code == 302
     channel = db_session.scalar(select(ProjectChannel).where(ProjectChannel.project_id == project.id))
-    assert (channel.kind, channel.target, channel.secret, channel.active) == ("notebook", "kitchen", None, True)
+    assert (channel.kind, channel.target, channel.secret_sealed, channel.active) == ("notebook", "kitchen", None, True)
     response = manager.post(f"/projects/{project.id}/channels/notebook", data={"page": "kitchen", "csrf_token": token})
     assert response.status_code == 400 and "already receives" in response.get_data(as_text=True)
     # No secret, so no "New secret" button, and asking for one anyway is refused.
@@ -209,24 +212,25 @@ def test_a_channel_with_a_secret_shows_it_once_renews_it_and_sends_it(app, db_se
     response = manager.post(f"/projects/{project.id}/channels/ledger", data={"ledger": "accounts", "csrf_token": token})
     assert response.status_code == 200
     channel = db_session.scalar(select(ProjectChannel).where(ProjectChannel.project_id == project.id))
-    first = channel.secret
+    first = channel_secret(db_session, channel)
     assert first and first in response.get_data(as_text=True)
+    assert first.encode() not in channel.secret_sealed  # stored sealed, never as it is
     page = manager.get(f"/projects/{project.id}").get_data(as_text=True)
     assert first not in page and "New secret" in page
     response = manager.post(f"/projects/{project.id}/channels/ledger", data={"ledger": "accounts", "csrf_token": token})
     assert response.status_code == 400 and "give it a new secret" in response.get_data(as_text=True)
 
     response = manager.post(f"/projects/{project.id}/channels/{channel.id}/new-secret", data={"csrf_token": token})
-    db_session.refresh(channel)
-    assert channel.secret != first and channel.secret in response.get_data(as_text=True)
+    renewed = channel_secret(db_session, channel)
+    assert renewed != first and renewed in response.get_data(as_text=True)
     audit = json.dumps([(e.action, e.detail) for e in db_session.scalars(select(AuditEntry))])
     assert "project_ledger_secret_renewed" in audit
-    assert first not in audit and channel.secret not in audit and "accounts" not in audit
+    assert first not in audit and renewed not in audit and "accounts" not in audit
 
     publish_message(db_session, ["holbeck"], "Silver car", "Body")
     assert worker(app).run_once().delivered == 1
     [written] = ledger.written
-    assert (written.shelf, written.page, written.secret) == ("top", "accounts", channel.secret)
+    assert (written.shelf, written.page, written.secret) == ("top", "accounts", renewed)
 
 
 def test_retryable_and_permanent_failures_of_a_registered_channel(app, db_session, passphrase, notebook):

@@ -35,7 +35,7 @@ from ugly_mugs import audit, consent, migrate, session_info
 from ugly_mugs.auth import accounts
 from ugly_mugs.crypto import aead, passwords, receipt, sealing
 from ugly_mugs.db import make_engine, make_sessionmaker
-from ugly_mugs.keys import groups, keystore
+from ugly_mugs.keys import channel_secrets, groups, keystore
 from ugly_mugs.models import Account, AuditEntry, Base, IdentifierIndex, Report, ReportSection
 from ugly_mugs.reports import filing as service
 from ugly_mugs.reports import sections
@@ -848,6 +848,47 @@ def _assert_first_release_still_works(url: str) -> None:
         engine.dispose()
 
 
+SEED_WEBHOOK_SECRET = "seed-webhook-secret-stored-readable-before"
+
+
+def _seed_readable_webhook_secret(conn: Connection) -> None:
+    """A webhook whose signing secret was stored readable, as every release before the sealed
+    secrets did: upgrading must seal it (the receiver keeps the secret it holds)."""
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    project_id = conn.execute(select(t["project"].c.id).limit(1)).scalar_one()
+    conn.execute(
+        t["project_channel"].insert(),
+        [
+            {
+                "id": 908,
+                "project_id": project_id,
+                "kind": "webhook",
+                "target": "https://hooks.seed.example/alerts",
+                "secret": SEED_WEBHOOK_SECRET,
+                "active": True,
+                "created_at": datetime(2026, 11, 30, 9, 0),
+            }
+        ],
+    )
+
+
+def _assert_webhook_secret_sealed(url: str) -> None:
+    """At head the seeded secret is nowhere readable, and opens with the delivery key."""
+    cfg = settings.load({})
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("project_channel")}
+            assert "secret" not in columns
+            sealed = conn.execute(text("SELECT secret_sealed FROM project_channel WHERE id = 908")).scalar_one()
+    finally:
+        engine.dispose()
+    assert SEED_WEBHOOK_SECRET.encode() not in bytes(sealed)
+    assert channel_secrets.open_secret(cfg["DELIVERY_KEY"], 908, bytes(sealed)) == SEED_WEBHOOK_SECRET
+
+
 SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "c56bb297b78a": _seed_initial_schema,
     "e86756c4b8cc": _seed_staff_accounts,
@@ -858,6 +899,7 @@ SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "3694423c78ce": _seed_monitoring,
     "5d2e8c1f4a7b": _seed_covering_indexes,
     "4c7e1d2b9a60": _seed_first_release_installation,
+    "9c4e7a2b5d10": _seed_readable_webhook_secret,
 }
 
 
@@ -968,6 +1010,7 @@ def test_every_revision_goes_down_and_up_with_data(empty_database_url):
         if rev.revision == head:
             passphrase = _seed_head(url, passphrase)
             _assert_first_release_still_works(url)
+            _assert_webhook_secret_sealed(url)
 
         before_schema = schema_snapshot(url)
         before_counts = row_counts(url, set(before_schema))
@@ -994,6 +1037,7 @@ def test_every_revision_goes_down_and_up_with_data(empty_database_url):
     passphrase = _seed_head(url, passphrase)
     assert _assert_every_section_opens(url, passphrase) >= 3
     _assert_first_release_still_works(url)
+    _assert_webhook_secret_sealed(url)
 
 
 def test_downgrade_from_head_to_base_and_back(empty_database_url):

@@ -10,6 +10,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from tests.support.alerting import channel_secret
 from tests.support.staff import create, csrf, login
 from ugly_mugs.models import Account, Area, AuditEntry, Project, ProjectArea, ProjectChannel
 from ugly_mugs.projects import service
@@ -190,18 +191,20 @@ def test_webhook_secret_is_shown_once_and_not_audited(manager, db_session):
     project_id = new_project(manager)
     token = csrf(manager, f"/projects/{project_id}")
     response = manager.post(
-        f"/projects/{project_id}/channels/webhook", data={"url": "http://127.0.0.1:8080/hook", "csrf_token": token}
+        f"/projects/{project_id}/channels/webhook",
+        data={"url": "https://hooks.drop-in.example:8443/hook", "csrf_token": token},
     )
     assert response.status_code == 200
     channel = db_session.scalar(select(ProjectChannel))
     page = response.get_data(as_text=True)
-    assert channel.secret and channel.secret in page
-    assert channel.secret not in manager.get(f"/projects/{project_id}").get_data(as_text=True)
+    secret = channel_secret(db_session, channel)
+    assert secret.startswith("whsec_") and secret in page
+    assert secret not in manager.get(f"/projects/{project_id}").get_data(as_text=True)
     response = manager.post(f"/projects/{project_id}/channels/{channel.id}/new-secret", data={"csrf_token": token})
-    db_session.refresh(channel)
-    assert channel.secret in response.get_data(as_text=True)
-    assert channel.secret not in audit_details(db_session)
-    assert "127.0.0.1:8080" not in audit_details(db_session)
+    renewed = channel_secret(db_session, channel)
+    assert renewed != secret and renewed in response.get_data(as_text=True)
+    assert secret not in audit_details(db_session) and renewed not in audit_details(db_session)
+    assert "drop-in.example" not in audit_details(db_session)
 
 
 def test_feed_token_is_shown_once_stored_as_digest_and_renewed(manager, db_session):

@@ -130,8 +130,11 @@ class Fake:
     field: channels.TargetField = channels.TargetField("fake", "Fake", "text", 10, "Say something.")
     has_secret: bool = False
 
-    def check_target(self, raw: str) -> str:
+    def check_target(self, raw: str, config) -> str:
         return raw
+
+    def destination(self, target: str) -> str:
+        return target
 
     def new_secret(self) -> str:
         return "s"
@@ -191,8 +194,10 @@ def test_unknown_kind_in_a_batch_is_a_failure_to_retry_not_a_crash():
 
 def test_built_in_channels_check_what_is_typed():
     email, webhook = channels.get("email"), channels.get("webhook")
-    assert email.check_target(" Drop-In@Basis.Example ") == "Drop-In@basis.example"
-    assert webhook.check_target(" https://hooks.example/x ") == "https://hooks.example/x"
+    assert email.check_target(" Drop-In@Basis.Example ", {}) == "Drop-In@basis.example"
+    assert webhook.check_target(" https://hooks.example/x ", {}) == "https://hooks.example/x"
+    assert email.destination("Drop-In@basis.example") == "basis.example"
+    assert webhook.destination("https://hooks.example/x") == webhook.destination("https://HOOKS.example:443/y")
     for channel, bad in (
         (email, "a@b"),
         (email, "no-at-sign"),
@@ -200,7 +205,7 @@ def test_built_in_channels_check_what_is_typed():
         (webhook, "https://[::1]/"),
     ):
         with pytest.raises(channels.ChannelInputError):
-            channel.check_target(bad)
+            channel.check_target(bad, {})
     assert webhook.has_secret and len(webhook.new_secret()) >= 32 and not email.has_secret
 
 
