@@ -177,3 +177,37 @@ def test_the_package_builds_with_everything_it_needs(tmp_path):
     assert not any(n.startswith(("tests/", "instance/", "bench/")) for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "ugly-mugs = ugly_mugs.ops.entry:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def _checklist_environment() -> dict[str, str]:
+    """The `UGLY_MUGS_…=…` lines of the checklist's /etc/ugly-mugs/env block."""
+    lines = (DEPLOY / "CHECKLIST.md").read_text().splitlines()
+    return dict(line.strip().split("=", 1) for line in lines if re.match(r"^\s+UGLY_MUGS_[A-Z0-9_]+=", line))
+
+
+def _compose_environment() -> dict[str, str]:
+    yaml = pytest.importorskip("yaml")
+    compose = yaml.safe_load((DEPLOY / "container" / "compose.yaml").read_text())
+    return {k: str(v) for k, v in compose["services"]["web"]["environment"].items()}
+
+
+@pytest.mark.parametrize("source", [_checklist_environment, _compose_environment], ids=["checklist", "compose"])
+def test_the_kit_sets_everything_production_requires(source, tmp_path):
+    """Each key file the kit names is given a fresh key (a URL for the database): production's
+    own configuration check must then pass, so a setting production requires and the kit omits
+    (as the audit key once was) fails here rather than at a real start."""
+    import secrets
+
+    import config
+
+    environment = {}
+    for name, value in source().items():
+        if name.endswith("_FILE") and name != "UGLY_MUGS_AUDIT_CHECKPOINT_FILE":
+            path = tmp_path / name.lower()
+            is_url = name == "UGLY_MUGS_DATABASE_URL_FILE"
+            path.write_text(f"sqlite:///{tmp_path}/kit.db" if is_url else secrets.token_hex(32))
+            value = str(path)
+        environment[name] = value
+    for required in ("SECRET_KEY", "MATCHING_KEY", "AUDIT_KEY", "DELIVERY_KEY", "AUDIT_CHECKPOINT"):
+        assert f"UGLY_MUGS_{required}_FILE" in environment, required
+    config.load(environment)  # raises ConfigError for anything production lacks
