@@ -391,8 +391,9 @@ REPORT_FIELDS: tuple[Field, ...] = (
             section=PERPETRATOR,
             prefill=Prefill(LINE, "Where he was met: {}"),
         ),
-        # No prefill: where he took her is often her own home or a place that names her.
-        Field("where_taken", SHORT_TEXT, N_("Where he took you"), section=PERPETRATOR),
+        # Asked about him, kept with who she is: where he took her is often her own home, and
+        # what locates her is identity-level (P2), sealed to police only with "full report".
+        Field("where_taken", SHORT_TEXT, N_("Where he took you"), section=IDENTITY),
     ),
     *_grouped(
         YOU,
