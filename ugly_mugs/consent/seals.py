@@ -77,17 +77,26 @@ def apply_level(session: Session, report: Report, level: str, actor: str, open_k
             changed_at=coarse_time.now(),
         )
     )
+    previous = report.consent_level
     report.consent_level = level
-    releases_follow(session, report, level)
+    releases_follow(session, report, level, previous)
     session.flush()
 
 
-def releases_follow(session: Session, report: Report, level: str) -> None:
-    """Keep the police releases' view of consent in step with ``level``; pending staff requests lapse."""
+def releases_follow(session: Session, report: Report, level: str, previous: str | None = None) -> None:
+    """Keep the police releases' view of consent in step with ``level``; pending staff requests lapse.
+
+    When consent is narrowed from ``previous`` (or ended: ``previous`` None, as at erasure) the
+    covering notes go, both sealed copies: a note was written for the consent as it was, and
+    may say what the unit may no longer know.
+    """
     # When consent ended is when she (or staff for her) acted: coarse, like every reporter's act.
     withdrawn_at = coarse_time.now() if level == consent.ALERT_ONLY else None
+    narrowed = previous is None or consent.LEVELS.index(level) < consent.LEVELS.index(previous)
     for release in session.scalars(select(PoliceRelease).where(PoliceRelease.report_id == report.id)):
         release.consent_withdrawn_at = withdrawn_at
+        if narrowed:
+            release.note = release.note_key_scheme = release.note_key_unit = None
     for request in session.scalars(
         select(StaffConsent).where(StaffConsent.report_id == report.id, StaffConsent.state == "pending")
     ):

@@ -28,7 +28,8 @@ def _areas():
     return alert_service.active_areas(database.session())
 
 
-def _region() -> str:
+def region() -> str:
+    """Where phone numbers written without a country code are from (``UGLY_MUGS_PHONE_REGION``)."""
     return current_app.config.get("PHONE_REGION", "GB")
 
 
@@ -161,7 +162,7 @@ def save_alert(reference: str):
         return _page(alert, 400, pair=pair, form=form, problem="The draft was not saved: correct the marked fields.")
     db = database.session()
     try:
-        checked = alert_service.save_and_check(db, alert, current_account(), pair, _draft_from(form), _region())
+        checked = alert_service.save_and_check(db, alert, current_account(), pair, _draft_from(form), region())
     except alert_service.DraftRefused as exc:
         for name, text in exc.problems.items():
             getattr(form, name).errors = [*getattr(form, name).errors, text]
@@ -215,9 +216,9 @@ def publish_alert(reference: str):
 
     def act(db):
         if _approval():
-            publish.submit(db, alert, current_account(), pair, _region())
+            publish.submit(db, alert, current_account(), pair, region())
         else:
-            publish.publish(db, alert, current_account(), pair, region=_region())
+            publish.publish(db, alert, current_account(), pair, region=region())
 
     return _act(alert, act, pair=pair, blocked=lambda exc: _blocked(alert, pair, exc))
 
@@ -233,7 +234,7 @@ def approve_alert(reference: str):
         return _page(alert, 403, problem="You need the scheme key to approve an alert. See the Keys page.")
 
     def act(db):
-        publish.publish(db, alert, current_account(), pair, region=_region(), approval_required=True)
+        publish.publish(db, alert, current_account(), pair, region=region(), approval_required=True)
 
     return _act(alert, act, pair=pair, blocked=lambda exc: _blocked(alert, pair, exc))
 
@@ -261,7 +262,7 @@ def update_alert(reference: str):
 
     def act(db):
         publish.update(
-            db, alert, current_account(), pair, text["title"], text["body"], form.severity.data, region=_region()
+            db, alert, current_account(), pair, text["title"], text["body"], form.severity.data, region=region()
         )
 
     def blocked(exc: publish.Blocked):
@@ -283,6 +284,6 @@ def retract_alert(reference: str):
         return _page(alert, 403, retract_form=form, problem="You need the scheme key to retract an alert.")
 
     def act(db):
-        publish.retract(db, alert, current_account(), pair, form.note.data or "", region=_region())
+        publish.retract(db, alert, current_account(), pair, form.note.data or "", region=region())
 
     return _act(alert, act, pair=pair, retract_form=form)

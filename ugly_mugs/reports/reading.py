@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ugly_mugs import disclosure
 from ugly_mugs.crypto import DecryptionError, sealing
 from ugly_mugs.keys import keystore
 from ugly_mugs.models import ReportSection, SealedSectionKey
@@ -86,6 +87,16 @@ def open_with_receipt(session: Session, report_id: str, receipt_key: bytes) -> O
             continue
         opened.setdefault(section.name, []).append((section.version, content))
     return _restored(opened)
+
+
+def below_full(opened: Opened, region: str) -> tuple[Opened, disclosure.Profile]:
+    """``opened`` as police see it when the identity section is not among what they opened
+    (consent below "full report"): every passage of hers withheld (``withholding.below_full``).
+    Returns it unchanged when the identity section was opened; with the profile it was judged by."""
+    if sections.IDENTITY in opened.sections:
+        return opened, disclosure.profile_from(opened.sections, region)
+    shown, marks, profile = withholding.below_full(opened.sections, region)
+    return Opened(shown, tuple(marks)), profile
 
 
 def open_with_scheme_key(session: Session, report_id: str, pair: sealing.KeyPair) -> Opened:

@@ -94,3 +94,42 @@ def restore(opened: dict[str, list[tuple[int, dict]]]) -> tuple[dict[str, list[d
         for name, by_version in contents.items()
     }
     return {name: versions for name, versions in restored.items() if versions}, put_back
+
+
+def below_full(
+    sections: Mapping[str, list[dict]], region: str
+) -> tuple[dict[str, list[dict]], list[tuple[str, int, str]], disclosure.Profile]:
+    """What police who cannot open the identity section see of the other sections.
+
+    Stored text already holds ``disclosure.WITHHELD`` where her details were; reports filed
+    before that was done are withheld here, with the guard's profile of what the unit opened
+    (the numbers and addresses in her own words that are not his, where he took her). Returns
+    the sections, (section, version, key) of every field with a withheld passage, and the profile
+    (for withholding the covering note too).
+    """
+    profile = disclosure.profile_from(sections, region)
+    shown: dict[str, list[dict]] = {}
+    marks: list[tuple[str, int, str]] = []
+    for name, versions in sections.items():
+        shown[name] = []
+        for version, content in enumerate(versions, start=1):
+            kept, _ = disclosure.withhold(content, profile) if name in BELOW_FULL else (dict(content), [])
+            shown[name].append(kept)
+            marks += [(name, version, key) for key, value in kept.items() if _holds_withheld(value)]
+    return shown, marks, profile
+
+
+def _holds_withheld(value) -> bool:
+    if isinstance(value, str):
+        return disclosure.WITHHELD in value
+    if isinstance(value, Mapping):
+        return any(_holds_withheld(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_withheld(v) for v in value)
+    return False
+
+
+def withhold_text(text: str, profile: disclosure.Profile) -> str:
+    """``text`` (staff text police read with a report, such as a covering note) with every passage
+    that repeats something of hers withheld."""
+    return disclosure.redact(text, disclosure.check(text, profile)) if text else text
