@@ -172,7 +172,7 @@ def withhold(content: Mapping, profile: Profile) -> tuple[dict, list[str]]:
     shown: dict = {}
     changed: list[str] = []
     for key, value in content.items():
-        if key in LOCATING_KEYS and value:
+        if key in LOCATING_KEYS and value and value != WITHHELD:
             shown[key] = WITHHELD
             changed.append(key)
             continue

@@ -86,9 +86,12 @@ def holders_for(session: Session, police_unit_id: int | None) -> Holders:
 
 
 def encrypt_section(
-    report_id: str, name: str, version: int, content: dict, receipt_key: bytes, holders: Holders, level: str
+    report_id: str, name: str, version: int, content: dict, receipt_key: bytes | None, holders: Holders, level: str
 ) -> tuple[dict, list[dict]]:
-    """The section row and its sealed-key rows: scheme, receipt and, where consent allows, the unit."""
+    """The section row and its sealed-key rows: scheme, receipt and, where consent allows, the unit.
+
+    ``receipt_key`` None: no receipt seal (a version written without her, by ``reports.reclassify``).
+    """
     key = aead.new_key()
     row = {
         "report_id": report_id,
@@ -103,12 +106,15 @@ def encrypt_section(
             "group_key_id": scheme.id,
             "sealed": sections.seal_to_public_key(scheme.public_key, key, report_id, name, version, sections.SCHEME),
         },
-        {
-            "holder": sections.RECEIPT,
-            "group_key_id": None,
-            "sealed": sections.seal_to_receipt(receipt_key, key, report_id, name, version),
-        },
     ]
+    if receipt_key is not None:
+        seals.append(
+            {
+                "holder": sections.RECEIPT,
+                "group_key_id": None,
+                "sealed": sections.seal_to_receipt(receipt_key, key, report_id, name, version),
+            }
+        )
     unit = holders.unit
     if unit is not None and consent.unit_may_open(level, name):
         seals.append(

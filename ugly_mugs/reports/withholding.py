@@ -66,14 +66,10 @@ def with_entries(identity: Mapping, entries: list[dict]) -> dict:
     return kept
 
 
-def restore(opened: dict[str, list[tuple[int, dict]]]) -> tuple[dict[str, list[dict]], list[tuple[str, int, str]]]:
-    """Sections as she wrote them, from opened ones (name → (version, content), oldest first).
-
-    Every withheld entry of the identity versions is put back into the version it came from,
-    when that version was opened; the withheld lists leave the identity versions, and identity
-    versions that held nothing else are left out. Returns the sections (name → contents) and
-    (section, version, key) of every field put back.
-    """
+def restore_versions(
+    opened: dict[str, list[tuple[int, dict]]],
+) -> tuple[dict[str, dict[int, dict]], list[tuple[str, int, str]]]:
+    """Like ``restore``, keyed by version: name → version → content (empty identity versions kept)."""
     entries = [
         entry
         for _, content in opened.get(IDENTITY, [])
@@ -89,6 +85,18 @@ def restore(opened: dict[str, list[tuple[int, dict]]]) -> tuple[dict[str, list[d
             put_back.append((entry["section"], entry["version"], entry["key"]))
     for content in contents.get(IDENTITY, {}).values():
         content.pop(WITHHELD_KEY, None)
+    return contents, put_back
+
+
+def restore(opened: dict[str, list[tuple[int, dict]]]) -> tuple[dict[str, list[dict]], list[tuple[str, int, str]]]:
+    """Sections as she wrote them, from opened ones (name → (version, content), oldest first).
+
+    Every withheld entry of the identity versions is put back into the version it came from,
+    when that version was opened; the withheld lists leave the identity versions, and identity
+    versions that held nothing else are left out. Returns the sections (name → contents) and
+    (section, version, key) of every field put back.
+    """
+    contents, put_back = restore_versions(opened)
     restored = {
         name: [content for _, content in sorted(by_version.items()) if name != IDENTITY or content]
         for name, by_version in contents.items()
