@@ -26,7 +26,6 @@ KINDS = {
 }
 PLACES = {
     fields.TITLE,
-    fields.STORY,
     fields.DESCRIPTION,
     fields.LINE,
     fields.VEHICLE_LINE,
