@@ -158,7 +158,7 @@ def start_alert(reference: str):
         return report_response(report, status=403, notice=notice)
     db = database.session()
     try:
-        alert = alert_service.start(db, report, current_account(), pair, category_labels())
+        alert = alert_service.start(db, report, current_account(), pair, category_labels(), region())
     except ReadRefused:
         db.rollback()
         abort(400)

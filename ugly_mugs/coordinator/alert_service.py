@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.authoring import anonymity, compose, publish
+from ugly_mugs import disclosure
 from ugly_mugs.coordinator import casework
 from ugly_mugs.crypto import sealing
 from ugly_mugs.models import Account, Alert, AlertMessage, Area, Report
@@ -157,11 +158,16 @@ def start(
     coordinator: Account,
     pair: sealing.KeyPair,
     category_labels: Mapping[str, str],
+    region: str = "GB",
 ) -> Alert:
-    """A new draft alert written from ``report``'s incident and perpetrator sections.
+    """A new draft alert written from ``report``'s incident and perpetrator sections, as police
+    below "full report" would see them: anything of hers typed into a field the draft is
+    prefilled from (his description, say) is ``[withheld]`` in the draft, so that an unedited
+    draft says nothing of her.
 
     Reads the report with the scheme key ``pair`` (audited, reason "alert"). ``category_labels``:
-    the configured kinds of incident, code → label, for the draft's title. Raises
+    the configured kinds of incident, code → label, for the draft's title; ``region``: the ISO
+    3166 country of phone numbers written without a code. Raises
     ``CannotStart`` for a deleted or closed report, or one the key opens nothing of (the caller
     then rolls back, dropping the audit entry of a read that read nothing).
     """
@@ -171,9 +177,10 @@ def start(
     if not opened.sections.get("incident") and not opened.sections.get("perpetrator"):
         raise CannotStart("The report cannot be opened with your key.")
     area = session.get(Area, report.area_id)
+    profile = disclosure.profile_from(opened.sections, region)
     draft = compose.prefill(
-        opened.sections.get("incident", []),
-        opened.sections.get("perpetrator", []),
+        [disclosure.withhold(version, profile)[0] for version in opened.sections.get("incident", [])],
+        [disclosure.withhold(version, profile)[0] for version in opened.sections.get("perpetrator", [])],
         area_code=area.code if area else "",
         area_name=area.name if area else "",
         incident_week=report.incident_week,
