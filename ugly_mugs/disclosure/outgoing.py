@@ -19,7 +19,7 @@ section) is withheld whole.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ugly_mugs.disclosure import people, scan, words
 from ugly_mugs.disclosure.profile import Profile
@@ -155,6 +155,8 @@ def _strings_withheld(value, profile: Profile):
             out[key], was = _strings_withheld(item, profile)
             changed = changed or was
         return out, changed
+    if isinstance(value, list | tuple) and value and all(isinstance(item, str) for item in value):
+        return _items_withheld(list(value), profile)
     if isinstance(value, list | tuple):
         out_list, changed = [], False
         for item in value:
@@ -163,6 +165,28 @@ def _strings_withheld(value, profile: Profile):
             changed = changed or was
         return out_list, changed
     return value, False
+
+
+def _items_withheld(items: list[str], profile: Profile) -> tuple[list[str], bool]:
+    """A list of texts (a list field: one item per line she typed) judged as the lines they were,
+    so that a number split over two lines is found; each item keeps the part of a hit inside it
+    withheld."""
+    joined = "\n".join(items)
+    hits = scan.check(joined, profile)
+    if not hits:
+        return items, False
+    shown: list[str] = []
+    start = 0
+    for item in items:
+        end = start + len(item)
+        inside = [
+            replace(hit, start=max(hit.start, start) - start, end=min(hit.end, end) - start)
+            for hit in hits
+            if hit.start < end and start < hit.end
+        ]
+        shown.append(scan.redact(item, inside, WITHHELD) if inside else item)
+        start = end + 1
+    return shown, True
 
 
 def withhold(content: Mapping, profile: Profile) -> tuple[dict, list[str]]:

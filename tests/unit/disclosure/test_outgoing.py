@@ -112,3 +112,11 @@ def test_withhold_replaces_her_passages_and_her_locating_fields():
     assert shown["vehicle"] == {"make": "Toyota", "colour": "near [withheld]"}
     assert shown["part_of_day"] == "night"
     assert sorted(changed) == ["phone_numbers", "vehicle", "what_happened", "where_taken"]
+
+
+def test_a_number_split_over_two_lines_of_a_list_is_withheld_in_both():
+    shown, changed = disclosure.withhold(
+        {"phone_numbers": ["seen with 07700", "900123 there", "07700 900999"]}, PROFILE
+    )
+    assert shown["phone_numbers"] == ["seen with [withheld]", "[withheld] there", "07700 900999"]
+    assert changed == ["phone_numbers"]
