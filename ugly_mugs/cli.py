@@ -35,7 +35,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(setup_group)
     app.cli.add_command(demo_group)
-    for group in (accounts_group, keys_group, projects_group, audit_group):
+    for group in (accounts_group, keys_group, projects_group, audit_group, reports_group):
         app.cli.add_command(group)
     from ugly_mugs.matching.cli import group as matching_group
 
@@ -335,6 +335,34 @@ def projects_create(name: str) -> None:
         session.add(Project(name=name))
         session.commit()
     click.echo(f"project {name!r} created")
+
+
+@click.group("reports", cls=AppGroup, help="Stored reports.")
+def reports_group() -> None:
+    pass
+
+
+@reports_group.command(
+    "withhold",
+    help="Once after upgrading: withhold what locates or contacts each reporter from the parts of her report "
+    "that police may hold below 'full report' (where he took her; her own name, numbers and addresses typed "
+    "into other fields), keeping them with her identity. Reads the recovery passphrase like 'keys grant'. "
+    "Running it again changes nothing.",
+)
+@click.option("--batch", default=200, show_default=True, help="Reports per transaction.")
+def reports_withhold(batch: int) -> None:
+    from ugly_mugs.reports import reclassify
+
+    passphrase = read_passphrase()
+    try:
+        done = reclassify.withhold_all(
+            current_app.extensions["ugly_mugs.sessionmaker"], passphrase, current_app.config["PHONE_REGION"], batch
+        )
+    except (DecryptionError, PasswordTooLong):
+        raise click.ClickException("that passphrase does not open the scheme key") from None
+    click.echo(f"sections stored again: {done.versions}; fields withheld: {done.fields}; covering notes: {done.notes}")
+    if done.unreadable:
+        click.echo(f"sections the scheme key could not open: {done.unreadable}")
 
 
 @click.group("audit", cls=AppGroup, help="The tamper-evident audit log: verify it, checkpoint its head.")

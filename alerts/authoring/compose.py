@@ -1,10 +1,15 @@
-"""Writing an alert draft: prefilled from the perpetrator and incident sections only, stored encrypted.
+"""Writing an alert draft: prefilled with structured facts about him, stored encrypted.
 
 No Flask imports. ``prefill`` takes the incident and perpetrator sections and nothing else, so
 the identity section (who the reporter is, how to reach her, the exact place, date and time)
-cannot flow into a draft by construction. Time is coarsened to the week and part of the day, and
-place to the report's area. Everything is then editable by the coordinator, and the anonymity
-check (``alerts.authoring.anonymity``) runs on what they wrote before anything is published.
+cannot flow into a draft by construction; and of those two it takes only the fields the
+declaration gives a ``Prefill``: what he did (the kinds of incident ticked), his description,
+the name he used, his car, numbers, e-mails and usernames. Her own words (what happened, where
+she met him, what she added later) are never copied: ``her_words`` gives them to be shown beside
+the draft, for the coordinator to rewrite. Time is coarsened to the week and part of the day,
+and place to the report's area. Everything is then editable by the coordinator, and the
+anonymity check (``alerts.authoring.anonymity``) runs on what they wrote before anything is
+published.
 
 Drafts are encrypted under a fresh AES-GCM key sealed to the scheme key, like every other piece
 of report-derived text: only a coordinator holding the scheme key can read or edit one.
@@ -12,6 +17,7 @@ of report-derived text: only a coordinator holding the scheme key can read or ed
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -57,6 +63,54 @@ class Draft:
     def text(self) -> dict[str, str]:
         """The free-text fields, as the anonymity check reads them."""
         return {"title": self.title, "body": self.body}
+
+    def fingerprint(self) -> str:
+        """A digest of everything that would be published: a page that showed this draft sends it
+        back, so that what is approved is exactly what was on screen."""
+        shown = [
+            self.title,
+            self.body,
+            self.severity,
+            sorted(self.areas),
+            self.incident_week.isoformat() if self.incident_week else None,
+            self.part_of_day,
+        ]
+        return hashlib.sha256(json.dumps(shown, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class HerWords:
+    """One field of hers shown beside the draft: its label and what she wrote (one version)."""
+
+    label: str
+    text: str
+
+
+def her_words(incident: list[dict], perpetrator: list[dict]) -> list[HerWords]:
+    """What she wrote in her own words (``fields.her_words``), every version, in declaration order."""
+    found: list[HerWords] = []
+    for f in fields.her_words():
+        versions = incident if f.section == fields.INCIDENT else perpetrator
+        for version in versions:
+            value = fields.value_at(version, f.key)
+            text = "\n".join(str(v) for v in value if v) if isinstance(value, list) else str(value or "")
+            if text.strip():
+                found.append(HerWords(f.label, text))
+    return found
+
+
+def about_him(perpetrator: list[dict]) -> list[str]:
+    """Every value of his prefilled fields (his description, car, name, numbers): words that are
+    about him, not names of people in her account."""
+    return [
+        str(item)
+        for version in perpetrator
+        for f in fields.stored()
+        if f.section == fields.PERPETRATOR and f.prefill is not None
+        for value in [fields.value_at(version, f.key)]
+        if value
+        for item in (value if isinstance(value, list) else [value])
+    ]
 
 
 def new_reference() -> str:
@@ -114,8 +168,8 @@ def prefill(
     """A first draft from the incident and perpetrator sections (every version, oldest first).
 
     Only fields with a ``Prefill`` in the declaration (``ugly_mugs.reports.fields``) are used,
-    where and as it says: where he took the reporter, for one, has none, since it is often her
-    own home or a place that names her.
+    where and as it says: structured facts about him. Nothing she wrote in her own words is
+    copied (those fields have no ``Prefill``; see ``her_words``).
     """
     first_incident = incident[0] if incident else {}
     categories = [
@@ -125,17 +179,9 @@ def prefill(
     ]
     title = (_join(categories) or "Warning") + f" – {area_name}"
     lines: list[str] = []
-    happened = [
-        value
-        for version in incident
-        for f in fields.prefilled(fields.STORY)
-        if (value := fields.value_at(version, f.key))
-    ]
-    if happened:
-        lines += ["What happened:", *happened, ""]
-    him = [line for version in perpetrator for line in _about_him(version)]
-    if him:
-        lines += ["About him:", *him]
+    if categories:
+        lines.append(f"What he did: {_join(categories)}")
+    lines += [line for version in perpetrator for line in _about_him(version)]
     part_of_day = next(
         (fields.value_at(first_incident, f.key) for f in fields.prefilled(fields.PART_OF_DAY)), "not_sure"
     )

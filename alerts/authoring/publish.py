@@ -1,9 +1,11 @@
 """Publishing an alert, updating it and retracting it: each an AlertMessage sent through the outbox.
 
-No Flask imports. Every publish and every update runs the anonymity check again here, on the
-server, against the report's identity section and the reporter's own free text; a hit raises
-``Blocked`` and nothing is written. The message, the alert's new state, the report's status, the
-outbox rows (``alerts.delivery.outbox.enqueue``) and the audit entry are all written in the caller's one
+No Flask imports. Every publish, update and retraction note runs the anonymity check again here,
+on the server, against the report's identity section and the reporter's own free text; a hit
+raises ``Blocked`` and nothing is written. Names of other people from her own account in the text
+raise ``NamesToConfirm`` until the coordinator sending it confirms exactly those names. The
+message, the alert's new state, the report's status, the outbox rows
+(``alerts.delivery.outbox.enqueue``) and the audit entry are all written in the caller's one
 transaction, so an alert is never published without its deliveries, nor delivered unpublished.
 
 When the installation requires a second coordinator's approval, ``submit`` freezes the draft
@@ -12,8 +14,10 @@ for approval and ``approve`` (by a coordinator who neither wrote nor submitted i
 
 from __future__ import annotations
 
+import hmac
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy import update as sql_update
@@ -39,11 +43,37 @@ class PublishError(ValueError):
 
 
 class Blocked(PublishError):
-    """The anonymity check found words that could identify the reporter."""
+    """The anonymity check found words that could identify the reporter; the message names each."""
 
     def __init__(self, hits: list[anonymity.Hit]):
-        super().__init__("The alert repeats something that could identify the reporter. Change the marked words.")
+        listed = " ".join(dict.fromkeys(h.message for h in hits))
+        super().__init__(
+            f"The alert repeats something that could identify the reporter: {listed} Change the marked words."
+        )
         self.hits = hits
+
+
+class NamesToConfirm(PublishError):
+    """The text names people from the reporter's own account; nothing is sent until the coordinator
+    confirms exactly these ``names`` (``flagged`` marks them in the text)."""
+
+    def __init__(self, flagged: list[anonymity.Hit], names: tuple[str, ...]):
+        listed = ", ".join(f"“{n}”" for n in names)
+        super().__init__(
+            f"The text names {listed} from the reporter's own account. Make sure no such name can lead to her "
+            "(her family, friends, neighbours, her place), then tick the confirmation and send again."
+        )
+        self.flagged = flagged
+        self.names = names
+
+
+@dataclass(frozen=True)
+class Review:
+    """The check of a text against the alert's report, and her own words (``compose.HerWords``)
+    for the page to show beside the draft."""
+
+    checked: anonymity.Checked
+    words: list[compose.HerWords]
 
 
 def reporter_free_text(incident: Iterable[dict]) -> list[str]:
@@ -71,24 +101,36 @@ def _opened(session: Session, alert: Alert, pair: sealing.KeyPair, actor: Accoun
     return opened
 
 
+def review(
+    session: Session, alert: Alert, text: dict[str, str], pair: sealing.KeyPair, actor: Account, region: str
+) -> Review:
+    """Run the anonymity check of ``text`` (draft field → text) against the alert's report,
+    opened with the scheme key ``pair`` (audited as a read); ``region``: the ISO 3166 country of
+    phone numbers written without a code. Raises ``PublishError`` when the report is gone or
+    the key opens nothing of it."""
+    opened = _opened(session, alert, pair, actor)
+    incident, perpetrator = opened.sections.get("incident", []), opened.sections.get("perpetrator", [])
+    protected = anonymity.protected_from(
+        opened.sections.get("identity", []), reporter_free_text(incident), perpetrator, region
+    )
+    words = compose.her_words(incident, perpetrator)
+    known = [*session.scalars(select(Area.name)), *compose.about_him(perpetrator)]
+    return Review(anonymity.judge(text, protected, [w.text for w in words], known), words)
+
+
 def check(
     session: Session, alert: Alert, text: dict[str, str], pair: sealing.KeyPair, actor: Account, region: str
 ) -> list[anonymity.Hit]:
-    """Run the anonymity check of ``text`` against the alert's report (audited as a read)."""
-    opened = _opened(session, alert, pair, actor)
-    protected = anonymity.protected_from(
-        opened.sections.get("identity", []),
-        reporter_free_text(opened.sections.get("incident", [])),
-        opened.sections.get("perpetrator", []),
-        region,
-    )
-    return anonymity.check(text, protected, region)
+    """What blocks ``text`` (``review``'s hits)."""
+    return review(session, alert, text, pair, actor, region).checked.hits
 
 
-def _require_clean(session, alert, text, pair, actor, region) -> None:
-    hits = check(session, alert, text, pair, actor, region)
-    if hits:
-        raise Blocked(hits)
+def _require_clean(session, alert, text, pair, actor, region, confirmed: Collection[str] = ()) -> None:
+    checked = review(session, alert, text, pair, actor, region).checked
+    if checked.hits:
+        raise Blocked(checked.hits)
+    if not checked.confirmed_by(confirmed):
+        raise NamesToConfirm(checked.flagged, checked.names)
 
 
 def _transition(session: Session, alert: Alert, expected: tuple[str, ...], **values) -> None:
@@ -162,13 +204,21 @@ def _usable(draft: compose.Draft, session: Session) -> None:
         raise PublishError(next(iter(problems.values())))
 
 
-def submit(session: Session, alert: Alert, coordinator: Account, pair: sealing.KeyPair, region: str) -> None:
-    """Ask a second coordinator to approve the draft; checked first, so nobody approves a blocked draft."""
+def submit(
+    session: Session,
+    alert: Alert,
+    coordinator: Account,
+    pair: sealing.KeyPair,
+    region: str,
+    confirmed: Collection[str] = (),
+) -> None:
+    """Ask a second coordinator to approve the draft; checked first, so nobody approves a blocked
+    draft. ``confirmed``: the names of other people from her account the coordinator confirmed."""
     if alert.status != "draft":
         raise PublishError("Only a draft can be sent for approval.")
     draft = compose.open_draft(session, alert, pair)
     _usable(draft, session)
-    _require_clean(session, alert, draft.text(), pair, coordinator, region)
+    _require_clean(session, alert, draft.text(), pair, coordinator, region, confirmed)
     _transition(session, alert, ("draft",), status="awaiting_approval", submitted_by=coordinator.id)
     audit.record(
         session,
@@ -203,10 +253,15 @@ def publish(
     *,
     region: str = "GB",
     approval_required: bool = False,
+    confirmed: Collection[str] = (),
+    shown: str | None = None,
 ) -> AlertMessage:
-    """Publish the draft as the alert's first message.
+    """Publish the stored draft as the alert's first message.
 
     With approval required, only a second coordinator can publish, from ``awaiting_approval``.
+    ``confirmed``: the names of other people from her account that the coordinator confirmed;
+    ``shown``: the ``Draft.fingerprint`` of the draft the page showed, when it showed it without
+    a form to send back (approval): a draft changed since is refused, never sent unseen.
     """
     if approval_required:
         if alert.status != "awaiting_approval":
@@ -216,8 +271,10 @@ def publish(
     elif alert.status not in ("draft", "awaiting_approval"):
         raise PublishError("This alert has already been published.")
     draft = compose.open_draft(session, alert, pair)
+    if shown is not None and not hmac.compare_digest(shown, draft.fingerprint()):
+        raise PublishError("The draft changed since you opened this page. Read it again before approving.")
     _usable(draft, session)
-    _require_clean(session, alert, draft.text(), pair, coordinator, region)
+    _require_clean(session, alert, draft.text(), pair, coordinator, region, confirmed)
     changes = {"status": "published", "published_at": utcnow()}
     if approval_required:
         changes["approved_by"] = coordinator.id
@@ -253,6 +310,7 @@ def update(
     severity: str,
     *,
     region: str = "GB",
+    confirmed: Collection[str] = (),
 ) -> AlertMessage:
     """Send an update of a published alert, marked UPDATE; checked like the first publication."""
     if alert.status != "published":
@@ -264,7 +322,7 @@ def update(
         raise PublishError("The update is too long.")
     if severity not in SEVERITIES:
         raise PublishError("Choose urgent, warning or information.")
-    _require_clean(session, alert, {"title": title, "body": body}, pair, coordinator, region)
+    _require_clean(session, alert, {"title": title, "body": body}, pair, coordinator, region, confirmed)
     draft = compose.open_draft(session, alert, pair)
     _transition(session, alert, ("published",), severity=severity)
     return _send(session, alert, coordinator, "update", severity, f"UPDATE: {title}", body, draft)
@@ -278,6 +336,7 @@ def retract(
     note: str = "",
     *,
     region: str = "GB",
+    confirmed: Collection[str] = (),
 ) -> AlertMessage:
     """Withdraw a published alert: a RETRACTED message to everyone who was sent it.
 
@@ -290,7 +349,7 @@ def retract(
     if len(note) > MAX_NOTE:
         raise PublishError(f"The note can be at most {MAX_NOTE} characters.")
     if note:
-        _require_clean(session, alert, {"title": "", "body": note}, pair, coordinator, region)
+        _require_clean(session, alert, {"title": "", "body": note}, pair, coordinator, region, confirmed)
     first = session.scalar(select(AlertMessage).where(AlertMessage.alert_id == alert.id, AlertMessage.sequence == 1))
     body = f"The warning {alert.reference} has been withdrawn. Please disregard it."
     if note:

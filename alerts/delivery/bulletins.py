@@ -6,7 +6,7 @@ the sheet and the feed never touch a report.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -46,8 +46,10 @@ class AreaGroup:
 
 
 def current_by_area(session: Session, project_id: int, since: datetime) -> list[AreaGroup]:
-    """Each alert still standing (published since ``since``, not retracted) in its newest wording,
-    under each of the project's areas it was sent to; urgent first, then newest first."""
+    """Each alert still standing (published since ``since``, not retracted) as its newest message
+    with the messages before it (``Published.earlier``: the original description of him stays
+    beside an update), under each of the project's areas it was sent to; urgent first, then
+    newest first."""
     latest = (
         select(AlertMessage.alert_id, func.max(AlertMessage.sequence).label("sequence"))
         .group_by(AlertMessage.alert_id)
@@ -63,9 +65,20 @@ def current_by_area(session: Session, project_id: int, since: datetime) -> list[
         .where(Alert.status == "published", Alert.published_at >= since)
     ).all()
     rank = {"urgent": 0, "warning": 1, "information": 2}
+    earlier: dict[int, list[Published]] = {}
+    alert_ids = {message.alert_id for message, _, _ in rows}
+    if alert_ids:
+        for message, reference in session.execute(
+            select(AlertMessage, Alert.reference)
+            .join(Alert, Alert.id == AlertMessage.alert_id)
+            .where(AlertMessage.alert_id.in_(alert_ids), AlertMessage.kind != "retraction")
+            .order_by(AlertMessage.alert_id, AlertMessage.sequence)
+        ):
+            earlier.setdefault(message.alert_id, []).append(Published.of(message, reference))
     groups: dict[str, list[Published]] = {}
     for message, reference, area in rows:
-        groups.setdefault(area, []).append(Published.of(message, reference))
+        before = tuple(m for m in earlier.get(message.alert_id, []) if m.message_id != message.message_id)
+        groups.setdefault(area, []).append(replace(Published.of(message, reference), earlier=before))
     return [
         AreaGroup(area, sorted(items, key=lambda m: (rank.get(m.severity, 3), -m.published_at.timestamp())))
         for area, items in sorted(groups.items())

@@ -17,7 +17,10 @@ from alerts.delivery.wording import Wording
 
 @dataclass(frozen=True)
 class Published:
-    """The fields of one published message that channels may show, copied out of the database row."""
+    """The fields of one published message that channels may show, copied out of the database row.
+
+    ``earlier``: the alert's messages before this one, oldest first (the original warning and
+    any earlier updates), where a channel shows the alert as it stands (the printable sheet)."""
 
     message_id: str
     reference: str
@@ -29,6 +32,7 @@ class Published:
     incident_week: date | None
     part_of_day: str | None
     published_at: datetime
+    earlier: tuple[Published, ...] = ()
 
     @classmethod
     def of(cls, message, reference: str) -> Published:
@@ -44,6 +48,19 @@ class Published:
             part_of_day=message.part_of_day,
             published_at=message.published_at,
         )
+
+
+def thread(m: Published, w: Wording) -> list[tuple[str, str]]:
+    """The alert as it stands, for a channel that shows it whole: (label, text) of the original
+    warning's body (no label) then each update ("Update – 20 November 2026: title", its body),
+    oldest first. A message with nothing earlier is its own body alone."""
+    parts: list[tuple[str, str]] = []
+    for item in (*m.earlier, m):
+        if item.kind == "update" and m.earlier:
+            parts.append((f"{w.kinds['update']} – {w.day(item.published_at.date())}: {item.title}", item.body.strip()))
+        else:
+            parts.append(("", item.body.strip()))
+    return parts
 
 
 def heading(m: Published, w: Wording) -> str:

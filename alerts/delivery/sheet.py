@@ -77,7 +77,11 @@ def sheet_pdf(project_name: str, groups: list[AreaGroup], w: Wording, printed_on
             block = [_p(render.heading(m, w), heading)]
             if render.note(m, w):
                 block.append(_p(render.note(m, w), strong))
-            block += [_p(m.body.strip(), body), Spacer(1, 2 * mm), facts, Spacer(1, 5 * mm)]
+            for label, text in render.thread(m, w):
+                if label:
+                    block.append(_p(label, strong))
+                block.append(_p(text, body))
+            block += [Spacer(1, 2 * mm), facts, Spacer(1, 5 * mm)]
             story.append(KeepTogether(block))
     story += [Spacer(1, 4 * mm), _p(w.no_warning_means_safe, reminder)]
     buffer = io.BytesIO()

@@ -62,6 +62,7 @@ RULES: dict[str, dict[str, object]] = {
     "coordinator.alert": {"GET": {"coordinator"}},
     "coordinator.save_alert": {"POST": {"coordinator"}},
     "coordinator.publish_alert": {"POST": {"coordinator"}},
+    "coordinator.her_words": {"POST": {"coordinator"}},
     "coordinator.approve_alert": {"POST": {"coordinator"}},
     "coordinator.return_alert": {"POST": {"coordinator"}},
     "coordinator.update_alert": {"POST": {"coordinator"}},

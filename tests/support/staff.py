@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlparse
 
 import pyotp
@@ -96,3 +97,60 @@ def login(client, user: StaffUser, code: str | None = None):
         token = csrf(client, "/login/enrol")
         response = client.post("/login/enrol", data={"code": code or code_for(user.secret), "csrf_token": token})
     return response
+
+
+class _FormReader(HTMLParser):
+    """The values a browser would send for one form of a page (inputs, checked boxes, text areas,
+    selected options); submit buttons are left out."""
+
+    def __init__(self, form_id: str):
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.inside = False
+        self.values: dict[str, list[str]] = {}
+        self._textarea: str | None = None
+        self._select: str | None = None
+        self._text: list[str] = []
+
+    def _add(self, name: str | None, value: str) -> None:
+        if name:
+            self.values.setdefault(name, []).append(value)
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        if tag == "form":
+            self.inside = found.get("id") == self.form_id
+        if not self.inside:
+            return
+        if tag == "input" and found.get("type") not in ("submit", "button"):
+            if found.get("type") in ("checkbox", "radio") and "checked" not in found:
+                return
+            self._add(found.get("name"), found.get("value") or "")
+        elif tag == "textarea":
+            self._textarea, self._text = found.get("name"), []
+        elif tag == "select":
+            self._select = found.get("name")
+        elif tag == "option" and self._select and "selected" in found:
+            self._add(self._select, found.get("value") or "")
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "textarea" and self._textarea is not None:
+            # A browser drops the one line break that may follow <textarea>.
+            self._add(self._textarea, "".join(self._text).removeprefix("\n"))
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+
+def form_values(page: str, form_id: str) -> dict[str, list[str]]:
+    """What submitting the form ``form_id`` of ``page`` (HTML) sends, as a browser would: name →
+    values; change an entry to send an edit."""
+    reader = _FormReader(form_id)
+    reader.feed(page)
+    return reader.values

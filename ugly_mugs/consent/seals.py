@@ -18,16 +18,18 @@ from ugly_mugs.keys import keystore
 from ugly_mugs.models import ConsentChange, PoliceRelease, Report, ReportSection, SealedSectionKey, StaffConsent
 from ugly_mugs.reports import sections
 
-# Opens a section's key from one of its own sealed copies (receipt or scheme).
-KeyOpener = Callable[[ReportSection], bytes]
+# Opens a section's key from one of its own sealed copies (receipt or scheme); None when the
+# section has no copy of that kind (a version written without her receipt key).
+KeyOpener = Callable[[ReportSection], bytes | None]
 
 
 def align_unit_seals(session: Session, report: Report, level: str, open_key: KeyOpener) -> None:
     """Make the unit's sealed copies of ``report``'s section keys exactly what ``level`` allows.
 
-    Sections newly covered are opened with ``open_key`` and sealed to the area's unit key;
-    seals of sections no longer covered are deleted at once. Raises KeyUnavailable when the
-    unit has no key, DecryptionError when ``open_key`` cannot open a section.
+    Sections newly covered are opened with ``open_key`` and sealed to the area's unit key (those
+    it has no copy to open from are left unsealed); seals of sections no longer covered are
+    deleted at once. Raises KeyUnavailable when the unit has no key, DecryptionError when
+    ``open_key`` cannot open a section.
     """
     if report.police_unit_id is None:
         return
@@ -44,6 +46,8 @@ def align_unit_seals(session: Session, report: Report, level: str, open_key: Key
             continue
         unit = unit or keystore.unit_key(session, report.police_unit_id)
         key = open_key(section)
+        if key is None:
+            continue
         section.sealed_keys.append(
             SealedSectionKey(
                 holder=sections.UNIT,
@@ -66,6 +70,9 @@ def apply_level(session: Session, report: Report, level: str, actor: str, open_k
     if level not in consent.LEVELS:
         raise consent.ConsentError("Choose what may be passed to the police.")
     if level == report.consent_level:
+        # Nothing changes, but seals missing for the level are made: a version written without
+        # her receipt key (reports.reclassify) is sealed once two coordinators confirm her level.
+        align_unit_seals(session, report, level, open_key)
         return
     align_unit_seals(session, report, level, open_key)
     session.add(
@@ -77,17 +84,26 @@ def apply_level(session: Session, report: Report, level: str, actor: str, open_k
             changed_at=coarse_time.now(),
         )
     )
+    previous = report.consent_level
     report.consent_level = level
-    releases_follow(session, report, level)
+    releases_follow(session, report, level, previous)
     session.flush()
 
 
-def releases_follow(session: Session, report: Report, level: str) -> None:
-    """Keep the police releases' view of consent in step with ``level``; pending staff requests lapse."""
+def releases_follow(session: Session, report: Report, level: str, previous: str | None = None) -> None:
+    """Keep the police releases' view of consent in step with ``level``; pending staff requests lapse.
+
+    When consent is narrowed from ``previous`` (or ended: ``previous`` None, as at erasure) the
+    covering notes go, both sealed copies: a note was written for the consent as it was, and
+    may say what the unit may no longer know.
+    """
     # When consent ended is when she (or staff for her) acted: coarse, like every reporter's act.
     withdrawn_at = coarse_time.now() if level == consent.ALERT_ONLY else None
+    narrowed = previous is None or consent.LEVELS.index(level) < consent.LEVELS.index(previous)
     for release in session.scalars(select(PoliceRelease).where(PoliceRelease.report_id == report.id)):
         release.consent_withdrawn_at = withdrawn_at
+        if narrowed:
+            release.note = release.note_key_scheme = release.note_key_unit = None
     for request in session.scalars(
         select(StaffConsent).where(StaffConsent.report_id == report.id, StaffConsent.state == "pending")
     ):

@@ -1,6 +1,11 @@
 """Coordinator pages for alerts: start a draft from a report, edit and check it, publish (or send for
 approval and approve), update and retract. Views are thin: composing, the anonymity check and
-publishing live in ``alerts/``; a blocked draft comes back with the offending words marked."""
+publishing live in ``alerts/``; a blocked draft comes back with the offending words marked, and
+names of other people from her account come back flagged with a box to confirm each.
+
+*Publish* (and *Send for approval*) is a button of the draft's own form: it sends the fields as
+they are on screen, which are saved and published together, so an edit is never lost and never
+left behind. *Approve* sends the fingerprint of the draft the approver saw."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 
 from alerts.authoring import anonymity, compose, publish
 from ugly_mugs.coordinator import alert_service
-from ugly_mugs.coordinator.forms import ActionForm, DraftForm, RetractForm, UpdateForm
+from ugly_mugs.coordinator.forms import ActionForm, ApproveForm, DraftForm, RetractForm, UpdateForm, offer_names
 from ugly_mugs.coordinator.pages import bp, category_labels, report_or_404, report_response
 from ugly_mugs.models import Alert
 from ugly_mugs.models.alerts import SEVERITY_LABELS
@@ -28,7 +33,8 @@ def _areas():
     return alert_service.active_areas(database.session())
 
 
-def _region() -> str:
+def region() -> str:
+    """Where phone numbers written without a country code are from (``UGLY_MUGS_PHONE_REGION``)."""
     return current_app.config.get("PHONE_REGION", "GB")
 
 
@@ -49,7 +55,7 @@ def _draft_from(form: DraftForm) -> compose.Draft:
 
 
 def _form_for(draft: compose.Draft, areas) -> DraftForm:
-    # formdata=None: on a POST that was not this form's (publish, approve), the request's fields
+    # formdata=None: on a POST that was not this form's (approve, update), the request's fields
     # must not replace the stored draft's, or an empty checkbox list would clear its areas.
     return DraftForm(
         formdata=None,
@@ -65,7 +71,21 @@ def _form_for(draft: compose.Draft, areas) -> DraftForm:
     )
 
 
-def _page(alert: Alert, status: int = 200, *, pair=None, form=None, hits=None, checked=False, problem="", **extra):
+def _page(
+    alert: Alert,
+    status: int = 200,
+    *,
+    pair=None,
+    form=None,
+    verdict: anonymity.Checked | None = None,
+    checked=False,
+    problem="",
+    words=None,
+    **extra,
+):
+    """The alert's page. ``form``: the draft form sent back (else the stored draft's);
+    ``verdict``: the anonymity check of what the page shows; ``words``: her words to show;
+    ``extra``: the update, retract or approve form sent back, and ``update_marked``."""
     db = database.session()
     pair = pair if pair is not None else keyring.scheme_pair()
     # A plain visit reads the draft (audited); a POST already read the report or wrote the draft.
@@ -77,22 +97,31 @@ def _page(alert: Alert, status: int = 200, *, pair=None, form=None, hits=None, c
         pair,
         audit_read=visit,
         shown=form.data if form is not None else None,
-        hits=hits or [],
+        checked=verdict,
         problem=problem,
+        words=words,
     )
     if visit:
         db.commit()
     if form is None and page.draft is not None:
         form = _form_for(page.draft, page.areas)
+    approve_form = extra.get("approve_form") or ApproveForm(
+        formdata=None, data={"shown": page.draft.fingerprint() if page.draft else ""}
+    )
+    for names_form in (form, approve_form, extra.get("retract_form")):
+        if names_form is not None:
+            offer_names(names_form.confirmed_names, page.names)
     return (
         render_template(
             "coordinator/alert.html",
             **vars(page),
             form=form,
-            hits=hits or [],
+            hits=verdict.hits if verdict else [],
+            flagged=verdict.flagged if verdict else [],
             checked=checked,
             approval=_approval(),
             action_form=ActionForm(),
+            approve_form=approve_form,
             update_form=extra.get("update_form") or UpdateForm(formdata=None, data={"severity": alert.severity}),
             retract_form=extra.get("retract_form") or RetractForm(formdata=None),
             update_marked=extra.get("update_marked"),
@@ -129,7 +158,7 @@ def start_alert(reference: str):
         return report_response(report, status=403, notice=notice)
     db = database.session()
     try:
-        alert = alert_service.start(db, report, current_account(), pair, category_labels())
+        alert = alert_service.start(db, report, current_account(), pair, category_labels(), region())
     except ReadRefused:
         db.rollback()
         abort(400)
@@ -144,6 +173,31 @@ def start_alert(reference: str):
 @roles("coordinator")
 def alert(reference: str):
     return _page(_alert(reference))
+
+
+@bp.post("/alerts/<reference>/words")
+@roles("coordinator")
+def her_words(reference: str):
+    """Her own words beside the draft, to rewrite: an audited reading of the report."""
+    alert = _alert(reference)
+    if not ActionForm().validate_on_submit():
+        return _expired(alert)
+    pair = keyring.scheme_pair()
+    if pair is None:
+        return _page(alert, 403, problem="You need the scheme key to read the report. See the Keys page.")
+    db = database.session()
+    try:
+        words = alert_service.her_words(db, alert, current_account(), pair)
+    except publish.PublishError as exc:
+        db.rollback()
+        return _page(alert, 409, pair=pair, problem=str(exc))
+    db.commit()
+    return _page(alert, pair=pair, words=words)
+
+
+def _refused_fields(form: DraftForm, problems: dict[str, str]) -> None:
+    for name, text in problems.items():
+        getattr(form, name).errors = [*getattr(form, name).errors, text]
 
 
 @bp.post("/alerts/<reference>/draft")
@@ -161,39 +215,40 @@ def save_alert(reference: str):
         return _page(alert, 400, pair=pair, form=form, problem="The draft was not saved: correct the marked fields.")
     db = database.session()
     try:
-        checked = alert_service.save_and_check(db, alert, current_account(), pair, _draft_from(form), _region())
+        saved = alert_service.save_and_check(db, alert, current_account(), pair, _draft_from(form), region())
     except alert_service.DraftRefused as exc:
-        for name, text in exc.problems.items():
-            getattr(form, name).errors = [*getattr(form, name).errors, text]
+        _refused_fields(form, exc.problems)
         return _page(alert, 400, pair=pair, form=form, problem="The draft was not saved: correct the marked fields.")
     db.commit()
-    if checked.unchecked:
-        return _page(alert, 409, pair=pair, form=form, problem=f"Saved, but not checked: {checked.unchecked}")
-    return _page(alert, 200, pair=pair, form=form, hits=checked.hits, checked=True)
+    if saved.unchecked:
+        return _page(alert, 409, pair=pair, form=form, problem=f"Saved, but not checked: {saved.unchecked}")
+    return _page(alert, 200, pair=pair, form=form, verdict=saved.checked, checked=True, words=saved.words)
 
 
-def _blocked(alert: Alert, pair, exc: publish.Blocked, status: int = 422):
-    """The stored draft again, with what the anonymity check found marked."""
-    return _page(alert, status, pair=pair, hits=exc.hits, checked=True, problem=str(exc))
-
-
-def _act(alert: Alert, act, *, pair=None, blocked=None, **extra):
+def _act(alert: Alert, act, *, pair=None, form=None, **extra):
     """Run ``act(db)``, commit and go back to the alert; or show the page again with why not.
 
-    ``extra`` (the form being sent) goes back into the page; ``blocked`` shows what the
-    anonymity check found, by default the check's message alone.
+    ``form`` (the draft form) and ``extra`` (the update, retract or approve form being sent) go
+    back into the page with what the anonymity check found marked, so nothing typed is lost.
     """
     db = database.session()
     try:
         act(db)
     except publish.Blocked as exc:
-        db.commit()  # keeps the audit entry of the check's reading
-        if blocked is not None:
-            return blocked(exc)
-        return _page(alert, 422, pair=pair, problem=str(exc), **extra)
+        db.commit()  # keeps the audit entry of the check's reading (and the draft as shown)
+        verdict = anonymity.Checked(hits=exc.hits)
+        return _page(alert, 422, pair=pair, form=form, verdict=verdict, checked=True, problem=str(exc), **extra)
+    except publish.NamesToConfirm as exc:
+        db.commit()
+        verdict = anonymity.Checked(flagged=exc.flagged, names=exc.names)
+        return _page(alert, 422, pair=pair, form=form, verdict=verdict, checked=True, problem=str(exc), **extra)
+    except alert_service.DraftRefused as exc:
+        db.rollback()
+        _refused_fields(form, exc.problems)
+        return _page(alert, 400, pair=pair, form=form, problem="Nothing was sent: correct the marked fields.", **extra)
     except publish.PublishError as exc:
         db.rollback()
-        return _page(alert, 409, pair=pair, problem=str(exc), **extra)
+        return _page(alert, 409, pair=pair, form=form, problem=str(exc), **extra)
     db.commit()
     return redirect(url_for("coordinator.alert", reference=alert.reference))
 
@@ -205,37 +260,59 @@ def _expired(alert: Alert):
 @bp.post("/alerts/<reference>/publish")
 @roles("coordinator")
 def publish_alert(reference: str):
-    """Publish the draft, or with approval required send it for a second coordinator's approval."""
+    """Publish the draft as the form shows it (saved first), or with approval required send it
+    for a second coordinator's approval."""
     alert = _alert(reference)
-    if not ActionForm().validate_on_submit():
-        return _expired(alert)
     pair = keyring.scheme_pair()
     if pair is None:
         return _page(alert, 403, problem="You need the scheme key to publish an alert. See the Keys page.")
+    if alert.status != "draft":
+        return _page(alert, 409, pair=pair, problem="Only a draft can be published; this alert is no longer one.")
+    form = DraftForm(areas=_areas())
+    if not form.validate_on_submit():
+        problem = "Nothing was sent: correct the marked fields. What you typed is kept below."
+        return _page(alert, 400, pair=pair, form=form, problem=problem)
+    draft = _draft_from(form)
 
     def act(db):
-        if _approval():
-            publish.submit(db, alert, current_account(), pair, _region())
-        else:
-            publish.publish(db, alert, current_account(), pair, region=_region())
+        alert_service.publish_shown(
+            db,
+            alert,
+            current_account(),
+            pair,
+            draft,
+            region=region(),
+            approval=_approval(),
+            confirmed=form.confirmed_names.data or [],
+        )
 
-    return _act(alert, act, pair=pair, blocked=lambda exc: _blocked(alert, pair, exc))
+    return _act(alert, act, pair=pair, form=form)
 
 
 @bp.post("/alerts/<reference>/approve")
 @roles("coordinator")
 def approve_alert(reference: str):
     alert = _alert(reference)
-    if not ActionForm().validate_on_submit():
+    form = ApproveForm()
+    if not form.validate_on_submit():
         return _expired(alert)
     pair = keyring.scheme_pair()
     if pair is None:
         return _page(alert, 403, problem="You need the scheme key to approve an alert. See the Keys page.")
 
     def act(db):
-        publish.publish(db, alert, current_account(), pair, region=_region(), approval_required=True)
+        publish.publish(
+            db,
+            alert,
+            current_account(),
+            pair,
+            region=region(),
+            approval_required=True,
+            confirmed=form.confirmed_names.data or [],
+            shown=form.shown.data or "",
+        )
 
-    return _act(alert, act, pair=pair, blocked=lambda exc: _blocked(alert, pair, exc))
+    return _act(alert, act, pair=pair, approve_form=form)
 
 
 @bp.post("/alerts/<reference>/return")
@@ -258,17 +335,30 @@ def update_alert(reference: str):
     if pair is None:
         return _page(alert, 403, update_form=form, problem="You need the scheme key to send an update.")
     text = {"title": form.title.data, "body": form.body.data}
-
-    def act(db):
+    db = database.session()
+    try:
         publish.update(
-            db, alert, current_account(), pair, text["title"], text["body"], form.severity.data, region=_region()
+            db,
+            alert,
+            current_account(),
+            pair,
+            text["title"],
+            text["body"],
+            form.severity.data,
+            region=region(),
+            confirmed=form.confirmed_names.data or [],
         )
-
-    def blocked(exc: publish.Blocked):
-        marked = {name: anonymity.segments(text[name], exc.hits, name) for name in anonymity.CHECKED_FIELDS}
+    except (publish.Blocked, publish.NamesToConfirm) as exc:
+        db.commit()  # keeps the audit entry of the check's reading
+        marks = exc.hits if isinstance(exc, publish.Blocked) else exc.flagged
+        marked = {name: anonymity.segments(text[name], marks, name) for name in anonymity.CHECKED_FIELDS}
+        offer_names(form.confirmed_names, getattr(exc, "names", ()))
         return _page(alert, 422, pair=pair, update_form=form, problem=str(exc), update_marked=marked)
-
-    return _act(alert, act, pair=pair, blocked=blocked, update_form=form)
+    except publish.PublishError as exc:
+        db.rollback()
+        return _page(alert, 409, pair=pair, update_form=form, problem=str(exc))
+    db.commit()
+    return redirect(url_for("coordinator.alert", reference=alert.reference))
 
 
 @bp.post("/alerts/<reference>/retract")
@@ -283,6 +373,14 @@ def retract_alert(reference: str):
         return _page(alert, 403, retract_form=form, problem="You need the scheme key to retract an alert.")
 
     def act(db):
-        publish.retract(db, alert, current_account(), pair, form.note.data or "", region=_region())
+        publish.retract(
+            db,
+            alert,
+            current_account(),
+            pair,
+            form.note.data or "",
+            region=region(),
+            confirmed=form.confirmed_names.data or [],
+        )
 
     return _act(alert, act, pair=pair, retract_form=form)

@@ -8,13 +8,14 @@ module only gathers and sequences them for the pages.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.authoring import anonymity, compose, publish
+from ugly_mugs import disclosure
 from ugly_mugs.coordinator import casework
 from ugly_mugs.crypto import sealing
 from ugly_mugs.models import Account, Alert, AlertMessage, Area, Report
@@ -69,9 +70,11 @@ class AlertPage:
 
     ``draft`` is the stored draft, opened with the scheme key (None once published, or without
     the key); ``problem`` says why it could not be opened, or carries the caller's message;
-    ``preview`` cuts the shown title and body into (piece, is_hit) for highlighting the hits;
-    ``people``: coordinator account id → username; ``areas``: those an alert can go to, and
-    ``area_names``: area code → name of those.
+    ``preview`` cuts the shown title and body into (piece, is_hit) for highlighting what blocks
+    and ``flagged_preview`` what is flagged; ``names``: the flagged names of other people from
+    her account, to be confirmed; ``words``: her own words, shown beside the draft when the
+    caller read the report (else None); ``people``: coordinator account id → username;
+    ``areas``: those an alert can go to, and ``area_names``: area code → name of those.
     """
 
     alert: Alert
@@ -79,6 +82,9 @@ class AlertPage:
     draft: compose.Draft | None
     problem: str
     preview: dict[str, list[tuple[str, bool]]]
+    flagged_preview: dict[str, list[tuple[str, bool]]]
+    names: tuple[str, ...]
+    words: list[compose.HerWords] | None
     holds_key: bool
     can_approve: bool
     messages: list[AlertMessage]
@@ -97,13 +103,16 @@ def alert_page(
     shown: Mapping[str, str] | None = None,
     hits: Iterable[anonymity.Hit] = (),
     problem: str = "",
+    checked: anonymity.Checked | None = None,
+    words: list[compose.HerWords] | None = None,
 ) -> AlertPage:
     """The page of ``alert`` for ``viewer``, a coordinator holding ``pair`` (the scheme key) or not.
 
     ``audit_read``: record the opening of the draft in the audit log (a plain visit; the caller
     commits). False when the caller has just read the report or written the draft itself in the
     same request, which is audited already. ``shown``: the title and body the page shows (a form
-    sent back), else the stored draft's; ``hits``: what the anonymity check found in them.
+    sent back), else the stored draft's; ``hits``: what the anonymity check found in them (or
+    ``checked``, the whole verdict, names flagged too); ``words``: her own words to show.
     """
     draft = None
     if pair is not None and alert.status in ("draft", "awaiting_approval"):
@@ -116,7 +125,8 @@ def alert_page(
             problem = problem or str(exc)
     if shown is None:
         shown = draft.text() if draft is not None else {}
-    hits = list(hits)
+    hits = list(checked.hits if checked is not None else hits)
+    flagged = checked.flagged if checked is not None else []
     areas = active_areas(session)
     return AlertPage(
         alert=alert,
@@ -124,6 +134,11 @@ def alert_page(
         draft=draft,
         problem=problem,
         preview={name: anonymity.segments(shown.get(name) or "", hits, name) for name in anonymity.CHECKED_FIELDS},
+        flagged_preview={
+            name: anonymity.segments(shown.get(name) or "", flagged, name) for name in anonymity.CHECKED_FIELDS
+        },
+        names=checked.names if checked is not None else (),
+        words=words,
         holds_key=pair is not None,
         can_approve=publish.can_approve(alert, viewer),
         messages=publish.messages(session, alert),
@@ -143,11 +158,16 @@ def start(
     coordinator: Account,
     pair: sealing.KeyPair,
     category_labels: Mapping[str, str],
+    region: str = "GB",
 ) -> Alert:
-    """A new draft alert written from ``report``'s incident and perpetrator sections.
+    """A new draft alert written from ``report``'s incident and perpetrator sections, as police
+    below "full report" would see them: anything of hers typed into a field the draft is
+    prefilled from (his description, say) is ``[withheld]`` in the draft, so that an unedited
+    draft says nothing of her.
 
     Reads the report with the scheme key ``pair`` (audited, reason "alert"). ``category_labels``:
-    the configured kinds of incident, code → label, for the draft's title. Raises
+    the configured kinds of incident, code → label, for the draft's title; ``region``: the ISO
+    3166 country of phone numbers written without a code. Raises
     ``CannotStart`` for a deleted or closed report, or one the key opens nothing of (the caller
     then rolls back, dropping the audit entry of a read that read nothing).
     """
@@ -157,9 +177,10 @@ def start(
     if not opened.sections.get("incident") and not opened.sections.get("perpetrator"):
         raise CannotStart("The report cannot be opened with your key.")
     area = session.get(Area, report.area_id)
+    profile = disclosure.profile_from(opened.sections, region)
     draft = compose.prefill(
-        opened.sections.get("incident", []),
-        opened.sections.get("perpetrator", []),
+        [disclosure.withhold(version, profile)[0] for version in opened.sections.get("incident", [])],
+        [disclosure.withhold(version, profile)[0] for version in opened.sections.get("perpetrator", [])],
         area_code=area.code if area else "",
         area_name=area.name if area else "",
         incident_week=report.incident_week,
@@ -178,11 +199,16 @@ class DraftRefused(ValueError):
 
 @dataclass(frozen=True)
 class Checked:
-    """A saved draft's anonymity check: ``hits`` found, or ``unchecked``, why the check could not
-    run (the draft is saved all the same)."""
+    """A saved draft's anonymity check: the verdict (``checked``: what blocks, names flagged) and
+    her own words, or ``unchecked``, why the check could not run (the draft is saved all the same)."""
 
-    hits: list[anonymity.Hit]
+    checked: anonymity.Checked
+    words: list[compose.HerWords] | None = None
     unchecked: str = ""
+
+    @property
+    def hits(self) -> list[anonymity.Hit]:
+        return self.checked.hits
 
 
 def save_and_check(
@@ -197,6 +223,48 @@ def save_and_check(
         raise DraftRefused(problems)
     compose.save(session, alert, coordinator, draft)
     try:
-        return Checked(publish.check(session, alert, draft.text(), pair, coordinator, region))
+        found = publish.review(session, alert, draft.text(), pair, coordinator, region)
     except publish.PublishError as exc:
-        return Checked([], str(exc))
+        return Checked(anonymity.Checked(), None, str(exc))
+    return Checked(found.checked, found.words)
+
+
+def her_words(session: Session, alert: Alert, coordinator: Account, pair: sealing.KeyPair) -> list[compose.HerWords]:
+    """Her own words in the alert's report, to show beside the draft: reads the report with the
+    scheme key ``pair`` (audited, reason "alert"). Raises ``publish.PublishError`` when the
+    report is gone or the key opens nothing of it."""
+    report = session.get(Report, alert.report_id) if alert.report_id else None
+    if report is None or report.status == statuses.ERASED:
+        raise publish.PublishError("The report this alert was written from was deleted.")
+    opened = casework.read_report(session, report, coordinator, pair, "alert")
+    if not opened:
+        raise publish.PublishError("The report cannot be opened with your key.")
+    return compose.her_words(opened.sections.get("incident", []), opened.sections.get("perpetrator", []))
+
+
+def publish_shown(
+    session: Session,
+    alert: Alert,
+    coordinator: Account,
+    pair: sealing.KeyPair,
+    draft: compose.Draft,
+    *,
+    region: str,
+    approval: bool,
+    confirmed: Collection[str] = (),
+) -> None:
+    """Publish exactly ``draft``, the draft as the coordinator's page shows it (or, with
+    ``approval``, send it for approval): it is saved first, in the same transaction, so nothing
+    typed is lost and nothing unseen goes out. Raises ``DraftRefused`` before saving anything
+    when a field is wrong, ``publish.Blocked`` or ``publish.NamesToConfirm`` (the draft is then
+    saved: the caller commits) and ``publish.PublishError`` when it cannot go now."""
+    if alert.status != "draft":
+        raise publish.PublishError("Only a draft can be published; reload the page to see this alert now.")
+    problems = compose.validate(draft, {a.code for a in active_areas(session)})
+    if problems:
+        raise DraftRefused(problems)
+    compose.save(session, alert, coordinator, draft)
+    if approval:
+        publish.submit(session, alert, coordinator, pair, region, confirmed)
+    else:
+        publish.publish(session, alert, coordinator, pair, region=region, confirmed=confirmed)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from alerts.authoring.compose import MAX_BODY, MAX_TITLE, PARTS_OF_DAY
@@ -72,6 +72,24 @@ class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
 
 
+def confirmed_names_field(field_id: str = "confirmed_names") -> CheckboxesField:
+    """The deliberate confirmation of names of other people from her account that the guard
+    flagged: one box per name; its choices are set from the guard's verdict when shown."""
+    return CheckboxesField(
+        "Names from the reporter's own account",
+        description="Tick each name only if you are sure it cannot lead to her: not her family, friends, "
+        "neighbours or anyone near her home.",
+        choices=[],
+        validate_choice=False,
+        id=field_id,
+    )
+
+
+def offer_names(field: CheckboxesField, names) -> None:
+    """Show one box per flagged name."""
+    field.choices = [(name, f"“{name}” cannot lead to her") for name in names]
+
+
 class DraftForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired("Give the alert a title."), Length(max=MAX_TITLE)])
     body = TextAreaField(
@@ -91,10 +109,18 @@ class DraftForm(FlaskForm):
         validators=[Optional()],
     )
     part_of_day = SelectField("Part of the day", choices=options(list(PARTS_OF_DAY.items())))
+    confirmed_names = confirmed_names_field()
 
     def __init__(self, *args, areas=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.areas.choices = [(a.code, a.name) for a in areas]
+
+
+class ApproveForm(FlaskForm):
+    """Approving the draft the page showed: ``shown`` is its fingerprint (``Draft.fingerprint``)."""
+
+    shown = HiddenField()
+    confirmed_names = confirmed_names_field("approve_confirmed_names")
 
 
 class UpdateForm(FlaskForm):
@@ -107,6 +133,7 @@ class UpdateForm(FlaskForm):
         choices=options(list(SEVERITY_LABELS.items())),
         validators=[DataRequired("Choose urgent, warning or information.")],
     )
+    confirmed_names = confirmed_names_field("update_confirmed_names")
 
 
 class RetractForm(FlaskForm):
@@ -115,3 +142,4 @@ class RetractForm(FlaskForm):
         description="Sent with the retraction; checked like the alert.",
         validators=[Optional(), Length(max=2000)],
     )
+    confirmed_names = confirmed_names_field("retract_confirmed_names")

@@ -78,6 +78,10 @@ def _report_action(report: Report, form, form_key: str, field: str, act, error_s
     db = database.session()
     try:
         act(db)
+    except release.NoteBlocked as exc:
+        db.commit()  # only the audit entry of the guard's reading of the report
+        getattr(form, field).errors = [str(exc)]
+        return report_response(report, status=422, **{form_key: form})
     except (release.ReleaseError, casework.CaseworkError, consent.ConsentError) as exc:
         db.rollback()
         getattr(form, field).errors = [str(exc)]
@@ -95,7 +99,9 @@ def pass_on(reference: str):
     form = PassOnForm()
 
     def act(db):
-        release.pass_on(db, report, current_account(), form.note.data or "")
+        release.pass_on(
+            db, report, current_account(), form.note.data or "", keyring.scheme_pair(), alert_pages.region()
+        )
 
     return _report_action(report, form, "pass_form", "note", act, 409)
 

@@ -3,18 +3,20 @@
 One guard for every door out of the scheme: alert drafts and updates, covering notes to
 police, what police see below "full report", exports and any later channel. No Flask
 imports, no database: callers open the report's sections, build a ``Profile`` with
-``profile_from`` and ``check`` each text before it leaves.
+``profile_from`` and pass every text through ``guard`` before it leaves (``outgoing``).
 
     profile = disclosure.profile_from(opened.sections, region="GB")
-    hits = disclosure.check(text, profile)          # [] when the text may go
-    shown = disclosure.redact(text, hits)           # or withhold the marked passages
+    verdict = disclosure.guard({"Covering note": note}, profile)
+    verdict.require()                               # raises Blocked, naming each phrase
+    shown, changed = disclosure.withhold(content, profile)   # what police see below "full report"
 
 What is protected is described in ``profile``; how each kind is matched however it is
 spelled, transliterated, disguised or split, in ``normalise`` (case, diacritics,
 transliteration, Unicode confusables, invisible characters), ``words`` (names and their
 inflections), ``numbers`` (phone numbers, digit look-alikes, any spacing), ``contacts``
 (e-mail addresses and handles), ``places`` (streets, house numbers, postcodes) and
-``times`` (dates and times). The perpetrator's own details never block.
+``times`` (dates and times). The perpetrator's own details never block. Other people named in
+her own account are flagged for a deliberate confirmation (``people``).
 """
 
 from __future__ import annotations
@@ -22,12 +24,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from ugly_mugs.disclosure import profile as _profile
+from ugly_mugs.disclosure import scan
+from ugly_mugs.disclosure.outgoing import WITHHELD, Blocked, Found, NamesToConfirm, Verdict, guard, withhold
 from ugly_mugs.disclosure.profile import Profile
 from ugly_mugs.disclosure.scan import LABELS, Hit, check
 
-__all__ = ["LABELS", "Hit", "Profile", "build", "check", "profile_from", "redact", "segments", "WITHHELD"]
-
-WITHHELD = "[withheld]"
+__all__ = [
+    "LABELS",
+    "WITHHELD",
+    "Blocked",
+    "Found",
+    "Hit",
+    "NamesToConfirm",
+    "Profile",
+    "Verdict",
+    "build",
+    "check",
+    "guard",
+    "profile_from",
+    "redact",
+    "segments",
+    "withhold",
+]
 
 
 def build(
@@ -54,33 +72,14 @@ def profile_from(opened_sections: Mapping[str, list[Mapping]], region: str = "GB
     )
 
 
-def _merged(spans: Iterable[tuple[int, int]]) -> list[list[int]]:
-    merged: list[list[int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return merged
-
-
 def segments(text: str, hits: Iterable[Hit]) -> list[tuple[str, bool]]:
     """``text`` cut into (piece, is_hit) pieces, overlapping hits merged, for highlighting.
 
     The pieces are plain text: a template escapes them and wraps the hits in <mark>.
     """
-    pieces: list[tuple[str, bool]] = []
-    position = 0
-    for start, end in _merged((h.start, h.end) for h in hits):
-        if start > position:
-            pieces.append((text[position:start], False))
-        pieces.append((text[start:end], True))
-        position = end
-    if position < len(text):
-        pieces.append((text[position:], False))
-    return pieces
+    return scan.segments(text, hits)
 
 
 def redact(text: str, hits: Iterable[Hit], replacement: str = WITHHELD) -> str:
     """``text`` with every hit replaced by ``replacement`` (overlapping hits once)."""
-    return "".join(replacement if is_hit else piece for piece, is_hit in segments(text, hits))
+    return scan.redact(text, hits, replacement)

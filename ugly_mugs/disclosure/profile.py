@@ -7,8 +7,10 @@ Sources, every version of each section:
   the exact place (streets with house numbers, postcodes, the place as written) and the
   exact date and time, and every phone number, address, street, postcode, date and time
   written anywhere in it;
-* **where he took her** (``where_taken``, kept in the perpetrator section): often her home,
-  so it is protected like her place;
+* **where he took her** (``where_taken``, kept in the identity section; in the perpetrator
+  section in reports filed before): often her home, so it is protected like her place;
+* fields of hers withheld from the incident and perpetrator sections at filing (the identity
+  section's ``withheld`` list, ``reports.withholding``) are read as her own words;
 * **her own words** (every free-text value of the incident section): the phone numbers,
   e-mail addresses and @handles in them, unless they are his — given in the perpetrator
   section's lists or in what she wrote about him. A number she did not give as his is
@@ -37,8 +39,12 @@ NOT_A_NAME = {
 }  # fmt: skip
 # Incident fields that are chosen from lists, not written.
 STRUCTURED = {"part_of_day", "categories"}
-# Perpetrator fields that locate her rather than describe him.
+# Fields that locate her rather than describe him: kept in the identity section, and in the
+# perpetrator section of reports filed before.
 HER_PLACE_FIELDS = ("where_taken",)
+PLACE_KEYS = ("place", *HER_PLACE_FIELDS)
+# The identity section's list of her fields withheld from the other sections (reports.withholding).
+WITHHELD_KEY = "withheld"
 DECLARED_LISTS = ("phone_numbers", "emails", "usernames")
 
 
@@ -108,6 +114,7 @@ def build(
     """The profile of the reporter from her sections' versions (see the module docstring);
     ``allowed`` is left empty for ``disclosure.profile_from`` to fill."""
     identity, perpetrator = list(identity), list(perpetrator)
+    her_free_text = [*her_free_text, *(text for v in identity for text in strings(v.get(WITHHELD_KEY) or []))]
     names: dict[str, Name] = {}
     phones: set[str] = set()
     emails: set[str] = set()
@@ -125,8 +132,7 @@ def build(
         postcodes.update(places.postcodes(text))
         streets.update(dict.fromkeys(places.streets(text)))
 
-    her_places = [str(v.get("place") or "") for v in identity]
-    her_places += [str(v.get(f) or "") for v in perpetrator for f in HER_PLACE_FIELDS]
+    her_places = [str(v.get(f) or "") for v in [*identity, *perpetrator] for f in PLACE_KEYS if f in v]
     for version in identity:
         for raw in _name_words(str(version.get("name") or "")):
             names.setdefault(words.loosen(raw.casefold()), Name(raw, words.name_forms(raw)))
@@ -135,8 +141,10 @@ def build(
             year, month, day = (int(p) for p in raw_date.split("-"))
             dates.add((day, month, year))
         for key, value in version.items():
+            if key == WITHHELD_KEY:
+                continue
             for text in strings(value):
-                locate(text, contact=key != "place")
+                locate(text, contact=key not in PLACE_KEYS)
                 dates.update(d for d, _, _ in times.dates(text))
                 for found, _, _ in times.times(text):
                     minutes.update(found)

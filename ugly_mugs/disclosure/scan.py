@@ -46,11 +46,14 @@ class Hit:
     message: str
 
 
+def excerpt(text: str, start: int, end: int) -> str:
+    """The words of ``text[start:end]`` as the page quotes them: spacing folded, at most 60 characters."""
+    shown = " ".join(text[start:end].split())
+    return shown[: _EXCERPT - 1] + "…" if len(shown) > _EXCERPT else shown
+
+
 def _hit(text: str, kind: str, start: int, end: int, protected: str) -> Hit:
-    excerpt = " ".join(text[start:end].split())
-    if len(excerpt) > _EXCERPT:
-        excerpt = excerpt[: _EXCERPT - 1] + "…"
-    return Hit(kind, start, end, protected, f"“{excerpt}” {LABELS[kind]}.")
+    return Hit(kind, start, end, protected, f"“{excerpt(text, start, end)}” {LABELS[kind]}.")
 
 
 def _found(text: str, profile: Profile, text_words: list[words.Word]) -> Iterator[Hit]:
@@ -132,3 +135,35 @@ def check(text: str, profile: Profile, *, allow: Iterable[str] | None = None) ->
         his = allowed_spans(text, allow, profile.region)
         hits = {h for h in hits if not any(s <= h.start and h.end <= e for s, e in his)}
     return sorted(hits, key=lambda h: (h.start, -h.end, h.kind))
+
+
+def _merged(spans: Iterable[tuple[int, int]]) -> list[list[int]]:
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return merged
+
+
+def segments(text: str, hits: Iterable[Hit]) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, is_hit) pieces, overlapping hits merged, for highlighting.
+
+    The pieces are plain text: a template escapes them and wraps the hits in <mark>.
+    """
+    pieces: list[tuple[str, bool]] = []
+    position = 0
+    for start, end in _merged((h.start, h.end) for h in hits):
+        if start > position:
+            pieces.append((text[position:start], False))
+        pieces.append((text[start:end], True))
+        position = end
+    if position < len(text):
+        pieces.append((text[position:], False))
+    return pieces
+
+
+def redact(text: str, hits: Iterable[Hit], replacement: str) -> str:
+    """``text`` with every hit replaced by ``replacement`` (overlapping hits once)."""
+    return "".join(replacement if is_hit else piece for piece, is_hit in segments(text, hits))

@@ -15,7 +15,8 @@ plural (-s, -es), and the case endings of the scheme's languages on its stem (th
 a final vowel, and less the fleeting e of Polish -ek/-el: Marek → Marka, Markiem): Polish
 (-a -u -owi -em -ie -y -ę -ą -o -ę …), Romanian (-ei -ului -ul -ii), Bulgarian (vocative -e
 -o) and Portuguese diminutives (-inha -inho). Polish stems alternate before -e/-ie (k→c,
-g→dz, r→rz, t→c, d→dz, ł→l: Agnieszka → Agnieszce, Marta → Marcie). Words of two letters
+g→dz, r→rz, t→c, d→dz, ł→l: Agnieszka → Agnieszce, Marta → Marcie), and names in -ia
+write their oblique cases with one i (Kasia → Kasi). Words of two letters
 match only themselves and their possessive, and a stem needs two letters, to keep false
 alarms down.
 """
@@ -185,6 +186,9 @@ def name_forms(value: str) -> Forms:
         accepted.update(loosen(form + ending) for ending in ENGLISH_ENDINGS)
         if len(form) <= 2:
             continue
+        if len(form) >= 4 and form.endswith("ia"):
+            # Polish soft stems write the oblique cases with one i: Kasia → Kasi, Basia → Basi.
+            accepted.add(form[:-1])
         for stem in stems(form) | {form}:
             accepted.update(loosen(stem + ending) for ending in CASE_ENDINGS if len(stem) + len(ending) >= 3)
             for tail, changed in ALTERNATIONS.items():

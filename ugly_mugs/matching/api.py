@@ -75,6 +75,10 @@ def check_identifier():
                     "body": a.body,
                     "areas": a.areas,
                     "published_at": a.published_at.isoformat(),
+                    "updates": [
+                        {"title": u.title, "body": u.body, "published_at": u.published_at.isoformat()}
+                        for u in a.updates
+                    ],
                 }
                 for a in answer.alerts
             ],

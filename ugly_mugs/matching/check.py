@@ -1,10 +1,11 @@
 """Checking a phone number, plate, email or username against the PUBLISHED alerts. No Flask imports.
 
 The answer is built only from alerts whose status is ``published`` (retracted ones and drafts
-are left out) and from the text of their latest published message, which is already shared
-with every project. Reports without a published alert give exactly the same answer as no
-report at all: no count, no hint. Nothing about a check is stored or logged; the value checked
-lives only in this call.
+are left out) and from the text of their published messages, which is already shared with
+every project: the original description of him, then each update in order (an update says
+what changed, and would be useless without the description it changes). Reports without a
+published alert give exactly the same answer as no report at all: no count, no hint. Nothing
+about a check is stored or logged; the value checked lives only in this call.
 """
 
 from __future__ import annotations
@@ -35,13 +36,26 @@ class CheckError(ValueError):
 
 
 @dataclass(frozen=True)
+class UpdateText:
+    """An update of a published alert, as sent."""
+
+    title: str
+    body: str
+    published_at: datetime
+
+
+@dataclass(frozen=True)
 class AlertText:
+    """One published alert: its original ``title`` and ``body`` (the description of him), its
+    ``updates`` oldest first, the severity and time of its newest message."""
+
     reference: str
     severity: str
     title: str
     body: str
     areas: str
     published_at: datetime
+    updates: tuple[UpdateText, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,15 +107,21 @@ def check(session: Session, raw: object, kind: str | None = None) -> Answer:
             )
         )
     )
-    latest: dict[int, tuple[str, AlertMessage]] = {}
+    threads: dict[int, tuple[str, list[AlertMessage]]] = {}
     for reference, message in session.execute(
         select(Alert.reference, AlertMessage)
         .join(AlertMessage, AlertMessage.alert_id == Alert.id)
         .where(Alert.status == "published", Alert.report_id.in_(holding), AlertMessage.kind != "retraction")
-        .order_by(AlertMessage.alert_id, AlertMessage.sequence.desc())
+        .order_by(AlertMessage.alert_id, AlertMessage.sequence)
     ):
-        latest.setdefault(message.alert_id, (reference, message))
-    texts = [AlertText(ref, m.severity, m.title, m.body, m.areas, m.published_at) for ref, m in latest.values()]
+        threads.setdefault(message.alert_id, (reference, []))[1].append(message)
+    texts = []
+    for reference, messages in threads.values():
+        first, last = messages[0], messages[-1]
+        updates = tuple(UpdateText(m.title, m.body, m.published_at) for m in messages[1:])
+        texts.append(
+            AlertText(reference, last.severity, first.title, first.body, last.areas, last.published_at, updates)
+        )
     return Answer(sorted(texts, key=lambda t: t.published_at, reverse=True))
 
 

@@ -17,7 +17,9 @@ def report_pdf(reference: str, rows: list[list[str]], identity_withheld: bool) -
     if identity_withheld:
         story.append(
             Paragraph(
-                "The reporter's identity is withheld: they agreed to anonymous intelligence only.", styles["Normal"]
+                "The reporter's identity is withheld: they agreed to anonymous intelligence only. Passages "
+                "marked [withheld] locate or contact them.",
+                styles["Normal"],
             )
         )
     story.append(Spacer(1, 12))

@@ -2,7 +2,8 @@
 
 An officer sees only releases to their own unit (``release.release_for_officer``); what they
 can read of a report is what their unit key opens (``release.read_for_police``), which only
-consent decides. Exports carry exactly what was opened, no more.
+consent decides, and below "full report" every passage that locates or contacts the reporter is
+withheld and marked so. Exports carry exactly that view, no more.
 """
 
 from __future__ import annotations
@@ -73,8 +74,8 @@ def identity_withheld(report: Report) -> bool:
 
 @dataclass(frozen=True)
 class ReleasePage:
-    """What the page of one release shows: ``opened``, the covering ``note`` and the
-    ``crime_reference`` only when the page was built with the unit key pair."""
+    """What the page of one release shows: ``opened``, the covering ``note`` (both from
+    ``release.read_for_police``) and the ``crime_reference`` only when the officer opened it."""
 
     item: PoliceRelease
     report: Report
@@ -91,18 +92,18 @@ def release_page(
     item: PoliceRelease,
     report: Report,
     pair: sealing.KeyPair | None = None,
-    opened: reading.Opened | None = None,
+    view: release.PoliceView | None = None,
 ) -> ReleasePage:
     """The page of ``item`` (found with ``find``). ``pair``: the unit key pair the caller already
-    opened; ``opened``: what ``release.read_for_police`` just gave the officer (an audited read).
+    opened; ``view``: what ``release.read_for_police`` just gave the officer (an audited read).
     Writes nothing."""
     return ReleasePage(
         item=item,
         report=report,
         area=session.get(Area, report.area_id),
-        opened=opened,
-        note=release.note_for(item, pair, sections.UNIT) if pair else "",
-        crime_reference=release.crime_reference_for(item, pair, sections.UNIT) if pair else "",
+        opened=view.opened if view else None,
+        note=view.note if view else "",
+        crime_reference=release.crime_reference_for(item, pair, sections.UNIT) if pair and view else "",
         identity_withheld=identity_withheld(report),
         outcomes=release.outcomes_for(session, [item.id]).get(item.id, []),
     )

@@ -7,18 +7,20 @@ own consent, or two coordinators agreeing). ``pass_on`` itself seals no section 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ugly_mugs import audit, consent
+from ugly_mugs import audit, consent, disclosure
 from ugly_mugs.crypto import sealing
 from ugly_mugs.keys import keystore, sealed_text
+from ugly_mugs.matching import index as matching_index
 from ugly_mugs.models import Account, PoliceOutcome, PoliceRelease, Report, ReportSection, SealedSectionKey
 from ugly_mugs.models.base import utcnow
 from ugly_mugs.models.police import OUTCOMES
-from ugly_mugs.reports import reading, sections, statuses
+from ugly_mugs.reports import reading, sections, statuses, withholding
 
 MAX_NOTE = 4000
 
@@ -27,7 +29,7 @@ class ReleaseError(ValueError):
     """The action is not allowed for this report; the message is safe to show to staff."""
 
 
-def _seal_text(session: Session, text: str, unit_id: int, context: str) -> tuple[bytes, bytes, bytes]:
+def seal_staff_text(session: Session, text: str, unit_id: int, context: str) -> tuple[bytes, bytes, bytes]:
     """Short staff text for police: (ciphertext, key sealed to the scheme, key sealed to the unit)."""
     ciphertext, sealed = sealed_text.seal(
         text,
@@ -57,9 +59,56 @@ def can_pass_on(report: Report) -> bool:
     )
 
 
-def pass_on(session: Session, report: Report, coordinator: Account, note: str = "") -> PoliceRelease:
+class NoteBlocked(ReleaseError):
+    """The covering note repeats something that identifies the reporter, below "full report";
+    the message names each phrase (``disclosure.Blocked``)."""
+
+
+def check_note(
+    session: Session, report: Report, coordinator: Account, note: str, pair: sealing.KeyPair | None, region: str
+) -> None:
+    """Pass a covering note through the disclosure guard unless her consent is "full report".
+
+    A covering note is sealed to the unit: below "full report" it must not say who she is or
+    how to find her, which a single coordinator could otherwise hand police (P2, P3). Reads the
+    report with the scheme key ``pair`` (audited, reason "police"). Raises ``NoteBlocked``, or
+    ``ReleaseError`` without the scheme key.
+    """
+    if not note or report.consent_level == consent.FULL_REPORT:
+        return
+    if pair is None:
+        raise ReleaseError("You need the scheme key to check a covering note. See the Keys page, or leave it empty.")
+    opened = reading.open_with_scheme_key(session, report.id, pair)
+    audit.record(
+        session,
+        "report_read",
+        actor_id=coordinator.id,
+        report_id=report.id,
+        reason="police",
+        detail={"for": "covering note check"},
+    )
+    profile = disclosure.profile_from(opened.sections, region)
+    try:
+        disclosure.guard({"the covering note": note}, profile).require()
+    except disclosure.Blocked as blocked:
+        raise NoteBlocked(
+            f"{blocked} The reporter agreed to anonymous intelligence only: police may not learn who she is "
+            "or how to find her."
+        ) from None
+
+
+def pass_on(
+    session: Session,
+    report: Report,
+    coordinator: Account,
+    note: str = "",
+    pair: sealing.KeyPair | None = None,
+    region: str = "GB",
+) -> PoliceRelease:
     """Pass a consented report to its area's unit. Refused for 'alert only' and for reports
-    that are already with that unit. Seals nothing: what the unit can open was sealed by consent."""
+    that are already with that unit; a covering note below "full report" must pass the
+    disclosure guard (``check_note``, with the scheme key ``pair``). Seals no section key: what
+    the unit can open was sealed by consent."""
     if not can_pass_on(report):
         raise ReleaseError("This report cannot be passed to the police: the reporter has not agreed to it.")
     existing = session.scalar(
@@ -70,6 +119,7 @@ def pass_on(session: Session, report: Report, coordinator: Account, note: str = 
     if existing is not None:
         raise ReleaseError("This report has already been passed to the police.")
     note = note.strip()[:MAX_NOTE]
+    check_note(session, report, coordinator, note, pair, region)
     release = PoliceRelease(
         report_id=report.id,
         police_unit_id=report.police_unit_id,
@@ -79,7 +129,7 @@ def pass_on(session: Session, report: Report, coordinator: Account, note: str = 
     session.add(release)
     session.flush()
     if note:
-        release.note, release.note_key_scheme, release.note_key_unit = _seal_text(
+        release.note, release.note_key_scheme, release.note_key_unit = seal_staff_text(
             session, note, report.police_unit_id, f"release-note|{release.id}"
         )
     report.status = statuses.PASSED_TO_POLICE
@@ -108,12 +158,29 @@ def release_for_officer(session: Session, release_id: int, officer: Account) -> 
     return release
 
 
+@dataclass(frozen=True)
+class PoliceView:
+    """What an officer reads of a release: ``opened``, the sections their unit key opens (below
+    "full report" with every passage of the reporter's withheld, ``opened.withheld`` marking the
+    fields), and the covering ``note`` withheld the same way."""
+
+    opened: reading.Opened
+    note: str
+
+
 def read_for_police(
     session: Session, release: PoliceRelease, officer: Account, unit_pair: sealing.KeyPair, reason: str
-) -> reading.Opened:
-    """What the officer's unit key opens now; audited. Empty once consent was withdrawn."""
+) -> PoliceView:
+    """What the officer's unit key opens now, as police may see it; audited. Empty once consent
+    was withdrawn. The one place the police view is built: the page and the exports read it."""
     unit = keystore.unit_key(session, release.police_unit_id)
-    opened = reading.open_sections(session, release.report_id, unit_pair, sections.UNIT, unit.id)
+    opened, profile = reading.below_full(
+        reading.open_sections(session, release.report_id, unit_pair, sections.UNIT, unit.id),
+        matching_index.region_of(session),
+    )
+    note = note_for(release, unit_pair, sections.UNIT)
+    if sections.IDENTITY not in opened.sections:
+        note = withholding.withhold_text(note, profile)
     audit.record(
         session,
         "police_read",
@@ -122,10 +189,12 @@ def read_for_police(
         reason=reason,
         detail={"sections": sorted(opened.sections)},
     )
-    return opened
+    return PoliceView(opened, note)
 
 
 def note_for(release: PoliceRelease, pair: sealing.KeyPair, holder: str) -> str:
+    """The covering note opened with ``pair`` as ``holder`` ("unit" or "scheme"); "" when there
+    is none (never written, or removed when consent narrowed)."""
     key = release.note_key_unit if holder == "unit" else release.note_key_scheme
     return sealed_text.open_text(release.note, key, pair, f"release-note|{release.id}", holder)
 
@@ -155,7 +224,7 @@ def record_outcome(
     acknowledge(session, release, officer)
     crime_reference = crime_reference.strip()[:64]
     if crime_reference:
-        release.crime_reference, release.crime_reference_key_scheme, release.crime_reference_key_unit = _seal_text(
+        release.crime_reference, release.crime_reference_key_scheme, release.crime_reference_key_unit = seal_staff_text(
             session, crime_reference, release.police_unit_id, f"crime-reference|{release.id}"
         )
     session.add(

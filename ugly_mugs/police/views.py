@@ -38,9 +38,9 @@ def reports():
     )
 
 
-def _detail(item: PoliceRelease, report: Report, pair=None, opened=None, status: int = 200, **forms):
-    """The release page; ``pair`` is the unit key the caller already opened, to read the note with."""
-    page = portal.release_page(database.session(), item, report, pair, opened)
+def _detail(item: PoliceRelease, report: Report, pair=None, view=None, status: int = 200, **forms):
+    """The release page; ``pair`` is the unit key the caller already opened, ``view`` what it opened."""
+    page = portal.release_page(database.session(), item, report, pair, view)
     return (
         render_template(
             "police/report.html",
@@ -70,9 +70,9 @@ def _open(item: PoliceRelease, form: OpenForm):
         form.reason.errors = ["You do not hold your unit's key yet. See the Keys page."]
         return None, None
     db = database.session()
-    opened = release.read_for_police(db, item, current_account(), pair, form.reason.data)
+    view = release.read_for_police(db, item, current_account(), pair, form.reason.data)
     db.commit()
-    return pair, opened
+    return pair, view
 
 
 @bp.post("/reports/<int:release_id>/open")
@@ -82,10 +82,10 @@ def open_report(release_id: int):
     form = OpenForm()
     if not form.validate_on_submit():
         return _detail(item, report, status=400, open_form=form)
-    pair, opened = _open(item, form)
-    if opened is None:
+    pair, view = _open(item, form)
+    if view is None:
         return _detail(item, report, status=403 if form.reason.errors else 200, open_form=form)
-    return _detail(item, report, pair=pair, opened=opened)
+    return _detail(item, report, pair=pair, view=view)
 
 
 @bp.post("/reports/<int:release_id>/export.<kind>")
@@ -97,11 +97,11 @@ def export(release_id: int, kind: str):
     form = OpenForm()
     if not form.validate_on_submit():
         return _detail(item, report, status=400, open_form=form)
-    _, opened = _open(item, form)
-    if opened is None:
+    _, view = _open(item, form)
+    if view is None:
         return _detail(item, report, status=403 if form.reason.errors else 200, open_form=form)
     db = database.session()
-    exported = portal.export(db, report, current_account(), opened, kind)
+    exported = portal.export(db, report, current_account(), view.opened, kind)
     db.commit()
     return Response(
         exported.body,

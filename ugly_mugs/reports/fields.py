@@ -8,8 +8,10 @@ No Flask imports. Every consumer reads this declaration instead of naming fields
 - the JSON API checks answers with ``reports.intake`` and documents them in its OpenAPI
   document (``api.openapi``), both from it; ``reports.intake.new_report`` turns answers into
   the sections filing encrypts;
-- the alert composer prefills a draft only from fields with a ``Prefill``
-  (``alerts.authoring.compose``), and the anonymity check treats ``free_text`` fields as the
+- the alert composer prefills a draft only from fields with a ``Prefill`` (structured facts
+  about him, never her own words) and shows the other text fields of the incident and
+  perpetrator sections beside the draft for the coordinator to rewrite (``her_words``,
+  ``alerts.authoring.compose``); the anonymity check treats ``free_text`` fields as the
   reporter's own words (``alerts.authoring.publish``);
 - the matching normaliser indexes the fields with an ``identifier`` kind
   (``matching.normalise``);
@@ -58,9 +60,9 @@ EMAIL = "email"
 USERNAME = "username"
 IN_TEXT = "in_text"  # free text, searched for the phone numbers, emails and plates written in it
 
-# Where an answer may appear in an alert's first draft (``Prefill.place``).
-TITLE = "title"  # the labels of its choices make the title
-STORY = "story"  # under "What happened:", from every version
+# Where an answer may appear in an alert's first draft (``Prefill.place``). Her own words (what
+# happened, where she met him, what she added) have none: a draft never copies them.
+TITLE = "title"  # the labels of its choices make the title and the "What he did:" line
 DESCRIPTION = "description"  # one "Description: …" line of the parts, in declaration order
 LINE = "line"  # a line of its own, in declaration order
 VEHICLE_LINE = "vehicle_line"  # one "Vehicle: …" line of the parts, in ``rank`` order
@@ -256,7 +258,6 @@ REPORT_FIELDS: tuple[Field, ...] = (
             section=INCIDENT,
             required=N_("Tell us what happened, or tick at least one kind of incident."),
             required_unless=("categories",),
-            prefill=Prefill(STORY),
             free_text=True,
         ),
     ),
@@ -384,15 +385,12 @@ REPORT_FIELDS: tuple[Field, ...] = (
             prefill=Prefill(LINE, "Usernames or sites: {}"),
             identifier=USERNAME,
         ),
-        Field(
-            "where_met",
-            SHORT_TEXT,
-            N_("Where you met him"),
-            section=PERPETRATOR,
-            prefill=Prefill(LINE, "Where he was met: {}"),
-        ),
-        # No prefill: where he took her is often her own home or a place that names her.
-        Field("where_taken", SHORT_TEXT, N_("Where he took you"), section=PERPETRATOR),
+        # No prefill: where she met him is her own words, often about her own place ("the bus
+        # stop outside my flat"); it is shown beside the draft.
+        Field("where_met", SHORT_TEXT, N_("Where you met him"), section=PERPETRATOR),
+        # Asked about him, kept with who she is: where he took her is often her own home, and
+        # what locates her is identity-level (P2), sealed to police only with "full report".
+        Field("where_taken", SHORT_TEXT, N_("Where he took you"), section=IDENTITY),
     ),
     *_grouped(
         YOU,
@@ -456,7 +454,6 @@ ADDITION_FIELDS: tuple[Field, ...] = (
         N_("For example a new phone number, car or name he used."),
         section=PERPETRATOR,
         key="more",
-        prefill=Prefill(LINE, "More about him: {}"),
         identifier=IN_TEXT,
     ),
     Field(
@@ -534,6 +531,16 @@ def text_fields(declared: Iterable[Field] | None = None) -> list[str]:
 def free_text_keys(section: str, declared: Iterable[Field] | None = None) -> frozenset[str]:
     """The keys of ``section`` that hold the reporter's own words (``Field.free_text``)."""
     return frozenset(f.key for f in stored(declared) if f.section == section and f.free_text)
+
+
+def her_words(declared: Iterable[Field] | None = None) -> tuple[Field, ...]:
+    """The incident and perpetrator fields she types into that no draft is prefilled from: her own
+    words, shown beside an alert draft to be rewritten, and searched for other people's names."""
+    return tuple(
+        f
+        for f in stored(declared)
+        if f.section in (INCIDENT, PERPETRATOR) and f.kind in TEXT_KINDS and f.prefill is None
+    )
 
 
 def identifier_fields(declared: Iterable[Field] | None = None) -> tuple[Field, ...]:

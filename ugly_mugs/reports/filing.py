@@ -3,7 +3,9 @@
 Every function takes a SQLAlchemy session and plain values; none touches Flask. Report
 content is encrypted here before anything reaches the database, and a report is never
 stored if a key it needs is missing (KeyUnavailable, never a silent fallback). Which
-sections a police unit may open is asked of ``consent.unit_may_open``.
+sections a police unit may open is asked of ``consent.unit_may_open``; before that, whatever
+locates or contacts her in the incident and perpetrator sections is moved to the identity
+section (``reports.withholding``), so that "anonymous intelligence" never seals it to police.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from ugly_mugs.keys import keystore
 from ugly_mugs.matching import index as matching_index
 from ugly_mugs.models import Area, ConsentChange, GroupKey, Report, ReportCategory, ReportSection, SealedSectionKey
 from ugly_mugs.models.base import new_id
-from ugly_mugs.reports import reporter_types, sections, statuses
+from ugly_mugs.reports import reporter_types, sections, statuses, withholding
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -84,9 +86,12 @@ def holders_for(session: Session, police_unit_id: int | None) -> Holders:
 
 
 def encrypt_section(
-    report_id: str, name: str, version: int, content: dict, receipt_key: bytes, holders: Holders, level: str
+    report_id: str, name: str, version: int, content: dict, receipt_key: bytes | None, holders: Holders, level: str
 ) -> tuple[dict, list[dict]]:
-    """The section row and its sealed-key rows: scheme, receipt and, where consent allows, the unit."""
+    """The section row and its sealed-key rows: scheme, receipt and, where consent allows, the unit.
+
+    ``receipt_key`` None: no receipt seal (a version written without her, by ``reports.reclassify``).
+    """
     key = aead.new_key()
     row = {
         "report_id": report_id,
@@ -101,12 +106,15 @@ def encrypt_section(
             "group_key_id": scheme.id,
             "sealed": sections.seal_to_public_key(scheme.public_key, key, report_id, name, version, sections.SCHEME),
         },
-        {
-            "holder": sections.RECEIPT,
-            "group_key_id": None,
-            "sealed": sections.seal_to_receipt(receipt_key, key, report_id, name, version),
-        },
     ]
+    if receipt_key is not None:
+        seals.append(
+            {
+                "holder": sections.RECEIPT,
+                "group_key_id": None,
+                "sealed": sections.seal_to_receipt(receipt_key, key, report_id, name, version),
+            }
+        )
     unit = holders.unit
     if unit is not None and consent.unit_may_open(level, name):
         seals.append(
@@ -141,6 +149,17 @@ def insert_sections(session: Session, encrypted: list[tuple[dict, list[dict]]]) 
     )
 
 
+def stored_content(session: Session, new: NewReport) -> dict[str, dict]:
+    """The first version of each section as it is stored: her details withheld from the incident
+    and perpetrator sections and kept, as she wrote them, in the identity section."""
+    region = matching_index.region_of(session)
+    written = {sections.IDENTITY: new.identity, sections.INCIDENT: new.incident, sections.PERPETRATOR: new.perpetrator}
+    profile = withholding.profile_of({name: [value] for name, value in written.items()}, region)
+    stored, entries = withholding.split(written, dict.fromkeys(written, 1), profile)
+    stored[sections.IDENTITY] = withholding.with_entries(new.identity, entries)
+    return stored
+
+
 def file_report(session: Session, new: NewReport, valid_categories: set[str]) -> Filed:
     """Encrypt and store a new report; the caller commits. Returns the reference and receipt code.
 
@@ -160,6 +179,7 @@ def file_report(session: Session, new: NewReport, valid_categories: set[str]) ->
     holders = holders_for(session, area.police_unit_id if area else None)
     if area is None:
         raise ReportError("Choose the area where it happened.")
+    content = stored_content(session, new)
 
     code = receipt.new_code()
     receipt_key = receipt.receipt_key(code)
@@ -167,8 +187,8 @@ def file_report(session: Session, new: NewReport, valid_categories: set[str]) ->
     # Filing is her act: its times are kept to the hour (coarse_time), here and in the history.
     now = coarse_time.now()
     encrypted = [
-        encrypt_section(report_id, name, 1, content, receipt_key, holders, new.consent_level)
-        for name, content in (("identity", new.identity), ("incident", new.incident), ("perpetrator", new.perpetrator))
+        encrypt_section(report_id, name, 1, content[name], receipt_key, holders, new.consent_level)
+        for name in sections.SECTION_NAMES
     ]
     reference = _new_reference()
     # Blind indexes of his phone numbers, plate, emails and usernames, stored with the report.

@@ -1,17 +1,24 @@
-"""Opening a report's sections with a group key pair: the one way casework, alerts, matching
-and the police portal read report content. No Flask imports; callers audit the read."""
+"""Opening a report's sections with a group key pair (or her receipt key): the one way casework,
+alerts, matching and the police portal read report content. No Flask imports; callers audit the
+read.
+
+What was withheld from the incident and perpetrator sections at filing (``reports.withholding``)
+is put back for whoever opened the identity section too; a police unit below "full report"
+opens the two sections as they are stored, with her details withheld.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ugly_mugs import disclosure
 from ugly_mugs.crypto import DecryptionError, sealing
 from ugly_mugs.keys import keystore
 from ugly_mugs.models import ReportSection, SealedSectionKey
-from ugly_mugs.reports import sections
+from ugly_mugs.reports import sections, withholding
 
 
 class ReadRefused(ValueError):
@@ -20,18 +27,29 @@ class ReadRefused(ValueError):
 
 @dataclass(frozen=True)
 class Opened:
-    """The sections a key holder could open, by name (each a list of versions, oldest first)."""
+    """The sections a key holder could open, by name (each a list of versions, oldest first).
+
+    ``withheld``: (section, version, key) of the fields that police below "full report" see with
+    her details withheld, put back here as she wrote them (empty when the identity section was
+    not opened: the fields then hold ``disclosure.WITHHELD`` where her details were).
+    """
 
     sections: dict[str, list[dict]]
+    withheld: tuple[tuple[str, int, str], ...] = field(default=())
 
     def __bool__(self) -> bool:
         return bool(self.sections)
 
 
+def _restored(found: dict[str, list[tuple[int, dict]]]) -> Opened:
+    restored, put_back = withholding.restore(found)
+    return Opened(restored, tuple(put_back))
+
+
 def open_sections(session: Session, report_id: str, pair: sealing.KeyPair, holder: str, group_key_id: int) -> Opened:
     """Every section of ``report_id`` whose key is sealed to ``group_key_id`` (as ``holder``:
     "scheme" or "unit") and opens with ``pair``; sections that do not open are left out."""
-    opened: dict[str, list[dict]] = {}
+    opened: dict[str, list[tuple[int, dict]]] = {}
     rows = session.execute(
         select(ReportSection, SealedSectionKey.sealed)
         .join(SealedSectionKey, SealedSectionKey.section_id == ReportSection.id)
@@ -48,8 +66,37 @@ def open_sections(session: Session, report_id: str, pair: sealing.KeyPair, holde
             content = sections.decrypt_section(key, report_id, section.name, section.version, section.ciphertext)
         except DecryptionError:
             continue
-        opened.setdefault(section.name, []).append(content)
-    return Opened(opened)
+        opened.setdefault(section.name, []).append((section.version, content))
+    return _restored(opened)
+
+
+def open_with_receipt(session: Session, report_id: str, receipt_key: bytes) -> Opened:
+    """Every section of ``report_id`` that her receipt key opens (her own return visits)."""
+    opened: dict[str, list[tuple[int, dict]]] = {}
+    rows = session.execute(
+        select(ReportSection, SealedSectionKey.sealed)
+        .join(SealedSectionKey, SealedSectionKey.section_id == ReportSection.id)
+        .where(ReportSection.report_id == report_id, SealedSectionKey.holder == sections.RECEIPT)
+        .order_by(ReportSection.name, ReportSection.version)
+    ).all()
+    for section, sealed in rows:
+        try:
+            key = sections.open_with_receipt(receipt_key, sealed, report_id, section.name, section.version)
+            content = sections.decrypt_section(key, report_id, section.name, section.version, section.ciphertext)
+        except DecryptionError:
+            continue
+        opened.setdefault(section.name, []).append((section.version, content))
+    return _restored(opened)
+
+
+def below_full(opened: Opened, region: str) -> tuple[Opened, disclosure.Profile]:
+    """``opened`` as police see it when the identity section is not among what they opened
+    (consent below "full report"): every passage of hers withheld (``withholding.below_full``).
+    Returns it unchanged when the identity section was opened; with the profile it was judged by."""
+    if sections.IDENTITY in opened.sections:
+        return opened, disclosure.profile_from(opened.sections, region)
+    shown, marks, profile = withholding.below_full(opened.sections, region)
+    return Opened(shown, tuple(marks)), profile
 
 
 def open_with_scheme_key(session: Session, report_id: str, pair: sealing.KeyPair) -> Opened:

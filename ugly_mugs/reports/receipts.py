@@ -13,7 +13,7 @@ from ugly_mugs import audit, coarse_time
 from ugly_mugs.crypto import receipt
 from ugly_mugs.matching import index as matching_index
 from ugly_mugs.models import ConsentChange, PoliceRelease, Report, ReportSection
-from ugly_mugs.reports import filing, sections, statuses
+from ugly_mugs.reports import filing, reading, sections, statuses, withholding
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,10 @@ def status_of(session: Session, report: Report) -> Status:
 
 def add_information(session: Session, report: Report, code: str, additions: dict[str, dict]) -> None:
     """Store each non-empty addition (section name -> content) as the next version of its
-    section, sealed like the first. Raises ReportError for an unknown section name."""
+    section, sealed like the first; what locates or contacts her in an incident or perpetrator
+    addition is withheld there and kept in a new identity version (``reports.withholding``),
+    judged against everything she wrote before, opened with her receipt code. Raises
+    ReportError for an unknown section name."""
     if any(name not in sections.SECTION_NAMES for name in additions):
         raise filing.ReportError("Unknown part of the report.")
     latest = dict(
@@ -73,12 +76,19 @@ def add_information(session: Session, report: Report, code: str, additions: dict
     )
     holders = filing.holders_for(session, report.police_unit_id)
     receipt_key = receipt.receipt_key(code)
+    added = {name: content for name, content in additions.items() if content}
+    versions = {name: latest.get(name, 0) + 1 for name in sections.SECTION_NAMES}
+    earlier = reading.open_with_receipt(session, report.id, receipt_key).sections
+    written = {
+        name: [*earlier.get(name, []), *([added[name]] if name in added else [])] for name in sections.SECTION_NAMES
+    }
+    profile = withholding.profile_of(written, matching_index.region_of(session))
+    stored, entries = withholding.split(added, versions, profile)
+    if entries:
+        stored[sections.IDENTITY] = withholding.with_entries(stored.get(sections.IDENTITY, {}), entries)
     encrypted = [
-        filing.encrypt_section(
-            report.id, name, latest.get(name, 0) + 1, content, receipt_key, holders, report.consent_level
-        )
-        for name, content in additions.items()
-        if content
+        filing.encrypt_section(report.id, name, versions[name], content, receipt_key, holders, report.consent_level)
+        for name, content in stored.items()
     ]
     index_rows = matching_index.prepare(session, report.id, additions.get("perpetrator"))
     if encrypted:

@@ -1,9 +1,10 @@
 """From a report to a published, updated and retracted alert, through the coordinator pages.
 
 Proves that a coordinator files nothing but opens a report for a reason, starts a draft that is
-prefilled from what happened and about him only (the reporter's name, contact, exact place and
-time are not in it), is blocked when the draft repeats the reporter's name or her number written
-another way (the page marks the words, escaped), fixes it and publishes; that publishing writes
+prefilled with facts about him only (what he did, his car and number: not her own words, nor her
+name, contact, exact place and time), sees her words beside it on asking (an audited reading), is
+blocked when the draft repeats the reporter's name or her number written another way (the page
+marks the words, escaped), fixes it and publishes what the form shows; that publishing writes
 one AlertMessage with a stable id and one pending delivery per channel of the projects covering
 the alert's areas (and none for a project elsewhere), sets the report's status and is audited;
 that an update and a retraction are new, clearly marked messages with their own deliveries; that
@@ -120,6 +121,25 @@ def save(client, alert_ref: str, **fields):
     return post(client, f"/coordinator/alerts/{alert_ref}/draft", data, f"/coordinator/alerts/{alert_ref}")
 
 
+def shown(page: str) -> str:
+    """The fingerprint of the draft an approval page shows."""
+    return re.search(r'name="shown"[^>]*value="([0-9a-f]+)"|value="([0-9a-f]+)"[^>]*name="shown"', page).group(1)
+
+
+def publish_form(client, alert_ref: str, **fields):
+    """Press Publish on the draft form as it stands on screen with ``fields``."""
+    data = {
+        "title": "Refused to pay – Holbeck",
+        "body": "Man in a grey Ford refused to pay. Phone " + HIS_PHONE,
+        "severity": "warning",
+        "areas": ["holbeck"],
+        "incident_week": "2026-11-16",
+        "part_of_day": "night",
+        **fields,
+    }
+    return post(client, f"/coordinator/alerts/{alert_ref}/publish", data, f"/coordinator/alerts/{alert_ref}")
+
+
 def act(client, alert_ref: str, action: str, **data):
     return post(client, f"/coordinator/alerts/{alert_ref}/{action}", data, f"/coordinator/alerts/{alert_ref}")
 
@@ -143,12 +163,19 @@ def test_file_open_draft_blocked_fix_publish_update_retract(app, passphrase, db_
     page = carla.get(f"/coordinator/alerts/{alert_ref}").get_data(as_text=True)
     prefilled = draft_fields(page)
     assert "Refused to pay" in prefilled["title"] and "Holbeck" in prefilled["title"]
-    assert WHAT in prefilled["body"] and HIS_PHONE in prefilled["body"] and "grey, Ford" in prefilled["body"]
+    assert "What he did: Refused to pay" in prefilled["body"]
+    assert HIS_PHONE in prefilled["body"] and "grey, Ford" in prefilled["body"]
+    assert WHAT not in prefilled["body"] and WHAT not in page
     for secret in ("Zo", "Marlowe", "900123", "Canary", "23:15", "2026-11-20"):
         assert secret not in prefilled["body"] and secret not in prefilled["title"], secret
     assert audit_actions(db_session, "alert_drafted")[0].actor_id == carla_user.id
     # Showing the draft is a reading of report-derived text: audited.
     assert [e.detail for e in audit_actions(db_session, "alert_draft_read")] == [{"alert": alert_ref}]
+    # Her own words beside the draft, on asking: an audited reading of the report.
+    reads = len(audit_actions(db_session, "report_read"))
+    words = act(carla, alert_ref, "words").get_data(as_text=True)
+    assert "The reporter's own words" in html.unescape(words) and WHAT in words.split('id="her-words"')[1]
+    assert len(audit_actions(db_session, "report_read")) == reads + 1
 
     # Her name (no accent, any case) and her number written the international way: saved, but marked.
     response = save(carla, alert_ref, body="Zoe <b>said</b> he rang +44 7700 900123. His phone " + HIS_PHONE)
@@ -159,11 +186,14 @@ def test_file_open_draft_blocked_fix_publish_update_retract(app, passphrase, db_
     assert "&lt;b&gt;said&lt;/b&gt;" in page and "<b>said</b>" not in page
     assert f"<mark>{HIS_PHONE}</mark>" not in page
 
-    # Publishing runs the check again on the server and refuses.
-    response = act(carla, alert_ref, "publish")
+    # Publishing runs the check again on the server and refuses, naming each phrase.
+    response = publish_form(carla, alert_ref, body="Zoe <b>said</b> he rang +44 7700 900123. His phone " + HIS_PHONE)
     assert response.status_code == 422
+    page = html.unescape(response.get_data(as_text=True))
     assert "<mark>Zoe</mark>" in response.get_data(as_text=True)
-    # The re-shown form keeps the stored draft's areas (the publish POST carried none).
+    assert "“Zoe” in the text is a form of the reporter's name." in page
+    assert "“+44 7700 900123” in the text is the reporter's phone number." in page
+    # The re-shown form keeps what was sent, areas too.
     assert re.search(r'<input checked[^>]*name="areas"[^>]*value="holbeck"', response.get_data(as_text=True))
     db_session.expire_all()
     assert db_session.scalar(select(func.count()).select_from(AlertMessage)) == 0
@@ -172,7 +202,7 @@ def test_file_open_draft_blocked_fix_publish_update_retract(app, passphrase, db_
     # Fixed: passes the check and publishes.
     response = save(carla, alert_ref)
     assert "Anonymity check passed" in response.get_data(as_text=True)
-    response = act(carla, alert_ref, "publish")
+    response = publish_form(carla, alert_ref)
     assert response.status_code == 302
     db_session.expire_all()
     alert = db_session.scalar(select(Alert).where(Alert.reference == alert_ref))
@@ -231,7 +261,7 @@ def test_approval_by_a_second_coordinator(database_url, app, passphrase, db_sess
         alert_ref = start_draft(carla, reference)
         assert save(carla, alert_ref).status_code == 200
         assert "Send for approval" in carla.get(f"/coordinator/alerts/{alert_ref}").get_data(as_text=True)
-        assert act(carla, alert_ref, "publish").status_code == 302
+        assert publish_form(carla, alert_ref).status_code == 302
         db_session.expire_all()
         alert = db_session.scalar(select(Alert).where(Alert.reference == alert_ref))
         assert (alert.status, alert.submitted_by) == ("awaiting_approval", carla_user.id)
@@ -242,13 +272,15 @@ def test_approval_by_a_second_coordinator(database_url, app, passphrase, db_sess
         assert (alert.status, alert.submitted_by) == ("draft", None)
         refused = act(carla, alert_ref, "return")
         assert refused.status_code == 409 and "not waiting for approval" in refused.get_data(as_text=True)
-        assert act(carla, alert_ref, "publish").status_code == 302
+        assert publish_form(carla, alert_ref).status_code == 302
         # The author cannot approve; nothing is sent.
-        assert act(carla, alert_ref, "approve").status_code == 409
-        assert db_session.scalar(select(func.count()).select_from(AlertMessage)) == 0
         page = dana.get(f"/coordinator/alerts/{alert_ref}").get_data(as_text=True)
+        assert act(carla, alert_ref, "approve", shown=shown(page)).status_code == 409
+        assert db_session.scalar(select(func.count()).select_from(AlertMessage)) == 0
         assert "Approve and publish" in page
-        assert act(dana, alert_ref, "approve").status_code == 302
+        # What is approved is what the approver saw: a draft changed since is refused.
+        assert act(dana, alert_ref, "approve", shown="0" * 64).status_code == 409
+        assert act(dana, alert_ref, "approve", shown=shown(page)).status_code == 302
         db_session.expire_all()
         alert = db_session.scalar(select(Alert).where(Alert.reference == alert_ref))
         assert (alert.status, alert.approved_by) == ("published", dana_user.id)
@@ -347,8 +379,8 @@ def test_published_alert_reaches_a_real_smtp_server_without_the_reporters_detail
     post(carla, f"{report_page}/open", {"reason": "triage"}, report_page)
     alert_ref = start_draft(carla, reference)
     prefilled = draft_fields(carla.get(f"/coordinator/alerts/{alert_ref}").get_data(as_text=True))
-    save(carla, alert_ref, title=prefilled["title"], body=html.unescape(prefilled["body"]))
-    assert act(carla, alert_ref, "publish").status_code == 302
+    unedited = {"title": html.unescape(prefilled["title"]), "body": html.unescape(prefilled["body"])}
+    assert publish_form(carla, alert_ref, **unedited).status_code == 302
 
     with smtp_server() as (sink, port):
         config = {**app.config, "SMTP_URL": f"smtp://127.0.0.1:{port}"}

@@ -1,5 +1,6 @@
 """The Atom feed at a secret-token URL and the printable sheet (HTML and PDF): only the project's
-areas, only published message fields, in the project's language, with the safety reminder."""
+areas, only published message fields, in the project's language, with the safety reminder; an
+updated alert stands on the sheet with its original description of him and the update below it."""
 
 from __future__ import annotations
 
@@ -117,8 +118,10 @@ def test_printable_sheet_by_token_shows_current_alerts(client, published):
     assert response.status_code == 200 and "Set-Cookie" not in response.headers
     page = response.get_data(as_text=True)
     assert "Area: Holbeck" in page
-    assert "Now also seen by the canal." in page  # the newest wording of a standing alert
-    assert "Offers a lift, then threatens." not in page
+    # An updated alert keeps its original description, with the update, dated, below it.
+    original, update = page.index("Offers a lift, then threatens."), page.index("Now also seen by the canal.")
+    assert original < page.index("Update – ") < update
+    assert page.count("Offers a lift, then threatens.") == 1
     assert "Man with a dog" not in page  # retracted
     assert "Blue van" not in page
     assert page.count(REMINDER) == 2
@@ -130,7 +133,7 @@ def test_printable_pdf_by_token(client, published):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     text = " ".join(text.split())
-    assert "Now also seen by the canal." in text
+    assert text.index("Offers a lift, then threatens.") < text.index("Update – ") < text.index("Now also seen by")
     assert "Silver Astra driver" in text
     assert REMINDER in text
     assert "Blue van" not in text and "Man with a dog" not in text

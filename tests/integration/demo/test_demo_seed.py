@@ -55,7 +55,8 @@ def test_the_demo_coordinator_publishes_each_demo_reports_alert_as_prefilled(app
         started = client.post(f"{page}/alerts", data={"csrf_token": staff.csrf(client, page)})
         assert started.status_code == 302, started.get_data(as_text=True)
         alert = started.headers["Location"]
-        published = client.post(f"{alert}/publish", data={"csrf_token": staff.csrf(client, alert)})
+        shown = staff.form_values(client.get(alert).get_data(as_text=True), "draft-form")
+        published = client.post(f"{alert}/publish", data=shown)
         assert published.status_code == 302, published.get_data(as_text=True)
     db_session.expire_all()
     targets = db_session.scalars(select(ProjectChannel.target).join(Delivery, Delivery.channel_id == ProjectChannel.id))

@@ -1,6 +1,7 @@
 """Checking a number: the staff page, POST /api/v1/check with a project token, and the public page.
 
-Proves: the answer comes only from PUBLISHED alerts (their latest published text), never from
+Proves: the answer comes only from PUBLISHED alerts (the original description of him, then each
+update), never from
 drafts, alerts awaiting approval, retracted alerts or reports without an alert, and a number
 that is only in a report under review gives exactly the answer an unknown number gives (page
 and API); any spelling of the number finds the alerts; the count and the latest date are
@@ -85,8 +86,14 @@ def test_api_finds_published_alerts_in_any_spelling(client, token, openapi, spel
     assert body["warnings"] is True and body["count"] == 2
     assert body["latest"] == "2026-11-23"
     titles = {a["title"] for a in body["alerts"]}
-    # The latest published text of each alert; retracted alerts are left out.
-    assert titles == {"Warning: silver Ford (update 1)", "Second warning"}
+    # Each alert's original description, then its updates; retracted alerts are left out.
+    assert titles == {"Warning: silver Ford", "Second warning"}
+    updated = next(a for a in body["alerts"] if a["title"] == "Warning: silver Ford")
+    assert updated["body"] == "Took money back with threats."
+    assert [(u["title"], u["body"]) for u in updated["updates"]] == [
+        ("Warning: silver Ford (update 1)", "Took money back with threats. (update 1)")
+    ]
+    assert updated["published_at"].startswith("2026-11-23")
     assert body["note"] == NOT_SAFE
 
 
@@ -218,6 +225,8 @@ def test_member_sees_only_published_alerts(member):
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "2 published warnings" in page and "Second warning" in page and "Took money back" in page
+    # The original description of him stays, with the update below it.
+    assert page.index("Took money back with threats.</p>") < page.index("Update 23 November 2026")
     for hidden in ("RetractedTitleZq", "DraftTitleZq", "WaitingTitleZq", "He threatened me"):
         assert hidden not in page
     assert NOT_SAFE in page

@@ -44,8 +44,9 @@ REPORTS = {
         "identity": [
             {
                 "name": "Łucja Wróblewska",
-                "contact": "tel. +48 601 234 567, lucja.wrobel@poczta.pl",
+                "contact": "tel. +48 601 234 567, lucja.wrobel@poczta.pl, insta @lucja_w88",
                 "place": "ul. Długa 5, 00-950 Warszawa",
+                "where_taken": "parking za Biedronką przy Lipowej",
                 "date": "2026-11-14",
                 "time": "22:40",
             }
@@ -59,8 +60,9 @@ REPORTS = {
         "identity": [
             {
                 "name": "Ștefania Țăranu",
-                "contact": "0721 234 567, stefi.taranu@mail.ro",
+                "contact": "0721 234 567, stefi.taranu@mail.ro, tiktok @stefi_t21",
                 "place": "Strada Florilor 12, Cluj 400123",
+                "where_taken": "parcarea din spatele gării",
                 "date": "2026-10-03",
                 "time": "01:30",
             }
@@ -72,8 +74,9 @@ REPORTS = {
         "identity": [
             {
                 "name": "Мария Петрова",
-                "contact": "+359 88 123 4567, maria.petrova@abv.bg",
+                "contact": "+359 88 123 4567, maria.petrova@abv.bg, инста @mimi_petrova7",
                 "place": "ул. Шипка 7, София",
+                "where_taken": "паркинга зад гарата",
                 "date": "2026-09-12",
                 "time": "21:05",
             }
@@ -87,6 +90,7 @@ REPORTS = {
                 "name": "Conceição Araújo",
                 "contact": "(11) 91234-5678, conceicao.araujo@gmail.com",
                 "place": "Rua das Flores, 123, 01310-100 São Paulo",
+                "where_taken": "estacionamento atrás da rodoviária",
                 "date": "2026-08-30",
                 "time": "20:45",
             }
@@ -189,8 +193,16 @@ BYPASSES = [
     ("bg", "street", "ul. Shipka", "ul. Shipka"),
     ("pt", "street", "na R. das Flores", "R. das Flores"),
     ("pt", "street", "Flores, 123", "Flores, 123"),
-    # the place as she wrote it
+    # the place as she wrote it (where he took her, in the identity section or, filed before, his)
     ("en", "place", "from the car park behind 40 Tannery Road", "the car park behind 40 Tannery Road"),
+    ("pl", "place", "zabrał ją na parking za Biedronką przy Lipowej", "parking za Biedronką przy Lipowej"),
+    ("pl", "place", "na PARKING ZA BIEDRONKA PRZY LIPOWEJ", "PARKING ZA BIEDRONKA PRZY LIPOWEJ"),
+    ("ro", "place", "a dus-o în parcarea din spatele gării", "parcarea din spatele gării"),
+    ("ro", "place", "în parcarea din spatele garii", "parcarea din spatele garii"),
+    ("bg", "place", "я закара до паркинга зад гарата", "паркинга зад гарата"),
+    ("bg", "place", "do parkinga zad garata", "parkinga zad garata"),  # in Latin letters
+    ("pt", "place", "levou ela ao estacionamento atrás da rodoviária", "estacionamento atrás da rodoviária"),
+    ("pt", "place", "ESTACIONAMENTO ATRAS DA RODOVIARIA", "ESTACIONAMENTO ATRAS DA RODOVIARIA"),
     # e-mail and handle variants
     ("en", "email", "write to ZOE.M@EXAMPLE.ORG", "ZOE.M@EXAMPLE.ORG"),
     ("en", "email", "write to zoe.m+alerts@example.org", "zoe.m+alerts@example.org"),
@@ -206,6 +218,12 @@ BYPASSES = [
     ("bg", "email", "maria.petrova маймунка abv точка bg", "maria.petrova маймунка abv точка bg"),
     ("pt", "email", "conceicao.araujo arroba gmail ponto com", "conceicao.araujo arroba gmail ponto com"),
     ("pt", "handle", "no insta @conceicao_araujo", "@conceicao_araujo"),
+    ("pl", "handle", "znajdziesz ją jako lucja_w88", "lucja_w88"),
+    ("pl", "handle", "insta: @LUCJA.W88", "@LUCJA.W88"),
+    ("ro", "handle", "o găsești ca @STEFI_T21", "@STEFI_T21"),
+    ("ro", "handle", "tiktok stefi.t21", "stefi.t21"),
+    ("bg", "handle", "намери я като mimi.petrova7", "mimi.petrova7"),
+    ("bg", "handle", "инста @mimi_pеtrova7", "@mimi_pеtrova7"),  # Cyrillic е
     # exact date and time
     ("en", "date", "on 21/11/2026", "21/11/2026"),
     ("en", "date", "on 21st November", "21st November"),
@@ -235,10 +253,17 @@ def test_every_disguise_is_blocked_and_marked(language, kind, text, marked):
         assert hit.message.startswith("“") and disclosure.LABELS[hit.kind] in hit.message
 
 
+# Kinds a language's reporter cannot be tried on: Bulgarian postcodes are four digits, which
+# would block every year and most times, so they are not protected as postcodes.
+NOT_IN = {("bg", "postcode")}
+
+
 def test_the_table_covers_every_kind_in_every_language():
     assert len(BYPASSES) >= 60
     assert {language for language, *_ in BYPASSES} == set(REPORTS)
     assert {kind for _, kind, *_ in BYPASSES} == set(disclosure.LABELS)
+    tried = {(language, kind) for language, kind, *_ in BYPASSES}
+    assert tried | NOT_IN == {(language, kind) for language in REPORTS for kind in disclosure.LABELS}
 
 
 # (language, text): his details and ordinary words, which must pass.

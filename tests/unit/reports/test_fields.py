@@ -26,7 +26,6 @@ KINDS = {
 }
 PLACES = {
     fields.TITLE,
-    fields.STORY,
     fields.DESCRIPTION,
     fields.LINE,
     fields.VEHICLE_LINE,
@@ -64,6 +63,14 @@ def test_identity_is_never_prefilled_except_coarsened():
         if f.section == IDENTITY:
             assert f.prefill is None or f.prefill.place == fields.WEEK, f.name
     assert fields.by_name("where_taken").prefill is None
+    # Where he took her locates her (often her home): identity-level, whatever group asks it (P2).
+    assert fields.by_name("where_taken").section == IDENTITY
+
+
+def test_her_own_words_are_never_prefilled_and_are_shown_beside_the_draft():
+    words = {f.name for f in fields.her_words()}
+    assert {"what_happened", "where_met", "more_perpetrator"} <= words
+    assert all(f.prefill is None and f.section in (INCIDENT, PERPETRATOR) for f in fields.her_words())
     # Composing reads only the incident and perpetrator sections; the area and week come from the row.
     assert {f.section for f in fields.stored() if f.prefill and f.prefill.place not in (fields.WEEK, fields.AREA)} <= {
         INCIDENT,
