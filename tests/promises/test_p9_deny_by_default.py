@@ -56,6 +56,8 @@ RULES: dict[str, dict[str, object]] = {
     "coordinator.decide_consent": {"POST": {"coordinator"}},
     "coordinator.set_status": {"POST": {"coordinator"}},
     "coordinator.add_note": {"POST": {"coordinator"}},
+    "coordinator.request_erasure": {"POST": {"coordinator"}},
+    "coordinator.decide_erasure": {"POST": {"coordinator"}},
     "coordinator.start_alert": {"POST": {"coordinator"}},
     "coordinator.alerts": {"GET": {"coordinator"}},
     "coordinator.alert": {"GET": {"coordinator"}},

@@ -14,24 +14,28 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ugly_mugs import coarse_time, consent
-from ugly_mugs.keys import keystore
+from ugly_mugs.keys import erasure, keystore
+from ugly_mugs.keys.erasure import ReportKey
 from ugly_mugs.models import ConsentChange, PoliceRelease, Report, ReportSection, SealedSectionKey, StaffConsent
 from ugly_mugs.reports import sections
 
-# Opens a section's key from one of its own sealed copies (receipt or scheme).
-KeyOpener = Callable[[ReportSection], bytes]
+# Opens a section's key from one of its own sealed copies (receipt or scheme), unwrapping the
+# copy with the report's erasure key.
+KeyOpener = Callable[[ReportSection, ReportKey], bytes]
 
 
 def align_unit_seals(session: Session, report: Report, level: str, open_key: KeyOpener) -> None:
     """Make the unit's sealed copies of ``report``'s section keys exactly what ``level`` allows.
 
-    Sections newly covered are opened with ``open_key`` and sealed to the area's unit key;
-    seals of sections no longer covered are deleted at once. Raises KeyUnavailable when the
-    unit has no key, DecryptionError when ``open_key`` cannot open a section.
+    Sections newly covered are opened with ``open_key`` and sealed to the area's unit key
+    (wrapped by the report's erasure key like every seal); seals of sections no longer covered
+    are deleted at once. Raises KeyUnavailable when the unit (or the report) has no key,
+    ReportErased for an erased report, DecryptionError when ``open_key`` cannot open a section.
     """
     if report.police_unit_id is None:
         return
     unit = None
+    erasure_key = None
     for section in session.scalars(select(ReportSection).where(ReportSection.report_id == report.id)):
         unit_seals = [s for s in section.sealed_keys if s.holder == sections.UNIT]
         if not consent.unit_may_open(level, section.name):
@@ -43,13 +47,14 @@ def align_unit_seals(session: Session, report: Report, level: str, open_key: Key
         if unit_seals:
             continue
         unit = unit or keystore.unit_key(session, report.police_unit_id)
-        key = open_key(section)
+        erasure_key = erasure_key or erasure.report_key(session, report.id)
+        key = open_key(section, erasure_key)
         section.sealed_keys.append(
             SealedSectionKey(
                 holder=sections.UNIT,
                 group_key_id=unit.id,
                 sealed=sections.seal_to_public_key(
-                    unit.public_key, key, report.id, section.name, section.version, sections.UNIT
+                    unit.public_key, key, report.id, section.name, section.version, sections.UNIT, erasure_key
                 ),
             )
         )

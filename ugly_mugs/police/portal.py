@@ -101,8 +101,8 @@ def release_page(
         report=report,
         area=session.get(Area, report.area_id),
         opened=opened,
-        note=release.note_for(item, pair, sections.UNIT) if pair else "",
-        crime_reference=release.crime_reference_for(item, pair, sections.UNIT) if pair else "",
+        note=release.note_for(session, item, pair, sections.UNIT) if pair else "",
+        crime_reference=release.crime_reference_for(session, item, pair, sections.UNIT) if pair else "",
         identity_withheld=identity_withheld(report),
         outcomes=release.outcomes_for(session, [item.id]).get(item.id, []),
     )
