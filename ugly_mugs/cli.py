@@ -38,8 +38,11 @@ def init_app(app: Flask) -> None:
     for group in (accounts_group, keys_group, projects_group, audit_group):
         app.cli.add_command(group)
     from ugly_mugs.matching.cli import group as matching_group
+    from ugly_mugs.ops.cli import COMMANDS as ops_commands
 
     app.cli.add_command(matching_group)
+    for group in ops_commands:
+        app.cli.add_command(group)
 
 
 @click.group("db", cls=AppGroup, help="Create and migrate the database schema (Alembic).")

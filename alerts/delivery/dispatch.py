@@ -20,7 +20,7 @@ import secrets
 import socket
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -279,12 +279,15 @@ class Dispatcher:
                 break
         return total
 
-    def run_forever(self, idle_seconds: float = 2.0) -> Tally:
-        """Keep sending; when nothing is due, look again after ``idle_seconds``. Stops on ``stop()``."""
+    def run_forever(self, idle_seconds: float = 2.0, between: Callable[[], None] | None = None) -> Tally:
+        """Keep sending; when nothing is due, look again after ``idle_seconds``. Stops on ``stop()``.
+        ``between`` is called after every round (the scheduler of retention and purges)."""
         total = Tally()
         while not self.stopping:
             tally = self.run_once()
             total.add(tally)
+            if between is not None:
+                between()
             waited = 0.0
             while not self.stopping and waited < idle_seconds and tally.claimed == 0:
                 time.sleep(min(0.2, idle_seconds))

@@ -22,6 +22,7 @@ OFF = "off"
 RULES: dict[str, dict[str, object]] = {
     "static": {"GET": PUBLIC},
     "health.healthz": {"GET": PUBLIC},
+    "health.readyz": {"GET": PUBLIC},
     "reporting.index": {"GET": PUBLIC},
     "reporting.report": {"GET": PUBLIC, "POST": PUBLIC},
     "reporting.receipt": {"GET": PUBLIC, "POST": PUBLIC},

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, event, func, select, text, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ugly_mugs import audit, consent
@@ -183,10 +183,11 @@ def purge_files(engine: Engine) -> bool:
 
     SQLite (``secure_delete`` zeroed them in place): checkpoint the write-ahead log into the file
     and truncate it (``wal_checkpoint(TRUNCATE)``); False when readers held it. PostgreSQL:
-    ``VACUUM FULL`` of ``AFFECTED_TABLES`` (each rewritten into a new file, the old one removed),
-    then a ``CHECKPOINT`` where the role may, so that the write-ahead log before it can go (what
-    WAL archives and base backups keep is in docs/operating.md). Raises on PostgreSQL when a
-    table stays locked for more than 10 seconds.
+    ``VACUUM FULL`` of ``AFFECTED_TABLES`` (each rewritten into a new file, the old one emptied),
+    then, where the role may, checkpoint, switch to a new WAL segment and checkpoint again, so
+    that the write-ahead log holding what was deleted can go (what WAL archives and base backups
+    keep is in docs/operating.md). Raises on PostgreSQL when a table stays locked for more than
+    10 seconds.
     """
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
@@ -195,8 +196,13 @@ def purge_files(engine: Engine) -> bool:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("SET lock_timeout = '10s'"))
         conn.execute(text("VACUUM FULL " + ", ".join(AFFECTED_TABLES)))
-        # CHECKPOINT needs superuser or pg_checkpoint; without it the WAL ages out at the next one.
-        with contextlib.suppress(ProgrammingError):
+        # A checkpoint, a new WAL segment and another checkpoint: the segments holding what was
+        # deleted are then behind the redo point, and PostgreSQL deletes them (wal_recycle = off)
+        # or keeps them for reuse until overwritten. Needs superuser or pg_checkpoint and
+        # EXECUTE on pg_switch_wal; without them the WAL ages out at later checkpoints.
+        with contextlib.suppress(ProgrammingError, OperationalError):
+            conn.execute(text("CHECKPOINT"))
+            conn.execute(text("SELECT pg_switch_wal()"))
             conn.execute(text("CHECKPOINT"))
     return True
 

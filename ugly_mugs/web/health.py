@@ -1,10 +1,13 @@
-"""``/healthz``: answers 200 when the app can reach its database, with nothing from it."""
+"""``/healthz``: answers 200 when the app can reach its database, with nothing from it (liveness,
+cheap). ``/readyz``: 200 only when every readiness check passes (``ugly_mugs.ops.readiness``),
+else 503 naming the checks that fail and why (no content, no secrets)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
 from ugly_mugs.db import ping
+from ugly_mugs.ops import readiness
 from ugly_mugs.web import database
 from ugly_mugs.web.access import public
 
@@ -19,3 +22,16 @@ def healthz():
     except Exception:  # noqa: BLE001 - any failure means "not healthy"
         return jsonify({"status": "unavailable"}), 503
     return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+@public
+def readyz():
+    context = readiness.Context(database.session(), current_app.config, current_app.extensions["ugly_mugs.keystore"])
+    results = readiness.run(context)
+    failing = [name for name, problem in results.items() if problem]
+    body = {
+        "status": "not ready" if failing else "ready",
+        "checks": {name: problem or "ok" for name, problem in results.items()},
+    }
+    return jsonify(body), (503 if failing else 200)
