@@ -8,7 +8,8 @@ the same moment lists exactly that and changes nothing; expired throttle counter
 sessions and old delivered outbox rows go, pending deliveries stay; each run leaves one audit
 entry with counts only; ``retention run`` on the command line does the same; a period of 0 keeps
 for ever. The lease: a second worker cannot take a job another holds until the lease runs out,
-and a worker's tick runs retention once per interval however many workers tick.
+and a worker's tick runs retention once per interval however many workers tick; the alert
+worker runs it between its rounds, and a job that fails never stops the worker.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 from sqlalchemy import func, select
 
+from alerts.delivery.dispatch import Dispatcher
+from alerts.delivery.settings import dispatch_settings
 from tests.support.alerting import make_project, publish_message
 from tests.support.erasure import file, report_of, staff
 from ugly_mugs.coordinator import alert_service, casework
@@ -210,3 +213,26 @@ def test_workers_ticking_run_retention_once_per_interval(app, passphrase, db_ses
     assert scheduler.tick(sessions, app.config, "worker-b", next_day) == [scheduler.RETENTION_JOB]
     db_session.expire_all()
     assert db_session.scalar(select(func.count()).where(AuditEntry.action == "retention_run")) == 2
+
+
+def test_the_alert_worker_runs_retention_between_its_rounds(app, passphrase, db_session):
+    with time_machine.travel(T0, tick=False):
+        old = file(app.test_client(), "Worker", "alert_only")
+    sessions = app.extensions["ugly_mugs.sessionmaker"]
+    worker = Dispatcher(sessions, dispatch_settings(app.config))
+    ticker = scheduler.Ticker(sessions, app.config, worker.worker_id, every=0)
+
+    def between() -> None:
+        ticker()
+        worker.stop()
+
+    with time_machine.travel(months(30), tick=False):
+        worker.run_forever(idle_seconds=0.1, between=between)
+    assert report_of(db_session, old.reference).status == "erased"
+
+
+def test_a_failing_job_never_stops_the_worker(app, passphrase, db_session, caplog):
+    broken = dict(app.config, RETENTION_INTERVAL_HOURS="not a number")
+    ticker = scheduler.Ticker(app.extensions["ugly_mugs.sessionmaker"], broken, "worker-x", every=0)
+    ticker()  # does not raise
+    assert "a scheduled job failed: ValueError" in caplog.text
