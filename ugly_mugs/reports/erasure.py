@@ -403,11 +403,14 @@ def migrate_pending(session: Session, batch: int = 200, progress: Callable[[int,
         session.commit()
         if not rows:
             break
+        live = [rid for rid, status in rows if status != statuses.ERASED]
+        # A restored database may list a report the key store has a tombstone for: it goes.
+        _, tombstoned = store.lookup(live)
         # The batch's keys are stored (and committed) before anything is wrapped with them.
-        created = store.create_many([rid for rid, status in rows if status != statuses.ERASED])
+        created = store.create_many([rid for rid in live if rid not in tombstoned])
         for report_id, status in rows:
             report = session.get(Report, report_id)
-            if status == statuses.ERASED:
+            if status == statuses.ERASED or report_id in tombstoned:
                 erase(session, report, BY_RESTORE)
                 erased += 1
             else:

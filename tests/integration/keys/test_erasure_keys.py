@@ -23,6 +23,7 @@ from ugly_mugs import coarse_time
 from ugly_mugs.keys import erasure
 from ugly_mugs.keys.keystore import KeyUnavailable
 from ugly_mugs.models import PendingErasureKey, Report
+from ugly_mugs.reports import erasure as report_erasure
 
 
 @contextmanager
@@ -126,3 +127,19 @@ def test_without_a_key_store_a_report_is_refused_and_nothing_is_stored(database_
         assert db_session.scalar(select(func.count()).select_from(Report)) == 0
     finally:
         app.extensions["ugly_mugs.engine"].dispose()
+
+
+def test_migrating_a_restored_report_the_key_store_erased_erases_it(app, passphrase, db_session):
+    """A database from before erasure keys, restored after the report was erased: the migration
+    does not give it a new key but erases it."""
+    response = app.test_client().post("/api/v1/reports", json=minimal_report())
+    assert response.status_code == 201
+    report = db_session.scalar(select(Report))
+    app.extensions["ugly_mugs.keystore"].destroy([report.id])
+    db_session.add(PendingErasureKey(report_id=report.id))
+    db_session.commit()
+    assert report_erasure.migrate_pending(db_session) == report_erasure.Migrated(keyed=0, erased=1)
+    db_session.expire_all()
+    assert db_session.get(Report, report.id).status == "erased"
+    assert app.extensions["ugly_mugs.keystore"].lookup([report.id]) == ({}, {report.id})
+    assert report_erasure.pending_count(db_session) == 0
