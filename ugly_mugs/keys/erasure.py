@@ -24,6 +24,7 @@ failure between the two leaves at worst an unused key or a report nobody can ope
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -138,7 +139,11 @@ class ErasureKeyStore:
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
             # A fresh development instance: the directory beside the database may not exist yet.
-            Path(parsed.database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path = Path(parsed.database)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # Readable by its owner only, whatever the umask; SQLite gives its -wal and -shm
+            # files the database file's permissions.
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         self.engine: Engine = make_engine(url)
         self._ready = False
 

@@ -2,7 +2,8 @@
 
 Proves: a key is made once per report and found again; destroying it leaves a tombstone with
 the report id and the hour only, keeps the first tombstone when repeated, and refuses a new key
-for that report; a destroyed key is gone from the store's files at once (SQLite); a report
+for that report; a destroyed key is gone from the store's files at once, and the file is its
+owner's alone (SQLite); a report
 with neither key nor tombstone is ``ErasureKeyMissing`` (a missing key, never a fallback), one
 listed as waiting for migration opens as stored; with no key store configured a report is
 refused (503) and nothing is stored.
@@ -95,6 +96,8 @@ def test_a_destroyed_key_is_gone_from_the_store_files_at_once(tmp_path):
         data = dbscan.raw_bytes(url)
         assert doomed not in data
         assert keys[f"{8:032x}"] in data
+    # Only its owner may read it, whatever the umask.
+    assert (tmp_path / "keys.sqlite3").stat().st_mode & 0o777 == 0o600
 
 
 def test_a_report_without_key_or_tombstone_is_a_missing_key_and_a_pending_one_opens_as_stored(
