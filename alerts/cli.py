@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 from alerts.delivery.channels import ChannelSettingsError
 from alerts.delivery.dispatch import Dispatcher
 from alerts.delivery.settings import dispatch_settings
+from ugly_mugs.ops import scheduler
 
 
 @click.group("alerts", cls=AppGroup, help="Deliver published alerts to the projects' channels.")
@@ -48,7 +49,12 @@ def dispatch(mode: str, idle_seconds: float) -> None:
     try:
         if mode == "loop":
             click.echo(f"dispatch worker {worker.worker_id} running; stop with SIGTERM")
-            tally = worker.run_forever(idle_seconds)
+            # Between rounds, the worker also runs retention and the purges erasures leave due
+            # (one worker at a time, by lease: ugly_mugs.ops.scheduler).
+            ticker = scheduler.Ticker(
+                current_app.extensions["ugly_mugs.sessionmaker"], current_app.config, worker.worker_id
+            )
+            tally = worker.run_forever(idle_seconds, between=ticker)
         else:
             tally = worker.run_once()
     finally:

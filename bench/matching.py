@@ -46,6 +46,7 @@ from ugly_mugs import create_app, migrate
 from ugly_mugs.auth import accounts
 from ugly_mugs.crypto import aead
 from ugly_mugs.keys import keystore
+from ugly_mugs.keys.erasure import ReportKey
 from ugly_mugs.matching import check, index, links, normalise, rotate
 from ugly_mugs.models import (
     Alert,
@@ -108,8 +109,9 @@ def seed(app, identifiers: int, with_sections: int) -> dict:
     with engine.begin() as conn:
         for first in range(0, with_sections, BATCH):
             reports, section_rows, seals, index_rows, alerts = [], [], [], [], []
-            for i in range(first, min(with_sections, first + BATCH)):
-                report_id = secrets.token_hex(16)
+            ids = [secrets.token_hex(16) for _ in range(first, min(with_sections, first + BATCH))]
+            erasure_keys = app.extensions["ugly_mugs.keystore"].create_many(ids)
+            for i, report_id in zip(range(first, min(with_sections, first + BATCH)), ids, strict=True):
                 reports.append(_report_row(report_id, area_id, now))
                 content = {
                     "phone_numbers": [phone_of(2 * i), phone_of(2 * i + 1)],
@@ -128,7 +130,13 @@ def seed(app, identifiers: int, with_sections: int) -> dict:
                 )
                 seals.append(
                     sections.seal_to_public_key(
-                        scheme.public_key, section_key, report_id, "perpetrator", 1, sections.SCHEME
+                        scheme.public_key,
+                        section_key,
+                        report_id,
+                        "perpetrator",
+                        1,
+                        sections.SCHEME,
+                        ReportKey(report_id, erasure_keys[report_id]),
                     )
                 )
                 index_rows += index.rows_for(report_id, digester, normalise.from_perpetrator(content))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import phonenumbers
+from sqlalchemy.engine import make_url
 
 PREFIX = "UGLY_MUGS_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -189,6 +190,25 @@ def default_database_url() -> str:
     return "sqlite:///" + str(PROJECT_ROOT / "instance" / "ugly_mugs.sqlite3")
 
 
+def default_keystore_url(database_url: str) -> str:
+    """Where the erasure key store is when UGLY_MUGS_KEYSTORE_URL is not set (development only):
+    a SQLite file beside a SQLite database (``ugly_mugs.sqlite3`` -> ``ugly_mugs-keys.sqlite3``),
+    else ``instance/keystore-<database name>.sqlite3``. Never inside the database itself."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        path = Path(url.database)
+        return "sqlite:///" + str(path.with_name(path.stem + "-keys.sqlite3"))
+    name = "".join(ch for ch in (url.database or "default") if ch.isalnum() or ch in "-_") or "default"
+    return "sqlite:///" + str(PROJECT_ROOT / "instance" / f"keystore-{name}.sqlite3")
+
+
+def _months(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 0:
+        raise ConfigError(f"{PREFIX}{name} must be 0 (never) or a number of months")
+    return value
+
+
 def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] | None = None) -> dict:
     """Build the Flask config mapping from defaults, the environment and ``overrides``."""
     env = os.environ if env is None else env
@@ -202,6 +222,11 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         "UGLY_MUGS_MODE": mode,
         "SECRET_KEY": _read(env, "SECRET_KEY") or (_development_secret() if mode == "development" else None),
         "DATABASE_URL": _read(env, "DATABASE_URL") or default_database_url(),
+        # The erasure key store (P8): one key per report, outside the database and its backups.
+        # Required in production (a separate database, or a file on another volume); in
+        # development a SQLite file beside the database.
+        # (When not set, it is derived below from the database URL as finally configured.)
+        "KEYSTORE_URL": _read(env, "KEYSTORE_URL"),
         # True when PostgreSQL is reached through a pooler in transaction mode (PgBouncer): no
         # server-side prepared statements then.
         "DATABASE_POOLED": _bool(env, "DATABASE_POOLED", False),
@@ -309,9 +334,24 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         "ALERT_APPROVAL": _bool(env, "ALERT_APPROVAL", False),
         # Where phone numbers written without a country code are from (the anonymity check).
         "PHONE_REGION": (_read(env, "PHONE_REGION") or "GB").upper(),
+        # Retention (months; 0 keeps for ever): reports never passed to police, reports passed to
+        # police, and unpublished alert drafts and case notes. Erased by `retention run` and the
+        # alert worker's scheduler, with the one erasure every deletion uses.
+        "RETENTION_REPORT_MONTHS": _months(env, "RETENTION_REPORT_MONTHS", 24),
+        "RETENTION_RELEASED_MONTHS": _months(env, "RETENTION_RELEASED_MONTHS", 72),
+        "RETENTION_CASEWORK_MONTHS": _months(env, "RETENTION_CASEWORK_MONTHS", 12),
+        # Delivered outbox rows are kept this many days (the projects' delivery history and the
+        # monitoring figure of projects reached read them), then deleted.
+        "DELIVERY_KEEP_DAYS": _int(env, "DELIVERY_KEEP_DAYS", 400),
+        # How often the alert worker's scheduler runs retention (hours); one worker at a time.
+        "RETENTION_INTERVAL_HOURS": _int(env, "RETENTION_INTERVAL_HOURS", 24),
+        # Readiness fails when the disk of a SQLite database or key store has less free than this.
+        "READINESS_MIN_FREE_MB": _int(env, "READINESS_MIN_FREE_MB", 64),
     }
     if overrides:
         config.update(overrides)
+    if not config.get("KEYSTORE_URL") and mode == "development" and "KEYSTORE_URL" not in (overrides or {}):
+        config["KEYSTORE_URL"] = default_keystore_url(str(config["DATABASE_URL"]))
     check(config)
     return config
 
@@ -330,6 +370,8 @@ def check(config: Mapping[str, object]) -> None:
         "WEBHOOK_TIMEOUT",
         "BULLETIN_DAYS",
         "AUDIT_CHECKPOINT_MAX_AGE_MINUTES",
+        "DELIVERY_KEEP_DAYS",
+        "RETENTION_INTERVAL_HOURS",
     ):
         if int(config.get(name, 1)) < 1:
             raise ConfigError(f"{PREFIX}{name} must be at least 1")
@@ -379,6 +421,14 @@ def check(config: Mapping[str, object]) -> None:
         raise ConfigError("production mode refuses the development delivery key")
     if delivery_key in (audit_key, matching_key):
         raise ConfigError(f"{PREFIX}DELIVERY_KEY must differ from the audit and matching keys: one key, one purpose")
+    keystore_url = config.get("KEYSTORE_URL")
+    if not keystore_url:
+        raise ConfigError(
+            f"production mode needs {PREFIX}KEYSTORE_URL (or {PREFIX}KEYSTORE_URL_FILE): the erasure key store, "
+            "a database apart from the main one and from its backups"
+        )
+    if make_url(str(keystore_url)) == make_url(str(config["DATABASE_URL"])):
+        raise ConfigError(f"{PREFIX}KEYSTORE_URL must not be the main database: its backups would hold the keys")
     if not config.get("AUDIT_CHECKPOINT_FILE"):
         raise ConfigError(
             f"production mode needs {PREFIX}AUDIT_CHECKPOINT_FILE, a file outside the database that "

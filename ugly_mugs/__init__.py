@@ -12,8 +12,9 @@ import config as settings
 from ugly_mugs import audit, cli, throttle
 from ugly_mugs.auth.sessions import ServerSessionInterface
 from ugly_mugs.db import make_engine, make_sessionmaker
-from ugly_mugs.keys import channel_secrets
+from ugly_mugs.keys import channel_secrets, erasure
 from ugly_mugs.matching import index as matching_index
+from ugly_mugs.reports import erasure as report_erasure
 from ugly_mugs.web import access, branding, errors, headers, i18n, throttling
 
 
@@ -28,7 +29,11 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
 
     engine = make_engine(app.config["DATABASE_URL"], pooled=app.config["DATABASE_POOLED"])
     app.extensions["ugly_mugs.engine"] = engine
-    app.extensions["ugly_mugs.sessionmaker"] = make_sessionmaker(engine, session_info(app.config))
+    store = erasure.ErasureKeyStore(app.config["KEYSTORE_URL"]) if app.config["KEYSTORE_URL"] else None
+    app.extensions["ugly_mugs.keystore"] = store
+    app.extensions["ugly_mugs.sessionmaker"] = make_sessionmaker(engine, session_info(app.config, store))
+    # After a commit that erased a report, what was deleted is overwritten in the files too.
+    report_erasure.install(app.extensions["ugly_mugs.sessionmaker"])
 
     app.session_interface = ServerSessionInterface(app.extensions["ugly_mugs.sessionmaker"])
     csrf = CSRFProtect(app)
@@ -90,11 +95,15 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     return app
 
 
-def session_info(config: Mapping[str, object]) -> dict:
+def session_info(config: Mapping[str, object], store: erasure.ErasureKeyStore | None = None) -> dict:
     """What every database session of the app carries (``Session.info``): the matching key and
-    phone region for the blind indexes, the audit key's derived keys and the checkpoint file, and
-    the shared store of the throttle, and the delivery key that seals channel secrets."""
+    phone region for the blind indexes, the audit key's derived keys and the checkpoint file, the
+    shared store of the throttle, the delivery key that seals channel secrets, and the erasure key
+    store (``store``, else one opened at ``config["KEYSTORE_URL"]``)."""
+    if store is None and config.get("KEYSTORE_URL"):
+        store = erasure.ErasureKeyStore(str(config["KEYSTORE_URL"]))
     return {
+        **erasure.session_info(store),
         **matching_index.session_info(config["MATCHING_KEY"], config["PHONE_REGION"]),
         **audit.session_info(
             config["AUDIT_KEY"], config["AUDIT_CHECKPOINT_FILE"], config["AUDIT_CHECKPOINT_MAX_AGE_MINUTES"]

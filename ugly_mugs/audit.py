@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import hmac
 import json
 import os
 from dataclasses import dataclass, field, replace
@@ -125,6 +126,21 @@ def _digest(entry: AuditEntry) -> str:
 def entry_mac(keys: AuditKeys, entry_hash: str) -> str:
     """The authentication code of an entry whose hash is ``entry_hash`` (which covers all before it)."""
     return macs.tag(keys.entry, b"audit-entry|" + entry_hash.encode("ascii"))
+
+
+def key_matches(session: Session) -> bool | None:
+    """Whether the configured audit key made the newest authenticated entry (None: there is none
+    yet). Raises AuditKeyUnavailable when no key is configured. Readiness asks this."""
+    keys = _keys(session)
+    newest = session.execute(
+        select(AuditEntry.hash, AuditEntry.mac)
+        .where(AuditEntry.mac.is_not(None))
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    ).first()
+    if newest is None:
+        return None
+    return hmac.compare_digest(entry_mac(keys, newest.hash), newest.mac)
 
 
 def record(

@@ -38,8 +38,11 @@ def init_app(app: Flask) -> None:
     for group in (accounts_group, keys_group, projects_group, audit_group, reports_group):
         app.cli.add_command(group)
     from ugly_mugs.matching.cli import group as matching_group
+    from ugly_mugs.ops.cli import COMMANDS as ops_commands
 
     app.cli.add_command(matching_group)
+    for group in ops_commands:
+        app.cli.add_command(group)
 
 
 @click.group("db", cls=AppGroup, help="Create and migrate the database schema (Alembic).")
@@ -47,7 +50,11 @@ def db_group() -> None:
     pass
 
 
-@db_group.command("upgrade", help="Migrate the database to the newest schema (or to --revision).")
+@db_group.command(
+    "upgrade",
+    help="Migrate the database to the newest schema (or to --revision). At the newest schema it then gives "
+    "reports stored before erasure keys their key in the key store (as `keys migrate-erasure` does).",
+)
 @click.option(
     "--revision",
     default="head",
@@ -57,6 +64,23 @@ def db_group() -> None:
 def db_upgrade(revision: str) -> None:
     migrate.upgrade(current_app.config["DATABASE_URL"], revision, delivery_key=current_app.config.get("DELIVERY_KEY"))
     click.echo(f"database migrated to {revision}")
+    if revision == "head":
+        _migrate_erasure_keys()
+
+
+def _migrate_erasure_keys() -> None:
+    from ugly_mugs.reports import erasure
+
+    with _session() as session:
+        try:
+            migrated = erasure.migrate_pending(session)
+        except keystore.KeyUnavailable as exc:
+            raise click.ClickException(str(exc)) from None
+    if migrated.keyed or migrated.erased:
+        click.echo(
+            f"erasure keys: {migrated.keyed} reports given their key, "
+            f"{migrated.erased} reports erased before now cleaned up and tombstoned"
+        )
 
 
 @db_group.command(
@@ -290,9 +314,23 @@ def accounts_unlock(username: str) -> None:
     click.echo(f"{username} unlocked")
 
 
-@click.group("keys", cls=AppGroup, help="Key groups: give the scheme or a unit key to an invited member.")
+@click.group("keys", cls=AppGroup, help="Key groups: give the scheme or a unit key to an invited member; erasure keys.")
 def keys_group() -> None:
     pass
+
+
+@keys_group.command(
+    "migrate-erasure",
+    help="Give every report stored before erasure keys its erasure key in the key store "
+    "(UGLY_MUGS_KEYSTORE_URL) and wrap its sealed keys; clean up what reports erased before left behind. "
+    "Safe to run again; `db upgrade` runs it too.",
+)
+def keys_migrate_erasure() -> None:
+    from ugly_mugs.reports import erasure
+
+    _migrate_erasure_keys()
+    with _session() as session:
+        click.echo(f"{erasure.pending_count(session)} reports wait for an erasure key")
 
 
 @keys_group.command(

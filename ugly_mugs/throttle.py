@@ -310,6 +310,7 @@ def clear(session: Session, *names: str) -> None:
     _guarded(drop)
 
 
-def purge_expired(session: Session) -> int:
-    """Delete the database's lapsed counters (Redis drops its own); returns how many went."""
-    return session.execute(delete(ThrottleWindow).where(ThrottleWindow.expires_at <= _now())).rowcount
+def purge_expired(session: Session, now: datetime | None = None) -> int:
+    """Delete the database's counters lapsed by ``now`` (Redis drops its own); returns how many
+    went. Run by retention (``ops.retention``)."""
+    return session.execute(delete(ThrottleWindow).where(ThrottleWindow.expires_at <= (now or _now()))).rowcount

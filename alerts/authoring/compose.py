@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 
 from ugly_mugs import audit
 from ugly_mugs.crypto import DecryptionError, sealing
-from ugly_mugs.keys import keystore, sealed_text
+from ugly_mugs.keys import erasure, keystore, sealed_text
+from ugly_mugs.keys.erasure import ReportKey
 from ugly_mugs.models import Account, Alert, AlertArea, Area, Report
 from ugly_mugs.models.alerts import SEVERITIES
 from ugly_mugs.reports import fields
@@ -224,7 +225,17 @@ def validate(draft: Draft, known_areas: set[str]) -> dict[str, str]:
 
 
 def _context(alert: Alert) -> str:
-    return f"alert-draft|{alert.reference}"
+    return sealed_text.alert_draft_context(alert.reference)
+
+
+def _erasure_key(session: Session, alert: Alert) -> ReportKey:
+    """The erasure key of the alert's report: the draft is report-derived text and goes with it."""
+    if alert.report_id is None:
+        raise DraftError("The report this alert was written from was deleted.")
+    try:
+        return erasure.report_key(session, alert.report_id)
+    except erasure.ReportErased:
+        raise DraftError("The report this alert was written from was deleted.") from None
 
 
 def _seal(session: Session, alert: Alert, draft: Draft) -> None:
@@ -235,7 +246,10 @@ def _seal(session: Session, alert: Alert, draft: Draft) -> None:
         "incident_week": draft.incident_week.isoformat() if draft.incident_week else None,
     }
     alert.draft, sealed = sealed_text.seal_bytes(
-        json.dumps(payload).encode("utf-8"), _context(alert), {SCHEME: keystore.scheme_key(session).public_key}
+        json.dumps(payload).encode("utf-8"),
+        _context(alert),
+        {SCHEME: keystore.scheme_key(session).public_key},
+        _erasure_key(session, alert),
     )
     alert.draft_key_scheme = sealed[SCHEME]
 
@@ -298,8 +312,11 @@ def open_draft(session: Session, alert: Alert, pair: sealing.KeyPair) -> Draft:
     """The stored draft, opened with the scheme key pair."""
     if not alert.draft or not alert.draft_key_scheme:
         raise DraftError("This alert has no draft.")
+    erasure_key = _erasure_key(session, alert)
     try:
-        payload = json.loads(sealed_text.open_bytes(alert.draft, alert.draft_key_scheme, pair, _context(alert), SCHEME))
+        payload = json.loads(
+            sealed_text.open_bytes(alert.draft, alert.draft_key_scheme, pair, _context(alert), SCHEME, erasure_key)
+        )
     except DecryptionError:
         raise DraftError("This draft cannot be opened with your key.") from None
     week = payload.get("incident_week")

@@ -614,8 +614,10 @@ class Dispatcher:
         self._log(tally)
         return tally
 
-    def run_forever(self, idle_seconds: float = 2.0) -> Tally:
+    def run_forever(self, idle_seconds: float = 2.0, between: Callable[[], None] | None = None) -> Tally:
         """Keep sending; when nothing is due, look again after ``idle_seconds``. Stops on ``stop()``.
+        ``between`` is called after every round (the scheduler of retention and purges; it must
+        not raise).
 
         The database going away does not end it: it waits and tries again (see the module)."""
         total = Tally()
@@ -639,6 +641,8 @@ class Dispatcher:
                     log.info("database available again")
                     outage = 0
                 total.add(tally)
+                if between is not None:
+                    between()
                 if tally.claimed:
                     self._log(tally)
                 else:

@@ -171,7 +171,7 @@ def test_receipt_code_reopens_changes_and_deletes_the_report(no_js):
 
     open_with_code(no_js, code)
     expect(page.get_by_role("heading", level=1)).to_have_text("Use your receipt code")
-    expect(page.locator("#main")).to_contain_text("We could not find a report with that code.")
+    expect(page.locator("#main")).to_contain_text("This report has been deleted. Nothing of it can be opened any more")
     expect(page.get_by_text("What you agreed:")).to_have_count(0)
     assert no_js.context.cookies() == []
     assert no_js.foreign_requests() == []

@@ -16,6 +16,7 @@ from tests.support.app import form_token
 from tests.support.dbscan import find_plaintext
 from tests.support.reading import group_pairs, readable_sections, scheme_pair
 from ugly_mugs.crypto import sealing
+from ugly_mugs.keys import erasure
 from ugly_mugs.models import GroupKey, Report, ReportSection, SealedSectionKey
 from ugly_mugs.reports import fields, sections
 
@@ -93,10 +94,15 @@ def test_a_new_reports_section_keys_are_sealed_with_hybrid_hpke(client, passphra
     for seal, section, group in seals:
         assert sealing.kind_of(group.public_key) == sealing.HYBRID
         assert pairs[group.id].kind == sealing.HYBRID
-        assert seal.sealed[0] == sealing.SEAL_V2
-        assert len(seal.sealed) == 1 + hpke.KEM.MLKEM768_X25519.enc_length() + 32 + 16
+        # Stored wrapped by the report's erasure key (from the key store); inside, an HPKE seal.
+        erasure_key = erasure.report_key(db_session, section.report_id)
+        context = sections.key_context(section.report_id, section.name, section.version, seal.holder)
+        inner = erasure_key.unwrap(seal.sealed, context)
+        assert len(seal.sealed) == 1 + 12 + len(inner) + 16
+        assert inner[0] == sealing.SEAL_V2
+        assert len(inner) == 1 + hpke.KEM.MLKEM768_X25519.enc_length() + 32 + 16
         key = sections.open_with_key_pair(
-            pairs[group.id], seal.sealed, section.report_id, section.name, section.version, seal.holder
+            pairs[group.id], seal.sealed, section.report_id, section.name, section.version, seal.holder, erasure_key
         )
         assert sections.decrypt_section(key, section.report_id, section.name, section.version, section.ciphertext)
 

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from tests.support.app import form_token
 from tests.support.reading import rewrite_section, scheme_pair
 from tests.support.staff import csrf, signed_in
+from ugly_mugs.keys import sealed_text
 from ugly_mugs.models import PoliceRelease, Report
 from ugly_mugs.police.release import seal_staff_text
 
@@ -138,7 +139,11 @@ def test_the_officer_sees_no_detail_of_hers_below_full_report_nor_in_exports(app
     release = db_session.scalar(select(PoliceRelease))
     report = db_session.scalar(select(Report).where(Report.reference == reference))
     release.note, release.note_key_scheme, release.note_key_unit = seal_staff_text(
-        db_session, f"Her mobile is {PHONE[:5]}-{PHONE[6:]}", report.police_unit_id, f"release-note|{release.id}"
+        db_session,
+        f"Her mobile is {PHONE[:5]}-{PHONE[6:]}",
+        report.id,
+        report.police_unit_id,
+        sealed_text.release_note_context(release.id),
     )
     db_session.commit()
 

@@ -25,6 +25,7 @@ MATCHING_KEY = secrets.token_hex(32)
 AUDIT_KEY = secrets.token_hex(32)
 DELIVERY_KEY = secrets.token_hex(32)
 CHECKPOINT_FILE = "/var/lib/ugly-mugs-audit/checkpoints"
+KEYSTORE_URL = "postgresql+psycopg://um@keys.internal/um_keys"
 
 
 def production(**extra: str) -> dict[str, str]:
@@ -35,6 +36,7 @@ def production(**extra: str) -> dict[str, str]:
         "UGLY_MUGS_AUDIT_KEY": AUDIT_KEY,
         "UGLY_MUGS_DELIVERY_KEY": DELIVERY_KEY,
         "UGLY_MUGS_AUDIT_CHECKPOINT_FILE": CHECKPOINT_FILE,
+        "UGLY_MUGS_KEYSTORE_URL": KEYSTORE_URL,
         **extra,
     }
 
@@ -153,6 +155,7 @@ def test_file_variants_are_read(tmp_path):
             "UGLY_MUGS_AUDIT_KEY": AUDIT_KEY,
             "UGLY_MUGS_DELIVERY_KEY": DELIVERY_KEY,
             "UGLY_MUGS_AUDIT_CHECKPOINT_FILE": CHECKPOINT_FILE,
+            "UGLY_MUGS_KEYSTORE_URL": KEYSTORE_URL,
         }
     )
     assert cfg["SECRET_KEY"] == STRONG_SECRET
@@ -238,12 +241,50 @@ def test_matching_key_from_a_file(tmp_path):
     assert config.load(env)["MATCHING_KEY"] == bytes.fromhex(MATCHING_KEY)
 
 
-def test_production_refuses_a_missing_audit_key_or_checkpoint_file():
-    for name in ("UGLY_MUGS_AUDIT_KEY", "UGLY_MUGS_AUDIT_CHECKPOINT_FILE"):
+def test_production_refuses_a_missing_audit_key_checkpoint_file_or_key_store():
+    for name in ("UGLY_MUGS_AUDIT_KEY", "UGLY_MUGS_AUDIT_CHECKPOINT_FILE", "UGLY_MUGS_KEYSTORE_URL"):
         env = production()
         del env[name]
         with pytest.raises(ConfigError, match=name):
             config.load(env)
+
+
+def test_production_refuses_the_key_store_inside_the_database():
+    # Its backups would hold every erasure key.
+    with pytest.raises(ConfigError, match="KEYSTORE_URL must not be the main database"):
+        config.load(production(UGLY_MUGS_DATABASE_URL=KEYSTORE_URL))
+
+
+@pytest.mark.parametrize(
+    ("database_url", "keystore_file"),
+    [
+        ("sqlite:////srv/um/instance/ugly_mugs.sqlite3", "/srv/um/instance/ugly_mugs-keys.sqlite3"),
+        ("sqlite:////tmp/a/b.db", "/tmp/a/b-keys.sqlite3"),
+        ("postgresql+psycopg://um@db/scheme", str(config.PROJECT_ROOT / "instance" / "keystore-scheme.sqlite3")),
+    ],
+)
+def test_development_key_store_sits_beside_the_database(database_url, keystore_file):
+    assert config.load({"UGLY_MUGS_DATABASE_URL": database_url})["KEYSTORE_URL"] == "sqlite:///" + keystore_file
+    # Set through an override (as tests and tools do), the database still takes its key store along.
+    assert config.load({}, {"DATABASE_URL": database_url})["KEYSTORE_URL"] == "sqlite:///" + keystore_file
+    chosen = config.load({"UGLY_MUGS_DATABASE_URL": database_url, "UGLY_MUGS_KEYSTORE_URL": "sqlite:////k/keys.db"})
+    assert chosen["KEYSTORE_URL"] == "sqlite:////k/keys.db"
+
+
+def test_retention_settings():
+    defaults = config.load({})
+    assert (
+        defaults["RETENTION_REPORT_MONTHS"],
+        defaults["RETENTION_RELEASED_MONTHS"],
+        defaults["RETENTION_CASEWORK_MONTHS"],
+    ) == (24, 72, 12)
+    assert config.load({"UGLY_MUGS_RETENTION_REPORT_MONTHS": "0"})["RETENTION_REPORT_MONTHS"] == 0
+    for name in ("RETENTION_REPORT_MONTHS", "RETENTION_RELEASED_MONTHS", "RETENTION_CASEWORK_MONTHS"):
+        with pytest.raises(ConfigError, match=name):
+            config.load({f"UGLY_MUGS_{name}": "-1"})
+    for name in ("DELIVERY_KEEP_DAYS", "RETENTION_INTERVAL_HOURS"):
+        with pytest.raises(ConfigError, match=name):
+            config.load({f"UGLY_MUGS_{name}": "0"})
 
 
 @pytest.mark.parametrize("value", ["ab" * 31, "not hex at all", "a7" * 32, MATCHING_KEY])

@@ -47,6 +47,7 @@ WEB_BY_DESIGN = {
     "ugly_mugs/cli.py",
     "ugly_mugs/ops/entry.py",  # the installed package's console command
     "ugly_mugs/matching/cli.py",
+    "ugly_mugs/ops/cli.py",
     "alerts/cli.py",
     "ugly_mugs/auth/sessions.py",  # the server-side session interface
     "ugly_mugs/reporting/lookup.py",  # the receipt throttle of a request

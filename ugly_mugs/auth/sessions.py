@@ -23,9 +23,8 @@ from werkzeug.datastructures import CallbackDict
 from ugly_mugs.crypto import DecryptionError, aead
 from ugly_mugs.models import StaffSession
 from ugly_mugs.models.base import utcnow
+from ugly_mugs.models.sessions import ABSOLUTE, IDLE
 
-IDLE = timedelta(minutes=30)
-ABSOLUTE = timedelta(hours=12)
 TOUCH_EVERY = timedelta(seconds=60)
 COOKIE = "um_session"
 SECURE_COOKIE = "__Host-um_session"

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ugly_mugs import audit, consent
 from ugly_mugs.consent.seals import apply_level
 from ugly_mugs.crypto import receipt
+from ugly_mugs.keys.erasure import ReportKey
 from ugly_mugs.models import Report, ReportSection
 from ugly_mugs.reports import sections
 
@@ -27,11 +28,13 @@ def change(session: Session, report: Report, code: str, level: str) -> None:
         return
     receipt_key = receipt.receipt_key(code)
 
-    def open_key(section: ReportSection) -> bytes | None:
+    def open_key(section: ReportSection, erasure_key: ReportKey) -> bytes | None:
         own = next((s for s in section.sealed_keys if s.holder == sections.RECEIPT), None)
         if own is None:  # written without her receipt key (reports.reclassify): staff can seal it
             return None
-        return sections.open_with_receipt(receipt_key, own.sealed, report.id, section.name, section.version)
+        return sections.open_with_receipt(
+            receipt_key, own.sealed, report.id, section.name, section.version, erasure_key
+        )
 
     audit.record(
         session,

@@ -14,26 +14,30 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ugly_mugs import coarse_time, consent
-from ugly_mugs.keys import keystore
+from ugly_mugs.keys import erasure, keystore
+from ugly_mugs.keys.erasure import ReportKey
 from ugly_mugs.models import ConsentChange, PoliceRelease, Report, ReportSection, SealedSectionKey, StaffConsent
 from ugly_mugs.reports import sections
 
-# Opens a section's key from one of its own sealed copies (receipt or scheme); None when the
-# section has no copy of that kind (a version written without her receipt key).
-KeyOpener = Callable[[ReportSection], bytes | None]
+# Opens a section's key from one of its own sealed copies (receipt or scheme), unwrapping the
+# copy with the report's erasure key; None when the section has no copy of that kind (a version
+# written without her receipt key).
+KeyOpener = Callable[[ReportSection, ReportKey], bytes | None]
 
 
 def align_unit_seals(session: Session, report: Report, level: str, open_key: KeyOpener) -> None:
     """Make the unit's sealed copies of ``report``'s section keys exactly what ``level`` allows.
 
-    Sections newly covered are opened with ``open_key`` and sealed to the area's unit key (those
-    it has no copy to open from are left unsealed); seals of sections no longer covered are
-    deleted at once. Raises KeyUnavailable when the unit has no key, DecryptionError when
-    ``open_key`` cannot open a section.
+    Sections newly covered are opened with ``open_key`` and sealed to the area's unit key
+    (wrapped by the report's erasure key like every seal; those it has no copy to open from are
+    left unsealed); seals of sections no longer covered are deleted at once. Raises
+    KeyUnavailable when the unit (or the report) has no key, ReportErased for an erased report,
+    DecryptionError when ``open_key`` cannot open a section.
     """
     if report.police_unit_id is None:
         return
     unit = None
+    erasure_key = None
     for section in session.scalars(select(ReportSection).where(ReportSection.report_id == report.id)):
         unit_seals = [s for s in section.sealed_keys if s.holder == sections.UNIT]
         if not consent.unit_may_open(level, section.name):
@@ -45,7 +49,8 @@ def align_unit_seals(session: Session, report: Report, level: str, open_key: Key
         if unit_seals:
             continue
         unit = unit or keystore.unit_key(session, report.police_unit_id)
-        key = open_key(section)
+        erasure_key = erasure_key or erasure.report_key(session, report.id)
+        key = open_key(section, erasure_key)
         if key is None:
             continue
         section.sealed_keys.append(
@@ -53,7 +58,7 @@ def align_unit_seals(session: Session, report: Report, level: str, open_key: Key
                 holder=sections.UNIT,
                 group_key_id=unit.id,
                 sealed=sections.seal_to_public_key(
-                    unit.public_key, key, report.id, section.name, section.version, sections.UNIT
+                    unit.public_key, key, report.id, section.name, section.version, sections.UNIT, erasure_key
                 ),
             )
         )

@@ -14,6 +14,7 @@ from ugly_mugs import audit, consent
 from ugly_mugs.consent.seals import apply_level
 from ugly_mugs.crypto import sealing
 from ugly_mugs.keys import keystore
+from ugly_mugs.keys.erasure import ReportKey
 from ugly_mugs.models import Account, Report, ReportSection, StaffConsent
 from ugly_mugs.models.base import utcnow
 from ugly_mugs.reports import sections, statuses
@@ -30,7 +31,7 @@ def record(session: Session, report: Report, coordinator: Account, level: str, g
     if level not in consent.LEVELS or given_by not in GIVEN_BY:
         raise consent.ConsentError("Choose the level and how the person gave it.")
     if report.status == statuses.ERASED:
-        raise consent.ConsentError("This report was deleted by the reporter.")
+        raise consent.ConsentError("This report was deleted.")
     request = StaffConsent(
         report_id=report.id, level=level, given_by=given_by, recorded_by=coordinator.id, recorded_at=utcnow()
     )
@@ -80,10 +81,10 @@ def decide(
     if approve and report.status != statuses.ERASED:
         scheme = keystore.scheme_key(session)
 
-        def open_key(section: ReportSection) -> bytes:
+        def open_key(section: ReportSection, erasure_key: ReportKey) -> bytes:
             own = next(s for s in section.sealed_keys if s.holder == sections.SCHEME and s.group_key_id == scheme.id)
             return sections.open_with_key_pair(
-                scheme_pair, own.sealed, report.id, section.name, section.version, sections.SCHEME
+                scheme_pair, own.sealed, report.id, section.name, section.version, sections.SCHEME, erasure_key
             )
 
         apply_level(session, report, request.level, "staff", open_key)

@@ -19,13 +19,14 @@ from sqlalchemy.orm import Session
 from ugly_mugs import audit, consent, matching
 from ugly_mugs.consent import staff as consent_staff
 from ugly_mugs.crypto import sealing
-from ugly_mugs.keys import groups, keystore, sealed_text
+from ugly_mugs.keys import erasure, groups, keystore, sealed_text
 from ugly_mugs.matching.linked import LinkedReports, linked_reports
 from ugly_mugs.models import (
     Account,
     Alert,
     Area,
     CaseNote,
+    ErasureRequest,
     PoliceOutcome,
     PoliceRelease,
     PoliceUnit,
@@ -35,6 +36,7 @@ from ugly_mugs.models import (
 )
 from ugly_mugs.models.base import utcnow
 from ugly_mugs.police import release
+from ugly_mugs.reports import erasure as report_erasure
 from ugly_mugs.reports import reading, reporter_types, sections, statuses
 
 READ_REASONS = audit.READ_REASONS
@@ -294,6 +296,7 @@ class ReportPage:
     notes: dict[int, str]
     crime_references: dict[int, str]
     pending: list[StaffConsent]  # consent recorded by a coordinator, waiting for a second one
+    erasure_pending: ErasureRequest | None  # deletion asked for by a coordinator, waiting for a second one
     can_pass: bool  # the report may go to its unit and has not yet
     unit_seals: int  # how many section keys the report's unit holds
     holds_key: bool  # the viewer holds a copy of the scheme key
@@ -340,11 +343,12 @@ def report_page(
         releases=releases,
         outcomes=release.outcomes_for(session, [r.id for r in releases]),
         units={u.id: u.name for u in session.scalars(select(PoliceUnit))},
-        notes={r.id: release.note_for(r, pair, sections.SCHEME) for r in releases} if pair else {},
-        crime_references={r.id: release.crime_reference_for(r, pair, sections.SCHEME) for r in releases}
+        notes={r.id: release.note_for(session, r, pair, sections.SCHEME) for r in releases} if pair else {},
+        crime_references={r.id: release.crime_reference_for(session, r, pair, sections.SCHEME) for r in releases}
         if pair
         else {},
         pending=consent_staff.pending(session, report.id),
+        erasure_pending=report_erasure.pending_request(session, report.id),
         can_pass=release.can_pass_on(report) and not releases,
         unit_seals=release.unit_seal_count(session, report),
         holds_key=member is not None and member.sealed is not None,
@@ -355,6 +359,14 @@ def report_page(
         alerts=list(session.scalars(select(Alert).where(Alert.report_id == report.id).order_by(Alert.id))),
         linked=linked_reports(session, report.id, opened),
     )
+
+
+def erasure_request(session: Session, request_id: int) -> tuple[ErasureRequest, Report] | None:
+    """A coordinator's request to erase a report (``reports.erasure.request``) and its report, or None."""
+    asked = session.get(ErasureRequest, request_id)
+    if asked is None:
+        return None
+    return asked, session.get(Report, asked.report_id)
 
 
 def consent_request(session: Session, request_id: int) -> tuple[StaffConsent, Report] | None:
@@ -373,7 +385,7 @@ def set_status(session: Session, report: Report, coordinator: Account, status: s
     if status not in statuses.SETTABLE:
         raise CaseworkError("Choose a status from the list.")
     if report.status == statuses.ERASED:
-        raise CaseworkError("This report was deleted by the reporter.")
+        raise CaseworkError("This report was deleted.")
     if report.status == status:
         return
     previous = report.status
@@ -397,10 +409,6 @@ class OpenedNote:
     text: str
 
 
-def _note_context(report_id: str) -> str:
-    return f"case-note|{report_id}"
-
-
 def add_note(session: Session, report: Report, coordinator: Account, text: str) -> CaseNote:
     """Store a note encrypted under a fresh key sealed to the scheme key; audited without its text."""
     text = (text or "").strip()
@@ -409,9 +417,12 @@ def add_note(session: Session, report: Report, coordinator: Account, text: str) 
     if len(text) > MAX_NOTE:
         raise CaseworkError(f"A note can be at most {MAX_NOTE} characters.")
     if report.status == statuses.ERASED:
-        raise CaseworkError("This report was deleted by the reporter.")
+        raise CaseworkError("This report was deleted.")
     ciphertext, sealed = sealed_text.seal(
-        text, _note_context(report.id), {sections.SCHEME: keystore.scheme_key(session).public_key}
+        text,
+        sealed_text.case_note_context(report.id),
+        {sections.SCHEME: keystore.scheme_key(session).public_key},
+        erasure.report_key(session, report.id),
     )
     note = CaseNote(
         report_id=report.id,
@@ -427,11 +438,16 @@ def add_note(session: Session, report: Report, coordinator: Account, text: str) 
 
 
 def notes(session: Session, report: Report, pair: sealing.KeyPair) -> list[OpenedNote]:
-    """The report's notes, oldest first, opened with the scheme key pair (unreadable ones skipped)."""
-    context = _note_context(report.id)
+    """The report's notes, oldest first, opened with the scheme key pair (unreadable ones skipped;
+    none of an erased report)."""
+    context = sealed_text.case_note_context(report.id)
     opened = []
+    try:
+        erasure_key = erasure.report_key(session, report.id)
+    except erasure.ReportErased:
+        return opened
     for note in session.scalars(select(CaseNote).where(CaseNote.report_id == report.id).order_by(CaseNote.id)):
-        text = sealed_text.open_text(note.ciphertext, note.sealed_key, pair, context, sections.SCHEME)
+        text = sealed_text.open_text(note.ciphertext, note.sealed_key, pair, context, sections.SCHEME, erasure_key)
         if text:
             opened.append(OpenedNote(note.id, note.author_id, note.created_at, text))
     return opened

@@ -12,6 +12,7 @@ from ugly_mugs.audit import READ_REASONS
 from ugly_mugs.consent.staff import GIVEN_BY_LABELS
 from ugly_mugs.coordinator.casework import MAX_NOTE
 from ugly_mugs.models.alerts import SEVERITY_LABELS
+from ugly_mugs.models.erasure import ERASURE_REASON_LABELS
 from ugly_mugs.reports import statuses
 from ugly_mugs.web.forms import CheckboxesField, options
 
@@ -65,6 +66,15 @@ class NoteForm(FlaskForm):
         "Add a case note",
         description="Stored encrypted; only coordinators holding the scheme key can read it.",
         validators=[DataRequired("Write the note first."), Length(max=MAX_NOTE)],
+    )
+
+
+class ErasureForm(FlaskForm):
+    reason = SelectField(
+        "Why should it be deleted?",
+        id="erasure-reason",
+        choices=options([("", "Choose a reason")] + list(ERASURE_REASON_LABELS.items())),
+        validators=[DataRequired("Choose why the report should be deleted.")],
     )
 
 

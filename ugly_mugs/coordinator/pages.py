@@ -11,6 +11,7 @@ from ugly_mugs.coordinator import casework
 from ugly_mugs.coordinator.forms import (
     ActionForm,
     DecisionForm,
+    ErasureForm,
     NoteForm,
     PassOnForm,
     ReasonForm,
@@ -18,6 +19,7 @@ from ugly_mugs.coordinator.forms import (
     StatusForm,
 )
 from ugly_mugs.models import Report
+from ugly_mugs.models.erasure import ERASURE_REASON_LABELS
 from ugly_mugs.models.police import OUTCOME_LABELS
 from ugly_mugs.reports import reporter_types, statuses
 from ugly_mugs.web import database
@@ -60,6 +62,8 @@ def report_response(report: Report, *, pair=None, opened=None, status: int = 200
             decision_form=DecisionForm(),
             status_form=forms.get("status_form") or StatusForm(data={"status": report.status}),
             note_form=forms.get("note_form") or NoteForm(),
+            erasure_form=forms.get("erasure_form") or ErasureForm(),
+            erasure_reasons=ERASURE_REASON_LABELS,
             action_form=ActionForm(),
             notice=notice,
         ),

@@ -8,11 +8,19 @@ from flask import abort, redirect, render_template, request, url_for
 from ugly_mugs import consent
 from ugly_mugs.consent import staff as consent_staff
 from ugly_mugs.coordinator import alert_pages, casework
-from ugly_mugs.coordinator.forms import DecisionForm, NoteForm, PassOnForm, ReasonForm, StaffConsentForm, StatusForm
+from ugly_mugs.coordinator.forms import (
+    DecisionForm,
+    ErasureForm,
+    NoteForm,
+    PassOnForm,
+    ReasonForm,
+    StaffConsentForm,
+    StatusForm,
+)
 from ugly_mugs.coordinator.pages import bp, category_labels, report_or_404, report_response
 from ugly_mugs.models import Report
 from ugly_mugs.police import release
-from ugly_mugs.reports import reporter_types, statuses
+from ugly_mugs.reports import erasure, reporter_types, statuses
 from ugly_mugs.web import database, keyring
 from ugly_mugs.web.access import current_account, roles
 
@@ -82,7 +90,7 @@ def _report_action(report: Report, form, form_key: str, field: str, act, error_s
         db.commit()  # only the audit entry of the guard's reading of the report
         getattr(form, field).errors = [str(exc)]
         return report_response(report, status=422, **{form_key: form})
-    except (release.ReleaseError, casework.CaseworkError, consent.ConsentError) as exc:
+    except (release.ReleaseError, casework.CaseworkError, consent.ConsentError, erasure.ErasureError) as exc:
         db.rollback()
         getattr(form, field).errors = [str(exc)]
         return report_response(report, status=error_status, **{form_key: form})
@@ -163,3 +171,39 @@ def add_note(reference: str):
         casework.add_note(db, report, current_account(), form.text.data)
 
     return _report_action(report, form, "note_form", "text", act, 409, note="added")
+
+
+@bp.post("/reports/<reference>/erase")
+@roles("coordinator")
+def request_erasure(reference: str):
+    """Ask for the report to be deleted; a second coordinator decides (``decide_erasure``)."""
+    report = report_or_404(reference)
+    form = ErasureForm()
+
+    def act(db):
+        erasure.request(db, report, current_account(), form.reason.data)
+
+    return _report_action(report, form, "erasure_form", "reason", act, 409)
+
+
+@bp.post("/erasure/<int:request_id>")
+@roles("coordinator")
+def decide_erasure(request_id: int):
+    db = database.session()
+    found = casework.erasure_request(db, request_id)
+    if found is None:
+        abort(404)
+    pending, report = found
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        erasure.decide(db, pending, current_account(), form.decision.data == "approve")
+    except erasure.ErasureError:
+        db.rollback()
+        abort(409)
+    except database.UNAVAILABLE:
+        db.rollback()
+        abort(503)
+    db.commit()
+    return redirect(url_for("coordinator.report", reference=report.reference))

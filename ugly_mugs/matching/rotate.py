@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ugly_mugs import audit
 from ugly_mugs.crypto import DecryptionError, blind_index, sealing
-from ugly_mugs.keys import keystore
+from ugly_mugs.keys import erasure, keystore
 from ugly_mugs.matching import index, normalise
 from ugly_mugs.models import IdentifierIndex, MatchingKeyVersion, ReportSection, SealedSectionKey
 from ugly_mugs.reports import sections
@@ -130,10 +130,20 @@ def rotate(
             if not report_ids:
                 break
             found: dict[str, list[normalise.Identifier]] = {rid: [] for rid in report_ids}
+            erasure_keys = erasure.report_keys(session, report_ids)
             for section, sealed in _perpetrator_sections(session, report_ids, scheme.id):
+                if section.report_id not in erasure_keys:
+                    unreadable += 1  # erased since, or its key is not in this key store
+                    continue
                 try:
                     key = sections.open_with_key_pair(
-                        pair, sealed, section.report_id, section.name, section.version, sections.SCHEME
+                        pair,
+                        sealed,
+                        section.report_id,
+                        section.name,
+                        section.version,
+                        sections.SCHEME,
+                        erasure_keys[section.report_id],
                     )
                     content = sections.decrypt_section(
                         key, section.report_id, section.name, section.version, section.ciphertext

@@ -13,6 +13,8 @@ from ugly_mugs.models.alerts import (
 from ugly_mugs.models.audit import AuditEntry
 from ugly_mugs.models.base import Base
 from ugly_mugs.models.consent import ConsentChange
+from ugly_mugs.models.erasure import ErasureRequest, PendingErasureKey
+from ugly_mugs.models.jobs import ScheduledJob
 from ugly_mugs.models.keys import GroupKey, RecoveryKey, SealedGroupKey
 from ugly_mugs.models.matching import IdentifierIndex, MatchingKeyVersion
 from ugly_mugs.models.people import Account, GroupMembership, Project
@@ -41,10 +43,12 @@ __all__ = [
     "AuditEntry",
     "Base",
     "ConsentChange",
+    "ErasureRequest",
     "GroupKey",
     "GroupMembership",
     "IdentifierIndex",
     "MatchingKeyVersion",
+    "PendingErasureKey",
     "PoliceOutcome",
     "PoliceRelease",
     "PoliceUnit",
@@ -53,6 +57,7 @@ __all__ = [
     "Report",
     "ReportCategory",
     "ReportSection",
+    "ScheduledJob",
     "SealedGroupKey",
     "SealedSectionKey",
     "StaffConsent",

@@ -8,12 +8,17 @@ encrypted under the per-session key, which the server never stores.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ugly_mugs.models.base import Base, UTCDateTime
+
+# A session ends after this long without a request, and this long after login whatever happens;
+# ended rows are deleted at the next login and by retention.
+IDLE = timedelta(minutes=30)
+ABSOLUTE = timedelta(hours=12)
 
 
 class StaffSession(Base):

@@ -103,7 +103,7 @@ def release_page(
         area=session.get(Area, report.area_id),
         opened=view.opened if view else None,
         note=view.note if view else "",
-        crime_reference=release.crime_reference_for(item, pair, sections.UNIT) if pair and view else "",
+        crime_reference=release.crime_reference_for(session, item, pair, sections.UNIT) if pair and view else "",
         identity_withheld=identity_withheld(report),
         outcomes=release.outcomes_for(session, [item.id]).get(item.id, []),
     )

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from ugly_mugs import audit, consent, disclosure
 from ugly_mugs.crypto import sealing
-from ugly_mugs.keys import keystore, sealed_text
+from ugly_mugs.keys import erasure, keystore, sealed_text
+from ugly_mugs.keys.erasure import ReportKey
 from ugly_mugs.matching import index as matching_index
 from ugly_mugs.models import Account, PoliceOutcome, PoliceRelease, Report, ReportSection, SealedSectionKey
 from ugly_mugs.models.base import utcnow
@@ -29,8 +30,11 @@ class ReleaseError(ValueError):
     """The action is not allowed for this report; the message is safe to show to staff."""
 
 
-def seal_staff_text(session: Session, text: str, unit_id: int, context: str) -> tuple[bytes, bytes, bytes]:
-    """Short staff text for police: (ciphertext, key sealed to the scheme, key sealed to the unit)."""
+def seal_staff_text(
+    session: Session, text: str, report_id: str, unit_id: int, context: str
+) -> tuple[bytes, bytes, bytes]:
+    """Short staff text for police about ``report_id``: (ciphertext, key sealed to the scheme,
+    key sealed to the unit), both seals wrapped by the report's erasure key."""
     ciphertext, sealed = sealed_text.seal(
         text,
         context,
@@ -38,6 +42,7 @@ def seal_staff_text(session: Session, text: str, unit_id: int, context: str) -> 
             sections.SCHEME: keystore.scheme_key(session).public_key,
             sections.UNIT: keystore.unit_key(session, unit_id).public_key,
         },
+        erasure.report_key(session, report_id),
     )
     return ciphertext, sealed[sections.SCHEME], sealed[sections.UNIT]
 
@@ -130,7 +135,7 @@ def pass_on(
     session.flush()
     if note:
         release.note, release.note_key_scheme, release.note_key_unit = seal_staff_text(
-            session, note, report.police_unit_id, f"release-note|{release.id}"
+            session, note, report.id, report.police_unit_id, sealed_text.release_note_context(release.id)
         )
     report.status = statuses.PASSED_TO_POLICE
     audit.record(
@@ -178,7 +183,7 @@ def read_for_police(
         reading.open_sections(session, release.report_id, unit_pair, sections.UNIT, unit.id),
         matching_index.region_of(session),
     )
-    note = note_for(release, unit_pair, sections.UNIT)
+    note = note_for(session, release, unit_pair, sections.UNIT)
     if sections.IDENTITY not in opened.sections:
         note = withholding.withhold_text(note, profile)
     audit.record(
@@ -192,16 +197,40 @@ def read_for_police(
     return PoliceView(opened, note)
 
 
-def note_for(release: PoliceRelease, pair: sealing.KeyPair, holder: str) -> str:
-    """The covering note opened with ``pair`` as ``holder`` ("unit" or "scheme"); "" when there
-    is none (never written, or removed when consent narrowed)."""
+def _erasure_key(session: Session, release: PoliceRelease) -> ReportKey | None:
+    try:
+        return erasure.report_key(session, release.report_id)
+    except erasure.ReportErased:
+        return None
+
+
+def note_for(session: Session, release: PoliceRelease, pair: sealing.KeyPair, holder: str) -> str:
+    """The covering note as ``holder`` ("scheme" or "unit") opens it with ``pair``; "" when there
+    is none (never written, or removed when consent narrowed), it does not open, or the report
+    was erased."""
     key = release.note_key_unit if holder == "unit" else release.note_key_scheme
-    return sealed_text.open_text(release.note, key, pair, f"release-note|{release.id}", holder)
+    erasure_key = _erasure_key(session, release) if release.note else None
+    if erasure_key is None:
+        return ""
+    return sealed_text.open_text(
+        release.note, key, pair, sealed_text.release_note_context(release.id), holder, erasure_key
+    )
 
 
-def crime_reference_for(release: PoliceRelease, pair: sealing.KeyPair, holder: str) -> str:
+def crime_reference_for(session: Session, release: PoliceRelease, pair: sealing.KeyPair, holder: str) -> str:
+    """The crime reference, like ``note_for``."""
     key = release.crime_reference_key_unit if holder == "unit" else release.crime_reference_key_scheme
-    return sealed_text.open_text(release.crime_reference, key, pair, f"crime-reference|{release.id}", holder)
+    erasure_key = _erasure_key(session, release) if release.crime_reference else None
+    if erasure_key is None:
+        return ""
+    return sealed_text.open_text(
+        release.crime_reference,
+        key,
+        pair,
+        sealed_text.crime_reference_context(release.id),
+        holder,
+        erasure_key,
+    )
 
 
 def acknowledge(session: Session, release: PoliceRelease, officer: Account) -> None:
@@ -225,7 +254,11 @@ def record_outcome(
     crime_reference = crime_reference.strip()[:64]
     if crime_reference:
         release.crime_reference, release.crime_reference_key_scheme, release.crime_reference_key_unit = seal_staff_text(
-            session, crime_reference, release.police_unit_id, f"crime-reference|{release.id}"
+            session,
+            crime_reference,
+            release.report_id,
+            release.police_unit_id,
+            sealed_text.crime_reference_context(release.id),
         )
     session.add(
         PoliceOutcome(

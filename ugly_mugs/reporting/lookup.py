@@ -13,9 +13,11 @@ from ugly_mugs.web import database, throttling
 # Marked for the catalogs; the views translate them when they show them.
 NOT_FOUND = "We could not find a report with that code. Check the code and try again."
 TOO_MANY = "Too many tries. Please wait 15 minutes, then try again."
+ERASED = "This report has been deleted. Nothing of it can be opened any more, by anyone."
 _CATALOG = (
     _l("We could not find a report with that code. Check the code and try again."),
     _l("Too many tries. Please wait 15 minutes, then try again."),
+    _l("This report has been deleted. Nothing of it can be opened any more, by anyone."),
 )
 
 
@@ -26,7 +28,9 @@ class Refusal:
 
 
 def open_report(code: str) -> Report | Refusal:
-    """The report for ``code``, or a Refusal that says nothing about whether it exists.
+    """The live report for ``code``, or a Refusal: a wrong code's says nothing about whether a
+    report exists; an erased report's code answers that it was deleted (410), also when a
+    database restored from a backup still held the report (it is erased again at once).
 
     A client that used up its wrong codes is refused before its code is looked at; otherwise the
     code is looked at first, and only a wrong one is counted (overall guessing makes wrong codes
@@ -39,4 +43,6 @@ def open_report(code: str) -> Report | Refusal:
         throttling.receipt_wrong()
         session.commit()
         return Refusal(NOT_FOUND, 404)
+    if receipts.is_erased(session, report):
+        return Refusal(ERASED, 410)
     return report

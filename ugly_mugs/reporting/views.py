@@ -239,7 +239,7 @@ def change_consent():
 @public
 def erase():
     def action(session, report, code, form):
-        erasure.erase(session, report)
+        erasure.erase(session, report, erasure.BY_REPORTER)
         return render_template("reporting/erased.html")
 
     return _receipt_action(forms.EraseForm, action)

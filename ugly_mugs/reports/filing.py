@@ -2,7 +2,8 @@
 
 Every function takes a SQLAlchemy session and plain values; none touches Flask. Report
 content is encrypted here before anything reaches the database, and a report is never
-stored if a key it needs is missing (KeyUnavailable, never a silent fallback). Which
+stored if a key it needs is missing (KeyUnavailable, never a silent fallback). Each report
+gets its erasure key in the key store first (``keys.erasure``); every seal is wrapped by it. Which
 sections a police unit may open is asked of ``consent.unit_may_open``; before that, whatever
 locates or contacts her in the incident and perpetrator sections is moved to the identity
 section (``reports.withholding``), so that "anonymous intelligence" never seals it to police.
@@ -19,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from ugly_mugs import audit, coarse_time, consent
 from ugly_mugs.crypto import aead, receipt
-from ugly_mugs.keys import keystore
+from ugly_mugs.keys import erasure, keystore
+from ugly_mugs.keys.erasure import ReportKey
 from ugly_mugs.matching import index as matching_index
 from ugly_mugs.models import Area, ConsentChange, GroupKey, Report, ReportCategory, ReportSection, SealedSectionKey
 from ugly_mugs.models.base import new_id
@@ -86,9 +88,17 @@ def holders_for(session: Session, police_unit_id: int | None) -> Holders:
 
 
 def encrypt_section(
-    report_id: str, name: str, version: int, content: dict, receipt_key: bytes | None, holders: Holders, level: str
+    report_id: str,
+    name: str,
+    version: int,
+    content: dict,
+    receipt_key: bytes | None,
+    holders: Holders,
+    level: str,
+    erasure: ReportKey,
 ) -> tuple[dict, list[dict]]:
-    """The section row and its sealed-key rows: scheme, receipt and, where consent allows, the unit.
+    """The section row and its sealed-key rows: scheme, receipt and, where consent allows, the
+    unit; every seal wrapped by the report's erasure key.
 
     ``receipt_key`` None: no receipt seal (a version written without her, by ``reports.reclassify``).
     """
@@ -104,7 +114,9 @@ def encrypt_section(
         {
             "holder": sections.SCHEME,
             "group_key_id": scheme.id,
-            "sealed": sections.seal_to_public_key(scheme.public_key, key, report_id, name, version, sections.SCHEME),
+            "sealed": sections.seal_to_public_key(
+                scheme.public_key, key, report_id, name, version, sections.SCHEME, erasure
+            ),
         },
     ]
     if receipt_key is not None:
@@ -112,7 +124,7 @@ def encrypt_section(
             {
                 "holder": sections.RECEIPT,
                 "group_key_id": None,
-                "sealed": sections.seal_to_receipt(receipt_key, key, report_id, name, version),
+                "sealed": sections.seal_to_receipt(receipt_key, key, report_id, name, version, erasure),
             }
         )
     unit = holders.unit
@@ -121,7 +133,9 @@ def encrypt_section(
             {
                 "holder": sections.UNIT,
                 "group_key_id": unit.id,
-                "sealed": sections.seal_to_public_key(unit.public_key, key, report_id, name, version, sections.UNIT),
+                "sealed": sections.seal_to_public_key(
+                    unit.public_key, key, report_id, name, version, sections.UNIT, erasure
+                ),
             }
         )
     return row, seals
@@ -184,10 +198,12 @@ def file_report(session: Session, new: NewReport, valid_categories: set[str]) ->
     code = receipt.new_code()
     receipt_key = receipt.receipt_key(code)
     report_id = new_id()
+    # The erasure key is stored (outside the database) before anything is sealed with it.
+    erasure_key = erasure.new_report_key(session, report_id)
     # Filing is her act: its times are kept to the hour (coarse_time), here and in the history.
     now = coarse_time.now()
     encrypted = [
-        encrypt_section(report_id, name, 1, content[name], receipt_key, holders, new.consent_level)
+        encrypt_section(report_id, name, 1, content[name], receipt_key, holders, new.consent_level, erasure_key)
         for name in sections.SECTION_NAMES
     ]
     reference = _new_reference()

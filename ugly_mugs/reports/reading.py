@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ugly_mugs import disclosure
 from ugly_mugs.crypto import DecryptionError, sealing
-from ugly_mugs.keys import keystore
+from ugly_mugs.keys import erasure, keystore
 from ugly_mugs.models import ReportSection, SealedSectionKey
 from ugly_mugs.reports import sections, withholding
 
@@ -48,8 +48,14 @@ def _restored(found: dict[str, list[tuple[int, dict]]]) -> Opened:
 
 def open_sections(session: Session, report_id: str, pair: sealing.KeyPair, holder: str, group_key_id: int) -> Opened:
     """Every section of ``report_id`` whose key is sealed to ``group_key_id`` (as ``holder``:
-    "scheme" or "unit") and opens with ``pair``; sections that do not open are left out."""
+    "scheme" or "unit") and opens with ``pair``; sections that do not open are left out, and
+    nothing opens of a report whose erasure key was destroyed. Raises ErasureKeyMissing
+    (KeyUnavailable) when the key store holds neither its key nor a tombstone."""
     opened: dict[str, list[tuple[int, dict]]] = {}
+    try:
+        erasure_key = erasure.report_key(session, report_id)
+    except erasure.ReportErased:
+        return Opened({})
     rows = session.execute(
         select(ReportSection, SealedSectionKey.sealed)
         .join(SealedSectionKey, SealedSectionKey.section_id == ReportSection.id)
@@ -62,7 +68,9 @@ def open_sections(session: Session, report_id: str, pair: sealing.KeyPair, holde
     ).all()
     for section, sealed in rows:
         try:
-            key = sections.open_with_key_pair(pair, sealed, report_id, section.name, section.version, holder)
+            key = sections.open_with_key_pair(
+                pair, sealed, report_id, section.name, section.version, holder, erasure_key
+            )
             content = sections.decrypt_section(key, report_id, section.name, section.version, section.ciphertext)
         except DecryptionError:
             continue
@@ -71,8 +79,13 @@ def open_sections(session: Session, report_id: str, pair: sealing.KeyPair, holde
 
 
 def open_with_receipt(session: Session, report_id: str, receipt_key: bytes) -> Opened:
-    """Every section of ``report_id`` that her receipt key opens (her own return visits)."""
+    """Every section of ``report_id`` that her receipt key opens (her own return visits); nothing
+    of a report whose erasure key was destroyed."""
     opened: dict[str, list[tuple[int, dict]]] = {}
+    try:
+        erasure_key = erasure.report_key(session, report_id)
+    except erasure.ReportErased:
+        return Opened({})
     rows = session.execute(
         select(ReportSection, SealedSectionKey.sealed)
         .join(SealedSectionKey, SealedSectionKey.section_id == ReportSection.id)
@@ -81,7 +94,7 @@ def open_with_receipt(session: Session, report_id: str, receipt_key: bytes) -> O
     ).all()
     for section, sealed in rows:
         try:
-            key = sections.open_with_receipt(receipt_key, sealed, report_id, section.name, section.version)
+            key = sections.open_with_receipt(receipt_key, sealed, report_id, section.name, section.version, erasure_key)
             content = sections.decrypt_section(key, report_id, section.name, section.version, section.ciphertext)
         except DecryptionError:
             continue

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from ugly_mugs import audit, coarse_time
 from ugly_mugs.crypto import receipt
+from ugly_mugs.keys import erasure as erasure_keys
 from ugly_mugs.matching import index as matching_index
 from ugly_mugs.models import ConsentChange, PoliceRelease, Report, ReportSection
-from ugly_mugs.reports import filing, reading, sections, statuses, withholding
+from ugly_mugs.reports import erasure, filing, reading, sections, withholding
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,20 @@ class Status:
 
 
 def find_by_receipt(session: Session, code: str) -> Report | None:
-    """The live report this receipt code belongs to, or None (also for malformed codes)."""
+    """The report this receipt code belongs to, erased or not, or None (also for malformed codes).
+    Whether it was erased: ``is_erased``."""
     try:
         lookup = receipt.lookup_id(code)
     except receipt.InvalidReceiptCode:
         return None
-    return session.scalar(select(Report).where(Report.receipt_lookup == lookup, Report.status != statuses.ERASED))
+    return session.scalar(select(Report).where(Report.receipt_lookup == lookup))
+
+
+def is_erased(session: Session, report: Report) -> bool:
+    """Whether ``report`` was erased, by her or anyone. A report that a database restored from an
+    older backup still holds, but whose erasure the key store remembers, is erased again now
+    (committed): her code then answers "deleted", never opens it again."""
+    return erasure.settle_if_erased(session, report)
 
 
 def status_of(session: Session, report: Report) -> Status:
@@ -76,6 +85,7 @@ def add_information(session: Session, report: Report, code: str, additions: dict
     )
     holders = filing.holders_for(session, report.police_unit_id)
     receipt_key = receipt.receipt_key(code)
+    erasure_key = erasure_keys.report_key(session, report.id)
     added = {name: content for name, content in additions.items() if content}
     versions = {name: latest.get(name, 0) + 1 for name in sections.SECTION_NAMES}
     earlier = reading.open_with_receipt(session, report.id, receipt_key).sections
@@ -87,7 +97,9 @@ def add_information(session: Session, report: Report, code: str, additions: dict
     if entries:
         stored[sections.IDENTITY] = withholding.with_entries(stored.get(sections.IDENTITY, {}), entries)
     encrypted = [
-        filing.encrypt_section(report.id, name, versions[name], content, receipt_key, holders, report.consent_level)
+        filing.encrypt_section(
+            report.id, name, versions[name], content, receipt_key, holders, report.consent_level, erasure_key
+        )
         for name, content in stored.items()
     ]
     index_rows = matching_index.prepare(session, report.id, additions.get("perpetrator"))

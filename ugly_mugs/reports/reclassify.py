@@ -31,7 +31,8 @@ from sqlalchemy.orm import Session
 
 from ugly_mugs import audit, consent, disclosure
 from ugly_mugs.crypto import DecryptionError, sealing
-from ugly_mugs.keys import keystore
+from ugly_mugs.keys import erasure, keystore, sealed_text
+from ugly_mugs.keys.erasure import ReportKey
 from ugly_mugs.models import PoliceRelease, Report, ReportSection
 from ugly_mugs.police import release
 from ugly_mugs.reports import filing, sections, statuses, withholding
@@ -48,7 +49,7 @@ class Done:
     unreadable: int = 0
 
 
-def _scheme_keys(session: Session, report: Report, pair: sealing.KeyPair, scheme_id: int):
+def _scheme_keys(session: Session, report: Report, pair: sealing.KeyPair, scheme_id: int, erasure_key: ReportKey):
     """(section row, its key, its content) of every section the scheme key opens, oldest first."""
     opened, unreadable = [], 0
     for section in session.scalars(
@@ -63,7 +64,7 @@ def _scheme_keys(session: Session, report: Report, pair: sealing.KeyPair, scheme
             if seal is None:
                 raise DecryptionError("no scheme seal")
             key = sections.open_with_key_pair(
-                pair, seal.sealed, report.id, section.name, section.version, sections.SCHEME
+                pair, seal.sealed, report.id, section.name, section.version, sections.SCHEME, erasure_key
             )
             content = sections.decrypt_section(key, report.id, section.name, section.version, section.ciphertext)
         except DecryptionError:
@@ -77,8 +78,12 @@ def withhold(session: Session, report: Report, pair: sealing.KeyPair, region: st
     """Reclassify one stored report (see the module docstring); the caller commits."""
     if report.status == statuses.ERASED:
         return Done()
+    try:
+        erasure_key = erasure.report_key(session, report.id)
+    except erasure.ReportErased:
+        return Done()
     scheme = keystore.scheme_key(session)
-    opened, unreadable = _scheme_keys(session, report, pair, scheme.id)
+    opened, unreadable = _scheme_keys(session, report, pair, scheme.id, erasure_key)
     by_name: dict[str, list[tuple[int, dict]]] = {}
     for section, _, content in opened:
         by_name.setdefault(section.name, []).append((section.version, content))
@@ -117,6 +122,7 @@ def withhold(session: Session, report: Report, pair: sealing.KeyPair, region: st
                     None,
                     holders,
                     report.consent_level,
+                    erasure_key,
                 )
             ],
         )
@@ -137,11 +143,11 @@ def _withhold_notes(session: Session, report: Report, pair: sealing.KeyPair, pro
         return 0
     changed = 0
     for item in session.scalars(select(PoliceRelease).where(PoliceRelease.report_id == report.id)):
-        note = release.note_for(item, pair, sections.SCHEME)
+        note = release.note_for(session, item, pair, sections.SCHEME)
         kept = withholding.withhold_text(note, profile)
         if note and kept != note:
             item.note, item.note_key_scheme, item.note_key_unit = release.seal_staff_text(
-                session, kept, item.police_unit_id, f"release-note|{item.id}"
+                session, kept, item.report_id, item.police_unit_id, sealed_text.release_note_context(item.id)
             )
             changed += 1
     return changed

@@ -3,7 +3,9 @@
 A section is a JSON object encrypted under its own random AES-256-GCM key with associated
 data ``report_id|name|version``. Its key is then sealed to each holder: the scheme key
 (coordinators), the receipt key (the reporter) and, where consent allows, a police unit
-key. The plaintext key is never stored. No Flask imports: this is used by the web app,
+key. Every seal is then wrapped by the report's erasure key (``keys.erasure``), which lives
+outside the database, so that erasing the report makes every copy of its seals useless. The
+plaintext key is never stored. No Flask imports: this is used by the web app,
 the command line and tests alike.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 
 from ugly_mugs.crypto import aead, sealing
+from ugly_mugs.keys.erasure import ReportKey
 
 # Who she is and how to reach her (with the exact date, time and place); what happened; about him.
 IDENTITY = "identity"
@@ -51,8 +54,11 @@ def seal_to_public_key(
     name: str,
     version: int,
     holder: str,
+    erasure: ReportKey,
 ) -> bytes:
-    return sealing.seal(public_key, section_key, key_context(report_id, name, version, holder))
+    """``section_key`` sealed to ``public_key`` for ``holder`` and wrapped by the report's erasure key."""
+    context = key_context(report_id, name, version, holder)
+    return erasure.wrap(sealing.seal(public_key, section_key, context), context)
 
 
 def open_with_key_pair(
@@ -62,13 +68,23 @@ def open_with_key_pair(
     name: str,
     version: int,
     holder: str,
+    erasure: ReportKey,
 ) -> bytes:
-    return sealing.unseal(pair, sealed, key_context(report_id, name, version, holder))
+    """The section key from a stored seal (unwrapped with ``erasure``, then opened with ``pair``);
+    raises DecryptionError if either does not fit."""
+    context = key_context(report_id, name, version, holder)
+    return sealing.unseal(pair, erasure.unwrap(sealed, context), context)
 
 
-def seal_to_receipt(receipt_key: bytes, section_key: bytes, report_id: str, name: str, version: int) -> bytes:
-    return aead.encrypt(receipt_key, section_key, key_context(report_id, name, version, RECEIPT))
+def seal_to_receipt(
+    receipt_key: bytes, section_key: bytes, report_id: str, name: str, version: int, erasure: ReportKey
+) -> bytes:
+    context = key_context(report_id, name, version, RECEIPT)
+    return erasure.wrap(aead.encrypt(receipt_key, section_key, context), context)
 
 
-def open_with_receipt(receipt_key: bytes, sealed: bytes, report_id: str, name: str, version: int) -> bytes:
-    return aead.decrypt(receipt_key, sealed, key_context(report_id, name, version, RECEIPT))
+def open_with_receipt(
+    receipt_key: bytes, sealed: bytes, report_id: str, name: str, version: int, erasure: ReportKey
+) -> bytes:
+    context = key_context(report_id, name, version, RECEIPT)
+    return aead.decrypt(receipt_key, erasure.unwrap(sealed, context), context)

@@ -11,7 +11,7 @@ ALERT_PUBLISHED = "alert_published"
 PASSED_TO_POLICE = "passed_to_police"
 # Set by a coordinator when nothing more is to be done.
 CLOSED = "closed"
-# The reporter (or retention) erased it: only plain metadata is left.
+# Erased (by the reporter, two coordinators or retention): only plain metadata is left.
 ERASED = "erased"
 
 # Every status, in workflow order.
@@ -28,7 +28,7 @@ LABELS: dict[str, str] = {
     ALERT_PUBLISHED: "Alert published",
     PASSED_TO_POLICE: "Passed to police",
     CLOSED: "Closed, nothing more to do",
-    ERASED: "Deleted by the reporter",
+    ERASED: "Deleted",
 }
 
 # What the reporter reads on her receipt page and in the API (translated where shown).

@@ -1,8 +1,9 @@
-"""``/healthz``: answers 200 when the app can reach its database, with nothing from it.
-``/healthz/delivery``: whether alerts are being delivered — 200 when a dispatch worker is alive
-and nothing due waits too long, 503 otherwise — with counts and ages only (no worker names, no
-addresses), for a monitor to page someone. ``/healthz`` stays one trivial query; this one reads
-the heartbeats and the outbox's index."""
+"""``/healthz``: answers 200 when the app can reach its database, with nothing from it (liveness,
+cheap: one trivial query). ``/healthz/delivery``: whether alerts are being delivered — 200 when
+a dispatch worker is alive and nothing due waits too long, 503 otherwise — with counts and ages
+only (no worker names, no addresses), for a monitor to page someone. ``/readyz``: 200 only when
+every readiness check passes (``ugly_mugs.ops.readiness``), else 503 naming the checks that fail
+and why (no content, no secrets)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask import Blueprint, current_app, jsonify
 
 from alerts.delivery.health import delivery_health
 from ugly_mugs.db import ping
+from ugly_mugs.ops import readiness
 from ugly_mugs.web import database
 from ugly_mugs.web.access import public
 
@@ -40,3 +42,16 @@ def delivery():
         "oldest_due_seconds": state.oldest_due_seconds,
     }
     return jsonify(body), 200 if state.ok else 503
+
+
+@bp.get("/readyz")
+@public
+def readyz():
+    context = readiness.Context(database.session(), current_app.config, current_app.extensions["ugly_mugs.keystore"])
+    results = readiness.run(context)
+    failing = [name for name, problem in results.items() if problem]
+    body = {
+        "status": "not ready" if failing else "ready",
+        "checks": {name: problem or "ok" for name, problem in results.items()},
+    }
+    return jsonify(body), (503 if failing else 200)

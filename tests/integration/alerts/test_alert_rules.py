@@ -89,7 +89,7 @@ def test_approval_needs_someone_who_neither_wrote_nor_sent_it(app, passphrase, d
     assert alert.reference.startswith("A-") and len(alert.reference) == 8
 
 
-def test_an_erased_report_stops_publishing_and_updates_but_not_a_plain_retraction(app, passphrase, db_session):
+def test_an_erased_report_takes_its_drafts_and_stops_updates_but_not_a_plain_retraction(app, passphrase, db_session):
     pair = scheme_pair(db_session, passphrase)
     report, _ = filed(app, db_session)
     (ann,) = coordinators(app, db_session, "ann")
@@ -98,10 +98,13 @@ def test_an_erased_report_stops_publishing_and_updates_but_not_a_plain_retractio
     waiting = draft_for(db_session, report, ann, pair)
     db_session.commit()
 
-    erasure.erase(db_session, report)
+    waiting_id, published_id = waiting.id, published.id
+    erasure.erase(db_session, report, erasure.BY_REPORTER)
     db_session.commit()
-    with pytest.raises(publish.PublishError, match="deleted"):
-        publish.publish(db_session, waiting, ann, pair)
+    # The draft never sent goes with the report; the published alert stays, without its link or draft.
+    assert db_session.get(Alert, waiting_id) is None
+    published = db_session.get(Alert, published_id)
+    assert (published.report_id, published.draft, published.draft_key_scheme) == (None, None, None)
     with pytest.raises(publish.PublishError, match="deleted"):
         publish.update(db_session, published, ann, pair, "Update", "More", "warning")
     with pytest.raises(publish.PublishError, match="deleted"):

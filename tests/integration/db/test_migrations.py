@@ -29,14 +29,19 @@ from sqlalchemy import Connection, MetaData, create_engine, func, inspect, selec
 from sqlalchemy.engine import make_url
 
 import config as settings
+from alerts.authoring import compose
 from tests.support.app import TEST_DATABASE_URL
 from tests.support.reading import readable_sections, scheme_pair
 from ugly_mugs import audit, consent, migrate, session_info
 from ugly_mugs.auth import accounts
+from ugly_mugs.coordinator import casework
 from ugly_mugs.crypto import aead, passwords, receipt, sealing
 from ugly_mugs.db import make_engine, make_sessionmaker
-from ugly_mugs.keys import channel_secrets, groups, keystore
-from ugly_mugs.models import Account, AuditEntry, Base, IdentifierIndex, Report, ReportSection
+from ugly_mugs.keys import channel_secrets, groups, keystore, sealed_text
+from ugly_mugs.keys.erasure import ReportKey
+from ugly_mugs.models import Account, Alert, AuditEntry, Base, IdentifierIndex, PoliceRelease, Report, ReportSection
+from ugly_mugs.police import release
+from ugly_mugs.reports import erasure as report_erasure
 from ugly_mugs.reports import filing as service
 from ugly_mugs.reports import sections
 
@@ -141,6 +146,13 @@ def revisions_in_order(url: str) -> list:
 # that revision, so that head must still open what an older release wrote.
 
 SEED_PASSPHRASE = "SEEDPASSPHRASE0123456789ABCDEFGH"
+
+
+def legacy(report_id: str) -> ReportKey:
+    """How releases before erasure keys stored a seal: as it was, not wrapped."""
+    return ReportKey(report_id, None)
+
+
 SEED_KDF = passwords.Argon2Params(memory_kib=256, iterations=1, lanes=1)
 
 
@@ -222,7 +234,9 @@ def _seed_initial_schema(conn: Connection) -> str:
                 "section_id": 901,
                 "holder": holder,
                 "group_key_id": group_id,
-                "sealed": sections.seal_to_public_key(pair.public, key, report_id, "incident", 1, holder),
+                "sealed": sections.seal_to_public_key(
+                    pair.public, key, report_id, "incident", 1, holder, legacy(report_id)
+                ),
             }
             for i, (holder, group_id, pair) in enumerate(((sections.SCHEME, 901, scheme), (sections.UNIT, 902, unit)))
         ],
@@ -758,7 +772,7 @@ def _seed_first_release_installation(conn: Connection) -> str:
                 }
             ],
         )
-        sealed = sections.seal_to_public_key(scheme.public, key, report_id, name, 1, sections.SCHEME)
+        sealed = sections.seal_to_public_key(scheme.public, key, report_id, name, 1, sections.SCHEME, legacy(report_id))
         assert len(sealed) == 32 + 12 + 32 + 16  # the version-1 format, as the first release wrote it
         conn.execute(
             t["sealed_section_key"].insert(),
@@ -817,13 +831,186 @@ def _seed_first_release_installation(conn: Connection) -> str:
     return SEED_PASSPHRASE
 
 
-def _assert_first_release_still_works(url: str) -> None:
+# What the last revision before erasure keys wrote with real keys: a report's sections, a case
+# note, a covering note and crime reference, an alert draft. Head opens them only once
+# ``migrate_pending`` gave the report its erasure key, and then only with the key store.
+BEFORE_ERASURE_KEYS = {"incident": {"what_happened": "before erasure keys"}, "note": "Rang her back", "ref": "CR/12"}
+
+
+def _seed_hybrid_keys(conn: Connection) -> None:
+    """A report written at the revision of hybrid keys, before erasure keys, with everything
+    derived from it sealed for real (to the installation's scheme key and a new hybrid unit key)."""
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    now = datetime(2026, 11, 30, 12, 0)
+    scheme_id, scheme_public = conn.execute(
+        select(t["group_key"].c.id, t["group_key"].c.public_key).where(t["group_key"].c.kind == "scheme")
+    ).first()
+    author = conn.execute(select(t["account"].c.id).order_by(t["account"].c.id)).scalar()
+    unit = sealing.generate_key_pair()
+    conn.execute(t["police_unit"].insert(), [{"id": 906, "code": "seed-unit-6", "name": "Seed unit 6"}])
+    conn.execute(
+        t["area"].insert(),
+        [{"id": 906, "code": "seed-area-6", "name": "Seed area 6", "police_unit_id": 906, "active": True}],
+    )
+    conn.execute(
+        t["group_key"].insert(),
+        [{"id": 906, "kind": "unit", "police_unit_id": 906, "public_key": unit.public, "created_at": now}],
+    )
+    report_id = secrets.token_hex(16)
+    conn.execute(
+        t["report"].insert(),
+        [
+            {
+                "id": report_id,
+                "reference": "UM-SEED006",
+                "receipt_lookup": None,
+                "received_at": now,
+                "incident_week": date(2026, 11, 23),
+                "area_id": 906,
+                "police_unit_id": 906,
+                "reporter_type": "self",
+                "consent_level": consent.ANONYMOUS_INTELLIGENCE,
+                "status": "passed_to_police",
+                "language": "en",
+                "filed_by_account_id": None,
+                "project_id": None,
+            }
+        ],
+    )
+    key = aead.new_key()
+    conn.execute(
+        t["report_section"].insert(),
+        [
+            {
+                "id": 910,
+                "report_id": report_id,
+                "name": "incident",
+                "version": 1,
+                "ciphertext": sections.encrypt_section(key, report_id, "incident", 1, BEFORE_ERASURE_KEYS["incident"]),
+            }
+        ],
+    )
+    conn.execute(
+        t["sealed_section_key"].insert(),
+        [
+            {
+                "id": 910,
+                "section_id": 910,
+                "holder": sections.SCHEME,
+                "group_key_id": scheme_id,
+                "sealed": sections.seal_to_public_key(
+                    scheme_public, key, report_id, "incident", 1, sections.SCHEME, legacy(report_id)
+                ),
+            }
+        ],
+    )
+    scheme_only = {sections.SCHEME: scheme_public}
+    both = {sections.SCHEME: scheme_public, sections.UNIT: unit.public}
+    note_ct, note_keys = sealed_text.seal(
+        BEFORE_ERASURE_KEYS["note"], sealed_text.case_note_context(report_id), scheme_only, legacy(report_id)
+    )
+    conn.execute(
+        t["case_note"].insert(),
+        [
+            {
+                "id": 910,
+                "report_id": report_id,
+                "author_id": author,
+                "created_at": now,
+                "ciphertext": note_ct,
+                "sealed_key": note_keys[sections.SCHEME],
+            }
+        ],
+    )
+    cover_ct, cover_keys = sealed_text.seal(
+        BEFORE_ERASURE_KEYS["note"], sealed_text.release_note_context(910), both, legacy(report_id)
+    )
+    ref_ct, ref_keys = sealed_text.seal(
+        BEFORE_ERASURE_KEYS["ref"], sealed_text.crime_reference_context(910), both, legacy(report_id)
+    )
+    conn.execute(
+        t["police_release"].insert(),
+        [
+            {
+                "id": 910,
+                "report_id": report_id,
+                "police_unit_id": 906,
+                "passed_by": author,
+                "passed_at": now,
+                "note": cover_ct,
+                "note_key_scheme": cover_keys[sections.SCHEME],
+                "note_key_unit": cover_keys[sections.UNIT],
+                "crime_reference": ref_ct,
+                "crime_reference_key_scheme": ref_keys[sections.SCHEME],
+                "crime_reference_key_unit": ref_keys[sections.UNIT],
+            }
+        ],
+    )
+    draft_ct, draft_keys = sealed_text.seal_bytes(
+        b'{"title": "Seed draft", "body": "before erasure keys"}',
+        sealed_text.alert_draft_context("A-SEED06"),
+        scheme_only,
+        legacy(report_id),
+    )
+    conn.execute(
+        t["alert"].insert(),
+        [
+            {
+                "id": 910,
+                "reference": "A-SEED06",
+                "report_id": report_id,
+                "status": "draft",
+                "severity": "warning",
+                "draft": draft_ct,
+                "draft_key_scheme": draft_keys[sections.SCHEME],
+                "created_by": author,
+                "created_at": now,
+            }
+        ],
+    )
+
+
+def _assert_erasure_keys_migrate(url: str, keystore_url: str, passphrase: str) -> None:
+    """``migrate_pending`` (the second step of ``db upgrade``) gives every listed report its
+    erasure key: afterwards nothing is pending, everything the seeder wrote before erasure keys
+    opens through the key store, and its stored seals no longer open without it."""
+    cfg = settings.load({}, {"DATABASE_URL": url, "KEYSTORE_URL": keystore_url})
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine, session_info(cfg))() as session:
+            assert report_erasure.pending_count(session) > 0
+            migrated = report_erasure.migrate_pending(session)
+            assert migrated.keyed > 0
+            assert report_erasure.pending_count(session) == 0
+            assert report_erasure.migrate_pending(session) == report_erasure.Migrated(0, 0)
+            report = session.scalar(select(Report).where(Report.reference == "UM-SEED006"))
+            pairs = keystore.open_group_keys(session, passphrase)
+            pair = pairs[keystore.scheme_key(session).id]
+            assert readable_sections(session, report, pair, sections.SCHEME) == {
+                "incident": [BEFORE_ERASURE_KEYS["incident"]]
+            }
+            assert readable_sections(session, report, pair, sections.SCHEME, legacy(report.id)) == {}
+            assert [n.text for n in casework.notes(session, report, pair)] == [BEFORE_ERASURE_KEYS["note"]]
+            release_row = session.get(PoliceRelease, 910)
+            assert release.note_for(session, release_row, pair, sections.SCHEME) == BEFORE_ERASURE_KEYS["note"]
+            assert release.crime_reference_for(session, release_row, pair, sections.SCHEME) == "CR/12"
+            alert = session.scalar(select(Alert).where(Alert.reference == "A-SEED06"))
+            assert compose.open_draft(session, alert, pair).body == "before erasure keys"
+            assert _assert_every_section_opens(url, passphrase, keystore_url) >= 4
+    finally:
+        engine.dispose()
+
+
+def _assert_first_release_still_works(url: str, keystore_url: str) -> None:
     """What ``_seed_first_release_installation`` wrote opens at head: the coordinator logs in with
     their password (which moves them to one derivation and today's parameters), their copy of
     the scheme key opens the version-1 seals, and the audit chain verifies and takes new entries."""
     engine = make_engine(url)
     try:
-        with make_sessionmaker(engine, session_info(settings.load({})))() as session:
+        cfg = settings.load({}, {"DATABASE_URL": url, "KEYSTORE_URL": keystore_url})
+        with make_sessionmaker(engine, session_info(cfg))() as session:
             account = session.get(Account, 905)
             assert accounts.open_with_password(account, FIRST_RELEASE_PASSWORD + "x") is None
             unlocked = accounts.open_with_password(account, FIRST_RELEASE_PASSWORD)
@@ -900,12 +1087,13 @@ SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "5d2e8c1f4a7b": _seed_covering_indexes,
     "4c7e1d2b9a60": _seed_first_release_installation,
     "9c4e7a2b5d10": _seed_readable_webhook_secret,
+    "6e2b9d4f1c38": _seed_hybrid_keys,
 }
 
 
-def _seed_head(url: str, passphrase: str | None) -> str:
+def _seed_head(url: str, passphrase: str | None, keystore_url: str) -> str:
     """Set the installation up (or add the configured places) and file a real report; returns the passphrase."""
-    cfg = settings.load({})
+    cfg = settings.load({}, {"DATABASE_URL": url, "KEYSTORE_URL": keystore_url})
     engine = make_engine(url)
     try:
         with make_sessionmaker(engine, session_info(cfg))() as session:
@@ -939,16 +1127,21 @@ def _seed_head(url: str, passphrase: str | None) -> str:
     return passphrase
 
 
-def _assert_every_section_opens(url: str, passphrase: str) -> int:
-    """Every stored section of every report opens with the scheme key; returns how many there are."""
+def _assert_every_section_opens(url: str, passphrase: str, keystore_url: str | None) -> int:
+    """Every stored section of every report opens with the scheme key; returns how many there are.
+
+    ``keystore_url``: at head, seals are unwrapped with the reports' erasure keys from there;
+    None before erasure keys existed (seals stored as they were)."""
+    cfg = settings.load({}, {"DATABASE_URL": url, "KEYSTORE_URL": keystore_url}) if keystore_url else None
     engine = make_engine(url)
     try:
-        with make_sessionmaker(engine)() as session:
+        with make_sessionmaker(engine, session_info(cfg) if cfg else None)() as session:
             pair = scheme_pair(session, passphrase)
             count = 0
             for report in session.scalars(select(Report)):
                 stored = session.scalars(select(ReportSection).where(ReportSection.report_id == report.id)).all()
-                opened = readable_sections(session, report, pair, sections.SCHEME)
+                erasure_key = ... if cfg else legacy(report.id)
+                opened = readable_sections(session, report, pair, sections.SCHEME, erasure_key)
                 assert sum(len(v) for v in opened.values()) == len(stored), report.reference
                 count += len(stored)
             return count
@@ -986,8 +1179,9 @@ def test_comparison_notices_a_drift(empty_database_url):
     assert {"remove_table", "remove_column"} <= kinds
 
 
-def test_every_revision_goes_down_and_up_with_data(empty_database_url):
+def test_every_revision_goes_down_and_up_with_data(empty_database_url, tmp_path):
     url = empty_database_url
+    keys = f"sqlite:///{tmp_path / 'keys.sqlite3'}"
     revisions = revisions_in_order(url)
     assert revisions, "no migrations found"
     head = revisions[-1].revision
@@ -1008,8 +1202,8 @@ def test_every_revision_goes_down_and_up_with_data(empty_database_url):
             finally:
                 engine.dispose()
         if rev.revision == head:
-            passphrase = _seed_head(url, passphrase)
-            _assert_first_release_still_works(url)
+            passphrase = _seed_head(url, passphrase, keys)
+            _assert_first_release_still_works(url, keys)
             _assert_webhook_secret_sealed(url)
 
         before_schema = schema_snapshot(url)
@@ -1029,21 +1223,23 @@ def test_every_revision_goes_down_and_up_with_data(empty_database_url):
         after_counts = row_counts(url, kept_tables)
         assert after_counts == {t: before_counts[t] for t in kept_tables}, f"{rev.revision} down and up lost rows"
         if passphrase is not None:
-            assert _assert_every_section_opens(url, passphrase) > 0
+            assert _assert_every_section_opens(url, passphrase, keys if rev.revision == head else None) > 0
 
     assert current_revision(url) == head
     assert schema_diff(url) == []
     # The migrated-down-and-up database still takes and opens a real report.
-    passphrase = _seed_head(url, passphrase)
-    assert _assert_every_section_opens(url, passphrase) >= 3
-    _assert_first_release_still_works(url)
+    passphrase = _seed_head(url, passphrase, keys)
+    assert _assert_every_section_opens(url, passphrase, keys) >= 3
+    _assert_first_release_still_works(url, keys)
     _assert_webhook_secret_sealed(url)
+    # The second step of the erasure keys' migration, as `db upgrade` runs it.
+    _assert_erasure_keys_migrate(url, keys, passphrase)
 
 
-def test_downgrade_from_head_to_base_and_back(empty_database_url):
+def test_downgrade_from_head_to_base_and_back(empty_database_url, tmp_path):
     url = empty_database_url
     migrate.upgrade(url)
-    _seed_head(url, None)
+    _seed_head(url, None, f"sqlite:///{tmp_path / 'keys.sqlite3'}")
     migrate.downgrade(url, "base")
     assert table_names(url) == set()
     migrate.upgrade(url)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from tests.support.reading import readable_sections, rewrite_section, scheme_pair, unit_pair
 from tests.support.staff import create
 from ugly_mugs.consent import staff as consent_staff
-from ugly_mugs.keys import keystore
+from ugly_mugs.keys import keystore, sealed_text
 from ugly_mugs.models import Account, PoliceRelease, Report
 from ugly_mugs.police import release
 from ugly_mugs.reports import reading
@@ -50,7 +50,11 @@ def legacy(client, passphrase, db_session) -> tuple[Report, str]:
     coordinator = db_session.scalar(select(Account)) or _coordinator(db_session)
     item = release.pass_on(db_session, report, coordinator)
     item.note, item.note_key_scheme, item.note_key_unit = release.seal_staff_text(
-        db_session, "Her name is Roxanne, ring 07700 900123.", report.police_unit_id, f"release-note|{item.id}"
+        db_session,
+        "Her name is Roxanne, ring 07700 900123.",
+        report.id,
+        report.police_unit_id,
+        sealed_text.release_note_context(item.id),
     )
     db_session.commit()
     return report, response.get_json()["receipt_code"]
@@ -65,7 +69,7 @@ def _coordinator(db_session) -> Account:
 def unit_view(db_session, passphrase, report) -> str:
     opened = readable_sections(db_session, report, unit_pair(db_session, passphrase, report.police_unit_id), "unit")
     item = db_session.scalar(select(PoliceRelease))
-    note = release.note_for(item, unit_pair(db_session, passphrase, report.police_unit_id), "unit")
+    note = release.note_for(db_session, item, unit_pair(db_session, passphrase, report.police_unit_id), "unit")
     return json.dumps(opened) + note
 
 

@@ -18,6 +18,7 @@ from tests.support.app import form_token, minimal_report
 from tests.support.reading import readable_sections, scheme_pair, unit_pair
 from tests.support.staff import create, csrf, login
 from ugly_mugs.crypto import receipt
+from ugly_mugs.keys import erasure
 from ugly_mugs.models import AuditEntry, ConsentChange, Project, Report, ReportSection
 from ugly_mugs.reports import receipts, sections
 
@@ -121,7 +122,9 @@ def test_outreach_report_is_stored_like_a_reporters_own(app, client, passphrase,
     key = receipt.receipt_key(code)
     for section in db_session.scalars(select(ReportSection).where(ReportSection.report_id == report.id)):
         seal = next(s for s in section.sealed_keys if s.holder == sections.RECEIPT)
-        section_key = sections.open_with_receipt(key, seal.sealed, report.id, section.name, section.version)
+        section_key = sections.open_with_receipt(
+            key, seal.sealed, report.id, section.name, section.version, erasure.report_key(db_session, report.id)
+        )
         assert sections.decrypt_section(section_key, report.id, section.name, section.version, section.ciphertext)
 
     db_session.close()

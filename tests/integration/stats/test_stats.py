@@ -399,7 +399,7 @@ def test_releases_written_by_the_police_workflow_are_counted(app, client, passph
         consent_reporter.change(session, reports[1], filed[1][1], "alert_only")
         # Third: an outcome, then the reporter erased the report: not counted at all.
         release.record_outcome(session, released[2], smith, "convicted", today)
-        erasure.erase(session, reports[2])
+        erasure.erase(session, reports[2], erasure.BY_REPORTER)
         # Fourth: two outcomes on the same day; the one recorded last counts.
         release.record_outcome(session, released[3], smith, "under_investigation", today)
         clock.shift(60)
@@ -541,7 +541,7 @@ def test_alerts_written_by_the_publishing_workflow_are_counted(app, passphrase, 
     publish.update(db_session, alerts[0], ann, pair, "Seen again", "He was seen again on Monday.", "urgent")
     publish.retract(db_session, alerts[0], ann, pair)
     # The second report is erased after its alert went out: published, but not timed.
-    erasure.erase(db_session, reports[1])
+    erasure.erase(db_session, reports[1], erasure.BY_REPORTER)
     db_session.commit()
     with smtp_server() as (sink, port):
         config = {**app.config, "SMTP_URL": f"smtp://127.0.0.1:{port}"}

@@ -5,7 +5,9 @@ contain it; a section ciphertext moved to another report id, another section nam
 another version fails to decrypt, as does a flipped bit or truncation; a section key
 sealed to a group key opens only with that key pair, as that holder, for that report,
 section and version; a key sealed to a receipt key opens only with that receipt key and
-only where it was sealed; unknown section names are refused.
+only where it was sealed; every seal is wrapped by the report's erasure key, and without that
+key (destroyed at erasure) no seal opens, whoever holds the group or receipt key; unknown
+section names are refused.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ugly_mugs.crypto import DecryptionError, aead, receipt, sealing
+from ugly_mugs.keys.erasure import ReportKey
 from ugly_mugs.reports import sections
 
 REPORT = "3f2a9c0e1b7d4e5f8a6b0c1d2e3f4a5b"
@@ -23,6 +26,8 @@ CONTENT = {"what_happened": "Punched me in a silver Astra", "registration": "AB1
 SECTION_KEY = aead.new_key()
 CIPHERTEXT = sections.encrypt_section(SECTION_KEY, REPORT, "incident", 1, CONTENT)
 SCHEME_PAIR = sealing.generate_key_pair()
+# The report's erasure key (kept in the key store, outside the database): every seal is wrapped by it.
+ERASURE = ReportKey(REPORT, aead.new_key())
 UNIT_PAIR = sealing.generate_key_pair()
 
 MOVES = [
@@ -104,11 +109,13 @@ def test_unknown_section_refused(name):
         sections.encrypt_section(SECTION_KEY, REPORT, name, 1, CONTENT)
 
 
-SEALED_TO_UNIT = sections.seal_to_public_key(UNIT_PAIR.public, SECTION_KEY, REPORT, "incident", 1, sections.UNIT)
+SEALED_TO_UNIT = sections.seal_to_public_key(
+    UNIT_PAIR.public, SECTION_KEY, REPORT, "incident", 1, sections.UNIT, ERASURE
+)
 
 
 def test_sealed_key_opens_for_its_holder():
-    opened = sections.open_with_key_pair(UNIT_PAIR, SEALED_TO_UNIT, REPORT, "incident", 1, sections.UNIT)
+    opened = sections.open_with_key_pair(UNIT_PAIR, SEALED_TO_UNIT, REPORT, "incident", 1, sections.UNIT, ERASURE)
     assert opened == SECTION_KEY
     assert sections.decrypt_section(opened, REPORT, "incident", 1, CIPHERTEXT) == CONTENT
     assert SECTION_KEY not in SEALED_TO_UNIT
@@ -116,54 +123,85 @@ def test_sealed_key_opens_for_its_holder():
 
 def test_sealed_key_fails_with_another_key_pair():
     with pytest.raises(DecryptionError):
-        sections.open_with_key_pair(SCHEME_PAIR, SEALED_TO_UNIT, REPORT, "incident", 1, sections.UNIT)
+        sections.open_with_key_pair(SCHEME_PAIR, SEALED_TO_UNIT, REPORT, "incident", 1, sections.UNIT, ERASURE)
 
 
 def test_sealed_key_fails_as_another_holder():
     # A unit's copy relabelled as the scheme's (or the other way round) does not open.
     with pytest.raises(DecryptionError):
-        sections.open_with_key_pair(UNIT_PAIR, SEALED_TO_UNIT, REPORT, "incident", 1, sections.SCHEME)
+        sections.open_with_key_pair(UNIT_PAIR, SEALED_TO_UNIT, REPORT, "incident", 1, sections.SCHEME, ERASURE)
 
 
 @pytest.mark.parametrize(("report_id", "name", "version"), MOVES)
 def test_sealed_key_moved_elsewhere_fails(report_id, name, version):
     with pytest.raises(DecryptionError):
-        sections.open_with_key_pair(UNIT_PAIR, SEALED_TO_UNIT, report_id, name, version, sections.UNIT)
+        sections.open_with_key_pair(UNIT_PAIR, SEALED_TO_UNIT, report_id, name, version, sections.UNIT, ERASURE)
 
 
 RECEIPT_KEY = receipt.receipt_key(receipt.new_code())
-SEALED_TO_RECEIPT = sections.seal_to_receipt(RECEIPT_KEY, SECTION_KEY, REPORT, "incident", 1)
+SEALED_TO_RECEIPT = sections.seal_to_receipt(RECEIPT_KEY, SECTION_KEY, REPORT, "incident", 1, ERASURE)
 
 
 def test_receipt_sealed_key_round_trip():
-    assert sections.open_with_receipt(RECEIPT_KEY, SEALED_TO_RECEIPT, REPORT, "incident", 1) == SECTION_KEY
+    assert sections.open_with_receipt(RECEIPT_KEY, SEALED_TO_RECEIPT, REPORT, "incident", 1, ERASURE) == SECTION_KEY
     assert SECTION_KEY not in SEALED_TO_RECEIPT
 
 
 def test_receipt_sealed_key_fails_with_another_code():
     other = receipt.receipt_key(receipt.new_code())
     with pytest.raises(DecryptionError):
-        sections.open_with_receipt(other, SEALED_TO_RECEIPT, REPORT, "incident", 1)
+        sections.open_with_receipt(other, SEALED_TO_RECEIPT, REPORT, "incident", 1, ERASURE)
 
 
 @pytest.mark.parametrize(("report_id", "name", "version"), MOVES)
 def test_receipt_sealed_key_moved_elsewhere_fails(report_id, name, version):
     with pytest.raises(DecryptionError):
-        sections.open_with_receipt(RECEIPT_KEY, SEALED_TO_RECEIPT, report_id, name, version)
+        sections.open_with_receipt(RECEIPT_KEY, SEALED_TO_RECEIPT, report_id, name, version, ERASURE)
 
 
 def test_receipt_copy_is_not_a_group_copy():
     with pytest.raises(DecryptionError):
-        sections.open_with_key_pair(UNIT_PAIR, SEALED_TO_RECEIPT, REPORT, "incident", 1, sections.UNIT)
+        sections.open_with_key_pair(UNIT_PAIR, SEALED_TO_RECEIPT, REPORT, "incident", 1, sections.UNIT, ERASURE)
 
 
 @given(length=st.integers(min_value=0, max_value=len(SEALED_TO_UNIT) - 1))
 def test_truncated_group_sealed_keys_fail_cleanly(length):
     with pytest.raises(DecryptionError):
-        sections.open_with_key_pair(UNIT_PAIR, SEALED_TO_UNIT[:length], REPORT, "incident", 1, sections.UNIT)
+        sections.open_with_key_pair(UNIT_PAIR, SEALED_TO_UNIT[:length], REPORT, "incident", 1, sections.UNIT, ERASURE)
 
 
 @given(length=st.integers(min_value=0, max_value=len(SEALED_TO_RECEIPT) - 1))
 def test_truncated_receipt_sealed_keys_fail_cleanly(length):
     with pytest.raises(DecryptionError):
-        sections.open_with_receipt(RECEIPT_KEY, SEALED_TO_RECEIPT[:length], REPORT, "incident", 1)
+        sections.open_with_receipt(RECEIPT_KEY, SEALED_TO_RECEIPT[:length], REPORT, "incident", 1, ERASURE)
+
+
+# Without the report's erasure key (destroyed when the report is erased), no stored seal opens,
+# whoever holds the key it was sealed to: another erasure key, the same key for another report,
+# and opening the stored bytes as if they were not wrapped all fail.
+OTHER_ERASURE_KEYS = [
+    pytest.param(ReportKey(REPORT, aead.new_key()), id="another-key"),
+    pytest.param(ReportKey(OTHER_REPORT, ERASURE.key), id="key-for-another-report"),
+    pytest.param(ReportKey(REPORT, None), id="as-if-unwrapped"),
+]
+
+
+@pytest.mark.parametrize("erasure_key", OTHER_ERASURE_KEYS)
+def test_group_seal_needs_the_erasure_key(erasure_key):
+    with pytest.raises(DecryptionError):
+        sections.open_with_key_pair(UNIT_PAIR, SEALED_TO_UNIT, REPORT, "incident", 1, sections.UNIT, erasure_key)
+
+
+@pytest.mark.parametrize("erasure_key", OTHER_ERASURE_KEYS)
+def test_receipt_seal_needs_the_erasure_key(erasure_key):
+    with pytest.raises(DecryptionError):
+        sections.open_with_receipt(RECEIPT_KEY, SEALED_TO_RECEIPT, REPORT, "incident", 1, erasure_key)
+
+
+def test_stored_seal_is_the_wrapped_seal():
+    # What is stored is not a seal anyone could open directly: it is the seal wrapped once more.
+    inner = ERASURE.unwrap(SEALED_TO_UNIT, sections.key_context(REPORT, "incident", 1, sections.UNIT))
+    assert sealing.unseal(UNIT_PAIR, inner, sections.key_context(REPORT, "incident", 1, sections.UNIT)) == SECTION_KEY
+    assert inner not in SEALED_TO_UNIT
+    with pytest.raises(DecryptionError):
+        sealing.unseal(UNIT_PAIR, SEALED_TO_UNIT, sections.key_context(REPORT, "incident", 1, sections.UNIT))
