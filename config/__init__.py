@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -290,6 +291,9 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         "ALERT_APPROVAL": _bool(env, "ALERT_APPROVAL", False),
         # Where phone numbers written without a country code are from (the anonymity check).
         "PHONE_REGION": (_read(env, "PHONE_REGION") or "GB").upper(),
+        # The scheme's time zone (an IANA name): where days, weeks and months begin for counting and
+        # filtering, and how times are shown. Stored times stay UTC.
+        "TIMEZONE": (_read(env, "TIMEZONE") or "Europe/London").strip(),
     }
     if overrides:
         config.update(overrides)
@@ -324,6 +328,10 @@ def check(config: Mapping[str, object]) -> None:
         raise ConfigError(f"{PREFIX}METRICS_TOKEN must be at least 32 characters")
     if int(config.get("SUPPRESSION_THRESHOLD", 5)) < 2:
         raise ConfigError(f"{PREFIX}SUPPRESSION_THRESHOLD must be at least 2, so that a count of one is never shown")
+    try:
+        zoneinfo.ZoneInfo(str(config.get("TIMEZONE", "Europe/London")))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{PREFIX}TIMEZONE must be a time zone name such as Europe/London") from None
     if str(config.get("PHONE_REGION", "GB")) not in phonenumbers.SUPPORTED_REGIONS:
         raise ConfigError(f"{PREFIX}PHONE_REGION must be a two-letter country code such as GB")
     if config["UGLY_MUGS_MODE"] != "production":

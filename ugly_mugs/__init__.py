@@ -11,15 +11,20 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import config as settings
 from ugly_mugs import audit, cli, throttle
 from ugly_mugs.auth.sessions import ServerSessionInterface
+from ugly_mugs.dates import local
 from ugly_mugs.db import make_engine, make_sessionmaker
 from ugly_mugs.matching import index as matching_index
-from ugly_mugs.web import access, branding, errors, headers, i18n, throttling
+from ugly_mugs.web import access, boundary, branding, errors, headers, i18n, localtime, throttling
 
 
 def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, str] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=False)
+    # The static route is added by ``boundary.init_app``, after its converters are installed.
+    app = Flask(__name__, instance_relative_config=False, static_folder=None)
     app.config.update(settings.load(env=env, overrides=overrides))
     i18n.init_app(app)
+    # Before any blueprint: its routes' segments are read by the boundary's converters.
+    boundary.init_app(app)
+    localtime.init_app(app)
 
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
@@ -92,13 +97,14 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
 def session_info(config: Mapping[str, object]) -> dict:
     """What every database session of the app carries (``Session.info``): the matching key and
     phone region for the blind indexes, the audit key's derived keys and the checkpoint file, and
-    the shared store of the throttle."""
+    the shared store of the throttle, and the time zone days are counted in."""
     return {
         **matching_index.session_info(config["MATCHING_KEY"], config["PHONE_REGION"]),
         **audit.session_info(
             config["AUDIT_KEY"], config["AUDIT_CHECKPOINT_FILE"], config["AUDIT_CHECKPOINT_MAX_AGE_MINUTES"]
         ),
         **throttle.session_info(config["REDIS_URL"], config["REDIS_PREFIX"]),
+        **local.session_info(config["TIMEZONE"]),
     }
 
 
