@@ -6,6 +6,8 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from ugly_mugs import pdf
+
 MESSAGES = {
     400: (_l("Something was wrong with that request"), _l("Please go back and try again.")),
     403: (_l("You cannot open this page"), _l("This page is not available to you.")),
@@ -39,6 +41,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         return render_error(exc.code or 500)
+
+    @app.errorhandler(pdf.FontMissing)
+    def _no_font(exc: pdf.FontMissing):
+        # An installation fault, not the person's: the operator's log names the package to install.
+        app.logger.error("a PDF could not be made on %s: %s", request.endpoint, exc)
+        return render_error(503, "PDF files cannot be made on this installation just now. Please tell an admin.")
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
