@@ -13,6 +13,7 @@ import secrets
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 
 import phonenumbers
@@ -328,6 +329,8 @@ def check(config: Mapping[str, object]) -> None:
         raise ConfigError(f"{PREFIX}METRICS_TOKEN must be at least 32 characters")
     if int(config.get("SUPPRESSION_THRESHOLD", 5)) < 2:
         raise ConfigError(f"{PREFIX}SUPPRESSION_THRESHOLD must be at least 2, so that a count of one is never shown")
+    if "@" not in parseaddr(str(config.get("MAIL_FROM", "bulletin@localhost")))[1]:
+        raise ConfigError(f"{PREFIX}MAIL_FROM must be an address, or a name and an address: Ugly Mugs <a@example.org>")
     try:
         zoneinfo.ZoneInfo(str(config.get("TIMEZONE", "Europe/London")))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

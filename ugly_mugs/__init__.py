@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
 from ugly_mugs import audit, cli, throttle
-from ugly_mugs.auth.sessions import ServerSessionInterface
+from ugly_mugs.auth.sessions import ServerSessionInterface, refuse_when_unavailable
 from ugly_mugs.dates import local
 from ugly_mugs.db import make_engine, make_sessionmaker
 from ugly_mugs.matching import index as matching_index
@@ -35,6 +35,8 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     app.extensions["ugly_mugs.sessionmaker"] = make_sessionmaker(engine, session_info(app.config))
 
     app.session_interface = ServerSessionInterface(app.extensions["ugly_mugs.sessionmaker"])
+    # Before the CSRF check, which reads the session: a session the database could not open is a 503.
+    app.before_request(refuse_when_unavailable)
     csrf = CSRFProtect(app)
     from ugly_mugs.admin.views import bp as admin_bp
     from ugly_mugs.api.views import bp as api_bp

@@ -435,3 +435,15 @@ def test_time_zone_is_an_iana_name(value, ok):
 
 def test_time_zone_defaults_to_london():
     assert config.load({})["TIMEZONE"] == "Europe/London"
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("bulletin@example.org", True), ("Ugly Mugs <bulletin@example.org>", True), ("Ugly Mugs", False), ("<>", False)],
+)
+def test_mail_from_is_an_address_with_or_without_a_name(value, ok):
+    if ok:
+        assert config.load({"UGLY_MUGS_MAIL_FROM": value})["MAIL_FROM"] == value
+    else:
+        with pytest.raises(ConfigError, match="UGLY_MUGS_MAIL_FROM"):
+            config.load({"UGLY_MUGS_MAIL_FROM": value})

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
-from email.utils import formatdate
+from email.utils import formatdate, parseaddr
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -88,18 +88,35 @@ class SmtpSettings:
 
 @dataclass(frozen=True)
 class Sender:
-    """Who the mail says it is from, and the subject line (neutral: phones are shared)."""
+    """Who the mail says it is from, and the subject line (neutral: phones are shared).
+
+    ``address`` is UGLY_MUGS_MAIL_FROM as configured: an address, or a display name and an
+    address (``Ugly Mugs <bulletin@example.org>``), which goes into the From header as it is.
+    """
 
     address: str
     subject: str | None = None  # None: the project language's neutral default
 
     @property
+    def mailbox(self) -> str:
+        """The bare address (``bulletin@example.org``): the SMTP envelope sender."""
+        return parseaddr(self.address)[1] or self.address.strip()
+
+    @property
     def domain(self) -> str:
-        return self.address.rpartition("@")[2] or "localhost"
+        """The address's domain in ASCII (IDNA), for the Message-ID; "localhost" if it has none."""
+        domain = self.mailbox.rpartition("@")[2].strip().rstrip(".").lower()
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            return "localhost"
+        return domain if domain and valid_hostname(domain) else "localhost"
 
 
 def message_id_header(message_id: str, domain: str) -> str:
-    """The same Message-ID for every send of one message, so a mail client shows a duplicate once."""
+    """The same Message-ID for every send of one message, so a mail client shows a duplicate once
+    (RFC 5322 §3.6.4 ``<id-left@id-right>``: the message's hex id at the sender's domain). Not
+    ``email.utils.make_msgid``, whose random part would differ on every try after a failure."""
     return f"<{message_id}@{domain}>"
 
 
@@ -177,7 +194,7 @@ class Mailer:
         if self._smtp is None:
             self._smtp = self._connect()
         try:
-            refused = self._smtp.sendmail(self.sender.address, [to], self._data(to, m, w))
+            refused = self._smtp.sendmail(self.sender.mailbox, [to], self._data(to, m, w))
         except smtplib.SMTPRecipientsRefused as exc:
             codes = sorted({code for code, _ in exc.recipients.values()})
             raise DeliveryFailed(f"recipient refused ({', '.join(map(str, codes))})") from None
