@@ -14,7 +14,7 @@ from ugly_mugs.auth.sessions import ServerSessionInterface, refuse_when_unavaila
 from ugly_mugs.dates import local
 from ugly_mugs.db import make_engine, make_sessionmaker
 from ugly_mugs.matching import index as matching_index
-from ugly_mugs.web import access, boundary, branding, errors, headers, i18n, localtime, throttling
+from ugly_mugs.web import access, boundary, branding, drafts, errors, headers, i18n, localtime, throttling
 
 
 def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, str] | None = None) -> Flask:
@@ -90,6 +90,7 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     access.init_app(app)
     headers.init_app(app)
     errors.init_app(app)
+    drafts.init_app(app)
     throttling.init_app(app)
     cli.init_app(app)
     app.teardown_appcontext(_close_session)
