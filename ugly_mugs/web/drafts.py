@@ -100,6 +100,8 @@ def staff_target(path: object) -> str | None:
     draft back there, and nowhere else); else None."""
     if not isinstance(path, str) or not path.startswith("/") or path.startswith("//") or len(path) > 500:
         return None
+    if "\\" in path or any(ord(ch) < 0x20 for ch in path):
+        return None  # a browser reads "/\\host" as "//host": another site
     adapter = current_app.url_map.bind_to_environ(request.environ)
     try:
         endpoint, _args = adapter.match(path.split("?", 1)[0], method="POST")

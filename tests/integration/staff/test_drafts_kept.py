@@ -196,7 +196,17 @@ def test_the_login_page_keeps_its_draft_through_a_wrong_password_and_its_own_exp
 
 
 @pytest.mark.parametrize(
-    "target", ["https://evil.example/outreach/report", "//evil.example/x", "/login", "/report", "/no/such/page", ""]
+    "target",
+    [
+        "https://evil.example/outreach/report",
+        "//evil.example/x",
+        "/\\evil.example/outreach/report",
+        "/coordinator/reports/\\evil.example/notes",
+        "/login",
+        "/report",
+        "/no/such/page",
+        "",
+    ],
 )
 def test_a_draft_goes_only_to_a_staff_page_of_this_app(app, passphrase, clock, target):
     user = create(app, "olga", "outreach", project="Basis")
