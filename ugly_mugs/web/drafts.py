@@ -23,7 +23,6 @@ Only a page whose view is marked for staff roles is run again; the login page it
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass
 
@@ -51,9 +50,9 @@ class DraftWrite(RuntimeError):
     """A view tried to commit while showing a draft back: a fault in that view."""
 
 
-@functools.cache
 def secret_fields() -> frozenset[str]:
-    """The names of every password field of every form class the app has: never kept in a draft."""
+    """The names of every password field of every form class loaded (every one of the app's, once
+    it is made): never kept in a draft. Read each time, so that a form loaded later counts too."""
     names = set()
     pending = [Form]
     while pending:
