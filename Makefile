@@ -13,7 +13,7 @@ DEV_DELIVERY_KEY := instance/delivery_key
 DEV_ENV := UGLY_MUGS_SECRET_KEY_FILE=$(DEV_SECRET) UGLY_MUGS_MATCHING_KEY_FILE=$(DEV_MATCHING_KEY) \
 	UGLY_MUGS_AUDIT_KEY_FILE=$(DEV_AUDIT_KEY) UGLY_MUGS_DELIVERY_KEY_FILE=$(DEV_DELIVERY_KEY)
 
-.PHONY: run test test-fast test-sqlite test-postgres lint format bench install install-dev browser kannel pgbouncer deploy-tools axe translations postgres clean
+.PHONY: run test test-fast test-sqlite test-postgres lint format bench install install-dev browser kannel pgbouncer deploy-tools axe translations postgres clean fonts pdf-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,8 +50,18 @@ $(DEV_DELIVERY_KEY):
 	mkdir -p instance
 	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
 
+# Debian's DejaVu Sans, the font of every PDF (ugly_mugs/pdf: Cyrillic, ș, ț and ł).
+fonts:
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-dejavu-core)
+
+# Debian's poppler-utils: pdftotext reads the PDFs back in the tests, to see the text came out.
+pdf-tools:
+	@command -v pdftotext >/dev/null || \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q poppler-utils)
+
 # The web server, the alert worker and a mail sink writing to instance/mail/, stopped together by Ctrl-C.
-run: install $(DEV_SECRET) $(DEV_MATCHING_KEY) $(DEV_AUDIT_KEY) $(DEV_DELIVERY_KEY)
+run: install fonts $(DEV_SECRET) $(DEV_MATCHING_KEY) $(DEV_AUDIT_KEY) $(DEV_DELIVERY_KEY)
 	$(DEV_ENV) $(BIN)/flask --app wsgi db upgrade
 	$(DEV_ENV) $(BIN)/flask --app wsgi demo seed --if-new
 	$(DEV_ENV) exec $(BIN)/flask --app wsgi demo serve --port $(PORT)
@@ -105,16 +115,16 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test-sqlite: install-dev browser kannel pgbouncer deploy-tools axe
+test-sqlite: install-dev browser kannel pgbouncer deploy-tools axe fonts pdf-tools
 	$(BIN)/pytest
 
-test-postgres: install-dev browser kannel pgbouncer deploy-tools axe postgres
+test-postgres: install-dev browser kannel pgbouncer deploy-tools axe fonts pdf-tools postgres
 	UGLY_MUGS_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest
 
 test: lint test-sqlite test-postgres
 
 # No browser, no PostgreSQL: lint, then tests/unit and tests/integration on SQLite.
-test-fast: lint
+test-fast: lint fonts pdf-tools
 	env -u UGLY_MUGS_TEST_DATABASE_URL $(BIN)/pytest -q --ignore=tests/e2e
 
 bench: install-dev postgres

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import secrets
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 
 import phonenumbers
@@ -347,6 +349,9 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         "RETENTION_INTERVAL_HOURS": _int(env, "RETENTION_INTERVAL_HOURS", 24),
         # Readiness fails when the disk of a SQLite database or key store has less free than this.
         "READINESS_MIN_FREE_MB": _int(env, "READINESS_MIN_FREE_MB", 64),
+        # The scheme's time zone (an IANA name): where days, weeks and months begin for counting and
+        # filtering, and how times are shown. Stored times stay UTC.
+        "TIMEZONE": (_read(env, "TIMEZONE") or "Europe/London").strip(),
     }
     if overrides:
         config.update(overrides)
@@ -390,6 +395,12 @@ def check(config: Mapping[str, object]) -> None:
         raise ConfigError(f"{PREFIX}METRICS_TOKEN must be at least 32 characters")
     if int(config.get("SUPPRESSION_THRESHOLD", 5)) < 2:
         raise ConfigError(f"{PREFIX}SUPPRESSION_THRESHOLD must be at least 2, so that a count of one is never shown")
+    if "@" not in parseaddr(str(config.get("MAIL_FROM", "bulletin@localhost")))[1]:
+        raise ConfigError(f"{PREFIX}MAIL_FROM must be an address, or a name and an address: Ugly Mugs <a@example.org>")
+    try:
+        zoneinfo.ZoneInfo(str(config.get("TIMEZONE", "Europe/London")))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{PREFIX}TIMEZONE must be a time zone name such as Europe/London") from None
     if str(config.get("PHONE_REGION", "GB")) not in phonenumbers.SUPPORTED_REGIONS:
         raise ConfigError(f"{PREFIX}PHONE_REGION must be a two-letter country code such as GB")
     if config["UGLY_MUGS_MODE"] != "production":

@@ -10,18 +10,23 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
 from ugly_mugs import audit, cli, throttle
-from ugly_mugs.auth.sessions import ServerSessionInterface
+from ugly_mugs.auth.sessions import ServerSessionInterface, refuse_when_unavailable
+from ugly_mugs.dates import local
 from ugly_mugs.db import make_engine, make_sessionmaker
 from ugly_mugs.keys import channel_secrets, erasure
 from ugly_mugs.matching import index as matching_index
 from ugly_mugs.reports import erasure as report_erasure
-from ugly_mugs.web import access, branding, errors, headers, i18n, throttling
+from ugly_mugs.web import access, boundary, branding, drafts, errors, headers, i18n, localtime, throttling
 
 
 def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, str] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=False)
+    # The static route is added by ``boundary.init_app``, after its converters are installed.
+    app = Flask(__name__, instance_relative_config=False, static_folder=None)
     app.config.update(settings.load(env=env, overrides=overrides))
     i18n.init_app(app)
+    # Before any blueprint: its routes' segments are read by the boundary's converters.
+    boundary.init_app(app)
+    localtime.init_app(app)
 
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
@@ -36,6 +41,8 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     report_erasure.install(app.extensions["ugly_mugs.sessionmaker"])
 
     app.session_interface = ServerSessionInterface(app.extensions["ugly_mugs.sessionmaker"])
+    # Before the CSRF check, which reads the session: a session the database could not open is a 503.
+    app.before_request(refuse_when_unavailable)
     csrf = CSRFProtect(app)
     from ugly_mugs.admin.views import bp as admin_bp
     from ugly_mugs.api.views import bp as api_bp
@@ -89,6 +96,7 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     access.init_app(app)
     headers.init_app(app)
     errors.init_app(app)
+    drafts.init_app(app)
     throttling.init_app(app)
     cli.init_app(app)
     app.teardown_appcontext(_close_session)
@@ -98,8 +106,9 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
 def session_info(config: Mapping[str, object], store: erasure.ErasureKeyStore | None = None) -> dict:
     """What every database session of the app carries (``Session.info``): the matching key and
     phone region for the blind indexes, the audit key's derived keys and the checkpoint file, the
-    shared store of the throttle, the delivery key that seals channel secrets, and the erasure key
-    store (``store``, else one opened at ``config["KEYSTORE_URL"]``)."""
+    shared store of the throttle, the delivery key that seals channel secrets, the time zone days
+    are counted in, and the erasure key store (``store``, else one opened at
+    ``config["KEYSTORE_URL"]``)."""
     if store is None and config.get("KEYSTORE_URL"):
         store = erasure.ErasureKeyStore(str(config["KEYSTORE_URL"]))
     return {
@@ -110,6 +119,7 @@ def session_info(config: Mapping[str, object], store: erasure.ErasureKeyStore | 
         ),
         **throttle.session_info(config["REDIS_URL"], config["REDIS_PREFIX"]),
         **channel_secrets.session_info(config.get("DELIVERY_KEY")),
+        **local.session_info(config["TIMEZONE"]),
     }
 
 

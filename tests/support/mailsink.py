@@ -33,6 +33,8 @@ class Sink:
         self.refused: list[str] = []
         # One entry per SMTP connection that sent mail (aiosmtpd makes a session per connection).
         self.sessions: set[int] = set()
+        # The envelope sender (MAIL FROM) of each message kept.
+        self.senders: list[str] = []
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         raw = envelope.original_content or envelope.content
@@ -46,6 +48,7 @@ class Sink:
             for rcpt in envelope.rcpt_tos:
                 self.counts[(rcpt, message_id)] += 1
             if self.keep:
+                self.senders.append(envelope.mail_from)
                 self.messages.append(
                     (list(envelope.rcpt_tos), message_from_bytes(raw, policy=policy.default), session.ssl is not None)
                 )

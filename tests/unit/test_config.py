@@ -493,3 +493,31 @@ def test_alert_approval_and_phone_region():
         config.load({"UGLY_MUGS_PHONE_REGION": "Narnia"})
     with pytest.raises(ConfigError, match="ALERT_APPROVAL"):
         config.load({"UGLY_MUGS_ALERT_APPROVAL": "maybe"})
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("Europe/London", True), ("Europe/Bucharest", True), ("UTC", True), ("Mars/Olympus", False), ("../etc", False)],
+)
+def test_time_zone_is_an_iana_name(value, ok):
+    if ok:
+        assert config.load({"UGLY_MUGS_TIMEZONE": value})["TIMEZONE"] == value
+    else:
+        with pytest.raises(ConfigError, match="UGLY_MUGS_TIMEZONE"):
+            config.load({"UGLY_MUGS_TIMEZONE": value})
+
+
+def test_time_zone_defaults_to_london():
+    assert config.load({})["TIMEZONE"] == "Europe/London"
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("bulletin@example.org", True), ("Ugly Mugs <bulletin@example.org>", True), ("Ugly Mugs", False), ("<>", False)],
+)
+def test_mail_from_is_an_address_with_or_without_a_name(value, ok):
+    if ok:
+        assert config.load({"UGLY_MUGS_MAIL_FROM": value})["MAIL_FROM"] == value
+    else:
+        with pytest.raises(ConfigError, match="UGLY_MUGS_MAIL_FROM"):
+            config.load({"UGLY_MUGS_MAIL_FROM": value})

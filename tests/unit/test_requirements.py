@@ -21,6 +21,7 @@ RUN_NOT_IMPORTED = {
     "gunicorn": '"-m", "gunicorn"',  # the demo's web server (ugly_mugs/demo/serve.py) and production's
     "psycopg": "postgresql+psycopg://",  # SQLAlchemy loads the driver named in the database URL
     "redis": "redis://",  # limits loads the Redis client named by the throttles' storage URL
+    "tzdata": "ZoneInfo(",  # zoneinfo reads it when the system has no zone files (ugly_mugs/dates/local.py)
 }
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 

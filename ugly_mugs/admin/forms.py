@@ -7,7 +7,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ugly_mugs.models.people import ROLE_LABELS, ROLES
-from ugly_mugs.web.forms import options
+from ugly_mugs.web.forms import DayField, options
 
 
 class AccountForm(FlaskForm):
@@ -25,3 +25,5 @@ class AuditFilterForm(FlaskForm):
     action = StringField("Action", validators=[Optional(), Length(max=48)])
     actor = StringField("Actor username", validators=[Optional(), Length(max=64)])
     report = StringField("Report id", validators=[Optional(), Length(max=32)])
+    since = DayField("From (day, YYYY-MM-DD)", name="from", validators=[Optional()])
+    until = DayField("To (day, YYYY-MM-DD)", name="to", validators=[Optional()])

@@ -7,12 +7,14 @@ Each page's data comes from one function here; the view reads the request and re
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ugly_mugs import audit
 from ugly_mugs.auth import accounts, login
+from ugly_mugs.dates import local
 from ugly_mugs.keys import groups
 from ugly_mugs.models import Account, AuditEntry, GroupMembership, PoliceUnit, Project
 from ugly_mugs.models.people import ROLE_LABELS
@@ -123,6 +125,10 @@ class AuditFilters:
     # Only entries older than this id (the "Older entries" link); 0 or less means from the newest,
     # and so does a number beyond any id.
     before: int = 0
+    # Only entries made on or after ``since`` and on or before ``until``: local days of the
+    # scheme's time zone (``dates.local``), read by the one bounded parser.
+    since: date | None = None
+    until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,11 @@ def audit_page(session: Session, filters: AuditFilters, page: int = AUDIT_PAGE) 
     # would overflow the database driver's integer (SQLite raises OverflowError).
     if 0 < filters.before < _LARGEST_ID:
         query = query.where(AuditEntry.id < filters.before)
+    zone = local.of(session)
+    if filters.since is not None:
+        query = query.where(AuditEntry.at >= local.day_start(filters.since, zone))
+    if filters.until is not None:
+        query = query.where(AuditEntry.at < local.day_start(filters.until + timedelta(days=1), zone))
     entries = list(session.scalars(query.limit(page)))
     shown = {e.actor_id for e in entries} | {e.subject_account_id for e in entries}
     shown.discard(None)

@@ -11,7 +11,7 @@ from ugly_mugs.admin import service
 from ugly_mugs.admin.forms import AccountForm, AuditFilterForm
 from ugly_mugs.auth import accounts
 from ugly_mugs.keys import groups
-from ugly_mugs.web import database
+from ugly_mugs.web import boundary, database
 from ugly_mugs.web.access import current_account, roles
 from ugly_mugs.web.forms import ConfirmForm, options
 
@@ -83,10 +83,16 @@ def account_action(account_id: int, action: str):
 @roles("admin")
 def audit_log():
     form = AuditFilterForm(request.args)
-    before = request.args.get("before", 0, type=int)
-    if form.validate():
+    before = boundary.id_arg(request.args, "before") or 0
+    valid = form.validate()
+    if valid:
         filters = service.AuditFilters(
-            action=form.action.data or "", actor=form.actor.data or "", report=form.report.data or "", before=before
+            action=form.action.data or "",
+            actor=form.actor.data or "",
+            report=form.report.data or "",
+            before=before,
+            since=form.since.data,
+            until=form.until.data,
         )
     else:
         filters = service.AuditFilters(before=before)
@@ -98,4 +104,4 @@ def audit_log():
         names=page.names,
         verification=page.verification,
         next_before=page.next_before,
-    )
+    ), (200 if valid else 400)

@@ -18,7 +18,7 @@ from ugly_mugs.consent import reporter as consent_reporter
 from ugly_mugs.reporting import forms, lookup
 from ugly_mugs.reports import fields, intake, receipts, statuses
 from ugly_mugs.reports import filing as service
-from ugly_mugs.web import database, i18n
+from ugly_mugs.web import database, i18n, localtime
 from ugly_mugs.web.access import public
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -79,7 +79,7 @@ def submit_report():
     if errors:
         return _problem(422, "Some fields are not right.", errors)
     configured = _configured()
-    answers, errors = intake.validate(values, configured)
+    answers, errors = intake.validate(values, configured, today=localtime.today())
     if errors:
         return _problem(422, "Some fields are not right.", errors)
     session = database.session()

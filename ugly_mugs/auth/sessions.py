@@ -15,9 +15,10 @@ import json
 import os
 from datetime import timedelta
 
-from flask import Flask, Request, Response, request
+from flask import Flask, Request, Response, request, session
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import delete
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import CallbackDict
 
 from ugly_mugs.crypto import DecryptionError, aead
@@ -65,6 +66,8 @@ class ServerSession(CallbackDict, SessionMixin):
         self.modified = False
         self.regenerate = False
         self.ended = False
+        # The database fault met while opening the session, if any (``refuse_when_unavailable``).
+        self.fault: SQLAlchemyError | None = None
 
     @property
     def new(self) -> bool:
@@ -105,6 +108,16 @@ class ServerSessionInterface(SessionInterface):
         return SECURE_COOKIE if request.is_secure else COOKIE
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
+        try:
+            return self._open(request)
+        except SQLAlchemyError as exc:
+            # Raised again by refuse_when_unavailable, where the error handlers answer 503:
+            # an exception here, before the request is set up, could only become a bare 500.
+            unavailable = ServerSession()
+            unavailable.fault = exc
+            return unavailable
+
+    def _open(self, request: Request) -> ServerSession:
         raw = request.cookies.get(self.cookie_name(request))
         if not raw or raw.count(".") != 1:
             return ServerSession()
@@ -130,6 +143,16 @@ class ServerSessionInterface(SessionInterface):
             return ServerSession(data, sid=sid, key=key, row=row)
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
+        if session.fault is not None:
+            return  # nothing could be read, so nothing is written (the cookie is kept for later)
+        try:
+            self._save(session, response)
+        except SQLAlchemyError:
+            # The database stopped answering or became read-only during the request: the answer
+            # already made stands; the session is as it was (a login made now is not kept).
+            app.logger.warning("the staff session could not be saved")
+
+    def _save(self, session: ServerSession, response: Response) -> None:
         cookie = self.cookie_name(request)
         secure = request.is_secure
         if session.ended:
@@ -191,3 +214,11 @@ class ServerSessionInterface(SessionInterface):
     @staticmethod
     def _seal_data(session: ServerSession) -> bytes:
         return aead.encrypt(session.key, json.dumps(dict(session)).encode(), b"data|" + session.id_hash.encode())
+
+
+def refuse_when_unavailable() -> None:
+    """A ``before_request`` hook, first of all: the database fault met while opening the request's
+    session, raised again where the app's error handlers answer it (503, never a 500)."""
+    fault = getattr(session, "fault", None)
+    if fault is not None:
+        raise fault

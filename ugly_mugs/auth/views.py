@@ -10,7 +10,7 @@ from ugly_mugs.auth import accounts, qr, sessions, totp
 from ugly_mugs.auth import login as login_service
 from ugly_mugs.auth.forms import EnrolForm, LoginForm, PasswordForm
 from ugly_mugs.models import Account
-from ugly_mugs.web import database, keyring, throttling
+from ugly_mugs.web import database, drafts, keyring, throttling
 from ugly_mugs.web.access import ALL_STAFF, current_account, enrolling, public, roles
 
 bp = Blueprint("auth", __name__)
@@ -38,8 +38,10 @@ def _secrets(unlocked: accounts.Unlocked, with_wrapping_key: bool) -> dict[str, 
 @public
 def login():
     form = LoginForm()
+    # A staff form sent after the session ended comes here with what was typed (``web.drafts``).
+    draft = drafts.posted() if form.is_submitted() else None
     if not form.validate_on_submit():
-        return render_template("auth/login.html", form=form), 400 if form.is_submitted() else 200
+        return drafts.login_page(form, draft, 400 if form.is_submitted() else 200)
     db = database.session()
     result = login_service.attempt(
         db, current_app.config["SECRET_KEY"], form.username.data, form.password.data, form.code.data or ""
@@ -47,13 +49,15 @@ def login():
     db.commit()
     if result.outcome is login_service.Outcome.OK:
         session.begin(result.account.id, sessions.ACTIVE, _secrets(result.unlocked, with_wrapping_key=False))
+        if draft is not None:
+            return drafts.back_to(draft)
         return redirect(url_for(HOME[result.account.role]))
     if result.outcome is login_service.Outcome.ENROL:
         session.begin(result.account.id, sessions.ENROL, _secrets(result.unlocked, with_wrapping_key=True))
         return redirect(url_for("auth.enrol"))
     form.password.data = ""
     message = THROTTLED if result.outcome is login_service.Outcome.THROTTLED else FAILED
-    return render_template("auth/login.html", form=form, error=message), 401
+    return drafts.login_page(form, draft, 401, message)
 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])

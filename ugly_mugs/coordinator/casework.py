@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from ugly_mugs import audit, consent, matching
+from ugly_mugs import audit, consent, dates, matching
 from ugly_mugs.consent import staff as consent_staff
 from ugly_mugs.crypto import sealing
+from ugly_mugs.dates import local
 from ugly_mugs.keys import erasure, groups, keystore, sealed_text
 from ugly_mugs.matching.linked import LinkedReports, linked_reports
 from ugly_mugs.models import (
@@ -110,8 +112,9 @@ class InboxPage:
     next_cursor: Cursor | None
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
+def _day_start(day: date, zone: ZoneInfo) -> datetime:
+    """Where ``day`` begins in the scheme's time zone, as the UTC instant stored times compare with."""
+    return local.day_start(day, zone)
 
 
 def rare_category_ids(session: Session, code: str) -> list[str] | None:
@@ -130,12 +133,18 @@ def rare_category_ids(session: Session, code: str) -> list[str] | None:
 
 
 def inbox_query(
-    filters: InboxFilter, after: Cursor | None, limit: int = PAGE_SIZE, category_ids: list[str] | None = None
+    filters: InboxFilter,
+    after: Cursor | None,
+    limit: int = PAGE_SIZE,
+    category_ids: list[str] | None = None,
+    zone: ZoneInfo | None = None,
 ):
     """The inbox's one query: ``limit + 1`` rows newest first, so the caller knows if there are more.
 
-    ``category_ids``: the reports of ``filters.category`` when it is rare (``rare_category_ids``).
+    ``category_ids``: the reports of ``filters.category`` when it is rare (``rare_category_ids``);
+    ``zone``: where the received days of the filters begin (default ``dates.local.DEFAULT``).
     """
+    zone = zone or local.load(local.DEFAULT)
     query = select(Report)
     if filters.status == SHOW_OPEN:
         query = query.where(Report.status.in_(statuses.OPEN))
@@ -148,9 +157,10 @@ def inbox_query(
     if filters.consent_level:
         query = query.where(Report.consent_level == filters.consent_level)
     if filters.received_from:
-        query = query.where(Report.received_at >= _day_start(filters.received_from))
+        query = query.where(Report.received_at >= _day_start(filters.received_from, zone))
     if filters.received_to:
-        query = query.where(Report.received_at < _day_start(filters.received_to + timedelta(days=1)))
+        # The parser keeps days to 2100 at the latest, so the day after always exists.
+        query = query.where(Report.received_at < _day_start(filters.received_to + timedelta(days=1), zone))
     if filters.category and category_ids is not None:
         # A rare kind: look its few reports up by id and sort them.
         query = query.where(Report.id.in_(category_ids))
@@ -178,7 +188,7 @@ def inbox_query(
 def inbox(session: Session, filters: InboxFilter, after: Cursor | None = None, limit: int = PAGE_SIZE) -> InboxPage:
     """One page of reports, newest first, metadata only (nothing is decrypted)."""
     ids_of_kind = rare_category_ids(session, filters.category) if filters.category else None
-    rows = list(session.scalars(inbox_query(filters, after, limit, ids_of_kind)))
+    rows = list(session.scalars(inbox_query(filters, after, limit, ids_of_kind, local.of(session))))
     more = len(rows) > limit
     rows = rows[:limit]
     ids = [r.id for r in rows]
@@ -218,13 +228,11 @@ FILTER_ARGS = ("status", "area", "category", "reporter_type", "consent_level", "
 
 
 def _date_arg(raw: str, label: str, problems: list[str]) -> date | None:
-    raw = raw.strip()
-    if not raw:
-        return None
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        problems.append(f"{label}: write the date as YYYY-MM-DD, for example 2026-11-21.")
+        return dates.parse_day(raw)
+    except dates.DateProblem as exc:
+        message = str(exc)
+        problems.append(f"{label}: {message[:1].lower()}{message[1:]}")
         return None
 
 

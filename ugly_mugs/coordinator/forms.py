@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from alerts.authoring.compose import MAX_BODY, MAX_TITLE, PARTS_OF_DAY
@@ -14,7 +14,7 @@ from ugly_mugs.coordinator.casework import MAX_NOTE
 from ugly_mugs.models.alerts import SEVERITY_LABELS
 from ugly_mugs.models.erasure import ERASURE_REASON_LABELS
 from ugly_mugs.reports import statuses
-from ugly_mugs.web.forms import CheckboxesField, options
+from ugly_mugs.web.forms import CheckboxesField, DayField, options
 
 
 class ReasonForm(FlaskForm):
@@ -113,7 +113,7 @@ class DraftForm(FlaskForm):
         validators=[DataRequired("Choose urgent, warning or information.")],
     )
     areas = CheckboxesField("Areas it goes to", choices=[], validators=[DataRequired("Choose at least one area.")])
-    incident_week = DateField(
+    incident_week = DayField(
         "Week of the incident",
         description="Any day of the week; the alert shows only the week.",
         validators=[Optional()],

@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from ugly_mugs.matching import check
 from ugly_mugs.matching.index import MatchingKeyUnavailable
-from ugly_mugs.web import database, throttling
+from ugly_mugs.web import database, localtime, throttling
 from ugly_mugs.web.access import public
 
 bp = Blueprint("check_api", __name__, url_prefix="/api/v1")
@@ -66,7 +66,8 @@ def check_identifier():
         {
             "warnings": answer.count > 0,
             "count": answer.count,
-            "latest": answer.latest.date().isoformat() if answer.latest else None,
+            # The local day (UGLY_MUGS_TIMEZONE), as every day the scheme shows.
+            "latest": answer.latest.astimezone(localtime.zone()).date().isoformat() if answer.latest else None,
             "alerts": [
                 {
                     "reference": a.reference,

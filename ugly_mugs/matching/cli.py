@@ -1,4 +1,5 @@
-"""``flask --app wsgi matching …``: rotating the matching key and issuing projects' check-API tokens."""
+"""``flask --app wsgi matching …``: rotating the matching key, re-indexing under the same key, and
+issuing projects' check-API tokens."""
 
 from __future__ import annotations
 
@@ -55,6 +56,30 @@ def rotate_command(new_key_file: Path, batch: int) -> None:
     if done.unreadable_sections:
         click.echo(f"sections the scheme key could not open: {done.unreadable_sections}")
     click.echo("Now set UGLY_MUGS_MATCHING_KEY_FILE to the new key file and restart the app.")
+
+
+@group.command(
+    "reindex",
+    help="Recompute every blind index under the matching key in use, from the reports' perpetrator "
+    "sections (after the way identifiers are read has changed, e.g. several numbers in one field). "
+    "Reads the recovery passphrase from standard input; can be run again if it stops.",
+)
+@click.option("--batch", default=500, show_default=True, help="Reports per transaction.")
+def reindex_command(batch: int) -> None:
+    key = current_app.config.get("MATCHING_KEY")
+    if not key:
+        raise click.ClickException("no matching key is configured (UGLY_MUGS_MATCHING_KEY_FILE)")
+    passphrase = read_passphrase()
+    try:
+        # Rotating to the key in use resumes "its" rotation: every row of its version is made again.
+        done = rotate.rotate(
+            _sessions(), passphrase, key, current_app.config["PHONE_REGION"], batch=batch, progress=_show_progress
+        )
+    except (DecryptionError, PasswordTooLong):
+        raise click.ClickException("that passphrase does not open the scheme key") from None
+    click.echo(f"matching key version {done.version}: {done.reports} reports indexed, {done.rows_written} index rows")
+    if done.unreadable_sections:
+        click.echo(f"sections the scheme key could not open: {done.unreadable_sections}")
 
 
 def _show_progress(progress: rotate.Progress) -> None:

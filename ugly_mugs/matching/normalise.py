@@ -17,6 +17,16 @@ None when nothing usable is left); only normalised values are ever keyed into bl
   address without exactly one ``@`` with text on both sides is skipped.
 - **Usernames and advert handles** are Unicode-normalised (NFKC), case-folded, trimmed, with
   leading ``@`` removed and inner runs of white space made one space.
+
+**Several values in one field.** People write two numbers in one line ("07700 900111 / 07700
+900222"), two plates in the plate field, addresses after a comma. ``values`` splits a field's
+text on what they write between values: ``/``, ``,``, ``;``, ``|``, a line end, or the word
+"or" in any of the five languages (or, sau, ou, lub, albo, или) between spaces; each value is
+normalised and indexed on its own. A slash belongs to an advert's address ("site.com/name"), so
+a username is split at a slash only with white space around it. A split is used only when it
+yields values: a phone field is split only if every piece is a real number (so "0721/123 456",
+one number written with a slash, stays one), a plate field keeps the pieces that hold a digit,
+an email field the pieces that are addresses; otherwise the text is read whole, as before.
 """
 
 from __future__ import annotations
@@ -49,6 +59,16 @@ _PLATE_IN_TEXT = re.compile(
     r"(?i:\b(?:reg(?:istration)?|number plate|plate))\s*[:\-]?\s*"
     r"([A-Za-z0-9?*_]{1,4}(?:[ \-]?[A-Z0-9?*_]{1,4}){0,2})(?![A-Za-z0-9?*_])"
 )
+
+
+# The word "or" of the five languages, as a separator: a whole word with space or a separator
+# before it and space after it; in lower case (and English "OR"), so that the letters of a plate
+# typed in capitals ("AB12 SAU") are never taken for it.
+_OR = r"(?<=[\s,;|/])(?:or|Or|OR|sau|ou|lub|albo|или)(?=\s)"
+# Between values of a phone, plate or email field (none of which holds any of these).
+_SEPARATORS = re.compile(rf"[/,;|\n]|{_OR}")
+# Between usernames or advert addresses, which may hold a slash (not between spaces) or a space.
+_NAME_SEPARATORS = re.compile(rf"[,;|\n]|(?<=\s)/(?=\s)|{_OR}")
 
 
 @dataclass(frozen=True, order=True)
@@ -145,6 +165,38 @@ def username(raw: object) -> Identifier | None:
     return Identifier(USERNAME, text) if text else None
 
 
+def split(raw: object, kind: str | None) -> list[str]:
+    """The non-empty pieces of ``raw`` between the separators of ``kind`` (see the module's
+    docstring); [] for anything but text."""
+    if not isinstance(raw, str):
+        return []
+    separators = _NAME_SEPARATORS if kind in (USERNAME, None) else _SEPARATORS
+    # Padded with spaces so that "or" at either end is seen as a word between values.
+    return [piece.strip() for piece in separators.split(f" {raw[: MAX_INPUT * 4]} ") if piece.strip()]
+
+
+def values(raw: object, kind: str, region: str = "GB") -> list[Identifier]:
+    """The identifiers of ``kind`` (PHONE, VEHICLE, EMAIL or USERNAME) in one answer, which may
+    hold several values (``split``); the text read whole when the split yields none."""
+    pieces = split(raw, kind)
+    if kind == PHONE:
+        found = [phone(piece, region) for piece in pieces]
+        if len(pieces) > 1 and all(item is not None and not item.value.startswith("digits:") for item in found):
+            return found
+        return [item] if (item := phone(raw, region)) else []
+    if kind == VEHICLE:
+        plates = [vehicle(piece) for piece in pieces if any(ch.isdigit() for ch in piece)]
+        if len(pieces) > 1 and any(plates):
+            return [item for item in plates if item is not None]
+        return [item] if (item := vehicle(raw)) else []
+    if kind == EMAIL:
+        addresses = [item for piece in pieces for part in piece.split() if (item := email(part))]
+        if addresses:
+            return addresses
+        return [item] if (item := email(raw)) else []
+    return [item for piece in pieces if (item := username(piece))]
+
+
 def _as_list(value: object) -> list:
     if isinstance(value, list):
         return value
@@ -177,22 +229,16 @@ def from_perpetrator(section: object, region: str = "GB") -> list[Identifier]:
     fields the declaration gives an ``identifier`` kind (``ugly_mugs.reports.fields``)."""
     if not isinstance(section, dict):
         return []
-    makers = {
-        PHONE: lambda raw: phone(raw, region),
-        EMAIL: email,
-        USERNAME: username,
-        VEHICLE: vehicle,
-    }
-    found: list[Identifier | None] = []
+    found: list[Identifier] = []
     for declared in fields.identifier_fields():
         value = fields.value_at(section, declared.key)
         if declared.identifier == fields.IN_TEXT:
             found += from_text(value, region)
-        elif declared.kind == fields.LIST:
-            found += [makers[declared.identifier](raw) for raw in _as_list(value)]
         else:
-            found.append(makers[declared.identifier](value))
-    return sorted({item for item in found if item is not None})
+            # A list's items, or the one answer; each may hold several values.
+            for raw in _as_list(value) if declared.kind == fields.LIST else [value]:
+                found += values(raw, declared.identifier, region)
+    return sorted(set(found))
 
 
 def index_entries(identifiers: list[Identifier]) -> list[Identifier]:
@@ -208,7 +254,19 @@ def index_entries(identifiers: list[Identifier]) -> list[Identifier]:
 
 
 def for_check(raw: object, kind: str | None, region: str = "GB") -> list[Identifier]:
-    """The identifiers a checked value may be: of the kind asked for, or every kind it could be."""
+    """The identifiers a checked value may be: of the kind asked for, or every kind it could be.
+
+    Several values in it (``split``; at a slash only with white space around when the kind is
+    not given) are each checked when every one of them is usable; else the text is read whole."""
+    pieces = split(_clean(raw), kind)
+    if len(pieces) > 1:
+        each = [_check_one(piece, kind, region) for piece in pieces]
+        if all(each):
+            return sorted({item for found in each for item in found})
+    return _check_one(raw, kind, region)
+
+
+def _check_one(raw: object, kind: str | None, region: str) -> list[Identifier]:
     text = _clean(raw)
     if not text:
         return []

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from ugly_mugs.matching import check
 from ugly_mugs.matching.forms import PublicCheckForm
 from ugly_mugs.matching.index import MatchingKeyUnavailable
-from ugly_mugs.web import database, form_token, throttling
+from ugly_mugs.web import database, errors, form_token, throttling
 from ugly_mugs.web.access import public
 
 bp = Blueprint("public_check", __name__)
@@ -30,6 +30,16 @@ PROBLEMS = {
     "long": _l("That is too long to check."),
     "unusable": _l("That does not look like a phone number, a whole number plate, an email or a username."),
 }
+
+
+def _unavailable(_exc):
+    """The database did not answer (or would not write): 503, the check form shown back as typed."""
+    form = PublicCheckForm(request.form if request.method == "POST" else None)
+    return errors.unavailable(_page(form, notice=_("Checking is not possible just now. Please try again later.")))
+
+
+for _fault in database.UNAVAILABLE:
+    bp.register_error_handler(_fault, _unavailable)
 
 
 @bp.before_request

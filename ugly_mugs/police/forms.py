@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
-from wtforms.fields import DateField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ugly_mugs.models.police import OUTCOME_LABELS
-from ugly_mugs.web.forms import options
+from ugly_mugs.web import localtime
+from ugly_mugs.web.forms import DayField, options
 
 OPEN_REASONS = {
     "investigation": "Investigating this report",
@@ -33,9 +31,10 @@ class OutcomeForm(FlaskForm):
         choices=options([("", "Choose an outcome")] + list(OUTCOME_LABELS.items())),
         validators=[DataRequired("Choose an outcome.")],
     )
-    outcome_date = DateField("Date", validators=[DataRequired("Give the date of the outcome.")])
+    # InputRequired, not DataRequired: a day typed but refused keeps the parser's message.
+    outcome_date = DayField("Date", validators=[InputRequired("Give the date of the outcome.")])
     crime_reference = StringField("Crime reference number (optional)", validators=[Optional(), Length(max=64)])
 
     def validate_outcome_date(self, field):
-        if field.data and field.data > date.today():
+        if field.data and field.data > localtime.today():
             raise ValidationError("The date cannot be in the future.")

@@ -1,32 +1,32 @@
-"""A passed-on report as PDF for the officer: only the fields their unit key opened."""
+"""A passed-on report as PDF for the officer: only the fields their unit key opened.
+
+Built with the scheme's document helper (``ugly_mugs.pdf``): DejaVu Sans for every script of
+the five languages, and a long answer (what happened may be 10,000 characters) split over as
+many rows and pages as it needs.
+"""
 
 from __future__ import annotations
 
-import io
-from xml.sax.saxutils import escape
+from reportlab.lib.units import mm
 
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+from ugly_mugs import pdf
 
 
 def report_pdf(reference: str, rows: list[list[str]], identity_withheld: bool) -> bytes:
-    buffer = io.BytesIO()
-    styles = getSampleStyleSheet()
-    story = [Paragraph(f"Report {escape(reference)}", styles["Title"])]
+    """``rows`` as from ``portal.flatten`` (reference, section, version, field, value)."""
+    sheet = pdf.styles()
+    cell = pdf.style(sheet["Normal"], "cell", fontSize=9, leading=11.5)
+    story = [pdf.paragraph(f"Report {reference}", sheet["Title"])]
     if identity_withheld:
         story.append(
-            Paragraph(
+            pdf.paragraph(
                 "The reporter's identity is withheld: they agreed to anonymous intelligence only. Passages "
                 "marked [withheld] locate or contact them.",
-                styles["Normal"],
+                sheet["Normal"],
             )
         )
-    story.append(Spacer(1, 12))
-    data = [["Section", "Field", "Value"]] + [
-        [escape(section), escape(field), Paragraph(escape(value), styles["Normal"])]
-        for _, section, _, field, value in rows
-    ]
-    story.append(Table(data, colWidths=[70, 120, 300], repeatRows=1))
-    SimpleDocTemplate(buffer, pagesize=A4, title=f"Report {reference}").build(story)
-    return buffer.getvalue()
+    data: list[list[object]] = [[pdf.paragraph(h, cell) for h in ("Section", "Field", "Value")]]
+    for _, section, _, field, value in rows:
+        data += pdf.text_rows([pdf.paragraph(section, cell), pdf.paragraph(field, cell)], value, cell)
+    story.append(pdf.table(data, [25 * mm, 42 * mm, 103 * mm]))
+    return pdf.build(story, title=f"Report {reference}")

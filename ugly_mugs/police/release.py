@@ -8,7 +8,7 @@ own consent, or two coordinators agreeing). ``pass_on`` itself seals no section 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -283,7 +283,3 @@ def outcomes_for(session: Session, release_ids: list[int]) -> dict[int, list[Pol
     ):
         found.setdefault(row.release_id, []).append(row)
     return found
-
-
-def when(value: datetime | None) -> str:
-    return value.strftime("%d %B %Y") if value else ""

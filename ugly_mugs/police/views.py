@@ -34,7 +34,6 @@ def reports():
         rows=portal.unit_list(database.session(), current_account()),
         consent_labels=consent.LABELS,
         outcome_labels=OUTCOME_LABELS,
-        when=release.when,
     )
 
 
@@ -49,7 +48,6 @@ def _detail(item: PoliceRelease, report: Report, pair=None, view=None, status: i
             open_form=forms.get("open_form") or OpenForm(),
             outcome_form=forms.get("outcome_form") or OutcomeForm(),
             confirm=ConfirmForm(),
-            when=release.when,
         ),
         status,
     )

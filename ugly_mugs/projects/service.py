@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -24,6 +24,7 @@ from alerts.delivery import channels as channel_registry
 from alerts.delivery.sheet import sheet_pdf
 from alerts.delivery.wording import Wording, wording
 from ugly_mugs import audit
+from ugly_mugs.dates import local
 from ugly_mugs.keys import channel_secrets
 from ugly_mugs.models import Account, Area, Project, ProjectArea, ProjectChannel
 from ugly_mugs.models.base import utcnow
@@ -346,12 +347,12 @@ def project_page(session: Session, project: Project) -> ProjectPage:
 @dataclass(frozen=True)
 class Sheet:
     """The printable alert sheet of a project: each alert still standing, by area, in the
-    project's bulletin wording; ``today`` is when it is printed (UTC)."""
+    project's bulletin wording; ``today`` is the local day it is printed (``dates.local``)."""
 
     project: Project
     groups: list[bulletins.AreaGroup]
     w: Wording
-    today: datetime
+    today: date
 
 
 def sheet(session: Session, project: Project, days: int, now: datetime | None = None) -> Sheet:
@@ -361,13 +362,13 @@ def sheet(session: Session, project: Project, days: int, now: datetime | None = 
         project=project,
         groups=bulletins.current_by_area(session, project.id, now - timedelta(days=days)),
         w=wording(project.language),
-        today=now,
+        today=local.day_of(now, local.of(session)),
     )
 
 
 def sheet_as_pdf(printed: Sheet) -> bytes:
     """The same sheet as a PDF document."""
-    return sheet_pdf(printed.project.name, printed.groups, printed.w, printed.today.date())
+    return sheet_pdf(printed.project.name, printed.groups, printed.w, printed.today)
 
 
 def atom_feed(session: Session, project: Project, self_url: str, now: datetime | None = None) -> bytes:

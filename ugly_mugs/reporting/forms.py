@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ugly_mugs.reports import fields, intake, text
 from ugly_mugs.reports.filing import NewReport
+from ugly_mugs.web import localtime
 from ugly_mugs.web.forms import CheckboxesField, TranslatedForm, options, translated
 
 CONSENT_CHOICES = [(value, _l(label)) for value, label in fields.CONSENT_CHOICES]
@@ -50,13 +51,15 @@ def _translated(message: intake.Message):
 
 
 class LenientDateField(DateField):
-    """A date field that accepts common UK spellings and says how to write a date."""
+    """A date field that accepts common UK spellings (``intake.parse_date``, the one bounded
+    parser) and says how to write a date."""
 
     def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_translated(intake.BAD_DATE)) from None
+        if not valuelist:
+            return
+        self.data = intake.parse_date(" ".join(valuelist))
+        if self.data is None:
+            raise ValueError(_translated(intake.BAD_DATE))
 
 
 class DeclaredCheck:
@@ -68,7 +71,8 @@ class DeclaredCheck:
         self.field_flags = {"maxlength": declared.max_length} if declared.max_length else {}
 
     def __call__(self, form, field) -> None:
-        field.errors.extend(_translated(problem) for problem in intake.check(self.declared, field.data))
+        problems = intake.check(self.declared, field.data, localtime.today())
+        field.errors.extend(_translated(problem) for problem in problems)
 
 
 def _unbound(declared: fields.Field):

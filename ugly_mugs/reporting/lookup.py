@@ -1,4 +1,11 @@
-"""Opening a report from a receipt code in a request, with the throttle for wrong codes."""
+"""Opening a report from a receipt code in a request, with the throttle for wrong codes.
+
+The code is read as people type it (``reports.receipts.read_code``: dashes, spaces and look-alike
+letters of any kind, ``crypto.receipt.normalise``) before it is looked up and before anything is
+counted, so a code typed with an en dash, a non-breaking space or Cyrillic capitals is found and
+costs no try. Text that cannot be a code at all gets the answer a wrong code gets (nothing is
+given away) but is not counted towards the lockout either: it cannot be a guess at any code.
+"""
 
 from __future__ import annotations
 
@@ -34,9 +41,12 @@ def open_report(code: str) -> Report | Refusal:
 
     A client that used up its wrong codes is refused before its code is looked at; otherwise the
     code is looked at first, and only a wrong one is counted (overall guessing makes wrong codes
-    dearer, never a right one refused: ``throttle.GuessLimit``)."""
+    dearer, never a right one refused: ``throttle.GuessLimit``). Text that cannot be a code is
+    answered like a wrong code, uncounted."""
     if throttling.receipt_refused():
         return Refusal(TOO_MANY, 429)
+    if receipts.read_code(code) is None:
+        return Refusal(NOT_FOUND, 404)
     session = database.session()
     report = receipts.find_by_receipt(session, code)
     if report is None:

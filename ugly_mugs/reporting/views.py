@@ -14,7 +14,7 @@ from ugly_mugs.consent import reporter as consent_reporter
 from ugly_mugs.reporting import forms, lookup
 from ugly_mugs.reports import erasure, receipts
 from ugly_mugs.reports import filing as service
-from ugly_mugs.web import database, form_token, i18n
+from ugly_mugs.web import database, errors, form_token, i18n
 from ugly_mugs.web.access import public
 
 bp = Blueprint("reporting", __name__)
@@ -32,6 +32,42 @@ SERVICE_MESSAGES = (
     _l("Choose the area where it happened."),
     _l("Unknown part of the report."),
 )
+
+
+UNAVAILABLE = _l(
+    "We could not reach our records just now. Nothing you typed has been lost: "
+    "please press the button again in a few minutes."
+)
+# The receipt actions and the form each shows back (in reporting/try_again.html) when its work fails.
+_ACTION_FORMS = {
+    "reporting.add_information": ("add", lambda data: forms.AddInformationForm(data)),
+    "reporting.change_consent": ("consent", lambda data: forms.ConsentForm(data)),
+    "reporting.erase": ("erase", lambda data: forms.EraseForm(data)),
+}
+
+
+def _unavailable(_exc):
+    """Any page of the reporter's whose work meets a database that does not answer (or refuses
+    to write: read-only during a failover) or a missing key: 503, and the page's form shown back
+    with everything typed in it and a fresh token, so pressing the button again later works."""
+    posted = request.form if request.method == "POST" else None
+    notice = str(UNAVAILABLE)
+    if request.endpoint == "reporting.report":
+        return errors.unavailable(_show_form(_report_form(posted), notice))
+    if request.endpoint in _ACTION_FORMS:
+        which, make = _ACTION_FORMS[request.endpoint]
+        page = render_template(
+            "reporting/try_again.html", which=which, form=make(posted), notice=notice, token=_token(RECEIPT_FORM)
+        )
+        return errors.unavailable(page)
+    page = render_template(
+        "reporting/receipt_enter.html", form=forms.ReceiptForm(posted), token=_token(RECEIPT_FORM), notice=notice
+    )
+    return errors.unavailable(page)
+
+
+for _fault in database.UNAVAILABLE:
+    bp.register_error_handler(_fault, _unavailable)
 
 
 @bp.before_request

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
+from ugly_mugs import dates
 from ugly_mugs.catalog import N_
 from ugly_mugs.reports import fields, text
 from ugly_mugs.reports.fields import Field
@@ -63,13 +64,14 @@ NOT_ALL_TEXT = "Every item must be text."
 
 
 def parse_date(raw: str) -> date | None:
-    """The day ``raw`` names in one of ``DATE_FORMATS``, or None."""
-    for spelling in DATE_FORMATS:
-        try:
-            return datetime.strptime(raw, spelling).date()
-        except (ValueError, TypeError):
-            continue
-    return None
+    """The day ``raw`` names in one of ``DATE_FORMATS``, or None (read by ``dates.parse_day``).
+
+    A day outside the parser's sane range is still returned: ``check`` then says that it is in
+    the future or too long ago, in the reporter's words."""
+    try:
+        return dates.parse_day(raw, DATE_FORMATS)
+    except dates.DateProblem as exc:
+        return exc.day
 
 
 def check(declared: Field, value: object, today: date | None = None) -> list[Message]:

@@ -29,6 +29,17 @@ class Status:
     police_received: bool = False
 
 
+def read_code(code: object) -> str | None:
+    """The receipt code ``code`` names, as ``crypto.receipt.normalise`` reads what people type
+    (dashes, spaces and look-alike letters of any kind), or None if it cannot be a code."""
+    if not isinstance(code, str):
+        return None
+    try:
+        return receipt.normalise(code)
+    except receipt.InvalidReceiptCode:
+        return None
+
+
 def find_by_receipt(session: Session, code: str) -> Report | None:
     """The report this receipt code belongs to, erased or not, or None (also for malformed codes).
     Whether it was erased: ``is_erased``."""

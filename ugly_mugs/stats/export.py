@@ -4,26 +4,23 @@ CSV: one line per published number, with the table, row and column it belongs to
 median and 90th percentile of the time from report to alert, in hours); a cell
 a spreadsheet could take for a formula (starting with = + - @, a tab or a carriage return)
 is prefixed with an apostrophe, since area and category names come from configuration.
-PDF: drawn with ReportLab (pure Python, no system packages), with the same sentences,
-charts and tables as the printable page, and the same numbers withheld: every chart is the
-one the pages show (``charts.for_figures``), redrawn shape by shape, followed by its table.
+PDF: drawn with ReportLab through the scheme's document helper (``ugly_mugs.pdf``: DejaVu Sans,
+so configured area and category names print in any script), with the same sentences, charts and
+tables as the printable page, and the same numbers withheld: every chart is the one the pages
+show (``charts.for_figures``), redrawn shape by shape, followed by its table.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from html import escape
 
 from reportlab.graphics.shapes import Drawing, Group, Line, Rect, String
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, TableStyle
-from reportlab.platypus import Paragraph as _Paragraph
-from reportlab.platypus import Table as PdfTable
+from reportlab.platypus import KeepTogether, Spacer
 
+from ugly_mugs import pdf
 from ugly_mugs.stats import charts
 from ugly_mugs.stats.figures import PeriodFigures, Table
 
@@ -52,9 +49,8 @@ def to_csv(figures: PeriodFigures) -> str:
     return out.getvalue()
 
 
-def Paragraph(text: str, style) -> _Paragraph:  # noqa: N802 - stands in for ReportLab's class
-    """A paragraph of plain text: ReportLab reads markup in paragraphs, and names come from configuration."""
-    return _Paragraph(escape(text), style)
+# A paragraph of plain text: ReportLab reads markup in paragraphs, and names come from configuration.
+Paragraph = pdf.paragraph
 
 
 def _drawing(chart: charts.Chart, width: float = 170 * mm) -> Drawing:
@@ -62,6 +58,8 @@ def _drawing(chart: charts.Chart, width: float = 170 * mm) -> Drawing:
     scale = width / chart.width
     height = chart.height * scale
     drawing = Drawing(width, height)
+    # The drawing's own starting state too, so that no built-in font is referenced.
+    drawing.initialFontName = pdf.fonts().regular
     for s in chart.shapes:
         if isinstance(s, charts.Box):
             drawing.add(
@@ -86,7 +84,9 @@ def _drawing(chart: charts.Chart, width: float = 170 * mm) -> Drawing:
                 )
             )
         else:
-            text = String(0, 0, s.text, fontName="Helvetica", fontSize=charts.FONT_SIZE * scale, textAnchor=s.anchor)
+            text = String(
+                0, 0, s.text, fontName=pdf.fonts().regular, fontSize=charts.FONT_SIZE * scale, textAnchor=s.anchor
+            )
             placed = Group(text)
             placed.translate(s.x * scale, height - s.y * scale)
             if s.rotate:
@@ -97,7 +97,7 @@ def _drawing(chart: charts.Chart, width: float = 170 * mm) -> Drawing:
 
 
 def _pdf_table(figures: PeriodFigures, table: Table, styles, heading: bool = True) -> list:
-    small = styles["BodyText"].clone("cell", fontSize=7, leading=8.5)
+    small = pdf.style(styles["BodyText"], "cell", fontSize=7, leading=8.5)
     head = [Paragraph(table.row_header, small)] + [Paragraph(c, small) for c in table.columns]
     body = [
         [Paragraph(label, small)] + [Paragraph(figures.text(c), small) for c in cells] for label, cells in table.rows
@@ -105,16 +105,7 @@ def _pdf_table(figures: PeriodFigures, table: Table, styles, heading: bool = Tru
     width = 170 * mm
     first = 40 * mm
     rest = (width - first) / max(1, len(table.columns))
-    grid = PdfTable([head, *body], colWidths=[first] + [rest] * len(table.columns), repeatRows=1)
-    grid.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
-    )
+    grid = pdf.table([head, *body], [first] + [rest] * len(table.columns))
     parts = ([Paragraph(table.title, styles["Heading3"])] if heading else []) + [grid]
     if table.note:
         parts.append(Paragraph(table.note, small))
@@ -122,21 +113,8 @@ def _pdf_table(figures: PeriodFigures, table: Table, styles, heading: bool = Tru
 
 
 def to_pdf(figures: PeriodFigures, scheme: str = "Ugly Mugs") -> bytes:
-    out = io.BytesIO()
-    styles = getSampleStyleSheet()
+    styles = pdf.styles()
     period = figures.period
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
-        title=f"{scheme} overview {period.start.isoformat()} to {period.last_day.isoformat()}",
-        author=scheme,
-        # No creation date or producer details beyond the library's: the file says what it reports and nothing else.
-        invariant=1,
-    )
     story: list = [
         Paragraph(f"{scheme} overview ({period.start:%d.%m.%y} – {period.last_day:%d.%m.%y})", styles["Title"]),
         Paragraph(f"During the {period.in_sentence}:", styles["BodyText"]),
@@ -159,5 +137,7 @@ def to_pdf(figures: PeriodFigures, scheme: str = "Ugly Mugs") -> bytes:
     story.append(Paragraph(figures.footnote, styles["BodyText"]))
     not_yet = "; ".join(figures.not_yet)
     story.append(Paragraph(f"Not reported yet, as the system does not record them yet: {not_yet}.", styles["Italic"]))
-    doc.build(story)
-    return out.getvalue()
+    # No creation date or producer details beyond the library's: the file says what it reports and nothing else.
+    return pdf.build(
+        story, title=f"{scheme} overview {period.start.isoformat()} to {period.last_day.isoformat()}", author=scheme
+    )

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ugly_mugs import dates
+
 KINDS = {
     "week": "Week",
     "four_weeks": "Four weeks",
@@ -67,11 +69,14 @@ class Period:
         ends = starts[1:] + [self.end]
         return [Bucket(s, e) for s, e in zip(starts, ends, strict=True)]
 
-    def previous(self) -> Period:
-        return period_for(self.kind, self.start - timedelta(days=1))
+    def previous(self) -> Period | None:
+        """The period before, or None before ``dates.EARLIEST``."""
+        day = self.start - timedelta(days=1)
+        return period_for(self.kind, day) if dates.in_range(day) else None
 
-    def next(self) -> Period:
-        return period_for(self.kind, self.end)
+    def next(self) -> Period | None:
+        """The period after, or None after ``dates.LATEST``."""
+        return period_for(self.kind, self.end) if dates.in_range(self.end) else None
 
 
 def _add_months(day: date, months: int) -> date:
@@ -80,7 +85,12 @@ def _add_months(day: date, months: int) -> date:
 
 
 def period_for(kind: str, start: date) -> Period:
-    """The period of ``kind`` that contains ``start``."""
+    """The period of ``kind`` that contains ``start``.
+
+    Raises ``dates.DateProblem`` for a start outside ``dates.EARLIEST``..``dates.LATEST`` (so no
+    period runs past the calendar's end) and ValueError for an unknown kind.
+    """
+    dates.check_day(start)
     if kind == "week":
         begin = start - timedelta(days=start.weekday())
         return Period(kind, begin, begin + timedelta(weeks=1))

@@ -20,6 +20,11 @@ deleted): whole hours from the hour the report was received (``received_at`` tru
 hour) to the first publication. Projects reached are the distinct projects with a delivery
 made of a message published in the period, from ``delivery.project_id`` and ``status``.
 
+Every day, week and month begins at local midnight in the scheme's time zone
+(``UGLY_MUGS_TIMEZONE``, from ``Session.info``: ``dates.local``), turned into the UTC instant the
+stored times are compared with; a report received at 00:30 on 1 July in British summer time
+counts in July.
+
 Repeat identifiers count the period's reports that share a whole identifier (phone number,
 plate, email or username) with another report, from the blind-index rows alone: equal keyed
 digests, never an identifier. Links through part of a plate are possible matches, not certain
@@ -30,12 +35,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from operator import itemgetter
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, exists, func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
+from ugly_mugs.dates import local
 from ugly_mugs.db import set_local
 from ugly_mugs.models import (
     Alert,
@@ -99,13 +106,14 @@ class Counts:
         return result
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    """Where ``day`` begins in the scheme's time zone, as a UTC instant (stored times are UTC)."""
+    return local.day_start(day, zone)
 
 
-def _bucket(period: Period):
+def _bucket(period: Period, zone: ZoneInfo):
     """The index of the bucket a report was received in, as SQL."""
-    ends = [_midnight(b.end) for b in period.buckets()]
+    ends = [_midnight(b.end, zone) for b in period.buckets()]
 
     # A binary search over the bucket ends: a report of a year is compared four times, not up
     # to eleven, and this expression is evaluated for every report and category of the period.
@@ -118,10 +126,10 @@ def _bucket(period: Period):
     return search(0, len(ends) - 1)
 
 
-def _in_period(period: Period):
+def _in_period(period: Period, zone: ZoneInfo):
     return (
-        Report.received_at >= _midnight(period.start),
-        Report.received_at < _midnight(period.end),
+        Report.received_at >= _midnight(period.start, zone),
+        Report.received_at < _midnight(period.end, zone),
         Report.status != ERASED,
     )
 
@@ -131,17 +139,18 @@ def count_period(session: Session, period: Period) -> Counts:
     # cost threshold and spend longer compiling than counting. Off for this transaction only.
     set_local(session, "jit", "off")
     counts = Counts(period)
+    zone = local.of(session)
     # The bucket is computed in a subquery and grouped on by name outside it: PostgreSQL does
     # not recognise a CASE with bound parameters in GROUP BY as the one in the select list.
     inner = (
         select(
-            _bucket(period).label("bucket"),
+            _bucket(period, zone).label("bucket"),
             Report.area_id,
             Report.reporter_type,
             Report.consent_level,
             Report.status,
         )
-        .where(*_in_period(period))
+        .where(*_in_period(period, zone))
         .subquery()
     )
     columns = (inner.c.bucket, inner.c.area_id, inner.c.reporter_type, inner.c.consent_level, inner.c.status)
@@ -150,10 +159,10 @@ def count_period(session: Session, period: Period) -> Counts:
     ):
         counts.reports[(int(b), area_id, reporter_type, level, status)] += n
     tagged = (
-        select(_bucket(period).label("bucket"), ReportCategory.code)
+        select(_bucket(period, zone).label("bucket"), ReportCategory.code)
         .select_from(Report)
         .join(ReportCategory, ReportCategory.report_id == Report.id)
-        .where(*_in_period(period))
+        .where(*_in_period(period, zone))
         .subquery()
     )
     for b, code, n in session.execute(
@@ -172,11 +181,14 @@ def count_period(session: Session, period: Period) -> Counts:
 
 
 def latest_received_day(session: Session, before: date) -> date | None:
-    """The day (UTC) the latest report the figures count was received before ``before`` (exclusive), or None."""
+    """The local day the latest report the figures count was received before ``before`` (exclusive), or None."""
+    zone = local.of(session)
     latest = session.scalar(
-        select(func.max(Report.received_at)).where(Report.received_at < _midnight(before), Report.status != ERASED)
+        select(func.max(Report.received_at)).where(
+            Report.received_at < _midnight(before, zone), Report.status != ERASED
+        )
     )
-    return None if latest is None else latest.astimezone(UTC).date()
+    return None if latest is None else local.day_of(latest, zone)
 
 
 def count_police(session: Session, period: Period) -> Counter:
@@ -196,8 +208,8 @@ def count_police(session: Session, period: Period) -> Counter:
     passed = (
         select(latest.label("outcome"))
         .where(
-            PoliceRelease.passed_at >= _midnight(period.start),
-            PoliceRelease.passed_at < _midnight(period.end),
+            PoliceRelease.passed_at >= _midnight(period.start, local.of(session)),
+            PoliceRelease.passed_at < _midnight(period.end, local.of(session)),
             ~erased,
         )
         .subquery()
@@ -208,10 +220,10 @@ def count_police(session: Session, period: Period) -> Counter:
     return found
 
 
-def _published_in(period: Period):
+def _published_in(period: Period, zone: ZoneInfo):
     return (
-        AlertMessage.published_at >= _midnight(period.start),
-        AlertMessage.published_at < _midnight(period.end),
+        AlertMessage.published_at >= _midnight(period.start, zone),
+        AlertMessage.published_at < _midnight(period.end, zone),
     )
 
 
@@ -220,7 +232,7 @@ def count_messages(session: Session, period: Period) -> Counter:
     found: Counter = Counter()
     query = (
         select(AlertMessage.kind, AlertMessage.severity, func.count())
-        .where(*_published_in(period))
+        .where(*_published_in(period, local.of(session)))
         .group_by(AlertMessage.kind, AlertMessage.severity)
     )
     for kind, severity, n in session.execute(query):
@@ -254,7 +266,7 @@ def alert_hours(session: Session, period: Period) -> list[int | None]:
         .select_from(AlertMessage)
         .join(Alert, Alert.id == AlertMessage.alert_id)
         .outerjoin(Report, Report.id == Alert.report_id)
-        .where(AlertMessage.kind == "alert", *_published_in(period))
+        .where(AlertMessage.kind == "alert", *_published_in(period, local.of(session)))
         .subquery()
     )
     found: list[int | None] = []
@@ -274,7 +286,7 @@ def count_projects(session: Session, period: Period) -> tuple[int, int]:
         )
         .select_from(Delivery)
         .join(AlertMessage, AlertMessage.id == Delivery.message_id)
-        .where(*_published_in(period))
+        .where(*_published_in(period, local.of(session)))
     )
     reached, pending = session.execute(query).one()
     return int(reached or 0), int(pending or 0)
@@ -294,5 +306,5 @@ def count_repeat_linked(session: Session, period: Period) -> int:
         select(func.count(func.distinct(Report.id)))
         .select_from(Report)
         .join(mine, mine.report_id == Report.id)
-        .where(*_in_period(period), mine.partial.is_(False), mine.kind != "vehicle_part", shared)
+        .where(*_in_period(period, local.of(session)), mine.partial.is_(False), mine.kind != "vehicle_part", shared)
     )

@@ -6,17 +6,17 @@ only what ``figures.build`` let through.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import partial
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 from markupsafe import Markup
 
 from ugly_mugs.stats import charts, export, figures, queries
 from ugly_mugs.stats.forms import PeriodForm
 from ugly_mugs.stats.periods import Period, default_period, period_for
-from ugly_mugs.web import database
+from ugly_mugs.web import database, localtime
 from ugly_mugs.web.access import roles
+from ugly_mugs.web.errors import render_error
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 
@@ -29,7 +29,7 @@ def _period() -> tuple[PeriodForm, Period, bool]:
     chosen = "kind" in request.args or "start" in request.args
     if chosen and form.validate():
         return form, period_for(form.kind.data, form.start.data), False
-    period = default_period(datetime.now(UTC).date(), partial(queries.latest_received_day, database.session()))
+    period = default_period(localtime.today(), partial(queries.latest_received_day, database.session()))
     if not chosen:
         form = PeriodForm(data={"kind": period.kind, "start": period.start})
     return form, period, chosen
@@ -69,6 +69,12 @@ def period_report():
     ), 400 if invalid else 200
 
 
+def _refused(form: PeriodForm):
+    """A download of a period that cannot be read: 400 with what was wrong with it."""
+    problems = [message for errors in form.errors.values() for message in errors]
+    return render_error(400, " ".join(str(p) for p in problems) or None)
+
+
 def _download(body: bytes | str, mimetype: str, period: Period, extension: str) -> Response:
     name = f"ugly-mugs-{period.kind.replace('_', '-')}-{period.start.isoformat()}.{extension}"
     response = Response(body, mimetype=mimetype)
@@ -79,16 +85,16 @@ def _download(body: bytes | str, mimetype: str, period: Period, extension: str) 
 @bp.get("/report.pdf")
 @roles(*MONITORS)
 def period_report_pdf():
-    _, period, invalid = _period()
+    form, period, invalid = _period()
     if invalid:
-        abort(400)
+        return _refused(form)
     return _download(export.to_pdf(_figures(period)), "application/pdf", period, "pdf")
 
 
 @bp.get("/export.csv")
 @roles(*MONITORS)
 def export_csv():
-    _, period, invalid = _period()
+    form, period, invalid = _period()
     if invalid:
-        abort(400)
+        return _refused(form)
     return _download(export.to_csv(_figures(period)), "text/csv", period, "csv")

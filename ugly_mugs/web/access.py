@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from werkzeug.exceptions import Forbidden
 
 from ugly_mugs.auth import sessions
 from ugly_mugs.models import Account
@@ -59,11 +60,17 @@ def allowed_roles(endpoint: str | None) -> frozenset[str] | None:
     return getattr(_view(endpoint), _ROLES, None)
 
 
+class SessionEnded(Forbidden):
+    """A POST to a staff page without a logged-in session (it ended, or never began): answered
+    with the login page holding what was sent (``web.drafts``), so that nothing typed is lost."""
+
+
 def current_account() -> Account | None:
     return g.get("account")
 
 
-def _load_account() -> None:
+def load_account() -> None:
+    """Set ``g.account`` from the session: the active, logged-in account, or None."""
     g.account = None
     if getattr(session, "stage", None) == sessions.ACTIVE and session.account_id is not None:
         account = database.session().get(Account, session.account_id)
@@ -74,7 +81,7 @@ def _load_account() -> None:
 def init_app(app: Flask) -> None:
     @app.before_request
     def _deny_by_default():
-        _load_account()
+        load_account()
         endpoint = request.endpoint
         if is_public(endpoint):
             return None
@@ -90,7 +97,7 @@ def init_app(app: Flask) -> None:
         if account is None:
             if request.method == "GET":
                 return redirect(url_for("auth.login"))
-            abort(403)
+            raise SessionEnded()
         if account.role not in allowed:
             abort(403)
         return None

@@ -20,3 +20,15 @@ def session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["ugly_mugs.sessionmaker"]()
     return g.db_session
+
+
+def rollback() -> None:
+    """Roll the request's session back, if it has one, after a fault; a database that does not
+    answer the rollback either is let be (the session is closed at the end of the request)."""
+    found = g.get("db_session")
+    if found is None:
+        return
+    try:
+        found.rollback()
+    except SQLAlchemyError:
+        current_app.logger.warning("the database did not answer a rollback either")

@@ -8,10 +8,13 @@ import functools
 from flask import has_request_context
 from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
-from wtforms import Form, SelectMultipleField, widgets
+from wtforms import Field, Form, SelectMultipleField, widgets
 from wtforms import i18n as wtforms_i18n
 from wtforms.fields.choices import SelectChoice
 from wtforms.meta import DefaultMeta
+from wtforms.widgets import DateInput
+
+from ugly_mugs import dates
 
 
 def translated(label: str) -> str:
@@ -33,6 +36,27 @@ class TranslatedMeta(DefaultMeta):
 
 class TranslatedForm(Form):
     Meta = TranslatedMeta
+
+
+class DayField(Field):
+    """A day typed on a staff page, read by the one bounded parser (``dates.parse_day``): a day
+    outside 1900..2100 or one that is not a day gets the parser's message, never an error later."""
+
+    widget = DateInput()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return self.data.isoformat() if self.data else ""
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist:
+            return
+        try:
+            self.data = dates.parse_day(" ".join(valuelist))
+        except dates.DateProblem as exc:
+            self.data = None
+            raise ValueError(str(exc)) from None
 
 
 def options(pairs) -> list[SelectChoice]:

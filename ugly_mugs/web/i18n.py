@@ -2,14 +2,18 @@
 
 The language travels as ``?lang=ro`` on every reporter link and form action, never in a
 cookie (reporter pages set none). With no ``lang`` in the URL the browser's Accept-Language
-chooses. Staff pages and the JSON API stay in English, so an outreach worker's form, which
-shares the reporter fields, does not change language with the worker's browser.
+chooses, matched by Babel's ``negotiate_locale`` (``negotiate``): a regional variant falls back
+to its language (``ro-RO`` → Romanian, ``en-GB`` → English) and Portuguese of any region, which
+we have only as Brazilian Portuguese, to that (``pt-PT`` → ``pt_BR``). Staff pages and the JSON
+API stay in English, so an outreach worker's form, which shares the reporter fields, does not
+change language with the worker's browser.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from babel.core import LOCALE_ALIASES, negotiate_locale
 from flask import Flask, has_request_context, request, url_for
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import Babel, LazyString, get_locale
@@ -66,9 +70,33 @@ def by_url_code(raw: object) -> Language | None:
     return _BY_URL_CODE.get(raw.strip().lower().replace("_", "-"))
 
 
+# Babel's aliases from a bare language to its usual locale, except that our Portuguese is Brazil's.
+ALIASES = {**LOCALE_ALIASES, "pt": "pt_BR"}
+_BY_LOWER_LOCALE = {lang.locale.lower(): lang for lang in LANGUAGES}
+
+
+def negotiate(tags: list[str]) -> Language | None:
+    """Our language for the language tags a person prefers, best first (``["pt-PT", "en"]``), by
+    Babel's ``negotiate_locale`` with ``ALIASES``; each tag is tried as given, then as its bare
+    language, before the next tag. None if no tag is one of ours."""
+    preferred = []
+    for tag in tags:
+        locale = tag.strip().replace("-", "_")
+        if not locale or locale == "*" or len(locale) > 35:
+            continue
+        preferred.append(locale)
+        base = locale.split("_", 1)[0]
+        if base != locale:
+            preferred.append(base)
+    found = negotiate_locale(preferred, [lang.locale for lang in LANGUAGES], sep="_", aliases=ALIASES)
+    return _BY_LOWER_LOCALE.get(found.lower()) if found else None
+
+
 def language_in_url() -> Language | None:
-    """The language named by ``?lang=`` (case and ``_``/``-`` do not matter), if it is one of ours."""
-    return by_url_code(request.args.get("lang", ""))
+    """The language named by ``?lang=`` (case and ``_``/``-`` do not matter, a region falls back to
+    its language as in ``negotiate``), if it is one of ours."""
+    raw = request.args.get("lang", "")
+    return by_url_code(raw) or negotiate([raw])
 
 
 def select_locale() -> str:
@@ -77,8 +105,9 @@ def select_locale() -> str:
     chosen = language_in_url()
     if chosen is not None:
         return chosen.locale
-    best = request.accept_languages.best_match([lang.html_code for lang in LANGUAGES])
-    return best.replace("-", "_") if best else DEFAULT
+    accepted = [tag for tag, quality in request.accept_languages if quality > 0]
+    best = negotiate(accepted)
+    return best.locale if best else DEFAULT
 
 
 def current() -> Language:

@@ -16,7 +16,7 @@ from flask import Flask, current_app, g, request
 
 from ugly_mugs import throttle
 from ugly_mugs.web import database
-from ugly_mugs.web.errors import render_error
+from ugly_mugs.web.errors import RETRY_UNAVAILABLE, render_error
 
 EXTENSION = "ugly_mugs.throttle_key"
 FILING = "filing"
@@ -118,6 +118,9 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _retry_after(response):
         seconds = g.get("retry_after")
+        if response.status_code == 503 and not seconds:
+            # Every "not just now" answer says when to try again, whichever view made it.
+            seconds = RETRY_UNAVAILABLE
         if seconds and response.status_code in (429, 503) and "Retry-After" not in response.headers:
             response.headers["Retry-After"] = str(seconds)
         return response

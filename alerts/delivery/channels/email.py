@@ -22,11 +22,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
-from email.utils import formatdate
+from email.utils import formatdate, parseaddr
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import email_validator
+import idna
 
 from alerts.delivery import render
 from alerts.delivery.channels.base import (
@@ -99,18 +100,35 @@ class SmtpSettings:
 
 @dataclass(frozen=True)
 class Sender:
-    """Who the mail says it is from, and the subject line (neutral: phones are shared)."""
+    """Who the mail says it is from, and the subject line (neutral: phones are shared).
+
+    ``address`` is UGLY_MUGS_MAIL_FROM as configured: an address, or a display name and an
+    address (``Ugly Mugs <bulletin@example.org>``), which goes into the From header as it is.
+    """
 
     address: str
     subject: str | None = None  # None: the project language's neutral default
 
     @property
+    def mailbox(self) -> str:
+        """The bare address (``bulletin@example.org``): the SMTP envelope sender."""
+        return parseaddr(self.address)[1] or self.address.strip()
+
+    @property
     def domain(self) -> str:
-        return self.address.rpartition("@")[2] or "localhost"
+        """The address's domain in ASCII (IDNA), for the Message-ID; "localhost" if it has none."""
+        domain = self.mailbox.rpartition("@")[2].strip().rstrip(".").lower()
+        # idna (UTS #46) both converts and refuses what is not a host name (spaces, "<", "..").
+        try:
+            return idna.encode(domain, uts46=True).decode("ascii") if domain else "localhost"
+        except (idna.IDNAError, UnicodeError):
+            return "localhost"
 
 
 def message_id_header(message_id: str, domain: str) -> str:
-    """The same Message-ID for every send of one message, so a mail client shows a duplicate once."""
+    """The same Message-ID for every send of one message, so a mail client shows a duplicate once
+    (RFC 5322 §3.6.4 ``<id-left@id-right>``: the message's hex id at the sender's domain). Not
+    ``email.utils.make_msgid``, whose random part would differ on every try after a failure."""
     return f"<{message_id}@{domain}>"
 
 
@@ -221,7 +239,7 @@ class Mailer:
                 self._smtp.deadline = deadline
                 deadline.watch(self._smtp.sock)
             try:
-                refused = self._smtp.sendmail(self.sender.address, [to], self._data(to, m, w))
+                refused = self._smtp.sendmail(self.sender.mailbox, [to], self._data(to, m, w))
             except smtplib.SMTPRecipientsRefused as exc:
                 codes = sorted({code for code, _ in exc.recipients.values()})
                 reason = f"recipient refused ({', '.join(map(str, codes))})"

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import re
 import ssl
+from email.utils import parseaddr
 
 import pytest
 from cryptography import x509
@@ -244,3 +246,33 @@ def test_a_batch_stops_before_its_lease_could_run_out(app, db_session, passphras
         # The rest was given back, not left leased: the next batch takes it at once.
         rest = worker.run_once()
     assert first.delivered + rest.delivered == 5 and len(sink.messages) == 5
+
+
+# RFC 5322 §3.6.4: msg-id = "<" id-left "@" id-right ">", both dot-atom-text here.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+MESSAGE_ID = re.compile(rf"<{_ATOM}(\.{_ATOM})*@{_ATOM}(\.{_ATOM})*>")
+
+
+@pytest.mark.parametrize(
+    ("mail_from", "mailbox", "domain"),
+    [
+        ("bulletin@localhost", "bulletin@localhost", "localhost"),
+        ("Ugly Mugs <bulletin@example.org>", "bulletin@example.org", "example.org"),
+        ('"Leeds, Basis" <b@Example.ORG>', "b@Example.ORG", "example.org"),
+        ("Ugly Mugs – Leeds <alerts@scheme.example>", "alerts@scheme.example", "scheme.example"),
+        ("bulletin@example.org (Ugly Mugs)", "bulletin@example.org", "example.org"),
+    ],
+)
+def test_a_sender_with_a_display_name_gives_a_well_formed_message_id(
+    app, db_session, passphrase, mail_from, mailbox, domain
+):
+    make_project(db_session, "Basis", areas=["holbeck"], emails=["a@basis.example"])
+    message = publish_message(db_session, ["holbeck"], "Title", "Body")
+    with smtp_server() as (sink, port):
+        tally = dispatcher(app, port, MAIL_FROM=mail_from).run_once()
+    assert tally.delivered == 1
+    [(_, mail, _)] = sink.messages
+    assert mail["Message-ID"] == f"<{message.message_id}@{domain}>"
+    assert MESSAGE_ID.fullmatch(mail["Message-ID"]), mail["Message-ID"]
+    assert sink.senders == [mailbox]
+    assert parseaddr(str(mail["From"]))[1] == mailbox

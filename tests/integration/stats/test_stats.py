@@ -41,6 +41,7 @@ from tests.support.source import ROOT, imported_modules
 from tests.support.staff import create, login
 from tests.support.stats_data import expected, insert_rows, make_rows
 from ugly_mugs.consent import reporter as consent_reporter
+from ugly_mugs.dates import local
 from ugly_mugs.keys import keystore
 from ugly_mugs.reports import erasure, reporter_types, statuses
 from ugly_mugs.stats import charts, export, figures, queries
@@ -101,12 +102,14 @@ def test_raw_counts_match_an_independent_count(app, rows):
 
 @pytest.mark.parametrize(("kind", "start"), [("year", date(2026, 1, 1)), ("quarter", date(2026, 1, 1))])
 def test_reports_on_bucket_edges_fall_in_the_bucket_they_begin(app, passphrase, kind, start):
-    # At each bucket's first instant and a microsecond before it, with a category each.
+    # At each bucket's first instant (local midnight in the scheme's time zone, stored as UTC) and a
+    # microsecond before it, with a category each.
+    zone = local.load(app.config["TIMEZONE"])
     period = period_for(kind, start)
     buckets = period.buckets()
-    edges = [datetime.combine(b.start, datetime.min.time(), tzinfo=UTC) for b in buckets]
+    edges = [local.day_start(b.start, zone) for b in buckets]
     times = [t for edge in edges for t in (edge - timedelta(microseconds=1), edge)] + [
-        datetime.combine(period.end, datetime.min.time(), tzinfo=UTC) - timedelta(microseconds=1)
+        local.day_start(period.end, zone) - timedelta(microseconds=1)
     ]
     base = make_rows(len(times), start, 1)
     rows = [
@@ -121,7 +124,7 @@ def test_reports_on_bucket_edges_fall_in_the_bucket_they_begin(app, passphrase, 
     want: Counter = Counter()
     for at in times:
         for i, b in enumerate(buckets):
-            if b.start <= at.date() < b.end:
+            if b.start <= local.day_of(at, zone) < b.end:
                 want[(i,)] += 1
     assert dict(counts.by(0)) == dict(want)
     assert {b: n for (b, code), n in counts.categories.items()} == {b: n for (b,), n in want.items()}

@@ -11,6 +11,7 @@ from email import message_from_bytes, policy
 from html import escape
 from xml.etree import ElementTree as ET
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
@@ -75,3 +76,16 @@ def test_pdf_draws_hostile_text():
 def test_wording_falls_back_to_english():
     assert wording("xx").no_warning_means_safe == "No warning does not mean safe."
     assert wording("en").week(date(2026, 11, 16)) == "Week of 16 November 2026"
+
+
+@pytest.mark.parametrize(
+    ("configured", "domain"),
+    [
+        ("Ugly Mugs – Leeds <bulletin@bücher.example>", "xn--bcher-kva.example"),
+        ("Ugly Mugs <bulletin@EXAMPLE.org.>", "example.org"),
+        ("Ugly Mugs <bulletin@bad_domain!>", "localhost"),
+        ("Ugly Mugs <>", "localhost"),
+    ],
+)
+def test_the_message_ids_domain_is_the_senders_in_ascii(configured, domain):
+    assert Sender(configured).domain == domain

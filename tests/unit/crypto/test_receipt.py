@@ -2,7 +2,9 @@
 
 Proves: a code is 20 symbols of a 32-symbol alphabet in 5 groups of 4 (100 bits of
 entropy) and the generator uses the whole alphabet; reading a code back is
-case-insensitive, ignores spaces and dashes and maps the look-alikes O, I and L;
+case-insensitive, ignores spaces and dashes of every kind (non-breaking, zero-width, en and
+em dashes, minus signs), reads fullwidth forms and Cyrillic and Greek look-alike letters as the
+code's own, and maps the look-alikes O, I and L;
 anything of the wrong length or with foreign symbols raises InvalidReceiptCode; the
 receipt key and the lookup id are stable, differ from each other and from code to code;
 many generated codes are all distinct.
@@ -89,6 +91,60 @@ def test_look_alikes(typed, meant):
     assert receipt.receipt_key(code[:-1] + typed) == receipt.receipt_key(code)
 
 
+# How a code arrives typed on other keyboards, pasted from a document or read out.
+DASHES = ["-", "\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2015", "\u2212", "\ufe58", "\uff0d", "\u00ad"]
+SPACES = [" ", "\u00a0", "\u2007", "\u202f", "\u2009", "\u3000", "\u200b", "\u2060", "\ufeff", "\t", "\n"]
+# Letters of the code and their look-alikes on a Bulgarian (Cyrillic) or Greek keyboard.
+LOOK_ALIKES = {
+    "A": "АаΑ",
+    "B": "ВΒ",
+    "C": "Сс",
+    "E": "ЕеΕ",
+    "H": "НΗ",
+    "K": "КΚ",
+    "M": "МΜ",
+    "N": "Ν",
+    "P": "РрΡ",
+    "T": "ТΤ",
+    "X": "ХхΧ",
+    "Y": "УΥ",
+    "Z": "Ζ",
+    "3": "З",
+    "0": "ОоΟ",
+}
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "7K3P–9QXM–4H2T–8WCV–6RDA",
+        "7K3P—9QXM—4H2T—8WCV—6RDA",
+        "7K3P\u00a09QXM\u00a04H2T\u00a08WCV\u00a06RDA",
+        "7К3Р-9QХМ-4Н2Т-8WСV-6RDА",
+        "７Ｋ３Ｐ－９ＱＸＭ－４Ｈ２Ｔ－８ＷＣＶ－６ＲＤＡ",
+        "7k3p 9qxm 4h2t 8wcv 6rdа",
+        "7Κ3Ρ−9QΧΜ−4Η2Τ−8WСV−6RDΑ",
+        "\ufeff7K3P-9QXM-4H2T-8WCV-6RDA\u200b",
+    ],
+)
+def test_codes_as_people_type_them(typed):
+    assert receipt.normalise(typed) == "7K3P9QXM4H2T8WCV6RDA"
+    assert receipt.lookup_id(typed) == receipt.lookup_id("7K3P-9QXM-4H2T-8WCV-6RDA")
+
+
+@settings(max_examples=300)
+@given(raw=codes, data=st.data())
+def test_any_code_typed_with_any_dash_space_or_look_alike(raw, data):
+    typed = ""
+    for ch in raw:
+        if ch in LOOK_ALIKES and data.draw(st.booleans()):
+            ch = data.draw(st.sampled_from(LOOK_ALIKES[ch]))
+        typed += ch.lower() if data.draw(st.booleans()) else ch
+        typed += data.draw(st.sampled_from(["", "", *DASHES, *SPACES]))
+    assert receipt.normalise(typed) == raw
+    assert receipt.lookup_id(typed) == receipt.lookup_id(raw)
+
+
 def test_spaces_instead_of_dashes_and_lower_case():
     assert receipt.normalise(" abcd efgh jkmn pqrs tvwx ") == "ABCDEFGHJKMNPQRSTVWX"
     assert receipt.normalise("abcdefghjkmnpqrstvwx") == "ABCDEFGHJKMNPQRSTVWX"
@@ -109,7 +165,8 @@ def test_spaces_instead_of_dashes_and_lower_case():
         "ABCD.EFGH.JKMN.PQRS.TVWX",
         "ABCD-EFGH-JKMN-PQRS-TVWÉ",
         "ABCD-EFGH-JKMN-PQRS-TVW\x00",
-        "АВСD-EFGH-JKMN-PQRS-TVWX",  # Cyrillic А, В, С
+        "ABCD-EFGH-JKMN-PQRS-TVWД",  # Cyrillic Д looks like no symbol of the code
+        "ABCD-EFGH-JKMN-PQRS-TVWX" * 10,  # far longer than any typed code
         "ABCD-EFGH-JKMN-PQRS-TVW٣",  # Arabic-Indic digit three
     ],
 )

@@ -1,0 +1,131 @@
+"""The request boundary: one rule for text and one for identifiers, for every route of the app.
+
+**Text.** Every form field and query-string value of every request (and every field name)
+reaches views and forms through ``BoundaryRequest``, which applies
+``reports.text.strip_controls``: NUL and the other control characters (tab, line feed and
+carriage return excepted), the bidirectional controls and lone surrogates are removed before
+any form, service or database sees them (PostgreSQL cannot store NUL at all). What a person
+typed is otherwise kept exactly, so a form shown back shows the text without those characters,
+and the page says so (``input_notice`` in every template): nothing visible is lost.
+
+**Identifiers.** Path segments are read by typed converters, so that a value no column can hold
+matches no route and gets the ordinary 404, on SQLite and PostgreSQL alike:
+
+- ``<int:…>`` is an id: ASCII digits, 1 to ``ID_MAX`` (2**31 - 1, the range of an ``integer``
+  column on PostgreSQL, where every id of the schema lives; SQLite's wider integers are held to
+  the same range so that both answer the same);
+- ``<name>`` (the default) and ``<path:…>`` take no control, bidirectional-control or format
+  character, and a ``<name>`` segment at most ``SEGMENT_MAX`` characters.
+
+``id_arg`` reads an id from the query string by the same rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask, Request, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.routing import BaseConverter, IntegerConverter, PathConverter
+
+from ugly_mugs.reports import text
+
+ID_MAX = 2**31 - 1
+SEGMENT_MAX = 200
+# Characters no path segment may hold: C0 and C1 controls, DEL, bidirectional controls, and
+# the other invisible format characters (zero-width space, byte order mark) of a URL.
+_NOT_IN_SEGMENTS = "\\x00-\\x1f\\x7f-\\x9f\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u206f\\ufeff"
+
+STRIPPED = _l(
+    "Invisible control characters were removed from what you sent. Everything else you typed is kept: please check it."
+)
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>``: an id of a database row, 1 to ``ID_MAX``; anything else matches no route."""
+
+    regex = r"[0-9]{1,18}"
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = 1, max: int | None = ID_MAX, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=False)
+
+
+class SegmentConverter(BaseConverter):
+    """``<name>``: one path segment of visible characters, at most ``SEGMENT_MAX`` long."""
+
+    regex = f"[^/{_NOT_IN_SEGMENTS}]{{1,{SEGMENT_MAX}}}"
+
+
+class VisiblePathConverter(PathConverter):
+    """``<path:…>``: like Werkzeug's, without control or format characters."""
+
+    regex = f"[^/{_NOT_IN_SEGMENTS}](?:[^{_NOT_IN_SEGMENTS}]*[^/{_NOT_IN_SEGMENTS}])?"
+
+
+def _cleaned(values: MultiDict, storage: type) -> tuple[MultiDict, bool]:
+    changed = False
+    pairs = []
+    for key, value in values.items(multi=True):
+        if text.has_controls(key) or (isinstance(value, str) and text.has_controls(value)):
+            changed = True
+            value = text.strip_controls(value) if isinstance(value, str) else value
+            key = text.strip_controls(key)
+        pairs.append((key, value))
+    return (storage(pairs) if changed else values), changed
+
+
+class BoundaryRequest(Request):
+    """Flask's request, whose ``args`` and ``form`` are cleaned by the text rule.
+
+    ``stripped_input`` is True when the rule removed something from this request.
+    """
+
+    stripped_input = False
+
+    def _strip(self, values: MultiDict) -> MultiDict:
+        cleaned, changed = _cleaned(values, type(values) if isinstance(values, MultiDict) else ImmutableMultiDict)
+        if changed:
+            self.stripped_input = True
+        return cleaned
+
+    @property
+    def args(self) -> MultiDict:
+        found = self.__dict__.get("_boundary_args")
+        if found is None:
+            found = self.__dict__["_boundary_args"] = self._strip(super().args)
+        return found
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        self.__dict__["form"] = self._strip(self.__dict__["form"])
+
+
+def id_arg(args: Mapping[str, str], name: str) -> int | None:
+    """The id in query argument ``name`` by the path rule (ASCII digits, 1 to ``ID_MAX``), or None."""
+    raw = (args.get(name) or "").strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        return None
+    value = int(raw)
+    return value if 1 <= value <= ID_MAX else None
+
+
+def input_notice() -> str | None:
+    """What a page says when the text rule removed characters from its request (else None)."""
+    return STRIPPED if getattr(request, "stripped_input", False) else None
+
+
+def init_app(app: Flask) -> None:
+    """Install the rules, then the static files' route; before any blueprint is registered, so
+    that every route's segments are read by these converters (the app is made with
+    ``static_folder=None`` for that reason)."""
+    app.request_class = BoundaryRequest
+    app.url_map.converters.update(
+        {"int": IdConverter, "default": SegmentConverter, "string": SegmentConverter, "path": VisiblePathConverter}
+    )
+    app.static_folder = "static"
+    app.add_url_rule("/static/<path:filename>", endpoint="static", view_func=app.send_static_file)
+
+    @app.context_processor
+    def _notice() -> dict:
+        return {"input_notice": input_notice()}
