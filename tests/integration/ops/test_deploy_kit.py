@@ -204,8 +204,8 @@ def test_the_kit_sets_everything_production_requires(source, tmp_path):
     for name, value in source().items():
         if name.endswith("_FILE") and name != "UGLY_MUGS_AUDIT_CHECKPOINT_FILE":
             path = tmp_path / name.lower()
-            is_url = name == "UGLY_MUGS_DATABASE_URL_FILE"
-            path.write_text(f"sqlite:///{tmp_path}/kit.db" if is_url else secrets.token_hex(32))
+            is_url = name.endswith("_URL_FILE")  # the database and the key store: one file each
+            path.write_text(f"sqlite:///{tmp_path}/{name.lower()}.db" if is_url else secrets.token_hex(32))
             value = str(path)
         environment[name] = value
     for required in ("SECRET_KEY", "MATCHING_KEY", "AUDIT_KEY", "DELIVERY_KEY", "AUDIT_CHECKPOINT"):

@@ -104,4 +104,4 @@ def test_a_deletion_with_a_typed_code(client, passphrase):
     token = form_token(client, "/receipt")
     erased = client.post("/receipt/delete", data={"receipt_code": typed, "confirm": "yes", "form_token": token})
     assert erased.status_code == 200
-    assert _status(client, code).status_code == 404
+    assert _status(client, code).status_code == 410  # answered as erased (P8), never reopened
