@@ -128,7 +128,11 @@ def channels(live_server):
             session.commit()
 
         def dispatch() -> None:
-            config = {**app.config, "SMTP_URL": f"smtp://127.0.0.1:{port}"}
+            config = {
+                **app.config,
+                "SMTP_URL": f"smtp://127.0.0.1:{port}",
+                "WEBHOOK_ALLOWED_PRIVATE_HOSTS": "127.0.0.1",
+            }
             Dispatcher(app.extensions["ugly_mugs.sessionmaker"], dispatch_settings(config)).run_once()
 
         yield {"token": token, "dispatch": dispatch, "sink": sink, "receiver": receiver}
