@@ -29,6 +29,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.support.app import keystore_url_for
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 BIN = Path(sys.executable).parent
@@ -91,6 +93,7 @@ def _server_env(database_url: str, secret_key: str, bind: str, workdir: Path) ->
     env.update(
         {
             "UGLY_MUGS_DATABASE_URL": database_url,
+            "UGLY_MUGS_KEYSTORE_URL": keystore_url_for(database_url),
             "UGLY_MUGS_SECRET_KEY": secret_key,
             "UGLY_MUGS_BIND": bind,
             "UGLY_MUGS_WORKERS": "2",

@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from tests.support.app import form_token, make_app, minimal_report
+from tests.support.app import form_token, keystore_url_for, make_app, minimal_report
 from tests.support.staff import PASSWORD, code_for, create, csrf, login
 from ugly_mugs import audit
 from ugly_mugs.db import make_sessionmaker
@@ -498,7 +498,11 @@ def test_verify_command(app, runner, database_url, project_root):
     assert "BROKEN at entry 5" in result.output
 
     # The real command, as an operator runs it.
-    env = {**os.environ, "UGLY_MUGS_DATABASE_URL": database_url}
+    env = {
+        **os.environ,
+        "UGLY_MUGS_DATABASE_URL": database_url,
+        "UGLY_MUGS_KEYSTORE_URL": keystore_url_for(database_url),
+    }
     env.pop("UGLY_MUGS_MODE", None)
     flask = Path(sys.executable).with_name("flask")
     done = subprocess.run(

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from tests.support.alerting import many_recipients, publish_message
-from tests.support.app import TEST_DATABASE_URL, make_app
+from tests.support.app import TEST_DATABASE_URL, keystore_url_for, make_app
 from tests.support.mailsink import Sink, smtp_server
 from tests.support.source import ROOT
 from ugly_mugs import migrate
@@ -72,6 +72,7 @@ def start_worker(database_url: str, smtp_port: int, log: Path, extra: dict[str, 
     env.update(
         {
             "UGLY_MUGS_DATABASE_URL": database_url,
+            "UGLY_MUGS_KEYSTORE_URL": keystore_url_for(database_url),
             "UGLY_MUGS_SECRET_KEY": "k" * 64,
             "UGLY_MUGS_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
             # Short leases so the restarted worker takes over a killed worker's rows quickly.

@@ -6,9 +6,13 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import tempfile
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
+import config
 from ugly_mugs import create_app
 
 # CI sets it to a PostgreSQL URL; unset, every test runs on its own SQLite file.
@@ -23,8 +27,27 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+# Key stores of PostgreSQL test databases (many are made and dropped): in the system's temporary
+# directory, not in the checkout's instance/ where a development key store would go.
+TEST_KEYSTORES = Path(tempfile.gettempdir()) / "ugly-mugs-test-keystores"
+
+
+def keystore_url_for(database_url: str) -> str:
+    """The erasure key store of a test database: beside a SQLite file (as in development), or a
+    SQLite file named after a PostgreSQL database. Subprocesses get it as UGLY_MUGS_KEYSTORE_URL."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        return config.default_keystore_url(database_url)
+    return f"sqlite:///{TEST_KEYSTORES / (str(url.database) + '.sqlite3')}"
+
+
 def make_app(database_url: str, **overrides):
-    settings = {"DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(32), **overrides}
+    settings = {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": secrets.token_hex(32),
+        "KEYSTORE_URL": keystore_url_for(database_url),
+        **overrides,
+    }
     return create_app(overrides=settings, env={})
 
 

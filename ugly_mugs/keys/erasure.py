@@ -43,7 +43,6 @@ from sqlalchemy import (
     func,
     insert,
     select,
-    text,
     update,
 )
 from sqlalchemy.engine import make_url
@@ -136,16 +135,20 @@ class ErasureKeyStore:
 
     def __init__(self, url: str):
         self.url = url
-        parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-            # A fresh development instance: the directory beside the database may not exist yet.
-            path = Path(parsed.database)
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            # Readable by its owner only, whatever the umask; SQLite gives its -wal and -shm
-            # files the database file's permissions.
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         self.engine: Engine = make_engine(url)
         self._ready = False
+
+    def _make_file(self) -> None:
+        """A SQLite store's file, made on first use (not when an app merely starts)."""
+        parsed = make_url(self.url)
+        if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+            return
+        path = Path(parsed.database)
+        # A fresh development instance: the directory beside the database may not exist yet.
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Readable by its owner only, whatever the umask; SQLite gives its -wal and -shm files the
+        # database file's permissions.
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
     @property
     def is_sqlite(self) -> bool:
@@ -154,6 +157,7 @@ class ErasureKeyStore:
     def _ensure(self) -> None:
         if self._ready:
             return
+        self._make_file()
         try:
             _meta.create_all(self.engine, checkfirst=True)
         except (IntegrityError, ProgrammingError, OperationalError):
@@ -290,10 +294,6 @@ class ErasureKeyStore:
             done = conn.execute(update(_about).where(_about.c.name == "probe").values(value=stamp)).rowcount
             if not done:
                 conn.execute(insert(_about), [{"name": "probe", "value": stamp}])
-
-    def ping(self) -> None:
-        with self.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
 
 
 def session_info(store: ErasureKeyStore | None) -> dict:

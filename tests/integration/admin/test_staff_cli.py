@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.support import dbscan
+from tests.support.app import keystore_url_for
 from tests.support.staff import PASSWORD, StaffUser, code_for, create, csrf, login
 from ugly_mugs.auth import accounts
 from ugly_mugs.keys import groups, keystore
@@ -244,6 +245,7 @@ def test_a_passphrase_typed_at_a_terminal_is_not_echoed(
         db.commit()
     env = {k: v for k, v in os.environ.items() if not k.startswith("UGLY_MUGS_")}
     env["UGLY_MUGS_DATABASE_URL"] = database_url
+    env["UGLY_MUGS_KEYSTORE_URL"] = keystore_url_for(database_url)
     flask = str(Path(sys.executable).with_name("flask"))
     status, shown = at_a_terminal([flask, "--app", "wsgi", *command], env, project_root, passphrase)
     assert status == 0, shown

@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 
 import config as settings
 from alerts.authoring import compose
-from tests.support.app import TEST_DATABASE_URL
+from tests.support.app import TEST_DATABASE_URL, keystore_url_for
 from tests.support.reading import readable_sections, scheme_pair
 from ugly_mugs import audit, consent, migrate, session_info
 from ugly_mugs.auth import accounts
@@ -1250,7 +1250,11 @@ def test_downgrade_from_head_to_base_and_back(empty_database_url, tmp_path):
 def test_flask_db_upgrade_on_an_empty_database(empty_database_url, project_root, monkeypatch):
     url = empty_database_url
     monkeypatch.chdir(project_root)
-    env = {"UGLY_MUGS_DATABASE_URL": url, "UGLY_MUGS_ENV": "development"}
+    env = {
+        "UGLY_MUGS_DATABASE_URL": url,
+        "UGLY_MUGS_KEYSTORE_URL": keystore_url_for(url),
+        "UGLY_MUGS_ENV": "development",
+    }
     # wsgi builds its app at import from the environment: import it afresh for this database.
     saved = sys.modules.pop("wsgi", None)
     try:

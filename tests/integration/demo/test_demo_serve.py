@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.alerting import make_project, publish_message
-from tests.support.app import make_app
+from tests.support.app import keystore_url_for, make_app
 from tests.support.source import ROOT
 from ugly_mugs.demo import mailsink, seed, serve
 from ugly_mugs.keys import keystore
@@ -94,6 +94,7 @@ def demo(database_url, tmp_path):
     env = dict(
         os.environ,
         UGLY_MUGS_DATABASE_URL=database_url,
+        UGLY_MUGS_KEYSTORE_URL=keystore_url_for(database_url),
         UGLY_MUGS_SECRET_KEY=secrets.token_hex(32),
         UGLY_MUGS_WORKERS="1",
         UGLY_MUGS_ENV="development",
