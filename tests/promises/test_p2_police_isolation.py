@@ -25,6 +25,7 @@ from tests.support.app import form_token, make_app, minimal_report
 from tests.support.reading import try_every_section
 from tests.support.staff import create, csrf, login, signed_in
 from ugly_mugs.crypto import DecryptionError
+from ugly_mugs.dates import local
 from ugly_mugs.keys import keystore
 from ugly_mugs.models import (
     AuditEntry,
@@ -37,7 +38,6 @@ from ugly_mugs.models import (
     SealedSectionKey,
 )
 from ugly_mugs.models.base import utcnow
-from ugly_mugs.police.release import when
 from ugly_mugs.reports import sections
 
 UNITS = "unit-a=Unit A:city-centre,holbeck;unit-b=Unit B:harehills,chapeltown,other"
@@ -320,7 +320,8 @@ def test_withdrawal_with_the_receipt_code_leaves_the_officer_nothing_at_once(app
     assert WHAT in before and CONTACT in before
 
     receipt_consent(reporter, code, "alert_only")
-    withdrawn = f"Consent withdrawn on {when(utcnow())}"
+    # The day as the portal shows it: local to the scheme's time zone.
+    withdrawn = f"Consent withdrawn on {local.shown_day(utcnow(), local.load(app.config['TIMEZONE']))}"
     assert unit_seal_rows(db_session) == 0
     for response in (
         officer.get(f"/police/reports/{item.id}"),
