@@ -325,7 +325,8 @@ def test_withdrawal_with_the_receipt_code_leaves_the_officer_nothing_at_once(app
     assert WHAT in before and CONTACT in before
 
     receipt_consent(reporter, code, "alert_only")
-    withdrawn = f"Consent withdrawn on {local.shown_day(utcnow(), local.load(local.DEFAULT))}"
+    # The day as the portal shows it: local to the scheme's time zone.
+    withdrawn = f"Consent withdrawn on {local.shown_day(utcnow(), local.load(app.config['TIMEZONE']))}"
     assert unit_seal_rows(db_session) == 0
     for response in (
         officer.get(f"/police/reports/{item.id}"),

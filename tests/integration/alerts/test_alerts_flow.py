@@ -331,6 +331,7 @@ def test_notes_and_drafts_are_stored_encrypted_and_status_is_audited(database_ur
         ({"severity": "apocalyptic"}, "not a valid choice"),
         ({"part_of_day": "teatime"}, "not a valid choice"),
         ({"incident_week": "not a date"}, "Write the date as YYYY-MM-DD"),
+        ({"incident_week": "9999-12-31"}, "Give a date between 1900 and 2100."),
     ],
 )
 def test_bad_draft_input_is_refused_clearly(app, passphrase, db_session, clock, fields, message):
