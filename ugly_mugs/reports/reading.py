@@ -46,60 +46,60 @@ def _restored(found: dict[str, list[tuple[int, dict]]]) -> Opened:
     return Opened(restored, tuple(put_back))
 
 
+def _open(session: Session, report_id: str, holder: str, group_key_id: int | None, open_key) -> Opened:
+    """The sections of ``report_id`` whose seal for ``holder`` (and ``group_key_id``, unless None)
+    ``open_key(sealed, section, erasure_key)`` opens; nothing of an erased report."""
+    opened: dict[str, list[tuple[int, dict]]] = {}
+    try:
+        erasure_key = erasure.report_key(session, report_id)
+    except erasure.ReportErased:
+        return Opened({})
+    query = (
+        select(ReportSection, SealedSectionKey.sealed)
+        .join(SealedSectionKey, SealedSectionKey.section_id == ReportSection.id)
+        .where(ReportSection.report_id == report_id, SealedSectionKey.holder == holder)
+        .order_by(ReportSection.name, ReportSection.version)
+    )
+    if group_key_id is not None:
+        query = query.where(SealedSectionKey.group_key_id == group_key_id)
+    for section, sealed in session.execute(query).all():
+        try:
+            key = open_key(sealed, section, erasure_key)
+            content = sections.decrypt_section(key, report_id, section.name, section.version, section.ciphertext)
+        except DecryptionError:
+            continue
+        opened.setdefault(section.name, []).append((section.version, content))
+    return _restored(opened)
+
+
 def open_sections(session: Session, report_id: str, pair: sealing.KeyPair, holder: str, group_key_id: int) -> Opened:
     """Every section of ``report_id`` whose key is sealed to ``group_key_id`` (as ``holder``:
     "scheme" or "unit") and opens with ``pair``; sections that do not open are left out, and
     nothing opens of a report whose erasure key was destroyed. Raises ErasureKeyMissing
     (KeyUnavailable) when the key store holds neither its key nor a tombstone."""
-    opened: dict[str, list[tuple[int, dict]]] = {}
-    try:
-        erasure_key = erasure.report_key(session, report_id)
-    except erasure.ReportErased:
-        return Opened({})
-    rows = session.execute(
-        select(ReportSection, SealedSectionKey.sealed)
-        .join(SealedSectionKey, SealedSectionKey.section_id == ReportSection.id)
-        .where(
-            ReportSection.report_id == report_id,
-            SealedSectionKey.holder == holder,
-            SealedSectionKey.group_key_id == group_key_id,
-        )
-        .order_by(ReportSection.name, ReportSection.version)
-    ).all()
-    for section, sealed in rows:
-        try:
-            key = sections.open_with_key_pair(
-                pair, sealed, report_id, section.name, section.version, holder, erasure_key
-            )
-            content = sections.decrypt_section(key, report_id, section.name, section.version, section.ciphertext)
-        except DecryptionError:
-            continue
-        opened.setdefault(section.name, []).append((section.version, content))
-    return _restored(opened)
+    return _open(
+        session,
+        report_id,
+        holder,
+        group_key_id,
+        lambda sealed, section, erasure_key: sections.open_with_key_pair(
+            pair, sealed, report_id, section.name, section.version, holder, erasure_key
+        ),
+    )
 
 
 def open_with_receipt(session: Session, report_id: str, receipt_key: bytes) -> Opened:
     """Every section of ``report_id`` that her receipt key opens (her own return visits); nothing
     of a report whose erasure key was destroyed."""
-    opened: dict[str, list[tuple[int, dict]]] = {}
-    try:
-        erasure_key = erasure.report_key(session, report_id)
-    except erasure.ReportErased:
-        return Opened({})
-    rows = session.execute(
-        select(ReportSection, SealedSectionKey.sealed)
-        .join(SealedSectionKey, SealedSectionKey.section_id == ReportSection.id)
-        .where(ReportSection.report_id == report_id, SealedSectionKey.holder == sections.RECEIPT)
-        .order_by(ReportSection.name, ReportSection.version)
-    ).all()
-    for section, sealed in rows:
-        try:
-            key = sections.open_with_receipt(receipt_key, sealed, report_id, section.name, section.version, erasure_key)
-            content = sections.decrypt_section(key, report_id, section.name, section.version, section.ciphertext)
-        except DecryptionError:
-            continue
-        opened.setdefault(section.name, []).append((section.version, content))
-    return _restored(opened)
+    return _open(
+        session,
+        report_id,
+        sections.RECEIPT,
+        None,
+        lambda sealed, section, erasure_key: sections.open_with_receipt(
+            receipt_key, sealed, report_id, section.name, section.version, erasure_key
+        ),
+    )
 
 
 def below_full(opened: Opened, region: str) -> tuple[Opened, disclosure.Profile]:
