@@ -540,5 +540,5 @@ def test_every_route_as_every_role_answers_without_a_5xx_and_stores_no_canary(wo
     # The walk reached the real work: pages shown and forms taken, not only refusals.
     statuses = Counter(status for (_, _, _, status) in world.answered)
     assert statuses[200] > 100 and statuses[302] > 10 and statuses[400] > 10, statuses
-    assert not [key for key in world.answered if key[3] >= 500]
+    assert not [key for key in world.answered if key[3] >= 500 and not (key[0] in HEALTH_REPORTS and key[3] == 503)]
     assert find_plaintext(database_url, [CANARY]) == []
