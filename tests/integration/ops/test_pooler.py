@@ -25,7 +25,7 @@ from alerts.delivery.dispatch import Dispatcher
 from alerts.delivery.settings import dispatch_settings
 from tests.support import pgbouncer
 from tests.support.alerting import make_project, publish_message
-from tests.support.app import TEST_DATABASE_URL, minimal_report
+from tests.support.app import TEST_DATABASE_URL, keystore_url_for, minimal_report
 from tests.support.mailsink import smtp_server
 from ugly_mugs import create_app, migrate
 from ugly_mugs.db import make_engine, set_local, set_local_on_begin
@@ -65,7 +65,8 @@ def bouncer(own_database):
 
 @pytest.fixture
 def pooled_app(bouncer):
-    app = create_app(overrides={"DATABASE_URL": bouncer, "DATABASE_POOLED": True, "SECRET_KEY": "p" * 64}, env={})
+    settings = {"DATABASE_URL": bouncer, "DATABASE_POOLED": True, "SECRET_KEY": "p" * 64}
+    app = create_app(overrides={**settings, "KEYSTORE_URL": keystore_url_for(bouncer)}, env={})
     with app.extensions["ugly_mugs.sessionmaker"]() as session:
         if not keystore.is_set_up(session):
             keystore.set_up(session, app.config["AREAS"], app.config["POLICE_UNITS"])
