@@ -11,9 +11,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.support.app import TEST_DATABASE_URL, make_app, reset_postgres
+from tests.support.app import TEST_DATABASE_URL, empty_postgres, make_app, reset_postgres
 from ugly_mugs import migrate
 from ugly_mugs.keys import keystore
 from ugly_mugs.models import Base
@@ -35,11 +34,7 @@ def template_database(tmp_path_factory) -> str:
 def database_url(template_database, tmp_path) -> str:
     if TEST_DATABASE_URL:
         yield TEST_DATABASE_URL
-        engine = create_engine(TEST_DATABASE_URL)
-        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        engine.dispose()
+        empty_postgres(TEST_DATABASE_URL, [t.name for t in Base.metadata.sorted_tables])
         return
     path = tmp_path / "ugly_mugs.sqlite3"
     shutil.copyfile(template_database, path)

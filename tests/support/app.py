@@ -7,10 +7,12 @@ import os
 import re
 import secrets
 import tempfile
+import warnings
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 import config
 from ugly_mugs import create_app
@@ -25,6 +27,51 @@ def reset_postgres(url: str) -> None:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+# How long emptying the test database waits for another connection's locks before it ends
+# connections that a test left idle inside a transaction.
+LOCK_WAIT = "5s"
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+def empty_postgres(url: str, tables: list[str]) -> None:
+    """Empty ``tables`` (names, in dependency order) of the PostgreSQL database at ``url``.
+
+    A test that never closed a session leaves its connection idle inside a transaction, holding
+    locks that TRUNCATE would wait on for ever (until garbage collection happens to close it).
+    After ``LOCK_WAIT`` such connections to this database are ended, a warning names what they
+    last ran, and the emptying is tried once more; a lock held by a busy connection is an error.
+
+    Raises sqlalchemy.exc.OperationalError when the tables stay locked.
+    """
+    statement = text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+    engine = create_engine(url)
+    try:
+        for attempt in range(2):
+            try:
+                with engine.begin() as conn:
+                    conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
+                    conn.execute(statement)
+                return
+            except OperationalError as error:
+                if attempt or getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                    raise
+                with engine.connect() as conn:
+                    ended = conn.execute(
+                        text(
+                            "SELECT query, pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                            "AND state LIKE 'idle in transaction%'"
+                        )
+                    ).all()
+                warnings.warn(
+                    f"a test left {len(ended)} connection(s) inside a transaction; ended, last ran: "
+                    + "; ".join(query for query, _ in ended),
+                    stacklevel=2,
+                )
+    finally:
+        engine.dispose()
 
 
 # Key stores of PostgreSQL test databases (many are made and dropped): in the system's temporary

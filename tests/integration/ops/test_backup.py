@@ -85,7 +85,8 @@ def test_a_backup_holds_every_acknowledged_report_and_restores_into_an_empty_dat
     assert sorted(p.name for p in made.iterdir()) == sorted([backup.MANIFEST, *manifest["files"]])
     contents = b"".join(p.read_bytes() for p in made.iterdir())
     keys = app.extensions["ugly_mugs.keystore"]
-    erasure_keys, _ = keys.lookup([r.id for r in app.extensions["ugly_mugs.sessionmaker"]().scalars(select(Report))])
+    with app.extensions["ugly_mugs.sessionmaker"]() as session:
+        erasure_keys, _ = keys.lookup([r.id for r in session.scalars(select(Report))])
     assert erasure_keys and not any(key in contents for key in erasure_keys.values())
     assert app.config["MATCHING_KEY"] not in contents and app.config["AUDIT_KEY"] not in contents
 

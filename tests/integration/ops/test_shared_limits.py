@@ -104,8 +104,8 @@ def test_a_flood_of_wrong_codes_from_many_addresses_leaves_a_right_code_working(
     flood = [_api_status(clients[n % 2], WRONG, address=f"198.51.100.{n % 40 + 1}").status_code for n in range(120)]
     # Each of the 40 addresses had its first wrong codes answered, then had to wait: nobody guesses on.
     assert flood.count(404) >= 40 and 429 in flood
-    with apps[0].app_context():
-        assert throttling.receipt_guesses().under_load(apps[0].extensions["ugly_mugs.sessionmaker"]())
+    with apps[0].app_context(), apps[0].extensions["ugly_mugs.sessionmaker"]() as session:
+        assert throttling.receipt_guesses().under_load(session)
     for client in clients:
         # A fresh address with the right code, on either app, at once, on the page and in the API.
         assert _receipt(client, code, address="192.0.2.50").status_code == 200
