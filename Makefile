@@ -115,11 +115,16 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The suite runs in PYTEST_WORKERS processes (pytest-xdist), each test going to whichever is free;
+# on PostgreSQL each process has a database of its own (test_gw0, test_gw1, ...).
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist worksteal
+
 test-sqlite: install-dev browser kannel pgbouncer deploy-tools axe fonts pdf-tools
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 test-postgres: install-dev browser kannel pgbouncer deploy-tools axe fonts pdf-tools postgres
-	UGLY_MUGS_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest
+	UGLY_MUGS_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_PARALLEL)
 
 test: lint test-sqlite test-postgres
 

@@ -11,11 +11,18 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.support.app import TEST_DATABASE_URL, empty_postgres, make_app, reset_postgres
 from ugly_mugs import migrate
 from ugly_mugs.keys import keystore
 from ugly_mugs.models import Base
+
+# Property tests check answers, never speed: Hypothesis's default 200 ms deadline fails a test
+# whose first example pays a one-off cost (a table loaded, a module imported) on a busy machine.
+# Speed is measured by the benchmarks in bench/.
+settings.register_profile("ugly-mugs", deadline=None)
+settings.load_profile("ugly-mugs")
 
 
 @pytest.fixture(scope="session")

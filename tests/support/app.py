@@ -17,11 +17,32 @@ from sqlalchemy.exc import OperationalError
 import config
 from ugly_mugs import create_app
 
+
+def _for_this_worker(url: str | None) -> str | None:
+    """``url`` with the database name of this pytest-xdist worker (``test`` → ``test_gw0``), so
+    that workers running side by side never empty each other's tables; ``url`` itself when the
+    tests run in one process."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
+
+
 # CI sets it to a PostgreSQL URL; unset, every test runs on its own SQLite file.
-TEST_DATABASE_URL = os.environ.get("UGLY_MUGS_TEST_DATABASE_URL")
+CONFIGURED_DATABASE_URL = os.environ.get("UGLY_MUGS_TEST_DATABASE_URL")
+TEST_DATABASE_URL = _for_this_worker(CONFIGURED_DATABASE_URL)
 
 
 def reset_postgres(url: str) -> None:
+    """Make the PostgreSQL database at ``url`` exist and be empty (an empty ``public`` schema);
+    a worker's database is created from the configured one's server on first use."""
+    admin = create_engine(CONFIGURED_DATABASE_URL or url, isolation_level="AUTOCOMMIT")
+    name = make_url(url).database
+    with admin.connect() as conn:
+        if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))

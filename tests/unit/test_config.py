@@ -287,7 +287,9 @@ def test_retention_settings():
             config.load({f"UGLY_MUGS_{name}": "0"})
 
 
-@pytest.mark.parametrize("value", ["ab" * 31, "not hex at all", "a7" * 32, MATCHING_KEY])
+@pytest.mark.parametrize(
+    "value", ["ab" * 31, "not hex at all", "a7" * 32, pytest.param(MATCHING_KEY, id="the-matching-key")]
+)
 def test_production_refuses_a_short_bad_development_or_shared_audit_key(value):
     with pytest.raises(ConfigError, match="audit key|AUDIT_KEY"):
         config.load(production(UGLY_MUGS_AUDIT_KEY=value))
@@ -300,7 +302,16 @@ def test_production_refuses_a_missing_delivery_key():
         config.load(env)
 
 
-@pytest.mark.parametrize("value", ["ab" * 31, "not hex at all", "e3" * 32, MATCHING_KEY, AUDIT_KEY])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "ab" * 31,
+        "not hex at all",
+        "e3" * 32,
+        pytest.param(MATCHING_KEY, id="the-matching-key"),
+        pytest.param(AUDIT_KEY, id="the-audit-key"),
+    ],
+)
 def test_production_refuses_a_short_bad_development_or_shared_delivery_key(value):
     with pytest.raises(ConfigError, match="delivery key|DELIVERY_KEY"):
         config.load(production(UGLY_MUGS_DELIVERY_KEY=value))
