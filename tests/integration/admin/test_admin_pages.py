@@ -1,5 +1,5 @@
-"""Admin account pages: creating an account shows its initial password once, and that password
-really logs in (the person then enrols their authenticator); bad usernames (empty, blank, bad
+"""Admin account pages: creating an account shows an invitation link once (never a password), with
+which the person sets their own password and enrols their authenticator; bad usernames (empty, blank, bad
 characters, too long, taken) and a police account without a unit come back as form errors,
 never a server error, and create nothing. Over-long passwords (more than 256 characters) are
 refused before any Argon2 work: by the password rules, at login and on the change-password page."""
@@ -13,11 +13,19 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.support import dbscan
-from tests.support.staff import PASSWORD, code_for, create, csrf, login
+from tests.support.staff import (
+    PASSWORD,
+    StaffUser,
+    accept_invitation,
+    create,
+    csrf,
+    invitation_link,
+    login,
+)
 from ugly_mugs.auth import accounts
 from ugly_mugs.models import Account, AuditEntry
 
-INITIAL = re.compile(r'id="initial-password">([^<]+)<')
+INVITATION = re.compile(r'id="invitation-link">([^<]+)<')
 
 
 @pytest.fixture
@@ -40,25 +48,32 @@ def account_count(app) -> int:
         return db.scalar(select(func.count()).select_from(Account))
 
 
-def test_new_account_shows_its_initial_password_once_and_it_logs_in(app, admin_client, database_url):
+def test_new_account_shows_an_invitation_link_once_and_never_a_password(app, admin_client, database_url, clock):
     response = new_account(admin_client)
     assert response.status_code == 200
-    password = INITIAL.search(response.get_data(as_text=True)).group(1)
-    assert len(password) >= accounts.MIN_PASSWORD
-    assert not INITIAL.search(admin_client.get("/admin/accounts").get_data(as_text=True))
-    assert password not in admin_client.get("/admin/accounts").get_data(as_text=True)
-    assert dbscan.find_plaintext(database_url, [password]) == []
+    page = response.get_data(as_text=True)
+    link = invitation_link(page)
+    token = link.split("token=", 1)[1]
+    assert "password" not in page.split('id="invitation-link"')[1].split("</section>")[0].replace("own password", "")
+    listing = admin_client.get("/admin/accounts").get_data(as_text=True)
+    assert not INVITATION.search(listing) and token not in listing
+    assert dbscan.find_plaintext(database_url, [token]) == []
 
-    # The person's first login: the password, then their authenticator is set up.
+    # Before the person accepts, no password logs in as them (not even an empty one).
     person = app.test_client()
-    token = csrf(person, "/login")
-    response = person.post("/login", data={"username": "nina", "password": password, "code": "", "csrf_token": token})
-    assert response.status_code == 302 and response.headers["Location"].endswith("/login/enrol")
-    page = person.get("/login/enrol").get_data(as_text=True)
-    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
-    token = csrf(person, "/login/enrol")
-    response = person.post("/login/enrol", data={"code": code_for(secret), "csrf_token": token})
+    for guess in ("", PASSWORD, token):
+        assert login(person, StaffUser(0, "nina", "coordinator", guess or "x", "A" * 32)).status_code in (400, 401)
+
+    # The person sets their own password, then enrols their authenticator.
+    response, secret = accept_invitation(person, link)
     assert response.status_code == 302 and response.headers["Location"].endswith("/coordinator/reports")
+    fresh = app.test_client()
+    # Later logins: their password and a later code (the enrolment's code cannot be used again).
+    clock.shift(30)
+    assert login(fresh, StaffUser(0, "nina", "coordinator", PASSWORD, secret)).status_code == 302
+    with app.extensions["ugly_mugs.sessionmaker"]() as db:
+        actions = set(db.scalars(select(AuditEntry.action)))
+    assert {"invitation_created", "invitation_accepted", "two_factor_enrolled"} <= actions
 
 
 BAD_FORMS = [
@@ -80,7 +95,7 @@ def test_bad_account_forms_come_back_with_an_error(app, admin_client):
         response = new_account(admin_client, **fields)
         assert response.status_code == 400, fields
         assert message in response.get_data(as_text=True), fields
-        assert not INITIAL.search(response.get_data(as_text=True))
+        assert not INVITATION.search(response.get_data(as_text=True))
     assert account_count(app) == before
 
 
