@@ -157,7 +157,8 @@ def test_an_admin_cannot_take_over_a_coordinator_and_read_reports(app, passphras
 
     # Before acceptance there is no key to seal to: the holder is told it waits, and approval is refused.
     assert "waits until they have accepted their invitation" in holder_client.get("/staff/keys").get_data(as_text=True)
-    assert approve(holder_client, member.id).status_code == 409
+    refused = approve(holder_client, member.id)
+    assert refused.status_code == 409 and "has not accepted their invitation yet" in refused.get_data(as_text=True)
     assert membership_of(app, nina_id).sealed is None
 
     # 2. The coordinator accepts, sets their password and enrols their authenticator; the holder approves.
