@@ -23,7 +23,7 @@ from tests.support.staff import (
     login,
 )
 from ugly_mugs.auth import accounts
-from ugly_mugs.models import Account, AuditEntry
+from ugly_mugs.models import Account, AuditEntry, PoliceUnit, Project
 
 INVITATION = re.compile(r'id="invitation-link">([^<]+)<')
 
@@ -200,3 +200,38 @@ def test_audit_pages_follow_each_other_and_filter(app, admin_client, db_session)
     assert service.audit_page(db_session, service.AuditFilters(report="UM-NONE")).entries == []
     created = service.audit_page(db_session, service.AuditFilters(action="account_created")).entries
     assert created and {e.action for e in created} == {"account_created"}
+
+
+PASSWORD_FIELD = re.compile(r'type="password"[^>]*value="[^"]+"|value="[^"]+"[^>]*type="password"')
+
+
+@pytest.mark.parametrize("role", ["admin", "coordinator", "outreach", "project_member", "police"])
+def test_no_admin_page_ever_holds_a_password(app, admin_client, role):
+    """No password exists for an invited account (nothing to show), and none of the admin's
+    pages about it – the answer that created it, the list, its own page, a new link – holds one."""
+    with app.extensions["ugly_mugs.sessionmaker"]() as db:
+        unit = db.scalar(select(PoliceUnit.id).order_by(PoliceUnit.id))
+        project = Project(name="Basis")
+        db.add(project)
+        db.commit()
+        project = project.id
+    fields = {"role": role, "username": f"new{role.replace('_', '')}"}
+    if role == "police":
+        fields["police_unit"] = str(unit)
+    if role in ("outreach", "project_member"):
+        fields["project"] = str(project)
+    created = new_account(admin_client, **fields)
+    assert created.status_code == 200, created.get_data(as_text=True)
+    with app.extensions["ugly_mugs.sessionmaker"]() as db:
+        account = db.scalar(select(Account).where(Account.username == fields["username"]))
+        assert account.password_hash == "" and account.public_key == b"" and account.encrypted_totp_secret is None
+        assert accounts.open_with_password(account, "") is None
+    token = csrf(admin_client, f"/admin/accounts/{account.id}")
+    reissued = admin_client.post(f"/admin/accounts/{account.id}/invitation", data={"csrf_token": token})
+    assert reissued.status_code == 200
+    pages = [created, reissued, admin_client.get("/admin/accounts"), admin_client.get(f"/admin/accounts/{account.id}")]
+    for page in pages:
+        text = page.get_data(as_text=True)
+        assert "initial password" not in text.lower() and 'id="initial-password"' not in text
+        assert not PASSWORD_FIELD.search(text)
+        assert "otpauth://" not in text and "secret=" not in text
