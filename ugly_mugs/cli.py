@@ -337,6 +337,30 @@ def accounts_reset_2fa(username: str) -> None:
     )
 
 
+@accounts_group.command(
+    "invite",
+    help="Make a new invitation link for an existing account (the previous link stops working) and print its "
+    "path. For an account with a password this resets it: its key pair, password and authenticator are "
+    "destroyed, its group-key copies withdrawn until a key holder approves again, its sessions ended.",
+)
+@click.argument("username")
+def accounts_invite(username: str) -> None:
+    from flask import current_app
+
+    from ugly_mugs.auth import accounts, invitations
+
+    cfg = current_app.config
+    with _session() as session:
+        try:
+            token = invitations.reissue(
+                session, cfg["AUDIT_KEY"], cfg["INVITATION_DAYS"], _account(session, username), None
+            )
+        except accounts.AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+    click.echo(f"invitation link (works once, for {cfg['INVITATION_DAYS']} days): /invitation?token={token}")
+
+
 @accounts_group.command("unlock", help="Lift a login lockout after too many failed attempts.")
 @click.argument("username")
 def accounts_unlock(username: str) -> None:

@@ -201,3 +201,23 @@ def test_the_command_line_can_make_an_invitation(app, runner, passphrase, clock)
 
     both = invoke("accounts", "create", "--username", "x", "--role", "admin", "--invitation", "--password-file", "f")
     assert both.exit_code != 0 and "exclude each other" in both.output
+
+
+def test_the_command_line_resets_a_password_with_a_new_invitation(app, runner, passphrase, clock):
+    def invoke(*args):
+        with app.app_context():
+            return runner.invoke(args=list(args))
+
+    ada = create(app, "ada", "admin")
+    result = invoke("accounts", "invite", "ada")
+    assert result.exit_code == 0, result.output
+    link = re.search(r"^invitation link .*: (/invitation\?token=\S+)$", result.output, re.M).group(1)
+    clock.shift(30)
+    assert login(app.test_client(), ada).status_code == 401, "the old password still works"
+    response, _ = accept_invitation(app.test_client(), link, "ada's brand new password")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/accounts")
+    with app.extensions["ugly_mugs.sessionmaker"]() as db:
+        actions = list(db.scalars(select(AuditEntry.action).where(AuditEntry.subject_account_id == ada.id)))
+    steps = iter(actions)
+    assert all(step in steps for step in ("password_reset", "invitation_created", "invitation_accepted")), actions
+    assert invoke("accounts", "invite", "nobody").exit_code != 0
