@@ -267,6 +267,8 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         "DELIVERY_KEY": _outside_key(env, "DELIVERY_KEY", mode, DEV_DELIVERY_KEY_FILE, DEV_DELIVERY_KEY),
         # The printable sheet shows alerts published in the last this-many days (not retracted).
         "BULLETIN_DAYS": _int(env, "BULLETIN_DAYS", 56),
+        # A staff invitation link (account creation, password reset) works for this many days.
+        "INVITATION_DAYS": _int(env, "INVITATION_DAYS", 7),
         # Keys the blind indexes of phone numbers, plates, emails and usernames (never in the database).
         "MATCHING_KEY": _outside_key(env, "MATCHING_KEY", mode, DEV_MATCHING_KEY_FILE, DEV_MATCHING_KEY),
         # Authenticates every audit entry and checkpoint (HMAC-SHA256), so that whoever can write to
@@ -374,6 +376,7 @@ def check(config: Mapping[str, object]) -> None:
         "SMTP_TIMEOUT",
         "WEBHOOK_TIMEOUT",
         "BULLETIN_DAYS",
+        "INVITATION_DAYS",
         "AUDIT_CHECKPOINT_MAX_AGE_MINUTES",
         "DELIVERY_KEEP_DAYS",
         "RETENTION_INTERVAL_HOURS",

@@ -223,7 +223,8 @@ def accounts_group() -> None:
 @accounts_group.command(
     "create",
     help="Create a staff account. Prints the initial password (unless --password-file is given) and the "
-    "otpauth:// URI to load into the person's authenticator app.",
+    "otpauth:// URI to load into the person's authenticator app; with --invitation, only a single-use "
+    "invitation link path with which the person sets their own password and authenticator.",
 )
 @click.option("--username", required=True, help="Login name (letters, digits and . _ - @).")
 @click.option("--name", "display_name", default="", help="The person's name as shown to colleagues.")
@@ -239,14 +240,23 @@ def accounts_group() -> None:
     "--password-file", default=None, help="Read the initial password from this file instead of generating one."
 )
 @click.option("--invite/--no-invite", default=True, show_default=True, help="Invite to the role's key group.")
-def accounts_create(username, display_name, role, unit_code, project_name, password_file, invite) -> None:
+@click.option(
+    "--invitation",
+    is_flag=True,
+    help="Make an invitation instead of a password: prints a link path (append it to the site's address) "
+    "that works once, for UGLY_MUGS_INVITATION_DAYS days; nobody but the person learns their password.",
+)
+def accounts_create(username, display_name, role, unit_code, project_name, password_file, invite, invitation) -> None:
+    from flask import current_app
     from sqlalchemy import select
 
-    from ugly_mugs.auth import accounts
+    from ugly_mugs.auth import accounts, invitations
     from ugly_mugs.keys import groups
     from ugly_mugs.models import PoliceUnit, Project
 
-    password = _read_secret(password_file) or accounts.generated_password()
+    if invitation and password_file:
+        raise click.UsageError("--invitation and --password-file exclude each other: the person sets the password")
+    password = None if invitation else (_read_secret(password_file) or accounts.generated_password())
     with _session() as session:
         unit_id = project_id = None
         if unit_code:
@@ -258,15 +268,32 @@ def accounts_create(username, display_name, role, unit_code, project_name, passw
             if project_id is None:
                 raise click.ClickException(f"no project named {project_name!r}; create it with 'projects create'")
         try:
-            account, uri = accounts.create_account(
-                session, username, display_name, role, password, police_unit_id=unit_id, project_id=project_id
-            )
+            if invitation:
+                cfg = current_app.config
+                account, token = invitations.invite_new(
+                    session,
+                    cfg["AUDIT_KEY"],
+                    cfg["INVITATION_DAYS"],
+                    username,
+                    display_name,
+                    role,
+                    police_unit_id=unit_id,
+                    project_id=project_id,
+                )
+            else:
+                account, uri = accounts.create_account(
+                    session, username, display_name, role, password, police_unit_id=unit_id, project_id=project_id
+                )
             if invite and groups.group_for(session, account) is not None:
                 groups.invite(session, account, None)
         except accounts.AccountError as exc:
             raise click.ClickException(str(exc)) from None
         session.commit()
     click.echo(f"account {account.username} created ({role})")
+    if invitation:
+        days = current_app.config["INVITATION_DAYS"]
+        click.echo(f"invitation link (works once, for {days} days): /invitation?token={token}")
+        return
     if not password_file:
         click.echo(f"initial password: {password}")
     click.echo(f"authenticator: {uri}")
@@ -292,7 +319,11 @@ def accounts_deactivate(username: str) -> None:
     click.echo(f"{username} deactivated")
 
 
-@accounts_group.command("reset-2fa", help="Forget an account's authenticator; it enrols a new one at next login.")
+@accounts_group.command(
+    "reset-2fa",
+    help="Forget an account's authenticator; it enrols a new one at next login. Its group-key copies are "
+    "withdrawn until a current key holder approves it again.",
+)
 @click.argument("username")
 def accounts_reset_2fa(username: str) -> None:
     from ugly_mugs.auth import accounts
@@ -300,7 +331,34 @@ def accounts_reset_2fa(username: str) -> None:
     with _session() as session:
         accounts.reset_two_factor(session, _account(session, username), None)
         session.commit()
-    click.echo(f"two-factor reset for {username}; they enrol again at their next login")
+    click.echo(
+        f"two-factor reset for {username}; they enrol again at their next login, and a key holder "
+        "must give them their group's key again"
+    )
+
+
+@accounts_group.command(
+    "invite",
+    help="Make a new invitation link for an existing account (the previous link stops working) and print its "
+    "path. For an account with a password this resets it: its key pair, password and authenticator are "
+    "destroyed, its group-key copies withdrawn until a key holder approves again, its sessions ended.",
+)
+@click.argument("username")
+def accounts_invite(username: str) -> None:
+    from flask import current_app
+
+    from ugly_mugs.auth import accounts, invitations
+
+    cfg = current_app.config
+    with _session() as session:
+        try:
+            token = invitations.reissue(
+                session, cfg["AUDIT_KEY"], cfg["INVITATION_DAYS"], _account(session, username), None
+            )
+        except accounts.AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+    click.echo(f"invitation link (works once, for {cfg['INVITATION_DAYS']} days): /invitation?token={token}")
 
 
 @accounts_group.command("unlock", help="Lift a login lockout after too many failed attempts.")

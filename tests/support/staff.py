@@ -154,3 +154,44 @@ def form_values(page: str, form_id: str) -> dict[str, list[str]]:
     reader = _FormReader(form_id)
     reader.feed(page)
     return reader.values
+
+
+INVITATION_LINK = re.compile(r'id="invitation-link">([^<]+)<')
+_HIDDEN_TOKEN = re.compile(
+    r'id="token" name="token" type="hidden" value="([^"]*)"|name="token" type="hidden" value="([^"]*)"'
+)
+_TOTP_SECRET = re.compile(r'id="totp-secret">([A-Z2-7]+)<')
+
+
+def invitation_link(page: str) -> str:
+    """The invitation link an admin page shows (once), as the path and query a client opens."""
+    found = INVITATION_LINK.search(page)
+    assert found, "no invitation link on the page"
+    link = urlparse(found.group(1).replace("&amp;", "&"))
+    return f"{link.path}?{link.query}"
+
+
+def accept_invitation(client, link: str, password: str = PASSWORD):
+    """Open ``link``, choose ``password`` and enrol an authenticator, all through the pages.
+
+    Returns the last response (the redirect home) and the authenticator secret enrolled."""
+    page = client.get(link)
+    assert page.status_code == 200, page.status_code
+    text = page.get_data(as_text=True)
+    hidden = _HIDDEN_TOKEN.search(text)
+    assert hidden, "no token on the invitation page"
+    match = CSRF.search(text)
+    response = client.post(
+        "/invitation",
+        data={
+            "token": hidden.group(1) or hidden.group(2),
+            "new": password,
+            "confirm": password,
+            "csrf_token": match.group(1) or match.group(2),
+        },
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login/enrol"), response.status_code
+    secret = _TOTP_SECRET.search(client.get("/login/enrol").get_data(as_text=True)).group(1)
+    token = csrf(client, "/login/enrol")
+    response = client.post("/login/enrol", data={"code": code_for(secret), "csrf_token": token})
+    return response, secret

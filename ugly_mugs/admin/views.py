@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from ugly_mugs.admin import service
 from ugly_mugs.admin.forms import AccountForm, AuditFilterForm
-from ugly_mugs.auth import accounts
+from ugly_mugs.auth import accounts, invitations
 from ugly_mugs.keys import groups
 from ugly_mugs.web import boundary, database
 from ugly_mugs.web.access import current_account, roles
@@ -33,14 +33,14 @@ def accounts_page():
     form = _account_form(page)
     created = None
     if form.validate_on_submit():
-        password = accounts.generated_password()
         try:
-            account, uri = accounts.create_account(
+            account, token = invitations.invite_new(
                 db,
+                current_app.config["AUDIT_KEY"],
+                current_app.config["INVITATION_DAYS"],
                 form.username.data,
                 form.display_name.data,
                 form.role.data,
-                password,
                 police_unit_id=int(form.police_unit.data) if form.police_unit.data else None,
                 project_id=int(form.project.data) if form.project.data else None,
                 actor_id=current_account().id,
@@ -50,18 +50,53 @@ def accounts_page():
             form.username.errors = [str(exc)]
         else:
             db.commit()
-            created = {"account": account, "password": password}
+            created = {"account": account, "link": _invitation_link(token)}
             page = service.accounts_page(db)  # the list now holds the new account
     return render_template("admin/accounts.html", form=form, page=page, created=created), (400 if form.errors else 200)
+
+
+def _invitation_link(token: str) -> str:
+    # The token goes in the query string: the access log records the path only.
+    return url_for("auth.invitation", token=token, _external=True)
+
+
+def _account_page(account_id: int, link: str | None = None):
+    detail = service.account_detail(database.session(), account_id, current_app.config["SECRET_KEY"])
+    if detail is None:
+        abort(404)
+    return render_template(
+        "admin/account.html",
+        detail=detail,
+        subject=detail.subject,
+        confirm=ConfirmForm(),
+        link=link,
+        days=current_app.config["INVITATION_DAYS"],
+    )
 
 
 @bp.get("/accounts/<int:account_id>")
 @roles("admin")
 def account(account_id: int):
-    detail = service.account_detail(database.session(), account_id, current_app.config["SECRET_KEY"])
-    if detail is None:
+    return _account_page(account_id)
+
+
+@bp.post("/accounts/<int:account_id>/invitation")
+@roles("admin")
+def reissue_invitation(account_id: int):
+    """A new invitation link (shown once, on this answer); for an account with a password, a
+    password reset that takes its keys away (``auth.invitations.reissue``)."""
+    db = database.session()
+    subject = service.account(db, account_id)
+    if subject is None or not ConfirmForm().validate_on_submit():
         abort(404)
-    return render_template("admin/account.html", detail=detail, subject=detail.subject, confirm=ConfirmForm())
+    try:
+        token = invitations.reissue(
+            db, current_app.config["AUDIT_KEY"], current_app.config["INVITATION_DAYS"], subject, current_account().id
+        )
+    except accounts.AccountError:
+        abort(409)  # deactivated
+    db.commit()
+    return _account_page(subject.id, _invitation_link(token))
 
 
 @bp.post("/accounts/<int:account_id>/<action>")

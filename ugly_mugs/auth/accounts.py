@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from ugly_mugs import audit
 from ugly_mugs.auth import totp
 from ugly_mugs.crypto import DecryptionError, aead, macs, passwords, sealing
-from ugly_mugs.keys import keystore
+from ugly_mugs.keys import groups, keystore
 from ugly_mugs.models import Account, GroupMembership, RecoveryKey, StaffSession
 from ugly_mugs.models.people import ROLES
 
@@ -86,6 +86,90 @@ def _wrap_secrets(account: Account, password: str, private_key: bytes, totp_secr
     return key
 
 
+def new_account(
+    session: Session,
+    username: str,
+    display_name: str,
+    role: str,
+    police_unit_id: int | None = None,
+    project_id: int | None = None,
+    actor_id: int | None = None,
+) -> Account:
+    """Add an account with no password and no key pair yet (audited ``account_created``).
+
+    Nothing opens it and nothing can be sealed to it (``has_key`` is False) until its person
+    sets a password: ``give_key_pair``, called by ``create_account`` or by accepting an
+    invitation (``auth.invitations``). Raises AccountError for a bad or taken username, an
+    unknown role, a police account without a unit, or an installation not set up yet."""
+    username = normalise_username(username)
+    if not username or len(username) > 64 or not all(ch.isalnum() or ch in "._-@" for ch in username):
+        raise AccountError("A username uses letters, digits and . _ - @ only (at most 64).")
+    if role not in ROLES:
+        raise AccountError(f"The role must be one of: {', '.join(ROLES)}.")
+    if role == "police" and police_unit_id is None:
+        raise AccountError("A police liaison account needs a police unit.")
+    if session.scalar(select(Account.id).where(Account.username == username)) is not None:
+        raise AccountError("That username is taken.")
+    if _recovery_key(session) is None:
+        raise AccountError("Set the installation up first (flask --app wsgi setup init).")
+    account = Account(
+        username=username,
+        display_name=display_name.strip() or username,
+        role=role,
+        police_unit_id=police_unit_id if role == "police" else None,
+        project_id=project_id,
+        totp_confirmed=False,
+        active=True,
+    )
+    forget_key_pair(account)
+    session.add(account)
+    session.flush()
+    audit.record(session, "account_created", actor_id=actor_id, subject_account_id=account.id, detail={"role": role})
+    return account
+
+
+def _recovery_key(session: Session) -> RecoveryKey | None:
+    return session.scalars(select(RecoveryKey).order_by(RecoveryKey.id.desc())).first()
+
+
+def has_key(account: Account) -> bool:
+    """Whether the account has a personal key pair (it has set a password since it was made or
+    last re-invited); group keys can be sealed only to an account that has one."""
+    return bool(account.public_key)
+
+
+def forget_key_pair(account: Account) -> None:
+    """Destroy the account's password verifier, personal key pair (both wrapped copies) and
+    authenticator secret: no password opens it and nothing can be sealed to it any more.
+    Whatever was sealed to the old key (group key copies) must be withdrawn by the caller."""
+    account.public_key = b""
+    account.password_hash = ""
+    account.key_salt = b""
+    account.key_params = {}
+    account.encrypted_private_key = b""
+    account.recovery_private_key = b""
+    account.encrypted_totp_secret = None
+    account.totp_confirmed = False
+    account.totp_last_step = None
+
+
+def give_key_pair(session: Session, account: Account, password: str, totp_secret: str | None = None) -> Unlocked:
+    """Make the account a new personal key pair, wrapped under ``password`` (checked against the
+    password rules, AccountError otherwise) and sealed to the recovery key; returns it unlocked."""
+    check_password_rules(password)
+    recovery = _recovery_key(session)
+    if recovery is None:
+        raise AccountError("Set the installation up first (flask --app wsgi setup init).")
+    pair = sealing.generate_key_pair()
+    account.public_key = pair.public
+    key = _wrap_secrets(account, password, pair.private, totp_secret)
+    account.recovery_private_key = sealing.seal(
+        recovery.public_key, pair.private, f"account|{account.id}|recovery".encode("ascii")
+    )
+    session.flush()
+    return Unlocked(account.id, pair, key)
+
+
 def create_account(
     session: Session,
     username: str,
@@ -96,46 +180,15 @@ def create_account(
     project_id: int | None = None,
     actor_id: int | None = None,
 ) -> tuple[Account, str]:
-    """Create an account with a new key pair and TOTP secret; returns it and the otpauth:// URI."""
+    """Create an account with a known password, a new key pair and TOTP secret; returns it and
+    the otpauth:// URI. For bootstrapping (the first admin, from a password file) and the demo:
+    staff made on the admin page are invited instead (``auth.invitations``), so that nobody but
+    the person ever knows their password. Raises AccountError (see ``new_account``)."""
     check_password_rules(password)
-    username = normalise_username(username)
-    if not username or len(username) > 64 or not all(ch.isalnum() or ch in "._-@" for ch in username):
-        raise AccountError("A username uses letters, digits and . _ - @ only (at most 64).")
-    if role not in ROLES:
-        raise AccountError(f"The role must be one of: {', '.join(ROLES)}.")
-    if role == "police" and police_unit_id is None:
-        raise AccountError("A police liaison account needs a police unit.")
-    if session.scalar(select(Account.id).where(Account.username == username)) is not None:
-        raise AccountError("That username is taken.")
-    recovery = session.scalars(select(RecoveryKey).order_by(RecoveryKey.id.desc())).first()
-    if recovery is None:
-        raise AccountError("Set the installation up first (flask --app wsgi setup init).")
-    pair = sealing.generate_key_pair()
-    account = Account(
-        username=username,
-        display_name=display_name.strip() or username,
-        role=role,
-        police_unit_id=police_unit_id if role == "police" else None,
-        project_id=project_id,
-        public_key=pair.public,
-        password_hash="",
-        key_salt=b"",
-        key_params={},
-        encrypted_private_key=b"",
-        recovery_private_key=b"",
-        totp_confirmed=False,
-        active=True,
-    )
-    session.add(account)
-    session.flush()
+    account = new_account(session, username, display_name, role, police_unit_id, project_id, actor_id)
     secret = totp.new_secret()
-    _wrap_secrets(account, password, pair.private, secret)
-    account.recovery_private_key = sealing.seal(
-        recovery.public_key, pair.private, f"account|{account.id}|recovery".encode("ascii")
-    )
-    audit.record(session, "account_created", actor_id=actor_id, subject_account_id=account.id, detail={"role": role})
-    session.flush()
-    return account, totp.provisioning_uri(secret, username)
+    give_key_pair(session, account, password, secret)
+    return account, totp.provisioning_uri(secret, account.username)
 
 
 def find(session: Session, username: str) -> Account | None:
@@ -151,7 +204,8 @@ def open_with_password(account: Account | None, password: str) -> Unlocked | Non
     """
     if len(password) > MAX_PASSWORD or len(password.encode("utf-8")) > passwords.MAX_INPUT_BYTES:
         return None
-    if account is None:
+    if account is None or not has_key(account):
+        # No account, or one whose person has not set a password yet (an open invitation).
         passwords.derive_key(password, _DUMMY_SALT, passwords.DEFAULT_PARAMS)
         return None
     params = passwords.Argon2Params(**account.key_params)
@@ -215,19 +269,34 @@ def change_password(
 
 def deactivate(session: Session, account: Account, actor_id: int | None) -> None:
     account.active = False
+    account.invitation_digest = None  # an open invitation link stops working too
+    account.invitation_expires_at = None
     end_sessions(session, account.id)
     # A deactivated person keeps no copy of any group key.
     session.execute(delete(GroupMembership).where(GroupMembership.account_id == account.id))
     audit.record(session, "account_deactivated", actor_id=actor_id, subject_account_id=account.id)
 
 
-def reset_two_factor(session: Session, account: Account, actor_id: int | None) -> None:
-    """Forget the authenticator; the person enrols a new one at their next login."""
+def reset_two_factor(session: Session, account: Account, actor_id: int | None) -> int:
+    """Forget the authenticator; the person enrols a new one at their next login.
+
+    Whoever enrols next might not be the person (issue 17: an admin who learnt the password
+    could enrol their own authenticator), so every group-key copy the account held is withdrawn
+    (it stays an invited member) and a current key holder must approve it again; every session
+    ends. Audited ``two_factor_reset`` with the number of copies withdrawn, which is returned."""
     account.encrypted_totp_secret = None
     account.totp_confirmed = False
     account.totp_last_step = None
+    withdrawn = groups.withdraw_all(session, account.id, actor_id)
     end_sessions(session, account.id)
-    audit.record(session, "two_factor_reset", actor_id=actor_id, subject_account_id=account.id)
+    audit.record(
+        session,
+        "two_factor_reset",
+        actor_id=actor_id,
+        subject_account_id=account.id,
+        detail={"key_copies_withdrawn": withdrawn},
+    )
+    return withdrawn
 
 
 def unlock_account(session: Session, account: Account, actor_id: int | None, secret_key: str) -> None:

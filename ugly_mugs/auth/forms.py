@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ugly_mugs.auth.accounts import MAX_PASSWORD, MIN_PASSWORD
@@ -36,4 +36,20 @@ class PasswordForm(FlaskForm):
     )
     confirm = PasswordField(
         "New password again", validators=[DataRequired(), EqualTo("new", "The two new passwords are not the same.")]
+    )
+
+
+class InvitationForm(FlaskForm):
+    """Accepting an invitation: the link's token (carried from the link's query string, so that
+    it is in no access log line: those hold the path only) and the person's own password."""
+
+    token = HiddenField(validators=[Length(max=64)])
+    new = PasswordField(
+        "Choose a password",
+        description=f"At least {MIN_PASSWORD} characters. A few unusual words make a good one. Nobody else is told it.",
+        validators=[DataRequired("Choose a password."), Length(min=MIN_PASSWORD, max=MAX_PASSWORD)],
+    )
+    confirm = PasswordField(
+        "The same password again",
+        validators=[DataRequired("Type the password again."), EqualTo("new", "The two passwords are not the same.")],
     )

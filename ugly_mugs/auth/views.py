@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from markupsafe import Markup
 
 from ugly_mugs import audit
-from ugly_mugs.auth import accounts, qr, sessions, totp
+from ugly_mugs.auth import accounts, invitations, qr, sessions, totp
 from ugly_mugs.auth import login as login_service
-from ugly_mugs.auth.forms import EnrolForm, LoginForm, PasswordForm
+from ugly_mugs.auth.forms import EnrolForm, InvitationForm, LoginForm, PasswordForm
 from ugly_mugs.models import Account
 from ugly_mugs.web import database, drafts, keyring, throttling
 from ugly_mugs.web.access import ALL_STAFF, current_account, enrolling, public, roles
@@ -58,6 +58,39 @@ def login():
     form.password.data = ""
     message = THROTTLED if result.outcome is login_service.Outcome.THROTTLED else FAILED
     return drafts.login_page(form, draft, 401, message)
+
+
+@bp.route("/invitation", methods=["GET", "POST"])
+@public
+def invitation():
+    """The invitation link (``/invitation?token=…``): the person sets their own password, then
+    enrols their authenticator. A link that does not work gets one page whatever the reason."""
+    form = InvitationForm()
+    if not form.is_submitted():
+        form.token.data = request.args.get("token", "")
+    db = database.session()
+    if throttling.invitation_refused():
+        return render_template("auth/invitation_refused.html", throttled=True), 429
+    audit_key = current_app.config["AUDIT_KEY"]
+    account = invitations.find_open(db, audit_key, form.token.data or "")
+    if account is None:
+        throttling.invitation_wrong()
+        audit.record(db, "invitation_refused")
+        db.commit()
+        return render_template("auth/invitation_refused.html", throttled=False), 404
+    if form.validate_on_submit():
+        try:
+            account, unlocked = invitations.accept(db, audit_key, form.token.data, form.new.data)
+        except accounts.AccountError as exc:
+            form.new.errors = [str(exc)]
+        except invitations.InvitationError:  # used by another request a moment ago
+            db.rollback()
+            return render_template("auth/invitation_refused.html", throttled=False), 404
+        else:
+            db.commit()
+            session.begin(account.id, sessions.ENROL, _secrets(unlocked, with_wrapping_key=True))
+            return redirect(url_for("auth.enrol"))
+    return render_template("auth/invitation.html", form=form, account=account), 400 if form.errors else 200
 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])

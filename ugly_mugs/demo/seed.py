@@ -102,6 +102,7 @@ def _staff(session: Session, passphrase: str) -> list[DemoLogin]:
     unit_id = session.scalar(select(PoliceUnit.id).order_by(PoliceUnit.id))
     logins = []
     for username, role in ROLES:
+        # Known passwords are for the demo only; real staff accounts are invitations (auth.invitations).
         password = accounts.generated_password()
         account, uri = accounts.create_account(
             session,

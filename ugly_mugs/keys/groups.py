@@ -3,7 +3,10 @@
 An admin invites; a member who holds the group key unlocked approves, which seals the
 group's private key to the newcomer's personal public key. The first member of a group
 receives the key from the recovery passphrase instead. Removing a member deletes their
-sealed copy.
+sealed copy. Nothing is sealed to an account that has no key pair yet (an invitation not yet
+accepted, ``auth.invitations``): approval waits until its person has set a password. Resetting
+someone's two-factor or password withdraws their copies (``withdraw_all``): they stay invited
+and need a current holder's approval again.
 """
 
 from __future__ import annotations
@@ -58,8 +61,16 @@ def invite(session: Session, account: Account, actor_id: int | None) -> GroupMem
     return member
 
 
+NOT_ACCEPTED = (
+    "This person has not accepted their invitation yet: they can be given the key once they have set a password."
+)
+
+
 def _seal_to(session: Session, member: GroupMembership, group_pair: sealing.KeyPair, approver_id: int | None) -> None:
     newcomer = session.get(Account, member.account_id)
+    if not newcomer.public_key:
+        # No key pair yet (``accounts.has_key``; not imported: auth depends on keys, not back).
+        raise GroupError(NOT_ACCEPTED)
     member.sealed = sealing.seal(newcomer.public_key, group_pair.private, _context(member.group_key_id, newcomer.id))
     member.approved_by = approver_id
     session.flush()
@@ -92,6 +103,10 @@ def pending_for(session: Session, account_id: int) -> list[GroupMembership]:
 
 
 def approve(session: Session, member: GroupMembership, approver: Account, personal: sealing.KeyPair) -> None:
+    """Seal the group key, opened with ``approver``'s ``personal`` key pair, to the invited member.
+
+    Raises GroupError if the approver holds no openable copy, or the member has no key pair
+    yet (``NOT_ACCEPTED``). Audited ``group_approved``. Does nothing if already approved."""
     if member.sealed is not None:
         return
     group_pair = open_group_key(session, approver.id, personal, member.group_key_id)
@@ -106,7 +121,11 @@ def approve(session: Session, member: GroupMembership, approver: Account, person
 
 
 def claim_with_recovery(session: Session, member: GroupMembership, passphrase: str, actor_id: int | None) -> None:
-    """Seal the group key to an invited member using the recovery passphrase from setup."""
+    """Seal the group key to an invited member using the recovery passphrase from setup.
+
+    Raises GroupError for a wrong passphrase or a member with no key pair yet."""
+    if not session.get(Account, member.account_id).public_key:
+        raise GroupError(NOT_ACCEPTED)
     try:
         opened = keystore.open_group_keys(session, passphrase)
     except DecryptionError:
@@ -125,3 +144,30 @@ def remove(session: Session, member: GroupMembership, actor_id: int | None) -> N
     account_id, group_id = member.account_id, member.group_key_id
     session.execute(delete(GroupMembership).where(GroupMembership.id == member.id))
     audit.record(session, "group_removed", actor_id=actor_id, subject_account_id=account_id, detail={"group": group_id})
+
+
+def withdraw_all(session: Session, account_id: int, actor_id: int | None) -> int:
+    """Delete every group-key copy sealed to ``account_id``, keeping the memberships as pending
+    invitations so that a current key holder can approve again; returns how many were withdrawn.
+
+    For a reset of the person's two-factor or password: whoever completes the next login might
+    not be them. Each withdrawn copy is audited ``group_key_withdrawn`` with its group."""
+    held = list(
+        session.scalars(
+            select(GroupMembership)
+            .where(GroupMembership.account_id == account_id, GroupMembership.sealed.is_not(None))
+            .order_by(GroupMembership.id)
+        )
+    )
+    for member in held:
+        member.sealed = None
+        member.approved_by = None
+        audit.record(
+            session,
+            "group_key_withdrawn",
+            actor_id=actor_id,
+            subject_account_id=account_id,
+            detail={"group": member.group_key_id},
+        )
+    session.flush()
+    return len(held)

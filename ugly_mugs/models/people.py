@@ -75,6 +75,12 @@ class Account(Base):
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # An open invitation (ugly_mugs.auth.invitations): a keyed hash of the link's token (the token
+    # itself is shown once, to the admin) and when the link stops working. Until it is accepted
+    # the account has no password and no key pair: ``public_key`` and the wrapped secrets are
+    # empty, so nothing can be sealed to it and no password opens it.
+    invitation_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    invitation_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     project: Mapped[Project | None] = relationship()
 

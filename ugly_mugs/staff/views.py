@@ -15,6 +15,7 @@ from ugly_mugs.staff import service
 from ugly_mugs.staff.forms import OutreachReportForm, RecoveryForm
 from ugly_mugs.web import database, keyring
 from ugly_mugs.web.access import current_account, roles
+from ugly_mugs.web.errors import render_error
 from ugly_mugs.web.forms import ConfirmForm
 
 bp = Blueprint("staff", __name__)
@@ -95,8 +96,10 @@ def approve(membership_id: int):
         abort(404)
     try:
         approved = service.approve(db, current_account(), membership_id, keyring.personal_key())
-    except groups.GroupError:
-        abort(409)  # the approver's own copy of the group key does not open
+    except groups.GroupError as exc:
+        # The approver's own copy does not open, or the invited person has not accepted yet.
+        db.rollback()
+        return render_error(409, str(exc))
     if not approved:
         abort(404)
     db.commit()

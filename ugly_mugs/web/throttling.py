@@ -21,6 +21,7 @@ from ugly_mugs.web.errors import RETRY_UNAVAILABLE, render_error
 EXTENSION = "ugly_mugs.throttle_key"
 FILING = "filing"
 RECEIPT = "receipt"
+INVITATION = "invitation"
 PUBLIC_CHECK = "public-check"
 CHECK_API = "check-api"
 
@@ -41,10 +42,12 @@ def _fail_open(what: str) -> None:
     current_app.logger.warning("the throttle store did not answer; %s allowed without a limit", what)
 
 
-def receipt_guesses() -> throttle.GuessLimit:
+def receipt_guesses(name: str = RECEIPT) -> throttle.GuessLimit:
+    """The limit on wrong guesses of a secret a person types or opens: a receipt code, or (with
+    ``name`` INVITATION, counted apart) a staff invitation link; both use the RECEIPT_* settings."""
     cfg = current_app.config
     return throttle.GuessLimit(
-        RECEIPT,
+        name,
         cfg["RECEIPT_CLIENT_FAILURES"],
         cfg["RECEIPT_CLIENT_FAILURES_UNDER_LOAD"],
         cfg["RECEIPT_GLOBAL_FAILURES"],
@@ -70,6 +73,28 @@ def receipt_wrong() -> None:
         receipt_guesses().wrong(database.session(), client())
     except throttle.StoreUnavailable:
         _fail_open("a wrong receipt code")
+
+
+def invitation_refused() -> bool:
+    """True (and Retry-After set) if this client opened too many links that do not work for now.
+
+    Fails open like a receipt check: the token has 256 bits, the limit only slows scanning."""
+    try:
+        seconds = receipt_guesses(INVITATION).refusal(database.session(), client())
+    except throttle.StoreUnavailable:
+        _fail_open("an invitation link")
+        return False
+    if seconds is not None:
+        wait(seconds)
+    return seconds is not None
+
+
+def invitation_wrong() -> None:
+    """Count a link that does not work, from this client (the caller commits)."""
+    try:
+        receipt_guesses(INVITATION).wrong(database.session(), client())
+    except throttle.StoreUnavailable:
+        _fail_open("a wrong invitation link")
 
 
 def _take(quota: throttle.Quota, who: str, what: str) -> int | None:

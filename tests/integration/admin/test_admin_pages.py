@@ -1,5 +1,5 @@
-"""Admin account pages: creating an account shows its initial password once, and that password
-really logs in (the person then enrols their authenticator); bad usernames (empty, blank, bad
+"""Admin account pages: creating an account shows an invitation link once (never a password), with
+which the person sets their own password and enrols their authenticator; bad usernames (empty, blank, bad
 characters, too long, taken) and a police account without a unit come back as form errors,
 never a server error, and create nothing. Over-long passwords (more than 256 characters) are
 refused before any Argon2 work: by the password rules, at login and on the change-password page."""
@@ -13,11 +13,19 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.support import dbscan
-from tests.support.staff import PASSWORD, code_for, create, csrf, login
+from tests.support.staff import (
+    PASSWORD,
+    StaffUser,
+    accept_invitation,
+    create,
+    csrf,
+    invitation_link,
+    login,
+)
 from ugly_mugs.auth import accounts
-from ugly_mugs.models import Account, AuditEntry
+from ugly_mugs.models import Account, AuditEntry, PoliceUnit, Project
 
-INITIAL = re.compile(r'id="initial-password">([^<]+)<')
+INVITATION = re.compile(r'id="invitation-link">([^<]+)<')
 
 
 @pytest.fixture
@@ -40,25 +48,32 @@ def account_count(app) -> int:
         return db.scalar(select(func.count()).select_from(Account))
 
 
-def test_new_account_shows_its_initial_password_once_and_it_logs_in(app, admin_client, database_url):
+def test_new_account_shows_an_invitation_link_once_and_never_a_password(app, admin_client, database_url, clock):
     response = new_account(admin_client)
     assert response.status_code == 200
-    password = INITIAL.search(response.get_data(as_text=True)).group(1)
-    assert len(password) >= accounts.MIN_PASSWORD
-    assert not INITIAL.search(admin_client.get("/admin/accounts").get_data(as_text=True))
-    assert password not in admin_client.get("/admin/accounts").get_data(as_text=True)
-    assert dbscan.find_plaintext(database_url, [password]) == []
+    page = response.get_data(as_text=True)
+    link = invitation_link(page)
+    token = link.split("token=", 1)[1]
+    assert "password" not in page.split('id="invitation-link"')[1].split("</section>")[0].replace("own password", "")
+    listing = admin_client.get("/admin/accounts").get_data(as_text=True)
+    assert not INVITATION.search(listing) and token not in listing
+    assert dbscan.find_plaintext(database_url, [token]) == []
 
-    # The person's first login: the password, then their authenticator is set up.
+    # Before the person accepts, no password logs in as them (not even an empty one).
     person = app.test_client()
-    token = csrf(person, "/login")
-    response = person.post("/login", data={"username": "nina", "password": password, "code": "", "csrf_token": token})
-    assert response.status_code == 302 and response.headers["Location"].endswith("/login/enrol")
-    page = person.get("/login/enrol").get_data(as_text=True)
-    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
-    token = csrf(person, "/login/enrol")
-    response = person.post("/login/enrol", data={"code": code_for(secret), "csrf_token": token})
+    for guess in ("", PASSWORD, token):
+        assert login(person, StaffUser(0, "nina", "coordinator", guess or "x", "A" * 32)).status_code in (400, 401)
+
+    # The person sets their own password, then enrols their authenticator.
+    response, secret = accept_invitation(person, link)
     assert response.status_code == 302 and response.headers["Location"].endswith("/coordinator/reports")
+    fresh = app.test_client()
+    # Later logins: their password and a later code (the enrolment's code cannot be used again).
+    clock.shift(30)
+    assert login(fresh, StaffUser(0, "nina", "coordinator", PASSWORD, secret)).status_code == 302
+    with app.extensions["ugly_mugs.sessionmaker"]() as db:
+        actions = set(db.scalars(select(AuditEntry.action)))
+    assert {"invitation_created", "invitation_accepted", "two_factor_enrolled"} <= actions
 
 
 BAD_FORMS = [
@@ -80,7 +95,7 @@ def test_bad_account_forms_come_back_with_an_error(app, admin_client):
         response = new_account(admin_client, **fields)
         assert response.status_code == 400, fields
         assert message in response.get_data(as_text=True), fields
-        assert not INITIAL.search(response.get_data(as_text=True))
+        assert not INVITATION.search(response.get_data(as_text=True))
     assert account_count(app) == before
 
 
@@ -185,3 +200,38 @@ def test_audit_pages_follow_each_other_and_filter(app, admin_client, db_session)
     assert service.audit_page(db_session, service.AuditFilters(report="UM-NONE")).entries == []
     created = service.audit_page(db_session, service.AuditFilters(action="account_created")).entries
     assert created and {e.action for e in created} == {"account_created"}
+
+
+PASSWORD_FIELD = re.compile(r'type="password"[^>]*value="[^"]+"|value="[^"]+"[^>]*type="password"')
+
+
+@pytest.mark.parametrize("role", ["admin", "coordinator", "outreach", "project_member", "police"])
+def test_no_admin_page_ever_holds_a_password(app, admin_client, role):
+    """No password exists for an invited account (nothing to show), and none of the admin's
+    pages about it – the answer that created it, the list, its own page, a new link – holds one."""
+    with app.extensions["ugly_mugs.sessionmaker"]() as db:
+        unit = db.scalar(select(PoliceUnit.id).order_by(PoliceUnit.id))
+        project = Project(name="Basis")
+        db.add(project)
+        db.commit()
+        project = project.id
+    fields = {"role": role, "username": f"new{role.replace('_', '')}"}
+    if role == "police":
+        fields["police_unit"] = str(unit)
+    if role in ("outreach", "project_member"):
+        fields["project"] = str(project)
+    created = new_account(admin_client, **fields)
+    assert created.status_code == 200, created.get_data(as_text=True)
+    with app.extensions["ugly_mugs.sessionmaker"]() as db:
+        account = db.scalar(select(Account).where(Account.username == fields["username"]))
+        assert account.password_hash == "" and account.public_key == b"" and account.encrypted_totp_secret is None
+        assert accounts.open_with_password(account, "") is None
+    token = csrf(admin_client, f"/admin/accounts/{account.id}")
+    reissued = admin_client.post(f"/admin/accounts/{account.id}/invitation", data={"csrf_token": token})
+    assert reissued.status_code == 200
+    pages = [created, reissued, admin_client.get("/admin/accounts"), admin_client.get(f"/admin/accounts/{account.id}")]
+    for page in pages:
+        text = page.get_data(as_text=True)
+        assert "initial password" not in text.lower() and 'id="initial-password"' not in text
+        assert not PASSWORD_FIELD.search(text)
+        assert "otpauth://" not in text and "secret=" not in text

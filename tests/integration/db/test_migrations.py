@@ -1076,6 +1076,31 @@ def _assert_webhook_secret_sealed(url: str) -> None:
     assert channel_secrets.open_secret(cfg["DELIVERY_KEY"], 908, bytes(sealed)) == SEED_WEBHOOK_SECRET
 
 
+def _seed_erasure_requests_and_jobs(conn: Connection) -> None:
+    """An erasure asked for by one coordinator and waiting for a second, and a job's lease, as the
+    revision of erasure keys stores them (the next revision adds invitation columns to accounts)."""
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    now = datetime(2026, 12, 8, 9, 0)
+    report_id = conn.execute(select(t["report"].c.id).order_by(t["report"].c.id)).scalar()
+    author = conn.execute(select(t["account"].c.id).order_by(t["account"].c.id)).scalar()
+    conn.execute(
+        t["erasure_request"].insert(),
+        [
+            {
+                "id": 907,
+                "report_id": report_id,
+                "reason": "reporter_asked",
+                "requested_by": author,
+                "requested_at": now,
+                "state": "pending",
+            }
+        ],
+    )
+    conn.execute(t["scheduled_job"].insert(), [{"name": "seed-job", "last_run_at": now, "due_at": now}])
+
+
 SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "c56bb297b78a": _seed_initial_schema,
     "e86756c4b8cc": _seed_staff_accounts,
@@ -1088,6 +1113,7 @@ SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "4c7e1d2b9a60": _seed_first_release_installation,
     "9c4e7a2b5d10": _seed_readable_webhook_secret,
     "6e2b9d4f1c38": _seed_hybrid_keys,
+    "6e2b9d4f7a31": _seed_erasure_requests_and_jobs,
 }
 
 

@@ -13,7 +13,7 @@ from tests.support.staff import PASSWORD, create, csrf, grant, login
 from ugly_mugs.auth import accounts
 from ugly_mugs.crypto import sealing
 from ugly_mugs.keys import groups, keystore
-from ugly_mugs.models import Account, GroupMembership
+from ugly_mugs.models import Account, AuditEntry, GroupMembership
 
 
 def memberships(app, user) -> list[GroupMembership]:
@@ -136,3 +136,42 @@ def test_removal_and_deactivation_delete_the_sealed_copy(app, passphrase, clock)
     assert memberships(app, deactivated) == []
     with pytest.raises(groups.GroupError):
         open_scheme_key(app, deactivated)
+
+
+def test_resets_withdraw_the_copies_and_keep_the_invitation(app, passphrase, clock):
+    admin = create(app, "ada", "admin")
+    holder = create(app, "carla", "coordinator")
+    grant(app, holder, passphrase)
+    nina = create(app, "nina", "coordinator")
+    grant(app, nina, passphrase)
+    admin_client, nina_client = app.test_client(), app.test_client()
+    assert login(admin_client, admin).status_code == 302
+    assert login(nina_client, nina).status_code == 302
+
+    for action in ("reset-two-factor", "invitation"):
+        if action == "invitation":
+            # Hold the key again first: only a holder's approval gives it back.
+            holder_client = app.test_client()
+            assert login(holder_client, holder).status_code == 302
+            [member] = memberships(app, nina)
+            token = csrf(holder_client, "/staff/keys")
+            assert holder_client.post(f"/staff/keys/{member.id}/approve", data={"csrf_token": token}).status_code == 302
+            assert memberships(app, nina)[0].sealed is not None
+        assert admin_action(admin_client, nina, action).status_code in (200, 302)
+        [member] = memberships(app, nina)
+        assert member.sealed is None and member.approved_by is None, action
+        assert nina_client.get("/staff/keys").status_code == 302, f"{action}: the session did not end"
+    with app.extensions["ugly_mugs.sessionmaker"]() as db:
+        account = db.get(Account, nina.id)
+        # The password reset destroyed the key pair and everything wrapped under the password.
+        assert (
+            account.public_key == b"" and account.encrypted_private_key == b"" and account.recovery_private_key == b""
+        )
+        assert account.encrypted_totp_secret is None and not account.totp_confirmed
+        assert accounts.open_with_password(account, PASSWORD) is None
+        # Nothing can be sealed to it until the invitation is accepted.
+        with pytest.raises(groups.GroupError, match="not accepted their invitation"):
+            groups.claim_with_recovery(db, memberships(app, nina)[0], passphrase, None)
+        actions = list(db.scalars(select(AuditEntry.action).where(AuditEntry.subject_account_id == nina.id)))
+    assert actions.count("group_key_withdrawn") == 2
+    assert "two_factor_reset" in actions and "password_reset" in actions
