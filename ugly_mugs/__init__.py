@@ -113,7 +113,7 @@ def session_info(config: Mapping[str, object], store: erasure.ErasureKeyStore | 
         store = erasure.ErasureKeyStore(str(config["KEYSTORE_URL"]))
     return {
         **erasure.session_info(store),
-        **matching_index.session_info(config["MATCHING_KEY"], config["PHONE_REGION"]),
+        **matching_index.session_info(config["MATCHING_KEY"], config["PHONE_REGION"], config.get("MATCHING_KEY_NEXT")),
         **audit.session_info(
             config["AUDIT_KEY"], config["AUDIT_CHECKPOINT_FILE"], config["AUDIT_CHECKPOINT_MAX_AGE_MINUTES"]
         ),
