@@ -443,6 +443,10 @@ def check(config: Mapping[str, object]) -> None:
         raise ConfigError("production mode refuses the development delivery key")
     if delivery_key in (audit_key, matching_key):
         raise ConfigError(f"{PREFIX}DELIVERY_KEY must differ from the audit and matching keys: one key, one purpose")
+    if config.get("MATCHING_KEY_NEXT") in (audit_key, delivery_key):
+        raise ConfigError(
+            f"{PREFIX}MATCHING_KEY_NEXT must differ from the audit and delivery keys: one key, one purpose"
+        )
     keystore_url = config.get("KEYSTORE_URL")
     if not keystore_url:
         raise ConfigError(

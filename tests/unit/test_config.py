@@ -531,6 +531,6 @@ def test_the_next_matching_key_is_read_only_when_given(tmp_path):
     path.write_text(key + "\n")
     for env in ({"UGLY_MUGS_MATCHING_KEY_NEXT": key}, {"UGLY_MUGS_MATCHING_KEY_NEXT_FILE": str(path)}):
         assert config.load(production(**env))["MATCHING_KEY_NEXT"] == bytes.fromhex(key)
-    for value in ("ab" * 31, "not hex"):
+    for value in ("ab" * 31, "not hex", AUDIT_KEY, DELIVERY_KEY):
         with pytest.raises(ConfigError, match="MATCHING_KEY_NEXT"):
             config.load(production(UGLY_MUGS_MATCHING_KEY_NEXT=value))
