@@ -30,7 +30,7 @@ from ugly_mugs.crypto import blind_index
 from ugly_mugs.keys import keystore
 from ugly_mugs.matching import normalise
 from ugly_mugs.matching.normalise import Identifier
-from ugly_mugs.models import IdentifierIndex, MatchingKeyVersion
+from ugly_mugs.models import IdentifierIndex, MatchingKeyVersion, Report
 
 MATCHING_KEY = "ugly_mugs.matching_key"
 PHONE_REGION = "ugly_mugs.phone_region"
@@ -232,6 +232,9 @@ def store(session: Session, rows: list[dict]) -> int:
     if not rows:
         return 0
     report_ids = {row["report_id"] for row in rows}
+    # A rotation rewriting these reports' rows holds them too (rotate.py): wait for it, then hold
+    # them until this transaction ends, so that neither loses or repeats the other's rows.
+    session.execute(select(Report.id).where(Report.id.in_(report_ids)).with_for_update())
     existing = {
         (r.report_id, r.kind, r.digest, r.key_version): r.partial
         for r in session.execute(

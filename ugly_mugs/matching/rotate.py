@@ -29,7 +29,7 @@ from ugly_mugs import audit
 from ugly_mugs.crypto import DecryptionError, sealing
 from ugly_mugs.keys import erasure, keystore
 from ugly_mugs.matching import index, normalise
-from ugly_mugs.models import IdentifierIndex, MatchingKeyVersion, ReportSection, SealedSectionKey
+from ugly_mugs.models import IdentifierIndex, MatchingKeyVersion, Report, ReportSection, SealedSectionKey
 from ugly_mugs.reports import sections
 
 
@@ -129,6 +129,9 @@ def rotate(
             )
             if not report_ids:
                 break
+            # Held until the batch commits: information added to one of these reports meanwhile
+            # waits, then is indexed under both versions (index.store), or is read here.
+            session.execute(select(Report.id).where(Report.id.in_(report_ids)).with_for_update())
             found: dict[str, list[normalise.Identifier]] = {rid: [] for rid in report_ids}
             erasure_keys = erasure.report_keys(session, report_ids)
             for section, sealed in _perpetrator_sections(session, report_ids, scheme.id):
