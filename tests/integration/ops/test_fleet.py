@@ -13,7 +13,8 @@ webhook receiver run in the root namespace on the bridge's address (``tests/supp
 Against both hosts at once: a client's wrong receipt codes are limited in total; a flood of
 wrong codes from many addresses leaves a right code working; filing is limited per client; a
 load of 50 concurrent reporters for three minutes, during which one app host is SIGKILLed
-(every process of its namespace) and started again and one worker is SIGKILLed and started
+(every process of its namespace) and started again and one worker is SIGKILLed (while an alert
+is being sent out: published, its first messages arrived) and started
 again, loses no acknowledged report and files nothing twice, and every alert published during
 it reaches every project, with at most one duplicate per killed worker. The reporters send an
 ``Idempotency-Key`` with each filing and never retry one (a retry without idempotency could
@@ -53,7 +54,7 @@ from sqlalchemy.engine import make_url
 from tests.support import netns, pgbouncer
 from tests.support.alerting import make_project, publish_message
 from tests.support.app import TEST_DATABASE_URL, make_app, minimal_report
-from tests.support.mailsink import Sink, smtp_server
+from tests.support.mailsink import HangingSink, Sink, smtp_server
 from tests.support.source import ROOT
 from tests.support.webhook_receiver import Receiver, self_signed_certificate, webhook_server
 from ugly_mugs import migrate
@@ -80,7 +81,9 @@ START_TIMEOUT = 60
 REQUEST_TIMEOUT = 60
 DRAIN_TIMEOUT = 90
 WRONG = "AAAA-AAAA-AAAA-AAAA-AAAA"
-EMAIL_PROJECTS = 5
+EMAIL_PROJECTS = 20
+# Each message takes the sink this long, so a fanout lasts long enough for a kill to land in it.
+SMTP_PAUSE = 0.25
 WEBHOOK_PROJECTS = 5
 WEBHOOK_SECRET = "fleet-" + secrets.token_hex(16)
 # Small enough to be reached by a few requests, large enough not to stop the load.
@@ -258,7 +261,7 @@ def fleet(databases):
         bouncer_host, bouncer_port = stack.enter_context(
             pgbouncer.running_pgbouncer(main_url, pool_size=8, listen=net.gateway, max_clients=400)
         )
-        sink, smtp_port = stack.enter_context(smtp_server(Sink(keep=False), host=net.gateway))
+        sink, smtp_port = stack.enter_context(smtp_server(HangingSink(pause=SMTP_PAUSE), host=net.gateway))
         receiver = Receiver(WEBHOOK_SECRET)
         # Production mode sends webhooks over HTTPS only: a certificate of the receiver's own CA.
         certificate = self_signed_certificate(net.gateway, workdir)
@@ -432,6 +435,13 @@ def test_fifty_reporters_for_three_minutes_with_a_host_and_a_worker_killed(fleet
         t.start()
     published: list[str] = []
     killed_workers = 0
+    in_flight_at_kill = 0
+
+    def publish() -> None:
+        with fleet.setup_app.extensions["ugly_mugs.sessionmaker"]() as session:
+            message = publish_message(session, ["holbeck"], f"Fleet alert {len(published)}", "He is back.")
+            published.append(message.message_id)
+
     events = {
         "kill app1": LOAD_SECONDS * 0.25,
         "start app1": LOAD_SECONDS * 0.35,
@@ -449,6 +459,12 @@ def test_fifty_reporters_for_three_minutes_with_a_host_and_a_worker_killed(fleet
                     if action == "kill":
                         if name in HOSTS:
                             down.add(name)
+                        else:
+                            # Into a fanout: an alert just published, its first messages arriving.
+                            sent = fleet.sink.total
+                            publish()
+                            wait_for(lambda s=sent: fleet.sink.total > s, 20, "the fanout to start", [])
+                            in_flight_at_kill = fleet.pending()
                         assert fleet.kill(name) >= 1
                         killed_workers += name in WORKERS
                     else:
@@ -458,9 +474,7 @@ def test_fifty_reporters_for_three_minutes_with_a_host_and_a_worker_killed(fleet
                             down.discard(name)
             if elapsed >= next_alert and elapsed < LOAD_SECONDS - 10:
                 next_alert += 15
-                with fleet.setup_app.extensions["ugly_mugs.sessionmaker"]() as session:
-                    message = publish_message(session, ["holbeck"], f"Fleet alert {len(published)}", "He is back.")
-                    published.append(message.message_id)
+                publish()
             time.sleep(0.2)
     finally:
         stop.set()
@@ -531,6 +545,7 @@ def test_fifty_reporters_for_three_minutes_with_a_host_and_a_worker_killed(fleet
         "deliveries received": sum(got.values()),
         "duplicates": duplicates,
         "workers killed": killed_workers,
+        "deliveries pending at the worker kill": in_flight_at_kill,
     }
     print("fleet figures:", json.dumps(figures))
     (fleet.workdir / "figures.json").write_text(json.dumps(figures))
