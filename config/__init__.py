@@ -169,6 +169,14 @@ def _outside_key(env: Mapping[str, str], name: str, mode: str, dev_file: Path, d
     return parse_hex_key(raw, name)
 
 
+def _optional_key(env: Mapping[str, str], name: str) -> bytes | None:
+    """A key given only when needed (no development default): UGLY_MUGS_<name>(_FILE), else None."""
+    raw = _read(env, name)
+    if raw is None or not raw.strip():
+        return None
+    return parse_hex_key(raw, name)
+
+
 def parse_hex_key(raw: str, name: str) -> bytes:
     """A key of at least 32 bytes written in hexadecimal; ConfigError naming UGLY_MUGS_<name> otherwise."""
     try:
@@ -271,6 +279,9 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         "INVITATION_DAYS": _int(env, "INVITATION_DAYS", 7),
         # Keys the blind indexes of phone numbers, plates, emails and usernames (never in the database).
         "MATCHING_KEY": _outside_key(env, "MATCHING_KEY", mode, DEV_MATCHING_KEY_FILE, DEV_MATCHING_KEY),
+        # During a rotation with hosts running: the new matching key, indexed and read beside the
+        # old one until `matching rotate` has finished (docs/staff.md, "Matching"); unset otherwise.
+        "MATCHING_KEY_NEXT": _optional_key(env, "MATCHING_KEY_NEXT"),
         # Authenticates every audit entry and checkpoint (HMAC-SHA256), so that whoever can write to
         # the database cannot rewrite the log unnoticed; never in the database.
         "AUDIT_KEY": _outside_key(env, "AUDIT_KEY", mode, DEV_AUDIT_KEY_FILE, DEV_AUDIT_KEY),
@@ -435,6 +446,10 @@ def check(config: Mapping[str, object]) -> None:
         raise ConfigError("production mode refuses the development delivery key")
     if delivery_key in (audit_key, matching_key):
         raise ConfigError(f"{PREFIX}DELIVERY_KEY must differ from the audit and matching keys: one key, one purpose")
+    if config.get("MATCHING_KEY_NEXT") in (audit_key, delivery_key):
+        raise ConfigError(
+            f"{PREFIX}MATCHING_KEY_NEXT must differ from the audit and delivery keys: one key, one purpose"
+        )
     keystore_url = config.get("KEYSTORE_URL")
     if not keystore_url:
         raise ConfigError(

@@ -34,7 +34,11 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
 
     engine = make_engine(app.config["DATABASE_URL"], pooled=app.config["DATABASE_POOLED"])
     app.extensions["ugly_mugs.engine"] = engine
-    store = erasure.ErasureKeyStore(app.config["KEYSTORE_URL"]) if app.config["KEYSTORE_URL"] else None
+    store = (
+        erasure.ErasureKeyStore(app.config["KEYSTORE_URL"], app.config["DATABASE_POOLED"])
+        if app.config["KEYSTORE_URL"]
+        else None
+    )
     app.extensions["ugly_mugs.keystore"] = store
     app.extensions["ugly_mugs.sessionmaker"] = make_sessionmaker(engine, session_info(app.config, store))
     # After a commit that erased a report, what was deleted is overwritten in the files too.
@@ -110,10 +114,11 @@ def session_info(config: Mapping[str, object], store: erasure.ErasureKeyStore | 
     are counted in, and the erasure key store (``store``, else one opened at
     ``config["KEYSTORE_URL"]``)."""
     if store is None and config.get("KEYSTORE_URL"):
-        store = erasure.ErasureKeyStore(str(config["KEYSTORE_URL"]))
+        # Behind the same pooler as the database, if it is pooled (UGLY_MUGS_DATABASE_POOLED).
+        store = erasure.ErasureKeyStore(str(config["KEYSTORE_URL"]), bool(config.get("DATABASE_POOLED")))
     return {
         **erasure.session_info(store),
-        **matching_index.session_info(config["MATCHING_KEY"], config["PHONE_REGION"]),
+        **matching_index.session_info(config["MATCHING_KEY"], config["PHONE_REGION"], config.get("MATCHING_KEY_NEXT")),
         **audit.session_info(
             config["AUDIT_KEY"], config["AUDIT_CHECKPOINT_FILE"], config["AUDIT_CHECKPOINT_MAX_AGE_MINUTES"]
         ),

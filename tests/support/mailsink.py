@@ -100,11 +100,12 @@ def _header(raw: bytes, name: bytes) -> str:
 
 
 @contextmanager
-def smtp_server(sink: Sink | None = None, **smtp_options):
-    """Run aiosmtpd on a free port of 127.0.0.1; yields ``(sink, port)``."""
+def smtp_server(sink: Sink | None = None, host: str = HOST, **smtp_options):
+    """Run aiosmtpd on a free port of ``host`` (127.0.0.1, or e.g. a test bridge's address);
+    yields ``(sink, port)``."""
     sink = sink or Sink()
     port = free_port()
-    controller = Controller(sink, hostname=HOST, port=port, **smtp_options)
+    controller = Controller(sink, hostname=host, port=port, **smtp_options)
     controller.start()
     try:
         yield sink, port

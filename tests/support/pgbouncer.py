@@ -38,8 +38,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_pgbouncer(server_url: str, pool_size: int = 2) -> Iterator[tuple[str, int]]:
-    """PgBouncer in transaction mode in front of ``server_url``'s server; yields (host, port)."""
+def running_pgbouncer(
+    server_url: str, pool_size: int = 2, listen: str = "127.0.0.1", max_clients: int = 200
+) -> Iterator[tuple[str, int]]:
+    """PgBouncer in transaction mode in front of ``server_url``'s server, listening on ``listen``
+    (an address of this machine, e.g. a test bridge's); yields (host, port)."""
     server = make_url(server_url)
     port = _free_port()
     # PgBouncer refuses to run as root; as root it is started with -u postgres, who must be
@@ -54,14 +57,14 @@ def running_pgbouncer(server_url: str, pool_size: int = 2) -> Iterator[tuple[str
                 "[databases]",
                 f"* = host={server.host or '127.0.0.1'} port={server.port or 5432}",
                 "[pgbouncer]",
-                "listen_addr = 127.0.0.1",
+                f"listen_addr = {listen}",
                 f"listen_port = {port}",
                 "unix_socket_dir =",
                 "auth_type = trust",
                 f"auth_file = {workdir / 'userlist.txt'}",
                 "pool_mode = transaction",
                 f"default_pool_size = {pool_size}",
-                "max_client_conn = 200",
+                f"max_client_conn = {max_clients}",
                 # Not ignored: the app must send no startup options at all.
                 "ignore_startup_parameters = extra_float_digits",
                 "log_connections = 0",
@@ -84,13 +87,13 @@ def running_pgbouncer(server_url: str, pool_size: int = 2) -> Iterator[tuple[str
             if process.poll() is not None:
                 raise RuntimeError(f"pgbouncer exited: {(workdir / 'pgbouncer.log').read_text(errors='replace')}")
             try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                with socket.create_connection((listen, port), timeout=1):
                     break
             except OSError:
                 if time.monotonic() > deadline:
                     raise RuntimeError("pgbouncer did not listen in time") from None
                 time.sleep(0.1)
-        yield "127.0.0.1", port
+        yield listen, port
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)  # immediate shutdown (SIGINT would wait for clients)

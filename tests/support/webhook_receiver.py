@@ -11,12 +11,20 @@ it was given, so a test can also prove that nothing connected.
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import json
 import socket
+import ssl
 import threading
 from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from alerts.delivery.channels import webhook
@@ -51,9 +59,36 @@ class Receiver:
             return [r["json"]["message_id"] for r in self.requests]
 
 
+def self_signed_certificate(address: str, directory: Path) -> tuple[Path, Path]:
+    """A certificate for the IP ``address`` (its own CA, valid for an hour) and its key, as PEM
+    files in ``directory``: (certificate, key). Give the certificate to the worker as its
+    ``UGLY_MUGS_WEBHOOK_CA_FILE`` and both to ``webhook_server``'s ``tls``."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, address)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(address))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "webhook-cert.pem", directory / "webhook-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
 @contextmanager
-def webhook_server(receiver: Receiver, host: str = "127.0.0.1"):
-    """Yields the URL to post to."""
+def webhook_server(receiver: Receiver, host: str = "127.0.0.1", tls: tuple[Path, Path] | None = None):
+    """Yields the URL to post to: ``https://`` with ``tls`` (certificate and key files), else ``http://``."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802 - http.server's hook name
@@ -85,10 +120,14 @@ def webhook_server(receiver: Receiver, host: str = "127.0.0.1"):
             pass
 
     server = ThreadingHTTPServer((host, 0), Handler)
+    if tls is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://{host}:{server.server_address[1]}/hook"
+        yield f"{'https' if tls else 'http'}://{host}:{server.server_address[1]}/hook"
     finally:
         server.shutdown()
         server.server_close()

@@ -532,3 +532,16 @@ def test_mail_from_is_an_address_with_or_without_a_name(value, ok):
     else:
         with pytest.raises(ConfigError, match="UGLY_MUGS_MAIL_FROM"):
             config.load({"UGLY_MUGS_MAIL_FROM": value})
+
+
+def test_the_next_matching_key_is_read_only_when_given(tmp_path):
+    assert config.load({})["MATCHING_KEY_NEXT"] is None  # no development default
+    assert config.load(production())["MATCHING_KEY_NEXT"] is None
+    key = secrets.token_hex(32)
+    path = tmp_path / "matching_key.new"
+    path.write_text(key + "\n")
+    for env in ({"UGLY_MUGS_MATCHING_KEY_NEXT": key}, {"UGLY_MUGS_MATCHING_KEY_NEXT_FILE": str(path)}):
+        assert config.load(production(**env))["MATCHING_KEY_NEXT"] == bytes.fromhex(key)
+    for value in ("ab" * 31, "not hex", AUDIT_KEY, DELIVERY_KEY):
+        with pytest.raises(ConfigError, match="MATCHING_KEY_NEXT"):
+            config.load(production(UGLY_MUGS_MATCHING_KEY_NEXT=value))

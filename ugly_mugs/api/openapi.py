@@ -116,6 +116,7 @@ def document(config: Mapping[str, object], declared: Iterable[fields.Field] | No
                         "413": _error_response("The body is too large."),
                         "415": _error_response("The body is not application/json."),
                         "422": _error_response("Some fields are missing or wrong; see error.fields."),
+                        "429": _error_response("Too many reports from this client or from everyone; see Retry-After."),
                         "503": _error_response("Could not be stored now; send it again later."),
                     },
                 }

@@ -18,7 +18,7 @@ from ugly_mugs.consent import reporter as consent_reporter
 from ugly_mugs.reporting import forms, lookup
 from ugly_mugs.reports import fields, intake, receipts, statuses
 from ugly_mugs.reports import filing as service
-from ugly_mugs.web import database, i18n, localtime
+from ugly_mugs.web import database, i18n, localtime, throttling
 from ugly_mugs.web.access import public
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -83,6 +83,11 @@ def submit_report():
     if errors:
         return _problem(422, "Some fields are not right.", errors)
     session = database.session()
+    # Per client and overall, shared by every host (issue 19); Retry-After is set when refused.
+    # Counted in the filing's own transaction when the database keeps the limits.
+    if throttling.filing_refused() is not None:
+        session.commit()
+        return _problem(429, "Too many reports have been sent from here just now. Send it again later.")
     try:
         filed = service.file_report(
             session,

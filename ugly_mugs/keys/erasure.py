@@ -133,9 +133,10 @@ class ErasureKeyStore:
     file at once; on PostgreSQL the key table is rewritten (``VACUUM FULL``, small) instead.
     """
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, pooled: bool = False):
+        """``pooled``: reached through a pooler in transaction mode (``db.make_engine``)."""
         self.url = url
-        self.engine: Engine = make_engine(url)
+        self.engine: Engine = make_engine(url, pooled=pooled)
         self._ready = False
 
     def _make_file(self) -> None:

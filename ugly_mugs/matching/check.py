@@ -87,11 +87,10 @@ def identifiers(raw: object, kind: str | None, region: str) -> list[normalise.Id
 def check(session: Session, raw: object, kind: str | None = None) -> Answer:
     """The published alerts about reports that hold this identifier, newest first."""
     wanted = identifiers(raw, kind, index.region_of(session))
-    key = index.key_of(session)
-    version = index.known_version(session, key)
-    if version is None:
+    # During a rotation, under the old and the new key version alike (index.reading_digesters).
+    digesters = index.reading_digesters(session)
+    if not digesters:
         return Answer()
-    digester = index.Digester(key, version)
     # One statement: the reports holding the identifier (by the index), their published alerts'
     # texts, newest message of each alert first.
     holding = select(IdentifierIndex.report_id).where(
@@ -100,9 +99,10 @@ def check(session: Session, raw: object, kind: str | None = None) -> Answer:
                 and_(
                     IdentifierIndex.kind == item.kind,
                     IdentifierIndex.digest == digester.digest(item),
-                    IdentifierIndex.key_version == version,
+                    IdentifierIndex.key_version == digester.version,
                     IdentifierIndex.partial.is_(False),
                 )
+                for digester in digesters
                 for item in wanted
             )
         )

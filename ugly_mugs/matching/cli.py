@@ -27,8 +27,9 @@ def _sessions():
 @group.command(
     "rotate",
     help="Recompute every blind index under a new matching key (hex in --new-key-file), then delete "
-    "every index row of the old key. Reads the recovery passphrase from standard input. Stop the app "
-    "first; afterwards point UGLY_MUGS_MATCHING_KEY_FILE at the new file and start it again.",
+    "every index row of the old key. Reads the recovery passphrase from standard input. Hosts keep "
+    "running if they were first given the new file as UGLY_MUGS_MATCHING_KEY_NEXT_FILE (and reloaded); "
+    "afterwards make it their UGLY_MUGS_MATCHING_KEY_FILE, unset the next key, and reload them again.",
 )
 @click.option(
     "--new-key-file",
@@ -55,7 +56,10 @@ def rotate_command(new_key_file: Path, batch: int) -> None:
     click.echo(f"old index rows deleted: {done.old_rows_deleted}")
     if done.unreadable_sections:
         click.echo(f"sections the scheme key could not open: {done.unreadable_sections}")
-    click.echo("Now set UGLY_MUGS_MATCHING_KEY_FILE to the new key file and restart the app.")
+    click.echo(
+        "Now set UGLY_MUGS_MATCHING_KEY_FILE to the new key file, unset UGLY_MUGS_MATCHING_KEY_NEXT_FILE, "
+        "and reload every host."
+    )
 
 
 @group.command(

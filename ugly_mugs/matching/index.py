@@ -8,6 +8,14 @@ Which version a matching key is, is recorded as a fingerprint derived from the k
 the key. A key that is neither the recorded one nor the first one ever used is refused
 (``MatchingKeyUnavailable``): indexing under a key nobody else uses would silently break
 every link, so the report is refused and shown back instead, as with any missing key.
+
+Rotation with hosts running: a host may also hold the *next* matching key
+(``UGLY_MUGS_MATCHING_KEY_NEXT_FILE``). It then writes every report's rows under both keys (the
+next key's version is recorded by whichever comes first, the host or ``matching rotate``) and
+reads under both, so a report filed while ``matching rotate`` works through the old ones already
+has its new rows, and a check finds old and new reports alike. When the rotation has deleted
+the old version, such a host writes and reads under the next key alone, until it is restarted
+with the next key as its only key (docs/staff.md, "Matching").
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from ugly_mugs.crypto import blind_index
 from ugly_mugs.keys import keystore
 from ugly_mugs.matching import normalise
 from ugly_mugs.matching.normalise import Identifier
-from ugly_mugs.models import IdentifierIndex, MatchingKeyVersion
+from ugly_mugs.models import IdentifierIndex, MatchingKeyVersion, Report
 
 MATCHING_KEY = "ugly_mugs.matching_key"
 PHONE_REGION = "ugly_mugs.phone_region"
@@ -33,11 +41,18 @@ class MatchingKeyUnavailable(keystore.KeyUnavailable):
 
 
 VERSIONS = "ugly_mugs.matching_versions"
+MATCHING_KEY_NEXT = "ugly_mugs.matching_key_next"
 
 
-def session_info(matching_key: bytes | None, phone_region: str = "GB") -> dict:
+def session_info(matching_key: bytes | None, phone_region: str = "GB", next_key: bytes | None = None) -> dict:
+    """``Session.info`` entries: the matching key, the next one during a rotation (or None), the region."""
     # VERSIONS is one dict shared by every session of the app: versions already looked up.
-    return {MATCHING_KEY: matching_key, PHONE_REGION: phone_region, VERSIONS: {}}
+    return {MATCHING_KEY: matching_key, MATCHING_KEY_NEXT: next_key, PHONE_REGION: phone_region, VERSIONS: {}}
+
+
+def next_key_of(session: Session) -> bytes | None:
+    """The next matching key this host was given for a rotation in progress, or None."""
+    return session.info.get(MATCHING_KEY_NEXT) or None
 
 
 def key_of(session: Session) -> bytes:
@@ -73,6 +88,78 @@ def known_version(session: Session, key: bytes) -> int | None:
     if cache is not None and version is not None:
         cache[fingerprint] = version
     return version
+
+
+def register_version(session: Session, key: bytes) -> int:
+    """The version of ``key``, recorded now as the highest so far plus one if it has none.
+
+    For the next key of a rotation: the first host to index under it, or ``matching rotate``,
+    records it. Two recording at once collide on the version number; the loser reads the
+    winner's row (at most three tries, then MatchingKeyUnavailable).
+    """
+    for _ in range(3):
+        version = version_of(session, key)
+        if version is not None:
+            return version
+        try:
+            with session.begin_nested():
+                number = (session.scalar(select(func.max(MatchingKeyVersion.version))) or 0) + 1
+                session.add(MatchingKeyVersion(version=number, fingerprint=blind_index.fingerprint(key)))
+        except IntegrityError:
+            continue  # another process recorded a version at the same moment
+        return number
+    raise MatchingKeyUnavailable("the next matching key's version could not be recorded; try again")
+
+
+def _locked_version(session: Session, key: bytes) -> int | None:
+    """``version_of``, holding the version's row (FOR SHARE) until the transaction ends.
+
+    A rotation deletes an old version's row before its index rows; a filing that still writes
+    under that version holds the row, so the deletion waits for it, and a filing after the
+    deletion no longer finds the version: no row of a deleted version is written after it.
+    """
+    return session.scalar(
+        select(MatchingKeyVersion.version)
+        .where(MatchingKeyVersion.fingerprint == blind_index.fingerprint(key))
+        .with_for_update(read=True)
+    )
+
+
+def writing_digesters(session: Session) -> list[Digester]:
+    """The digesters a report's rows are written with: the matching key's, and the next key's
+    during a rotation. Raises MatchingKeyUnavailable when there is no matching key, or when it is
+    unknown and no next key is configured (see ``current_version``)."""
+    key = key_of(session)
+    next_key = next_key_of(session)
+    digesters = []
+    version = _locked_version(session, key)
+    if version is None and (
+        next_key is None or not session.scalar(select(func.count()).select_from(MatchingKeyVersion))
+    ):
+        version = current_version(session, key)  # the first key ever, or refused
+    if version is not None:
+        digesters.append(Digester(key, version))
+    # Without a version of its own, the old key's rotation has finished: the next key alone.
+    if next_key is not None and next_key != key:
+        register_version(session, next_key)
+        digesters.append(Digester(next_key, _locked_version(session, next_key)))
+    return digesters
+
+
+def reading_digesters(session: Session) -> list[Digester]:
+    """The digesters checks and labels read with: each configured key (matching, next) that has
+    a version. Empty when no index was ever made with them. Raises MatchingKeyUnavailable when
+    there is no matching key."""
+    keys = [key_of(session)]
+    next_key = next_key_of(session)
+    if next_key is not None and next_key not in keys:
+        keys.append(next_key)
+    found = []
+    for key in keys:
+        version = known_version(session, key)
+        if version is not None:
+            found.append(Digester(key, version))
+    return found
 
 
 def current_version(session: Session, key: bytes) -> int:
@@ -134,10 +221,10 @@ def rows_for(report_id: str, digester: Digester, identifiers: Iterable[Identifie
 def prepare(session: Session, report_id: str, perpetrator: object) -> list[dict]:
     """The rows for a perpetrator section, computed before anything is written."""
     identifiers = normalise.from_perpetrator(perpetrator, region_of(session))
-    key = key_of(session)
+    key_of(session)
     if not identifiers:
         return []
-    return rows_for(report_id, Digester(key, current_version(session, key)), identifiers)
+    return [row for digester in writing_digesters(session) for row in rows_for(report_id, digester, identifiers)]
 
 
 def store(session: Session, rows: list[dict]) -> int:
@@ -145,6 +232,9 @@ def store(session: Session, rows: list[dict]) -> int:
     if not rows:
         return 0
     report_ids = {row["report_id"] for row in rows}
+    # A rotation rewriting these reports' rows holds them too (rotate.py): wait for it, then hold
+    # them until this transaction ends, so that neither loses or repeats the other's rows.
+    session.execute(select(Report.id).where(Report.id.in_(report_ids)).with_for_update())
     existing = {
         (r.report_id, r.kind, r.digest, r.key_version): r.partial
         for r in session.execute(

@@ -24,15 +24,20 @@ def display(item: normalise.Identifier) -> str:
 
 def labels(session: Session, perpetrator_sections: Iterable[dict]) -> dict[tuple[str, str], str]:
     """(kind, digest) → the identifier as written in these opened sections."""
-    key = index.key_of(session)
-    version = index.version_of(session, key)
-    if version is None:
-        return {}
-    digester = index.Digester(key, version)
+    digesters = [
+        index.Digester(key, version)
+        for key in (index.key_of(session), index.next_key_of(session))
+        if key is not None and (version := index.version_of(session, key)) is not None
+    ]
     found: list[normalise.Identifier] = []
     for content in perpetrator_sections:
         found += normalise.from_perpetrator(content, index.region_of(session))
-    return {(item.kind, digester.digest(item)): display(item) for item in normalise.index_entries(found)}
+    # During a rotation the same identifier has a digest under each version: both get its label.
+    return {
+        (item.kind, digester.digest(item)): display(item)
+        for digester in digesters
+        for item in normalise.index_entries(found)
+    }
 
 
 def reveal(

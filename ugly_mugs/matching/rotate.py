@@ -7,6 +7,11 @@ stops half-way can simply be run again with the same new key: rows already made 
 new version are made again, and nothing of the old version is deleted until every report has
 its new rows. Only counts are returned; no identifier is ever printed or logged.
 
+Hosts keep running when they hold the new key as their next key (``index.writing_digesters``):
+a report they file during the run gets rows under both versions whichever batch it falls
+behind. At the end the old version's record is deleted first, which waits for filings still
+writing under it (they hold it FOR SHARE), then its rows.
+
 Every run is audited once, before the first section is opened (``matching_rotation``: the key
 version and how many reports and perpetrator sections it opens), in the transaction that records
 the new key version: a run that stops half-way has still left its entry.
@@ -21,10 +26,10 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from ugly_mugs import audit
-from ugly_mugs.crypto import DecryptionError, blind_index, sealing
+from ugly_mugs.crypto import DecryptionError, sealing
 from ugly_mugs.keys import erasure, keystore
 from ugly_mugs.matching import index, normalise
-from ugly_mugs.models import IdentifierIndex, MatchingKeyVersion, ReportSection, SealedSectionKey
+from ugly_mugs.models import IdentifierIndex, MatchingKeyVersion, Report, ReportSection, SealedSectionKey
 from ugly_mugs.reports import sections
 
 
@@ -47,14 +52,9 @@ class Rotated:
 
 
 def _new_version(session: Session, new_key: bytes) -> int:
-    fingerprint = blind_index.fingerprint(new_key)
-    existing = session.scalar(select(MatchingKeyVersion.version).where(MatchingKeyVersion.fingerprint == fingerprint))
-    if existing is not None:
-        return existing  # resuming a rotation that stopped
-    version = (session.scalar(select(func.max(MatchingKeyVersion.version))) or 0) + 1
-    session.add(MatchingKeyVersion(version=version, fingerprint=fingerprint))
-    session.flush()
-    return version
+    # Already recorded when resuming a rotation that stopped, or by a host given the new key as
+    # its next key (UGLY_MUGS_MATCHING_KEY_NEXT_FILE) that filed a report first.
+    return index.register_version(session, new_key)
 
 
 def _to_open(session: Session, scheme_id: int) -> tuple[int, int]:
@@ -129,6 +129,9 @@ def rotate(
             )
             if not report_ids:
                 break
+            # Held until the batch commits: information added to one of these reports meanwhile
+            # waits, then is indexed under both versions (index.store), or is read here.
+            session.execute(select(Report.id).where(Report.id.in_(report_ids)).with_for_update())
             found: dict[str, list[normalise.Identifier]] = {rid: [] for rid in report_ids}
             erasure_keys = erasure.report_keys(session, report_ids)
             for section, sealed in _perpetrator_sections(session, report_ids, scheme.id):
@@ -166,14 +169,16 @@ def rotate(
             after = report_ids[-1]
         tell(Progress("reindexed", reports, max(total, reports)))
     deleted = 0
+    with sessions() as session:
+        # First the record, so no host writes under an old version once its rows start to go.
+        session.execute(delete(MatchingKeyVersion).where(MatchingKeyVersion.version != version))
+        session.commit()
     while True:
         with sessions() as session:
             ids = list(
                 session.scalars(select(IdentifierIndex.id).where(IdentifierIndex.key_version != version).limit(5000))
             )
             if not ids:
-                session.execute(delete(MatchingKeyVersion).where(MatchingKeyVersion.version != version))
-                session.commit()
                 break
             session.execute(delete(IdentifierIndex).where(IdentifierIndex.id.in_(ids)))
             session.commit()

@@ -107,7 +107,9 @@ def matching_key(ctx: Context) -> str | None:
     if not key:
         return "no matching key is configured (UGLY_MUGS_MATCHING_KEY_FILE)"
     known = set(ctx.session.scalars(select(MatchingKeyVersion.fingerprint)))
-    if known and blind_index.fingerprint(key) not in known:
+    # During a rotation the next key (UGLY_MUGS_MATCHING_KEY_NEXT_FILE) may be the only one left.
+    mine = {blind_index.fingerprint(k) for k in (key, ctx.config.get("MATCHING_KEY_NEXT")) if k}
+    if known and not (mine & known):
         return "the matching key is not one the stored indexes were made with (UGLY_MUGS_MATCHING_KEY_FILE)"
     return None
 
