@@ -1076,6 +1076,16 @@ def _assert_webhook_secret_sealed(url: str) -> None:
     assert channel_secrets.open_secret(cfg["DELIVERY_KEY"], 908, bytes(sealed)) == SEED_WEBHOOK_SECRET
 
 
+def _seed_scheduled_job(conn: Connection) -> None:
+    """A scheduled job's row, as the erasure keys' revision made them: kept by the next revision."""
+    meta = MetaData()
+    meta.reflect(conn)
+    conn.execute(
+        meta.tables["scheduled_job"].insert(),
+        [{"name": "seeded_job", "due_at": datetime(2026, 12, 1, 9, 0)}],
+    )
+
+
 SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "c56bb297b78a": _seed_initial_schema,
     "e86756c4b8cc": _seed_staff_accounts,
@@ -1088,6 +1098,7 @@ SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "4c7e1d2b9a60": _seed_first_release_installation,
     "9c4e7a2b5d10": _seed_readable_webhook_secret,
     "6e2b9d4f1c38": _seed_hybrid_keys,
+    "6e2b9d4f7a31": _seed_scheduled_job,
 }
 
 
