@@ -29,7 +29,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.support.app import keystore_url_for
+from tests.support.app import ROOMY_FILING, keystore_url_for
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -105,6 +105,10 @@ def _server_env(database_url: str, secret_key: str, bind: str, workdir: Path) ->
             # server: it only adds a page, which no other test visits, and one gunicorn per session
             # keeps the suite quick.
             "UGLY_MUGS_PUBLIC_CHECK": "true",
+            # One server for the session files many reports from 127.0.0.1: the filing quota is
+            # out of the browser tests' way (its own tests: tests/integration/api/test_problems.py).
+            "UGLY_MUGS_FILING_CLIENT_LIMIT": str(ROOMY_FILING["FILING_CLIENT_LIMIT"]),
+            "UGLY_MUGS_FILING_GLOBAL_LIMIT": str(ROOMY_FILING["FILING_GLOBAL_LIMIT"]),
         }
     )
     return env

@@ -109,7 +109,7 @@ def test_erasure_destroys_every_key(client, passphrase, db_session):
     assert try_every_section(db_session, report, scheme_pair(db_session, passphrase)) == set()
     # The code no longer opens anything: it answers that the report was deleted.
     answer = client.post("/api/v1/receipt/status", json={"receipt_code": code})
-    assert answer.status_code == 410 and "deleted" in answer.get_json()["error"]["message"]
+    assert answer.status_code == 410 and "deleted" in answer.get_json()["detail"]
 
 
 def test_report_is_refused_without_keys(client, db_session, database_url):

@@ -345,7 +345,7 @@ def test_restoring_the_backup_does_not_bring_it_back(instance, scenario):
         assert "1 reports erased since the backup were erased again" in result.output
         client = app.test_client()
         answer = receipt_status(client, scenario.erased.code)
-        assert answer.status_code == 410 and "deleted" in answer.get_json()["error"]["message"]
+        assert answer.status_code == 410 and "deleted" in answer.get_json()["detail"]
         assert receipt_status(client, scenario.kept.code).status_code == 200
         with app.extensions["ugly_mugs.sessionmaker"]() as session:
             assert derived_rows(session, scenario.erased_id) == GONE

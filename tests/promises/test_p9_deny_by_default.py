@@ -35,6 +35,8 @@ RULES: dict[str, dict[str, object]] = {
     "api.submit_report": {"POST": PUBLIC},
     "api.receipt_status": {"POST": PUBLIC},
     "api.receipt_consent": {"POST": PUBLIC},
+    "api.receipt_add": {"POST": PUBLIC},
+    "api.receipt_erase": {"POST": PUBLIC},
     "auth.login": {"GET": PUBLIC, "POST": PUBLIC},
     "auth.logout": {"POST": PUBLIC},
     "auth.enrol": {"GET": ENROLLING, "POST": ENROLLING},

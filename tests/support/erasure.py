@@ -1,7 +1,8 @@
 """A report with everything that can be derived from it, what of it is stored, and looking for
 those bytes in a database's files: the material of the erasure proofs (P8).
 
-``file`` sends a full-consent report through the API with a canary in every text field;
+``file`` sends a full-consent report through the API with a canary in every text field (and an
+Idempotency-Key, so that a sealed answer is stored for it too);
 ``derive_everything`` adds to it, through the services staff use, a case note, a release to the
 police with a covering note and a crime reference, an alert draft never published and a
 published alert. ``stored_secrets`` collects every ciphertext and sealed key stored for the
@@ -11,6 +12,7 @@ raw files afterwards (``found_in``).
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
@@ -27,6 +29,7 @@ from ugly_mugs.models import (
     Account,
     Alert,
     CaseNote,
+    IdempotencyRecord,
     IdentifierIndex,
     PoliceRelease,
     Report,
@@ -59,7 +62,7 @@ class Filed:
 def file(client, prefix: str, level: str = "full") -> Filed:
     values = canaries(prefix)
     body = minimal_report(consent_level=level, categories=["physical-assault"], **values)
-    response = client.post("/api/v1/reports", json=body)
+    response = client.post("/api/v1/reports", json=body, headers={"Idempotency-Key": str(uuid.uuid4())})
     assert response.status_code == 201, response.get_json()
     answer = response.get_json()
     return Filed(answer["reference"], answer["receipt_code"], values)
@@ -132,6 +135,8 @@ def stored_secrets(session: Session, report_id: str) -> list[bytes]:
         ]
     for alert in session.scalars(select(Alert).where(Alert.report_id == report_id)):
         found += [alert.draft, alert.draft_key_scheme]
+    for record in session.scalars(select(IdempotencyRecord).where(IdempotencyRecord.report_id == report_id)):
+        found += [record.sealed_answer, record.key_id.encode("ascii"), record.body_tag.encode("ascii")]
     found += [
         digest.encode("ascii")
         for digest in session.scalars(select(IdentifierIndex.digest).where(IdentifierIndex.report_id == report_id))

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from ugly_mugs import consent
 from ugly_mugs.matching.check import CHECK_KINDS
 from ugly_mugs.matching.check import MAX_INPUT as CHECK_MAX
-from ugly_mugs.reports import fields, statuses
+from ugly_mugs.reports import fields, idempotency, statuses
 from ugly_mugs.web import i18n
 
 # Fields whose answer is a schema the document also uses elsewhere.
@@ -73,10 +73,58 @@ def report_schema(config: Mapping[str, object], declared: Iterable[fields.Field]
     }
 
 
-def _error_response(description: str) -> dict:
+# RFC 9457 problem details: every error of every operation.
+PROBLEM_JSON = "application/problem+json"
+# Statuses whose answers say when to try again (RFC 9110 §10.2.3).
+RETRY_STATUSES = ("429", "503")
+# Errors any operation taking a JSON body may give.
+COMMON_ERRORS = {
+    "400": "The body is not a JSON object.",
+    "413": "The body is too large.",
+    "415": "The body is not application/json.",
+}
+
+
+def _error_response(description: str, status: str = "") -> dict:
+    response: dict = {
+        "description": description + " An RFC 9457 problem object.",
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    if status in RETRY_STATUSES:
+        response["headers"] = {"Retry-After": {"$ref": "#/components/headers/Retry-After"}}
+    return response
+
+
+def _errors(specific: Mapping[str, str]) -> dict:
+    """The error responses of an operation: the common ones, then ``specific`` (status -> text)."""
+    merged = {**COMMON_ERRORS, **specific}
+    return {status: _error_response(text, status) for status, text in sorted(merged.items())}
+
+
+def _receipt_operation(summary: str, operation_id: str, schema: str, ok: str, ok_schema: str, errors: dict) -> dict:
     return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        "post": {
+            "summary": summary,
+            "operationId": operation_id,
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+            },
+            "responses": {
+                "200": {
+                    "description": ok,
+                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ok_schema}"}}},
+                },
+                **_errors(
+                    {
+                        "404": "No report with that code.",
+                        "410": "The report was deleted; nothing of it can be opened any more.",
+                        "429": "Too many wrong codes from this client; wait as long as Retry-After says.",
+                        **errors,
+                    }
+                ),
+            },
+        }
     }
 
 
@@ -94,7 +142,9 @@ def document(config: Mapping[str, object], declared: Iterable[fields.Field] | No
             "version": "1",
             "description": "Anonymous report submission and receipt-code actions for partner apps, and the "
             "check of an identifier against published alerts for support projects. "
-            "Receipt codes travel only in request bodies, never in URLs. Only "
+            "Receipt codes travel only in request bodies, never in URLs. Every error is an RFC 9457 "
+            "problem object (application/problem+json: type, title, status, detail, and errors by field "
+            "name when fields were wrong), 429 and 503 with Retry-After. Only "
             + " and ".join(filter(None, [required_text, either]))
             + " are required.",
         },
@@ -102,49 +152,90 @@ def document(config: Mapping[str, object], declared: Iterable[fields.Field] | No
             "/api/v1/reports": {
                 "post": {
                     "summary": "Submit a report anonymously",
+                    "description": "Send an Idempotency-Key with every report, new for each report and the same "
+                    "when the same report is sent again (after a timeout, a dropped connection or a 5xx): the "
+                    "retry is answered with the first answer — the same reference and receipt code — and "
+                    "nothing is filed twice, for 24 hours. Reports are limited per client and overall "
+                    "(429 with Retry-After).",
                     "operationId": "submitReport",
+                    "parameters": [
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": False,
+                            "description": f"{idempotency.KEY_MIN} to {idempotency.KEY_MAX} visible ASCII "
+                            "characters (no spaces), unguessable: a random UUID or 128 random bits, new for "
+                            "each report (draft-ietf-httpapi-idempotency-key-header). The server keeps only "
+                            "a keyed hash of it, and the answer encrypted under a key derived from it.",
+                            "schema": {
+                                "type": "string",
+                                "minLength": idempotency.KEY_MIN,
+                                "maxLength": idempotency.KEY_MAX,
+                                "pattern": "^[!-~]+$",
+                            },
+                        }
+                    ],
                     "requestBody": {
                         "required": True,
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewReport"}}},
                     },
                     "responses": {
                         "201": {
-                            "description": "Stored encrypted. The receipt code is returned only this once.",
+                            "description": "Stored encrypted. The receipt code is returned only this once, and "
+                            "again to a retry with the same Idempotency-Key and body.",
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Filed"}}},
                         },
-                        "400": _error_response("The body is not a JSON object."),
-                        "413": _error_response("The body is too large."),
-                        "415": _error_response("The body is not application/json."),
-                        "422": _error_response("Some fields are missing or wrong; see error.fields."),
-                        "429": _error_response("Too many reports from this client or from everyone; see Retry-After."),
-                        "503": _error_response("Could not be stored now; send it again later."),
+                        **_errors(
+                            {
+                                "400": "The body is not a JSON object, or the Idempotency-Key is malformed.",
+                                "409": "A request with this Idempotency-Key is still being worked on; retry.",
+                                "422": "Some fields are missing or wrong (see errors), or the Idempotency-Key "
+                                "was used with another body.",
+                                "429": "Too many reports from this client or overall; see Retry-After.",
+                                "503": "Could not be stored now; send it again later (same Idempotency-Key).",
+                            }
+                        ),
                     },
                 }
             },
-            "/api/v1/receipt/status": {
-                "post": {
-                    "summary": "The status of a report, found by its receipt code",
-                    "operationId": "receiptStatus",
-                    "requestBody": {
-                        "required": True,
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReceiptCode"}}},
-                    },
-                    "responses": {
-                        "200": {
-                            "description": "The report's status and consent.",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}},
-                        },
-                        "400": _error_response("The body is not a JSON object."),
-                        "404": _error_response("No report with that code."),
-                        "410": _error_response("The report was deleted; nothing of it can be opened any more."),
-                        "413": _error_response("The body is too large."),
-                        "415": _error_response("The body is not application/json."),
-                        "422": _error_response("No receipt code given."),
-                        "429": _error_response("Too many wrong codes; wait and try again."),
-                        "503": _error_response("The records cannot be reached just now; try again later."),
-                    },
-                }
-            },
+            "/api/v1/receipt/status": _receipt_operation(
+                "The status of a report, found by its receipt code",
+                "receiptStatus",
+                "ReceiptCode",
+                "The report's status and consent.",
+                "Status",
+                {
+                    "422": "No receipt code given.",
+                    "503": "The records cannot be reached just now; try again later.",
+                },
+            ),
+            "/api/v1/receipt/consent": _receipt_operation(
+                "Raise, narrow or withdraw consent, with the receipt code",
+                "changeConsent",
+                "ConsentChange",
+                "Saved; it applies from the next request on.",
+                "Status",
+                {"422": "A field is missing or wrong.", "503": "Could not be saved now; try again later."},
+            ),
+            "/api/v1/receipt/add": _receipt_operation(
+                "Add information to a report, with the receipt code",
+                "addInformation",
+                "Addition",
+                "Saved, encrypted like the report and sealed to the same holders.",
+                "Status",
+                {
+                    "422": "Nothing to add, or a field is wrong (see errors).",
+                    "503": "Could not be saved now; try again later.",
+                },
+            ),
+            "/api/v1/receipt/erase": _receipt_operation(
+                "Delete a report for good, with the receipt code",
+                "eraseReport",
+                "Erasure",
+                "Deleted: nothing of it can be opened any more, by anyone; its code answers 410 from now on.",
+                "Erased",
+                {"422": 'confirm is not "yes".', "503": "Could not be deleted now; try again later."},
+            ),
             "/api/v1/check": {
                 "post": {
                     "summary": "Check a phone number, plate, email or username against the published alerts",
@@ -163,42 +254,26 @@ def document(config: Mapping[str, object], declared: Iterable[fields.Field] | No
                             "description": "The published alerts about this identifier (none is not a sign of safety).",
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CheckAnswer"}}},
                         },
-                        "400": _error_response("The body is not a JSON object."),
-                        "401": _error_response("The project token is missing or not valid."),
-                        "413": _error_response("The body is too large."),
-                        "415": _error_response("The body is not application/json."),
-                        "422": _error_response("The identifier is empty, too long or cannot be read."),
-                        "429": _error_response("Too many checks with this token for now; see Retry-After."),
-                        "503": _error_response("Checking is not possible just now."),
-                    },
-                }
-            },
-            "/api/v1/receipt/consent": {
-                "post": {
-                    "summary": "Raise, narrow or withdraw consent, with the receipt code",
-                    "operationId": "changeConsent",
-                    "requestBody": {
-                        "required": True,
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ConsentChange"}}},
-                    },
-                    "responses": {
-                        "200": {
-                            "description": "Saved; it applies from the next request on.",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}},
-                        },
-                        "400": _error_response("The body is not a JSON object."),
-                        "404": _error_response("No report with that code."),
-                        "410": _error_response("The report was deleted; nothing of it can be opened any more."),
-                        "413": _error_response("The body is too large."),
-                        "415": _error_response("The body is not application/json."),
-                        "422": _error_response("A field is missing or wrong."),
-                        "429": _error_response("Too many wrong codes; wait and try again."),
-                        "503": _error_response("Could not be saved now; try again later."),
+                        **_errors(
+                            {
+                                "401": "The project token is missing or not valid.",
+                                "422": "The identifier is empty, too long or cannot be read.",
+                                "429": "Too many checks with this token for now; see Retry-After.",
+                                "503": "Checking is not possible just now.",
+                            }
+                        ),
                     },
                 }
             },
         },
         "components": {
+            "headers": {
+                "Retry-After": {
+                    "description": "Seconds to wait before trying again (RFC 9110 §10.2.3).",
+                    "required": True,
+                    "schema": {"type": "string", "pattern": "^[0-9]+$"},
+                }
+            },
             "securitySchemes": {
                 "projectToken": {
                     "type": "http",
@@ -307,6 +382,36 @@ def document(config: Mapping[str, object], declared: Iterable[fields.Field] | No
                     "required": ["receipt_code", "consent_level"],
                     "additionalProperties": False,
                 },
+                "Addition": {
+                    "type": "object",
+                    "properties": {
+                        "receipt_code": {"type": "string", "maxLength": 64},
+                        **{f.name: field_schema(f, config) for f in fields.ADDITION_FIELDS},
+                    },
+                    "required": ["receipt_code"],
+                    "additionalProperties": False,
+                    "description": "At least one of "
+                    + ", ".join(f.name for f in fields.ADDITION_FIELDS)
+                    + " must say something.",
+                },
+                "Erasure": {
+                    "type": "object",
+                    "properties": {
+                        "receipt_code": {"type": "string", "maxLength": 64},
+                        "confirm": {"type": "string", "const": "yes", "description": "Deletion cannot be undone."},
+                    },
+                    "required": ["receipt_code", "confirm"],
+                    "additionalProperties": False,
+                },
+                "Erased": {
+                    "type": "object",
+                    "properties": {
+                        "reference": {"type": "string"},
+                        "status": {"type": "string", "const": statuses.ERASED},
+                    },
+                    "required": ["reference", "status"],
+                    "additionalProperties": False,
+                },
                 "Status": {
                     "type": "object",
                     "properties": {
@@ -343,27 +448,22 @@ def document(config: Mapping[str, object], declared: Iterable[fields.Field] | No
                     ],
                     "additionalProperties": False,
                 },
-                "Error": {
+                "Problem": {
                     "type": "object",
+                    "description": "RFC 9457 problem details, the shape of every error.",
                     "properties": {
-                        "error": {
+                        "type": {"type": "string", "description": "about:blank: the status says what it is."},
+                        "title": {"type": "string", "description": "The status code's phrase."},
+                        "status": {"type": "integer"},
+                        "detail": {"type": "string", "description": "What went wrong and what to do, in English."},
+                        "errors": {
                             "type": "object",
-                            "properties": {
-                                "status": {"type": "integer"},
-                                "message": {"type": "string"},
-                                "title": {"type": "string"},
-                                "fields": {
-                                    "type": "object",
-                                    "additionalProperties": {
-                                        "type": "array",
-                                        "items": {"type": "string"},
-                                    },
-                                },
-                            },
-                            "required": ["status", "message"],
-                        }
+                            "description": "Messages by field name, when fields were wrong.",
+                            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                        },
+                        "note": {"type": "string", "description": "The check's reminder that no warning is not safe."},
                     },
-                    "required": ["error"],
+                    "required": ["type", "title", "status", "detail"],
                 },
             },
         },

@@ -1,9 +1,14 @@
 """API views: the reporter pages' checks and services, speaking JSON.
 
 A report is read and checked by ``reports.intake`` from the field declaration, without a
-form; the consent change uses the reporter pages' ConsentForm. Requests must be
+form; the receipt actions use the reporter pages' forms. Requests must be
 ``application/json``; a browser cannot send that cross-site without a CORS preflight, which
 this API never approves, so no CSRF token is needed.
+
+Every error is an RFC 9457 problem object (``web.errors.problem``). Filing takes an
+``Idempotency-Key`` (``reports.idempotency``) and counts towards the same filing limits as the
+reporter form (``web.throttling.filing_refused``): a retried filing is answered from its first
+answer and counts nothing.
 """
 
 from __future__ import annotations
@@ -16,27 +21,35 @@ from werkzeug.datastructures import MultiDict
 from ugly_mugs.api.openapi import document
 from ugly_mugs.consent import reporter as consent_reporter
 from ugly_mugs.reporting import forms, lookup
-from ugly_mugs.reports import fields, intake, receipts, statuses
+from ugly_mugs.reports import erasure, fields, idempotency, intake, receipts, statuses
 from ugly_mugs.reports import filing as service
 from ugly_mugs.web import database, i18n, localtime, throttling
 from ugly_mugs.web.access import public
+from ugly_mugs.web.errors import problem
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-
-def _problem(status: int, message: str, errors: dict | None = None):
-    body: dict = {"error": {"status": status, "message": message}}
-    if errors:
-        body["error"]["fields"] = errors
-    return jsonify(body), status
+FIELDS_WRONG = "Some fields are not right; see errors."
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+BAD_KEY = (
+    f"The {IDEMPOTENCY_HEADER} header must be {idempotency.KEY_MIN} to {idempotency.KEY_MAX} visible ASCII "
+    "characters (no spaces), for example a random UUID, new for each report."
+)
+KEY_OTHER_BODY = (
+    f"This {IDEMPOTENCY_HEADER} was used with another request body. Use a new key for a new report, "
+    "or send exactly the same body again."
+)
+KEY_IN_FLIGHT = f"A request with this {IDEMPOTENCY_HEADER} is still being worked on. Try again in a moment."
+# Seconds to wait before retrying a key whose first request is still being worked on.
+RETRY_IN_FLIGHT = 1
 
 
 def _json_object():
     if not request.is_json:
-        return None, _problem(415, "Send the request body as application/json.")
+        return None, problem(415, "Send the request body as application/json.")
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return None, _problem(400, "The body must be a JSON object.")
+        return None, problem(400, "The body must be a JSON object.")
     return body, None
 
 
@@ -59,95 +72,142 @@ def _status_body(report) -> dict:
     }
 
 
+def _filed(answer) -> tuple:
+    return jsonify(
+        {"reference": answer.reference, "receipt_code": answer.receipt_code, "status": statuses.RECEIVED}
+    ), 201
+
+
 @bp.get("/openapi.json")
 @public
 def openapi():
     return jsonify(document(current_app.config))
 
 
-@bp.post("/reports")
-@public
-def submit_report():
-    body, problem = _json_object()
-    if problem:
-        return problem
+def _attempt(body: dict):
+    """This request's idempotency attempt (None without the header), or a 400 problem."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return None, None
+    if not idempotency.valid_key(key):
+        return None, problem(400, BAD_KEY)
+    secret = current_app.config["SECRET_KEY"].encode()
+    return idempotency.Attempt.of(secret, idempotency.API, key, idempotency.canonical_json(body)), None
+
+
+def _checked_report(body: dict):
+    """The report to file from ``body``, or a 422 problem."""
     body = dict(body)
     language = i18n.by_url_code(body.pop("language", i18n.DEFAULT))
     values, errors = intake.json_values(body)
     if language is None:
         errors["language"] = ["Use one of: " + ", ".join(lang.url_code for lang in i18n.LANGUAGES) + "."]
     if errors:
-        return _problem(422, "Some fields are not right.", errors)
-    configured = _configured()
-    answers, errors = intake.validate(values, configured, today=localtime.today())
+        return None, problem(422, FIELDS_WRONG, errors)
+    answers, errors = intake.validate(values, _configured(), today=localtime.today())
     if errors:
-        return _problem(422, "Some fields are not right.", errors)
-    session = database.session()
-    # Per client and overall, shared by every host (issue 19); Retry-After is set when refused.
-    # Counted in the filing's own transaction when the database keeps the limits.
-    if throttling.filing_refused() is not None:
-        session.commit()
-        return _problem(429, "Too many reports have been sent from here just now. Send it again later.")
+        return None, problem(422, FIELDS_WRONG, errors)
+    return intake.new_report(answers, language=language.locale), None
+
+
+def _replayed(attempt):
+    """The first answer for ``attempt``, a 422 problem for another body, or None if new."""
     try:
-        filed = service.file_report(
-            session,
-            intake.new_report(answers, language=language.locale),
-            set(configured[fields.CATEGORIES]),
-        )
+        answer = idempotency.replay(database.session(), attempt)
+    except idempotency.Mismatch:
+        return problem(422, KEY_OTHER_BODY)
+    return _filed(answer) if answer else None
+
+
+def _file(new, attempt):
+    session = database.session()
+    if attempt is not None:
+        replayed = _replayed(attempt)
+        if replayed is not None:
+            return replayed
+    # A retry answered above counts nothing; a new report counts towards the limits.
+    refused = throttling.filing_refused()
+    if refused is not None:
+        session.commit()
+        return problem(429, f"Too many reports for now. Send it again in {refused} seconds; nothing was stored.")
+    try:
+        filed = service.file_report(session, new, set(_configured()[fields.CATEGORIES]))
+        if attempt is not None:
+            answer = idempotency.Answer(filed.reference, filed.receipt_code)
+            idempotency.remember(session, attempt, filed.report_id, answer)
         session.commit()
     except service.ReportError as exc:
         session.rollback()
-        return _problem(422, str(exc))
+        return problem(422, str(exc))
+    except idempotency.Conflict:
+        # Another process filed this key first: its report stands, this one was rolled back.
+        session.rollback()
+        return _replayed(attempt) or _in_flight()
     except database.UNAVAILABLE:
         session.rollback()
         current_app.logger.error("a report sent through the API could not be saved")
-        return _problem(
-            503,
-            "The report could not be saved just now. Send it again in a few minutes.",
-        )
-    return jsonify(
-        {
-            "reference": filed.reference,
-            "receipt_code": filed.receipt_code,
-            "status": statuses.RECEIVED,
-        }
-    ), 201
+        return problem(503, "The report could not be saved just now. Send it again in a few minutes.")
+    return _filed(filed)
+
+
+@bp.post("/reports")
+@public
+def submit_report():
+    body, refused = _json_object()
+    if refused:
+        return refused
+    attempt, refused = _attempt(body)
+    if refused:
+        return refused
+    new, refused = _checked_report(body)
+    if refused:
+        return refused
+    if attempt is None:
+        return _file(new, None)
+    try:
+        with idempotency.holding(database.session(), attempt):
+            return _file(new, attempt)
+    except idempotency.InFlight:
+        return _in_flight()
+
+
+def _in_flight():
+    response = problem(409, KEY_IN_FLIGHT)
+    # Not required by the draft; it tells a client how soon its retry is worth sending.
+    response.headers["Retry-After"] = str(RETRY_IN_FLIGHT)
+    return response
 
 
 def _open(body: dict):
     code = body.get("receipt_code")
     if not isinstance(code, str) or not code.strip():
-        return None, _problem(
-            422,
-            "Some fields are not right.",
-            {"receipt_code": ["Give the receipt code as text."]},
-        )
+        return None, problem(422, FIELDS_WRONG, {"receipt_code": ["Give the receipt code as text."]})
     found = lookup.open_report(code[:64])
     if isinstance(found, lookup.Refusal):
-        return None, _problem(found.status, found.message)
+        return None, problem(found.status, found.message)
     return found, None
 
 
 @bp.post("/receipt/status")
 @public
 def receipt_status():
-    body, problem = _json_object()
-    if problem:
-        return problem
-    report, problem = _open(body)
-    if problem:
-        return problem
+    body, refused = _json_object()
+    if refused:
+        return refused
+    report, refused = _open(body)
+    if refused:
+        return refused
     return jsonify(_status_body(report))
 
 
 @functools.cache
-def _consent_keys() -> frozenset[str]:
-    return frozenset(forms.ConsentForm()._fields)
+def _form_keys(form_class: type) -> frozenset[str]:
+    return frozenset(form_class()._fields)
 
 
-def _consent_formdata(body: dict) -> tuple[MultiDict, dict]:
-    """The body as ConsentForm data, with a message for each unknown key or value that is not text."""
-    known = _consent_keys()
+def _formdata(body: dict, form_class: type) -> tuple[MultiDict, dict]:
+    """The body as ``form_class``'s data, with a message for each unknown key or value that is not text."""
+    known = _form_keys(form_class)
     errors: dict[str, list[str]] = {}
     data = MultiDict()
     for key, value in body.items():
@@ -160,26 +220,69 @@ def _consent_formdata(body: dict) -> tuple[MultiDict, dict]:
     return data, errors
 
 
+def _receipt_action(form_class, action, unavailable: str):
+    """Check the body against ``form_class``, open the report by its code (wrong codes throttled
+    as on the receipt page), then ``action(session, report, form)`` and commit."""
+    body, refused = _json_object()
+    if refused:
+        return refused
+    data, errors = _formdata(body, form_class)
+    if errors:
+        return problem(422, FIELDS_WRONG, errors)
+    form = form_class(data)
+    if not form.validate():
+        return problem(422, FIELDS_WRONG, form.errors)
+    report, refused = _open(body)
+    if refused:
+        return refused
+    session = database.session()
+    try:
+        answer = action(session, report, form)
+        session.commit()
+    except service.ReportError as exc:
+        session.rollback()
+        return problem(422, str(exc))
+    except database.UNAVAILABLE:
+        session.rollback()
+        current_app.logger.error("a receipt action sent through the API could not be saved")
+        return problem(503, unavailable)
+    return answer
+
+
 @bp.post("/receipt/consent")
 @public
 def receipt_consent():
-    body, problem = _json_object()
-    if problem:
-        return problem
-    data, errors = _consent_formdata(body)
-    if errors:
-        return _problem(422, "Some fields are not right.", errors)
-    form = forms.ConsentForm(data)
-    if not form.validate():
-        return _problem(422, "Some fields are not right.", form.errors)
-    report, problem = _open(body)
-    if problem:
-        return problem
-    session = database.session()
-    try:
+    def action(session, report, form):
         consent_reporter.change(session, report, form.receipt_code.data, form.consent_level.data)
-        session.commit()
-    except database.UNAVAILABLE:
-        session.rollback()
-        return _problem(503, "The change could not be saved just now. Try again in a few minutes.")
-    return jsonify(_status_body(report))
+        return jsonify(_status_body(report))
+
+    return _receipt_action(
+        forms.ConsentForm, action, "The change could not be saved just now. Try again in a few minutes."
+    )
+
+
+@bp.post("/receipt/add")
+@public
+def receipt_add():
+    def action(session, report, form):
+        receipts.add_information(session, report, form.receipt_code.data, form.additions())
+        return jsonify(_status_body(report))
+
+    return _receipt_action(
+        forms.AddInformationForm,
+        action,
+        "What you added could not be saved just now. Send it again in a few minutes.",
+    )
+
+
+@bp.post("/receipt/erase")
+@public
+def receipt_erase():
+    def action(session, report, form):
+        reference = report.reference
+        erasure.erase(session, report, erasure.BY_REPORTER)
+        return jsonify({"reference": reference, "status": statuses.ERASED})
+
+    return _receipt_action(
+        forms.EraseForm, action, "The report could not be deleted just now. Try again in a few minutes."
+    )

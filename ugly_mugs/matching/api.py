@@ -14,15 +14,15 @@ from ugly_mugs.matching import check
 from ugly_mugs.matching.index import MatchingKeyUnavailable
 from ugly_mugs.web import database, localtime, throttling
 from ugly_mugs.web.access import public
+from ugly_mugs.web.errors import problem
 
 bp = Blueprint("check_api", __name__, url_prefix="/api/v1")
 
 
 def _problem(status: int, message: str, fields: dict | None = None):
-    body: dict = {"error": {"status": status, "message": message}, "note": check.NOT_SAFE}
-    if fields:
-        body["error"]["fields"] = fields
-    return jsonify(body), status
+    """An RFC 9457 problem object (``web.errors.problem``), with the note that no warning is
+    not a sign of safety as an extension member."""
+    return problem(status, message, fields, note=check.NOT_SAFE)
 
 
 def _bearer() -> str | None:
@@ -36,9 +36,9 @@ def check_identifier():
     db = database.session()
     project = check.project_for_token(db, _bearer())
     if project is None:
-        response, status = _problem(401, "A valid project token is needed: Authorization: Bearer <token>.")
+        response = _problem(401, "A valid project token is needed: Authorization: Bearer <token>.")
         response.headers["WWW-Authenticate"] = 'Bearer realm="check"'
-        return response, status
+        return response
     refused = throttling.check_api_refused(project.id)
     db.commit()
     if refused is not None:

@@ -14,6 +14,7 @@ from ugly_mugs.models.audit import AuditEntry
 from ugly_mugs.models.base import Base
 from ugly_mugs.models.consent import ConsentChange
 from ugly_mugs.models.erasure import ErasureRequest, PendingErasureKey
+from ugly_mugs.models.idempotency import IdempotencyRecord
 from ugly_mugs.models.jobs import ScheduledJob
 from ugly_mugs.models.keys import GroupKey, RecoveryKey, SealedGroupKey
 from ugly_mugs.models.matching import IdentifierIndex, MatchingKeyVersion
@@ -46,6 +47,7 @@ __all__ = [
     "ErasureRequest",
     "GroupKey",
     "GroupMembership",
+    "IdempotencyRecord",
     "IdentifierIndex",
     "MatchingKeyVersion",
     "PendingErasureKey",

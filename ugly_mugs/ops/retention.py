@@ -10,6 +10,7 @@ The policy (``config/__init__.py``, ``UGLY_MUGS_RETENTION_*``; a period of 0 kee
 and what grows without bound otherwise:
 
 - throttle counters past their window (``throttle.purge_expired``);
+- idempotency records of filings past their 24 hours (``reports.idempotency.purge_expired``);
 - staff sessions that ended (idle or past their absolute lifetime, ``models.sessions``);
 - delivered outbox rows older than ``delivery_keep_days``.
 
@@ -31,10 +32,19 @@ from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ugly_mugs import audit, throttle
-from ugly_mugs.models import Alert, CaseNote, Delivery, PoliceRelease, Report, StaffSession, ThrottleWindow
+from ugly_mugs.models import (
+    Alert,
+    CaseNote,
+    Delivery,
+    IdempotencyRecord,
+    PoliceRelease,
+    Report,
+    StaffSession,
+    ThrottleWindow,
+)
 from ugly_mugs.models.base import utcnow
 from ugly_mugs.models.sessions import ABSOLUTE, IDLE
-from ugly_mugs.reports import erasure, statuses
+from ugly_mugs.reports import erasure, idempotency, statuses
 
 BATCH = 200
 
@@ -75,6 +85,7 @@ class Outcome:
     drafts: int = 0
     case_notes: int = 0
     throttle_rows: int = 0
+    idempotency_records: int = 0
     sessions: int = 0
     deliveries: int = 0
     reconciled: int = 0
@@ -136,6 +147,7 @@ def plan(session: Session, policy: Policy, now: datetime | None = None) -> Outco
         drafts=_count(session, Alert, _old_drafts(cutoff)) if cutoff else 0,
         case_notes=_count(session, CaseNote, CaseNote.created_at < cutoff) if cutoff else 0,
         throttle_rows=_count(session, ThrottleWindow, ThrottleWindow.expires_at <= now),
+        idempotency_records=_count(session, IdempotencyRecord, IdempotencyRecord.expires_at <= now),
         sessions=_count(session, StaffSession, _ended_sessions(now)),
         deliveries=_count(session, Delivery, _old_deliveries(policy, now)),
         references=[ref for _, ref, _ in due],
@@ -167,6 +179,7 @@ def run(session: Session, policy: Policy, now: datetime | None = None, dry_run: 
         if outcome.drafts or outcome.case_notes:
             erasure.purge_after_commit(session)
     outcome.throttle_rows = throttle.purge_expired(session, now)
+    outcome.idempotency_records = idempotency.purge_expired(session, now)
     outcome.sessions = session.execute(delete(StaffSession).where(_ended_sessions(now))).rowcount
     outcome.deliveries = session.execute(delete(Delivery).where(_old_deliveries(policy, now))).rowcount
     session.commit()

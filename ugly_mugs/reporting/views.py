@@ -12,9 +12,9 @@ from flask_babel import lazy_gettext as _l
 
 from ugly_mugs.consent import reporter as consent_reporter
 from ugly_mugs.reporting import forms, lookup
-from ugly_mugs.reports import erasure, receipts
+from ugly_mugs.reports import erasure, idempotency, receipts
 from ugly_mugs.reports import filing as service
-from ugly_mugs.web import database, errors, form_token, i18n
+from ugly_mugs.web import database, errors, form_token, i18n, throttling
 from ugly_mugs.web.access import public
 
 bp = Blueprint("reporting", __name__)
@@ -99,11 +99,26 @@ def _report_form(formdata=None) -> forms.ReportForm:
     return forms.ReportForm(formdata, areas=cfg["AREAS"], categories=cfg["CATEGORIES"])
 
 
-def _show_form(form: forms.ReportForm, notice: str | None = None, status: int = 200):
+def _show_form(form: forms.ReportForm, notice: str | None = None, status: int = 200, token: str | None = None):
+    """The report form, filled with ``form``; a fresh token (with a new idempotency key) unless
+    ``token`` is given (the same page shown again, so that pressing Send files it once)."""
+    token = token or form_token.issue(current_app.config["SECRET_KEY"], REPORT_FORM, with_key=True)
     return (
-        render_template("reporting/report.html", form=form, token=_token(REPORT_FORM), notice=notice),
+        render_template("reporting/report.html", form=form, token=token, notice=notice),
         status,
     )
+
+
+def _form_attempt() -> idempotency.Attempt | None:
+    """The idempotency attempt of this report form post, from the key in its token (None for a
+    token issued before keys): the same page sent twice has the same key and fields."""
+    secret = current_app.config["SECRET_KEY"]
+    token = request.form.get("form_token")
+    key = form_token.key_of(secret, token)
+    if key is None or not idempotency.valid_key(key):
+        return None
+    body = idempotency.canonical_form((k, v) for k, v in request.form.items(multi=True) if k != "form_token")
+    return idempotency.Attempt.of(secret.encode(), idempotency.FORM, key, body)
 
 
 @bp.get("/")
@@ -135,17 +150,76 @@ def report():
             _("Please fix the points marked below. Nothing you typed has been lost."),
             400,
         )
+    attempt = _form_attempt()
+    if attempt is None:
+        return _file(form, None)
+    try:
+        with idempotency.holding(database.session(), attempt):
+            return _file(form, attempt)
+    except idempotency.InFlight:
+        # A second press while the first is being saved: the same page and token again, so that
+        # pressing Send once more shows the receipt of the one report.
+        return _show_form(
+            form,
+            _("Your report is still being sent. Wait a few seconds, then press Send again: it will not be sent twice."),
+            409,
+            token=request.form.get("form_token"),
+        )
+
+
+def _replayed(form: forms.ReportForm, attempt: idempotency.Attempt):
+    """The receipt page of the report this page already filed, the form back for a page sent
+    again with other answers, or None if it was not sent before."""
+    try:
+        answer = idempotency.replay(database.session(), attempt)
+    except idempotency.Mismatch:
+        return _show_form(
+            form,
+            _(
+                "This page was already sent once, with other answers. Nothing new has been sent: "
+                "if this is another report, press Send again."
+            ),
+            409,
+        )
+    return render_template("reporting/receipt.html", filed=answer) if answer else None
+
+
+def _file(form: forms.ReportForm, attempt: idempotency.Attempt | None):
     session = database.session()
+    if attempt is not None:
+        replayed = _replayed(form, attempt)
+        if replayed is not None:
+            return replayed
+    refused = throttling.filing_refused()
+    if refused is not None:
+        session.commit()
+        return _show_form(
+            form,
+            _(
+                "Too many reports are being sent just now. Nothing you typed has been lost: "
+                "please press Send again in %(minutes)s minutes.",
+                minutes=max(1, -(-refused // 60)),
+            ),
+            429,
+        )
     try:
         filed = service.file_report(
             session,
             forms.to_new_report(form, language=i18n.current().locale),
             {c.code for c in current_app.config["CATEGORIES"]},
         )
+        if attempt is not None:
+            idempotency.remember(
+                session, attempt, filed.report_id, idempotency.Answer(filed.reference, filed.receipt_code)
+            )
         session.commit()
     except service.ReportError as exc:
         session.rollback()
         return _show_form(form, _("%(problem)s Nothing you typed has been lost.", problem=_(str(exc))), 400)
+    except idempotency.Conflict:
+        # Another process saved this page first: its report stands, this one was rolled back.
+        session.rollback()
+        return _replayed(form, attempt) or _show_form(form, status=409, token=request.form.get("form_token"))
     except database.UNAVAILABLE:
         session.rollback()
         current_app.logger.error("a report could not be saved; the form was shown back to the reporter")

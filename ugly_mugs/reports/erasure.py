@@ -6,7 +6,8 @@ code), two coordinators' (``request``/``decide``), retention's and a restore's. 
 it, with any recovery passphrase or staff key. Then everything derived from the report goes:
 its sections and every sealed copy of their keys, its identifier index rows, case notes, alert
 drafts not yet published, the covering notes and crime references of its police releases, and
-pending requests about it. Published alerts stay (they are anonymised by design) but lose their
+pending requests about it, and the idempotency record of its filing.
+Published alerts stay (they are anonymised by design) but lose their
 link and their working draft. The report row keeps only its plain statistical columns, marked
 ``erased``, and its receipt lookup, so that her receipt code answers "deleted".
 
@@ -56,7 +57,7 @@ from ugly_mugs.models import (
 )
 from ugly_mugs.models.base import utcnow
 from ugly_mugs.models.erasure import ERASURE_REASONS
-from ugly_mugs.reports import sections, statuses
+from ugly_mugs.reports import idempotency, sections, statuses
 
 # Who erased a report, as the audit entry records it.
 BY_REPORTER = "reporter"
@@ -72,6 +73,7 @@ AFFECTED_TABLES = (
     "case_note",
     "alert",
     "police_release",
+    "idempotency_record",
 )
 # The scheduled job that makes an erasure's deleted rows unrecoverable from the files.
 PURGE_JOB = "erasure_purge"
@@ -138,6 +140,8 @@ def _remove_derived(session: Session, report: Report) -> None:
             .execution_options(synchronize_session=False)
         )
     session.execute(delete(PendingErasureKey).where(PendingErasureKey.report_id == report_id))
+    # A retried filing's answer (reference and receipt code, sealed) goes with the report.
+    idempotency.forget_report(session, report_id)
     # The ORM's copies of what was just deleted or changed must not be flushed back.
     session.expire_all()
 

@@ -53,6 +53,7 @@ class NewReport:
 class Filed:
     reference: str
     receipt_code: str
+    report_id: str | None = None
 
 
 def week_of(day: date) -> date:
@@ -259,4 +260,4 @@ def file_report(session: Session, new: NewReport, valid_categories: set[str]) ->
             report_id=report_id,
             detail={"consent_level": new.consent_level, "reporter_type": new.reporter_type},
         )
-    return Filed(reference=reference, receipt_code=code)
+    return Filed(reference=reference, receipt_code=code, report_id=report_id)

@@ -1,13 +1,40 @@
-"""Friendly error pages (HTML for people, JSON for the API) that never show a stack trace."""
+"""Friendly error pages (HTML for people, problem details for the API) that never show a stack trace.
+
+Every error of every ``/api/`` route — the views' own refusals and whatever Flask or Werkzeug
+raises (unknown path, wrong method, body too large, the database not answering, a 500) — is one
+RFC 9457 problem object (``problem``), ``application/problem+json``: ``type`` (always
+``about:blank``: the status code says what kind of problem it is), ``title`` (the status code's
+phrase), ``status``, ``detail`` (what to do, in English: partner apps show their own words), and
+``errors`` (field name -> messages) when fields were wrong. 429 and 503 carry Retry-After
+(``web.throttling``).
+"""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, make_response, render_template, request
+import json
+
+from flask import Flask, Response, current_app, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
 
 from ugly_mugs import pdf
 from ugly_mugs.web import database
+
+# RFC 9457 §3: the media type of a problem object.
+PROBLEM_JSON = "application/problem+json"
+# English details for API errors that Flask or Werkzeug raise (the views give their own).
+API_DETAILS = {
+    400: "The request could not be read.",
+    403: "This request is not allowed.",
+    404: "There is nothing at this address. The API's operations are listed at /api/v1/openapi.json.",
+    405: "This address does not take that method. See /api/v1/openapi.json.",
+    413: "The body is too large.",
+    415: "Send the request body as application/json.",
+    429: "Too many requests for now. Wait as long as Retry-After says, then try again.",
+    500: "Something went wrong on our side. Nothing was stored; try again later.",
+    503: "The service cannot answer just now. Try again after Retry-After seconds.",
+}
 
 # How long to suggest waiting (Retry-After, seconds) when the database does not answer.
 RETRY_UNAVAILABLE = 60
@@ -33,11 +60,32 @@ MESSAGES = {
 }
 
 
+def problem(status: int, detail: str | None = None, errors: dict | None = None, **extra) -> Response:
+    """An RFC 9457 problem object as a response: ``{"type": "about:blank", "title", "status",
+    "detail"}``, plus ``errors`` (field -> list of messages) when given and any ``extra``
+    members (RFC 9457 §3.2 extensions). ``detail`` defaults to ``API_DETAILS``."""
+    body: dict = {
+        "type": "about:blank",
+        "title": HTTP_STATUS_CODES.get(status, "Error"),
+        "status": status,
+        "detail": detail or API_DETAILS.get(status, API_DETAILS[500] if status >= 500 else API_DETAILS[400]),
+    }
+    if errors:
+        body["errors"] = {str(name): [str(m) for m in messages] for name, messages in errors.items()}
+    body.update(extra)
+    return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+
+
+def is_api() -> bool:
+    """Whether this request is one of the API's (its errors are problem objects)."""
+    return request.path.startswith("/api/")
+
+
 def render_error(code: int, description: str | None = None):
     title, text = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
-    if request.path.startswith("/api/"):
+    if is_api():
         # The API speaks English: partner apps show their own words.
-        return jsonify({"error": {"status": code, "title": str(title), "message": description or str(text)}}), code
+        return problem(code, description)
     return render_template("error.html", code=code, title=title, text=description or text), code
 
 
@@ -61,7 +109,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        return render_error(exc.code or 500)
+        response = render_error(exc.code or 500)
+        allowed = getattr(exc, "valid_methods", None)
+        if exc.code == 405 and allowed and is_api():
+            # RFC 9110 §15.5.6: a 405 names the methods the address takes.
+            response.headers["Allow"] = ", ".join(allowed)
+        return response
 
     @app.errorhandler(pdf.FontMissing)
     def _no_font(exc: pdf.FontMissing):

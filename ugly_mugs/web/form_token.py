@@ -5,10 +5,16 @@ form carries a token signed with the secret key and stamped with the time it was
 a POST from another site is refused by its Origin or Sec-Fetch-Site header. A missing or
 expired token never loses what was typed: the view shows the filled form again with a
 fresh token and asks the person to press the button once more.
+
+The report form's token also carries an idempotency key (``issue(..., with_key=True)``, read
+back by ``key_of``): new each time the form is shown, the same when the same page is sent
+twice (a double press, a browser's retry), so that ``reports.idempotency`` files it once and
+answers the second time with the same receipt. The key is random and says nothing.
 """
 
 from __future__ import annotations
 
+import secrets
 from enum import Enum
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -23,20 +29,44 @@ class TokenState(Enum):
     INVALID = "invalid"
 
 
-def issue(secret_key: str, form_name: str) -> str:
-    return URLSafeTimedSerializer(secret_key, salt=_SALT).dumps(form_name)
+# Bytes of randomness in a form's idempotency key (32 URL-safe characters).
+KEY_BYTES = 24
+
+
+def issue(secret_key: str, form_name: str, with_key: bool = False) -> str:
+    """A token for ``form_name``; ``with_key``: carrying a new random idempotency key."""
+    payload: str | list[str] = [form_name, secrets.token_urlsafe(KEY_BYTES)] if with_key else form_name
+    return URLSafeTimedSerializer(secret_key, salt=_SALT).dumps(payload)
+
+
+def _name(payload: object) -> object:
+    return payload[0] if isinstance(payload, list) and len(payload) == 2 else payload
 
 
 def check(secret_key: str, form_name: str, token: str | None, max_age: int) -> TokenState:
     if not token:
         return TokenState.MISSING
     try:
-        name = URLSafeTimedSerializer(secret_key, salt=_SALT).loads(token, max_age=max_age)
+        payload = URLSafeTimedSerializer(secret_key, salt=_SALT).loads(token, max_age=max_age)
     except SignatureExpired:
         return TokenState.EXPIRED
     except BadSignature:
         return TokenState.INVALID
-    return TokenState.VALID if name == form_name else TokenState.INVALID
+    return TokenState.VALID if _name(payload) == form_name else TokenState.INVALID
+
+
+def key_of(secret_key: str, token: str | None) -> str | None:
+    """The idempotency key a token signed with ``secret_key`` carries, or None (no key, a
+    token issued before keys, or a bad signature). Its age is ``check``'s business."""
+    if not token:
+        return None
+    try:
+        payload = URLSafeTimedSerializer(secret_key, salt=_SALT).loads(token)
+    except BadSignature:
+        return None
+    if isinstance(payload, list) and len(payload) == 2 and isinstance(payload[1], str):
+        return payload[1]
+    return None
 
 
 def is_cross_site(sec_fetch_site: str | None, origin: str | None, host_url: str) -> bool:

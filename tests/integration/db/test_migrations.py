@@ -1101,6 +1101,35 @@ def _seed_erasure_requests_and_jobs(conn: Connection) -> None:
     conn.execute(t["scheduled_job"].insert(), [{"name": "seed-job", "last_run_at": now, "due_at": now}])
 
 
+def _seed_open_invitation(conn: Connection) -> None:
+    """An account waiting for its invitation to be accepted, as the invitations' revision stores
+    it: no password and no key pair yet, only the keyed hash of the link's token and its expiry."""
+    meta = MetaData()
+    meta.reflect(conn)
+    conn.execute(
+        meta.tables["account"].insert(),
+        [
+            {
+                "id": 909,
+                "username": "seeded-invitee",
+                "display_name": "Seeded invitee",
+                "role": "outreach",
+                "password_hash": "",
+                "public_key": b"",
+                "key_salt": b"",
+                "key_params": {},
+                "encrypted_private_key": b"",
+                "recovery_private_key": b"",
+                "totp_confirmed": False,
+                "active": True,
+                "created_at": datetime(2026, 12, 9, 9, 0),
+                "invitation_digest": "ab" * 32,
+                "invitation_expires_at": datetime(2026, 12, 16, 9, 0),
+            }
+        ],
+    )
+
+
 SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "c56bb297b78a": _seed_initial_schema,
     "e86756c4b8cc": _seed_staff_accounts,
@@ -1114,6 +1143,7 @@ SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "9c4e7a2b5d10": _seed_readable_webhook_secret,
     "6e2b9d4f1c38": _seed_hybrid_keys,
     "6e2b9d4f7a31": _seed_erasure_requests_and_jobs,
+    "b3d81f6a2c47": _seed_open_invitation,
 }
 
 

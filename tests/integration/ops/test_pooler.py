@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 import psycopg
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from alerts.delivery.dispatch import Dispatcher
@@ -103,6 +103,24 @@ def test_file_read_back_and_throttle_through_the_pooler(pooled_app):
     assert client.post("/api/v1/receipt/status", json={"receipt_code": "AAAA-AAAA-AAAA-AAAA-AAAA"}).status_code == 404
     with pooled_app.extensions["ugly_mugs.sessionmaker"]() as session:
         assert session.scalar(select(Report.reference).where(Report.reference == filed.get_json()["reference"]))
+
+
+def test_idempotent_filing_through_the_pooler(pooled_app):
+    """The key's advisory lock is transaction-level: it holds and is released behind PgBouncer in
+    transaction mode, where a session-level lock would stay on a server connection others get."""
+    client = pooled_app.test_client()
+    with pooled_app.extensions["ugly_mugs.sessionmaker"]() as session:
+        before = session.scalar(select(func.count()).select_from(Report))
+    key = "pooled-" + secrets.token_hex(12)
+    answers = [
+        client.post("/api/v1/reports", json=minimal_report(), headers={"Idempotency-Key": key}) for _ in range(6)
+    ]
+    assert {a.status_code for a in answers} == {201}
+    assert all(a.get_json() == answers[0].get_json() for a in answers)
+    other = client.post("/api/v1/reports", json=minimal_report(what_happened="Else."), headers={"Idempotency-Key": key})
+    assert other.status_code == 422
+    with pooled_app.extensions["ugly_mugs.sessionmaker"]() as session:
+        assert session.scalar(select(func.count()).select_from(Report)) == before + 1
 
 
 def test_monitoring_figures_turn_jit_off_for_their_transaction_only(pooled_app, bouncer):

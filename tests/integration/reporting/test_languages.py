@@ -308,10 +308,11 @@ def test_staff_pages_stay_english_whatever_the_browser_asks(app, client, passphr
 def test_api_stays_english(client):
     response = client.get("/api/v1/nothing", headers={"Accept-Language": "ro"})
     assert response.status_code == 404
-    assert response.get_json()["error"]["title"] == "Page not found"
+    assert response.get_json()["title"] == "Not Found"
+    assert "openapi.json" in response.get_json()["detail"]
     response = client.post("/api/v1/reports", json={"area": "holbeck"}, headers={"Accept-Language": "bg"})
     assert response.status_code == 422
-    fields = response.get_json()["error"]["fields"]
+    fields = response.get_json()["errors"]
     assert "Tell us the date it happened, or your best guess." in fields["incident_date"]
 
 

@@ -126,12 +126,12 @@ def test_a_new_field_is_checked_by_the_form_and_the_api(client, passphrase, decl
         "/api/v1/reports", json=minimal_report(shoes="x" * 201, work_phones=[str(i) for i in range(21)])
     )
     assert answer.status_code == 422
-    assert answer.get_json()["error"]["fields"] == {
+    assert answer.get_json()["errors"] == {
         "shoes": ["This can be at most 200 characters. Please make it shorter."],
         "work_phones": ["At most 20, one per line."],
     }
     answer = client.post("/api/v1/reports", json=minimal_report(shoes=["not", "text"]))
-    assert answer.get_json()["error"]["fields"] == {"shoes": ["This must be text."]}
+    assert answer.get_json()["errors"] == {"shoes": ["This must be text."]}
 
 
 def test_a_new_field_is_documented(client, declared):
