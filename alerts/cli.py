@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 
 import click
@@ -13,7 +12,7 @@ from flask.cli import AppGroup
 from alerts.delivery.channels import ChannelSettingsError
 from alerts.delivery.dispatch import Dispatcher
 from alerts.delivery.settings import dispatch_settings
-from ugly_mugs.ops import scheduler
+from ugly_mugs.ops import logs, scheduler
 
 
 @click.group("alerts", cls=AppGroup, help="Deliver published alerts to the projects' channels.")
@@ -38,7 +37,7 @@ def alerts_group() -> None:
     help="With --loop: how long to wait before looking again when nothing is due.",
 )
 def dispatch(mode: str, idle_seconds: float) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(current_app.config["LOG_FORMAT"])
     try:
         settings = dispatch_settings(current_app.config)
     except ChannelSettingsError as exc:

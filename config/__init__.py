@@ -219,6 +219,17 @@ def _months(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _log_format(env: Mapping[str, str]) -> str:
+    # The one reading of UGLY_MUGS_LOG_FORMAT, shared with gunicorn's configuration, which reads
+    # it before any app exists.
+    from ugly_mugs.ops import logs
+
+    try:
+        return logs.chosen(env)
+    except logs.LogFormatError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] | None = None) -> dict:
     """Build the Flask config mapping from defaults, the environment and ``overrides``."""
     env = os.environ if env is None else env
@@ -240,6 +251,8 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         # True when PostgreSQL is reached through a pooler in transaction mode (PgBouncer): no
         # server-side prepared statements then.
         "DATABASE_POOLED": _bool(env, "DATABASE_POOLED", False),
+        # "text" or "json": the form of the logs (ugly_mugs.ops.logs), never their content.
+        "LOG_FORMAT": _log_format(env),
         "SMTP_URL": _read(env, "SMTP_URL") or "smtp://127.0.0.1:25",
         # The SMTP password, if not in SMTP_URL (so it can come from a file); a CA bundle to trust
         # for the SMTP server's certificate besides the system's.

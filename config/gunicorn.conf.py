@@ -51,13 +51,24 @@ class NoClientDetails(logging.Filter):
 
 
 class PrivateLogger(Logger):
-    """Gunicorn's logger with ``NoClientDetails`` on its error log (set up again on reload) and
-    access lines stamped with the hour only (``config/access_log.py``)."""
+    """Gunicorn's logger with ``NoClientDetails`` on its error log (set up again on reload),
+    access lines stamped with the hour only (``config/access_log.py``), and JSON lines when
+    UGLY_MUGS_LOG_FORMAT=json."""
 
     def setup(self, cfg) -> None:
         super().setup(cfg)
         if not any(isinstance(f, NoClientDetails) for f in self.error_log.filters):
             self.error_log.addFilter(NoClientDetails())
+        # UGLY_MUGS_LOG_FORMAT=json: the same records, one JSON object a line (ugly_mugs.ops.logs).
+        from ugly_mugs.ops import logs
+
+        try:
+            kind = logs.chosen(os.environ)
+        except logs.LogFormatError as exc:
+            raise SystemExit(str(exc)) from None
+        if kind == "json":
+            for handler in (*self.error_log.handlers, *self.access_log.handlers):
+                handler.setFormatter(logs.JsonLines())
 
     def atoms(self, resp, req, environ, request_time):
         # Imported here: the configuration file is read before the working directory is on

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import Flask
+from flask.logging import default_handler
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -15,6 +16,7 @@ from ugly_mugs.dates import local
 from ugly_mugs.db import make_engine, make_sessionmaker
 from ugly_mugs.keys import channel_secrets, erasure
 from ugly_mugs.matching import index as matching_index
+from ugly_mugs.ops import logs
 from ugly_mugs.reports import erasure as report_erasure
 from ugly_mugs.web import access, boundary, branding, drafts, errors, headers, i18n, localtime, throttling
 
@@ -23,6 +25,8 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     # The static route is added by ``boundary.init_app``, after its converters are installed.
     app = Flask(__name__, instance_relative_config=False, static_folder=None)
     app.config.update(settings.load(env=env, overrides=overrides))
+    # Flask's log handler is one per process: it takes the format of the app made last.
+    default_handler.setFormatter(logs.flask_formatter(app.config["LOG_FORMAT"]))
     i18n.init_app(app)
     # Before any blueprint: its routes' segments are read by the boundary's converters.
     boundary.init_app(app)
