@@ -251,7 +251,11 @@ def _widen(values, equations: list[Equation], hidden: set[Key], threshold: int, 
                 linked = [eq for eq in equations if any(k in hidden for k in (eq.total, *eq.parts))]
                 added = _widening(linked, hidden, values, threshold - (high - low))
             if added is None:
-                raise ValueError(f"cannot protect {key!r}: every number is already hidden")
+                if touched:
+                    break  # the bounds were those before this round's withholding: audit again
+                # Every number of every equation it is in is withheld: a reader knows nothing of
+                # it but that it is not negative. Only the solver's cap (``bounds``) was narrow.
+                return hidden
             hidden.add(added)
             touched.update(own)
 
