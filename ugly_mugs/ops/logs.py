@@ -67,7 +67,7 @@ def configure(kind: str, level: int = logging.INFO) -> None:
     error in log format ``kind`` (one of FORMATS)."""
     handler = logging.StreamHandler()
     handler.setFormatter(formatter(kind))
-    logging.basicConfig(level=level, handlers=[handler], force=True)
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 def flask_formatter(kind: str) -> logging.Formatter:
