@@ -9,7 +9,7 @@ left behind. *Approve* sends the fingerprint of the draft the approver saw."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, g, redirect, render_template, request, url_for
 
 from alerts.authoring import anonymity, compose, publish
 from ugly_mugs.coordinator import alert_service
@@ -81,27 +81,37 @@ def _page(
     checked=False,
     problem="",
     words=None,
+    read_audited=False,
     **extra,
 ):
     """The alert's page. ``form``: the draft form sent back (else the stored draft's);
     ``verdict``: the anonymity check of what the page shows; ``words``: her words to show;
-    ``extra``: the update, retract or approve form sent back, and ``update_marked``."""
+    ``read_audited``: this request has already recorded (and committed) its reading of the draft
+    — the anonymity check's, when it blocked; ``extra``: the update, retract or approve form
+    sent back, and ``update_marked``."""
     db = database.session()
     pair = pair if pair is not None else keyring.scheme_pair()
-    # A plain visit reads the draft (audited); a POST already read the report or wrote the draft.
-    visit = request.method == "GET"
+    # Every page that opens the draft records it (P5): a plain visit, and every error page of a
+    # POST (a bad form, a conflict) too, unless the POST's own reading was recorded already.
+    audit_read = not read_audited
+    if g.get("draft_kept", False):
+        # Shown back after a refused CSRF token (web.drafts): nothing may be written, not even an
+        # audit entry, so the stored draft is not opened to be shown; what was typed is.
+        audit_read = False
+        if form is None:
+            pair = None
     page = alert_service.alert_page(
         db,
         alert,
         current_account(),
         pair,
-        audit_read=visit,
+        audit_read=audit_read,
         shown=form.data if form is not None else None,
         checked=verdict,
         problem=problem,
         words=words,
     )
-    if visit:
+    if audit_read:
         db.commit()
     if form is None and page.draft is not None:
         form = _form_for(page.draft, page.areas)
@@ -217,12 +227,17 @@ def save_alert(reference: str):
     try:
         saved = alert_service.save_and_check(db, alert, current_account(), pair, _draft_from(form), region())
     except alert_service.DraftRefused as exc:
+        db.rollback()
         _refused_fields(form, exc.problems)
         return _page(alert, 400, pair=pair, form=form, problem="The draft was not saved: correct the marked fields.")
     db.commit()
+    # What the page shows is the draft just saved (audited as saved) and checked (an audited read).
     if saved.unchecked:
-        return _page(alert, 409, pair=pair, form=form, problem=f"Saved, but not checked: {saved.unchecked}")
-    return _page(alert, 200, pair=pair, form=form, verdict=saved.checked, checked=True, words=saved.words)
+        problem = f"Saved, but not checked: {saved.unchecked}"
+        return _page(alert, 409, pair=pair, form=form, problem=problem, read_audited=True)
+    return _page(
+        alert, 200, pair=pair, form=form, verdict=saved.checked, checked=True, words=saved.words, read_audited=True
+    )
 
 
 def _act(alert: Alert, act, *, pair=None, form=None, **extra):
@@ -237,11 +252,31 @@ def _act(alert: Alert, act, *, pair=None, form=None, **extra):
     except publish.Blocked as exc:
         db.commit()  # keeps the audit entry of the check's reading (and the draft as shown)
         verdict = anonymity.Checked(hits=exc.hits)
-        return _page(alert, 422, pair=pair, form=form, verdict=verdict, checked=True, problem=str(exc), **extra)
+        return _page(
+            alert,
+            422,
+            pair=pair,
+            form=form,
+            verdict=verdict,
+            checked=True,
+            problem=str(exc),
+            read_audited=True,
+            **extra,
+        )
     except publish.NamesToConfirm as exc:
         db.commit()
         verdict = anonymity.Checked(flagged=exc.flagged, names=exc.names)
-        return _page(alert, 422, pair=pair, form=form, verdict=verdict, checked=True, problem=str(exc), **extra)
+        return _page(
+            alert,
+            422,
+            pair=pair,
+            form=form,
+            verdict=verdict,
+            checked=True,
+            problem=str(exc),
+            read_audited=True,
+            **extra,
+        )
     except alert_service.DraftRefused as exc:
         db.rollback()
         _refused_fields(form, exc.problems)
@@ -353,7 +388,7 @@ def update_alert(reference: str):
         marks = exc.hits if isinstance(exc, publish.Blocked) else exc.flagged
         marked = {name: anonymity.segments(text[name], marks, name) for name in anonymity.CHECKED_FIELDS}
         offer_names(form.confirmed_names, getattr(exc, "names", ()))
-        return _page(alert, 422, pair=pair, update_form=form, problem=str(exc), update_marked=marked)
+        return _page(alert, 422, pair=pair, update_form=form, problem=str(exc), update_marked=marked, read_audited=True)
     except publish.PublishError as exc:
         db.rollback()
         return _page(alert, 409, pair=pair, update_form=form, problem=str(exc))

@@ -395,3 +395,46 @@ def test_published_alert_reaches_a_real_smtp_server_without_the_reporters_detail
         assert his.lower() in text.lower(), his
     for word in ("Canaryname", "Zephyrine", "canary-contact", "900456", "Canarywharf"):
         assert word.lower() not in text.lower(), word
+
+
+# Every error page of an alert that opens its stored draft, with what makes it one: a bad form,
+# or an action the alert's state does not allow.
+DRAFT_ERROR_PAGES = [
+    ("return", {}, 409),  # only an alert awaiting approval goes back to draft
+    ("update", {"title": "", "body": "", "severity": "warning"}, 400),
+    ("update", {"title": "t", "body": "b", "severity": "warning"}, 409),  # not published yet
+    ("retract", {"note": "x" * 2001}, 400),
+    ("retract", {"note": "fine"}, 409),
+    ("publish", {"title": "", "body": ""}, 400),
+    ("draft", {"title": "", "body": ""}, 400),
+    ("approve", {"shown": "0" * 64}, 409),  # nothing awaits approval
+]
+
+
+@pytest.mark.parametrize(("action", "data", "status"), DRAFT_ERROR_PAGES)
+def test_every_error_page_that_opens_the_draft_is_audited(app, passphrase, db_session, clock, action, data, status):
+    reference = file(app)
+    carla, carla_user = signed_in(app, passphrase, "carla", "coordinator")
+    alert_ref = start_draft(carla, reference)
+    save(carla, alert_ref, title="Grey Ford – Holbeck ZqTitle")
+    token = csrf(carla, f"/coordinator/alerts/{alert_ref}")
+    before = len(audit_actions(db_session, "alert_draft_read"))
+    response = carla.post(f"/coordinator/alerts/{alert_ref}/{action}", data={**data, "csrf_token": token})
+    assert response.status_code == status, response.get_data(as_text=True)[:400]
+    reads = audit_actions(db_session, "alert_draft_read")[before:]
+    assert [(e.actor_id, e.detail) for e in reads] == [(carla_user.id, {"alert": alert_ref})]
+
+
+def test_a_page_shown_back_after_a_refused_token_opens_no_stored_draft(app, passphrase, db_session, clock):
+    reference = file(app)
+    carla, _ = signed_in(app, passphrase, "carla", "coordinator")
+    alert_ref = start_draft(carla, reference)
+    save(carla, alert_ref, title="Grey Ford – Holbeck ZqTitle")
+    carla.get(f"/coordinator/alerts/{alert_ref}")
+    before = len(audit_actions(db_session, "alert_draft_read"))
+    for action in ("return", "update", "retract"):
+        response = carla.post(f"/coordinator/alerts/{alert_ref}/{action}", data={"csrf_token": "stale", "note": "n"})
+        assert response.status_code == 400
+        # Nothing may be written on a refused token, so nothing unaudited is shown either.
+        assert "ZqTitle" not in response.get_data(as_text=True)
+    assert len(audit_actions(db_session, "alert_draft_read")) == before
