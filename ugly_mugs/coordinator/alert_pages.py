@@ -249,33 +249,15 @@ def _act(alert: Alert, act, *, pair=None, form=None, **extra):
     db = database.session()
     try:
         act(db)
-    except publish.Blocked as exc:
+    except (publish.Blocked, publish.NamesToConfirm) as exc:
         db.commit()  # keeps the audit entry of the check's reading (and the draft as shown)
-        verdict = anonymity.Checked(hits=exc.hits)
+        if isinstance(exc, publish.Blocked):
+            verdict = anonymity.Checked(hits=exc.hits)
+        else:
+            verdict = anonymity.Checked(flagged=exc.flagged, names=exc.names)
+        problem = str(exc)
         return _page(
-            alert,
-            422,
-            pair=pair,
-            form=form,
-            verdict=verdict,
-            checked=True,
-            problem=str(exc),
-            read_audited=True,
-            **extra,
-        )
-    except publish.NamesToConfirm as exc:
-        db.commit()
-        verdict = anonymity.Checked(flagged=exc.flagged, names=exc.names)
-        return _page(
-            alert,
-            422,
-            pair=pair,
-            form=form,
-            verdict=verdict,
-            checked=True,
-            problem=str(exc),
-            read_audited=True,
-            **extra,
+            alert, 422, pair=pair, form=form, verdict=verdict, checked=True, problem=problem, read_audited=True, **extra
         )
     except alert_service.DraftRefused as exc:
         db.rollback()
