@@ -53,6 +53,7 @@ from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy.orm import Session
 
 from alerts.delivery import render
 from alerts.delivery.channels import email as email_channel
@@ -74,8 +75,10 @@ TIMEOUT_SECONDS = 600.0
 POISON_TARGET_RATIO = 1.10
 
 
-def worker_env(database_url: str, smtp_port: int) -> dict[str, str]:
+def worker_env(database_url: str, smtp_port: int, workdir: Path) -> dict[str, str]:
     env = harness.app_environment(database_url)
+    # Production mode wants the erasure key store named; delivery never opens it.
+    env["UGLY_MUGS_KEYSTORE_URL"] = f"sqlite:///{workdir / 'keystore.sqlite3'}"
     env["UGLY_MUGS_SMTP_URL"] = f"smtp://127.0.0.1:{smtp_port}"
     env["UGLY_MUGS_LOG_LEVEL"] = "warning"
     # The poisoned destination's server runs on this machine, as a closed network's would.
@@ -128,12 +131,13 @@ def baseline_sender(database_url: str, port: int, max_recipients: int) -> None:
         ).all()
         encoded: dict[int, bytes] = {}
         for message_id in {row.message_id for row in pending}:
-            message, reference = conn.execute(
-                select(AlertMessage, Alert.reference)
-                .join(Alert, Alert.id == AlertMessage.alert_id)
-                .where(AlertMessage.id == message_id)
-            ).one()
-            published = render.Published.of(message, reference)
+            with Session(engine) as session:
+                message, reference = session.execute(
+                    select(AlertMessage, Alert.reference)
+                    .join(Alert, Alert.id == AlertMessage.alert_id)
+                    .where(AlertMessage.id == message_id)
+                ).one()
+                published = render.Published.of(message, reference)
             mail = email_channel.build(email_channel.UNDISCLOSED, published, wording("en"), sender)
             encoded[message_id] = mail.as_bytes(policy=SMTP_POLICY)
         smtp = smtplib.SMTP("127.0.0.1", port, timeout=30)
@@ -177,7 +181,7 @@ def run(
     loads: list[float] = []
     next_load = 0.0
     with smtp_server(sink) as (_, port):
-        env = {**worker_env(database_url, port), **(env_extra or {})}
+        env = {**worker_env(database_url, port, workdir), **(env_extra or {})}
         if baseline is not None:
             # The database URL reaches it in its environment, as the workers', never on a command line.
             command = [sys.executable, "-m", "bench.fanout", "--baseline-sender", str(port), str(baseline)]
@@ -210,8 +214,10 @@ def run(
                     next_load = now + 1.0
                 if total >= len(expected) and undelivered(sessions) == 0:
                     break
-                if baseline is None and any(p.poll() is not None for p in processes):
-                    raise harness.HarnessError("a worker exited early; see " + str(workdir))
+                # The plain sender ends when it has sent everything; a worker never does.
+                if any(p.poll() is not None and (baseline is None or p.returncode) for p in processes):
+                    tail = (workdir / f"worker-{workers}-0.log").read_text(errors="replace")[-2000:]
+                    raise harness.HarnessError(f"a worker exited early:\n{tail}")
                 if now - start > TIMEOUT_SECONDS:
                     raise harness.HarnessError(f"not done after {TIMEOUT_SECONDS:.0f} s ({total} sent)")
                 time.sleep(0.02)
@@ -341,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
                     r["missing"],
                     r["wall"],
                     r["x_base"],
-                    r["ratio"] if r["ratio"] is not None else "-",
+                    r["ratio"] if r["ratio"] is not None else float("nan"),
                     r["sending"],
                     r["rate"],
                     r["load"],
