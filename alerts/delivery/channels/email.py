@@ -274,7 +274,9 @@ class Mailer:
         first = outgoings[0]
         m, w = first.message, first.words
         targets = [o.target for o in outgoings]
-        if len(set(targets)) != len(targets) or any(o.message is not m or o.words is not w for o in outgoings):
+        # By value: deliveries claimed at different times carry equal, not identical, messages.
+        same = all(o.message.message_id == m.message_id and o.words.locale == w.locale for o in outgoings)
+        if len(set(targets)) != len(targets) or not same:
             raise ValueError("one transaction carries one message in one wording to different addresses")
         to = targets[0] if len(targets) == 1 else UNDISCLOSED
         with Deadline(self.settings.timeout) as deadline:

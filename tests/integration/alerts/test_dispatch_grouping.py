@@ -167,3 +167,29 @@ def test_a_send_is_marked_in_one_statement(app, db_session, passphrase):
         event.remove(engine, "before_cursor_execute", seen)
     assert len(sink.messages) == 2
     assert len(marks) == 2
+
+
+def test_deliveries_of_different_claims_share_a_transaction(app, db_session, passphrase):
+    """Claims of 7 and transactions of 5: the lane's queue holds the tail of one claim and the
+    next claim (equal messages read twice), and they go together."""
+    sent = addresses(30)
+    make_project(db_session, "Basis", areas=["holbeck"], emails=sent)
+    publish_message(db_session, ["holbeck"], "Title", "Body")
+    with smtp_server() as (sink, port):
+        worker = dispatcher(app, port, DELIVERY_BATCH_SIZE=7, SMTP_MAX_RECIPIENTS=5, DELIVERY_CONCURRENCY=1)
+        import time as clock
+
+        original = worker._send_group
+
+        def slow_send(transports, jobs):
+            # Slow enough that the next claim joins the queue before the lane takes its next send.
+            clock.sleep(0.1)
+            return original(transports, jobs)
+
+        worker._send_group = slow_send
+        tally = worker.run_once()
+    assert (tally.delivered, tally.retrying, tally.failed) == (30, 0, 0)
+    assert sorted(r for rcpts, _, _ in sink.messages for r in rcpts) == sorted(sent)
+    assert all(len(rcpts) <= 5 for rcpts, _, _ in sink.messages)
+    # Mostly full transactions, though no claim is a multiple of five.
+    assert sum(1 for rcpts, _, _ in sink.messages if len(rcpts) == 5) >= 4
