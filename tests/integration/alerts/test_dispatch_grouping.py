@@ -193,3 +193,15 @@ def test_deliveries_of_different_claims_share_a_transaction(app, db_session, pas
     assert all(len(rcpts) <= 5 for rcpts, _, _ in sink.messages)
     # Mostly full transactions, though no claim is a multiple of five.
     assert sum(1 for rcpts, _, _ in sink.messages if len(rcpts) == 5) >= 4
+
+
+@pytest.mark.parametrize(("value", "usable"), [(0, False), (1, True), (50, True), (100, True), (101, False)])
+def test_recipients_per_transaction_within_what_every_server_takes(app, value, usable):
+    from alerts.delivery.channels import ChannelSettingsError
+
+    config = {**app.config, "SMTP_URL": "smtp://127.0.0.1:25", "SMTP_MAX_RECIPIENTS": value}
+    if usable:
+        assert dispatch_settings(config).channels["email"].smtp.max_recipients == value
+    else:
+        with pytest.raises(ChannelSettingsError, match="UGLY_MUGS_SMTP_MAX_RECIPIENTS must be 1 to 100"):
+            dispatch_settings(config)
