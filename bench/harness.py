@@ -280,15 +280,18 @@ def sqlite_database(workdir: Path) -> Iterator[str]:
 
 
 @contextmanager
-def postgresql_database(base_url: str) -> Iterator[str]:
-    """A throwaway database ``bench_<random>`` on the local server, dropped afterwards."""
+def postgresql_database(base_url: str, prefix: str = "bench") -> Iterator[str]:
+    """A throwaway database ``<prefix>_<random>`` on the local server, dropped afterwards."""
     import psycopg
     from sqlalchemy.engine import make_url
 
     url = make_url(base_url)
     if url.host not in {"127.0.0.1", "localhost"}:
         raise HarnessError(f"the benchmark only uses a local PostgreSQL, not {url.host}")
-    name = f"bench_{secrets.token_hex(4)}"
+    if not prefix.replace("_", "").isalnum() or not prefix[0].isalpha() or prefix.startswith("test"):
+        # Never a name the test suite uses (``test``, ``test_gw0``…).
+        raise HarnessError(f"unusable database prefix {prefix!r}")
+    name = f"{prefix}_{secrets.token_hex(4)}"
     conninfo = {
         "host": url.host,
         "port": url.port or 5432,

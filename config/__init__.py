@@ -261,6 +261,8 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         # Seconds one email may take in all (connecting, greeting, sending): a total deadline, not a
         # socket timeout, so a server that answers a byte at a time or never cannot hold a worker longer.
         "SMTP_TIMEOUT": _int(env, "SMTP_TIMEOUT", 30),
+        # Recipients per SMTP transaction (RCPT TO); RFC 5321 §4.5.3.1.8 guarantees 100.
+        "SMTP_MAX_RECIPIENTS": _int(env, "SMTP_MAX_RECIPIENTS", 50),
         # Who alert emails are from, and their subject: empty means a neutral word in the project's
         # language ("New message"), because phones are shared and a subject shows on a locked screen.
         "MAIL_FROM": _read(env, "MAIL_FROM") or "bulletin@localhost",
@@ -272,7 +274,7 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         "DELIVERY_MAX_ATTEMPTS": _int(env, "DELIVERY_MAX_ATTEMPTS", 8),
         "DELIVERY_RETRY_SECONDS": _int(env, "DELIVERY_RETRY_SECONDS", 60),
         "DELIVERY_LEASE_SECONDS": _int(env, "DELIVERY_LEASE_SECONDS", 300),
-        "DELIVERY_BATCH_SIZE": _int(env, "DELIVERY_BATCH_SIZE", 25),
+        "DELIVERY_BATCH_SIZE": _int(env, "DELIVERY_BATCH_SIZE", 200),
         "DELIVERY_CONCURRENCY": _int(env, "DELIVERY_CONCURRENCY", 8),
         # While the database cannot be reached, the worker tries again after a pause that doubles up to this.
         "DELIVERY_DB_RETRY_MAX_SECONDS": _int(env, "DELIVERY_DB_RETRY_MAX_SECONDS", 30),
@@ -398,6 +400,7 @@ def check(config: Mapping[str, object]) -> None:
         "DELIVERY_HEARTBEAT_STALE_SECONDS",
         "DELIVERY_DB_RETRY_MAX_SECONDS",
         "SMTP_TIMEOUT",
+        "SMTP_MAX_RECIPIENTS",
         "WEBHOOK_TIMEOUT",
         "BULLETIN_DAYS",
         "INVITATION_DAYS",

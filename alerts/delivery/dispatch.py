@@ -11,7 +11,11 @@ waiting, so a slow destination never holds up the next claim.
 domain: ``Channel.destination``). A lane sends its deliveries one after another; up to
 ``concurrency`` lanes send at once, each thread with its own transports (its own SMTP
 connection). A destination that stalls therefore costs one slot, for at most its channel's
-deadline per attempt, and never delays the others.
+deadline per attempt, and never delays the others. Where a channel can carry several
+deliveries of one message in one wording at once (``Channel.max_group``: email sends up to
+``UGLY_MUGS_SMTP_MAX_RECIPIENTS`` recipients in one SMTP transaction), a lane takes that many
+from its queue and hands them over together (``send_group``); the channel says which of them
+went.
 
 **Isolation.** Whatever one delivery raises — a channel's ``DeliveryFailed``, or any other
 exception while rendering or sending — is recorded on that delivery (tries, the reason or the
@@ -20,11 +24,13 @@ destination on its own (``DeliveryFailed.scope``; a relay that cannot be reached
 whole channel): its other deliveries are put back, untried and uncounted, until the
 destination's own retry time, instead of each spending a deadline.
 
-**Marking.** Each delivery is marked in its own short transaction right after it was sent, so a
-worker killed at any moment leaves at most the messages it was sending unmarked (one per lane):
-those are sent again once their lease expires (a receiver drops them by message id), and
-nothing is lost. A failure is retried after an exponentially growing delay; after
-``max_attempts`` the delivery is ``failed`` and waits on the failed-deliveries page.
+**Marking.** What one send did is marked in one short transaction right after it (one
+``UPDATE`` for the deliveries that went, one per failure), so a worker killed at any moment
+leaves at most what it was sending unmarked (one send per lane: one message, or one SMTP
+transaction's recipients): those are sent again once their lease expires (with the same
+Message-ID, which receivers and mail clients drop as a duplicate), and nothing is lost. A
+failure is retried after an exponentially growing delay; after ``max_attempts`` the delivery
+is ``failed`` and waits on the failed-deliveries page.
 
 **Outages.** When the database cannot be reached the worker keeps running: it waits with a
 growing pause (up to ``db_retry_max_seconds``) and tries again, and a lane holding a mark
@@ -82,7 +88,8 @@ class DispatchSettings:
     max_retry_seconds: float = 6 * 3600.0
     # Longer than a lane takes to send what it holds, or another worker may send its tail again.
     lease_seconds: float = 300.0
-    batch_size: int = 25
+    # Claimed at once; large enough to fill several sends of ``Channel.max_group`` per claim.
+    batch_size: int = 200
     # Destinations sent to at once (threads).
     concurrency: int = 8
     # Opens the channels' signing secrets (ugly_mugs/keys/channel_secrets.py).
@@ -129,6 +136,8 @@ class _Job:
     give_up_at: float
     # Why the job could not even be prepared (a broken row); None when it could.
     broken: str | None = None
+    # Deliveries with the same key may go in one send: (kind, message id, language).
+    group: tuple[str, str, str] | None = None
 
 
 class _Breakers:
@@ -168,11 +177,19 @@ class _Breakers:
                 self._open.pop(key, None)
 
 
-class _Lanes:
-    """The jobs in hand, one queue per destination, and the threads that send them."""
+# How far down its queue a lane looks for deliveries to add to a send.
+_GROUP_LOOKAHEAD = 4
 
-    def __init__(self, concurrency: int, deliver: Callable[[_Job], None]):
+
+class _Lanes:
+    """The jobs in hand, one queue per destination, and the threads that send them.
+
+    A lane takes the first job of its queue and, up to ``limit(job)``, the next ones with the
+    same ``group`` key and a different target, and hands them to ``deliver`` together."""
+
+    def __init__(self, concurrency: int, deliver: Callable[[list[_Job]], None], limit: Callable[[_Job], int]):
         self._deliver = deliver
+        self._limit = limit
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="dispatch")
         self._changed = threading.Condition()
         self._queues: dict[str, deque[_Job]] = {}
@@ -199,16 +216,38 @@ class _Lanes:
                     self._running.discard(destination)
                     self._changed.notify_all()
                     return
-                job = queue.popleft()
-                self.waiting -= 1
+                jobs = self._take(queue)
+                self.waiting -= len(jobs)
             try:
-                self._deliver(job)
+                self._deliver(jobs)
             except BaseException:  # noqa: BLE001 - a lane must go on whatever one delivery did
-                log.exception("delivery %s: unexpected error in the worker", job.delivery_id)
+                log.exception("deliveries %s: unexpected error in the worker", [j.delivery_id for j in jobs])
             finally:
                 with self._changed:
-                    self.in_hand -= 1
+                    self.in_hand -= len(jobs)
                     self._changed.notify_all()
+
+    def _take(self, queue: deque[_Job]) -> list[_Job]:
+        """The next send of a lane (under the lock): its first job and those that may go with it."""
+        first = queue.popleft()
+        limit = self._limit(first) if first.group is not None else 1
+        jobs = [first]
+        if limit <= 1:
+            return jobs
+        targets = {first.target}
+        skipped: list[_Job] = []
+        looked = 0
+        while queue and len(jobs) < limit and looked < _GROUP_LOOKAHEAD * limit:
+            job = queue.popleft()
+            looked += 1
+            # One address twice in one transaction could reach its mailbox once: it goes in the next.
+            if job.group == first.group and job.target not in targets:
+                jobs.append(job)
+                targets.add(job.target)
+            else:
+                skipped.append(job)
+        queue.extendleft(reversed(skipped))
+        return jobs
 
     def idle(self) -> bool:
         with self._changed:
@@ -340,6 +379,7 @@ class Dispatcher:
                     destination=self._destination(delivery.kind, channel.target),
                     give_up_at=give_up_at,
                     broken=broken,
+                    group=(delivery.kind, message.message_id, project.language) if broken is None else None,
                 )
             )
         return jobs
@@ -409,38 +449,63 @@ class Dispatcher:
             self._outcomes[outcome] += n
             self._handled += n
 
-    def _delivered(self, job: _Job) -> None:
-        values = dict(
-            status="delivered",
-            delivered_at=self._now(),
-            attempts=job.attempts + 1,
-            leased_by=None,
-            leased_until=None,
-            last_error=None,
-        )
-        self._write(f"delivery {job.delivery_id}", lambda c: c.execute(self._mine(job.delivery_id).values(**values)))
-        self._count("delivered")
+    def _mark(self, delivered: list[_Job], failures: list[tuple[_Job, str, bool]]) -> None:
+        """Record one send in one transaction: one ``UPDATE`` for every delivery in ``delivered``
+        (each held under this worker's lease, so its tries are counted in SQL), and one per
+        ``(job, reason, final)`` in ``failures`` (retried after a backoff, or failed for good)."""
+        table = Delivery.__table__
+        now = self._now()
+        rows = []
+        for job, reason, final in failures:
+            attempts = job.attempts + 1
+            final = final or attempts >= self.settings.max_attempts
+            rows.append(
+                (
+                    job,
+                    final,
+                    dict(
+                        status="failed" if final else "pending",
+                        attempts=attempts,
+                        next_attempt_at=now + self.settings.backoff(attempts),
+                        leased_by=None,
+                        leased_until=None,
+                        last_error=reason[:500],
+                    ),
+                )
+            )
+        ids = [job.delivery_id for job in delivered]
 
-    def _failed(self, job: _Job, reason: str, final: bool = False) -> None:
-        attempts = job.attempts + 1
-        final = final or attempts >= self.settings.max_attempts
-        values = dict(
-            status="failed" if final else "pending",
-            attempts=attempts,
-            next_attempt_at=self._now() + self.settings.backoff(attempts),
-            leased_by=None,
-            leased_until=None,
-            last_error=reason[:500],
-        )
-        self._write(f"delivery {job.delivery_id}", lambda c: c.execute(self._mine(job.delivery_id).values(**values)))
-        log.warning(
-            "delivery %s %s after attempt %s: %s",
-            job.delivery_id,
-            "failed" if final else "will be retried",
-            attempts,
-            reason,
-        )
-        self._count("failed" if final else "retrying")
+        def apply(conn: Connection) -> None:
+            if ids:
+                conn.execute(
+                    update(table)
+                    .where(table.c.id.in_(ids), table.c.leased_by == self.worker_id)
+                    .values(
+                        status="delivered",
+                        delivered_at=now,
+                        attempts=table.c.attempts + 1,
+                        leased_by=None,
+                        leased_until=None,
+                        last_error=None,
+                    )
+                )
+            for job, _final, values in rows:
+                conn.execute(self._mine(job.delivery_id).values(**values))
+
+        what = f"delivery {ids[0]}" if len(ids) == 1 and not rows else f"{len(ids) + len(rows)} deliveries"
+        self._write(what, apply)
+        for job, final, values in rows:
+            log.warning(
+                "delivery %s %s after attempt %s: %s",
+                job.delivery_id,
+                "failed" if final else "will be retried",
+                values["attempts"],
+                values["last_error"],
+            )
+        if ids:
+            self._count("delivered", len(ids))
+        for _job, final, _values in rows:
+            self._count("failed" if final else "retrying")
 
     def _defer_all(self, jobs: list[_Job]) -> None:
         """Put deliveries back untried until their destination's wait is over (no try counted)."""
@@ -510,34 +575,69 @@ class Dispatcher:
         """Hand one delivery to its channel's transport; ``DeliveryFailed`` when it did not go through."""
         transports[job.kind].send(self._outgoing(job))
 
-    def _deliver(self, job: _Job) -> None:
-        """Send one delivery and mark it, whatever happens; never raises."""
-        if self.stopping or time.monotonic() > job.give_up_at:
-            self._release([job])
-            return
-        if self._breakers.wait(job) > 0:
-            self._defer_all([job])
-            return
-        if job.broken:
-            self._failed(job, job.broken)
-            return
-        if not job.usable:
-            self._failed(job, "channel or project switched off", final=True)
-            return
+    def _send_group(self, transports: Transports, jobs: list[_Job]) -> list[DeliveryFailed | None]:
+        """Hand deliveries of one group (two or more) to their transport's ``send_group``: per
+        delivery None (it went) or the ``DeliveryFailed`` of its own; ``DeliveryFailed`` raised
+        when none went."""
+        return list(transports[jobs[0].kind].send_group([self._outgoing(job) for job in jobs]))
+
+    def _group_limit(self, job: _Job) -> int:
+        """How many deliveries like ``job`` its channel takes in one send (``Channel.max_group``; 1 if it has none)."""
         try:
-            self._send(self._thread_transports(), job)
-        except DeliveryFailed as exc:
-            if exc.scope == channels.SCOPE_DESTINATION:
-                self._breakers.failed(job.destination)
-            elif exc.scope == channels.SCOPE_CHANNEL:
-                self._breakers.failed(f"{job.kind}:*")
-            self._failed(job, exc.reason, final=exc.permanent)
-        except Exception as exc:  # noqa: BLE001 - no input a project can save may stop the worker
-            self._breakers.failed(job.destination)
-            self._failed(job, f"unexpected error: {type(exc).__name__}")
-        else:
-            self._breakers.succeeded(job)
-            self._delivered(job)
+            channel = channels.get(job.kind)
+            max_group = getattr(channel, "max_group", None)
+            return max(1, int(max_group(self.settings.channels[job.kind]))) if max_group else 1
+        except Exception:  # noqa: BLE001 - an unknown kind is sent (and fails) on its own
+            return 1
+
+    def _deliver(self, jobs: list[_Job]) -> None:
+        """Send deliveries of one group (or a single one) and mark them, whatever happens; never raises."""
+        if self.stopping or time.monotonic() > min(j.give_up_at for j in jobs):
+            self._release(jobs)
+            return
+        waiting = [j for j in jobs if self._breakers.wait(j) > 0]
+        if waiting:
+            self._defer_all(waiting)
+        ready = [j for j in jobs if j not in waiting]
+        failures: list[tuple[_Job, str, bool]] = []
+        sendable: list[_Job] = []
+        for job in ready:
+            if job.broken:
+                failures.append((job, job.broken, False))
+            elif not job.usable:
+                failures.append((job, "channel or project switched off", True))
+            else:
+                sendable.append(job)
+        delivered: list[_Job] = []
+        if sendable:
+            first = sendable[0]
+            try:
+                transports = self._thread_transports()
+                if len(sendable) == 1:
+                    self._send(transports, first)
+                    results: list[DeliveryFailed | None] = [None]
+                else:
+                    results = self._send_group(transports, sendable)
+            except DeliveryFailed as exc:
+                # The send as a whole failed: every delivery in it is retried (or failed) alike.
+                if exc.scope == channels.SCOPE_DESTINATION:
+                    self._breakers.failed(first.destination)
+                elif exc.scope == channels.SCOPE_CHANNEL:
+                    self._breakers.failed(f"{first.kind}:*")
+                failures += [(job, exc.reason, exc.permanent) for job in sendable]
+            except Exception as exc:  # noqa: BLE001 - no input a project can save may stop the worker
+                self._breakers.failed(first.destination)
+                failures += [(job, f"unexpected error: {type(exc).__name__}", False) for job in sendable]
+            else:
+                for job, failure in zip(sendable, results, strict=True):
+                    if failure is None:
+                        delivered.append(job)
+                    else:
+                        failures.append((job, failure.reason, failure.permanent))
+                if delivered:
+                    self._breakers.succeeded(first)
+        if delivered or failures:
+            self._mark(delivered, failures)
 
     # --- running --------------------------------------------------------------------------
 
@@ -585,7 +685,7 @@ class Dispatcher:
 
     def _lanes_for_run(self) -> _Lanes:
         if self._lanes is None:
-            self._lanes = _Lanes(self.settings.concurrency, self._deliver)
+            self._lanes = _Lanes(self.settings.concurrency, self._deliver, self._group_limit)
         return self._lanes
 
     def _finish(self) -> None:

@@ -35,6 +35,14 @@ class Sink:
         self.sessions: set[int] = set()
         # The envelope sender (MAIL FROM) of each message kept.
         self.senders: list[str] = []
+        # Recipients refused at RCPT TO with 550, as a server does a mailbox it does not know.
+        self.refuse_rcpt: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's hook
+        if address in self.refuse_rcpt:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         raw = envelope.original_content or envelope.content

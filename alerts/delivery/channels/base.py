@@ -16,7 +16,11 @@ A channel is one kind of destination (``"email"``, ``"webhook"``…). It says fo
   ``send`` turns one ``Outgoing`` — the published message in the receiving project's wording —
   into the channel's own format and sends it). A transport lives for one batch, so sends to the
   same remote end can share a connection (email keeps one SMTP connection for the batch and
-  encodes a message once per language);
+  encodes a message once per language). Optionally, a channel whose transport can carry several
+  deliveries of one message in one wording at once says how many (``max_group(settings)``), and
+  its transport has ``send_group(outgoings)`` returning, per delivery, None or its own
+  ``DeliveryFailed`` (raising ``DeliveryFailed`` when none went): email sends them as one SMTP
+  transaction;
 - **what a failure is**: ``send`` raises ``DeliveryFailed`` with a short reason safe to store
   and show (a status code, an exception's class name; never an address or message text);
   ``permanent=True`` when trying again cannot help, so the delivery is failed at once instead

@@ -12,6 +12,15 @@ login and the message — has ``UGLY_MUGS_SMTP_TIMEOUT`` seconds in all (``deadl
 so a server that accepts and then never answers costs one slot that long, once. A destination
 is the recipient's domain: a relay that stalls on one domain's recipients backs off that domain
 alone, and a relay that cannot be reached at all backs off every email (``scope``).
+
+**Grouping.** The copies of one message in one language to recipients of one domain go to the
+relay in one SMTP transaction (``send_group``): one ``MAIL FROM``, a ``RCPT TO`` per recipient
+(at most ``UGLY_MUGS_SMTP_MAX_RECIPIENTS``, 50 by default; RFC 5321 §4.5.3.1.8 has every server
+accept at least 100) and one ``DATA``. The recipients are in the envelope only: a transaction of
+several says ``To: undisclosed-recipients:;`` (an empty group, RFC 5322 §3.4), so nobody learns
+who else got the alert; a transaction of one says the recipient's own address, as before. A
+recipient the relay refuses at ``RCPT`` fails alone; a refusal at ``MAIL`` or ``DATA``, or a
+broken connection, fails the whole transaction.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate, parseaddr
@@ -47,6 +56,11 @@ KIND = "email"
 TRUE = {"1", "true", "yes", "on"}
 # The header a receiving mail filter can use to drop a duplicate without reading the body.
 ID_HEADER = "X-Bulletin-Id"
+# What the To header says when one transaction carries several recipients: an empty group
+# (RFC 5322 §3.4), so that no recipient sees another's address.
+UNDISCLOSED = "undisclosed-recipients:;"
+# RFC 5321 §4.5.3.1.8: a server must accept at least 100 recipients per transaction.
+MAX_RECIPIENTS_LIMIT = 100
 
 
 class SmtpSettingsError(ChannelSettingsError):
@@ -62,6 +76,8 @@ class SmtpSettings:
     password: str | None = field(default=None, repr=False)
     ca_file: str | None = None
     timeout: float = 30.0
+    # Recipients (RCPT TO) per SMTP transaction; 1 sends every copy on its own.
+    max_recipients: int = 50
 
     @classmethod
     def from_url(
@@ -172,8 +188,9 @@ class Mailer:
     """The email transport: one SMTP connection, opened on first use and kept while the worker
     sends; reopened after a failure.
 
-    A message is built and encoded once for all its recipients of one language; each recipient's
-    copy is that and their own ``To:`` line, which keeps a 10,000-address fanout cheap.
+    A message is built and encoded once for all its recipients of one language; a transaction's
+    copy is that and its ``To:`` line (the recipient's own address, or ``UNDISCLOSED`` for
+    several), which keeps a 10,000-address fanout cheap.
     """
 
     def __init__(self, settings: SmtpSettings, sender: Sender):
@@ -183,7 +200,8 @@ class Mailer:
         self._encoded: dict[tuple[str, str], bytes] = {}
 
     def _data(self, to: str, m: render.Published, w: Wording) -> bytes:
-        if not _plain(to):
+        """The message as sent with ``to`` in its To header (an address, or ``UNDISCLOSED``)."""
+        if to != UNDISCLOSED and not _plain(to):
             return build(to, m, w, self.sender).as_bytes(policy=SMTP_POLICY)
         key = (m.message_id, w.locale)
         if key not in self._encoded:
@@ -230,8 +248,37 @@ class Mailer:
             raise DeliveryFailed(f"SMTP connection failed: {type(exc).__name__}", scope=SCOPE_CHANNEL) from None
         return smtp
 
+    @property
+    def max_group(self) -> int:
+        """How many deliveries ``send_group`` takes at once (``SmtpSettings.max_recipients``)."""
+        return self.settings.max_recipients
+
     def send(self, outgoing: Outgoing) -> None:
-        to, m, w = outgoing.target, outgoing.message, outgoing.words
+        """Send one delivery in a transaction of its own; ``DeliveryFailed`` if it did not go through."""
+        [failure] = self.send_group([outgoing])
+        if failure is not None:
+            raise failure
+
+    def send_group(self, outgoings: list[Outgoing]) -> list[DeliveryFailed | None]:
+        """Send copies of one message in one wording to several recipients in one SMTP transaction.
+
+        ``outgoings``: 1 to ``max_group`` deliveries with the same message and wording and
+        different addresses (``ValueError`` otherwise). Returns, in the same order, None for
+        each recipient the relay accepted and a ``DeliveryFailed`` (``SCOPE_DELIVERY``) for each
+        it refused at ``RCPT TO``. Raises ``DeliveryFailed`` when the transaction as a whole
+        failed (refused at ``MAIL FROM`` or ``DATA``, the connection lost or silent past
+        ``timeout``): none of them went.
+        """
+        if not 1 <= len(outgoings) <= self.max_group:
+            raise ValueError(f"a transaction carries 1 to {self.max_group} recipients, not {len(outgoings)}")
+        first = outgoings[0]
+        m, w = first.message, first.words
+        targets = [o.target for o in outgoings]
+        # By value: deliveries claimed at different times carry equal, not identical, messages.
+        same = all(o.message.message_id == m.message_id and o.words.locale == w.locale for o in outgoings)
+        if len(set(targets)) != len(targets) or not same:
+            raise ValueError("one transaction carries one message in one wording to different addresses")
+        to = targets[0] if len(targets) == 1 else UNDISCLOSED
         with Deadline(self.settings.timeout) as deadline:
             if self._smtp is None:
                 self._smtp = self._connect(deadline)
@@ -239,11 +286,10 @@ class Mailer:
                 self._smtp.deadline = deadline
                 deadline.watch(self._smtp.sock)
             try:
-                refused = self._smtp.sendmail(self.sender.mailbox, [to], self._data(to, m, w))
+                refused = self._smtp.sendmail(self.sender.mailbox, targets, self._data(to, m, w))
             except smtplib.SMTPRecipientsRefused as exc:
-                codes = sorted({code for code, _ in exc.recipients.values()})
-                reason = f"recipient refused ({', '.join(map(str, codes))})"
-                raise DeliveryFailed(reason, scope=SCOPE_DELIVERY) from None
+                # Every recipient was refused at RCPT: each fails on its own account.
+                refused = exc.recipients
             except smtplib.SMTPResponseException as exc:
                 self.close()
                 # 421: the server is closing the connection for everyone.
@@ -254,8 +300,7 @@ class Mailer:
                 if deadline.expired:
                     raise DeliveryFailed(f"SMTP server silent for {deadline.seconds:g} s") from None
                 raise DeliveryFailed(f"SMTP connection lost: {type(exc).__name__}") from None
-        if refused:
-            raise DeliveryFailed("recipient refused", scope=SCOPE_DELIVERY)
+        return [_refusal(refused[t]) if t in refused else None for t in targets]
 
     def close(self) -> None:
         if self._smtp is None:
@@ -269,6 +314,11 @@ class Mailer:
                 smtp.quit()
             except (smtplib.SMTPException, OSError, ValueError):
                 smtp.close()
+
+
+def _refusal(answer: tuple[int, bytes]) -> DeliveryFailed:
+    """One recipient refused at ``RCPT TO``: the code only (the server's text may name the address)."""
+    return DeliveryFailed(f"recipient refused ({answer[0]})", scope=SCOPE_DELIVERY)
 
 
 def _plain(address: str) -> bool:
@@ -325,7 +375,7 @@ class EmailChannel:
         raise TypeError("an email address has no secret")
 
     def configure(self, config: Mapping[str, Any]) -> EmailSettings:
-        """From UGLY_MUGS_SMTP_URL (+ _PASSWORD, _CA_FILE, _TIMEOUT), _MAIL_FROM and _ALERT_SUBJECT."""
+        """From UGLY_MUGS_SMTP_URL (+ _PASSWORD, _CA_FILE, _TIMEOUT, _MAX_RECIPIENTS), _MAIL_FROM and _ALERT_SUBJECT."""
         try:
             smtp = SmtpSettings.from_url(
                 str(config["SMTP_URL"]),
@@ -335,10 +385,20 @@ class EmailChannel:
             )
         except SmtpSettingsError as exc:
             raise ChannelSettingsError(f"UGLY_MUGS_SMTP_URL: {exc}") from None
+        limit = int(config.get("SMTP_MAX_RECIPIENTS", 50))
+        if not 1 <= limit <= MAX_RECIPIENTS_LIMIT:
+            raise ChannelSettingsError(
+                f"UGLY_MUGS_SMTP_MAX_RECIPIENTS must be 1 to {MAX_RECIPIENTS_LIMIT} (RFC 5321 §4.5.3.1.8)"
+            )
+        smtp = replace(smtp, max_recipients=limit)
         return EmailSettings(smtp, Sender(str(config["MAIL_FROM"]), str(config.get("ALERT_SUBJECT") or "") or None))
 
     def open(self, settings: EmailSettings) -> Mailer:
         return Mailer(settings.smtp, settings.sender)
+
+    def max_group(self, settings: EmailSettings) -> int:
+        """Deliveries of one message to one destination the worker hands ``Mailer.send_group`` at once."""
+        return settings.smtp.max_recipients
 
 
 CHANNEL = EmailChannel()
