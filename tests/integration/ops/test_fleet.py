@@ -16,7 +16,8 @@ load of 50 concurrent reporters for three minutes, during which one app host is 
 (every process of its namespace) and started again and one worker is SIGKILLed (while an alert
 is being sent out: published, its first messages arrived) and started
 again, loses no acknowledged report and files nothing twice, and every alert published during
-it reaches every project, with at most one duplicate per killed worker. The reporters send an
+it reaches every project, and no project more than once more per killed worker (one SMTP
+transaction, or one webhook call, can go again after a kill). The reporters send an
 ``Idempotency-Key`` with each filing; one whose answer is lost when its host dies is sent again
 with the same key to the other host, as a partner app would, until it is answered. So every
 filing ends acknowledged or refused, and "nothing twice" is exact: the reports stored are
@@ -82,6 +83,7 @@ START_TIMEOUT = 60
 REQUEST_TIMEOUT = 60
 DRAIN_TIMEOUT = 90
 RETRY_SECONDS = 60  # how long a filing whose answer was lost is sent again before the test fails
+SMTP_MAX_RECIPIENTS = 50  # the default: the fleet's environment file does not set it
 WRONG = "AAAA-AAAA-AAAA-AAAA-AAAA"
 EMAIL_PROJECTS = 20
 # Each message takes the sink this long, so a fanout lasts long enough for a kill to land in it.
@@ -514,7 +516,7 @@ def test_fifty_reporters_for_three_minutes_with_a_host_and_a_worker_killed(fleet
     assert stored == len(acknowledged)
     assert len(acknowledged) >= REPORTERS  # the load really ran
 
-    # Every alert reached every project: at most one duplicate per killed worker.
+    # Every alert reached every project.
     logs = [fleet.log(w) for w in WORKERS]
     wait_for(
         lambda: fleet.pending() == 0,
@@ -540,8 +542,12 @@ def test_fifty_reporters_for_three_minutes_with_a_host_and_a_worker_killed(fleet
             assert request["verified"] and request["standard_verified"]
             got[(request["path"].rsplit("/", 1)[1], request["json"]["message_id"])] += 1
     assert set(got) == expected
+    # A worker killed after a mail server took a transaction and before its mark committed sends
+    # that transaction again: nobody gets an alert more than once more per killed worker, and
+    # per kill at most one transaction's recipients (or one webhook call) get it twice.
     duplicates = sum(n - 1 for n in got.values())
-    assert duplicates <= killed_workers
+    assert max(got.values()) <= 1 + killed_workers
+    assert duplicates <= killed_workers * SMTP_MAX_RECIPIENTS
 
     # Nothing in any process's log names a client address.
     for name in (*HOSTS, *WORKERS):
