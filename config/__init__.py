@@ -9,6 +9,7 @@ appear in a process listing or a shell history.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import zoneinfo
 from collections.abc import Mapping
@@ -122,6 +123,12 @@ def _read(env: Mapping[str, str], name: str) -> str | None:
         except OSError as exc:
             raise ConfigError(f"{PREFIX}{name}_FILE: cannot read {path}: {exc.strerror}") from None
     return value
+
+
+def parse_fallbacks(text: str) -> list[str]:
+    """The former secret keys in ``text`` (separated by whitespace or commas), oldest first as
+    written; empty entries dropped. A key therefore cannot hold a comma or a space."""
+    return [key for key in re.split(r"[\s,]+", text.strip()) if key]
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -242,6 +249,10 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
     config: dict[str, object] = {
         "UGLY_MUGS_MODE": mode,
         "SECRET_KEY": _read(env, "SECRET_KEY") or (_development_secret() if mode == "development" else None),
+        # Former secret keys, still accepted (never used to sign) while a rotation settles: Flask
+        # 3.1's SECRET_KEY_FALLBACKS, also read by the reporter form tokens and the CSRF tokens.
+        # Whitespace- or comma-separated; docs/operating.md "Rotating the secret key".
+        "SECRET_KEY_FALLBACKS": parse_fallbacks(_read(env, "SECRET_KEY_FALLBACKS") or ""),
         "DATABASE_URL": _read(env, "DATABASE_URL") or default_database_url(),
         # The erasure key store (P8): one key per report, outside the database and its backups.
         # Required in production (a separate database, or a file on another volume); in
@@ -387,6 +398,41 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
     return config
 
 
+def _check_fallbacks(config: Mapping[str, object]) -> None:
+    """Production rules for SECRET_KEY_FALLBACKS: each as strong as a secret key, none the
+    development key, the current key or another key of the scheme; and a THROTTLE_KEY of its
+    own, since a throttle key derived from SECRET_KEY would change with the rotation (the
+    counters of every client would restart)."""
+    fallbacks = [str(k) for k in config.get("SECRET_KEY_FALLBACKS") or ()]
+    if not fallbacks:
+        return
+    dev_secret = DEV_SECRET_FILE.read_text(encoding="utf-8").strip() if DEV_SECRET_FILE.exists() else None
+    others = {
+        bytes(k).hex()
+        for k in (config.get("MATCHING_KEY"), config.get("AUDIT_KEY"), config.get("DELIVERY_KEY"))
+        if isinstance(k, bytes)
+    }
+    for key in fallbacks:
+        if len(key) < 32:
+            raise ConfigError(f"{PREFIX}SECRET_KEY_FALLBACKS: every key must be at least 32 characters in production")
+        if key == dev_secret:
+            raise ConfigError(f"{PREFIX}SECRET_KEY_FALLBACKS must not hold the development secret key")
+        if key == config.get("SECRET_KEY"):
+            raise ConfigError(f"{PREFIX}SECRET_KEY_FALLBACKS must not hold the current {PREFIX}SECRET_KEY")
+        if key.lower() in others or key == str(config.get("THROTTLE_KEY") or ""):
+            raise ConfigError(
+                f"{PREFIX}SECRET_KEY_FALLBACKS must differ from the matching, audit, delivery and throttle keys: "
+                "one key, one purpose"
+            )
+    if len(set(fallbacks)) != len(fallbacks):
+        raise ConfigError(f"{PREFIX}SECRET_KEY_FALLBACKS names a key twice")
+    if not config.get("THROTTLE_KEY"):
+        raise ConfigError(
+            f"{PREFIX}SECRET_KEY_FALLBACKS needs {PREFIX}THROTTLE_KEY: without it the throttles' key follows "
+            f"{PREFIX}SECRET_KEY and would change with the rotation (docs/operating.md, rotating the secret key)"
+        )
+
+
 def check(config: Mapping[str, object]) -> None:
     """Refuse settings that would put people at risk; stricter in production."""
     secret = config.get("SECRET_KEY")
@@ -438,6 +484,7 @@ def check(config: Mapping[str, object]) -> None:
         raise ConfigError("production mode refuses the development secret key from instance/secret_key")
     if len(str(secret)) < 32:
         raise ConfigError(f"{PREFIX}SECRET_KEY must be at least 32 characters in production")
+    _check_fallbacks(config)
     if config.get("DEMO_ALLOWED"):
         raise ConfigError("production mode refuses demo data (UGLY_MUGS_DEMO_ALLOWED)")
     matching_key = config.get("MATCHING_KEY")
