@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
 
+import email_validator
 import phonenumbers
 from sqlalchemy.engine import make_url
 
@@ -129,6 +130,12 @@ def parse_fallbacks(text: str) -> list[str]:
     """The former secret keys in ``text`` (separated by whitespace or commas), oldest first as
     written; empty entries dropped. A key therefore cannot hold a comma or a space."""
     return [key for key in re.split(r"[\s,]+", text.strip()) if key]
+
+
+def parse_addresses(text: str) -> list[str]:
+    """The email addresses in ``text`` (separated by commas or white space), in order; empty
+    entries dropped. Each is checked by ``check``."""
+    return [address for address in re.split(r"[\s,]+", text.strip()) if address]
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -314,6 +321,11 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         # newest checkpoint may be before `audit verify` reports checkpoints as missing.
         "AUDIT_CHECKPOINT_FILE": _read(env, "AUDIT_CHECKPOINT_FILE") or None,
         "AUDIT_CHECKPOINT_MAX_AGE_MINUTES": _int(env, "AUDIT_CHECKPOINT_MAX_AGE_MINUTES", 120),
+        # Copies of each checkpoint beyond the database's reach (ugly_mugs/ops/audit_export.py): the
+        # admins' addresses (commas or spaces between), mailed through the SMTP_* relay; and an
+        # Atom feed file an outside watcher can fetch. Empty: not sent, not written.
+        "AUDIT_CHECKPOINT_EMAIL": parse_addresses(_read(env, "AUDIT_CHECKPOINT_EMAIL") or ""),
+        "AUDIT_CHECKPOINT_FEED": _read(env, "AUDIT_CHECKPOINT_FEED") or None,
         # A check-a-number page for sex workers without an account; off unless switched on.
         "PUBLIC_CHECK": _bool(env, "PUBLIC_CHECK", False),
         # Public checks: at most this many per client per window, and PUBLIC_CHECK_GLOBAL from everyone.
@@ -470,6 +482,17 @@ def check(config: Mapping[str, object]) -> None:
         raise ConfigError(f"{PREFIX}SUPPRESSION_THRESHOLD must be at least 2, so that a count of one is never shown")
     if "@" not in parseaddr(str(config.get("MAIL_FROM", "bulletin@localhost")))[1]:
         raise ConfigError(f"{PREFIX}MAIL_FROM must be an address, or a name and an address: Ugly Mugs <a@example.org>")
+    for address in config.get("AUDIT_CHECKPOINT_EMAIL") or ():
+        # One plain address each, as the alert channel accepts: nothing that could add a header.
+        try:
+            email_validator.validate_email(str(address), check_deliverability=False)
+        except email_validator.EmailNotValidError:
+            raise ConfigError(
+                f"{PREFIX}AUDIT_CHECKPOINT_EMAIL: every entry must be one plain address such as admin@example.org"
+            ) from None
+    feed = config.get("AUDIT_CHECKPOINT_FEED")
+    if feed and config.get("AUDIT_CHECKPOINT_FILE") and Path(str(feed)) == Path(str(config["AUDIT_CHECKPOINT_FILE"])):
+        raise ConfigError(f"{PREFIX}AUDIT_CHECKPOINT_FEED must be another file than {PREFIX}AUDIT_CHECKPOINT_FILE")
     try:
         zoneinfo.ZoneInfo(str(config.get("TIMEZONE", "Europe/London")))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -603,3 +603,34 @@ def test_the_client_hash_key_does_not_follow_a_rotated_secret():
 
     before = throttle.client_hash_key(OLD_SECRET, THROTTLE_KEY)
     assert throttle.client_hash_key(STRONG_SECRET, THROTTLE_KEY) == before
+
+
+# --- audit checkpoint copies ------------------------------------------------------------------
+
+
+def test_checkpoint_copies_are_off_by_default_and_read_as_lists():
+    assert config.load({})["AUDIT_CHECKPOINT_EMAIL"] == []
+    assert config.load({})["AUDIT_CHECKPOINT_FEED"] is None
+    cfg = config.load(
+        {
+            "UGLY_MUGS_AUDIT_CHECKPOINT_EMAIL": "ada@example.org, bo@example.org\ncy@example.org",
+            "UGLY_MUGS_AUDIT_CHECKPOINT_FEED": "/srv/watch/audit.atom",
+        }
+    )
+    assert cfg["AUDIT_CHECKPOINT_EMAIL"] == ["ada@example.org", "bo@example.org", "cy@example.org"]
+    assert cfg["AUDIT_CHECKPOINT_FEED"] == "/srv/watch/audit.atom"
+
+
+@pytest.mark.parametrize(
+    "addresses",
+    ["ada", "ada@", "Ada <ada@example.org>", "ada@example.org,bo@exa mple.org", "ada@example.org\r\nBcc:x@y.org"],
+)
+def test_checkpoint_email_must_be_plain_addresses(addresses):
+    with pytest.raises(ConfigError, match="AUDIT_CHECKPOINT_EMAIL"):
+        config.load({"UGLY_MUGS_AUDIT_CHECKPOINT_EMAIL": addresses})
+
+
+def test_the_checkpoint_feed_is_another_file_than_the_checkpoints():
+    with pytest.raises(ConfigError, match="AUDIT_CHECKPOINT_FEED"):
+        config.load(production(UGLY_MUGS_AUDIT_CHECKPOINT_FEED=CHECKPOINT_FILE))
+    assert config.load(production(UGLY_MUGS_AUDIT_CHECKPOINT_FEED=CHECKPOINT_FILE + ".atom"))

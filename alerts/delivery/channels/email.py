@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -232,6 +232,17 @@ class Mailer:
 
     def send(self, outgoing: Outgoing) -> None:
         to, m, w = outgoing.target, outgoing.message, outgoing.words
+        self._sendmail([to], lambda: self._data(to, m, w))
+
+    def send_mail(self, mail: EmailMessage, recipients: Sequence[str]) -> None:
+        """Send a message already built (not an alert: e.g. an audit checkpoint to the admins) to
+        ``recipients`` over this connection, with the same TLS, login and deadline as alerts.
+
+        Raises DeliveryFailed, whose reason names no address, if it does not go through to every
+        recipient."""
+        self._sendmail(list(recipients), lambda: mail.as_bytes(policy=SMTP_POLICY))
+
+    def _sendmail(self, recipients: list[str], data: Callable[[], bytes]) -> None:
         with Deadline(self.settings.timeout) as deadline:
             if self._smtp is None:
                 self._smtp = self._connect(deadline)
@@ -239,7 +250,7 @@ class Mailer:
                 self._smtp.deadline = deadline
                 deadline.watch(self._smtp.sock)
             try:
-                refused = self._smtp.sendmail(self.sender.mailbox, [to], self._data(to, m, w))
+                refused = self._smtp.sendmail(self.sender.mailbox, recipients, data())
             except smtplib.SMTPRecipientsRefused as exc:
                 codes = sorted({code for code, _ in exc.recipients.values()})
                 reason = f"recipient refused ({', '.join(map(str, codes))})"
