@@ -9,6 +9,7 @@ a missed target never does.
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import os
 import platform
@@ -176,6 +177,13 @@ def app_environment(database_url: str, secret_key: str | None = None) -> dict[st
             "UGLY_MUGS_DELIVERY_KEY": secrets.token_hex(32),
             # Production needs the setting; no benchmark runs `audit checkpoint`, so no file is made.
             "UGLY_MUGS_AUDIT_CHECKPOINT_FILE": str(Path(tempfile.gettempdir()) / f"bench-{os.getpid()}-checkpoints"),
+            # Production needs the erasure key store apart from the database: a SQLite file per
+            # database the benchmark makes (its name from the database's), holding only test keys.
+            "UGLY_MUGS_KEYSTORE_URL": "sqlite:///"
+            + str(
+                Path(tempfile.gettempdir())
+                / f"bench-{os.getpid()}-{hashlib.sha256(database_url.encode()).hexdigest()[:12]}-keys.sqlite"
+            ),
         }
     )
     return env

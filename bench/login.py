@@ -79,6 +79,7 @@ from bench.harness import (
     format_table,
     gunicorn,
     install_signal_handlers,
+    load_average,
     machine_facts,
     parse_databases,
     prepare_app_database,
@@ -721,6 +722,34 @@ def outcome_ratio(paths: dict[str, Phase]) -> float | None:
 
 # --- report -------------------------------------------------------------------------------
 
+
+def summary_line(d: DatabaseResult, quick: bool) -> str:
+    """One line to paste into a table: each failure's p50 over the success's p50, the verdict, the load.
+
+    Shape: ``bench.login sqlite: p50 over success (123.4 ms): wrong password 1.01, unknown
+    username 0.99, right password, wrong code 1.00; slowest/fastest 1.02 (target <= 1.10: met);
+    load average 1.00 0.90 0.80``; ``--quick`` follows ``bench.login`` after a smoke run. An
+    outcome without a figure shows ``n/a``.
+    """
+    success = d.paths[SUCCESS].percentile(50) if d.paths[SUCCESS].ok else float("nan")
+    parts = []
+    for outcome, phase in d.paths.items():
+        if outcome == SUCCESS:
+            continue
+        parts.append(f"{outcome} {phase.percentile(50) / success:.2f}" if phase.ok else f"{outcome} n/a")
+    ratio = outcome_ratio(d.paths)
+    if ratio is None:
+        verdict = "slowest/fastest n/a"
+    else:
+        met = "met" if ratio <= TARGET_OUTCOME_RATIO else "MISSED"
+        verdict = f"slowest/fastest {ratio:.2f} (target <= {TARGET_OUTCOME_RATIO:.2f}: {met})"
+    mode = " --quick" if quick else ""
+    return (
+        f"bench.login{mode} {d.database}: p50 over success ({success:.1f} ms): "
+        f"{', '.join(parts)}; {verdict}; {load_average()}"
+    )
+
+
 LOGIN_TABLE = (
     Column("database", 11, "<"),
     Column("clients", 7),
@@ -849,6 +878,9 @@ def report(args: argparse.Namespace, pieces: list[Piece], results: list[Database
     for r in pages:
         for sample in r.phase.error_samples + r.alone.error_samples:
             print(f"error sample ({r.database} pages): {sample}")
+    print()
+    for d in results:
+        print(summary_line(d, args.quick))
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -9,6 +9,7 @@ appear in a process listing or a shell history.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import zoneinfo
 from collections.abc import Mapping
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
 
+import email_validator
 import phonenumbers
 from sqlalchemy.engine import make_url
 
@@ -122,6 +124,18 @@ def _read(env: Mapping[str, str], name: str) -> str | None:
         except OSError as exc:
             raise ConfigError(f"{PREFIX}{name}_FILE: cannot read {path}: {exc.strerror}") from None
     return value
+
+
+def parse_fallbacks(text: str) -> list[str]:
+    """The former secret keys in ``text`` (separated by whitespace or commas), oldest first as
+    written; empty entries dropped. A key therefore cannot hold a comma or a space."""
+    return [key for key in re.split(r"[\s,]+", text.strip()) if key]
+
+
+def parse_addresses(text: str) -> list[str]:
+    """The email addresses in ``text`` (separated by commas or white space), in order; empty
+    entries dropped. Each is checked by ``check``."""
+    return [address for address in re.split(r"[\s,]+", text.strip()) if address]
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -242,6 +256,10 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
     config: dict[str, object] = {
         "UGLY_MUGS_MODE": mode,
         "SECRET_KEY": _read(env, "SECRET_KEY") or (_development_secret() if mode == "development" else None),
+        # Former secret keys, still accepted (never used to sign) while a rotation settles: Flask
+        # 3.1's SECRET_KEY_FALLBACKS, also read by the reporter form tokens and the CSRF tokens.
+        # Whitespace- or comma-separated; docs/operating.md "Rotating the secret key".
+        "SECRET_KEY_FALLBACKS": parse_fallbacks(_read(env, "SECRET_KEY_FALLBACKS") or ""),
         "DATABASE_URL": _read(env, "DATABASE_URL") or default_database_url(),
         # The erasure key store (P8): one key per report, outside the database and its backups.
         # Required in production (a separate database, or a file on another volume); in
@@ -305,6 +323,11 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         # newest checkpoint may be before `audit verify` reports checkpoints as missing.
         "AUDIT_CHECKPOINT_FILE": _read(env, "AUDIT_CHECKPOINT_FILE") or None,
         "AUDIT_CHECKPOINT_MAX_AGE_MINUTES": _int(env, "AUDIT_CHECKPOINT_MAX_AGE_MINUTES", 120),
+        # Copies of each checkpoint beyond the database's reach (ugly_mugs/ops/audit_export.py): the
+        # admins' addresses (commas or spaces between), mailed through the SMTP_* relay; and an
+        # Atom feed file an outside watcher can fetch. Empty: not sent, not written.
+        "AUDIT_CHECKPOINT_EMAIL": parse_addresses(_read(env, "AUDIT_CHECKPOINT_EMAIL") or ""),
+        "AUDIT_CHECKPOINT_FEED": _read(env, "AUDIT_CHECKPOINT_FEED") or None,
         # A check-a-number page for sex workers without an account; off unless switched on.
         "PUBLIC_CHECK": _bool(env, "PUBLIC_CHECK", False),
         # Public checks: at most this many per client per window, and PUBLIC_CHECK_GLOBAL from everyone.
@@ -389,6 +412,41 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
     return config
 
 
+def _check_fallbacks(config: Mapping[str, object]) -> None:
+    """Production rules for SECRET_KEY_FALLBACKS: each as strong as a secret key, none the
+    development key, the current key or another key of the scheme; and a THROTTLE_KEY of its
+    own, since a throttle key derived from SECRET_KEY would change with the rotation (the
+    counters of every client would restart)."""
+    fallbacks = [str(k) for k in config.get("SECRET_KEY_FALLBACKS") or ()]
+    if not fallbacks:
+        return
+    dev_secret = DEV_SECRET_FILE.read_text(encoding="utf-8").strip() if DEV_SECRET_FILE.exists() else None
+    others = {
+        bytes(k).hex()
+        for k in (config.get("MATCHING_KEY"), config.get("AUDIT_KEY"), config.get("DELIVERY_KEY"))
+        if isinstance(k, bytes)
+    }
+    for key in fallbacks:
+        if len(key) < 32:
+            raise ConfigError(f"{PREFIX}SECRET_KEY_FALLBACKS: every key must be at least 32 characters in production")
+        if key == dev_secret:
+            raise ConfigError(f"{PREFIX}SECRET_KEY_FALLBACKS must not hold the development secret key")
+        if key == config.get("SECRET_KEY"):
+            raise ConfigError(f"{PREFIX}SECRET_KEY_FALLBACKS must not hold the current {PREFIX}SECRET_KEY")
+        if key.lower() in others or key == str(config.get("THROTTLE_KEY") or ""):
+            raise ConfigError(
+                f"{PREFIX}SECRET_KEY_FALLBACKS must differ from the matching, audit, delivery and throttle keys: "
+                "one key, one purpose"
+            )
+    if len(set(fallbacks)) != len(fallbacks):
+        raise ConfigError(f"{PREFIX}SECRET_KEY_FALLBACKS names a key twice")
+    if not config.get("THROTTLE_KEY"):
+        raise ConfigError(
+            f"{PREFIX}SECRET_KEY_FALLBACKS needs {PREFIX}THROTTLE_KEY: without it the throttles' key follows "
+            f"{PREFIX}SECRET_KEY and would change with the rotation (docs/operating.md, rotating the secret key)"
+        )
+
+
 def check(config: Mapping[str, object]) -> None:
     """Refuse settings that would put people at risk; stricter in production."""
     secret = config.get("SECRET_KEY")
@@ -427,6 +485,17 @@ def check(config: Mapping[str, object]) -> None:
         raise ConfigError(f"{PREFIX}SUPPRESSION_THRESHOLD must be at least 2, so that a count of one is never shown")
     if "@" not in parseaddr(str(config.get("MAIL_FROM", "bulletin@localhost")))[1]:
         raise ConfigError(f"{PREFIX}MAIL_FROM must be an address, or a name and an address: Ugly Mugs <a@example.org>")
+    for address in config.get("AUDIT_CHECKPOINT_EMAIL") or ():
+        # One plain address each, as the alert channel accepts: nothing that could add a header.
+        try:
+            email_validator.validate_email(str(address), check_deliverability=False)
+        except email_validator.EmailNotValidError:
+            raise ConfigError(
+                f"{PREFIX}AUDIT_CHECKPOINT_EMAIL: every entry must be one plain address such as admin@example.org"
+            ) from None
+    feed = config.get("AUDIT_CHECKPOINT_FEED")
+    if feed and config.get("AUDIT_CHECKPOINT_FILE") and Path(str(feed)) == Path(str(config["AUDIT_CHECKPOINT_FILE"])):
+        raise ConfigError(f"{PREFIX}AUDIT_CHECKPOINT_FEED must be another file than {PREFIX}AUDIT_CHECKPOINT_FILE")
     try:
         zoneinfo.ZoneInfo(str(config.get("TIMEZONE", "Europe/London")))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -441,6 +510,7 @@ def check(config: Mapping[str, object]) -> None:
         raise ConfigError("production mode refuses the development secret key from instance/secret_key")
     if len(str(secret)) < 32:
         raise ConfigError(f"{PREFIX}SECRET_KEY must be at least 32 characters in production")
+    _check_fallbacks(config)
     if config.get("DEMO_ALLOWED"):
         raise ConfigError("production mode refuses demo data (UGLY_MUGS_DEMO_ALLOWED)")
     matching_key = config.get("MATCHING_KEY")

@@ -51,6 +51,9 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     app.session_interface = ServerSessionInterface(app.extensions["ugly_mugs.sessionmaker"])
     # Before the CSRF check, which reads the session: a session the database could not open is a 503.
     app.before_request(refuse_when_unavailable)
+    # Flask-WTF signs with one key; itsdangerous, which it uses, takes a list (newest last) and
+    # accepts a signature by any, so a form opened before a secret key rotation still posts.
+    app.config.setdefault("WTF_CSRF_SECRET_KEY", [*app.config["SECRET_KEY_FALLBACKS"], app.config["SECRET_KEY"]])
     csrf = CSRFProtect(app)
     from ugly_mugs.admin.views import bp as admin_bp
     from ugly_mugs.api.views import bp as api_bp

@@ -15,7 +15,9 @@ No content and no addresses, ever. Three layers, each catching what the one befo
    linked to the line before and authenticated with its own key. Deleting the newest entries
    leaves the chain whole, but not the last checkpoint's entry; a rewritten checkpointed entry
    differs from its checkpoint even for someone who holds the key; a deleted, edited or forged
-   checkpoint line, or checkpoints that stop coming, are reported too.
+   checkpoint line, or checkpoints that stop coming, are reported too. Each line can also leave
+   the host (mailed to the admins, an Atom feed file: ``ugly_mugs.ops.audit_export``); such a
+   line given back to ``verify`` checks the log, and the file, from outside.
 
 The audit key's derived keys, the checkpoint file and its allowed age travel in
 ``Session.info`` (``session_info``, set by ``make_sessionmaker`` from the configuration), so
@@ -29,6 +31,7 @@ import hashlib
 import hmac
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -221,6 +224,11 @@ class Checkpoint:
             "prev": self.prev,
         }
 
+    def line(self) -> str:
+        """The line as written to the checkpoint file, mailed and put in the feed: compact JSON
+        without spaces (so a mail client's wrapping can be undone by removing white space)."""
+        return json.dumps({**self.body(), "tag": self.tag}, sort_keys=True, separators=(",", ":"))
+
 
 def _canonical(body: dict) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
@@ -236,6 +244,63 @@ class _CheckpointFile:
     problems: list[Problem] = field(default_factory=list)
 
 
+class CheckpointLineError(ValueError):
+    """A checkpoint line given by hand is not a checkpoint, or not an authentic one; the message says which."""
+
+
+def _decode(line: str) -> tuple[Checkpoint, dict]:
+    """The checkpoint a line holds and the body its tag covers; ValueError, KeyError, TypeError
+    or AttributeError if it is not one."""
+    raw = json.loads(line)
+    body = {k: raw[k] for k in ("v", "seq", "at", "entry", "mac", "keyed_from", "prev")}
+    point = Checkpoint(
+        seq=int(body["seq"]),
+        at=datetime.fromisoformat(body["at"]),
+        entry=int(body["entry"]),
+        mac=str(body["mac"]),
+        keyed_from=None if body["keyed_from"] is None else int(body["keyed_from"]),
+        prev=str(body["prev"]),
+        tag=str(raw["tag"]),
+    )
+    if point.at.tzinfo is None:
+        raise ValueError("a checkpoint's time has no time zone")
+    return point, body
+
+
+def _authentic(keys: AuditKeys, body: dict, tag: str) -> bool:
+    return macs.matches(keys.checkpoint, b"audit-checkpoint|" + _canonical(body), tag)
+
+
+def parse_checkpoint_line(session: Session, text: str) -> Checkpoint:
+    """The checkpoint in ``text``: one line as ``audit checkpoint`` writes, mails and puts in the
+    feed. White space anywhere is ignored (the line has none; a mail client may have wrapped it).
+
+    Raises CheckpointLineError if it is not a checkpoint line or its tag does not match under this
+    installation's audit key (forged, edited, or from another installation), and
+    AuditKeyUnavailable without an audit key.
+    """
+    keys = _keys(session)
+    compact = "".join(text.split())
+    try:
+        point, body = _decode(compact)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise CheckpointLineError("not a checkpoint line") from None
+    if not _authentic(keys, body, point.tag):
+        raise CheckpointLineError(
+            f"checkpoint {point.seq} is not authentic: forged, edited, or made with another audit key"
+        )
+    return point
+
+
+def read_checkpoints(session: Session) -> list[Checkpoint]:
+    """The authentic checkpoints of the checkpoint file, in file order ([] if none is configured
+    or the file does not exist yet). Raises OSError if it cannot be read."""
+    path = _checkpoint_settings(session).path
+    if path is None:
+        return []
+    return _parse_checkpoints(_read_lines(path), _keys(session)).checkpoints
+
+
 def _parse_checkpoints(lines: list[str], keys: AuditKeys) -> _CheckpointFile:
     """The authentic checkpoints of the file's ``lines``, and what is wrong with the others.
 
@@ -249,23 +314,11 @@ def _parse_checkpoints(lines: list[str], keys: AuditKeys) -> _CheckpointFile:
             continue
         uncovered = previous.entry + 1 if previous else 1
         try:
-            raw = json.loads(line)
-            body = {k: raw[k] for k in ("v", "seq", "at", "entry", "mac", "keyed_from", "prev")}
-            point = Checkpoint(
-                seq=int(body["seq"]),
-                at=datetime.fromisoformat(body["at"]),
-                entry=int(body["entry"]),
-                mac=str(body["mac"]),
-                keyed_from=None if body["keyed_from"] is None else int(body["keyed_from"]),
-                prev=str(body["prev"]),
-                tag=str(raw["tag"]),
-            )
-            if point.at.tzinfo is None:
-                raise ValueError("a checkpoint's time has no time zone")
+            point, body = _decode(line)
         except (ValueError, KeyError, TypeError, AttributeError):
             found.problems.append(Problem(uncovered, f"line {number} of the checkpoint file is not a checkpoint"))
             continue
-        if not macs.matches(keys.checkpoint, b"audit-checkpoint|" + _canonical(body), point.tag):
+        if not _authentic(keys, body, point.tag):
             found.problems.append(
                 Problem(uncovered, f"checkpoint {point.seq} (line {number}) is not authentic: forged or edited")
             )
@@ -328,7 +381,7 @@ def write_checkpoint(session: Session, now: datetime | None = None) -> Checkpoin
         )
         point = replace(unsigned, tag=_checkpoint_tag(keys, unsigned.body()))
         handle.seek(0, os.SEEK_END)
-        handle.write(json.dumps({**point.body(), "tag": point.tag}, sort_keys=True, separators=(",", ":")) + "\n")
+        handle.write(point.line() + "\n")
         handle.flush()
         os.fsync(handle.fileno())
     return point
@@ -352,6 +405,7 @@ class Verification:
     legacy: int = 0
     checkpoints: int | None = None
     last_checkpoint: Checkpoint | None = None
+    given: int = 0  # authentic checkpoint lines given to ``verify`` (from the email or the feed)
 
 
 def _entries(first: int, last: int, past: bool = False) -> str:
@@ -433,8 +487,30 @@ def _check_checkpoints(session: Session, points: list[Checkpoint], newest_id: in
     return problems
 
 
-def verify(session: Session, batch: int = 5000, now: datetime | None = None) -> Verification:
+def _compare_with_file(given: list[Checkpoint], points: list[Checkpoint]) -> list[Problem]:
+    """Each checkpoint given by hand must be in the checkpoint file as it was given."""
+    problems: list[Problem] = []
+    in_file = {p.seq: p for p in points}
+    newest_seq = max(in_file, default=0)
+    for point in given:
+        found = in_file.get(point.seq)
+        if found is None:
+            where = "newer checkpoints were removed from it" if point.seq > newest_seq else "it was removed"
+            problems.append(Problem(None, f"checkpoint {point.seq} given is not in the checkpoint file: {where}"))
+        elif found.tag != point.tag:
+            problems.append(
+                Problem(None, f"checkpoint {point.seq} in the checkpoint file differs from the one given: rewritten")
+            )
+    return problems
+
+
+def verify(session: Session, batch: int = 5000, now: datetime | None = None, given: Sequence[str] = ()) -> Verification:
     """Check the chain, the codes and (if a checkpoint file is configured) the checkpoints.
+
+    ``given``: checkpoint lines from outside (the admins' email, the Atom feed), each checked like
+    a line of the file (its entry must still exist with the recorded code; entries after it
+    must not be gone) and against the file, so that a log and a checkpoint file rewritten
+    together are still found. A line that is not an authentic checkpoint is a problem.
 
     Raises AuditKeyUnavailable without an audit key. Reads the entries in batches of ``batch``.
     """
@@ -450,12 +526,21 @@ def verify(session: Session, batch: int = 5000, now: datetime | None = None) -> 
             parsed = _CheckpointFile(problems=[Problem(1, f"the checkpoint file cannot be read: {exc.strerror}")])
         points = parsed.checkpoints
         problems += parsed.problems
-    keyed_from = min((p.keyed_from for p in points if p.keyed_from is not None), default=None)
+    pasted: list[Checkpoint] = []
+    for number, line in enumerate(given, start=1):
+        try:
+            pasted.append(parse_checkpoint_line(session, line))
+        except CheckpointLineError as exc:
+            problems.append(Problem(None, f"checkpoint line {number} given: {exc}"))
+    if settings.path is not None:
+        problems += _compare_with_file(pasted, points)
+    keyed_from = min((p.keyed_from for p in points + pasted if p.keyed_from is not None), default=None)
     checked, legacy, _, broken = _walk_chain(session, keys, keyed_from, batch)
     newest_id = session.scalar(select(func.max(AuditEntry.id))) or 0
     entry_problems = [broken] if broken else []
-    if settings.path is not None:
-        entry_problems += _check_checkpoints(session, points, newest_id)
+    if settings.path is not None or pasted:
+        # A line given by hand comes last, so that it is what an entry is compared with.
+        entry_problems += _check_checkpoints(session, points + pasted, newest_id)
         newest = max(points, key=lambda p: p.at, default=None)
         if newest is None:
             oldest_at = session.scalar(select(func.min(AuditEntry.at)))
@@ -482,4 +567,5 @@ def verify(session: Session, batch: int = 5000, now: datetime | None = None) -> 
         legacy=legacy,
         checkpoints=len(points) if settings.path is not None else None,
         last_checkpoint=points[-1] if points else None,
+        given=len(pasted),
     )

@@ -472,18 +472,28 @@ def audit_group() -> None:
     "if a checkpoint file is configured, the checkpoints (deletion at the end, rewritten entries, missing or "
     "forged checkpoints). Names every problem found and exits 1 if there is any.",
 )
-def audit_verify() -> None:
+@click.option(
+    "--checkpoint",
+    "given",
+    multiple=True,
+    metavar="LINE",
+    help="A checkpoint line from the admins' email or the checkpoint feed, in single quotes; may be repeated. "
+    "The log must still hold its entry with the recorded code and everything before, and the checkpoint file "
+    "(if configured) the same line.",
+)
+def audit_verify(given: tuple[str, ...]) -> None:
     from ugly_mugs import audit
 
     with _session() as session:
         try:
-            result = audit.verify(session)
+            result = audit.verify(session, given=given)
         except audit.AuditKeyUnavailable as exc:
             raise click.ClickException(str(exc)) from None
     if result.checkpoints is None:
         click.echo(
             "no checkpoint file is configured (UGLY_MUGS_AUDIT_CHECKPOINT_FILE): "
-            "entries deleted from the end of the log cannot be detected",
+            "entries deleted from the end of the log cannot be detected"
+            + (" after the newest checkpoint given" if result.given else ""),
             err=True,
         )
     if result.ok:
@@ -497,8 +507,11 @@ def audit_verify() -> None:
                 f"  {result.checkpoints} checkpoints; the newest ({last.seq}, {last.at:%Y-%m-%d %H:%M} UTC) "
                 f"matches entry {last.entry}"
             )
+        if result.given:
+            click.echo(f"  the {result.given} checkpoint line(s) given match the log")
         return
-    click.echo(f"audit log BROKEN at entry {result.first_broken_id}: {result.problem}", err=True)
+    where = f" at entry {result.first_broken_id}" if result.first_broken_id is not None else ""
+    click.echo(f"audit log BROKEN{where}: {result.problem}", err=True)
     for problem in result.problems[1:]:
         where = f"entry {problem.entry_id}: " if problem.entry_id is not None else ""
         click.echo(f"  also: {where}{problem.message}", err=True)
@@ -508,15 +521,40 @@ def audit_verify() -> None:
 @audit_group.command(
     "checkpoint",
     help="Append the head of the audit log (last entry and its authentication code) to the checkpoint file "
-    "(UGLY_MUGS_AUDIT_CHECKPOINT_FILE), where the database cannot rewrite it. Run it periodically (cron or a "
-    "systemd timer, more often than UGLY_MUGS_AUDIT_CHECKPOINT_MAX_AGE_MINUTES).",
+    "(UGLY_MUGS_AUDIT_CHECKPOINT_FILE), where the database cannot rewrite it; then mail the line to "
+    "UGLY_MUGS_AUDIT_CHECKPOINT_EMAIL and rewrite the feed UGLY_MUGS_AUDIT_CHECKPOINT_FEED, if set. Run it "
+    "periodically (cron or a systemd timer, more often than UGLY_MUGS_AUDIT_CHECKPOINT_MAX_AGE_MINUTES). "
+    "Exits 1 if any of these fails.",
 )
 def audit_checkpoint() -> None:
     from ugly_mugs import audit
+    from ugly_mugs.ops import audit_export
 
+    cfg = current_app.config
     with _session() as session:
         try:
             point = audit.write_checkpoint(session)
         except (audit.AuditKeyUnavailable, audit.CheckpointUnavailable) as exc:
             raise click.ClickException(str(exc)) from None
-    click.echo(f"checkpoint {point.seq}: entry {point.entry} at {point.at:%Y-%m-%d %H:%M:%S} UTC")
+        click.echo(f"checkpoint {point.seq}: entry {point.entry} at {point.at:%Y-%m-%d %H:%M:%S} UTC")
+        failures = []
+        if cfg.get("AUDIT_CHECKPOINT_FEED"):
+            try:
+                # The whole file again (two runs at once: the later rename wins, and the next run
+                # brings the feed up to date).
+                audit_export.write_feed(Path(cfg["AUDIT_CHECKPOINT_FEED"]), audit.read_checkpoints(session))
+            except OSError as exc:
+                failures.append(f"the checkpoint file cannot be read for the feed: {exc.strerror}")
+            except audit_export.ExportFailed as exc:
+                failures.append(str(exc))
+            else:
+                click.echo(f"  feed {cfg['AUDIT_CHECKPOINT_FEED']} rewritten")
+    if cfg.get("AUDIT_CHECKPOINT_EMAIL"):
+        try:
+            audit_export.mail_checkpoint(point, cfg)
+        except audit_export.ExportFailed as exc:
+            failures.append(f"mailing it to the admins failed: {exc}")
+        else:
+            click.echo(f"  mailed to {len(cfg['AUDIT_CHECKPOINT_EMAIL'])} admin address(es)")
+    if failures:
+        raise click.ClickException(f"checkpoint {point.seq} is in the checkpoint file, but " + "; ".join(failures))

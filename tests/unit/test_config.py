@@ -545,3 +545,92 @@ def test_the_next_matching_key_is_read_only_when_given(tmp_path):
     for value in ("ab" * 31, "not hex", AUDIT_KEY, DELIVERY_KEY):
         with pytest.raises(ConfigError, match="MATCHING_KEY_NEXT"):
             config.load(production(UGLY_MUGS_MATCHING_KEY_NEXT=value))
+
+
+# --- secret key fallbacks (rotation) ------------------------------------------------------
+
+THROTTLE_KEY = secrets.token_hex(32)
+OLD_SECRET = secrets.token_hex(32)
+
+
+def test_fallbacks_are_read_as_a_list_oldest_first():
+    cfg = config.load({"UGLY_MUGS_SECRET_KEY_FALLBACKS": " a1 ,b2\nc3, "})
+    assert cfg["SECRET_KEY_FALLBACKS"] == ["a1", "b2", "c3"]
+    assert config.load({})["SECRET_KEY_FALLBACKS"] == []
+
+
+def test_production_with_a_fallback_and_a_throttle_key_loads():
+    cfg = config.load(production(UGLY_MUGS_SECRET_KEY_FALLBACKS=OLD_SECRET, UGLY_MUGS_THROTTLE_KEY=THROTTLE_KEY))
+    assert cfg["SECRET_KEY_FALLBACKS"] == [OLD_SECRET]
+
+
+@pytest.mark.parametrize(
+    ("fallbacks", "message"),
+    [
+        ("x" * 31, "at least 32"),
+        (f"{OLD_SECRET} short", "at least 32"),
+        (STRONG_SECRET, "current"),
+        (MATCHING_KEY, "one key, one purpose"),
+        (AUDIT_KEY.upper(), "one key, one purpose"),
+        (DELIVERY_KEY, "one key, one purpose"),
+        (THROTTLE_KEY, "one key, one purpose"),
+        (f"{OLD_SECRET},{OLD_SECRET}", "twice"),
+    ],
+)
+def test_production_refuses_a_weak_or_shared_fallback(fallbacks, message):
+    with pytest.raises(ConfigError, match=message) as info:
+        config.load(production(UGLY_MUGS_SECRET_KEY_FALLBACKS=fallbacks, UGLY_MUGS_THROTTLE_KEY=THROTTLE_KEY))
+    for key in (OLD_SECRET, STRONG_SECRET, MATCHING_KEY, AUDIT_KEY, DELIVERY_KEY, THROTTLE_KEY):
+        assert key not in str(info.value)
+
+
+def test_production_refuses_the_development_secret_as_a_fallback(tmp_path, monkeypatch):
+    dev = secrets.token_hex(32)
+    (tmp_path / "secret_key").write_text(dev + "\n", encoding="utf-8")
+    monkeypatch.setattr(config, "DEV_SECRET_FILE", tmp_path / "secret_key")
+    with pytest.raises(ConfigError, match="development"):
+        config.load(production(UGLY_MUGS_SECRET_KEY_FALLBACKS=dev, UGLY_MUGS_THROTTLE_KEY=THROTTLE_KEY))
+
+
+def test_production_fallbacks_need_a_throttle_key_of_their_own():
+    """A throttle key derived from SECRET_KEY would change with the rotation."""
+    with pytest.raises(ConfigError, match="THROTTLE_KEY"):
+        config.load(production(UGLY_MUGS_SECRET_KEY_FALLBACKS=OLD_SECRET))
+
+
+def test_the_client_hash_key_does_not_follow_a_rotated_secret():
+    from ugly_mugs import throttle
+
+    before = throttle.client_hash_key(OLD_SECRET, THROTTLE_KEY)
+    assert throttle.client_hash_key(STRONG_SECRET, THROTTLE_KEY) == before
+
+
+# --- audit checkpoint copies ------------------------------------------------------------------
+
+
+def test_checkpoint_copies_are_off_by_default_and_read_as_lists():
+    assert config.load({})["AUDIT_CHECKPOINT_EMAIL"] == []
+    assert config.load({})["AUDIT_CHECKPOINT_FEED"] is None
+    cfg = config.load(
+        {
+            "UGLY_MUGS_AUDIT_CHECKPOINT_EMAIL": "ada@example.org, bo@example.org\ncy@example.org",
+            "UGLY_MUGS_AUDIT_CHECKPOINT_FEED": "/srv/watch/audit.atom",
+        }
+    )
+    assert cfg["AUDIT_CHECKPOINT_EMAIL"] == ["ada@example.org", "bo@example.org", "cy@example.org"]
+    assert cfg["AUDIT_CHECKPOINT_FEED"] == "/srv/watch/audit.atom"
+
+
+@pytest.mark.parametrize(
+    "addresses",
+    ["ada", "ada@", "Ada <ada@example.org>", "ada@example.org,bo@exa mple.org", "ada@example.org\r\nBcc:x@y.org"],
+)
+def test_checkpoint_email_must_be_plain_addresses(addresses):
+    with pytest.raises(ConfigError, match="AUDIT_CHECKPOINT_EMAIL"):
+        config.load({"UGLY_MUGS_AUDIT_CHECKPOINT_EMAIL": addresses})
+
+
+def test_the_checkpoint_feed_is_another_file_than_the_checkpoints():
+    with pytest.raises(ConfigError, match="AUDIT_CHECKPOINT_FEED"):
+        config.load(production(UGLY_MUGS_AUDIT_CHECKPOINT_FEED=CHECKPOINT_FILE))
+    assert config.load(production(UGLY_MUGS_AUDIT_CHECKPOINT_FEED=CHECKPOINT_FILE + ".atom"))

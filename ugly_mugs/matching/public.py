@@ -53,7 +53,7 @@ def _only_when_switched_on():
 
 
 def _page(form, answer=None, notice=None, status: int = 200):
-    token = form_token.issue(current_app.config["SECRET_KEY"], FORM)
+    token = form_token.issue(form_token.keys(current_app.config), FORM)
     return (
         render_template(
             "matching/public_check.html", form=form, answer=answer, notice=notice, token=token, not_safe=NOT_SAFE
@@ -69,7 +69,7 @@ def public_check():
         return _page(PublicCheckForm())
     form = PublicCheckForm(request.form)
     cfg = current_app.config
-    state = form_token.check(cfg["SECRET_KEY"], FORM, request.form.get("form_token"), cfg["FORM_TOKEN_MAX_AGE"])
+    state = form_token.check(form_token.keys(cfg), FORM, request.form.get("form_token"), cfg["FORM_TOKEN_MAX_AGE"])
     if state is not form_token.TokenState.VALID:
         return _page(form, notice=_("Nothing was checked yet. Please press Check again."), status=400)
     if not form.validate():

@@ -81,13 +81,13 @@ def _refuse_cross_site_posts():
 
 
 def _token(name: str) -> str:
-    return form_token.issue(current_app.config["SECRET_KEY"], name)
+    return form_token.issue(form_token.keys(current_app.config), name)
 
 
 def _token_state(name: str) -> form_token.TokenState:
     cfg = current_app.config
     return form_token.check(
-        cfg["SECRET_KEY"],
+        form_token.keys(cfg),
         name,
         request.form.get("form_token"),
         cfg["FORM_TOKEN_MAX_AGE"],
@@ -102,7 +102,7 @@ def _report_form(formdata=None) -> forms.ReportForm:
 def _show_form(form: forms.ReportForm, notice: str | None = None, status: int = 200, token: str | None = None):
     """The report form, filled with ``form``; a fresh token (with a new idempotency key) unless
     ``token`` is given (the same page shown again, so that pressing Send files it once)."""
-    token = token or form_token.issue(current_app.config["SECRET_KEY"], REPORT_FORM, with_key=True)
+    token = token or form_token.issue(form_token.keys(current_app.config), REPORT_FORM, with_key=True)
     return (
         render_template("reporting/report.html", form=form, token=token, notice=notice),
         status,
@@ -114,7 +114,7 @@ def _form_attempt() -> idempotency.Attempt | None:
     token issued before keys): the same page sent twice has the same key and fields."""
     secret = current_app.config["SECRET_KEY"]
     token = request.form.get("form_token")
-    key = form_token.key_of(secret, token)
+    key = form_token.key_of(form_token.keys(current_app.config), token)
     if key is None or not idempotency.valid_key(key):
         return None
     body = idempotency.canonical_form((k, v) for k, v in request.form.items(multi=True) if k != "form_token")

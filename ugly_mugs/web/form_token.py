@@ -15,6 +15,7 @@ answers the second time with the same receipt. The key is random and says nothin
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping, Sequence
 from enum import Enum
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -29,12 +30,24 @@ class TokenState(Enum):
     INVALID = "invalid"
 
 
+# A secret key, or the keys of a rotation: former keys first, the current key last (itsdangerous
+# signs with the last and accepts a signature by any).
+Keys = str | Sequence[str]
+
+
+def keys(config: Mapping[str, object]) -> list[str]:
+    """``SECRET_KEY_FALLBACKS`` then ``SECRET_KEY`` of a Flask config: what ``issue``, ``check`` and
+    ``key_of`` take, so that a form shown before a rotation is still accepted after it."""
+    return [*(str(k) for k in config.get("SECRET_KEY_FALLBACKS") or ()), str(config["SECRET_KEY"])]
+
+
 # Bytes of randomness in a form's idempotency key (32 URL-safe characters).
 KEY_BYTES = 24
 
 
-def issue(secret_key: str, form_name: str, with_key: bool = False) -> str:
-    """A token for ``form_name``; ``with_key``: carrying a new random idempotency key."""
+def issue(secret_key: Keys, form_name: str, with_key: bool = False) -> str:
+    """A token for ``form_name``, signed with ``secret_key`` (the last, when several); ``with_key``:
+    carrying a new random idempotency key."""
     payload: str | list[str] = [form_name, secrets.token_urlsafe(KEY_BYTES)] if with_key else form_name
     return URLSafeTimedSerializer(secret_key, salt=_SALT).dumps(payload)
 
@@ -43,7 +56,9 @@ def _name(payload: object) -> object:
     return payload[0] if isinstance(payload, list) and len(payload) == 2 else payload
 
 
-def check(secret_key: str, form_name: str, token: str | None, max_age: int) -> TokenState:
+def check(secret_key: Keys, form_name: str, token: str | None, max_age: int) -> TokenState:
+    """How ``token`` stands: signed by one of ``secret_key`` for ``form_name`` and at most ``max_age``
+    seconds old (VALID), older (EXPIRED), absent (MISSING), or anything else (INVALID)."""
     if not token:
         return TokenState.MISSING
     try:
@@ -55,8 +70,8 @@ def check(secret_key: str, form_name: str, token: str | None, max_age: int) -> T
     return TokenState.VALID if _name(payload) == form_name else TokenState.INVALID
 
 
-def key_of(secret_key: str, token: str | None) -> str | None:
-    """The idempotency key a token signed with ``secret_key`` carries, or None (no key, a
+def key_of(secret_key: Keys, token: str | None) -> str | None:
+    """The idempotency key a token signed with (one of) ``secret_key`` carries, or None (no key, a
     token issued before keys, or a bad signature). Its age is ``check``'s business."""
     if not token:
         return None

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -279,6 +279,22 @@ class Mailer:
         if len(set(targets)) != len(targets) or not same:
             raise ValueError("one transaction carries one message in one wording to different addresses")
         to = targets[0] if len(targets) == 1 else UNDISCLOSED
+        refused = self._transaction(targets, lambda: self._data(to, m, w))
+        return [_refusal(refused[t]) if t in refused else None for t in targets]
+
+    def send_mail(self, mail: EmailMessage, recipients: Sequence[str]) -> None:
+        """Send a message already built (not an alert: e.g. an audit checkpoint to the admins) to
+        ``recipients`` over this connection, with the same TLS, login and deadline as alerts.
+
+        Raises DeliveryFailed, whose reason names no address, if it does not go through to every
+        recipient."""
+        refused = self._transaction(list(recipients), lambda: mail.as_bytes(policy=SMTP_POLICY))
+        if refused:
+            raise _refusal(next(iter(refused.values())))
+
+    def _transaction(self, recipients: list[str], data: Callable[[], bytes]) -> dict[str, tuple[int, bytes]]:
+        """One SMTP transaction of ``data()`` to ``recipients``; returns those refused at
+        ``RCPT TO`` with the server's answer. Raises DeliveryFailed when it failed as a whole."""
         with Deadline(self.settings.timeout) as deadline:
             if self._smtp is None:
                 self._smtp = self._connect(deadline)
@@ -286,7 +302,7 @@ class Mailer:
                 self._smtp.deadline = deadline
                 deadline.watch(self._smtp.sock)
             try:
-                refused = self._smtp.sendmail(self.sender.mailbox, targets, self._data(to, m, w))
+                refused = self._smtp.sendmail(self.sender.mailbox, recipients, data())
             except smtplib.SMTPRecipientsRefused as exc:
                 # Every recipient was refused at RCPT: each fails on its own account.
                 refused = exc.recipients
@@ -300,7 +316,7 @@ class Mailer:
                 if deadline.expired:
                     raise DeliveryFailed(f"SMTP server silent for {deadline.seconds:g} s") from None
                 raise DeliveryFailed(f"SMTP connection lost: {type(exc).__name__}") from None
-        return [_refusal(refused[t]) if t in refused else None for t in targets]
+        return refused
 
     def close(self) -> None:
         if self._smtp is None:
