@@ -25,6 +25,18 @@ settings.register_profile("ugly-mugs", deadline=None)
 settings.load_profile("ugly-mugs")
 
 
+# Parameters that are long strings (keys, tokens, secrets made with ``secrets`` at import) get
+# an id by position, not by value: the workers of pytest-xdist each import the test modules and
+# must collect the very same test ids, and a key has no place in a test's name anyway.
+LONG_PARAMETER = 32
+
+
+def pytest_make_parametrize_id(config, val, argname):
+    if isinstance(val, str | bytes) and len(val) > LONG_PARAMETER:
+        return f"{argname}-long"
+    return None
+
+
 @pytest.fixture(scope="session")
 def template_database(tmp_path_factory) -> str:
     """A migrated database: a SQLite template file path, or the PostgreSQL URL."""

@@ -10,8 +10,12 @@ back when it retries, without being stored readable. So the database keeps only:
 - ``body_tag``: HMAC-SHA256 of the request body under a key derived from the idempotency key, so
   that the same key with another body is recognised, and nothing about the body can be tested
   without the key;
-- the answer sealed with AES-256-GCM under a key derived (HKDF-SHA256) from the idempotency key
-  itself, bound to ``key_id``: only the client holding the key can open it.
+- the answer sealed with AES-256-GCM under a key derived (HKDF-SHA256) from the idempotency key,
+  bound to ``key_id``: only the client holding the key can have it back.
+
+Both keys are derived from the idempotency key *and* the app's secret key (``key_material``):
+a client may send a guessable key (a counter), and a stolen database alone must not let anyone
+try keys offline until an answer opens and hands over a receipt code (P1).
 
 No project imports (crypto layering rule).
 """
@@ -40,21 +44,29 @@ def key_id(app_secret: bytes, scope: str, key: str) -> str:
     return hmac.new(mac_key, scope.encode("ascii") + b"\0" + key.encode("ascii"), hashlib.sha256).hexdigest()
 
 
-def body_tag(key: str, body: bytes) -> str:
-    """The stored tag of a request ``body`` (canonical bytes) sent with ``key``: 64 hex digits."""
-    return hmac.new(_derive(key.encode("ascii"), "body"), body, hashlib.sha256).hexdigest()
+def key_material(app_secret: bytes, key: str) -> bytes:
+    """The secret the body tag and the answer's key come from: HKDF-SHA256 of idempotency ``key``
+    salted with a key derived from ``app_secret``; 32 bytes, never stored."""
+    salt = _derive(app_secret, "key material")
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=b"idempotency key").derive(key.encode("ascii"))
 
 
-def same_body(key: str, body: bytes, stored_tag: str) -> bool:
-    """Whether ``body`` is the body whose tag under ``key`` is ``stored_tag`` (constant time)."""
-    return hmac.compare_digest(body_tag(key, body), stored_tag)
+def body_tag(material: bytes, body: bytes) -> str:
+    """The stored tag of a request ``body`` (canonical bytes) sent with the key whose
+    ``key_material`` is ``material``: 64 hex digits."""
+    return hmac.new(_derive(material, "body"), body, hashlib.sha256).hexdigest()
 
 
-def seal(key: str, stored_id: str, answer: bytes) -> bytes:
-    """``answer`` encrypted under a key derived from ``key``, bound to ``stored_id`` (its key_id)."""
-    return aead.encrypt(_derive(key.encode("ascii"), "answer"), answer, stored_id.encode("ascii"))
+def same_body(material: bytes, body: bytes, stored_tag: str) -> bool:
+    """Whether ``body`` is the body whose tag under ``material`` is ``stored_tag`` (constant time)."""
+    return hmac.compare_digest(body_tag(material, body), stored_tag)
 
 
-def open_answer(key: str, stored_id: str, sealed: bytes) -> bytes:
-    """The answer ``seal`` stored; raises aead.DecryptionError for another key or altered data."""
-    return aead.decrypt(_derive(key.encode("ascii"), "answer"), sealed, stored_id.encode("ascii"))
+def seal(material: bytes, stored_id: str, answer: bytes) -> bytes:
+    """``answer`` encrypted under a key derived from ``material``, bound to ``stored_id`` (its key_id)."""
+    return aead.encrypt(_derive(material, "answer"), answer, stored_id.encode("ascii"))
+
+
+def open_answer(material: bytes, stored_id: str, sealed: bytes) -> bytes:
+    """The answer ``seal`` stored; raises aead.DecryptionError for other material or altered data."""
+    return aead.decrypt(_derive(material, "answer"), sealed, stored_id.encode("ascii"))

@@ -79,13 +79,14 @@ class Attempt:
     key: str
     key_id: str
     body: bytes
+    material: bytes  # sealing.key_material: whence the body tag and the answer's key
 
     @classmethod
     def of(cls, app_secret: bytes, scope: str, key: str, body: bytes) -> Attempt:
         """Raises ValueError for a key ``valid_key`` refuses."""
         if not valid_key(key):
             raise ValueError("not a valid idempotency key")
-        return cls(key, sealing.key_id(app_secret, scope, key), body)
+        return cls(key, sealing.key_id(app_secret, scope, key), body, sealing.key_material(app_secret, key))
 
 
 @dataclass(frozen=True)
@@ -135,10 +136,10 @@ def replay(session: Session, attempt: Attempt) -> Answer | None:
         session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.key_id == attempt.key_id))
         session.flush()
         return None
-    if not sealing.same_body(attempt.key, attempt.body, record.body_tag):
+    if not sealing.same_body(attempt.material, attempt.body, record.body_tag):
         raise Mismatch()
     try:
-        stored = json.loads(sealing.open_answer(attempt.key, attempt.key_id, record.sealed_answer))
+        stored = json.loads(sealing.open_answer(attempt.material, attempt.key_id, record.sealed_answer))
     except (DecryptionError, ValueError):
         # Cannot happen unless the row was altered: treated as another body, never as new.
         raise Mismatch() from None
@@ -150,14 +151,14 @@ def remember(session: Session, attempt: Attempt, report_id: str, answer: Answer)
     report, so that both are stored or neither). A concurrent twin makes the commit raise
     ``Conflict``; the caller rolls back and calls ``replay``."""
     sealed = sealing.seal(
-        attempt.key,
+        attempt.material,
         attempt.key_id,
         json.dumps({"reference": answer.reference, "receipt_code": answer.receipt_code}).encode("ascii"),
     )
     session.add(
         IdempotencyRecord(
             key_id=attempt.key_id,
-            body_tag=sealing.body_tag(attempt.key, attempt.body),
+            body_tag=sealing.body_tag(attempt.material, attempt.body),
             report_id=report_id,
             sealed_answer=sealed,
             # To the hour (P4): kept between 23 and 24 hours.

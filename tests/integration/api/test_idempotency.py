@@ -372,3 +372,24 @@ def _form_payload(app, token: str):
     from itsdangerous import URLSafeTimedSerializer
 
     return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="ugly-mugs reporter form").loads(token)
+
+
+GUESSABLE_KEYS = ["report-000000042", "0000000000000001", "aaaaaaaaaaaaaaaa", "my-app-filing-01"]
+
+
+@pytest.mark.parametrize("key", GUESSABLE_KEYS)
+def test_a_stolen_database_with_a_guessable_key_opens_no_answer(client, passphrase, db_session, key):
+    """Whoever holds the database but not the app's secret key cannot try keys offline until one
+    opens the stored answer (the receipt code) or matches the body tag (P1)."""
+    filed = _file(client, minimal_report(), key)
+    assert filed.status_code == 201
+    (record,) = db_session.scalars(select(IdempotencyRecord))
+    body = idempotency.canonical_json(minimal_report())
+    for guessed_secret in (b"", b"development", secrets.token_bytes(32)):
+        material = sealing.key_material(guessed_secret, key)
+        assert not sealing.same_body(material, body, record.body_tag)
+        with pytest.raises(sealing.aead.DecryptionError):
+            sealing.open_answer(material, record.key_id, record.sealed_answer)
+    # With the app's secret, and only then, the same key gets its answer back.
+    again = _file(client, minimal_report(), key)
+    assert again.status_code == 201 and again.get_json() == filed.get_json()
