@@ -237,3 +237,23 @@ def test_the_reporter_form_is_limited_too_and_shown_back_filled_in(database_url,
         assert story in refused.get_data(as_text=True)
     finally:
         app.extensions["ugly_mugs.engine"].dispose()
+
+
+NESTED = [
+    "[" * 5000 + "]" * 5000,
+    '{"a":' + "[" * 5000 + "]" * 5000 + "}",
+    '{"a":' + '{"b":' * 3000 + "1" + "}" * 3001,
+    '{"x": ' + "[" * 20000,  # unclosed as well
+]
+
+
+@pytest.mark.parametrize("raw", NESTED, ids=["array", "in-object", "objects", "unclosed"])
+def test_json_nested_too_deeply_is_bad_json_on_every_operation(database_url, passphrase, raw):
+    app = make_app(database_url)  # the default body limit: the nesting, not the size, is refused
+    client = app.test_client()
+    document = client.get("/api/v1/openapi.json").get_json()
+    for path in _operations(document):
+        response = client.post(path, data=raw, content_type="application/json", headers={"Authorization": "Bearer x"})
+        assert response.status_code in (400, 401), (path, response.status_code)
+        assert response.mimetype == "application/problem+json", path
+    app.extensions["ugly_mugs.engine"].dispose()
