@@ -135,7 +135,9 @@ def build(
     her_places = [str(v.get(f) or "") for v in [*identity, *perpetrator] for f in PLACE_KEYS if f in v]
     for version in identity:
         for raw in _name_words(str(version.get("name") or "")):
-            names.setdefault(words.loosen(raw.casefold()), Name(raw, words.name_forms(raw)))
+            # One entry per word as written (case aside): ``words.loosen`` knows only Latin vowels,
+            # so on Cyrillic it would take Бааба and Бабаа for one name and keep only the first.
+            names.setdefault(raw.casefold(), Name(raw, words.name_forms(raw)))
         raw_date = str(version.get("date") or "")
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw_date):
             year, month, day = (int(p) for p in raw_date.split("-"))

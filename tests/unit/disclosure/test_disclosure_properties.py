@@ -113,3 +113,22 @@ def test_his_own_details_never_block(data, first, hers, his, plate, his_email, u
     assert disclosure.check(sentence, profile) == []
     verdict = disclosure.guard({"the text": sentence}, profile, [f"He rang me from 07700 {his}."])
     assert verdict.blocked == [] and verdict.flagged == []
+
+
+# Two words of her name that differ only by a doubled letter, in each of the five alphabets:
+# each is her name, and finding one must not hide the other.
+DOUBLED = [
+    ("Бааба", "Бабаа"),
+    ("Ссара", "Сара"),
+    ("Anna", "Ana"),
+    ("Łuuka", "Łukaa"),
+    ("Mării", "Mări"),
+    ("Joãão", "João"),
+]
+
+
+def test_words_of_her_name_alike_but_for_a_doubled_letter_are_each_found():
+    for first, last in DOUBLED:
+        profile = disclosure.build([{"name": f"{first} {last}"}], [], [{"name_used": "Gaz"}])
+        for word in (first, last):
+            _assert_caught(_sentence(word), word, profile, {"name"})
