@@ -6,6 +6,8 @@ only in POST bodies. A report that cannot be saved is always shown back, filled 
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -20,6 +22,10 @@ from ugly_mugs.web.access import public
 bp = Blueprint("reporting", __name__)
 
 REPORT_FORM = "report"
+# How long after filing the same page sent again shows its receipt code again (a second press,
+# a retry after a lost answer); after that, whoever sends it again (Back, Reload on a shared
+# phone) learns only that the report was received: the code is hers, shown once.
+CODE_SHOWN_AGAIN_SECONDS = 120
 RECEIPT_FORM = "receipt"
 # The name of the language switcher's buttons on the report form (base.html, ``switch_form``).
 SWITCH_LANGUAGE = "switch_language"
@@ -181,7 +187,13 @@ def _replayed(form: forms.ReportForm, attempt: idempotency.Attempt):
             ),
             409,
         )
-    return render_template("reporting/receipt.html", filed=answer) if answer else None
+    if answer is None:
+        return None
+    if answer.shown_until is not None and time.time() > answer.shown_until:
+        # Sent again later — Back or Reload on a shared phone, perhaps by someone else: the
+        # report stands and nothing is filed twice, but its code is not shown a second time.
+        return render_template("reporting/receipt.html", filed=answer, code_withheld=True)
+    return render_template("reporting/receipt.html", filed=answer)
 
 
 def _file(form: forms.ReportForm, attempt: idempotency.Attempt | None):
@@ -209,9 +221,11 @@ def _file(form: forms.ReportForm, attempt: idempotency.Attempt | None):
             {c.code for c in current_app.config["CATEGORIES"]},
         )
         if attempt is not None:
-            idempotency.remember(
-                session, attempt, filed.report_id, idempotency.Answer(filed.reference, filed.receipt_code)
-            )
+            # A second press, or a retry after a lost answer, within a short while shows the code
+            # again; later, only that the report was received (``_replayed``).
+            shown_until = time.time() + CODE_SHOWN_AGAIN_SECONDS
+            answer = idempotency.Answer(filed.reference, filed.receipt_code, shown_until)
+            idempotency.remember(session, attempt, filed.report_id, answer)
         session.commit()
     except service.ReportError as exc:
         session.rollback()

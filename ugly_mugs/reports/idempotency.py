@@ -95,6 +95,10 @@ class Answer:
 
     reference: str
     receipt_code: str
+    # Until when (Unix time, seconds) a replay may show the receipt code again; None: always (the
+    # API, whose partner app holds the key). Sealed with the answer, so only a request holding
+    # the key reads it: the database keeps no readable time of her act (P4).
+    shown_until: float | None = None
 
 
 _held: set[str] = set()
@@ -143,7 +147,7 @@ def replay(session: Session, attempt: Attempt) -> Answer | None:
     except (DecryptionError, ValueError):
         # Cannot happen unless the row was altered: treated as another body, never as new.
         raise Mismatch() from None
-    return Answer(stored["reference"], stored["receipt_code"])
+    return Answer(stored["reference"], stored["receipt_code"], stored.get("shown_until"))
 
 
 def remember(session: Session, attempt: Attempt, report_id: str, answer: Answer) -> None:
@@ -153,7 +157,9 @@ def remember(session: Session, attempt: Attempt, report_id: str, answer: Answer)
     sealed = sealing.seal(
         attempt.material,
         attempt.key_id,
-        json.dumps({"reference": answer.reference, "receipt_code": answer.receipt_code}).encode("ascii"),
+        json.dumps(
+            {"reference": answer.reference, "receipt_code": answer.receipt_code, "shown_until": answer.shown_until}
+        ).encode("ascii"),
     )
     session.add(
         IdempotencyRecord(

@@ -32,6 +32,7 @@ from ugly_mugs.crypto import idempotency as sealing
 from ugly_mugs.models import IdempotencyRecord, Report
 from ugly_mugs.models.base import utcnow
 from ugly_mugs.ops import retention
+from ugly_mugs.reporting import views as reporting_views
 from ugly_mugs.reports import idempotency
 
 CODE = re.compile(r'id="receipt-code">([0-9A-Z-]+)<')
@@ -247,6 +248,21 @@ def test_a_form_sent_twice_files_one_report_and_shows_the_same_receipt(client, p
     second = client.post("/report", data=data)
     assert first.status_code == second.status_code == 200
     assert _receipt(first.get_data(as_text=True)) == _receipt(second.get_data(as_text=True))
+    assert _reports(db_session) == 1
+
+
+@pytest.mark.parametrize("later", [reporting_views.CODE_SHOWN_AGAIN_SECONDS + 1, 3600, 3 * 3600])
+def test_a_form_sent_again_later_shows_no_receipt_code(client, passphrase, db_session, clock, later):
+    """Back or Reload on a shared phone, by whoever holds it next: the report stands, nothing is
+    filed twice, and the code — hers, shown once — is not shown again."""
+    data = minimal_report(form_token=form_token(client))
+    first = client.post("/report", data=data).get_data(as_text=True)
+    reference, code = _receipt(first)
+    clock.shift(later)
+    again = client.post("/report", data=data)
+    page = again.get_data(as_text=True)
+    assert again.status_code == 200 and reference in page
+    assert code not in page and CODE.search(page) is None and "not shown again" in page
     assert _reports(db_session) == 1
 
 
