@@ -237,14 +237,18 @@ def accounts_group() -> None:
 @click.option("--unit", "unit_code", default=None, help="Police unit code (police liaison accounts).")
 @click.option("--project", "project_name", default=None, help="Project name (outreach workers, project members).")
 @click.option(
-    "--password-file", default=None, help="Read the initial password from this file instead of generating one."
+    "--password-file",
+    default=None,
+    help="Bootstrapping (the first admin, on the server): make the account with the password in this file "
+    "and print its authenticator. Without it the account is an invitation.",
 )
 @click.option("--invite/--no-invite", default=True, show_default=True, help="Invite to the role's key group.")
 @click.option(
     "--invitation",
     is_flag=True,
-    help="Make an invitation instead of a password: prints a link path (append it to the site's address) "
-    "that works once, for UGLY_MUGS_INVITATION_DAYS days; nobody but the person learns their password.",
+    help="Make an invitation (the default without --password-file): prints a link path (append it to the "
+    "site's address) that works once, for UGLY_MUGS_INVITATION_DAYS days; nobody but the person learns "
+    "their password or authenticator.",
 )
 def accounts_create(username, display_name, role, unit_code, project_name, password_file, invite, invitation) -> None:
     from flask import current_app
@@ -256,7 +260,9 @@ def accounts_create(username, display_name, role, unit_code, project_name, passw
 
     if invitation and password_file:
         raise click.UsageError("--invitation and --password-file exclude each other: the person sets the password")
-    password = None if invitation else (_read_secret(password_file) or accounts.generated_password())
+    # No password is ever made up and printed: whoever runs the command would know it (P9).
+    invitation = not password_file
+    password = None if invitation else _read_secret(password_file)
     with _session() as session:
         unit_id = project_id = None
         if unit_code:
@@ -294,8 +300,6 @@ def accounts_create(username, display_name, role, unit_code, project_name, passw
         days = current_app.config["INVITATION_DAYS"]
         click.echo(f"invitation link (works once, for {days} days): /invitation?token={token}")
         return
-    if not password_file:
-        click.echo(f"initial password: {password}")
     click.echo(f"authenticator: {uri}")
 
 

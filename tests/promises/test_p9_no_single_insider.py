@@ -19,6 +19,7 @@ key holder approves again, and every step is in the audit log.
 
 from __future__ import annotations
 
+import html
 import itertools
 
 from sqlalchemy import select
@@ -216,6 +217,11 @@ def test_an_admin_cannot_take_over_a_coordinator_and_read_reports(app, passphras
     assert try_every_coordinator_route(app, as_nina, reference, canaries) == []
     assert try_every_coordinator_route(app, admin_client, reference, canaries) == []
     assert membership_of(app, nina_id).sealed is None, "the account gave itself the key"
+    # The key holder asked to approve sees who reset the account and is told to confirm with the
+    # person themselves first: the admin's acceptance is not passed off as the coordinator's.
+    keys_page = html.unescape(holder_client.get("/staff/keys").get_data(as_text=True))
+    assert "password reset (keys taken away) by ada" in keys_page
+    assert "confirm with them yourself" in keys_page
     # The coordinator's old password opens nothing any more.
     clock.shift(30)
     assert login(app.test_client(), nina).status_code == 401

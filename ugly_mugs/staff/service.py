@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ugly_mugs import consent
 from ugly_mugs.crypto import sealing
 from ugly_mugs.keys import groups
-from ugly_mugs.models import Account, GroupMembership, Project, Report
+from ugly_mugs.models import Account, AuditEntry, GroupMembership, Project, Report
 from ugly_mugs.reports import filing, reporter_types, statuses
 
 # How many of her reports an outreach worker's list shows, newest first.
@@ -83,15 +83,59 @@ def outreach_reports(session: Session, worker_id: int, limit: int = OUTREACH_LIS
     ]
 
 
+# How an account's password and authenticator came to be, as the audit log records it: what a key
+# holder must see before giving someone the key (an admin who reset an account could have set
+# its password and authenticator themselves).
+ACCOUNT_EVENTS = {
+    "account_created": "account made",
+    "invitation_created": "invitation link made",
+    "invitation_accepted": "invitation accepted: password and authenticator set",
+    "password_reset": "password reset (keys taken away)",
+    "two_factor_reset": "authenticator reset (keys taken away)",
+    "group_key_withdrawn": "keys taken away",
+}
+RESETS = frozenset({"password_reset", "two_factor_reset"})
+
+
+@dataclass(frozen=True)
+class AccountEvent:
+    """One entry of ``ACCOUNT_EVENTS`` about an account: what, when (UTC) and by whom (a
+    username; None for the command line or the person themselves)."""
+
+    label: str
+    at: datetime
+    by: str | None
+    reset: bool
+
+
 @dataclass(frozen=True)
 class KeysPage:
     """The key page of a coordinator or police liaison: their own membership of their group (None
     if not invited; ``sealed`` None while waiting for the key), the invitations they can approve,
-    and the invited accounts by id."""
+    the invited accounts by id, and each one's ``ACCOUNT_EVENTS``, oldest first."""
 
     mine: GroupMembership | None
     pending: list[GroupMembership]
     names: dict[int, Account]
+    history: dict[int, list[AccountEvent]]
+
+
+def account_history(session: Session, account_ids: list[int]) -> dict[int, list[AccountEvent]]:
+    """The ``ACCOUNT_EVENTS`` of each account in ``account_ids``, oldest first, from the audit log."""
+    if not account_ids:
+        return {}
+    entries = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.subject_account_id.in_(account_ids), AuditEntry.action.in_(list(ACCOUNT_EVENTS)))
+        .order_by(AuditEntry.id)
+    ).all()
+    actors = {e.actor_id for e in entries if e.actor_id is not None}
+    usernames = dict(session.execute(select(Account.id, Account.username).where(Account.id.in_(actors))).all())
+    history: dict[int, list[AccountEvent]] = {a: [] for a in account_ids}
+    for e in entries:
+        by = usernames.get(e.actor_id) if e.actor_id != e.subject_account_id else None
+        history[e.subject_account_id].append(AccountEvent(ACCOUNT_EVENTS[e.action], e.at, by, e.action in RESETS))
+    return history
 
 
 def own_membership(session: Session, account: Account) -> GroupMembership | None:
@@ -104,7 +148,12 @@ def keys_page(session: Session, account: Account) -> KeysPage:
     pending = groups.pending_for(session, account.id)
     invited = [m.account_id for m in pending]
     names = {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(invited)))} if invited else {}
-    return KeysPage(mine=own_membership(session, account), pending=pending, names=names)
+    return KeysPage(
+        mine=own_membership(session, account),
+        pending=pending,
+        names=names,
+        history=account_history(session, invited),
+    )
 
 
 def approve(session: Session, approver: Account, membership_id: int, personal: sealing.KeyPair) -> bool:

@@ -77,6 +77,7 @@ def _keys_page(page: service.KeysPage, recovery: RecoveryForm):
         mine=page.mine,
         pending=page.pending,
         names=page.names,
+        history=page.history,
         confirm=ConfirmForm(),
         recovery=recovery,
     )
@@ -124,4 +125,4 @@ def recover():
         else:
             db.commit()
             return redirect(url_for("staff.keys"))
-    return _keys_page(service.KeysPage(mine=member, pending=[], names={}), form), 400
+    return _keys_page(service.KeysPage(mine=member, pending=[], names={}, history={}), form), 400

@@ -1,6 +1,6 @@
 """The admin commands (``flask --app wsgi accounts|keys|projects ...``): every command of every
-group answers ``--help``; ``accounts create`` prints an otpauth:// URI and an initial password
-that really logs in; deactivate ends the sessions and refuses logins; reset-2fa sends the next
+group answers ``--help``; ``accounts create`` makes an invitation and prints no secret, and with
+a password file prints an otpauth:// URI that really logs in; deactivate ends the sessions and refuses logins; reset-2fa sends the next
 login to enrolment; unlock lifts a lockout at once; ``keys grant`` seals the group key with the
 recovery passphrase read from standard input (a wrong one seals nothing); ``projects create``
 makes a project accounts can join. Typed at a real terminal, the recovery passphrase asked by
@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import pty
 import re
+import secrets
 import select as io_select
 import subprocess
 import sys
@@ -71,12 +72,36 @@ def test_every_command_of_every_group_has_help(app, runner):
         assert expected in checked
 
 
-def test_create_prints_a_uri_and_a_password_that_logs_in(app, runner, passphrase, database_url, clock):
+def test_create_without_a_password_file_makes_an_invitation_and_prints_no_secret(app, runner, passphrase):
+    """Nobody who runs the command learns a usable password or authenticator (P9)."""
+    result = invoke(app, runner, "accounts", "create", "--username", "Yuri", "--role", "coordinator")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^invitation link \(works once, for \d+ days\): /invitation\?token=\S+$", result.output, re.M)
+    assert "password" not in result.output and "otpauth" not in result.output and "authenticator" not in result.output
+    with app.extensions["ugly_mugs.sessionmaker"]() as db:
+        account = accounts.find(db, "yuri")
+        assert account.invitation_digest and not accounts.has_key(account)
+
+
+def test_create_with_a_password_file_prints_a_uri_that_logs_in(app, runner, passphrase, database_url, clock, tmp_path):
+    password = "a long bootstrap passphrase " + secrets.token_hex(4)
+    (tmp_path / "password").write_text(password + "\n")
     result = invoke(
-        app, runner, "accounts", "create", "--username", "Xena", "--name", "Xena Q", "--role", "coordinator"
+        app,
+        runner,
+        "accounts",
+        "create",
+        "--username",
+        "Xena",
+        "--name",
+        "Xena Q",
+        "--role",
+        "coordinator",
+        "--password-file",
+        str(tmp_path / "password"),
     )
     assert result.exit_code == 0, result.output
-    password = re.search(r"^initial password: (\S+)$", result.output, re.M).group(1)
+    assert password not in result.output
     uri = re.search(r"^authenticator: (otpauth://totp/\S+)$", result.output, re.M).group(1)
     secret = re.search(r"[?&]secret=([A-Z2-7]+)", uri).group(1)
     assert "issuer=Ugly%20Mugs" in uri and "xena" in uri
