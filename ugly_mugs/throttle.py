@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -66,9 +67,28 @@ def client_hash_key(secret_key: str, configured: str | None = None) -> bytes:
     return hmac.new(secret_key.encode(), _CLIENT_KEY_LABEL, hashlib.sha256).digest()
 
 
+# An IPv6 client counts by its /64: one subscriber usually holds a whole /64 (RFC 6177), so
+# counting each address would give one person 2**64 budgets.
+IPV6_CLIENT_PREFIX = 64
+
+
+def client_address(address: str) -> str:
+    """What one client is, for the limits: an IPv4 address as it is, an IPv6 address as its /64
+    network (an IPv4-mapped one as its IPv4 address); anything else as given."""
+    try:
+        parsed = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, IPV6_CLIENT_PREFIX), strict=False))
+    return str(parsed)
+
+
 def client_key(key: bytes, address: str) -> str:
-    """The keyed hash (32 hex digits) that stands for a client address in every counter."""
-    return hmac.new(key, address.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:32]
+    """The keyed hash (32 hex digits) that stands for a client (``client_address``) in every counter."""
+    return hmac.new(key, client_address(address).encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:32]
 
 
 # --- stores --------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 """The admin commands (``flask --app wsgi accounts|keys|projects ...``): every command of every
 group answers ``--help``; ``accounts create`` makes an invitation and prints no secret, and with
-a password file prints an otpauth:// URI that really logs in; deactivate ends the sessions and refuses logins; reset-2fa sends the next
-login to enrolment; unlock lifts a lockout at once; ``keys grant`` seals the group key with the
-recovery passphrase read from standard input (a wrong one seals nothing); ``projects create``
-makes a project accounts can join. Typed at a real terminal, the recovery passphrase asked by
-``keys grant`` and ``setup verify-recovery`` is never echoed (nor printed when piped)."""
+a password file prints an otpauth:// URI that really logs in; deactivate ends the sessions and
+refuses logins; reset-2fa sends the next login to enrolment; unlock lifts a lockout at once;
+``keys grant`` seals the group key with the recovery passphrase read from standard input (a
+wrong one seals nothing); ``projects create`` makes a project accounts can join. Typed at a real
+terminal, the recovery passphrase asked by ``keys grant`` and ``setup verify-recovery`` is never
+echoed (nor printed when piped)."""
 
 from __future__ import annotations
 
