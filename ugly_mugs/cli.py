@@ -413,6 +413,56 @@ def keys_grant(username: str) -> None:
     click.echo(f"{username} now holds the group key")
 
 
+@keys_group.group(
+    "rotate",
+    help="Replace a group key with a new key pair: every seal under the old key is moved to the new one "
+    "(content is not re-encrypted), every member who held the old key and the recovery key get the new one, "
+    "then every copy of the old private key is destroyed. Do it after removing a member: someone who kept a "
+    "copy would otherwise open every report filed later. Reads the recovery passphrase like 'keys grant'. "
+    "The app may keep running; if the command stops, run it again to finish.",
+)
+def keys_rotate_group() -> None:
+    pass
+
+
+def _rotate(unit_code: str | None, batch: int) -> None:
+    from ugly_mugs.keys import erasure, rotation
+
+    passphrase = read_passphrase()
+    try:
+        done = rotation.rotate(
+            current_app.extensions["ugly_mugs.sessionmaker"], passphrase, unit_code, batch, _show_rotation
+        )
+    except (DecryptionError, PasswordTooLong):
+        raise click.ClickException("that passphrase does not open the key") from None
+    except (rotation.RotationError, erasure.ErasureKeyMissing, keystore.KeyUnavailable) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"{'finished an interrupted rotation' if done.resumed else 'rotated'}: {done.section_seals} section seals "
+        f"and {done.texts} staff texts moved to the new key; {done.members} member copies made; "
+        f"{done.erased_seals_deleted} seals of erased reports deleted; {done.copies_destroyed} copies of the old "
+        "private key destroyed"
+    )
+
+
+def _show_rotation(progress) -> None:
+    """One line per batch on standard error (counts only), so a long rotation is seen to move."""
+    click.echo(f"{progress.stage}: {progress.done} of {progress.total}", err=True)
+
+
+@keys_rotate_group.command("scheme", help="Rotate the scheme key (the coordinators' key).")
+@click.option("--batch", default=500, show_default=True, help="Seals or texts per transaction.")
+def keys_rotate_scheme(batch: int) -> None:
+    _rotate(None, batch)
+
+
+@keys_rotate_group.command("unit", help="Rotate the key of the police unit CODE.")
+@click.argument("code")
+@click.option("--batch", default=500, show_default=True, help="Seals or texts per transaction.")
+def keys_rotate_unit(code: str, batch: int) -> None:
+    _rotate(code, batch)
+
+
 @click.group("projects", cls=AppGroup, help="Support projects.")
 def projects_group() -> None:
     pass

@@ -17,11 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config import Choice, UnitSetting
-from ugly_mugs.crypto import passwords, receipt, sealing
+from ugly_mugs.crypto import DecryptionError, passwords, receipt, sealing
 from ugly_mugs.models import Area, GroupKey, PoliceUnit, RecoveryKey, SealedGroupKey
 
 SCHEME = "scheme"
 UNIT = "unit"
+# A group key being replaced by rotation (ugly_mugs.keys.rotation): its row keeps its id, so the
+# seals under it stay bound, until the last of them has moved and it is destroyed.
+RETIRING = "retiring"
 PASSPHRASE_SYMBOLS = 32  # 160 bits
 
 
@@ -51,6 +54,16 @@ def _recovery_pair(passphrase: str, recovery: RecoveryKey) -> sealing.KeyPair:
 
 def _group_context(group_key_id: int) -> bytes:
     return f"group-key|{group_key_id}|recovery".encode("ascii")
+
+
+def recovery_context(group_key_id: int) -> bytes:
+    """What a group private key's recovery copy is bound to."""
+    return _group_context(group_key_id)
+
+
+def successor_context(group_key_id: int) -> bytes:
+    """What a retiring group key's ``successor`` copy (its private key sealed to the new public key) is bound to."""
+    return f"group-key|{group_key_id}|successor".encode("ascii")
 
 
 def is_set_up(session: Session) -> bool:
@@ -143,4 +156,63 @@ def open_group_keys(session: Session, passphrase: str) -> dict[int, sealing.KeyP
         for copy in copies:
             private = sealing.unseal(pair, copy.sealed, _group_context(copy.group_key_id))
             opened[copy.group_key_id] = sealing.key_pair_from_private(private)
+    retiring = set(retiring_ids(session))
+    for group_key_id, pair in list(opened.items()):
+        if group_key_id not in retiring:
+            opened[group_key_id] = with_predecessors(session, pair)
     return opened
+
+
+def retiring_ids(session: Session) -> list[int]:
+    """Ids of group keys being replaced by a rotation that has not finished (usually none)."""
+    return list(session.scalars(select(GroupKey.id).where(GroupKey.kind == RETIRING).order_by(GroupKey.id)))
+
+
+def _successor_copies(session: Session) -> list[SealedGroupKey]:
+    return list(
+        session.scalars(
+            select(SealedGroupKey)
+            .join(GroupKey, GroupKey.id == SealedGroupKey.group_key_id)
+            .where(GroupKey.kind == RETIRING, SealedGroupKey.recovery_key_id.is_(None))
+            .order_by(SealedGroupKey.id)
+        )
+    )
+
+
+def open_successor_copy(session: Session, retiring_id: int, pair: sealing.KeyPair) -> sealing.KeyPair:
+    """The retiring key ``retiring_id`` opened with its successor's ``pair``; DecryptionError if it does not open."""
+    copy = session.scalar(
+        select(SealedGroupKey).where(
+            SealedGroupKey.group_key_id == retiring_id, SealedGroupKey.recovery_key_id.is_(None)
+        )
+    )
+    if copy is None:
+        raise DecryptionError("no successor copy of that key")
+    bare = sealing.KeyPair(pair.private, pair.public)
+    return sealing.key_pair_from_private(sealing.unseal(bare, copy.sealed, successor_context(retiring_id)))
+
+
+def predecessor_of(session: Session, group_key_id: int, pair: sealing.KeyPair) -> GroupKey | None:
+    """The retiring key that ``group_key_id`` (opened as ``pair``) replaces, or None."""
+    for copy in _successor_copies(session):
+        try:
+            open_successor_copy(session, copy.group_key_id, pair)
+        except DecryptionError:
+            continue
+        return session.get(GroupKey, copy.group_key_id)
+    return None
+
+
+def with_predecessors(session: Session, pair: sealing.KeyPair) -> sealing.KeyPair:
+    """``pair`` carrying the key pairs it replaces in a rotation under way (``KeyPair.previous``),
+    so that seals not yet moved still open; ``pair`` itself when no rotation is under way. Only
+    keys whose successor copy ``pair`` opens are added: nothing it did not already hold."""
+    previous = []
+    for copy in _successor_copies(session):
+        try:
+            previous.append(open_successor_copy(session, copy.group_key_id, pair))
+        except DecryptionError:
+            continue
+    if not previous:
+        return pair
+    return sealing.KeyPair(pair.private, pair.public, previous=tuple(previous))
