@@ -413,6 +413,41 @@ def keys_grant(username: str) -> None:
     click.echo(f"{username} now holds the group key")
 
 
+@keys_group.command(
+    "change-passphrase",
+    help="Change the recovery passphrase: every group key's and every account's recovery copy is sealed "
+    "to the key of the new passphrase and the old recovery key is deleted, so the old passphrase opens "
+    "nothing stored from then on. Asks for the current and the new passphrase without echo (piped: the "
+    "current on the first line, the new on the second); --generate makes the new one and prints it once.",
+)
+@click.option("--generate", is_flag=True, help="Make a new passphrase (like setup) and print it once.")
+def keys_change_passphrase(generate: bool) -> None:
+    from ugly_mugs.keys import recovery
+
+    old = read_passphrase("Current recovery passphrase")
+    if generate:
+        new = keystore.new_passphrase()
+    elif sys.stdin.isatty():
+        new = click.prompt("New recovery passphrase", hide_input=True, confirmation_prompt=True)
+    else:
+        new = sys.stdin.readline().strip()
+    with _session() as session:
+        try:
+            done = recovery.change(session, old, new)
+        except (DecryptionError, PasswordTooLong):
+            raise click.ClickException("that passphrase does not open the keys; nothing was changed") from None
+        except (recovery.PassphraseError, keystore.KeyUnavailable) as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+        keystore.purge_tables(session.get_bind(), ("recovery_key", "sealed_group_key", "account"))
+    click.echo(
+        f"recovery passphrase changed: {done.group_keys} group keys and {done.accounts} accounts sealed to the new "
+        "one; the old one opens nothing"
+    )
+    if generate:
+        click.echo(f"New recovery passphrase (write it down, keep it offline; it is not shown again): {new}")
+
+
 @keys_group.group(
     "rotate",
     help="Replace a group key with a new key pair: every seal under the old key is moved to the new one "

@@ -11,9 +11,11 @@ printed, and never stored.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from config import Choice, UnitSetting
@@ -43,6 +45,16 @@ def new_passphrase() -> str:
 
 def _normalise_passphrase(text: str) -> str:
     return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def normalise_passphrase(text: str) -> str:
+    """The passphrase as derived from: letters and digits only, upper case (dashes, spaces and case don't matter)."""
+    return _normalise_passphrase(text)
+
+
+def recovery_pair(passphrase: str, recovery: RecoveryKey) -> sealing.KeyPair:
+    """The recovery key pair ``passphrase`` gives for the stored ``recovery`` key (Argon2id with its salt)."""
+    return _recovery_pair(passphrase, recovery)
 
 
 def _recovery_pair(passphrase: str, recovery: RecoveryKey) -> sealing.KeyPair:
@@ -161,6 +173,21 @@ def open_group_keys(session: Session, passphrase: str) -> dict[int, sealing.KeyP
         if group_key_id not in retiring:
             opened[group_key_id] = with_predecessors(session, pair)
     return opened
+
+
+def purge_tables(engine: Engine, tables: tuple[str, ...]) -> None:
+    """Overwrite deleted or replaced key copies in the database's files: SQLite zeroed them in
+    place (``secure_delete``) and its write-ahead log is checkpointed and truncated; PostgreSQL
+    rewrites ``tables`` (``VACUUM FULL``; key tables are small). Best effort: a reader holding the
+    SQLite log, or a lock held past 10 s, leaves it to the next purge (``reports.erasure``)."""
+    with contextlib.suppress(OperationalError, ProgrammingError):
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            return
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("SET lock_timeout = '10s'")
+            conn.exec_driver_sql("VACUUM FULL " + ", ".join(tables))
 
 
 def retiring_ids(session: Session) -> list[int]:

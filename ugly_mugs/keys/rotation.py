@@ -32,12 +32,10 @@ successor copy the current key opens and goes on from where it was. Audited once
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from ugly_mugs import audit
@@ -378,24 +376,9 @@ def rotate(
         destroyed += session.execute(delete(SealedGroupKey).where(SealedGroupKey.group_key_id == old_id)).rowcount
         session.execute(delete(GroupKey).where(GroupKey.id == old_id))
         session.commit()
-        _purge(session.get_bind())
+        keystore.purge_tables(session.get_bind(), ("group_membership", "sealed_group_key"))
     tell(Progress("old key destroyed", destroyed, destroyed))
     return Rotated(new_id, resumed, sealed_moved, deleted, texts, made, destroyed)
-
-
-def _purge(engine) -> None:
-    """Overwrite the deleted copies of the old private key in the database's files: SQLite zeroed
-    them in place (``secure_delete``) and its write-ahead log is checkpointed and truncated;
-    PostgreSQL rewrites the two small tables that held them (``VACUUM FULL``). Best effort: a
-    reader holding the SQLite log, or a lock held past 10 s, leaves it to the next erasure purge."""
-    with contextlib.suppress(OperationalError, ProgrammingError):
-        if engine.dialect.name == "sqlite":
-            with engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-            return
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("SET lock_timeout = '10s'")
-            conn.exec_driver_sql("VACUUM FULL group_membership, sealed_group_key")
 
 
 def _any_under(sessions: Callable[[], Session], group_key_id: int) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from tests.support import dbscan
+from tests.support.dbscan import raw_database, stored_in
 from tests.support.erasure import (
     COVERING,
     CRIME_REFERENCE,
@@ -232,12 +232,6 @@ def test_rotating_the_scheme_key_leaves_the_old_key_opening_nothing(app, client,
         assert set(entries[0].detail) >= {"seals", "resumed"}
 
 
-def raw_database(url: str) -> bytes:
-    if url.startswith("sqlite"):
-        return dbscan.raw_bytes(url)
-    return "\n".join(dbscan.postgres_rows(url)).encode()
-
-
 def test_no_copy_of_the_old_private_key_is_left_in_the_files(app, client, passphrase, database_url):
     _people, _officer, _filed, old_scheme, _old_unit, _copies = scenario(app, client, passphrase)
     maker = app.extensions["ugly_mugs.sessionmaker"]
@@ -261,12 +255,6 @@ def test_no_copy_of_the_old_private_key_is_left_in_the_files(app, client, passph
     stored = raw_database(database_url)
     assert [c for c in old_copies if stored_in(c, stored)] == []
     assert not stored_in(old_scheme.public, stored)
-
-
-def stored_in(blob: bytes, stored: bytes) -> bool:
-    # A slice from inside; PostgreSQL's text rendering shows bytea as hex.
-    part = blob[16:48]
-    return part in stored or part.hex().encode() in stored
 
 
 def test_a_rotation_stopped_after_some_batches_finishes_when_run_again(app, client, passphrase):
