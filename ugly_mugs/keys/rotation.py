@@ -36,6 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ugly_mugs import audit
@@ -374,8 +375,14 @@ def rotate(
             raise RotationError("seals under the old key appeared at the last moment: run the command again")
         destroyed = session.execute(delete(GroupMembership).where(GroupMembership.group_key_id == old_id)).rowcount
         destroyed += session.execute(delete(SealedGroupKey).where(SealedGroupKey.group_key_id == old_id)).rowcount
-        session.execute(delete(GroupKey).where(GroupKey.id == old_id))
-        session.commit()
+        try:
+            # A filing still under way that sealed to the old key holds its row (PostgreSQL waits
+            # for it here, then refuses): nothing is destroyed, and the next run moves its seals.
+            session.execute(delete(GroupKey).where(GroupKey.id == old_id))
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            raise RotationError("a report was sealed to the old key at the last moment: run again") from None
         keystore.purge_tables(session.get_bind(), ("group_membership", "sealed_group_key"))
     tell(Progress("old key destroyed", destroyed, destroyed))
     return Rotated(new_id, resumed, sealed_moved, deleted, texts, made, destroyed)
