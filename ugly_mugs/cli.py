@@ -460,13 +460,25 @@ def keys_rotate_group() -> None:
     pass
 
 
-def _rotate(unit_code: str | None, batch: int) -> None:
+def _rotate(unit_code: str | None, batch: int, holder_name: str | None) -> None:
+    from ugly_mugs.auth import accounts
     from ugly_mugs.keys import erasure, rotation
 
-    passphrase = read_passphrase()
+    holder = None
+    passphrase = None
+    if holder_name:
+        password = read_passphrase(f"Password of {holder_name}")
+        with _session() as session:
+            account = accounts.find(session, holder_name)
+            unlocked = accounts.open_with_password(account, password) if account and account.active else None
+            if unlocked is None:
+                raise click.ClickException("that account and password do not open a key")
+            holder = (account.id, unlocked.personal)
+    else:
+        passphrase = read_passphrase()
     try:
         done = rotation.rotate(
-            current_app.extensions["ugly_mugs.sessionmaker"], passphrase, unit_code, batch, _show_rotation
+            current_app.extensions["ugly_mugs.sessionmaker"], passphrase, unit_code, batch, _show_rotation, holder
         )
     except (DecryptionError, PasswordTooLong):
         raise click.ClickException("that passphrase does not open the key") from None
@@ -485,17 +497,25 @@ def _show_rotation(progress) -> None:
     click.echo(f"{progress.stage}: {progress.done} of {progress.total}", err=True)
 
 
+_HOLDER_HELP = (
+    "Unlock with this member's copy of the key instead of the recovery passphrase: asks for their "
+    "password (without echo, or the first line of standard input)."
+)
+
+
 @keys_rotate_group.command("scheme", help="Rotate the scheme key (the coordinators' key).")
 @click.option("--batch", default=500, show_default=True, help="Seals or texts per transaction.")
-def keys_rotate_scheme(batch: int) -> None:
-    _rotate(None, batch)
+@click.option("--holder", "holder_name", metavar="USERNAME", help=_HOLDER_HELP)
+def keys_rotate_scheme(batch: int, holder_name: str | None) -> None:
+    _rotate(None, batch, holder_name)
 
 
 @keys_rotate_group.command("unit", help="Rotate the key of the police unit CODE.")
 @click.argument("code")
 @click.option("--batch", default=500, show_default=True, help="Seals or texts per transaction.")
-def keys_rotate_unit(code: str, batch: int) -> None:
-    _rotate(code, batch)
+@click.option("--holder", "holder_name", metavar="USERNAME", help=_HOLDER_HELP)
+def keys_rotate_unit(code: str, batch: int, holder_name: str | None) -> None:
+    _rotate(code, batch, holder_name)
 
 
 @click.group("projects", cls=AppGroup, help="Support projects.")

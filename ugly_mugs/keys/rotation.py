@@ -5,7 +5,7 @@ private key (an old backup, an extracted key) would open every report sealed to 
 Rotation makes a new key pair and moves every seal to it; then every copy of the old private
 key is destroyed, so what anyone kept opens nothing stored from then on.
 
-A run, unlocked with the recovery passphrase:
+A run, unlocked with the recovery passphrase or by a member who holds the key:
 
 1. **Begin** (one transaction): a new key pair takes the group's place (``kind`` and police
    unit); the old row stays, marked ``retiring``, until the end. The new private key is sealed
@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from ugly_mugs import audit
 from ugly_mugs.crypto import DecryptionError, sealing
-from ugly_mugs.keys import erasure, keystore, sealed_text
+from ugly_mugs.keys import erasure, groups, keystore, sealed_text
 from ugly_mugs.models import (
     Account,
     Alert,
@@ -295,37 +295,56 @@ def _seals_under(session: Session, group_key_id: int) -> int:
     return session.scalar(select(func.count()).where(SealedSectionKey.group_key_id == group_key_id))
 
 
+def _unlock(
+    session: Session, current: GroupKey, passphrase: str | None, holder: tuple[int, sealing.KeyPair] | None
+) -> sealing.KeyPair:
+    """The current key pair (without predecessors), from the recovery passphrase or a holder's copy."""
+    if holder is not None:
+        account_id, personal = holder
+        try:
+            pair = groups.open_group_key(session, account_id, personal, current.id)
+        except groups.GroupError as exc:
+            raise RotationError(str(exc)) from None
+    else:
+        pair = keystore.open_group_keys(session, passphrase or "").get(current.id)
+        if pair is None:
+            raise DecryptionError("the recovery passphrase does not open this key")
+    return sealing.KeyPair(pair.private, pair.public)
+
+
 def rotate(
     sessions: Callable[[], Session],
-    passphrase: str,
+    passphrase: str | None,
     unit_code: str | None = None,
     batch: int = 500,
     progress: Callable[[Progress], None] | None = None,
+    holder: tuple[int, sealing.KeyPair] | None = None,
 ) -> Rotated:
     """Rotate the scheme key (``unit_code`` None) or the key of the police unit ``unit_code``,
     or finish a rotation of it that stopped.
 
+    Unlocked by the recovery ``passphrase``, or by ``holder``: (account id, personal key pair) of
+    a member who holds the key (their copy of the current key opens the retiring one too).
     ``sessions`` makes a new session (each batch commits its own); ``progress`` is called after
     each committed batch with counts only. Raises DecryptionError if the recovery passphrase does
-    not open the key, RotationError for an unknown unit, and ErasureKeyMissing when a report's
-    erasure key is neither in the key store nor erased (the wrong key store: nothing is destroyed).
+    not open the key, RotationError for an unknown unit or a holder without a copy, and
+    ErasureKeyMissing when a report's erasure key is neither in the key store nor erased (the
+    wrong key store: nothing is destroyed).
     """
     tell = progress or (lambda _p: None)
     with sessions() as session:
         current = _target(session, unit_code)
-        opened = keystore.open_group_keys(session, passphrase)
-        if current.id not in opened:
-            raise DecryptionError("the recovery passphrase does not open this key")
-        old = keystore.predecessor_of(session, current.id, opened[current.id])
+        pair = _unlock(session, current, passphrase, holder)
+        old = keystore.predecessor_of(session, current.id, pair)
         made = 0
         if old is None:
             resumed = False
-            old, old_pair = current, opened[current.id]
+            old, old_pair = current, pair
             new, new_pair, made = _begin(session, old, old_pair)
         else:
             resumed = True
-            old_pair = opened.get(old.id) or keystore.open_successor_copy(session, old.id, opened[current.id])
-            new, new_pair = current, opened[current.id]
+            old_pair = keystore.open_successor_copy(session, old.id, pair)
+            new, new_pair = current, pair
             made = _seal_to_members(session, old.id, new.id, new_pair)
         seals_total = _seals_under(session, old.id)
         unit_id = new.police_unit_id
@@ -333,6 +352,7 @@ def rotate(
         audit.record(
             session,
             "group_key_rotation",
+            actor_id=holder[0] if holder else None,
             detail={
                 "group": _holder(new),
                 "unit": unit_code,

@@ -35,6 +35,7 @@ from ugly_mugs.models import (
     GroupKey,
     GroupMembership,
     PoliceRelease,
+    PoliceUnit,
     ReportSection,
     SealedGroupKey,
     SealedSectionKey,
@@ -374,3 +375,33 @@ def test_the_command_asks_for_the_passphrase_and_refuses_a_wrong_one(app, client
     assert done.exit_code == 0, done.output
     assert "rotated:" in done.output and "section seals:" in done.output
     assert passphrase not in done.output
+
+
+def test_a_key_holder_can_rotate_and_finish_a_stopped_run_without_the_passphrase(app, client, passphrase):
+    people, officer, filed, old_scheme, old_unit, _copies = scenario(app, client, passphrase)
+    before = what_each_opens(app, people, officer, filed)
+    maker = app.extensions["ugly_mugs.sessionmaker"]
+
+    def crash(progress):
+        raise Stop
+
+    with pytest.raises(Stop):
+        rotation.rotate(maker, passphrase, batch=2, progress=crash)
+    runner = app.test_cli_runner()
+    with maker() as session:
+        unit_code = session.get(PoliceUnit, session.get(Account, officer.id).police_unit_id).code
+    # Someone without a copy (the removed coordinator), or a wrong password, cannot.
+    for name, password in (("bob.gone", PASSWORD), ("ann.erasure", "not the password")):
+        refused = runner.invoke(args=["keys", "rotate", "scheme", "--holder", name], input=password + "\n")
+        assert refused.exit_code != 0, refused.output
+    done = runner.invoke(args=["keys", "rotate", "scheme", "--holder", "ann.erasure"], input=PASSWORD + "\n")
+    assert done.exit_code == 0 and "finished an interrupted rotation" in done.output, done.output
+    done = runner.invoke(args=["keys", "rotate", "unit", unit_code, "--holder", "pc.unit"], input=PASSWORD + "\n")
+    assert done.exit_code == 0 and "rotated:" in done.output, done.output
+    assert PASSWORD not in done.output
+    assert what_each_opens(app, people, officer, filed) == before
+    with maker() as session:
+        assert opens_anything_stored(session, old_scheme) == []
+        assert opens_anything_stored(session, old_unit) == []
+        actors = session.scalars(select(AuditEntry.actor_id).where(AuditEntry.action == "group_key_rotation")).all()
+        assert actors == [None, people.coordinator, officer.id]
