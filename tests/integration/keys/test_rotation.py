@@ -36,6 +36,7 @@ from ugly_mugs.models import (
     GroupMembership,
     PoliceRelease,
     PoliceUnit,
+    RecoveryKey,
     ReportSection,
     SealedGroupKey,
     SealedSectionKey,
@@ -405,3 +406,25 @@ def test_a_key_holder_can_rotate_and_finish_a_stopped_run_without_the_passphrase
         assert opens_anything_stored(session, old_unit) == []
         actors = session.scalars(select(AuditEntry.actor_id).where(AuditEntry.action == "group_key_rotation")).all()
         assert actors == [None, people.coordinator, officer.id]
+
+
+def test_a_first_release_x25519_scheme_key_is_rotated_to_a_hybrid_one(app, client, passphrase):
+    maker = app.extensions["ugly_mugs.sessionmaker"]
+    with maker() as session:
+        # The scheme key as an installation of the first release has it: X25519, version-1 seals.
+        scheme = keystore.scheme_key(session)
+        first = sealing.generate_key_pair(sealing.X25519)
+        scheme.public_key = first.public
+        [copy] = session.scalars(select(SealedGroupKey).where(SealedGroupKey.group_key_id == scheme.id)).all()
+        recovery_public = session.get(RecoveryKey, copy.recovery_key_id).public_key
+        copy.sealed = sealing.seal(recovery_public, first.private, keystore.recovery_context(scheme.id))
+        session.commit()
+    people, officer, filed, old_scheme, _old_unit, _copies = scenario(app, client, passphrase)
+    assert old_scheme.kind == sealing.X25519
+    before = what_each_opens(app, people, officer, filed)
+    assert all(before[(f.reference, "scheme")] for f in filed)
+    rotation.rotate(maker, passphrase, batch=2)
+    assert what_each_opens(app, people, officer, filed) == before
+    with maker() as session:
+        assert sealing.kind_of(keystore.scheme_key(session).public_key) == sealing.HYBRID
+        assert opens_anything_stored(session, old_scheme) == []
