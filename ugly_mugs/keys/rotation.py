@@ -211,7 +211,8 @@ def _unseal_exact(pair: sealing.KeyPair, sealed: bytes, context: bytes) -> bytes
     return sealing.unseal(sealing.KeyPair(pair.private, pair.public), sealed, context)
 
 
-# (model, id column, report id of a row, [(ciphertext attribute, sealed-key attribute, context of a row)])
+# Where staff text is sealed to a group key: (model, report id of a row, [(ciphertext attribute,
+# sealed-key attribute, context of a row)]). Unit keys hold only the release texts.
 def _text_tables(holder: str):
     release_fields = [
         ("note", f"note_key_{holder}", lambda r: sealed_text.release_note_context(r.id)),
@@ -360,13 +361,11 @@ def rotate(
                 "new_key": new_id,
                 "resumed": resumed,
                 "seals": seals_total,
-                "texts": None,
             },
         )
         session.commit()
 
     sealed_moved = deleted = 0
-    texts = 0
 
     def sweep() -> None:
         nonlocal sealed_moved, deleted
