@@ -417,6 +417,111 @@ def keys_grant(username: str) -> None:
     click.echo(f"{username} now holds the group key")
 
 
+@keys_group.command(
+    "change-passphrase",
+    help="Change the recovery passphrase: every group key's and every account's recovery copy is sealed "
+    "to the key of the new passphrase and the old recovery key is deleted, so the old passphrase opens "
+    "nothing stored from then on. Asks for the current and the new passphrase without echo (piped: the "
+    "current on the first line, the new on the second); --generate makes the new one and prints it once.",
+)
+@click.option("--generate", is_flag=True, help="Make a new passphrase (like setup) and print it once.")
+def keys_change_passphrase(generate: bool) -> None:
+    from ugly_mugs.keys import recovery
+
+    old = read_passphrase("Current recovery passphrase")
+    if generate:
+        new = keystore.new_passphrase()
+    elif sys.stdin.isatty():
+        new = click.prompt("New recovery passphrase", hide_input=True, confirmation_prompt=True)
+    else:
+        new = sys.stdin.readline().strip()
+    with _session() as session:
+        try:
+            done = recovery.change(session, old, new)
+        except (DecryptionError, PasswordTooLong):
+            raise click.ClickException("that passphrase does not open the keys; nothing was changed") from None
+        except (recovery.PassphraseError, keystore.KeyUnavailable) as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+        keystore.purge_tables(session.get_bind(), ("recovery_key", "sealed_group_key", "account"))
+    click.echo(
+        f"recovery passphrase changed: {done.group_keys} group keys and {done.accounts} accounts sealed to the new "
+        "one; the old one opens nothing"
+    )
+    if generate:
+        click.echo(f"New recovery passphrase (write it down, keep it offline; it is not shown again): {new}")
+
+
+@keys_group.group(
+    "rotate",
+    help="Replace a group key with a new key pair: every seal under the old key is moved to the new one "
+    "(content is not re-encrypted), every member who held the old key and the recovery key get the new one, "
+    "then every copy of the old private key is destroyed. Do it after removing a member: someone who kept a "
+    "copy would otherwise open every report filed later. Reads the recovery passphrase like 'keys grant'. "
+    "The app may keep running; if the command stops, run it again to finish.",
+)
+def keys_rotate_group() -> None:
+    pass
+
+
+def _rotate(unit_code: str | None, batch: int, holder_name: str | None) -> None:
+    from ugly_mugs.auth import accounts
+    from ugly_mugs.keys import erasure, rotation
+
+    holder = None
+    passphrase = None
+    if holder_name:
+        password = read_passphrase(f"Password of {holder_name}")
+        with _session() as session:
+            account = accounts.find(session, holder_name)
+            unlocked = accounts.open_with_password(account, password) if account and account.active else None
+            if unlocked is None:
+                raise click.ClickException("that account and password do not open a key")
+            holder = (account.id, unlocked.personal)
+    else:
+        passphrase = read_passphrase()
+    try:
+        done = rotation.rotate(
+            current_app.extensions["ugly_mugs.sessionmaker"], passphrase, unit_code, batch, _show_rotation, holder
+        )
+    except (DecryptionError, PasswordTooLong):
+        raise click.ClickException("that passphrase does not open the key") from None
+    except (rotation.RotationError, erasure.ErasureKeyMissing, keystore.KeyUnavailable) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"{'finished an interrupted rotation' if done.resumed else 'rotated'}: {done.section_seals} section seals "
+        f"and {done.texts} staff texts moved to the new key; {done.members} member copies made; "
+        f"{done.erased_seals_deleted} seals of erased reports deleted; {done.copies_destroyed} copies of the old "
+        "private key destroyed"
+    )
+
+
+def _show_rotation(progress) -> None:
+    """One line per batch on standard error (counts only), so a long rotation is seen to move."""
+    click.echo(f"{progress.stage}: {progress.done} of {progress.total}", err=True)
+
+
+_HOLDER_HELP = (
+    "Unlock with this member's copy of the key instead of the recovery passphrase: asks for their "
+    "password (without echo, or the first line of standard input)."
+)
+
+
+@keys_rotate_group.command("scheme", help="Rotate the scheme key (the coordinators' key).")
+@click.option("--batch", default=500, show_default=True, help="Seals or texts per transaction.")
+@click.option("--holder", "holder_name", metavar="USERNAME", help=_HOLDER_HELP)
+def keys_rotate_scheme(batch: int, holder_name: str | None) -> None:
+    _rotate(None, batch, holder_name)
+
+
+@keys_rotate_group.command("unit", help="Rotate the key of the police unit CODE.")
+@click.argument("code")
+@click.option("--batch", default=500, show_default=True, help="Seals or texts per transaction.")
+@click.option("--holder", "holder_name", metavar="USERNAME", help=_HOLDER_HELP)
+def keys_rotate_unit(code: str, batch: int, holder_name: str | None) -> None:
+    _rotate(code, batch, holder_name)
+
+
 @click.group("projects", cls=AppGroup, help="Support projects.")
 def projects_group() -> None:
     pass

@@ -47,3 +47,16 @@ def find_plaintext(url: str, needles: list[str]) -> list[str]:
         if needle in rows or needle.encode("utf-8").hex() in rows:
             found.append(needle)
     return found
+
+
+def raw_database(url: str) -> bytes:
+    """The stored database as a thief would read it: SQLite's files, or PostgreSQL's rows as text."""
+    if url.startswith("sqlite"):
+        return raw_bytes(url)
+    return "\n".join(postgres_rows(url)).encode()
+
+
+def stored_in(blob: bytes, stored: bytes) -> bool:
+    """Whether a slice from inside ``blob`` occurs in ``stored`` (raw, or as PostgreSQL's bytea hex)."""
+    part = blob[16:48]
+    return part in stored or part.hex().encode() in stored

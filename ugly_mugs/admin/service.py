@@ -6,6 +6,7 @@ Each page's data comes from one function here; the view reads the request and re
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -16,7 +17,7 @@ from ugly_mugs import audit
 from ugly_mugs.auth import accounts, login
 from ugly_mugs.dates import local
 from ugly_mugs.keys import groups
-from ugly_mugs.models import Account, AuditEntry, GroupMembership, PoliceUnit, Project
+from ugly_mugs.models import Account, AuditEntry, GroupKey, GroupMembership, PoliceUnit, Project
 from ugly_mugs.models.people import ROLE_LABELS
 
 # Audit entries per page, newest first.
@@ -94,25 +95,49 @@ def account_detail(session: Session, account_id: int, secret_key: str) -> Accoun
 ACTIONS = ("deactivate", "reset-two-factor", "unlock", "invite", "remove-key")
 
 
-def act_on_account(session: Session, subject: Account, action: str, actor_id: int, secret_key: str) -> None:
+def act_on_account(session: Session, subject: Account, action: str, actor_id: int, secret_key: str) -> list[str]:
     """Apply ``action`` (one of ACTIONS) to ``subject`` on behalf of admin ``actor_id``; each is
     audited by the function it calls and the caller commits. ``secret_key`` is the app's
     SECRET_KEY (for "unlock"). Raises ValueError for an unknown action and ``groups.GroupError``
-    when an invitation is not possible (already invited, or the role holds no key)."""
+    when an invitation is not possible (already invited, or the role holds no key).
+
+    Returns the ``keys rotate`` commands now advised: one per group key of which the action
+    deleted a copy the person held ("deactivate", "remove-key"). A copy they kept elsewhere would
+    open every report sealed to that key later, until it is rotated (docs/staff.md)."""
+    held = [m.group_key_id for m in _memberships(session, subject) if m.sealed is not None]
     match action:
         case "deactivate":
             accounts.deactivate(session, subject, actor_id)
         case "reset-two-factor":
             accounts.reset_two_factor(session, subject, actor_id)
+            return []
         case "unlock":
             accounts.unlock_account(session, subject, actor_id, secret_key)
+            return []
         case "invite":
             groups.invite(session, subject, actor_id)
+            return []
         case "remove-key":
             for member in _memberships(session, subject):
                 groups.remove(session, member, actor_id)
         case _:
             raise ValueError(f"unknown account action {action!r}")
+    return [_rotate_command(session, group_key_id) for group_key_id in held]
+
+
+ROTATE_COMMAND = re.compile(r"keys rotate (scheme|unit [A-Za-z0-9_.-]{1,64})")
+
+
+def rotate_advice(values: list[str]) -> tuple[str, ...]:
+    """The ``keys rotate`` commands among ``values`` (from the page's address), anything else dropped."""
+    return tuple(dict.fromkeys(v for v in values if ROTATE_COMMAND.fullmatch(v)))
+
+
+def _rotate_command(session: Session, group_key_id: int) -> str:
+    group = session.get(GroupKey, group_key_id)
+    if group is None or group.police_unit_id is None:
+        return "keys rotate scheme"
+    return f"keys rotate unit {session.get(PoliceUnit, group.police_unit_id).code}"
 
 
 @dataclass(frozen=True)

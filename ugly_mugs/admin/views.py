@@ -60,7 +60,7 @@ def _invitation_link(token: str) -> str:
     return url_for("auth.invitation", token=token, _external=True)
 
 
-def _account_page(account_id: int, link: str | None = None):
+def _account_page(account_id: int, link: str | None = None, rotate: tuple[str, ...] = ()):
     detail = service.account_detail(database.session(), account_id, current_app.config["SECRET_KEY"])
     if detail is None:
         abort(404)
@@ -70,6 +70,7 @@ def _account_page(account_id: int, link: str | None = None):
         subject=detail.subject,
         confirm=ConfirmForm(),
         link=link,
+        rotate=rotate,
         days=current_app.config["INVITATION_DAYS"],
     )
 
@@ -77,7 +78,7 @@ def _account_page(account_id: int, link: str | None = None):
 @bp.get("/accounts/<int:account_id>")
 @roles("admin")
 def account(account_id: int):
-    return _account_page(account_id)
+    return _account_page(account_id, rotate=service.rotate_advice(request.args.getlist("rotate")))
 
 
 @bp.post("/accounts/<int:account_id>/invitation")
@@ -107,11 +108,12 @@ def account_action(account_id: int, action: str):
     if subject is None or action not in service.ACTIONS or not ConfirmForm().validate_on_submit():
         abort(404)
     try:
-        service.act_on_account(db, subject, action, current_account().id, current_app.config["SECRET_KEY"])
+        advised = service.act_on_account(db, subject, action, current_account().id, current_app.config["SECRET_KEY"])
     except groups.GroupError:
         abort(409)
     db.commit()
-    return redirect(url_for("admin.account", account_id=subject.id))
+    # Rotating the keys whose copy was just deleted is advised: the page says so (docs/staff.md).
+    return redirect(url_for("admin.account", account_id=subject.id, rotate=advised))
 
 
 @bp.get("/audit")

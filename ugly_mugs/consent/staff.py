@@ -79,10 +79,11 @@ def decide(
         detail={"level": request.level, "request": request.id},
     )
     if approve and report.status != statuses.ERASED:
-        scheme = keystore.scheme_key(session)
+        # The scheme key, and a key it replaces while a rotation is under way (keys.rotation).
+        scheme_ids = {keystore.scheme_key(session).id, *keystore.retiring_ids(session)}
 
         def open_key(section: ReportSection, erasure_key: ReportKey) -> bytes:
-            own = next(s for s in section.sealed_keys if s.holder == sections.SCHEME and s.group_key_id == scheme.id)
+            own = next(s for s in section.sealed_keys if s.holder == sections.SCHEME and s.group_key_id in scheme_ids)
             return sections.open_with_key_pair(
                 scheme_pair, own.sealed, report.id, section.name, section.version, sections.SCHEME, erasure_key
             )

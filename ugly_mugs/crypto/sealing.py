@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from cryptography.exceptions import InvalidTag
@@ -120,6 +120,9 @@ class KeyPair:
 
     private: bytes
     public: bytes
+    # Key pairs this one replaces while a group key is rotated (ugly_mugs.keys.rotation): a seal
+    # not yet moved to the new key still opens. Empty outside a rotation.
+    previous: tuple[KeyPair, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def kind(self) -> str:
@@ -191,8 +194,21 @@ def seal_version(recipient_kind: str, sealed: bytes) -> int:
 
 
 def unseal(recipient: KeyPair, sealed: bytes, context: bytes) -> bytes:
-    """Open a sealed secret; raises DecryptionError if it was not sealed to this key with this context,
-    was altered, is in a format this key does not use, or the key pair's halves do not belong together."""
+    """Open a sealed secret; raises DecryptionError if it was not sealed to this key (or one of
+    ``recipient.previous``) with this context, was altered, is in a format this key does not use,
+    or the key pair's halves do not belong together."""
+    try:
+        return _unseal_one(recipient, sealed, context)
+    except aead.DecryptionError:
+        for older in recipient.previous:
+            try:
+                return _unseal_one(older, sealed, context)
+            except aead.DecryptionError:
+                continue
+        raise
+
+
+def _unseal_one(recipient: KeyPair, sealed: bytes, context: bytes) -> bytes:
     try:
         kind = recipient.kind
         version = seal_version(kind, sealed)

@@ -85,7 +85,8 @@ def open_group_key(session: Session, account_id: int, personal: sealing.KeyPair,
         private = sealing.unseal(personal, member.sealed, _context(group_key_id, account_id))
     except DecryptionError:
         raise GroupError("Your copy of this key cannot be opened.") from None
-    return sealing.key_pair_from_private(private)
+    # During a rotation (keys.rotation) the pair also opens what is still sealed to the old key.
+    return keystore.with_predecessors(session, sealing.key_pair_from_private(private))
 
 
 def pending_for(session: Session, account_id: int) -> list[GroupMembership]:

@@ -11,17 +11,22 @@ printed, and never stored.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from config import Choice, UnitSetting
-from ugly_mugs.crypto import passwords, receipt, sealing
+from ugly_mugs.crypto import DecryptionError, passwords, receipt, sealing
 from ugly_mugs.models import Area, GroupKey, PoliceUnit, RecoveryKey, SealedGroupKey
 
 SCHEME = "scheme"
 UNIT = "unit"
+# A group key being replaced by rotation (ugly_mugs.keys.rotation): its row keeps its id, so the
+# seals under it stay bound, until the last of them has moved and it is destroyed.
+RETIRING = "retiring"
 PASSPHRASE_SYMBOLS = 32  # 160 bits
 
 
@@ -42,6 +47,16 @@ def _normalise_passphrase(text: str) -> str:
     return "".join(ch for ch in text.upper() if ch.isalnum())
 
 
+def normalise_passphrase(text: str) -> str:
+    """The passphrase as derived from: letters and digits only, upper case (dashes, spaces and case don't matter)."""
+    return _normalise_passphrase(text)
+
+
+def recovery_pair(passphrase: str, recovery: RecoveryKey) -> sealing.KeyPair:
+    """The recovery key pair ``passphrase`` gives for the stored ``recovery`` key (Argon2id with its salt)."""
+    return _recovery_pair(passphrase, recovery)
+
+
 def _recovery_pair(passphrase: str, recovery: RecoveryKey) -> sealing.KeyPair:
     """The recovery key pair, of the kind its stored public key says (hybrid since it exists)."""
     params = passwords.Argon2Params(**recovery.kdf_params)
@@ -51,6 +66,16 @@ def _recovery_pair(passphrase: str, recovery: RecoveryKey) -> sealing.KeyPair:
 
 def _group_context(group_key_id: int) -> bytes:
     return f"group-key|{group_key_id}|recovery".encode("ascii")
+
+
+def recovery_context(group_key_id: int) -> bytes:
+    """What a group private key's recovery copy is bound to."""
+    return _group_context(group_key_id)
+
+
+def successor_context(group_key_id: int) -> bytes:
+    """What a retiring group key's ``successor`` copy (its private key sealed to the new public key) is bound to."""
+    return f"group-key|{group_key_id}|successor".encode("ascii")
 
 
 def is_set_up(session: Session) -> bool:
@@ -143,4 +168,78 @@ def open_group_keys(session: Session, passphrase: str) -> dict[int, sealing.KeyP
         for copy in copies:
             private = sealing.unseal(pair, copy.sealed, _group_context(copy.group_key_id))
             opened[copy.group_key_id] = sealing.key_pair_from_private(private)
+    retiring = set(retiring_ids(session))
+    for group_key_id, pair in list(opened.items()):
+        if group_key_id not in retiring:
+            opened[group_key_id] = with_predecessors(session, pair)
     return opened
+
+
+def purge_tables(engine: Engine, tables: tuple[str, ...]) -> None:
+    """Overwrite deleted or replaced key copies in the database's files: SQLite zeroed them in
+    place (``secure_delete``) and its write-ahead log is checkpointed and truncated; PostgreSQL
+    rewrites ``tables`` (``VACUUM FULL``; key tables are small). Best effort: a reader holding the
+    SQLite log, or a lock held past 10 s, leaves it to the next purge (``reports.erasure``)."""
+    with contextlib.suppress(OperationalError, ProgrammingError):
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            return
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("SET lock_timeout = '10s'")
+            conn.exec_driver_sql("VACUUM FULL " + ", ".join(tables))
+
+
+def retiring_ids(session: Session) -> list[int]:
+    """Ids of group keys being replaced by a rotation that has not finished (usually none)."""
+    return list(session.scalars(select(GroupKey.id).where(GroupKey.kind == RETIRING).order_by(GroupKey.id)))
+
+
+def _successor_copies(session: Session) -> list[SealedGroupKey]:
+    return list(
+        session.scalars(
+            select(SealedGroupKey)
+            .join(GroupKey, GroupKey.id == SealedGroupKey.group_key_id)
+            .where(GroupKey.kind == RETIRING, SealedGroupKey.recovery_key_id.is_(None))
+            .order_by(SealedGroupKey.id)
+        )
+    )
+
+
+def open_successor_copy(session: Session, retiring_id: int, pair: sealing.KeyPair) -> sealing.KeyPair:
+    """The retiring key ``retiring_id`` opened with its successor's ``pair``; DecryptionError if it does not open."""
+    copy = session.scalar(
+        select(SealedGroupKey).where(
+            SealedGroupKey.group_key_id == retiring_id, SealedGroupKey.recovery_key_id.is_(None)
+        )
+    )
+    if copy is None:
+        raise DecryptionError("no successor copy of that key")
+    bare = sealing.KeyPair(pair.private, pair.public)
+    return sealing.key_pair_from_private(sealing.unseal(bare, copy.sealed, successor_context(retiring_id)))
+
+
+def predecessor_of(session: Session, group_key_id: int, pair: sealing.KeyPair) -> GroupKey | None:
+    """The retiring key that ``group_key_id`` (opened as ``pair``) replaces, or None."""
+    for copy in _successor_copies(session):
+        try:
+            open_successor_copy(session, copy.group_key_id, pair)
+        except DecryptionError:
+            continue
+        return session.get(GroupKey, copy.group_key_id)
+    return None
+
+
+def with_predecessors(session: Session, pair: sealing.KeyPair) -> sealing.KeyPair:
+    """``pair`` carrying the key pairs it replaces in a rotation under way (``KeyPair.previous``),
+    so that seals not yet moved still open; ``pair`` itself when no rotation is under way. Only
+    keys whose successor copy ``pair`` opens are added: nothing it did not already hold."""
+    previous = []
+    for copy in _successor_copies(session):
+        try:
+            previous.append(open_successor_copy(session, copy.group_key_id, pair))
+        except DecryptionError:
+            continue
+    if not previous:
+        return pair
+    return sealing.KeyPair(pair.private, pair.public, previous=tuple(previous))

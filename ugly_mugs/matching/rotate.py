@@ -57,7 +57,7 @@ def _new_version(session: Session, new_key: bytes) -> int:
     return index.register_version(session, new_key)
 
 
-def _to_open(session: Session, scheme_id: int) -> tuple[int, int]:
+def _to_open(session: Session, scheme_ids: list[int]) -> tuple[int, int]:
     """(reports, perpetrator sections) a run opens with the scheme key."""
     row = session.execute(
         select(func.count(func.distinct(ReportSection.report_id)), func.count())
@@ -66,13 +66,13 @@ def _to_open(session: Session, scheme_id: int) -> tuple[int, int]:
         .where(
             ReportSection.name == "perpetrator",
             SealedSectionKey.holder == sections.SCHEME,
-            SealedSectionKey.group_key_id == scheme_id,
+            SealedSectionKey.group_key_id.in_(scheme_ids),
         )
     ).one()
     return row[0], row[1]
 
 
-def _perpetrator_sections(session: Session, report_ids: list[str], scheme_id: int):
+def _perpetrator_sections(session: Session, report_ids: list[str], scheme_ids: list[int]):
     return session.execute(
         select(ReportSection, SealedSectionKey.sealed)
         .join(SealedSectionKey, SealedSectionKey.section_id == ReportSection.id)
@@ -80,7 +80,7 @@ def _perpetrator_sections(session: Session, report_ids: list[str], scheme_id: in
             ReportSection.report_id.in_(report_ids),
             ReportSection.name == "perpetrator",
             SealedSectionKey.holder == sections.SCHEME,
-            SealedSectionKey.group_key_id == scheme_id,
+            SealedSectionKey.group_key_id.in_(scheme_ids),
         )
     ).all()
 
@@ -105,7 +105,10 @@ def rotate(
         if pair is None:
             raise DecryptionError("the recovery passphrase does not open the scheme key")
         version = _new_version(session, new_key)
-        reports_to_open, sections_to_open = _to_open(session, scheme.id)
+        # With a key rotation under way (keys.rotation), some seals are still under the old key;
+        # ``pair`` opens those too (KeyPair.previous).
+        scheme_ids = [scheme.id, *keystore.retiring_ids(session)]
+        reports_to_open, sections_to_open = _to_open(session, scheme_ids)
         total = reports_to_open
         audit.record(
             session,
@@ -134,7 +137,7 @@ def rotate(
             session.execute(select(Report.id).where(Report.id.in_(report_ids)).with_for_update())
             found: dict[str, list[normalise.Identifier]] = {rid: [] for rid in report_ids}
             erasure_keys = erasure.report_keys(session, report_ids)
-            for section, sealed in _perpetrator_sections(session, report_ids, scheme.id):
+            for section, sealed in _perpetrator_sections(session, report_ids, scheme_ids):
                 if section.report_id not in erasure_keys:
                     unreadable += 1  # erased since, or its key is not in this key store
                     continue

@@ -61,7 +61,8 @@ def _open(session: Session, report_id: str, holder: str, group_key_id: int | Non
         .order_by(ReportSection.name, ReportSection.version)
     )
     if group_key_id is not None:
-        query = query.where(SealedSectionKey.group_key_id == group_key_id)
+        # A rotation under way (keys.rotation) leaves some seals under the retiring key for a while.
+        query = query.where(SealedSectionKey.group_key_id.in_([group_key_id, *keystore.retiring_ids(session)]))
     for section, sealed in session.execute(query).all():
         try:
             key = open_key(sealed, section, erasure_key)

@@ -49,7 +49,7 @@ class Done:
     unreadable: int = 0
 
 
-def _scheme_keys(session: Session, report: Report, pair: sealing.KeyPair, scheme_id: int, erasure_key: ReportKey):
+def _scheme_keys(session: Session, report: Report, pair: sealing.KeyPair, scheme_ids: set[int], erasure_key: ReportKey):
     """(section row, its key, its content) of every section the scheme key opens, oldest first."""
     opened, unreadable = [], 0
     for section in session.scalars(
@@ -58,7 +58,7 @@ def _scheme_keys(session: Session, report: Report, pair: sealing.KeyPair, scheme
         .order_by(ReportSection.name, ReportSection.version)
     ):
         seal = next(
-            (s for s in section.sealed_keys if s.holder == sections.SCHEME and s.group_key_id == scheme_id), None
+            (s for s in section.sealed_keys if s.holder == sections.SCHEME and s.group_key_id in scheme_ids), None
         )
         try:
             if seal is None:
@@ -82,8 +82,9 @@ def withhold(session: Session, report: Report, pair: sealing.KeyPair, region: st
         erasure_key = erasure.report_key(session, report.id)
     except erasure.ReportErased:
         return Done()
-    scheme = keystore.scheme_key(session)
-    opened, unreadable = _scheme_keys(session, report, pair, scheme.id, erasure_key)
+    # With a key rotation under way (keys.rotation) some seals are still under the retiring key.
+    scheme_ids = {keystore.scheme_key(session).id, *keystore.retiring_ids(session)}
+    opened, unreadable = _scheme_keys(session, report, pair, scheme_ids, erasure_key)
     by_name: dict[str, list[tuple[int, dict]]] = {}
     for section, _, content in opened:
         by_name.setdefault(section.name, []).append((section.version, content))

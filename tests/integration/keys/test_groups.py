@@ -127,13 +127,23 @@ def test_removal_and_deactivation_delete_the_sealed_copy(app, passphrase, clock)
     admin_client = app.test_client()
     assert login(admin_client, admin).status_code == 302
 
-    assert admin_action(admin_client, removed, "remove-key").status_code == 302
+    answer = admin_action(admin_client, removed, "remove-key")
+    assert answer.status_code == 302
+    # Rotation is advised at once: a copy the person kept would open every later report.
+    page = admin_client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert 'id="rotation-advised"' in page and "keys rotate scheme" in page
     assert memberships(app, removed) == []
     with pytest.raises(groups.GroupError):
         open_scheme_key(app, removed)
 
-    assert admin_action(admin_client, deactivated, "deactivate").status_code == 302
+    answer = admin_action(admin_client, deactivated, "deactivate")
+    assert answer.status_code == 302 and "rotate=keys" in answer.headers["Location"]
     assert memberships(app, deactivated) == []
+    # Nothing held, nothing advised; the address cannot make the page say anything else.
+    answer = admin_action(admin_client, removed, "remove-key")
+    assert "rotate" not in answer.headers["Location"]
+    page = admin_client.get(f"/admin/accounts/{removed.id}?rotate=run+rm+-rf&rotate=keys+rotate+unit+<b>")
+    assert 'id="rotation-advised"' not in page.get_data(as_text=True)
     with pytest.raises(groups.GroupError):
         open_scheme_key(app, deactivated)
 
