@@ -20,7 +20,8 @@ matches no route and gets the ordinary 404, on SQLite and PostgreSQL alike:
 ``id_arg`` reads an id from the query string by the same rule.
 
 **JSON.** A body nested deeper than the parser's recursion allows (``[[[[…`` a few kilobytes
-long) is bad JSON like any other (400), not a RecursionError and a 500: ``BoundedJSONProvider``.
+long) is bad JSON like any other (400), not a RecursionError and a 500: the app's one JSON
+provider, ``i18n.JSONProvider``, reads it so.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import Flask, Request, request
-from flask.json.provider import DefaultJSONProvider
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.routing import BaseConverter, IntegerConverter, PathConverter
@@ -119,23 +119,11 @@ def input_notice() -> str | None:
     return STRIPPED if getattr(request, "stripped_input", False) else None
 
 
-class BoundedJSONProvider(DefaultJSONProvider):
-    """Flask's JSON, with a body too deeply nested to parse read as malformed (ValueError, which
-    ``request.get_json`` answers as bad JSON) instead of raising RecursionError."""
-
-    def loads(self, s, **kwargs):
-        try:
-            return super().loads(s, **kwargs)
-        except RecursionError:
-            raise ValueError("the JSON is nested too deeply") from None
-
-
 def init_app(app: Flask) -> None:
     """Install the rules, then the static files' route; before any blueprint is registered, so
     that every route's segments are read by these converters (the app is made with
     ``static_folder=None`` for that reason)."""
     app.request_class = BoundaryRequest
-    app.json = BoundedJSONProvider(app)
     app.url_map.converters.update(
         {"int": IdConverter, "default": SegmentConverter, "string": SegmentConverter, "path": VisiblePathConverter}
     )

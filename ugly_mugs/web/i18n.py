@@ -126,7 +126,12 @@ def switch_url(lang: Language) -> str:
 
 
 class JSONProvider(DefaultJSONProvider):
-    """JSON that writes a translatable message (a form error) as the text it stands for."""
+    """The app's JSON: writes a translatable message (a form error) as the text it stands for,
+    keeps the order of keys as built (the OpenAPI document lists fields in the declared order),
+    and reads a body nested too deeply to parse as malformed (ValueError, which
+    ``request.get_json`` answers as bad JSON: 400) instead of raising RecursionError (a 500)."""
+
+    sort_keys = False
 
     @staticmethod
     def default(o):
@@ -134,10 +139,15 @@ class JSONProvider(DefaultJSONProvider):
             return str(o)
         return DefaultJSONProvider.default(o)
 
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("the JSON is nested too deeply") from None
+
 
 def init_app(app: Flask) -> None:
     app.json = JSONProvider(app)
-    app.json.sort_keys = False
     Babel(app, locale_selector=select_locale, default_domain="messages")
 
     @app.url_defaults
