@@ -3,17 +3,11 @@ same Message-ID on every try, one connection per batch, STARTTLS and login when 
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import re
 import ssl
 from email.utils import parseaddr
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
 from alerts.delivery.channels.email import SmtpSettings, SmtpSettingsError
@@ -21,6 +15,7 @@ from alerts.delivery.dispatch import Dispatcher
 from alerts.delivery.settings import dispatch_settings
 from tests.support.alerting import make_project, publish_message
 from tests.support.mailsink import smtp_server
+from tests.support.webhook_receiver import self_signed_certificate
 from ugly_mugs.models import Delivery
 
 
@@ -104,26 +99,8 @@ def test_bulletin_email_in_the_projects_language(app, db_session, passphrase):
 
 
 def _self_signed(tmp_path):
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
+    """A TLS server context for 127.0.0.1 and the CA file a client trusts it with."""
+    cert_path, key_path = self_signed_certificate("127.0.0.1", tmp_path)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_path, key_path)
     return context, str(cert_path)
