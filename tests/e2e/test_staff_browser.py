@@ -73,9 +73,9 @@ def wait_for_step_after(step: int) -> None:
 class StaffBrowser:
     """A browser context that records every request and lets only the live server through."""
 
-    def __init__(self, browser, live_server, **options):
+    def __init__(self, browser, live_server, viewport=DESKTOP, **options):
         self.origin = live_server.base_url
-        self.context = browser.new_context(viewport=DESKTOP, **options)
+        self.context = browser.new_context(viewport=viewport, **options)
         self.requests: list[str] = []
         self.context.on("request", lambda request: self.requests.append(request.url))
         self.context.route("**/*", self._route)
@@ -323,3 +323,98 @@ def test_staff_pages_load_nothing_from_other_origins(staff, live_server, tmp_pat
 
     assert any(url.endswith("/static/site.css") for url in staff.requests)
     assert staff.foreign_requests() == []
+
+
+PHONE = {"width": 360, "height": 640}
+# What makes a page wider than its viewport, with the elements that stick out (fixed ones excepted).
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const out = [];
+  // Inside a box that scrolls or clips, an element does not widen the page.
+  const clipped = (el) => {
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX !== 'visible') return true;
+    }
+    return false;
+  };
+  for (const el of document.querySelectorAll('body *')) {
+    if (clipped(el)) continue;
+    const box = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    // A box wider than the page, or text running out of its box (a long unbroken word).
+    const spills = el.scrollWidth > el.clientWidth + 1 && style.overflowX === 'visible' && el.clientWidth > 0;
+    if ((box.right > width + 1 || spills) && style.position !== 'fixed') {
+      const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + el.className : '');
+      out.push(`${name} right=${Math.round(box.right)}`);
+    }
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, width, out: out.slice(0, 8)};
+}"""
+MAX_PAGES = 40
+
+
+def sideways(page) -> str | None:
+    """None if the page fits its viewport's width, else what sticks out."""
+    found = page.evaluate(OVERFLOW)
+    if found["scrollWidth"] <= found["width"]:
+        return None
+    return f"{found['scrollWidth']} px wide in {found['width']}: {found['out']}"
+
+
+# A page deeper than the navigation that each role's walk must reach.
+REACHES = {
+    "admin": "/admin/accounts/",
+    "coordinator": "/coordinator/reports/",
+    "outreach": "/outreach/reports",
+    "project_member": "/projects/",
+    "police": "/police",
+}
+
+
+@pytest.mark.parametrize(("role", "extra", "landing"), ROLES, ids=[r[0] for r in ROLES])
+def test_no_staff_page_scrolls_sideways_on_a_phone(browser, live_server, tmp_path, role, extra, landing):
+    """Outreach happens on a phone: every page a role reaches from its navigation, and the pages those
+    link to (a report, an alert, a project), fits 360 px without sideways scrolling (issue 21)."""
+    must_reach = REACHES[role]
+    project = f"Narrow Team {secrets.token_hex(2)}"
+    live_server.flask("projects", "create", project)
+    # Something in every list: a report with a long unbroken word, so that rows and detail pages exist.
+    live_server.file_report(
+        what_happened="Unbroken" + "x" * 120,
+        categories=["physical-assault", "robbery", "threats", "held", "refused-to-pay"],
+    )
+    staff = StaffBrowser(browser, live_server, viewport=PHONE)
+    try:
+        page = staff.page
+        username, password, secret = create_account(
+            live_server, tmp_path, role, *(arg.format(project=project) for arg in extra)
+        )
+        staff.submit_login(username, password)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Set up your authenticator app")
+        problems = {}
+        if (found := sideways(page)) is not None:
+            problems["/login/enrol"] = found
+        staff.enrol(secret)
+        expect(page.get_by_role("heading", level=1)).to_contain_text(landing)
+
+        to_visit = [page.url]
+        seen: set[str] = set()
+        while to_visit and len(seen) < MAX_PAGES:
+            url = to_visit.pop(0).split("#")[0]
+            # One visit a path: the same page for another period or page of rows has the same layout.
+            if urlsplit(url).path in seen or not same_origin(url, staff.origin):
+                continue
+            seen.add(urlsplit(url).path)
+            # Only pages: a CSV or PDF download has no width.
+            answer = staff.context.request.get(url)
+            if answer.status != 200 or not answer.headers.get("content-type", "").startswith("text/html"):
+                continue
+            page.goto(url)
+            if (found := sideways(page)) is not None:
+                problems[urlsplit(url).path] = found
+            links = page.locator("nav a[href], main a[href]").evaluate_all("links => links.map(a => a.href)")
+            to_visit.extend(link for link in links if urlsplit(link).path not in seen)
+        assert {path for path in seen if path.startswith(must_reach)}, (must_reach, sorted(seen))
+        assert not problems, "pages wider than a phone:\n" + "\n".join(f"{k}: {v}" for k, v in problems.items())
+    finally:
+        staff.close()
