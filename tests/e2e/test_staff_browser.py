@@ -25,6 +25,8 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import axe_violations
+
 pytestmark = pytest.mark.e2e
 
 OATHTOOL = Path("/usr/bin/oathtool")
@@ -416,5 +418,51 @@ def test_no_staff_page_scrolls_sideways_on_a_phone(browser, live_server, tmp_pat
             to_visit.extend(link for link in links if urlsplit(link).path not in seen)
         assert {path for path in seen if path.startswith(must_reach)}, (must_reach, sorted(seen))
         assert not problems, "pages wider than a phone:\n" + "\n".join(f"{k}: {v}" for k, v in problems.items())
+    finally:
+        staff.close()
+
+
+# The person's language on the outreach form, as its button and the card name it.
+PERSON_LANGUAGES = {
+    "en": ("English", "Your report"),
+    "ro": ("Română", "Raportul tău"),
+    "pt-br": ("Português (Brasil)", "O seu relato"),
+    "pl": ("Polski", "Twoje zgłoszenie"),
+    "bg": ("Български", "Сигналът ти"),
+}
+
+
+def test_outreach_form_and_card_in_the_persons_language_on_a_phone(browser, live_server, tmp_path, axe_script):
+    """On a phone, the worker switches the form to the person's language without losing what was
+    typed, files, and hands over a card in that language; axe finds nothing on the form in any of
+    the five languages (issue 21)."""
+    project = f"Language Team {secrets.token_hex(2)}"
+    live_server.flask("projects", "create", project)
+    staff = StaffBrowser(browser, live_server, viewport=PHONE, bypass_csp=True)
+    try:
+        page = staff.page
+        log_in_first_time(staff, live_server, tmp_path, "outreach", "--project", project)
+        for code in PERSON_LANGUAGES:
+            page.goto(f"{staff.origin}/outreach/report?lang={code}")
+            assert axe_violations(page, axe_script) == [], code
+            assert sideways(page) is None, code
+
+        page.goto(f"{staff.origin}/outreach/report")
+        typed = f"He took her phone. Marker {secrets.token_hex(4)}."
+        page.locator("#what_happened").fill(typed)
+        name, card_heading = PERSON_LANGUAGES["pl"]
+        page.get_by_role("button", name=name).click()
+        expect(page.locator("#what_happened")).to_have_value(typed)
+        expect(page.get_by_role("button", name=name)).to_have_attribute("aria-current", "true")
+        page.locator("#incident_date").fill((date.today() - timedelta(days=1)).isoformat())
+        page.locator("#area").select_option("chapeltown")
+        page.locator("input[name=consent_level][value=anonymous_intel]").check()
+        page.get_by_label(ATTESTATION).check()
+        page.get_by_role("button", name="Send report").last.click()
+        card = page.get_by_role("region", name="Receipt card")
+        expect(card.get_by_role("heading", level=2)).to_have_text(card_heading)
+        expect(card).to_have_attribute("lang", "pl")
+        expect(card).to_contain_text("/receipt?lang=pl")
+        assert sideways(page) is None
     finally:
         staff.close()

@@ -27,8 +27,7 @@ REPORT_FORM = "report"
 # phone) learns only that the report was received: the code is hers, shown once.
 CODE_SHOWN_AGAIN_SECONDS = 120
 RECEIPT_FORM = "receipt"
-# The name of the language switcher's buttons on the report form (base.html, ``switch_form``).
-SWITCH_LANGUAGE = "switch_language"
+SWITCH_LANGUAGE = i18n.SWITCH_LANGUAGE
 
 # What service.ReportError may say (only after tampered input), so the catalogs hold it.
 SERVICE_MESSAGES = (

@@ -410,7 +410,7 @@ REPORT_FIELDS: tuple[Field, ...] = (
             N_("Optional. A nickname is fine."),
             section=IDENTITY,
             key="name",
-            outreach_label="What should we call them?",
+            outreach_label=N_("What should we call them?"),
         ),
         Field(
             "contact",
@@ -418,7 +418,7 @@ REPORT_FIELDS: tuple[Field, ...] = (
             N_("How can we contact you safely?"),
             N_("Optional. For example: text only, after 2pm. Leave empty if you do not want contact."),
             section=IDENTITY,
-            outreach_label="How can we contact them safely?",
+            outreach_label=N_("How can we contact them safely?"),
         ),
     ),
     *_grouped(
@@ -466,13 +466,13 @@ ADDITION_FIELDS: tuple[Field, ...] = (
     ),
 )
 
-# Asked only on the outreach worker's form (staff pages are in English).
+# Asked only on the outreach worker's form, in the language of the person it is filed for.
 OUTREACH_FIELDS: tuple[Field, ...] = (
     Field(
         "contact_via_project",
         LONG_TEXT,
-        "How they prefer to be contacted through the project",
-        "For example: ask for her at the drop-in on Tuesdays. Kept private.",
+        N_("How they prefer to be contacted through the project"),
+        N_("For example: ask for her at the drop-in on Tuesdays. Kept private."),
         section=IDENTITY,
     ),
 )

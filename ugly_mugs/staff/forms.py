@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired, Length
@@ -12,7 +13,8 @@ from ugly_mugs.reports import fields
 
 class OutreachReportForm(FlaskForm, declared_form("OutreachFields", fields.OUTREACH_FIELDS, base=ReportForm)):
     """The reporter's form, plus contact through the project (``fields.OUTREACH_FIELDS``) and
-    the consent attestation."""
+    the consent attestation. Its questions are shown in the person's language (the view renders
+    it in that locale); the attestation is the worker's own statement and stays in English."""
 
     attested = BooleanField(
         "I read the consent choices above to the person, and they chose the one marked.",
@@ -24,7 +26,7 @@ class OutreachReportForm(FlaskForm, declared_form("OutreachFields", fields.OUTRE
         # The worker asks the person; the questions speak about them, not to the worker.
         for declared in fields.REPORT_FIELDS:
             if declared.outreach_label:
-                self[declared.name].label.text = declared.outreach_label
+                self[declared.name].label.text = _l(declared.outreach_label)
 
 
 class RecoveryForm(FlaskForm):

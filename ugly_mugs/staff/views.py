@@ -6,14 +6,15 @@ Thin: each page reads the request, asks ``staff.service`` for what it shows, and
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import force_locale
 
 from ugly_mugs.keys import groups
 from ugly_mugs.reporting import forms as reporting_forms
 from ugly_mugs.reports import filing
 from ugly_mugs.staff import service
 from ugly_mugs.staff.forms import OutreachReportForm, RecoveryForm
-from ugly_mugs.web import database, keyring
+from ugly_mugs.web import database, i18n, keyring
 from ugly_mugs.web.access import current_account, roles
 from ugly_mugs.web.errors import render_error
 from ugly_mugs.web.forms import ConfirmForm
@@ -33,6 +34,20 @@ def _outreach_form():
     return OutreachReportForm(areas=cfg["AREAS"], categories=cfg["CATEGORIES"])
 
 
+def _person_language() -> i18n.Language:
+    """The language of the person the report is filed for: ``?lang=`` (chosen per report on the
+    form, not per worker), English if none or not one of ours."""
+    return i18n.language_in_url() or i18n.BY_LOCALE[i18n.DEFAULT]
+
+
+def _outreach_page(form, notice: str | None = None, status: int = 200):
+    """The outreach form with its questions and consent wording in the person's language; the
+    worker's own instructions stay in English."""
+    person = _person_language()
+    with force_locale(person.locale):
+        return render_template("staff/outreach_report.html", form=form, notice=notice, person=person), status
+
+
 @bp.route("/outreach/report", methods=["GET", "POST"])
 @roles("outreach")
 def outreach_report():
@@ -40,14 +55,18 @@ def outreach_report():
     form = _outreach_form()
     if account.project_id is None:
         return render_template("staff/no_project.html"), 409
+    if form.is_submitted() and i18n.SWITCH_LANGUAGE in request.form:
+        # Another language for the person: what was typed is shown back in it, not checked, not filed.
+        return _outreach_page(form, "Nothing has been sent yet. Everything typed is still here.")
     if not form.validate_on_submit():
         notice = "Please fix the points marked below. Nothing has been lost." if form.is_submitted() else None
-        return render_template("staff/outreach_report.html", form=form, notice=notice), 400 if notice else 200
+        return _outreach_page(form, notice, 400 if notice else 200)
+    person = _person_language()
     db = database.session()
     try:
         filed, project = service.file_for_outreach(
             db,
-            reporting_forms.to_new_report(form),
+            reporting_forms.to_new_report(form, language=person.locale),
             account,
             form.contact_via_project.data or "",
             {c.code for c in current_app.config["CATEGORIES"]},
@@ -55,13 +74,15 @@ def outreach_report():
         db.commit()
     except filing.ReportError as exc:
         db.rollback()
-        return render_template("staff/outreach_report.html", form=form, notice=str(exc)), 400
+        return _outreach_page(form, str(exc), 400)
     except database.UNAVAILABLE:
         db.rollback()
         current_app.logger.error("an outreach report could not be saved; the form was shown back")
         notice = "The report could not be saved just now. Nothing has been lost: press Send again in a few minutes."
-        return render_template("staff/outreach_report.html", form=form, notice=notice), 503
-    return render_template("staff/receipt_card.html", filed=filed, project=project)
+        return _outreach_page(form, notice, 503)
+    # The card is handed to the person: in her language, like the receipt page it points to.
+    with force_locale(person.locale):
+        return render_template("staff/receipt_card.html", filed=filed, project=project, person=person)
 
 
 @bp.get("/outreach/reports")

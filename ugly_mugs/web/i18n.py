@@ -40,6 +40,10 @@ BY_LOCALE = {lang.locale: lang for lang in LANGUAGES}
 _BY_URL_CODE = {lang.url_code: lang for lang in LANGUAGES}
 LOCALES = tuple(BY_LOCALE)
 
+# The name of the language buttons on a filled form (the reporter's, base.html ``switch_form``, and
+# the outreach worker's): the form is sent back to itself in that language, not checked, not filed.
+SWITCH_LANGUAGE = "switch_language"
+
 # Blueprints whose pages are for staff or partner apps: always English.
 # The bulletin pages ("projects", "feeds") are in the project's language, chosen by the project, not the browser.
 ENGLISH_ONLY = frozenset(

@@ -175,8 +175,8 @@ def test_a_dead_worker_and_the_oldest_due_delivery_are_shown(app, db_session, ma
     db_session.add(DispatchWorker(id="host-b:2:bbbbbb", started_at=now, seen_at=now, handled=0))
     db_session.commit()
     page = manager.get("/admin/deliveries").get_data(as_text=True)
-    assert "host-a:1:aaaaaa</td><td>not responding (stalled or dead)" in page
-    assert "host-b:2:bbbbbb</td><td>running" in page
+    assert 'host-a:1:aaaaaa</td><td data-label="State">not responding (stalled or dead)' in page
+    assert 'host-b:2:bbbbbb</td><td data-label="State">running' in page
     assert "workers are not keeping up or are stuck" in page
     assert "host-" not in client.get("/healthz/delivery").get_data(as_text=True)
 

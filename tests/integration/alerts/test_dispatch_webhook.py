@@ -143,7 +143,7 @@ def test_failed_delivery_is_on_the_admin_page_and_retry_sends_it(app, db_session
         client = app.test_client()
         login(client, admin)
         page = client.get("/admin/deliveries").get_data(as_text=True)
-        assert f"<td>{row.id}</td>" in page and "HTTP 500" in page and "Basis" in page
+        assert f'<td data-label="Delivery">{row.id}</td>' in page and "HTTP 500" in page and "Basis" in page
         assert "Secret title" not in page and "Secret body" not in page
         reference = db_session.get(Alert, message.alert_id).reference
         assert reference in page

@@ -190,4 +190,7 @@ def test_worker_list_names_every_status_and_consent_level_in_its_declared_words(
                 consent.OUTREACH_WORDING[level],
             )
             page = client.get("/outreach/reports").get_data(as_text=True)
-            assert f"<td>{row.status_label}</td><td>{row.consent_label}</td>" in page.replace("&#39;", "'")
+            assert (
+                f'<td data-label="Status">{row.status_label}</td><td data-label="Consent">{row.consent_label}</td>'
+                in page.replace("&#39;", "'")
+            )
