@@ -21,6 +21,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -104,6 +105,55 @@ def format_table(columns: Sequence[Column], rows: Sequence[Sequence[object]]) ->
     for row in rows:
         lines.append(" ".join(c.cell(value) for c, value in zip(columns, row, strict=True)))
     return "\n".join(lines)
+
+
+class LoadSampler:
+    """The 1-minute load average sampled once a second while a ``with`` block runs, so that a
+    figure can be read against how busy the machine was while it was measured.
+
+    ``text()`` is ``"load 2.1-3.4 (mean 2.8)"`` (first sample to highest), or ``"load unknown"``
+    where the platform has no load average."""
+
+    def __init__(self, every: float = 1.0) -> None:
+        self.every = every
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="load-sampler", daemon=True)
+
+    def _run(self) -> None:
+        while True:
+            try:
+                self.samples.append(os.getloadavg()[0])
+            except OSError:
+                return
+            if self._stop.wait(self.every):
+                return
+
+    def __enter__(self) -> LoadSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def mean(self) -> float:
+        return sum(self.samples) / len(self.samples) if self.samples else float("nan")
+
+    @property
+    def highest(self) -> float:
+        return max(self.samples) if self.samples else float("nan")
+
+    def text(self) -> str:
+        if not self.samples:
+            return "load unknown"
+        return f"load {min(self.samples):.1f}-{self.highest:.1f} (mean {self.mean:.1f})"
+
+
+def ratio(value: float, base: float) -> str:
+    """``value`` as a multiple of ``base`` (``"x1.37"``), or ``"x?"`` when the base is not positive."""
+    return f"x{value / base:.2f}" if base > 0 else "x?"
 
 
 def load_average() -> str:

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from bench.harness import Column, format_table, machine_facts, percentile
+from bench.harness import Column, LoadSampler, format_table, machine_facts, percentile, ratio
 
 CONTEXT = b"section-key|0123456789abcdef0123456789abcdef|incident|1|scheme"
 
@@ -141,12 +141,13 @@ def main(argv: list[str] | None = None) -> int:
     from ugly_mugs.crypto import sealing
 
     print(f"timing seals ({args.runs} runs each)", flush=True)
-    seals = per_seal(args.runs)
-    filed = {}
-    with tempfile.TemporaryDirectory(prefix="bench-sealing-") as tmp:
-        for kind in (sealing.X25519, sealing.HYBRID):
-            print(f"filing {args.reports} full-consent reports with {kind} group keys (SQLite)", flush=True)
-            filed[kind] = filing(kind, args.reports, Path(tmp))
+    with LoadSampler() as load:
+        seals = per_seal(args.runs)
+        filed = {}
+        with tempfile.TemporaryDirectory(prefix="bench-sealing-") as tmp:
+            for kind in (sealing.X25519, sealing.HYBRID):
+                print(f"filing {args.reports} full-consent reports with {kind} group keys (SQLite)", flush=True)
+                filed[kind] = filing(kind, args.reports, Path(tmp))
     print()
     for fact in machine_facts(["sqlite"], ""):
         print(fact)
@@ -154,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     print("(a) one 32-byte section key, in this process")
     print(format_table(SEAL_TABLE, seals))
     old, new = seals[0][1], seals[2][1]
-    print(f"    hybrid seal minus X25519 seal: {new - old:+.0f} µs median ({new / old:.2f}×)")
+    print(f"    hybrid seal minus X25519 seal: {new - old:+.0f} µs median ({ratio(new, old)} the X25519 baseline)")
     print()
     print("(b) file_report of a full-consent report (6 public-key seals, 3 receipt seals), committed, SQLite")
     labels = {sealing.X25519: "X25519 (first release)", sealing.HYBRID: "hybrid X25519 + ML-KEM-768"}
@@ -164,8 +165,15 @@ def main(argv: list[str] | None = None) -> int:
             [(labels[k], len(t), statistics.median(t), percentile(t, 95)) for k, t in filed.items()],
         )
     )
-    difference = statistics.median(filed[sealing.HYBRID]) - statistics.median(filed[sealing.X25519])
-    print(f"    hybrid keys minus X25519 keys: {difference:+.2f} ms on the median filing")
+    hybrid, classic = statistics.median(filed[sealing.HYBRID]), statistics.median(filed[sealing.X25519])
+    difference = hybrid - classic
+    print(f"    hybrid keys minus X25519 keys: {difference:+.2f} ms on the median filing ({ratio(hybrid, classic)})")
+    print(f"while it ran: {load.text()}")
+    print()
+    print(
+        f"summary: sealing: hybrid seal {new:.0f} µs median ({ratio(new, old)} X25519); full-consent filing "
+        f"{hybrid:.2f} ms median with hybrid keys ({ratio(hybrid, classic)} X25519 keys); {load.text()}"
+    )
     return 0
 
 
