@@ -346,7 +346,8 @@ OVERFLOW = """() => {
     // A box wider than the page, or text running out of its box (a long unbroken word).
     const spills = el.scrollWidth > el.clientWidth + 1 && style.overflowX === 'visible' && el.clientWidth > 0;
     if ((box.right > width + 1 || spills) && style.position !== 'fixed') {
-      const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + el.className : '');
+      const cls = el.getAttribute('class');
+      const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (cls ? '.' + cls : '');
       out.push(`${name} right=${Math.round(box.right)}`);
     }
   }
@@ -381,10 +382,14 @@ def test_no_staff_page_scrolls_sideways_on_a_phone(browser, live_server, tmp_pat
     project = f"Narrow Team {secrets.token_hex(2)}"
     live_server.flask("projects", "create", project)
     # Something in every list: a report with a long unbroken word, so that rows and detail pages exist.
-    live_server.file_report(
-        what_happened="Unbroken" + "x" * 120,
-        categories=["physical-assault", "robbery", "threats", "held", "refused-to-pay"],
-    )
+    # Two sharing his number, so that a report's page draws the picture of linked reports.
+    number = f"07700 9{secrets.randbelow(10**5):05d}"
+    for _ in range(2):
+        live_server.file_report(
+            what_happened="Unbroken" + "x" * 120,
+            categories=["physical-assault", "robbery", "threats", "held", "refused-to-pay"],
+            phone_numbers=number,
+        )
     staff = StaffBrowser(browser, live_server, viewport=PHONE)
     try:
         page = staff.page
