@@ -57,7 +57,11 @@ def _open(session: Session, report_id: str, holder: str, group_key_id: int | Non
     query = (
         select(ReportSection, SealedSectionKey.sealed)
         .join(SealedSectionKey, SealedSectionKey.section_id == ReportSection.id)
-        .where(ReportSection.report_id == report_id, SealedSectionKey.holder == holder)
+        .where(
+            ReportSection.report_id == report_id,
+            SealedSectionKey.holder == holder,
+            ReportSection.name.in_(sections.SECTION_NAMES),  # photos are read by reports.photo_store
+        )
         .order_by(ReportSection.name, ReportSection.version)
     )
     if group_key_id is not None:
@@ -116,3 +120,68 @@ def below_full(opened: Opened, region: str) -> tuple[Opened, disclosure.Profile]
 def open_with_scheme_key(session: Session, report_id: str, pair: sealing.KeyPair) -> Opened:
     """Every section of ``report_id`` that the scheme key pair ``pair`` opens (coordinators' reads)."""
     return open_sections(session, report_id, pair, sections.SCHEME, keystore.scheme_key(session).id)
+
+
+@dataclass(frozen=True)
+class PhotoRef:
+    """One photo of a report, without its content: which section (``sections.PHOTO_NAMES``) and number."""
+
+    name: str
+    version: int
+
+    @property
+    def shows_her(self) -> bool:
+        return self.name == sections.PHOTO_IDENTITY
+
+
+def photos_sealed_to(session: Session, report_id: str, holder: str, group_key_ids: list[int] | None) -> list[PhotoRef]:
+    """The photos of ``report_id`` that have a seal for ``holder`` (under one of ``group_key_ids``,
+    unless None), in order; nothing is decrypted, so listing them is not a read of content."""
+    query = (
+        select(ReportSection.name, ReportSection.version)
+        .join(SealedSectionKey, SealedSectionKey.section_id == ReportSection.id)
+        .where(
+            ReportSection.report_id == report_id,
+            ReportSection.name.in_(sections.PHOTO_NAMES),
+            SealedSectionKey.holder == holder,
+        )
+        .order_by(ReportSection.id)
+        .distinct()
+    )
+    if group_key_ids is not None:
+        query = query.where(SealedSectionKey.group_key_id.in_(group_key_ids))
+    return [PhotoRef(name, version) for name, version in session.execute(query).all()]
+
+
+def open_photo(
+    session: Session, report_id: str, ref: PhotoRef, pair: sealing.KeyPair, holder: str, group_key_id: int
+) -> bytes | None:
+    """The cleaned image bytes of photo ``ref`` of ``report_id`` if its key is sealed to
+    ``group_key_id`` (as ``holder``: "scheme" or "unit") and opens with ``pair``; else None (also
+    once the report is erased). Callers audit the read."""
+    if ref.name not in sections.PHOTO_NAMES:
+        return None
+    try:
+        erasure_key = erasure.report_key(session, report_id)
+    except erasure.ReportErased:
+        return None
+    ids = [group_key_id, *keystore.retiring_ids(session)]
+    found = session.execute(
+        select(ReportSection, SealedSectionKey.sealed)
+        .join(SealedSectionKey, SealedSectionKey.section_id == ReportSection.id)
+        .where(
+            ReportSection.report_id == report_id,
+            ReportSection.name == ref.name,
+            ReportSection.version == ref.version,
+            SealedSectionKey.holder == holder,
+            SealedSectionKey.group_key_id.in_(ids),
+        )
+    ).all()
+    for section, sealed in found:
+        try:
+            name, version = section.name, section.version
+            key = sections.open_with_key_pair(pair, sealed, report_id, name, version, holder, erasure_key)
+            return sections.decrypt_photo(key, report_id, section.name, section.version, section.ciphertext)
+        except DecryptionError:
+            continue
+    return None

@@ -6,15 +6,16 @@ Thin: each page reads the request, asks ``staff.service`` for what it shows, and
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from ugly_mugs.keys import groups
 from ugly_mugs.reporting import forms as reporting_forms
-from ugly_mugs.reports import filing
+from ugly_mugs.reports import filing, photos
 from ugly_mugs.staff import service
 from ugly_mugs.staff.forms import OutreachReportForm, RecoveryForm
 from ugly_mugs.web import database, keyring
 from ugly_mugs.web.access import current_account, roles
+from ugly_mugs.web.boundary import accepts_photos
 from ugly_mugs.web.errors import render_error
 from ugly_mugs.web.forms import ConfirmForm
 
@@ -34,20 +35,31 @@ def _outreach_form():
 
 
 @bp.route("/outreach/report", methods=["GET", "POST"])
+@accepts_photos
 @roles("outreach")
 def outreach_report():
     account = current_account()
     form = _outreach_form()
     if account.project_id is None:
         return render_template("staff/no_project.html"), 409
-    if not form.validate_on_submit():
-        notice = "Please fix the points marked below. Nothing has been lost." if form.is_submitted() else None
-        return render_template("staff/outreach_report.html", form=form, notice=notice), 400 if notice else 200
+    limits = photos.Limits.from_config(current_app.config)
+    if not form.is_submitted():
+        return render_template("staff/outreach_report.html", form=form, photo_slots=reporting_forms.photo_slots(limits))
+    valid = form.validate_on_submit()
+    read = reporting_forms.read_photos(limits, request.form, request.files)
+
+    def shown_back(notice: str, status: int):
+        return render_template("staff/outreach_report.html", form=form, notice=notice, photo_slots=read.slots), status
+
+    if not valid or read.slots.error:
+        return shown_back("Please fix the points marked below. Nothing has been lost.", 400)
     db = database.session()
     try:
+        new = reporting_forms.to_new_report(form)
+        new.photos = read.photos
         filed, project = service.file_for_outreach(
             db,
-            reporting_forms.to_new_report(form),
+            new,
             account,
             form.contact_via_project.data or "",
             {c.code for c in current_app.config["CATEGORIES"]},
@@ -55,12 +67,13 @@ def outreach_report():
         db.commit()
     except filing.ReportError as exc:
         db.rollback()
-        return render_template("staff/outreach_report.html", form=form, notice=str(exc)), 400
+        return shown_back(str(exc), 400)
     except database.UNAVAILABLE:
         db.rollback()
         current_app.logger.error("an outreach report could not be saved; the form was shown back")
-        notice = "The report could not be saved just now. Nothing has been lost: press Send again in a few minutes."
-        return render_template("staff/outreach_report.html", form=form, notice=notice), 503
+        return shown_back(
+            "The report could not be saved just now. Nothing has been lost: press Send again in a few minutes.", 503
+        )
     return render_template("staff/receipt_card.html", filed=filed, project=project)
 
 
