@@ -26,6 +26,18 @@ class ReadRefused(ValueError):
 
 
 @dataclass(frozen=True)
+class PhotoRef:
+    """One photo of a report, without its content: which section (``sections.PHOTO_NAMES``) and number."""
+
+    name: str
+    version: int
+
+    @property
+    def shows_her(self) -> bool:
+        return self.name == sections.PHOTO_IDENTITY
+
+
+@dataclass(frozen=True)
 class Opened:
     """The sections a key holder could open, by name (each a list of versions, oldest first).
 
@@ -36,14 +48,16 @@ class Opened:
 
     sections: dict[str, list[dict]]
     withheld: tuple[tuple[str, int, str], ...] = field(default=())
+    # The photos whose key the same holder has (listed, not opened: ``open_photo`` reads one).
+    photos: tuple[PhotoRef, ...] = field(default=())
 
     def __bool__(self) -> bool:
         return bool(self.sections)
 
 
-def _restored(found: dict[str, list[tuple[int, dict]]]) -> Opened:
+def _restored(found: dict[str, list[tuple[int, dict]]], photos: tuple[PhotoRef, ...] = ()) -> Opened:
     restored, put_back = withholding.restore(found)
-    return Opened(restored, tuple(put_back))
+    return Opened(restored, tuple(put_back), photos)
 
 
 def _open(session: Session, report_id: str, holder: str, group_key_id: int | None, open_key) -> Opened:
@@ -64,9 +78,11 @@ def _open(session: Session, report_id: str, holder: str, group_key_id: int | Non
         )
         .order_by(ReportSection.name, ReportSection.version)
     )
+    group_ids = None
     if group_key_id is not None:
         # A rotation under way (keys.rotation) leaves some seals under the retiring key for a while.
-        query = query.where(SealedSectionKey.group_key_id.in_([group_key_id, *keystore.retiring_ids(session)]))
+        group_ids = [group_key_id, *keystore.retiring_ids(session)]
+        query = query.where(SealedSectionKey.group_key_id.in_(group_ids))
     for section, sealed in session.execute(query).all():
         try:
             key = open_key(sealed, section, erasure_key)
@@ -74,7 +90,7 @@ def _open(session: Session, report_id: str, holder: str, group_key_id: int | Non
         except DecryptionError:
             continue
         opened.setdefault(section.name, []).append((section.version, content))
-    return _restored(opened)
+    return _restored(opened, tuple(photos_sealed_to(session, report_id, holder, group_ids)))
 
 
 def open_sections(session: Session, report_id: str, pair: sealing.KeyPair, holder: str, group_key_id: int) -> Opened:
@@ -114,24 +130,12 @@ def below_full(opened: Opened, region: str) -> tuple[Opened, disclosure.Profile]
     if sections.IDENTITY in opened.sections:
         return opened, disclosure.profile_from(opened.sections, region)
     shown, marks, profile = withholding.below_full(opened.sections, region)
-    return Opened(shown, tuple(marks)), profile
+    return Opened(shown, tuple(marks), opened.photos), profile
 
 
 def open_with_scheme_key(session: Session, report_id: str, pair: sealing.KeyPair) -> Opened:
     """Every section of ``report_id`` that the scheme key pair ``pair`` opens (coordinators' reads)."""
     return open_sections(session, report_id, pair, sections.SCHEME, keystore.scheme_key(session).id)
-
-
-@dataclass(frozen=True)
-class PhotoRef:
-    """One photo of a report, without its content: which section (``sections.PHOTO_NAMES``) and number."""
-
-    name: str
-    version: int
-
-    @property
-    def shows_her(self) -> bool:
-        return self.name == sections.PHOTO_IDENTITY
 
 
 def photos_sealed_to(session: Session, report_id: str, holder: str, group_key_ids: list[int] | None) -> list[PhotoRef]:
