@@ -219,6 +219,22 @@ def read_photo_for_police(
     return data
 
 
+def photos_for_export(
+    session: Session, release: PoliceRelease, unit_pair: sealing.KeyPair, refs
+) -> list[tuple[reading.PhotoRef, bytes]]:
+    """The photos ``refs`` (from the officer's ``PoliceView``) that the unit key opens, with their
+    bytes, for an export (which the export's own audit entry records)."""
+    if release.consent_withdrawn_at is not None:
+        return []
+    unit = keystore.unit_key(session, release.police_unit_id)
+    found = []
+    for ref in refs:
+        data = reading.open_photo(session, release.report_id, ref, unit_pair, sections.UNIT, unit.id)
+        if data is not None:
+            found.append((ref, data))
+    return found
+
+
 def _erasure_key(session: Session, release: PoliceRelease) -> ReportKey | None:
     try:
         return erasure.report_key(session, release.report_id)

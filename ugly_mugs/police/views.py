@@ -97,11 +97,12 @@ def export(release_id: int, kind: str):
     form = OpenForm()
     if not form.validate_on_submit():
         return _detail(item, report, status=400, open_form=form)
-    _, view = _open(item, form)
+    pair, view = _open(item, form)
     if view is None:
         return _detail(item, report, status=403 if form.reason.errors else 200, open_form=form)
     db = database.session()
-    exported = portal.export(db, report, current_account(), view.opened, kind)
+    photos = release.photos_for_export(db, item, pair, view.opened.photos)
+    exported = portal.export(db, report, current_account(), view.opened, kind, photos)
     db.commit()
     return Response(
         exported.body,

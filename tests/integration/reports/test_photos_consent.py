@@ -126,6 +126,15 @@ def test_police_see_a_photo_only_when_consent_covers_it(app, client, passphrase,
         assert shown.status_code == (200 if ref in EXPECTED[level] else 404)
         if shown.status_code == 200:
             no_metadata(shown.data)
+    # The exports carry the same photos: listed in the CSV, shown in the PDF.
+    exported = {
+        kind: police.post(
+            f"/police/reports/{release_id}/export.{kind}", data={"reason": "investigation", "csrf_token": ptoken}
+        )
+        for kind in ("csv", "pdf")
+    }
+    assert exported["csv"].get_data(as_text=True).count("(in the PDF export)") == len(EXPECTED[level])
+    assert exported["pdf"].data.count(b"/Subtype /Image") == len(EXPECTED[level])
     db_session.expire_all()
     actions = db_session.scalars(select(AuditEntry.action)).all()
     assert actions.count("photo_read") == 2
