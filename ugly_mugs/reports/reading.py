@@ -142,7 +142,7 @@ def photos_sealed_to(session: Session, report_id: str, holder: str, group_key_id
     """The photos of ``report_id`` that have a seal for ``holder`` (under one of ``group_key_ids``,
     unless None), in order; nothing is decrypted, so listing them is not a read of content."""
     query = (
-        select(ReportSection.name, ReportSection.version)
+        select(ReportSection.id, ReportSection.name, ReportSection.version)
         .join(SealedSectionKey, SealedSectionKey.section_id == ReportSection.id)
         .where(
             ReportSection.report_id == report_id,
@@ -154,7 +154,7 @@ def photos_sealed_to(session: Session, report_id: str, holder: str, group_key_id
     )
     if group_key_ids is not None:
         query = query.where(SealedSectionKey.group_key_id.in_(group_key_ids))
-    return [PhotoRef(name, version) for name, version in session.execute(query).all()]
+    return [PhotoRef(name, version) for _, name, version in session.execute(query).all()]
 
 
 def open_photo(
