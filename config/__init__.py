@@ -412,10 +412,11 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
     }
     if overrides:
         config.update(overrides)
-    # The photos at their largest, plus the ordinary body for what she typed.
+    # The photos at their largest (as base64 in the API: 4/3 as long), plus the ordinary body.
     config.setdefault(
         "PHOTO_REQUEST_BYTES",
-        int(config["PHOTO_MAX_COUNT"]) * int(config["PHOTO_MAX_BYTES"]) + int(config["MAX_CONTENT_LENGTH"] or 0),
+        int(config["PHOTO_MAX_COUNT"]) * int(config["PHOTO_MAX_BYTES"]) * 4 // 3
+        + int(config["MAX_CONTENT_LENGTH"] or 0),
     )
     if not config.get("KEYSTORE_URL") and mode == "development" and "KEYSTORE_URL" not in (overrides or {}):
         config["KEYSTORE_URL"] = default_keystore_url(str(config["DATABASE_URL"]))
