@@ -3,9 +3,12 @@ bad file is refused with its reason (``reports.photos``)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from tests.support import images
@@ -111,3 +114,34 @@ def test_too_many_photos_are_refused():
     assert refused.value.message.params == {"count": LIMITS.max_count}
     kept = photos.clean_all([(one, True), (one, False)], LIMITS)
     assert [p.section for p in kept] == ["photo_identity", "photo_about_him"]
+
+
+SEEDS = [images.encoded(fmt) for fmt in ("JPEG", "PNG", "WEBP")]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    seed=st.sampled_from(SEEDS),
+    cut=st.integers(min_value=0, max_value=4000),
+    flips=st.lists(st.tuples(st.integers(min_value=0, max_value=4000), st.integers(0, 255)), max_size=8),
+    tail=st.binary(max_size=64),
+)
+def test_any_damaged_image_is_cleaned_or_refused_never_an_error(seed, cut, flips, tail):
+    data = bytearray(seed[: max(1, len(seed) - cut)])
+    for at, value in flips:
+        if data:
+            data[at % len(data)] = value
+    data = bytes(data) + tail
+    try:
+        cleaned = photos.clean(data, LIMITS)
+    except photos.PhotoRefused:
+        return
+    found = images.metadata_of(cleaned)
+    assert found["format"] == "JPEG" and found["exif"] == {} and found["info"] == {}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=2048))
+def test_any_bytes_are_cleaned_or_refused(data):
+    with contextlib.suppress(photos.PhotoRefused):
+        photos.clean(data, LIMITS)
