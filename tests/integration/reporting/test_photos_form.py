@@ -126,3 +126,20 @@ def test_other_routes_keep_the_small_body_limit(client):
         content_type="multipart/form-data",
     )
     assert response.status_code == 413
+
+
+def test_the_same_page_sent_twice_files_once_and_other_photos_are_another_report(client, passphrase, db_session):
+    token = form_token(client)
+
+    def send(photo: bytes):
+        data = minimal_report(form_token=token, place="Under the railway bridge")
+        data["photo"] = [(io.BytesIO(photo), "car.png")]
+        return client.post("/report", data=data, content_type="multipart/form-data")
+
+    first, again = send(images.encoded("PNG")), send(images.encoded("PNG"))
+    assert first.status_code == 200 and again.status_code == 200
+    assert len(stored_photos(db_session)) == 1, "the second press filed nothing"
+    other = send(images.encoded("PNG", size=(80, 40)))
+    assert other.status_code == 409
+    assert "already sent once, with other answers" in other.get_data(as_text=True)
+    assert len(stored_photos(db_session)) == 1
