@@ -349,6 +349,12 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
         # Whole request bodies above this are refused with a friendly 413.
         "MAX_CONTENT_LENGTH": _int(env, "MAX_REQUEST_BYTES", 512 * 1024),
+        # Photos attached to a report (reports/photos.py): how many, each at most this many bytes
+        # as uploaded and pixels as declared; a report form's whole body may then be up to
+        # PHOTO_REQUEST_BYTES (kept in memory, never spooled to disk).
+        "PHOTO_MAX_COUNT": _int(env, "PHOTO_MAX_COUNT", 3),
+        "PHOTO_MAX_BYTES": _int(env, "PHOTO_MAX_BYTES", 4 * 1024 * 1024),
+        "PHOTO_MAX_PIXELS": _int(env, "PHOTO_MAX_PIXELS", 40_000_000),
         # How long a reporter form token stays valid; an expired one re-shows the form.
         "FORM_TOKEN_MAX_AGE": _int(env, "FORM_TOKEN_MAX_AGE", 4 * 3600),
         # Wrong receipt codes: at most this many from one client per window, and at
@@ -406,6 +412,12 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
     }
     if overrides:
         config.update(overrides)
+    # The photos at their largest (as base64 in the API: 4/3 as long), plus the ordinary body.
+    config.setdefault(
+        "PHOTO_REQUEST_BYTES",
+        int(config["PHOTO_MAX_COUNT"]) * int(config["PHOTO_MAX_BYTES"]) * 4 // 3
+        + int(config["MAX_CONTENT_LENGTH"] or 0),
+    )
     if not config.get("KEYSTORE_URL") and mode == "development" and "KEYSTORE_URL" not in (overrides or {}):
         config["KEYSTORE_URL"] = default_keystore_url(str(config["DATABASE_URL"]))
     check(config)

@@ -141,7 +141,8 @@ def scenario(instance) -> Scenario:
         passphrase = keystore.set_up(session, app.config["AREAS"], app.config["POLICE_UNITS"])
         session.commit()
     people = staff(app, passphrase)
-    erased, kept = file(client, "Gone"), file(client, "Kept")
+    # Each with two photos: one of him (police at anonymous intelligence) and one that may show her.
+    erased, kept = file(client, "Gone", photos=True), file(client, "Kept", photos=True)
     store = app.extensions["ugly_mugs.keystore"]
     with app.extensions["ugly_mugs.sessionmaker"]() as session:
         derive_everything(session, erased.reference, people, passphrase)
@@ -181,9 +182,9 @@ def scenario(instance) -> Scenario:
 
 
 def test_erasure_leaves_none_of_its_ciphertexts_or_sealed_keys_in_the_live_files(instance, scenario):
-    # What is looked for: 3 sections, their 9 sealed keys, the note, the covering note, the crime
-    # reference, two drafts, each with their sealed keys, and the index digests.
-    assert len(scenario.erased_secrets) >= 25
+    # What is looked for: 3 sections and 2 photos, their 15 sealed keys, the note, the covering
+    # note, the crime reference, two drafts, each with their sealed keys, and the index digests.
+    assert len(scenario.erased_secrets) >= 33
     stop(scenario.app)
     files = instance.database_files()
     assert found_in(files, scenario.erased_secrets) == []
@@ -221,7 +222,10 @@ def opens_anything(session, report_id: str, pairs: list[sealing.KeyPair], erasur
                     key = sections.open_with_key_pair(
                         pair, sealed, report_id, section.name, section.version, holder, erasure_key
                     )
-                    sections.decrypt_section(key, report_id, section.name, section.version, section.ciphertext)
+                    if section.name in sections.PHOTO_NAMES:
+                        sections.decrypt_photo(key, report_id, section.name, section.version, section.ciphertext)
+                    else:
+                        sections.decrypt_section(key, report_id, section.name, section.version, section.ciphertext)
                     opened.append(section.name)
                 except DecryptionError:
                     continue
@@ -262,7 +266,9 @@ def test_a_backup_from_before_opens_nothing_of_it_with_the_passphrase_or_a_coord
     thief = make_app(copy_url, KEYSTORE_URL=instance.keys_url)
     try:
         with thief.extensions["ugly_mugs.sessionmaker"]() as session:
-            assert session.scalar(select(func.count()).select_from(ReportSection)) == 6, "both reports are in it"
+            assert session.scalar(select(func.count()).select_from(ReportSection)) == 10, (
+                "both reports are in it (3 sections and 2 photos each)"
+            )
             pairs = every_pair(session, scenario.passphrase, scenario.coordinator)
             assert {p.public for p in pairs} >= {g.public_key for g in session.scalars(select(GroupKey))}
             # The key store as it is now holds only a tombstone for the erased report.
@@ -281,9 +287,16 @@ def test_a_backup_from_before_opens_nothing_of_it_with_the_passphrase_or_a_coord
             # The same keys open the kept report from the same backup: the test is not vacuous.
             kept_key = erasure_keys.report_key(session, scenario.kept_id)
             kept_opened = opens_anything(session, scenario.kept_id, pairs, kept_key)
-            assert {"identity", "incident", "perpetrator", "case note", "covering note", "alert draft"} <= set(
-                kept_opened
-            )
+            assert {
+                "identity",
+                "incident",
+                "perpetrator",
+                sections.PHOTO_IDENTITY,
+                sections.PHOTO_ABOUT_HIM,
+                "case note",
+                "covering note",
+                "alert draft",
+            } <= set(kept_opened)
             kept = report_of(session, scenario.kept.reference)
             assert (
                 readable_sections(session, kept, pairs[-1], sections.SCHEME)["identity"][0]["contact"]
@@ -374,7 +387,9 @@ def test_a_copy_put_back_without_the_restore_command_answers_deleted_at_once(ins
     app = make_app(copied_url, KEYSTORE_URL=instance.keys_url)
     try:
         with app.extensions["ugly_mugs.sessionmaker"]() as session:
-            assert derived_rows(session, scenario.erased_id)["sections"] == 3, "the copy holds it"
+            assert derived_rows(session, scenario.erased_id)["sections"] == 5, (
+                "the copy holds it (3 sections, 2 photos)"
+            )
         client = app.test_client()
         answer = receipt_status(client, scenario.erased.code)
         assert answer.status_code == 410

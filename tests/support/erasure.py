@@ -12,14 +12,19 @@ raw files afterwards (``found_in``).
 
 from __future__ import annotations
 
+import base64
+import io
+import random
 import uuid
 from dataclasses import dataclass
 from datetime import date
 
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.authoring import publish
+from tests.support import images
 from tests.support.app import minimal_report
 from tests.support.staff import PASSWORD, create, grant
 from ugly_mugs.auth import accounts
@@ -59,9 +64,23 @@ class Filed:
     canaries: dict[str, str]
 
 
-def file(client, prefix: str, level: str = "full") -> Filed:
+def photo_of(prefix: str) -> bytes:
+    """A PNG with GPS tags whose pixels are noise seeded by ``prefix`` (distinct per report)."""
+    rng = random.Random(prefix)
+    image = Image.frombytes("RGB", (48, 48), bytes(rng.randrange(256) for _ in range(48 * 48 * 3)))
+    out = io.BytesIO()
+    image.save(out, "PNG", exif=images.exif_with_gps())
+    return out.getvalue()
+
+
+def file(client, prefix: str, level: str = "full", photos: bool = False) -> Filed:
+    """A report with a canary in every field (and, with ``photos``, a photo of him and one that
+    may show her) through the API."""
     values = canaries(prefix)
     body = minimal_report(consent_level=level, categories=["physical-assault"], **values)
+    if photos:
+        image = base64.b64encode(photo_of(prefix)).decode()
+        body["photos"] = [{"image": image, "shows_only_him": True}, {"image": image}]
     response = client.post("/api/v1/reports", json=body, headers={"Idempotency-Key": str(uuid.uuid4())})
     assert response.status_code == 201, response.get_json()
     answer = response.get_json()

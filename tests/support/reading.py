@@ -36,8 +36,8 @@ def readable_sections(
     holder: str,
     erasure_key: ReportKey | None | type[Ellipsis] = ...,
 ) -> dict[str, list[dict]]:
-    """Every section of ``report`` that ``pair`` can open as ``holder``, by name; nothing without
-    an erasure key (``erasure_key`` None)."""
+    """Every section of ``report`` that ``pair`` can open as ``holder``, by name (a photo as
+    ``{"image": bytes}``); nothing without an erasure key (``erasure_key`` None)."""
     opened: dict[str, list[dict]] = {}
     if erasure_key is ...:
         erasure_key = erasure_key_of(session, report)
@@ -53,7 +53,11 @@ def readable_sections(
                 )
             except DecryptionError:
                 continue
-            content = sections.decrypt_section(key, report.id, section.name, section.version, section.ciphertext)
+            if section.name in sections.PHOTO_NAMES:
+                image = sections.decrypt_photo(key, report.id, section.name, section.version, section.ciphertext)
+                content = {"image": image}
+            else:
+                content = sections.decrypt_section(key, report.id, section.name, section.version, section.ciphertext)
             opened.setdefault(section.name, []).append(content)
     return opened
 

@@ -65,6 +65,26 @@ def report_schema(config: Mapping[str, object], declared: Iterable[fields.Field]
         "default": i18n.DEFAULT,
         "description": "The language the report was written in, noted for coordinators.",
     }
+    count = int(config.get("PHOTO_MAX_COUNT", 3))
+    properties["photos"] = {
+        "type": "array",
+        "maxItems": count,
+        "description": (
+            f"Up to {count} photos (JPEG, PNG or WebP, each at most {config.get('PHOTO_MAX_BYTES')} bytes before "
+            "base64). Each is re-encoded as JPEG with only its pixels: EXIF, GPS and every other metadata are "
+            "removed. A photo is kept with the reporter's own details (police see it only at full report) "
+            "unless shows_only_him is true."
+        ),
+        "items": {
+            "type": "object",
+            "properties": {
+                "image": {"type": "string", "contentEncoding": "base64", "description": "The image file, base64."},
+                "shows_only_him": {"type": "boolean", "default": False},
+            },
+            "required": ["image"],
+            "additionalProperties": False,
+        },
+    }
     return {
         "type": "object",
         "properties": properties,

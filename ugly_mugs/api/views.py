@@ -13,6 +13,7 @@ answer and counts nothing.
 
 from __future__ import annotations
 
+import binascii
 import functools
 
 from flask import Blueprint, current_app, jsonify, request
@@ -21,10 +22,11 @@ from werkzeug.datastructures import MultiDict
 from ugly_mugs.api.openapi import document
 from ugly_mugs.consent import reporter as consent_reporter
 from ugly_mugs.reporting import forms, lookup
-from ugly_mugs.reports import erasure, fields, idempotency, intake, receipts, statuses
+from ugly_mugs.reports import erasure, fields, idempotency, intake, photos, receipts, statuses
 from ugly_mugs.reports import filing as service
 from ugly_mugs.web import database, i18n, localtime, throttling
 from ugly_mugs.web.access import public
+from ugly_mugs.web.boundary import accepts_photos
 from ugly_mugs.web.errors import problem
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -95,19 +97,48 @@ def _attempt(body: dict):
     return idempotency.Attempt.of(secret, idempotency.API, key, idempotency.canonical_json(body)), None
 
 
+def _photos(listed) -> tuple[list[photos.Photo], list[str]]:
+    """The cleaned photos of a body's ``photos`` list (``reports.photos``), or the messages why not."""
+    if listed is None:
+        return [], []
+    if not isinstance(listed, list) or not all(isinstance(item, dict) for item in listed):
+        return [], ["A list of objects, each with an image in base64."]
+    uploads = []
+    for item in listed:
+        image, only_him = item.get("image"), item.get("shows_only_him", False)
+        if set(item) - {"image", "shows_only_him"} or not isinstance(image, str) or not isinstance(only_him, bool):
+            return [], [
+                "Each photo is an object with image (base64 text) and, if you like, shows_only_him (true or false)."
+            ]
+        try:
+            data = binascii.a2b_base64(image.encode("ascii"), strict_mode=True)
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            return [], ["A photo's image is not valid base64."]
+        uploads.append((data, not only_him))
+    try:
+        return photos.clean_all(uploads, photos.Limits.from_config(current_app.config)), []
+    except photos.PhotoRefused as refused:
+        return [], [str(refused.message)]
+
+
 def _checked_report(body: dict):
     """The report to file from ``body``, or a 422 problem."""
     body = dict(body)
+    cleaned, photo_errors = _photos(body.pop("photos", None))
     language = i18n.by_url_code(body.pop("language", i18n.DEFAULT))
     values, errors = intake.json_values(body)
     if language is None:
         errors["language"] = ["Use one of: " + ", ".join(lang.url_code for lang in i18n.LANGUAGES) + "."]
+    if photo_errors:
+        errors["photos"] = photo_errors
     if errors:
         return None, problem(422, FIELDS_WRONG, errors)
     answers, errors = intake.validate(values, _configured(), today=localtime.today())
     if errors:
         return None, problem(422, FIELDS_WRONG, errors)
-    return intake.new_report(answers, language=language.locale), None
+    new = intake.new_report(answers, language=language.locale)
+    new.photos = cleaned
+    return new, None
 
 
 def _replayed(attempt):
@@ -151,6 +182,7 @@ def _file(new, attempt):
 
 
 @bp.post("/reports")
+@accepts_photos
 @public
 def submit_report():
     body, refused = _json_object()

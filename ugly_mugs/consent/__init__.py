@@ -62,10 +62,12 @@ OUTREACH_WORDING: dict[str, str] = {
     FULL_REPORT: "Police may have everything",
 }
 
+# Photos: "photo_identity" (may show her, the default) is identity-level; "photo_about_him"
+# (she said it shows only him, his car or his messages) goes with the perpetrator section.
 SECTIONS_FOR_POLICE: dict[str, frozenset[str]] = {
     ALERT_ONLY: frozenset(),
-    ANONYMOUS_INTELLIGENCE: frozenset({"incident", "perpetrator"}),
-    FULL_REPORT: frozenset({"identity", "incident", "perpetrator"}),
+    ANONYMOUS_INTELLIGENCE: frozenset({"incident", "perpetrator", "photo_about_him"}),
+    FULL_REPORT: frozenset({"identity", "incident", "perpetrator", "photo_identity", "photo_about_him"}),
 }
 
 
@@ -75,6 +77,6 @@ class ConsentError(ValueError):
 
 def unit_may_open(level: str, section: str) -> bool:
     """Whether a police unit may hold the key of a ``section`` ("identity", "incident",
-    "perpetrator") of a report whose consent level is ``level``. Raises KeyError for an
-    unknown level. Every sealing to a unit goes through this rule."""
+    "perpetrator", "photo_identity", "photo_about_him") of a report whose consent level is
+    ``level``. Raises KeyError for an unknown level. Every sealing to a unit goes through this rule."""
     return section in SECTIONS_FOR_POLICE[level]

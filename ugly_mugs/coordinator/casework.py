@@ -54,6 +54,27 @@ def read_report(
     return opened
 
 
+def read_photo(
+    session: Session, report: Report, coordinator: Account, scheme_pair: sealing.KeyPair, reason: str, ref
+) -> bytes | None:
+    """The cleaned image bytes of photo ``ref`` (``reading.PhotoRef``) of ``report``, opened with
+    the scheme key, or None when there is no such photo (or the report was erased); audited
+    like a read of the report, with the photo named (never its content)."""
+    if reason not in READ_REASONS:
+        raise reading.ReadRefused("Choose why you are opening this report.")
+    data = reading.open_photo(session, report.id, ref, scheme_pair, sections.SCHEME, keystore.scheme_key(session).id)
+    if data is not None:
+        audit.record(
+            session,
+            "photo_read",
+            actor_id=coordinator.id,
+            report_id=report.id,
+            reason=reason,
+            detail={"photo": f"{ref.name}/{ref.version}"},
+        )
+    return data
+
+
 # --- the triage inbox ----------------------------------------------------------------------
 
 # The inbox's status filter: one of these, or a single status of ``statuses.ALL``.

@@ -20,9 +20,10 @@ from ugly_mugs.coordinator.forms import (
 from ugly_mugs.coordinator.pages import bp, category_labels, report_or_404, report_response
 from ugly_mugs.models import Report
 from ugly_mugs.police import release
-from ugly_mugs.reports import erasure, reporter_types, statuses
+from ugly_mugs.reports import erasure, reading, reporter_types, sections, statuses
 from ugly_mugs.web import database, keyring
 from ugly_mugs.web.access import current_account, roles
+from ugly_mugs.web.images import photo_response
 
 # The alert pages share the blueprint; the app registers it from here, with their routes.
 __all__ = ["alert_pages", "bp"]
@@ -76,6 +77,28 @@ def open_report(reference: str):
     opened = casework.read_report(db, report, current_account(), pair, form.reason.data)
     db.commit()
     return report_response(report, pair=pair, opened=opened)
+
+
+@bp.post("/reports/<reference>/photos/<name>/<int:version>")
+@roles("coordinator")
+def photo(reference: str, name: str, version: int):
+    """One photo of the report, after the same stated reason as opening it (audited)."""
+    report = report_or_404(reference)
+    if name not in sections.PHOTO_NAMES:
+        abort(404)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return report_response(report, status=400, reason_form=form)
+    pair = keyring.scheme_pair()
+    if pair is None:
+        form.reason.errors = ["You do not hold the scheme key yet. See the Keys page."]
+        return report_response(report, status=403, reason_form=form)
+    db = database.session()
+    data = casework.read_photo(db, report, current_account(), pair, form.reason.data, reading.PhotoRef(name, version))
+    if data is None:
+        abort(404)
+    db.commit()
+    return photo_response(data, f"{report.reference}-{name}-{version}")
 
 
 def _report_action(report: Report, form, form_key: str, field: str, act, error_status: int, **after):

@@ -116,15 +116,24 @@ class Export:
     filename: str
 
 
-def export(session: Session, report: Report, officer: Account, opened: reading.Opened, kind: str) -> Export:
+def export(
+    session: Session, report: Report, officer: Account, opened: reading.Opened, kind: str, photos: list = ()
+) -> Export:
     """``opened`` (what the officer's unit key opened) as a file of ``kind`` ("csv" or "pdf", the
     keys of ``EXPORT_KINDS``; ValueError otherwise), audited as "police_export" (the caller
     commits). The CSV has the columns ``CSV_HEADER``, one row per field; no cell starts like a
-    spreadsheet formula."""
+    spreadsheet formula. ``photos``: (``reading.PhotoRef``, JPEG bytes) the unit key opened
+    (``release.photos_for_export``), shown in the PDF and listed in the CSV."""
     if kind not in EXPORT_KINDS:
         raise ValueError(f"no export of kind {kind!r}")
-    audit.record(session, "police_export", actor_id=officer.id, report_id=report.id, detail={"format": kind})
+    detail = {"format": kind, "photos": len(photos)} if photos else {"format": kind}
+    audit.record(session, "police_export", actor_id=officer.id, report_id=report.id, detail=detail)
     rows = flatten(report.reference, opened)
+    # A photo is listed in the CSV and shown in the PDF; only photos the unit key opened are given.
+    rows += [
+        [report.reference, "photo", str(n), "photo", f"photo {n} (in the PDF export)"]
+        for n in range(1, len(photos) + 1)
+    ]
     if kind == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
@@ -132,7 +141,7 @@ def export(session: Session, report: Report, officer: Account, opened: reading.O
         writer.writerows([[spreadsheet_safe(c) for c in row] for row in rows])
         body = buffer.getvalue().encode("utf-8")
     else:
-        body = pdf.report_pdf(report.reference, rows, identity_withheld(report))
+        body = pdf.report_pdf(report.reference, rows, identity_withheld(report), [data for _, data in photos])
     return Export(body=body, mimetype=EXPORT_KINDS[kind], filename=f"{report.reference}.{kind}")
 
 

@@ -197,6 +197,44 @@ def read_for_police(
     return PoliceView(opened, note)
 
 
+def read_photo_for_police(
+    session: Session, release: PoliceRelease, officer: Account, unit_pair: sealing.KeyPair, reason: str, ref
+) -> bytes | None:
+    """The photo ``ref`` (``reading.PhotoRef``) of a release if the unit key opens it — only the
+    photos the consent covers are sealed to the unit (``consent.SECTIONS_FOR_POLICE``) — else
+    None (also once consent was withdrawn); audited with the photo named."""
+    if release.consent_withdrawn_at is not None:
+        return None
+    unit = keystore.unit_key(session, release.police_unit_id)
+    data = reading.open_photo(session, release.report_id, ref, unit_pair, sections.UNIT, unit.id)
+    if data is not None:
+        audit.record(
+            session,
+            "police_photo_read",
+            actor_id=officer.id,
+            report_id=release.report_id,
+            reason=reason,
+            detail={"photo": f"{ref.name}/{ref.version}"},
+        )
+    return data
+
+
+def photos_for_export(
+    session: Session, release: PoliceRelease, unit_pair: sealing.KeyPair, refs
+) -> list[tuple[reading.PhotoRef, bytes]]:
+    """The photos ``refs`` (from the officer's ``PoliceView``) that the unit key opens, with their
+    bytes, for an export (which the export's own audit entry records)."""
+    if release.consent_withdrawn_at is not None:
+        return []
+    unit = keystore.unit_key(session, release.police_unit_id)
+    found = []
+    for ref in refs:
+        data = reading.open_photo(session, release.report_id, ref, unit_pair, sections.UNIT, unit.id)
+        if data is not None:
+            found.append((ref, data))
+    return found
+
+
 def _erasure_key(session: Session, release: PoliceRelease) -> ReportKey | None:
     try:
         return erasure.report_key(session, release.report_id)

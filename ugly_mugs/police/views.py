@@ -12,9 +12,11 @@ from ugly_mugs.models import PoliceRelease, Report
 from ugly_mugs.models.police import OUTCOME_LABELS
 from ugly_mugs.police import portal, release
 from ugly_mugs.police.forms import OPEN_REASONS, OpenForm, OutcomeForm
+from ugly_mugs.reports import reading, sections
 from ugly_mugs.web import database, keyring
 from ugly_mugs.web.access import current_account, roles
 from ugly_mugs.web.forms import ConfirmForm
+from ugly_mugs.web.images import photo_response
 
 bp = Blueprint("police", __name__, url_prefix="/police")
 
@@ -95,17 +97,41 @@ def export(release_id: int, kind: str):
     form = OpenForm()
     if not form.validate_on_submit():
         return _detail(item, report, status=400, open_form=form)
-    _, view = _open(item, form)
+    pair, view = _open(item, form)
     if view is None:
         return _detail(item, report, status=403 if form.reason.errors else 200, open_form=form)
     db = database.session()
-    exported = portal.export(db, report, current_account(), view.opened, kind)
+    photos = release.photos_for_export(db, item, pair, view.opened.photos)
+    exported = portal.export(db, report, current_account(), view.opened, kind, photos)
     db.commit()
     return Response(
         exported.body,
         mimetype=exported.mimetype,
         headers={"Content-Disposition": f'attachment; filename="{exported.filename}"'},
     )
+
+
+@bp.post("/reports/<int:release_id>/photos/<name>/<int:version>")
+@roles("police")
+def photo(release_id: int, name: str, version: int):
+    """One photo the unit key opens (only those the consent covers), after a stated reason (audited)."""
+    item, report = _release(release_id)
+    if name not in sections.PHOTO_NAMES:
+        abort(404)
+    form = OpenForm()
+    if not form.validate_on_submit():
+        return _detail(item, report, status=400, open_form=form)
+    pair = keyring.unit_pair()
+    if pair is None:
+        form.reason.errors = ["You do not hold your unit's key yet. See the Keys page."]
+        return _detail(item, report, status=403, open_form=form)
+    db = database.session()
+    ref = reading.PhotoRef(name, version)
+    data = release.read_photo_for_police(db, item, current_account(), pair, form.reason.data, ref)
+    if data is None:
+        abort(404)
+    db.commit()
+    return photo_response(data, f"{report.reference}-{name}-{version}")
 
 
 @bp.post("/reports/<int:release_id>/acknowledge")

@@ -11,7 +11,9 @@ their protection against cross-site posting is a signed form token and an Origin
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
@@ -19,7 +21,7 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ugly_mugs.reports import fields, intake, text
+from ugly_mugs.reports import fields, intake, photos, text
 from ugly_mugs.reports.filing import NewReport
 from ugly_mugs.web import localtime
 from ugly_mugs.web.forms import CheckboxesField, TranslatedForm, options, translated
@@ -202,3 +204,60 @@ class EraseForm(ReceiptForm):
         choices=options([("yes", _l("Yes, delete my report for good. This cannot be undone."))]),
         validators=[DataRequired(_l("Tick the box to confirm you want it deleted."))],
     )
+
+
+# The photo slots of the report forms (templates/reporting/_photos.html): file inputs all named
+# PHOTO_FIELD, in order, and a tick PHOTO_ABOUT_HIM_FIELD whose value is the slot's number (1…).
+PHOTO_FIELD = "photo"
+PHOTO_ABOUT_HIM_FIELD = "photo_about_him"
+
+
+@dataclass
+class PhotoSlots:
+    """What the photo part of a report form shows: ``count`` slots, the size limit, the slots she
+    ticked as showing only him, an error, and whether photos she chose were dropped (a file input
+    cannot be filled in again, so the page asks her to choose them again)."""
+
+    count: int
+    megabytes: int
+    about_him: set[int] = field(default_factory=set)
+    error: str | None = None
+    dropped: bool = False
+
+
+@dataclass
+class ReadPhotos:
+    """The photos of a posted report form, cleaned (``photos``), or why not (``slots.error``)."""
+
+    photos: list[photos.Photo]
+    slots: PhotoSlots
+    digests: list[str]
+
+
+def photo_slots(limits: photos.Limits, formdata=None, files=None) -> PhotoSlots:
+    """Empty slots, or those of a posted form shown back (its ticks kept, its files dropped)."""
+    ticked = set()
+    for value in formdata.getlist(PHOTO_ABOUT_HIM_FIELD) if formdata is not None else ():
+        if value.isascii() and value.isdigit() and 1 <= int(value) <= limits.max_count:
+            ticked.add(int(value))
+    dropped = any(f.filename for f in files.getlist(PHOTO_FIELD)) if files is not None else False
+    return PhotoSlots(limits.max_count, max(1, limits.max_bytes // (1024 * 1024)), ticked, dropped=dropped)
+
+
+def read_photos(limits: photos.Limits, formdata, files) -> ReadPhotos:
+    """The photos chosen in a posted report form, cleaned (``photos.clean_all``); a refusal is in
+    ``slots.error``, translated. Empty slots are skipped; the uploads were kept in memory
+    (``web.boundary``), and their bytes go nowhere but the cleaning."""
+    slots = photo_slots(limits, formdata, files)
+    uploads = []
+    for number, upload in enumerate(files.getlist(PHOTO_FIELD), start=1):
+        data = upload.stream.read() if upload.filename or upload.content_length else b""
+        if upload.filename or data:
+            uploads.append((data, number not in slots.about_him))
+    digests = [hashlib.sha256(data).hexdigest() for data, _ in uploads]
+    try:
+        cleaned = photos.clean_all(uploads, limits)
+    except photos.PhotoRefused as refused:
+        slots.error = str(_translated(refused.message))
+        return ReadPhotos([], slots, digests)
+    return ReadPhotos(cleaned, slots, digests)

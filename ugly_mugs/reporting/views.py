@@ -14,10 +14,11 @@ from flask_babel import lazy_gettext as _l
 
 from ugly_mugs.consent import reporter as consent_reporter
 from ugly_mugs.reporting import forms, lookup
-from ugly_mugs.reports import erasure, idempotency, receipts
+from ugly_mugs.reports import erasure, idempotency, photos, receipts
 from ugly_mugs.reports import filing as service
 from ugly_mugs.web import database, errors, form_token, i18n, throttling
 from ugly_mugs.web.access import public
+from ugly_mugs.web.boundary import accepts_photos
 
 bp = Blueprint("reporting", __name__)
 
@@ -58,7 +59,7 @@ def _unavailable(_exc):
     posted = request.form if request.method == "POST" else None
     notice = str(UNAVAILABLE)
     if request.endpoint == "reporting.report":
-        return errors.unavailable(_show_form(_report_form(posted), notice))
+        return errors.unavailable(_show_form(_report_form(posted), notice, slots=_posted_slots()))
     if request.endpoint in _ACTION_FORMS:
         which, make = _ACTION_FORMS[request.endpoint]
         page = render_template(
@@ -104,17 +105,36 @@ def _report_form(formdata=None) -> forms.ReportForm:
     return forms.ReportForm(formdata, areas=cfg["AREAS"], categories=cfg["CATEGORIES"])
 
 
-def _show_form(form: forms.ReportForm, notice: str | None = None, status: int = 200, token: str | None = None):
+def _photo_limits() -> photos.Limits:
+    return photos.Limits.from_config(current_app.config)
+
+
+def _posted_slots() -> forms.PhotoSlots:
+    """The photo slots of the posted form shown back: ticks kept, chosen files to be chosen again."""
+    if request.method != "POST":
+        return forms.photo_slots(_photo_limits())
+    return forms.photo_slots(_photo_limits(), request.form, request.files)
+
+
+def _show_form(
+    form: forms.ReportForm,
+    notice: str | None = None,
+    status: int = 200,
+    token: str | None = None,
+    slots: forms.PhotoSlots | None = None,
+):
     """The report form, filled with ``form``; a fresh token (with a new idempotency key) unless
-    ``token`` is given (the same page shown again, so that pressing Send files it once)."""
+    ``token`` is given (the same page shown again, so that pressing Send files it once). A form
+    shown back after a post keeps her photo ticks and asks for the photos again."""
     token = token or form_token.issue(form_token.keys(current_app.config), REPORT_FORM, with_key=True)
+    slots = slots or _posted_slots()
     return (
-        render_template("reporting/report.html", form=form, token=token, notice=notice),
+        render_template("reporting/report.html", form=form, token=token, notice=notice, photo_slots=slots),
         status,
     )
 
 
-def _form_attempt() -> idempotency.Attempt | None:
+def _form_attempt(photo_digests: list[str]) -> idempotency.Attempt | None:
     """The idempotency attempt of this report form post, from the key in its token (None for a
     token issued before keys): the same page sent twice has the same key and fields."""
     secret = current_app.config["SECRET_KEY"]
@@ -122,7 +142,9 @@ def _form_attempt() -> idempotency.Attempt | None:
     key = form_token.key_of(form_token.keys(current_app.config), token)
     if key is None or not idempotency.valid_key(key):
         return None
-    body = idempotency.canonical_form((k, v) for k, v in request.form.items(multi=True) if k != "form_token")
+    # The photos count too (by digest): the same page sent again with other photos is another report.
+    fields = [(k, v) for k, v in request.form.items(multi=True) if k != "form_token"]
+    body = idempotency.canonical_form([*fields, *((forms.PHOTO_FIELD, d) for d in photo_digests)])
     return idempotency.Attempt.of(secret.encode(), idempotency.FORM, key, body)
 
 
@@ -133,6 +155,7 @@ def index():
 
 
 @bp.route("/report", methods=["GET", "POST"])
+@accepts_photos
 @public
 def report():
     if request.method == "GET":
@@ -149,18 +172,21 @@ def report():
             _("Nothing has been sent yet. Please check your report and press Send again."),
             400,
         )
-    if not form.validate():
+    valid = form.validate()
+    read = forms.read_photos(_photo_limits(), request.form, request.files)
+    if not valid or read.slots.error:
         return _show_form(
             form,
             _("Please fix the points marked below. Nothing you typed has been lost."),
             400,
+            slots=read.slots,
         )
-    attempt = _form_attempt()
+    attempt = _form_attempt(read.digests)
     if attempt is None:
-        return _file(form, None)
+        return _file(form, None, read.photos)
     try:
         with idempotency.holding(database.session(), attempt):
-            return _file(form, attempt)
+            return _file(form, attempt, read.photos)
     except idempotency.InFlight:
         # A second press while the first is being saved: the same page and token again, so that
         # pressing Send once more shows the receipt of the one report.
@@ -195,7 +221,7 @@ def _replayed(form: forms.ReportForm, attempt: idempotency.Attempt):
     return render_template("reporting/receipt.html", filed=answer)
 
 
-def _file(form: forms.ReportForm, attempt: idempotency.Attempt | None):
+def _file(form: forms.ReportForm, attempt: idempotency.Attempt | None, cleaned: list[photos.Photo]):
     session = database.session()
     if attempt is not None:
         replayed = _replayed(form, attempt)
@@ -214,11 +240,9 @@ def _file(form: forms.ReportForm, attempt: idempotency.Attempt | None):
             429,
         )
     try:
-        filed = service.file_report(
-            session,
-            forms.to_new_report(form, language=i18n.current().locale),
-            {c.code for c in current_app.config["CATEGORIES"]},
-        )
+        new = forms.to_new_report(form, language=i18n.current().locale)
+        new.photos = cleaned
+        filed = service.file_report(session, new, {c.code for c in current_app.config["CATEGORIES"]})
         if attempt is not None:
             # A second press, or a retry after a lost answer, within a short while shows the code
             # again; later, only that the report was received (``_replayed``).

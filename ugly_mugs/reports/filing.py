@@ -12,7 +12,7 @@ section (``reports.withholding``), so that "anonymous intelligence" never seals 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import insert, or_, select
@@ -47,6 +47,8 @@ class NewReport:
     language: str = "en"
     filed_by_account_id: int | None = None
     project_id: int | None = None
+    # Cleaned photos (``reports.photos.Photo``: ``data`` bytes, ``section`` name), stored as sections.
+    photos: list = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -92,14 +94,15 @@ def encrypt_section(
     report_id: str,
     name: str,
     version: int,
-    content: dict,
+    content: dict | bytes,
     receipt_key: bytes | None,
     holders: Holders,
     level: str,
     erasure: ReportKey,
 ) -> tuple[dict, list[dict]]:
     """The section row and its sealed-key rows: scheme, receipt and, where consent allows, the
-    unit; every seal wrapped by the report's erasure key.
+    unit; every seal wrapped by the report's erasure key. ``content`` is a dict, or the cleaned
+    image bytes of a photo section (``sections.PHOTO_NAMES``).
 
     ``receipt_key`` None: no receipt seal (a version written without her, by ``reports.reclassify``).
     """
@@ -108,7 +111,11 @@ def encrypt_section(
         "report_id": report_id,
         "name": name,
         "version": version,
-        "ciphertext": sections.encrypt_section(key, report_id, name, version, content),
+        "ciphertext": (
+            sections.encrypt_photo(key, report_id, name, version, content)
+            if isinstance(content, bytes)
+            else sections.encrypt_section(key, report_id, name, version, content)
+        ),
     }
     scheme = holders.scheme
     seals = [
@@ -175,6 +182,20 @@ def stored_content(session: Session, new: NewReport) -> dict[str, dict]:
     return stored
 
 
+def _encrypted_photos(report_id, photos, receipt_key, holders, level, erasure_key) -> list:
+    """Each photo as the next version of its photo section, sealed like any section."""
+    numbers: dict[str, int] = {}
+    encrypted = []
+    for photo in photos:
+        numbers[photo.section] = numbers.get(photo.section, 0) + 1
+        encrypted.append(
+            encrypt_section(
+                report_id, photo.section, numbers[photo.section], photo.data, receipt_key, holders, level, erasure_key
+            )
+        )
+    return encrypted
+
+
 def file_report(session: Session, new: NewReport, valid_categories: set[str]) -> Filed:
     """Encrypt and store a new report; the caller commits. Returns the reference and receipt code.
 
@@ -207,6 +228,7 @@ def file_report(session: Session, new: NewReport, valid_categories: set[str]) ->
         encrypt_section(report_id, name, 1, content[name], receipt_key, holders, new.consent_level, erasure_key)
         for name in sections.SECTION_NAMES
     ]
+    encrypted += _encrypted_photos(report_id, new.photos, receipt_key, holders, new.consent_level, erasure_key)
     reference = _new_reference()
     # Blind indexes of his phone numbers, plate, emails and usernames, stored with the report.
     index_rows = matching_index.prepare(session, report_id, new.perpetrator)

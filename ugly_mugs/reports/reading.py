@@ -26,6 +26,18 @@ class ReadRefused(ValueError):
 
 
 @dataclass(frozen=True)
+class PhotoRef:
+    """One photo of a report, without its content: which section (``sections.PHOTO_NAMES``) and number."""
+
+    name: str
+    version: int
+
+    @property
+    def shows_her(self) -> bool:
+        return self.name == sections.PHOTO_IDENTITY
+
+
+@dataclass(frozen=True)
 class Opened:
     """The sections a key holder could open, by name (each a list of versions, oldest first).
 
@@ -36,14 +48,16 @@ class Opened:
 
     sections: dict[str, list[dict]]
     withheld: tuple[tuple[str, int, str], ...] = field(default=())
+    # The photos whose key the same holder has (listed, not opened: ``open_photo`` reads one).
+    photos: tuple[PhotoRef, ...] = field(default=())
 
     def __bool__(self) -> bool:
         return bool(self.sections)
 
 
-def _restored(found: dict[str, list[tuple[int, dict]]]) -> Opened:
+def _restored(found: dict[str, list[tuple[int, dict]]], photos: tuple[PhotoRef, ...] = ()) -> Opened:
     restored, put_back = withholding.restore(found)
-    return Opened(restored, tuple(put_back))
+    return Opened(restored, tuple(put_back), photos)
 
 
 def _open(session: Session, report_id: str, holder: str, group_key_id: int | None, open_key) -> Opened:
@@ -57,12 +71,18 @@ def _open(session: Session, report_id: str, holder: str, group_key_id: int | Non
     query = (
         select(ReportSection, SealedSectionKey.sealed)
         .join(SealedSectionKey, SealedSectionKey.section_id == ReportSection.id)
-        .where(ReportSection.report_id == report_id, SealedSectionKey.holder == holder)
+        .where(
+            ReportSection.report_id == report_id,
+            SealedSectionKey.holder == holder,
+            ReportSection.name.in_(sections.SECTION_NAMES),  # photos are read by reports.photo_store
+        )
         .order_by(ReportSection.name, ReportSection.version)
     )
+    group_ids = None
     if group_key_id is not None:
         # A rotation under way (keys.rotation) leaves some seals under the retiring key for a while.
-        query = query.where(SealedSectionKey.group_key_id.in_([group_key_id, *keystore.retiring_ids(session)]))
+        group_ids = [group_key_id, *keystore.retiring_ids(session)]
+        query = query.where(SealedSectionKey.group_key_id.in_(group_ids))
     for section, sealed in session.execute(query).all():
         try:
             key = open_key(sealed, section, erasure_key)
@@ -70,7 +90,7 @@ def _open(session: Session, report_id: str, holder: str, group_key_id: int | Non
         except DecryptionError:
             continue
         opened.setdefault(section.name, []).append((section.version, content))
-    return _restored(opened)
+    return _restored(opened, tuple(photos_sealed_to(session, report_id, holder, group_ids)))
 
 
 def open_sections(session: Session, report_id: str, pair: sealing.KeyPair, holder: str, group_key_id: int) -> Opened:
@@ -110,9 +130,62 @@ def below_full(opened: Opened, region: str) -> tuple[Opened, disclosure.Profile]
     if sections.IDENTITY in opened.sections:
         return opened, disclosure.profile_from(opened.sections, region)
     shown, marks, profile = withholding.below_full(opened.sections, region)
-    return Opened(shown, tuple(marks)), profile
+    return Opened(shown, tuple(marks), opened.photos), profile
 
 
 def open_with_scheme_key(session: Session, report_id: str, pair: sealing.KeyPair) -> Opened:
     """Every section of ``report_id`` that the scheme key pair ``pair`` opens (coordinators' reads)."""
     return open_sections(session, report_id, pair, sections.SCHEME, keystore.scheme_key(session).id)
+
+
+def photos_sealed_to(session: Session, report_id: str, holder: str, group_key_ids: list[int] | None) -> list[PhotoRef]:
+    """The photos of ``report_id`` that have a seal for ``holder`` (under one of ``group_key_ids``,
+    unless None), in order; nothing is decrypted, so listing them is not a read of content."""
+    query = (
+        select(ReportSection.id, ReportSection.name, ReportSection.version)
+        .join(SealedSectionKey, SealedSectionKey.section_id == ReportSection.id)
+        .where(
+            ReportSection.report_id == report_id,
+            ReportSection.name.in_(sections.PHOTO_NAMES),
+            SealedSectionKey.holder == holder,
+        )
+        .order_by(ReportSection.id)
+        .distinct()
+    )
+    if group_key_ids is not None:
+        query = query.where(SealedSectionKey.group_key_id.in_(group_key_ids))
+    return [PhotoRef(name, version) for _, name, version in session.execute(query).all()]
+
+
+def open_photo(
+    session: Session, report_id: str, ref: PhotoRef, pair: sealing.KeyPair, holder: str, group_key_id: int
+) -> bytes | None:
+    """The cleaned image bytes of photo ``ref`` of ``report_id`` if its key is sealed to
+    ``group_key_id`` (as ``holder``: "scheme" or "unit") and opens with ``pair``; else None (also
+    once the report is erased). Callers audit the read."""
+    if ref.name not in sections.PHOTO_NAMES:
+        return None
+    try:
+        erasure_key = erasure.report_key(session, report_id)
+    except erasure.ReportErased:
+        return None
+    ids = [group_key_id, *keystore.retiring_ids(session)]
+    found = session.execute(
+        select(ReportSection, SealedSectionKey.sealed)
+        .join(SealedSectionKey, SealedSectionKey.section_id == ReportSection.id)
+        .where(
+            ReportSection.report_id == report_id,
+            ReportSection.name == ref.name,
+            ReportSection.version == ref.version,
+            SealedSectionKey.holder == holder,
+            SealedSectionKey.group_key_id.in_(ids),
+        )
+    ).all()
+    for section, sealed in found:
+        try:
+            name, version = section.name, section.version
+            key = sections.open_with_key_pair(pair, sealed, report_id, name, version, holder, erasure_key)
+            return sections.decrypt_photo(key, report_id, section.name, section.version, section.ciphertext)
+        except DecryptionError:
+            continue
+    return None

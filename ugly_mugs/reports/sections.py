@@ -21,6 +21,13 @@ IDENTITY = "identity"
 INCIDENT = "incident"
 PERPETRATOR = "perpetrator"
 SECTION_NAMES = (IDENTITY, INCIDENT, PERPETRATOR)
+# Photos (``reports.photos``): one section row per photo, numbered by ``version``, holding the
+# cleaned JPEG bytes rather than JSON. Sealed like the section named in PHOTO_SEALED_LIKE: one
+# that may show her is identity-level, one that shows only him, his car or his messages is
+# sealed like the perpetrator section (``consent.SECTIONS_FOR_POLICE``).
+PHOTO_IDENTITY = "photo_identity"
+PHOTO_ABOUT_HIM = "photo_about_him"
+PHOTO_NAMES = (PHOTO_IDENTITY, PHOTO_ABOUT_HIM)
 
 SCHEME = "scheme"
 RECEIPT = "receipt"
@@ -40,6 +47,17 @@ def encrypt_section(key: bytes, report_id: str, name: str, version: int, content
         raise ValueError(f"unknown section {name!r}")
     plaintext = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return aead.encrypt(key, plaintext, associated_data(report_id, name, version))
+
+
+def encrypt_photo(key: bytes, report_id: str, name: str, version: int, image: bytes) -> bytes:
+    """The cleaned image bytes encrypted as photo section ``name`` number ``version``."""
+    if name not in PHOTO_NAMES:
+        raise ValueError(f"unknown photo section {name!r}")
+    return aead.encrypt(key, image, associated_data(report_id, name, version))
+
+
+def decrypt_photo(key: bytes, report_id: str, name: str, version: int, ciphertext: bytes) -> bytes:
+    return aead.decrypt(key, ciphertext, associated_data(report_id, name, version))
 
 
 def decrypt_section(key: bytes, report_id: str, name: str, version: int, ciphertext: bytes) -> dict:

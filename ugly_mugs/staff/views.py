@@ -11,11 +11,12 @@ from flask_babel import force_locale
 
 from ugly_mugs.keys import groups
 from ugly_mugs.reporting import forms as reporting_forms
-from ugly_mugs.reports import filing
+from ugly_mugs.reports import filing, photos
 from ugly_mugs.staff import service
 from ugly_mugs.staff.forms import OutreachReportForm, RecoveryForm
 from ugly_mugs.web import database, i18n, keyring
 from ugly_mugs.web.access import current_account, roles
+from ugly_mugs.web.boundary import accepts_photos
 from ugly_mugs.web.errors import render_error
 from ugly_mugs.web.forms import ConfirmForm
 
@@ -40,33 +41,45 @@ def _person_language() -> i18n.Language:
     return i18n.language_in_url() or i18n.BY_LOCALE[i18n.DEFAULT]
 
 
-def _outreach_page(form, notice: str | None = None, status: int = 200):
+def _outreach_page(form, notice: str | None, photo_slots, status: int = 200):
     """The outreach form with its questions and consent wording in the person's language; the
     worker's own instructions stay in English."""
     person = _person_language()
     with force_locale(person.locale):
-        return render_template("staff/outreach_report.html", form=form, notice=notice, person=person), status
+        page = render_template(
+            "staff/outreach_report.html", form=form, notice=notice, person=person, photo_slots=photo_slots
+        )
+    return page, status
 
 
 @bp.route("/outreach/report", methods=["GET", "POST"])
+@accepts_photos
 @roles("outreach")
 def outreach_report():
     account = current_account()
     form = _outreach_form()
     if account.project_id is None:
         return render_template("staff/no_project.html"), 409
-    if form.is_submitted() and i18n.SWITCH_LANGUAGE in request.form:
-        # Another language for the person: what was typed is shown back in it, not checked, not filed.
-        return _outreach_page(form, "Nothing has been sent yet. Everything typed is still here.")
-    if not form.validate_on_submit():
-        notice = "Please fix the points marked below. Nothing has been lost." if form.is_submitted() else None
-        return _outreach_page(form, notice, 400 if notice else 200)
+    limits = photos.Limits.from_config(current_app.config)
+    if not form.is_submitted():
+        return _outreach_page(form, None, reporting_forms.photo_slots(limits))
+    if i18n.SWITCH_LANGUAGE in request.form:
+        # Another language for the person: what was typed is shown back in it, not checked, not
+        # filed (a browser cannot be given back chosen photos: the slots ask for them again).
+        read = reporting_forms.read_photos(limits, request.form, request.files)
+        return _outreach_page(form, "Nothing has been sent yet. Everything typed is still here.", read.slots)
+    valid = form.validate_on_submit()
+    read = reporting_forms.read_photos(limits, request.form, request.files)
+    if not valid or read.slots.error:
+        return _outreach_page(form, "Please fix the points marked below. Nothing has been lost.", read.slots, 400)
     person = _person_language()
     db = database.session()
     try:
+        new = reporting_forms.to_new_report(form, language=person.locale)
+        new.photos = read.photos
         filed, project = service.file_for_outreach(
             db,
-            reporting_forms.to_new_report(form, language=person.locale),
+            new,
             account,
             form.contact_via_project.data or "",
             {c.code for c in current_app.config["CATEGORIES"]},
@@ -74,12 +87,12 @@ def outreach_report():
         db.commit()
     except filing.ReportError as exc:
         db.rollback()
-        return _outreach_page(form, str(exc), 400)
+        return _outreach_page(form, str(exc), read.slots, 400)
     except database.UNAVAILABLE:
         db.rollback()
         current_app.logger.error("an outreach report could not be saved; the form was shown back")
         notice = "The report could not be saved just now. Nothing has been lost: press Send again in a few minutes."
-        return _outreach_page(form, notice, 503)
+        return _outreach_page(form, notice, read.slots, 503)
     # The card is handed to the person: in her language, like the receipt page it points to.
     with force_locale(person.locale):
         return render_template("staff/receipt_card.html", filed=filed, project=project, person=person)

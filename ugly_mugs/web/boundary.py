@@ -19,6 +19,13 @@ matches no route and gets the ordinary 404, on SQLite and PostgreSQL alike:
 
 ``id_arg`` reads an id from the query string by the same rule.
 
+**Uploads.** A file in a form body is kept in memory (``_get_file_stream``), never spooled to a
+temporary file: a photo must not touch the disk before it is cleaned and encrypted. What
+bounds the memory is the body limit: ``MAX_CONTENT_LENGTH`` everywhere, and
+``PHOTO_REQUEST_BYTES`` on the few routes marked ``accepts_photos`` (the report forms); the
+body limit is chosen by route before the body is read (also by CSRF checks in before-request
+hooks).
+
 **JSON.** A body nested deeper than the parser's recursion allows (``[[[[…`` a few kilobytes
 long) is bad JSON like any other (400), not a RecursionError and a 500: the app's one JSON
 provider, ``i18n.JSONProvider``, reads it so.
@@ -26,9 +33,10 @@ provider, ``i18n.JSONProvider``, reads it so.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import io
+from collections.abc import Callable, Mapping
 
-from flask import Flask, Request, request
+from flask import Flask, Request, current_app, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.routing import BaseConverter, IntegerConverter, PathConverter
@@ -87,6 +95,24 @@ class BoundaryRequest(Request):
 
     stripped_input = False
 
+    @property
+    def max_content_length(self) -> int | None:
+        """The body limit: ``PHOTO_REQUEST_BYTES`` on a route marked ``accepts_photos``, else Flask's."""
+        if self._max_content_length is None and current_app and self.endpoint:
+            view = current_app.view_functions.get(self.endpoint)
+            if getattr(view, "accepts_photos", False):
+                return current_app.config["PHOTO_REQUEST_BYTES"]
+        return Request.max_content_length.fget(self)
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        # In memory, whatever its size (bounded by max_content_length): Werkzeug would spool a
+        # file over 500 KB to a temporary file, and an uploaded photo must never reach the disk.
+        return io.BytesIO()
+
     def _strip(self, values: MultiDict) -> MultiDict:
         cleaned, changed = _cleaned(values, type(values) if isinstance(values, MultiDict) else ImmutableMultiDict)
         if changed:
@@ -103,6 +129,12 @@ class BoundaryRequest(Request):
     def _load_form_data(self) -> None:
         super()._load_form_data()
         self.__dict__["form"] = self._strip(self.__dict__["form"])
+
+
+def accepts_photos(view: Callable) -> Callable:
+    """Mark a view whose form may carry photos: its body may be up to ``PHOTO_REQUEST_BYTES``."""
+    view.accepts_photos = True
+    return view
 
 
 def id_arg(args: Mapping[str, str], name: str) -> int | None:

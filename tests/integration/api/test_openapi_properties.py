@@ -17,6 +17,7 @@ and answers them with the 422 and 404 the document declares.
 
 from __future__ import annotations
 
+import base64
 from collections import Counter
 from datetime import date
 
@@ -26,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from tests.support import images
 from tests.support.alerting import make_project
 from ugly_mugs.matching import check
 
@@ -60,11 +62,19 @@ def test_the_document_names_every_api_route(app, schema):
     assert documented == routes
 
 
+PHOTO = base64.b64encode(images.encoded("JPEG")).decode()
+
+
 def _recent(case):
-    """A generated report dated today: still schema-valid, and inside the ten years the API takes,
-    so that reports are filed and the 201 answer is checked too."""
+    """A generated report dated today, its photos real images: still schema-valid, and inside the
+    ten years the API takes and decodable, so that reports are filed and the 201 answer is checked
+    too (random base64 is never an image, and a report with one is refused)."""
     if isinstance(case.body, dict) and isinstance(case.body.get("incident_date"), str):
         case.body["incident_date"] = date.today().isoformat()
+    if isinstance(case.body, dict) and isinstance(case.body.get("photos"), list):
+        for photo in case.body["photos"]:
+            if isinstance(photo, dict):
+                photo["image"] = PHOTO
     return case
 
 

@@ -27,6 +27,8 @@ from ugly_mugs.web.access import public
 WRONG = "AAAA-AAAA-AAAA-AAAA-AAAA"
 LIMITS = {
     "MAX_CONTENT_LENGTH": 2000,
+    # The routes that take photos (the report filing) have their own, larger, body limit.
+    "PHOTO_REQUEST_BYTES": 3000,
     "FILING_CLIENT_LIMIT": 1,
     "RECEIPT_CLIENT_FAILURES": 1,
     "CHECK_API_LIMIT": 1,

@@ -48,7 +48,8 @@ def actions(db) -> list[tuple[str, int | None]]:
 
 
 def test_one_asks_a_second_approves_and_the_report_is_erased(app, passphrase, db_session, clock):
-    filed = file(app.test_client(), "Coord", "full")
+    filed = file(app.test_client(), "Coord", "full", photos=True)
+    assert db_session.scalar(select(func.count()).select_from(ReportSection)) == 5, "3 sections and 2 photos"
     carla, carla_user = signed_in(app, passphrase, "carla", "coordinator")
     dev, dev_user = signed_in(app, passphrase, "dev", "coordinator")
     assert note(carla, filed.reference, "Rang her").status_code == 302

@@ -142,7 +142,10 @@ def scenario(app, client, passphrase):
     grant(app, officer, passphrase)
     gone = create(app, "bob.gone", "coordinator")
     grant(app, gone, passphrase)
-    filed = [file(client, f"Before{n}", level) for n, level in enumerate(("full", "anonymous_intel", "alert_only"))]
+    filed = [
+        file(client, f"Before{n}", level, photos=True)
+        for n, level in enumerate(("full", "anonymous_intel", "alert_only"))
+    ]
     erased = file(client, "Erased")
     maker = app.extensions["ugly_mugs.sessionmaker"]
     with maker() as session:
@@ -171,7 +174,13 @@ def what_each_opens(app, people, officer, filed) -> dict:
         unit = unit_pair_of(session, officer.id)
         for item in filed:
             report = report_of(session, item.reference)
-            seen[(item.reference, "scheme")] = reading.open_with_scheme_key(session, report.id, scheme).sections
+            by_scheme = reading.open_with_scheme_key(session, report.id, scheme)
+            seen[(item.reference, "scheme")] = by_scheme.sections
+            scheme_id = keystore.scheme_key(session).id
+            seen[(item.reference, "photos")] = [
+                reading.open_photo(session, report.id, ref, scheme, sections.SCHEME, scheme_id)
+                for ref in by_scheme.photos
+            ]
             seen[(item.reference, "unit")] = readable_sections(session, report, unit, sections.UNIT)
             seen[(item.reference, "receipt")] = reading.open_with_receipt(
                 session, report.id, receipt.receipt_key(item.code)
@@ -205,6 +214,7 @@ def test_rotating_the_scheme_key_leaves_the_old_key_opening_nothing(app, client,
     assert before[(filed[0].reference, "notes")] == [NOTE]
     assert before[(filed[0].reference, "release")] == (COVERING, COVERING, CRIME_REFERENCE, CRIME_REFERENCE)
     assert all(before[(f.reference, "scheme")] for f in filed)
+    assert all(len(before[(f.reference, "photos")]) == 2 and all(before[(f.reference, "photos")]) for f in filed)
     with app.extensions["ugly_mugs.sessionmaker"]() as session:
         held = opens_anything_stored(session, old_scheme)  # the check finds what the key opens
     assert any(h.startswith("section") for h in held) and any(h.startswith("text") for h in held)

@@ -71,7 +71,7 @@ def test_retention_with_a_moved_clock_erases_exactly_what_the_policy_says(app, p
         people = staff(app, passphrase)
         ann = db_session.get(Account, people.coordinator)
         pair = keystore.open_group_keys(db_session, passphrase)[keystore.scheme_key(db_session).id]
-        plain = file(client, "Plain", "alert_only")
+        plain = file(client, "Plain", "alert_only", photos=True)
         released = file(client, "Released", "full")
         report = report_of(db_session, released.reference)
         release.pass_on(db_session, report, ann, "A covering note")
@@ -138,6 +138,11 @@ def test_retention_with_a_moved_clock_erases_exactly_what_the_policy_says(app, p
     done = run(app, db_session, at)
     assert done.references == [plain.reference]
     assert statuses_of(db_session, everyone)[plain.reference] == "erased"
+    # Its photos went with it.
+    gone = report_of(db_session, plain.reference).id
+    assert (
+        db_session.scalar(select(func.count()).select_from(ReportSection).where(ReportSection.report_id == gone)) == 0
+    )
     assert {r: s for r, s in statuses_of(db_session, everyone).items() if s == "erased"} == {plain.reference: "erased"}
     assert db_session.scalars(select(Delivery.id)).all() == [waiting.id]
     assert receipt_answer(client, plain.code) == 410

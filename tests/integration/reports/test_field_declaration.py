@@ -75,7 +75,7 @@ def test_without_the_fixture_every_consumer_holds_exactly_the_declared_fields(ap
     assert outreach == [*names, *_names(fields.OUTREACH_FIELDS), "attested"]
     assert list(forms.AddInformationForm()._fields) == ["receipt_code", *_names(fields.ADDITION_FIELDS)]
     document = client.get("/api/v1/openapi.json").get_json()
-    assert list(document["components"]["schemas"]["NewReport"]["properties"]) == [*names, "language"]
+    assert list(document["components"]["schemas"]["NewReport"]["properties"]) == [*names, "language", "photos"]
 
 
 def test_a_new_field_is_asked_in_its_group(client, declared):

@@ -71,7 +71,8 @@ def test_405_is_friendly(client):
 
 
 def test_413_is_friendly(database_url):
-    app = make_app(database_url, MAX_CONTENT_LENGTH=1000)
+    # The report routes take photos, with their own (larger) body limit.
+    app = make_app(database_url, MAX_CONTENT_LENGTH=1000, PHOTO_REQUEST_BYTES=2000)
     response = app.test_client().post("/report", data={"what_happened": "x" * 5000})
     assert response.status_code == 413
     assert "too much to send at once" in response.get_data(as_text=True)

@@ -1,0 +1,145 @@
+"""Photos on the reporter's form and the outreach worker's: kept in memory, never spooled to a
+temporary file; every bad photo a clear 400 with what she typed kept; a good one stored as an
+encrypted section with only its pixels."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+
+import pytest
+import werkzeug.formparser
+from PIL import Image
+from sqlalchemy import select
+
+from tests.support import images
+from tests.support.app import form_token, minimal_report
+from ugly_mugs.models import Report, ReportSection
+
+MB = 1024 * 1024
+
+
+def post(client, photos=(), about_him=(), **fields):
+    data = minimal_report(form_token=form_token(client), place="Under the railway bridge", **fields)
+    data["photo"] = [(io.BytesIO(content), name) for content, name in photos]
+    data["photo_about_him"] = [str(n) for n in about_him]
+    return client.post("/report", data=data, content_type="multipart/form-data")
+
+
+def stored_photos(db_session) -> list[tuple[str, int]]:
+    db_session.expire_all()
+    return [
+        (s.name, s.version)
+        for s in db_session.scalars(
+            select(ReportSection).where(ReportSection.name.like("photo%")).order_by(ReportSection.id)
+        )
+    ]
+
+
+def test_the_form_asks_for_photos(client):
+    page = client.get("/report").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page
+    assert page.count('type="file"') == 3
+    assert 'accept="image/jpeg,image/png,image/webp"' in page
+
+
+def test_photos_are_filed_as_sections_by_what_they_show(client, passphrase, db_session):
+    response = post(
+        client,
+        photos=[
+            (images.encoded("JPEG"), "car.jpg"),
+            (images.encoded("PNG"), "me.png"),
+            (images.encoded("WEBP"), "chat.webp"),
+        ],
+        about_him=[1, 3],
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert "Keep this code safe" in response.get_data(as_text=True)
+    assert stored_photos(db_session) == [("photo_about_him", 1), ("photo_identity", 1), ("photo_about_him", 2)]
+
+
+def test_uploads_never_touch_the_disk(client, passphrase, db_session, monkeypatch):
+    spooled = []
+
+    def refuse(*args, **kwargs):
+        spooled.append(args)
+        raise AssertionError("an upload was spooled to a temporary file")
+
+    for name in ("SpooledTemporaryFile", "TemporaryFile", "NamedTemporaryFile", "mkstemp"):
+        monkeypatch.setattr(tempfile, name, refuse)
+    monkeypatch.setattr(werkzeug.formparser, "SpooledTemporaryFile", refuse)
+    # Noise does not compress: well over Werkzeug's 500 KB in-memory threshold.
+    noisy = io.BytesIO()
+    Image.frombytes("RGB", (700, 700), os.urandom(700 * 700 * 3)).save(noisy, "PNG")
+    assert len(noisy.getvalue()) > 600 * 1024
+    response = post(client, photos=[(noisy.getvalue(), "noise.png"), (images.encoded("JPEG"), "car.jpg")])
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert not spooled
+    assert len(stored_photos(db_session)) == 2
+
+
+def _disguised_gif() -> bytes:
+    return images.other_format("GIF")
+
+
+@pytest.mark.parametrize(
+    ("photos", "message"),
+    [
+        ([(_disguised_gif(), "car.jpg")], "not a photo we can take"),
+        ([(b"hello, not a picture", "plate.png")], "not a photo we can take"),
+        ([(images.encoded("JPEG", size=(400, 300))[:900], "cut.jpg")], "could not be read"),
+        ([(images.bomb(), "bomb.png")], "too big to open safely"),
+        ([(b"\xff\xd8" + b"\0" * (4 * MB + 10), "huge.jpg")], "larger than 4 MB"),
+    ],
+    ids=["gif-as-jpg", "text-as-png", "truncated", "bomb", "too-large"],
+)
+def test_a_bad_photo_is_a_clear_400_and_keeps_what_she_typed(client, passphrase, db_session, photos, message):
+    response = post(client, photos=photos, about_him=[1])
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in page
+    assert "Under the railway bridge" in page
+    assert "Choose the photos again" in page
+    assert 'id="photo-1-about-him" name="photo_about_him" value="1" checked' in page
+    assert db_session.scalar(select(Report.id)) is None
+
+
+def test_too_many_photos_are_a_clear_400(client, passphrase, db_session):
+    one = (images.encoded("PNG"), "a.png")
+    response = post(client, photos=[one] * 4)
+    assert response.status_code == 400
+    assert "at most 3 photos" in response.get_data(as_text=True)
+
+
+def test_a_body_over_the_photo_limit_is_a_friendly_413(app, client):
+    app.config["PHOTO_REQUEST_BYTES"] = 2 * MB
+    response = post(client, photos=[(b"\xff\xd8" + b"\0" * (3 * MB), "huge.jpg")])
+    assert response.status_code == 413
+    assert "<html" in response.get_data(as_text=True).lower()
+
+
+def test_other_routes_keep_the_small_body_limit(client):
+    response = client.post(
+        "/receipt",
+        data={"receipt_code": "x", "photo": (io.BytesIO(b"\0" * (600 * 1024)), "a.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+
+
+def test_the_same_page_sent_twice_files_once_and_other_photos_are_another_report(client, passphrase, db_session):
+    token = form_token(client)
+
+    def send(photo: bytes):
+        data = minimal_report(form_token=token, place="Under the railway bridge")
+        data["photo"] = [(io.BytesIO(photo), "car.png")]
+        return client.post("/report", data=data, content_type="multipart/form-data")
+
+    first, again = send(images.encoded("PNG")), send(images.encoded("PNG"))
+    assert first.status_code == 200 and again.status_code == 200
+    assert len(stored_photos(db_session)) == 1, "the second press filed nothing"
+    other = send(images.encoded("PNG", size=(80, 40)))
+    assert other.status_code == 409
+    assert "already sent once, with other answers" in other.get_data(as_text=True)
+    assert len(stored_photos(db_session)) == 1
