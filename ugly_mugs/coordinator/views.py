@@ -11,6 +11,7 @@ from ugly_mugs.coordinator import alert_pages, casework
 from ugly_mugs.coordinator.forms import (
     DecisionForm,
     ErasureForm,
+    MessageForm,
     NoteForm,
     PassOnForm,
     ReasonForm,
@@ -20,7 +21,7 @@ from ugly_mugs.coordinator.forms import (
 from ugly_mugs.coordinator.pages import bp, category_labels, report_or_404, report_response
 from ugly_mugs.models import Report
 from ugly_mugs.police import release
-from ugly_mugs.reports import erasure, reporter_types, statuses
+from ugly_mugs.reports import erasure, messages, reporter_types, statuses
 from ugly_mugs.web import database, keyring
 from ugly_mugs.web.access import current_account, roles
 
@@ -57,7 +58,11 @@ def reports():
 @bp.get("/reports/<reference>")
 @roles("coordinator")
 def report(reference: str):
-    notice = "Note added. Open the report to read its notes." if request.args.get("note") == "added" else None
+    notice = None
+    if request.args.get("note") == "added":
+        notice = "Note added. Open the report to read its notes."
+    elif request.args.get("message") == "sent":
+        notice = "Message stored. She sees it the next time she enters her receipt code."
     return report_response(report_or_404(reference), notice=notice)
 
 
@@ -74,8 +79,9 @@ def open_report(reference: str):
         return report_response(report, status=403, reason_form=form)
     db = database.session()
     opened = casework.read_report(db, report, current_account(), pair, form.reason.data)
+    conversation = casework.read_messages(db, report, current_account(), pair, form.reason.data)
     db.commit()
-    return report_response(report, pair=pair, opened=opened)
+    return report_response(report, pair=pair, opened=opened, conversation=conversation)
 
 
 def _report_action(report: Report, form, form_key: str, field: str, act, error_status: int, **after):
@@ -90,7 +96,13 @@ def _report_action(report: Report, form, form_key: str, field: str, act, error_s
         db.commit()  # only the audit entry of the guard's reading of the report
         getattr(form, field).errors = [str(exc)]
         return report_response(report, status=422, **{form_key: form})
-    except (release.ReleaseError, casework.CaseworkError, consent.ConsentError, erasure.ErasureError) as exc:
+    except (
+        release.ReleaseError,
+        casework.CaseworkError,
+        consent.ConsentError,
+        erasure.ErasureError,
+        messages.MessageError,
+    ) as exc:
         db.rollback()
         getattr(form, field).errors = [str(exc)]
         return report_response(report, status=error_status, **{form_key: form})
@@ -171,6 +183,19 @@ def add_note(reference: str):
         casework.add_note(db, report, current_account(), form.text.data)
 
     return _report_action(report, form, "note_form", "text", act, 409, note="added")
+
+
+@bp.post("/reports/<reference>/messages")
+@roles("coordinator")
+def send_message(reference: str):
+    """A message to the reporter, which she reads with her receipt code (``reports.messages``)."""
+    report = report_or_404(reference)
+    form = MessageForm()
+
+    def act(db):
+        messages.send_to_reporter(db, report, current_account(), form.text.data)
+
+    return _report_action(report, form, "message_form", "text", act, 409, message="sent")
 
 
 @bp.post("/reports/<reference>/erase")

@@ -202,3 +202,17 @@ class EraseForm(ReceiptForm):
         choices=options([("yes", _l("Yes, delete my report for good. This cannot be undone."))]),
         validators=[DataRequired(_l("Tick the box to confirm you want it deleted."))],
     )
+
+
+class ReplyForm(ReceiptForm):
+    """Her answer to the scheme's messages (``reports.messages``)."""
+
+    answer = TextAreaField(
+        _l("Your answer"),
+        description=_l("Only the scheme's caseworkers can read it, and anyone who has your code."),
+        filters=[_cleaned],
+        validators=[
+            DataRequired(_l("Write your answer first.")),
+            Length(max=2000, message=_l("An answer can be at most %(max)d characters.")),
+        ],
+    )

@@ -57,7 +57,12 @@ def _open(session: Session, report_id: str, holder: str, group_key_id: int | Non
     query = (
         select(ReportSection, SealedSectionKey.sealed)
         .join(SealedSectionKey, SealedSectionKey.section_id == ReportSection.id)
-        .where(ReportSection.report_id == report_id, SealedSectionKey.holder == holder)
+        .where(
+            ReportSection.report_id == report_id,
+            SealedSectionKey.holder == holder,
+            # Messages are read only by ``reports.messages``, each read audited there.
+            ReportSection.name != sections.MESSAGE,
+        )
         .order_by(ReportSection.name, ReportSection.version)
     )
     if group_key_id is not None:

@@ -54,7 +54,7 @@ def _scheme_keys(session: Session, report: Report, pair: sealing.KeyPair, scheme
     opened, unreadable = [], 0
     for section in session.scalars(
         select(ReportSection)
-        .where(ReportSection.report_id == report.id)
+        .where(ReportSection.report_id == report.id, ReportSection.name != sections.MESSAGE)
         .order_by(ReportSection.name, ReportSection.version)
     ):
         seal = next(
