@@ -65,6 +65,7 @@ RULES: dict[str, dict[str, object]] = {
     "coordinator.set_status": {"POST": {"coordinator"}},
     "coordinator.add_note": {"POST": {"coordinator"}},
     "coordinator.send_message": {"POST": {"coordinator"}},
+    "coordinator.pass_message_on": {"POST": {"coordinator"}},
     "coordinator.request_erasure": {"POST": {"coordinator"}},
     "coordinator.decide_erasure": {"POST": {"coordinator"}},
     "coordinator.start_alert": {"POST": {"coordinator"}},

@@ -6,9 +6,11 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 
 from ugly_mugs import consent
+from ugly_mugs.consent import messages as consent_messages
 from ugly_mugs.consent import staff as consent_staff
 from ugly_mugs.coordinator import alert_pages, casework
 from ugly_mugs.coordinator.forms import (
+    ActionForm,
     DecisionForm,
     ErasureForm,
     MessageForm,
@@ -63,6 +65,8 @@ def report(reference: str):
         notice = "Note added. Open the report to read its notes."
     elif request.args.get("message") == "sent":
         notice = "Message stored. She sees it the next time she enters her receipt code."
+    elif request.args.get("message") == "passed":
+        notice = "The message was passed to the police unit."
     return report_response(report_or_404(reference), notice=notice)
 
 
@@ -80,8 +84,9 @@ def open_report(reference: str):
     db = database.session()
     opened = casework.read_report(db, report, current_account(), pair, form.reason.data)
     conversation = casework.read_messages(db, report, current_account(), pair, form.reason.data)
+    passed = consent_messages.passed_numbers(db, report)
     db.commit()
-    return report_response(report, pair=pair, opened=opened, conversation=conversation)
+    return report_response(report, pair=pair, opened=opened, conversation=conversation, passed_messages=passed)
 
 
 def _report_action(report: Report, form, form_key: str, field: str, act, error_status: int, **after):
@@ -196,6 +201,23 @@ def send_message(reference: str):
         messages.send_to_reporter(db, report, current_account(), form.text.data)
 
     return _report_action(report, form, "message_form", "text", act, 409, message="sent")
+
+
+@bp.post("/reports/<reference>/messages/<int:number>/pass")
+@roles("coordinator")
+def pass_message_on(reference: str, number: int):
+    """One message to the report's police unit, at "full report" only (``consent.messages``)."""
+    report = report_or_404(reference)
+    if not ActionForm().validate_on_submit():
+        return report_response(report, status=400, notice="The form had expired. Open the report and try again.")
+    db = database.session()
+    try:
+        consent_messages.pass_on(db, report, current_account(), keyring.scheme_pair(), number)
+    except consent.ConsentError as exc:
+        db.rollback()
+        return report_response(report, status=409, notice=str(exc))
+    db.commit()
+    return redirect(url_for("coordinator.report", reference=report.reference, message="passed"))
 
 
 @bp.post("/reports/<reference>/erase")

@@ -6,7 +6,8 @@ message, encrypted under its own key like every section, with its key sealed to 
 holders: the scheme key (coordinators) and her **message key pair**, derived from her receipt code
 (``crypto.receipt.message_seed``). Its public half is stored with the report, so a coordinator can
 seal to her without her code; its private half exists only while she has typed her code. No
-police seal is ever made: no consent level covers messages (``consent.seals`` skips them).
+police seal is made here: no consent level covers messages (``consent.seals`` skips them); at
+"full report" a coordinator may pass one on to the unit (``consent.messages``).
 Erasure deletes messages with the report's other sections, and the erasure key wraps their
 seals like all others.
 
@@ -188,6 +189,12 @@ def for_reporter(session: Session, report: Report, code: str) -> list[Message]:
     """Every message of the conversation, oldest first, opened with her code (nothing of an
     erased report, nothing for a code that is not this report's)."""
     return _open(session, report, sections.RECEIPT, None, _key_pair(code))
+
+
+def for_unit(session: Session, report: Report, pair: sealing.KeyPair, unit_key_ids: list[int]) -> list[Message]:
+    """The messages a coordinator passed on to the report's unit (``consent.messages``), opened
+    with its key pair; the caller audits the read (the officer's opening of the report)."""
+    return _open(session, report, sections.UNIT, unit_key_ids, pair)
 
 
 def has_news_for_reporter(report: Report) -> bool:

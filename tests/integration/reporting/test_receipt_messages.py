@@ -2,12 +2,15 @@
 sees "you have a message" in her language the next time she enters her code, reads it and
 answers; the coordinator reads the answer only by opening the report for a stated reason
 (audited). A wrong code sees nothing; no police unit holds a message key at any consent level;
-the raw database holds no message text; erasure takes the messages with the report.
+the raw database holds no message text; erasure takes the messages with the report. At "full
+report" a coordinator may pass one message on to the police unit (audited): its officers then
+read that one only, and lose it when she narrows her consent; below it, no message can be.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 
 import pytest
 from sqlalchemy import func, select
@@ -18,7 +21,7 @@ from tests.support.reading import group_pairs
 from tests.support.staff import csrf, signed_in
 from ugly_mugs.crypto import DecryptionError
 from ugly_mugs.keys import erasure as erasure_keys
-from ugly_mugs.models import AuditEntry, GroupKey, Report, ReportSection, SealedSectionKey
+from ugly_mugs.models import AuditEntry, GroupKey, PoliceRelease, Report, ReportSection, SealedSectionKey
 from ugly_mugs.reports import erasure, sections
 
 CODE = re.compile(r'id="receipt-code">([0-9A-Z-]+)<')
@@ -236,3 +239,71 @@ def test_erasure_service_removes_message_rows(app, client, coordinator, db_sessi
     erasure.erase(db_session, report, erasure.BY_RETENTION)
     db_session.commit()
     assert db_session.scalar(select(func.count()).select_from(ReportSection)) == 0
+
+
+def police_view(app, passphrase, db_session, reference: str, staff) -> str:
+    """Pass the report to its unit (if not yet) and return what an officer of it sees on opening it."""
+    path = f"/coordinator/reports/{reference}"
+    if db_session.scalar(select(func.count()).select_from(PoliceRelease)) == 0:
+        staff.post(f"{path}/pass", data={"note": "", "csrf_token": csrf(staff, path)})
+    police, _ = signed_in(app, passphrase, f"pc{secrets.token_hex(2)}", "police")
+    release_id = db_session.scalar(select(PoliceRelease.id))
+    token = csrf(police, f"/police/reports/{release_id}")
+    opened = police.post(f"/police/reports/{release_id}/open", data={"reason": "investigation", "csrf_token": token})
+    assert opened.status_code == 200
+    return opened.get_data(as_text=True)
+
+
+def pass_message(staff, reference: str, number: int):
+    path = f"/coordinator/reports/{reference}"
+    return staff.post(f"{path}/messages/{number}/pass", data={"csrf_token": csrf(staff, path)})
+
+
+@pytest.mark.parametrize("level", ["alert_only", "anonymous_intel"])
+def test_below_full_report_no_message_can_be_passed_on(client, coordinator, db_session, level):
+    staff, _ = coordinator
+    reference, code = file_report(client, consent_level=level)
+    send(staff, reference, TO_HER)
+    response = pass_message(staff, reference, 1)
+    assert response.status_code == 409
+    assert "full report" in response.get_data(as_text=True)
+    db_session.expire_all()
+    assert db_session.scalar(
+        select(func.count()).select_from(SealedSectionKey).where(SealedSectionKey.holder == "unit")
+    ) == (0 if level == "alert_only" else 2)
+
+
+def test_at_full_report_one_message_passed_on_reaches_the_police_and_goes_when_she_narrows(
+    app, client, coordinator, passphrase, db_session
+):
+    staff, user = coordinator
+    reference, code = file_report(client, consent_level="full")
+    send(staff, reference, TO_HER)
+    reply(client, code, FROM_HER)
+    page = police_view(app, passphrase, db_session, reference, staff)
+    assert "He hit me." in page and TO_HER not in page and FROM_HER not in page
+
+    page = open_report(staff, reference).get_data(as_text=True)
+    assert page.count("Pass this message to the police") == 2
+    assert pass_message(staff, reference, 2).status_code == 302
+    entry = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "message_passed_on"))
+    assert entry.actor_id == user.id and entry.detail == {"number": 2}
+    page = police_view(app, passphrase, db_session, reference, staff)
+    assert FROM_HER in page and TO_HER not in page
+    assert 'id="message-2-passed"' in open_report(staff, reference).get_data(as_text=True)
+
+    # She narrows her consent: the unit's seal on the message goes with the identity section's.
+    token = form_token(client, "/receipt")
+    client.post(
+        "/receipt/consent", data={"receipt_code": code, "consent_level": "anonymous_intel", "form_token": token}
+    )
+    page = police_view(app, passphrase, db_session, reference, staff)
+    assert FROM_HER not in page
+    db_session.expire_all()
+    message_unit_seals = (
+        select(func.count())
+        .select_from(SealedSectionKey)
+        .join(ReportSection, ReportSection.id == SealedSectionKey.section_id)
+        .where(ReportSection.name == sections.MESSAGE, SealedSectionKey.holder == sections.UNIT)
+    )
+    assert db_session.scalar(message_unit_seals) == 0
