@@ -85,6 +85,8 @@ SKIP = {("auth.logout", "POST", role) for role in ROLES if role != "anonymous"}
 CANARY_ENDPOINTS = {
     "reporting.report",
     "reporting.add_information",
+    "reporting.reply",
+    "coordinator.send_message",
     "api.submit_report",
     "staff.outreach_report",
     "coordinator.add_note",
@@ -94,7 +96,7 @@ CANARY_ENDPOINTS = {
 TEXT_NAMES = (
     set(fields.text_fields())
     | {f.name for f in fields.all_fields() if f.kind in fields.TEXT_KINDS}
-    | {"text", "note", "crime_reference", "passphrase"}
+    | {"text", "note", "crime_reference", "passphrase", "answer"}
 )
 QUERY_NAMES = [
     "status",

@@ -2,8 +2,8 @@
 
 A full-consent report with a canary in every field gets everything that can be derived from it
 (a case note, a release to police with covering note and crime reference, an unpublished alert
-draft, a published alert); a second report is kept. The database is backed up (and the key
-store, apart), then the reporter erases the first report with her receipt code. Proves, on a
+draft, a published alert, a conversation on the receipt); a second report is kept. The database
+is backed up (and the key store, apart), then the reporter erases the first report with her receipt code. Proves, on a
 SQLite instance and — when UGLY_MUGS_TEST_DATABASE_URL is set — on a PostgreSQL cluster of the
 installed server whose files the test can read (configured as docs/operating.md asks,
 ``wal_recycle = off``):
@@ -37,6 +37,7 @@ from tests.support import dbscan, postgres_cluster
 from tests.support.app import TEST_DATABASE_URL, form_token, make_app
 from tests.support.erasure import (
     Filed,
+    converse,
     derive_everything,
     file,
     found_in,
@@ -147,6 +148,8 @@ def scenario(instance) -> Scenario:
     with app.extensions["ugly_mugs.sessionmaker"]() as session:
         derive_everything(session, erased.reference, people, passphrase)
         derive_everything(session, kept.reference, people, passphrase)
+        converse(session, erased.reference, people, erased.code)
+        converse(session, kept.reference, people, kept.code)
         erased_id = report_of(session, erased.reference).id
         kept_id = report_of(session, kept.reference).id
         kept_secrets = stored_secrets(session, kept_id)
@@ -266,8 +269,8 @@ def test_a_backup_from_before_opens_nothing_of_it_with_the_passphrase_or_a_coord
     thief = make_app(copy_url, KEYSTORE_URL=instance.keys_url)
     try:
         with thief.extensions["ugly_mugs.sessionmaker"]() as session:
-            assert session.scalar(select(func.count()).select_from(ReportSection)) == 10, (
-                "both reports are in it (3 sections and 2 photos each)"
+            assert session.scalar(select(func.count()).select_from(ReportSection)) == 14, (
+                "both reports are in it (3 sections, 2 photos and 2 messages each)"
             )
             pairs = every_pair(session, scenario.passphrase, scenario.coordinator)
             assert {p.public for p in pairs} >= {g.public_key for g in session.scalars(select(GroupKey))}
@@ -293,6 +296,7 @@ def test_a_backup_from_before_opens_nothing_of_it_with_the_passphrase_or_a_coord
                 "perpetrator",
                 sections.PHOTO_IDENTITY,
                 sections.PHOTO_ABOUT_HIM,
+                "message",
                 "case note",
                 "covering note",
                 "alert draft",
@@ -387,8 +391,8 @@ def test_a_copy_put_back_without_the_restore_command_answers_deleted_at_once(ins
     app = make_app(copied_url, KEYSTORE_URL=instance.keys_url)
     try:
         with app.extensions["ugly_mugs.sessionmaker"]() as session:
-            assert derived_rows(session, scenario.erased_id)["sections"] == 5, (
-                "the copy holds it (3 sections, 2 photos)"
+            assert derived_rows(session, scenario.erased_id)["sections"] == 7, (
+                "the copy holds it (3 sections, 2 photos, 2 messages)"
             )
         client = app.test_client()
         answer = receipt_status(client, scenario.erased.code)

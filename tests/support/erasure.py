@@ -5,7 +5,8 @@ those bytes in a database's files: the material of the erasure proofs (P8).
 Idempotency-Key, so that a sealed answer is stored for it too);
 ``derive_everything`` adds to it, through the services staff use, a case note, a release to the
 police with a covering note and a crime reference, an alert draft never published and a
-published alert. ``stored_secrets`` collects every ciphertext and sealed key stored for the
+published alert; ``converse`` a coordinator's message on the receipt and her answer.
+``stored_secrets`` collects every ciphertext and sealed key stored for the
 report (and the blind-index digests of its identifiers), so that a test can look for them in
 raw files afterwards (``found_in``).
 """
@@ -42,7 +43,7 @@ from ugly_mugs.models import (
     SealedSectionKey,
 )
 from ugly_mugs.police import release
-from ugly_mugs.reports import fields
+from ugly_mugs.reports import fields, messages
 
 NOTE = "Phoned her: real name NoteCanaryZq, lives at 12 Canary Row"
 COVERING = "CoveringCanaryZq: she is willing to give a statement"
@@ -127,6 +128,18 @@ def derive_everything(session: Session, reference: str, people: Staff, passphras
     alert_service.start(session, report, ann, pair, {})
     published = alert_service.start(session, report, ann, pair, {})
     publish.publish(session, published, ann, pair)
+    session.commit()
+
+
+TO_HER = "MessageCanaryZq: may we call you?"
+FROM_HER = "AnswerCanaryZq: ring 07700 900321 after six"
+
+
+def converse(session: Session, reference: str, people: Staff, code: str) -> None:
+    """A coordinator's message to her on the receipt and her answer with the receipt code."""
+    report = report_of(session, reference)
+    messages.send_to_reporter(session, report, session.get(Account, people.coordinator), TO_HER)
+    messages.reply(session, report, code, FROM_HER)
     session.commit()
 
 

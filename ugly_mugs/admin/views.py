@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
+from ugly_mugs import helplines
 from ugly_mugs.admin import service
-from ugly_mugs.admin.forms import AccountForm, AuditFilterForm
+from ugly_mugs.admin.forms import AccountForm, AuditFilterForm, HelpForm
 from ugly_mugs.auth import accounts, invitations
 from ugly_mugs.keys import groups
 from ugly_mugs.web import boundary, database
@@ -142,3 +143,34 @@ def audit_log():
         verification=page.verification,
         next_before=page.next_before,
     ), (200 if valid else 400)
+
+
+def _help_data(info: helplines.HelpInfo) -> dict:
+    data = {k: getattr(info, k) for k in ("emergency", "non_emergency", "scheme_name", "scheme_phone", "scheme_hours")}
+    data["services"] = [vars(s) for s in info.services]
+    return data
+
+
+@bp.route("/help", methods=["GET", "POST"])
+@roles("admin")
+def help_page():
+    """The help and support numbers the reporter pages and the receipt card show (``helplines``)."""
+    db = database.session()
+    if request.method == "GET":
+        form = HelpForm(data=_help_data(helplines.load(db)))
+        saved = request.args.get("saved") == "1"
+        return render_template("admin/help.html", form=form, saved=saved, defaults=helplines.DEFAULTS)
+    form = HelpForm()
+    if form.validate_on_submit():
+        try:
+            if request.form.get("reset") == "1":
+                helplines.reset(db, current_account().id)
+            else:
+                helplines.save(db, form.raw(), current_account().id)
+        except helplines.HelpError as exc:
+            db.rollback()
+            form.field_named(exc.field).errors = [str(exc)]
+        else:
+            db.commit()
+            return redirect(url_for("admin.help_page", saved=1))
+    return render_template("admin/help.html", form=form, saved=False, defaults=helplines.DEFAULTS), 400

@@ -40,6 +40,14 @@ def align_unit_seals(session: Session, report: Report, level: str, open_key: Key
     erasure_key = None
     for section in session.scalars(select(ReportSection).where(ReportSection.report_id == report.id)):
         unit_seals = [s for s in section.sealed_keys if s.holder == sections.UNIT]
+        if section.name == sections.MESSAGE:
+            # Messages on the receipt are never sealed to a unit by a consent level
+            # (``reports.messages``); a unit seal on one, however it came, goes below "full report".
+            if level != consent.FULL_REPORT and unit_seals:
+                session.execute(delete(SealedSectionKey).where(SealedSectionKey.id.in_([s.id for s in unit_seals])))
+                for seal in unit_seals:
+                    section.sealed_keys.remove(seal)
+            continue
         if not consent.unit_may_open(level, section.name):
             if unit_seals:
                 session.execute(delete(SealedSectionKey).where(SealedSectionKey.id.in_([s.id for s in unit_seals])))

@@ -39,7 +39,7 @@ from ugly_mugs.models import (
 from ugly_mugs.models.base import utcnow
 from ugly_mugs.police import release
 from ugly_mugs.reports import erasure as report_erasure
-from ugly_mugs.reports import reading, reporter_types, sections, statuses
+from ugly_mugs.reports import messages, reading, reporter_types, sections, statuses
 
 READ_REASONS = audit.READ_REASONS
 
@@ -73,6 +73,16 @@ def read_photo(
             detail={"photo": f"{ref.name}/{ref.version}"},
         )
     return data
+
+
+def read_messages(
+    session: Session, report: Report, coordinator: Account, scheme_pair: sealing.KeyPair, reason: str
+) -> list[messages.Message]:
+    """The conversation with the reporter, read for the same stated ``reason`` as the report
+    (audited as ``messages_read``); raises ReadRefused without a known reason."""
+    if reason not in READ_REASONS:
+        raise reading.ReadRefused("Choose why you are opening this report.")
+    return messages.for_coordinator(session, report, coordinator, scheme_pair, reason)
 
 
 # --- the triage inbox ----------------------------------------------------------------------

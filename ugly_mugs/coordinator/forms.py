@@ -13,7 +13,7 @@ from ugly_mugs.consent.staff import GIVEN_BY_LABELS
 from ugly_mugs.coordinator.casework import MAX_NOTE
 from ugly_mugs.models.alerts import SEVERITY_LABELS
 from ugly_mugs.models.erasure import ERASURE_REASON_LABELS
-from ugly_mugs.reports import statuses
+from ugly_mugs.reports import messages, statuses
 from ugly_mugs.web.forms import CheckboxesField, DayField, options
 
 
@@ -153,3 +153,15 @@ class RetractForm(FlaskForm):
         validators=[Optional(), Length(max=2000)],
     )
     confirmed_names = confirmed_names_field("retract_confirmed_names")
+
+
+class MessageForm(FlaskForm):
+    text = TextAreaField(
+        "Message to the reporter",
+        id="message-text",
+        description=(
+            "She sees it, in what you write, the next time she enters her receipt code. "
+            "Stored encrypted for coordinators and her only."
+        ),
+        validators=[DataRequired("Write the message first."), Length(max=messages.MAX_TEXT)],
+    )

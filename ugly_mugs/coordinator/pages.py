@@ -12,6 +12,7 @@ from ugly_mugs.coordinator.forms import (
     ActionForm,
     DecisionForm,
     ErasureForm,
+    MessageForm,
     NoteForm,
     PassOnForm,
     ReasonForm,
@@ -21,7 +22,7 @@ from ugly_mugs.coordinator.forms import (
 from ugly_mugs.models import Report
 from ugly_mugs.models.erasure import ERASURE_REASON_LABELS
 from ugly_mugs.models.police import OUTCOME_LABELS
-from ugly_mugs.reports import reporter_types, statuses
+from ugly_mugs.reports import messages, reporter_types, statuses
 from ugly_mugs.web import database
 from ugly_mugs.web.access import current_account
 
@@ -40,9 +41,20 @@ def report_or_404(reference: str) -> Report:
     return report
 
 
-def report_response(report: Report, *, pair=None, opened=None, status: int = 200, notice: str | None = None, **forms):
+def report_response(
+    report: Report,
+    *,
+    pair=None,
+    opened=None,
+    conversation=None,
+    passed_messages=(),
+    status: int = 200,
+    notice: str | None = None,
+    **forms,
+):
     """The report page as (html, status). ``pair``: the scheme key the caller already opened, to
-    read notes with; ``opened``: what the caller just read (an audited read); ``forms``: a form
+    read notes with; ``opened``: what the caller just read (an audited read); ``conversation``:
+    the messages with the reporter read with it (also audited); ``forms``: a form
     sent back with its errors, by its name in the template (``reason_form``, ``status_form``…)."""
     page = casework.report_page(database.session(), report, current_account(), pair, opened)
     return (
@@ -63,6 +75,10 @@ def report_response(report: Report, *, pair=None, opened=None, status: int = 200
             status_form=forms.get("status_form") or StatusForm(data={"status": report.status}),
             note_form=forms.get("note_form") or NoteForm(),
             erasure_form=forms.get("erasure_form") or ErasureForm(),
+            message_form=forms.get("message_form") or MessageForm(),
+            conversation=conversation,
+            passed_messages=passed_messages,
+            can_message=messages.can_write_to(report),
             erasure_reasons=ERASURE_REASON_LABELS,
             action_form=ActionForm(),
             notice=notice,

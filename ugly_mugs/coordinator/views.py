@@ -6,11 +6,14 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 
 from ugly_mugs import consent
+from ugly_mugs.consent import messages as consent_messages
 from ugly_mugs.consent import staff as consent_staff
 from ugly_mugs.coordinator import alert_pages, casework
 from ugly_mugs.coordinator.forms import (
+    ActionForm,
     DecisionForm,
     ErasureForm,
+    MessageForm,
     NoteForm,
     PassOnForm,
     ReasonForm,
@@ -20,7 +23,7 @@ from ugly_mugs.coordinator.forms import (
 from ugly_mugs.coordinator.pages import bp, category_labels, report_or_404, report_response
 from ugly_mugs.models import Report
 from ugly_mugs.police import release
-from ugly_mugs.reports import erasure, reading, reporter_types, sections, statuses
+from ugly_mugs.reports import erasure, messages, reading, reporter_types, sections, statuses
 from ugly_mugs.web import database, keyring
 from ugly_mugs.web.access import current_account, roles
 from ugly_mugs.web.images import photo_response
@@ -58,7 +61,13 @@ def reports():
 @bp.get("/reports/<reference>")
 @roles("coordinator")
 def report(reference: str):
-    notice = "Note added. Open the report to read its notes." if request.args.get("note") == "added" else None
+    notice = None
+    if request.args.get("note") == "added":
+        notice = "Note added. Open the report to read its notes."
+    elif request.args.get("message") == "sent":
+        notice = "Message stored. She sees it the next time she enters her receipt code."
+    elif request.args.get("message") == "passed":
+        notice = "The message was passed to the police unit."
     return report_response(report_or_404(reference), notice=notice)
 
 
@@ -75,8 +84,10 @@ def open_report(reference: str):
         return report_response(report, status=403, reason_form=form)
     db = database.session()
     opened = casework.read_report(db, report, current_account(), pair, form.reason.data)
+    conversation = casework.read_messages(db, report, current_account(), pair, form.reason.data)
+    passed = consent_messages.passed_numbers(db, report)
     db.commit()
-    return report_response(report, pair=pair, opened=opened)
+    return report_response(report, pair=pair, opened=opened, conversation=conversation, passed_messages=passed)
 
 
 @bp.post("/reports/<reference>/photos/<name>/<int:version>")
@@ -113,7 +124,13 @@ def _report_action(report: Report, form, form_key: str, field: str, act, error_s
         db.commit()  # only the audit entry of the guard's reading of the report
         getattr(form, field).errors = [str(exc)]
         return report_response(report, status=422, **{form_key: form})
-    except (release.ReleaseError, casework.CaseworkError, consent.ConsentError, erasure.ErasureError) as exc:
+    except (
+        release.ReleaseError,
+        casework.CaseworkError,
+        consent.ConsentError,
+        erasure.ErasureError,
+        messages.MessageError,
+    ) as exc:
         db.rollback()
         getattr(form, field).errors = [str(exc)]
         return report_response(report, status=error_status, **{form_key: form})
@@ -194,6 +211,36 @@ def add_note(reference: str):
         casework.add_note(db, report, current_account(), form.text.data)
 
     return _report_action(report, form, "note_form", "text", act, 409, note="added")
+
+
+@bp.post("/reports/<reference>/messages")
+@roles("coordinator")
+def send_message(reference: str):
+    """A message to the reporter, which she reads with her receipt code (``reports.messages``)."""
+    report = report_or_404(reference)
+    form = MessageForm()
+
+    def act(db):
+        messages.send_to_reporter(db, report, current_account(), form.text.data)
+
+    return _report_action(report, form, "message_form", "text", act, 409, message="sent")
+
+
+@bp.post("/reports/<reference>/messages/<int:number>/pass")
+@roles("coordinator")
+def pass_message_on(reference: str, number: int):
+    """One message to the report's police unit, at "full report" only (``consent.messages``)."""
+    report = report_or_404(reference)
+    if not ActionForm().validate_on_submit():
+        return report_response(report, status=400, notice="The form had expired. Open the report and try again.")
+    db = database.session()
+    try:
+        consent_messages.pass_on(db, report, current_account(), keyring.scheme_pair(), number)
+    except consent.ConsentError as exc:
+        db.rollback()
+        return report_response(report, status=409, notice=str(exc))
+    db.commit()
+    return redirect(url_for("coordinator.report", reference=report.reference, message="passed"))
 
 
 @bp.post("/reports/<reference>/erase")

@@ -100,3 +100,10 @@ def receipt_key(code: str) -> bytes:
 def lookup_id(code: str) -> str:
     """The value stored with the report to find it from the code."""
     return _derive(code, b"lookup id").hex()
+
+
+def message_seed(code: str) -> bytes:
+    """The 32-byte seed of the reporter's message key pair (``sealing.key_pair_from_seed``): its
+    public half is stored, so that staff can seal a message to her; its private half exists
+    only while she has typed her code."""
+    return _derive(code, b"message key pair")

@@ -28,6 +28,7 @@ from ugly_mugs.models.report import (
     SealedSectionKey,
 )
 from ugly_mugs.models.sessions import StaffSession
+from ugly_mugs.models.settings import SiteSetting
 from ugly_mugs.models.throttle import ThrottleWindow
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "ScheduledJob",
     "SealedGroupKey",
     "SealedSectionKey",
+    "SiteSetting",
     "StaffConsent",
     "StaffSession",
     "ThrottleWindow",

@@ -49,6 +49,12 @@ class Report(Base):
     # For reports filed by an outreach worker: who filed it and for which project.
     filed_by_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"))
+    # The public half of a key pair derived from her receipt code (``crypto.receipt``): staff seal
+    # the keys of their messages to her with it, without her code. Stored at filing, or at her
+    # first return visit for reports filed before messages; null once erased.
+    receipt_public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Whose turn it is to read a message ('reporter', 'coordinator'), or null: workflow only.
+    message_waiting: Mapped[str | None] = mapped_column(String(16))
 
     categories: Mapped[list[ReportCategory]] = relationship(cascade="all, delete-orphan")
     sections: Mapped[list[ReportSection]] = relationship(

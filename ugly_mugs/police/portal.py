@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from ugly_mugs import audit, consent
 from ugly_mugs.crypto import sealing
+from ugly_mugs.keys import keystore
 from ugly_mugs.models import Account, Area, PoliceOutcome, PoliceRelease, Report
 from ugly_mugs.police import pdf, release
-from ugly_mugs.reports import reading, sections
+from ugly_mugs.reports import messages, reading, sections
 
 # The sections of an export, in their order.
 EXPORT_SECTIONS = ("incident", "perpetrator", "identity")
@@ -85,6 +86,8 @@ class ReleasePage:
     crime_reference: str
     identity_withheld: bool
     outcomes: list[PoliceOutcome]
+    # Messages on the receipt a coordinator passed on at "full report" (``consent.messages``).
+    messages: list[messages.Message]
 
 
 def release_page(
@@ -106,7 +109,15 @@ def release_page(
         crime_reference=release.crime_reference_for(session, item, pair, sections.UNIT) if pair and view else "",
         identity_withheld=identity_withheld(report),
         outcomes=release.outcomes_for(session, [item.id]).get(item.id, []),
+        messages=_passed_messages(session, report, pair) if pair and view else [],
     )
+
+
+def _passed_messages(session: Session, report: Report, pair: sealing.KeyPair) -> list[messages.Message]:
+    if report.police_unit_id is None or report.consent_level != consent.FULL_REPORT:
+        return []
+    unit_ids = [keystore.unit_key(session, report.police_unit_id).id, *keystore.retiring_ids(session)]
+    return messages.for_unit(session, report, pair, unit_ids)
 
 
 @dataclass(frozen=True)

@@ -261,3 +261,17 @@ def read_photos(limits: photos.Limits, formdata, files) -> ReadPhotos:
         slots.error = str(_translated(refused.message))
         return ReadPhotos([], slots, digests)
     return ReadPhotos(cleaned, slots, digests)
+
+
+class ReplyForm(ReceiptForm):
+    """Her answer to the scheme's messages (``reports.messages``)."""
+
+    answer = TextAreaField(
+        _l("Your answer"),
+        description=_l("Only the scheme's caseworkers can read it, and anyone who has your code."),
+        filters=[_cleaned],
+        validators=[
+            DataRequired(_l("Write your answer first.")),
+            Length(max=2000, message=_l("An answer can be at most %(max)d characters.")),
+        ],
+    )

@@ -14,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 
 from ugly_mugs.consent import reporter as consent_reporter
 from ugly_mugs.reporting import forms, lookup
-from ugly_mugs.reports import erasure, idempotency, photos, receipts
+from ugly_mugs.reports import erasure, idempotency, messages, photos, receipts
 from ugly_mugs.reports import filing as service
-from ugly_mugs.web import database, errors, form_token, i18n, throttling
+from ugly_mugs.web import database, errors, form_token, helplines, i18n, throttling
 from ugly_mugs.web.access import public
 from ugly_mugs.web.boundary import accepts_photos
 
@@ -37,6 +37,10 @@ SERVICE_MESSAGES = (
     _l("One of the chosen kinds of incident is not known here."),
     _l("Choose the area where it happened."),
     _l("Unknown part of the report."),
+    # What reports.messages may say to her (a deleted report, a full conversation).
+    _l("Write the message first."),
+    _l("This report was deleted."),
+    _l("This conversation is full."),
 )
 
 
@@ -49,6 +53,7 @@ _ACTION_FORMS = {
     "reporting.add_information": ("add", lambda data: forms.AddInformationForm(data)),
     "reporting.change_consent": ("consent", lambda data: forms.ConsentForm(data)),
     "reporting.erase": ("erase", lambda data: forms.EraseForm(data)),
+    "reporting.reply": ("reply", lambda data: forms.ReplyForm(data)),
 }
 
 
@@ -70,6 +75,12 @@ def _unavailable(_exc):
         "reporting/receipt_enter.html", form=forms.ReceiptForm(posted), token=_token(RECEIPT_FORM), notice=notice
     )
     return errors.unavailable(page)
+
+
+@bp.app_context_processor
+def _help_box():
+    """``help_lines()`` for the help box (``_help.html``) of any page that shows it."""
+    return {"help_lines": helplines.shown}
 
 
 for _fault in database.UNAVAILABLE:
@@ -302,9 +313,22 @@ def _status_page(
     add_form=None,
     consent_form=None,
     erase_form=None,
+    reply_form=None,
     status=200,
 ):
-    state = receipts.status_of(database.session(), report)
+    session = database.session()
+    state = receipts.status_of(session, report)
+    conversation = messages.for_reporter(session, report, code)
+    news = messages.has_news_for_reporter(report)
+    # She has now been shown the conversation; a report filed before messages gets her key.
+    messages.ensure_receipt_key(report, code)
+    messages.seen_by_reporter(report)
+    try:
+        session.commit()
+    except database.UNAVAILABLE:
+        # Only the "you have a message" mark is lost: it shows again next time.
+        session.rollback()
+    reply_form = reply_form or forms.ReplyForm(data={"receipt_code": code})
     add_form = add_form or forms.AddInformationForm(data={"receipt_code": code})
     consent_form = consent_form or forms.ConsentForm(data={"receipt_code": code, "consent_level": state.consent_level})
     erase_form = erase_form or forms.EraseForm(data={"receipt_code": code})
@@ -316,6 +340,9 @@ def _status_page(
             add_form=add_form,
             consent_form=consent_form,
             erase_form=erase_form,
+            reply_form=reply_form,
+            conversation=conversation,
+            news=news,
             token=_token(RECEIPT_FORM),
         ),
         status,
@@ -333,6 +360,7 @@ def _receipt_action(form_class, action):
         "add_form": forms_kw.get("AddInformationForm"),
         "consent_form": forms_kw.get("ConsentForm"),
         "erase_form": forms_kw.get("EraseForm"),
+        "reply_form": forms_kw.get("ReplyForm"),
     }
     if _token_state(RECEIPT_FORM) is not form_token.TokenState.VALID:
         form.validate()
@@ -390,3 +418,20 @@ def erase():
         return render_template("reporting/erased.html")
 
     return _receipt_action(forms.EraseForm, action)
+
+
+@bp.post("/receipt/reply")
+@public
+def reply():
+    """Her answer to the scheme's messages, with her receipt code."""
+
+    def action(session, report, code, form):
+        try:
+            messages.reply(session, report, code, form.answer.data)
+        except messages.MessageError as exc:
+            session.rollback()
+            form.answer.errors = [_(str(exc))]
+            return _status_page(report, code, _("Please fix the point marked below."), reply_form=form, status=400)
+        return _status_page(report, code, _("Thank you. Your answer has been sent."))
+
+    return _receipt_action(forms.ReplyForm, action)

@@ -4,9 +4,9 @@ code), two coordinators' (``request``/``decide``), retention's and a restore's. 
 ``erase`` first destroys the report's erasure key in the key store and records its tombstone
 (``keys.erasure``): from that moment no copy of the database, however old, opens anything of
 it, with any recovery passphrase or staff key. Then everything derived from the report goes:
-its sections and every sealed copy of their keys, its identifier index rows, case notes, alert
-drafts not yet published, the covering notes and crime references of its police releases, and
-pending requests about it, and the idempotency record of its filing.
+its sections (messages on the receipt included) and every sealed copy of their keys, its
+identifier index rows, case notes, alert drafts not yet published, the covering notes and
+crime references of its police releases, and pending requests about it, and the idempotency record of its filing.
 Published alerts stay (they are anonymised by design) but lose their
 link and their working draft. The report row keeps only its plain statistical columns, marked
 ``erased``, and its receipt lookup, so that her receipt code answers "deleted".
@@ -97,6 +97,9 @@ def erase(session: Session, report: Report, by: str, actor_id: int | None = None
     _remove_derived(session, report)
     first_time = report.status != statuses.ERASED
     report.status = statuses.ERASED
+    # Messages went with the sections; the key staff sealed them to her with goes too.
+    report.receipt_public_key = None
+    report.message_waiting = None
     if first_time:
         # An officer who had it sees that consent ended, not an empty report.
         releases_follow(session, report, consent.ALERT_ONLY)

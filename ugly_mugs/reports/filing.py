@@ -19,7 +19,7 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from ugly_mugs import audit, coarse_time, consent
-from ugly_mugs.crypto import aead, receipt
+from ugly_mugs.crypto import aead, receipt, sealing
 from ugly_mugs.keys import erasure, keystore
 from ugly_mugs.keys.erasure import ReportKey
 from ugly_mugs.matching import index as matching_index
@@ -241,6 +241,8 @@ def file_report(session: Session, new: NewReport, valid_categories: set[str]) ->
                 "id": report_id,
                 "reference": reference,
                 "receipt_lookup": receipt.lookup_id(code),
+                # Staff seal their messages to her with it (``reports.messages``).
+                "receipt_public_key": sealing.key_pair_from_seed(receipt.message_seed(code)).public,
                 "received_at": now,
                 "incident_week": week_of(new.incident_date),
                 "area_id": area.id,

@@ -28,6 +28,10 @@ SECTION_NAMES = (IDENTITY, INCIDENT, PERPETRATOR)
 PHOTO_IDENTITY = "photo_identity"
 PHOTO_ABOUT_HIM = "photo_about_him"
 PHOTO_NAMES = (PHOTO_IDENTITY, PHOTO_ABOUT_HIM)
+# A message between a coordinator and her (``reports.messages``): a section of its own, one
+# version per message, sealed to the scheme key and her receipt key only; never read with the
+# report's other sections.
+MESSAGE = "message"
 
 SCHEME = "scheme"
 RECEIPT = "receipt"
@@ -43,7 +47,7 @@ def key_context(report_id: str, name: str, version: int, holder: str) -> bytes:
 
 
 def encrypt_section(key: bytes, report_id: str, name: str, version: int, content: dict) -> bytes:
-    if name not in SECTION_NAMES:
+    if name not in SECTION_NAMES and name != MESSAGE:
         raise ValueError(f"unknown section {name!r}")
     plaintext = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return aead.encrypt(key, plaintext, associated_data(report_id, name, version))

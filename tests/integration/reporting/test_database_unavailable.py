@@ -104,6 +104,10 @@ def test_every_reporter_form_is_shown_back_filled_in(fault):
     consent = client.post("/receipt/consent", data={"receipt_code": code, "consent_level": "full", "form_token": token})
     _kept(consent, code)
     assert re.search(r'<input checked[^>]*value="full"', consent.get_data(as_text=True))
+    answer = "Yes, you may call me after six."
+    _kept(
+        client.post("/receipt/reply", data={"receipt_code": code, "answer": answer, "form_token": token}), answer, code
+    )
     erase = client.post("/receipt/delete", data={"receipt_code": code, "confirm": "yes", "form_token": token})
     _kept(erase, code)
 
