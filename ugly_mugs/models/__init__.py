@@ -28,6 +28,7 @@ from ugly_mugs.models.report import (
     SealedSectionKey,
 )
 from ugly_mugs.models.sessions import StaffSession
+from ugly_mugs.models.subscriptions import Subscription, SubscriptionArea
 from ugly_mugs.models.throttle import ThrottleWindow
 
 __all__ = [
@@ -64,5 +65,7 @@ __all__ = [
     "SealedSectionKey",
     "StaffConsent",
     "StaffSession",
+    "Subscription",
+    "SubscriptionArea",
     "ThrottleWindow",
 ]

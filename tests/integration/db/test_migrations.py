@@ -1130,6 +1130,27 @@ def _seed_open_invitation(conn: Connection) -> None:
     )
 
 
+def _seed_idempotency_record(conn: Connection) -> None:
+    """A retried filing's record, as the idempotency revision stores it (the next revision adds
+    subscriptions and lets a delivery name a subscriber)."""
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    report_id = conn.execute(select(t["report"].c.id).order_by(t["report"].c.id)).scalar()
+    conn.execute(
+        t["idempotency_record"].insert(),
+        [
+            {
+                "key_id": "cd" * 32,
+                "body_tag": "ef" * 32,
+                "report_id": report_id,
+                "sealed_answer": b"\x01sealed",
+                "expires_at": datetime(2026, 12, 11, 9, 0),
+            }
+        ],
+    )
+
+
 SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "c56bb297b78a": _seed_initial_schema,
     "e86756c4b8cc": _seed_staff_accounts,
@@ -1144,6 +1165,7 @@ SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "6e2b9d4f1c38": _seed_hybrid_keys,
     "6e2b9d4f7a31": _seed_erasure_requests_and_jobs,
     "b3d81f6a2c47": _seed_open_invitation,
+    "7f3a1c5e9b42": _seed_idempotency_record,
 }
 
 
