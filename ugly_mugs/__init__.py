@@ -70,6 +70,8 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     from ugly_mugs.reporting.views import bp as reporting_bp
     from ugly_mugs.staff.views import bp as staff_bp
     from ugly_mugs.stats.views import bp as stats_bp
+    from ugly_mugs.subscriptions.views import bp as subscribe_bp
+    from ugly_mugs.subscriptions.views import staff_bp as subscribe_staff_bp
     from ugly_mugs.web.health import bp as health_bp
     from ugly_mugs.web.metrics import bp as metrics_bp
 
@@ -90,6 +92,8 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
         matching_bp,
         check_api_bp,
         public_check_bp,
+        subscribe_bp,
+        subscribe_staff_bp,
         metrics_bp,
     ):
         app.register_blueprint(bp)
@@ -104,6 +108,8 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     # pages, by a signed form token and the Origin check.
     csrf.exempt(check_api_bp)
     csrf.exempt(public_check_bp)
+    # The public subscription pages too (form token and Origin); the outreach page keeps CSRF.
+    csrf.exempt(subscribe_bp)
 
     access.init_app(app)
     headers.init_app(app)

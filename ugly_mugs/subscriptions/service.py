@@ -333,3 +333,30 @@ def counts(session: Session) -> list[Count]:
 
 
 __all__ = ["EMAIL", "SMS", "Count", "Limits", "Refused", "SubscriptionsUnavailable"]
+
+
+@dataclass(frozen=True)
+class ShownMessage:
+    reference: str
+    kind: str
+    severity: str
+    title: str
+    body: str
+    areas: str
+    published_at: datetime
+
+
+def alert_thread(session: Session, message_id: int) -> list[ShownMessage] | None:
+    """The published message a link names and every message of its alert, oldest first (the
+    update or withdrawal shows beside it); None when there is no such message. Only published
+    text, as every channel shows it: never a draft, never a report."""
+    from ugly_mugs.models import Alert, AlertMessage
+
+    first = session.get(AlertMessage, message_id)
+    if first is None:
+        return None
+    reference = session.scalar(select(Alert.reference).where(Alert.id == first.alert_id)) or ""
+    rows = session.scalars(
+        select(AlertMessage).where(AlertMessage.alert_id == first.alert_id).order_by(AlertMessage.sequence)
+    )
+    return [ShownMessage(reference, m.kind, m.severity, m.title, m.body, m.areas, m.published_at) for m in rows]
