@@ -70,6 +70,7 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     from ugly_mugs.reporting.views import bp as reporting_bp
     from ugly_mugs.staff.views import bp as staff_bp
     from ugly_mugs.stats.views import bp as stats_bp
+    from ugly_mugs.subscriptions.gateway_views import bp as sms_gateway_bp
     from ugly_mugs.subscriptions.views import bp as subscribe_bp
     from ugly_mugs.subscriptions.views import staff_bp as subscribe_staff_bp
     from ugly_mugs.web.health import bp as health_bp
@@ -94,6 +95,7 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
         public_check_bp,
         subscribe_bp,
         subscribe_staff_bp,
+        sms_gateway_bp,
         metrics_bp,
     ):
         app.register_blueprint(bp)
@@ -110,6 +112,8 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     csrf.exempt(public_check_bp)
     # The public subscription pages too (form token and Origin); the outreach page keeps CSRF.
     csrf.exempt(subscribe_bp)
+    # The SMS gateway's calls are signed by the token in their query.
+    csrf.exempt(sms_gateway_bp)
 
     access.init_app(app)
     headers.init_app(app)

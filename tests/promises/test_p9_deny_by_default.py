@@ -116,6 +116,8 @@ RULES: dict[str, dict[str, object]] = {
     "subscribe_staff.outreach_subscribe": {"GET": {"outreach"}, "POST": {"outreach"}},
     "subscribe_staff.outreach_confirm": {"POST": {"outreach"}},
     "subscribe_staff.counts": {"GET": {"coordinator"}},
+    "sms_gateway.reply": {"GET": PUBLIC, "POST": PUBLIC},
+    "sms_gateway.delivery_report": {"GET": PUBLIC, "POST": PUBLIC},
     "metrics.scrape": {"GET": OFF},
 }
 

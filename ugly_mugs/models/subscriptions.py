@@ -17,7 +17,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ugly_mugs.models.base import Base, UTCDateTime, utcnow
 
-SUBSCRIPTION_KINDS = ("sms", "email")
 SUBSCRIPTION_STATES = ("pending", "active")
 
 

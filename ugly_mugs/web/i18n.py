@@ -58,6 +58,7 @@ ENGLISH_ONLY = frozenset(
         "matching",
         "check_api",
         "subscribe_staff",
+        "sms_gateway",
     }
 )
 # Blueprints of reporter pages, whose links and forms carry the chosen language.
