@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alerts.delivery.channels.base import (
     SCOPE_DELIVERY,
@@ -27,10 +27,14 @@ from alerts.delivery.channels.base import (
     Outgoing,
     TargetField,
 )
-from alerts.delivery.sms import Accepted, segments
-from alerts.delivery.sms import text as sms_text
-from alerts.delivery.sms.kannel import KannelGateway, KannelSettings
-from alerts.delivery.sms.provider import ProviderGateway, ProviderSettings
+
+if TYPE_CHECKING:
+    from alerts.delivery.sms import Accepted
+    from alerts.delivery.sms.kannel import KannelGateway, KannelSettings
+    from alerts.delivery.sms.provider import ProviderGateway, ProviderSettings
+
+# alerts.delivery.sms builds on this package's errors (channels.base), so its modules are imported
+# when first used, not when the registry is: either package may then be imported first.
 
 KIND = "sms"
 
@@ -48,6 +52,8 @@ def render(outgoing: Outgoing, region: str) -> str:
     """The text of one delivery: a notice in her language, or the alert as one or two segments.
 
     Raises ``DeliveryFailed`` (permanent, this delivery only) when there is nothing to send."""
+    from alerts.delivery.sms import text as sms_text
+
     w, sub = outgoing.words, outgoing.subscriber
     if sub is None:
         raise DeliveryFailed("a text message goes to a subscriber only", permanent=True, scope=SCOPE_DELIVERY)
@@ -65,6 +71,9 @@ def render(outgoing: Outgoing, region: str) -> str:
 
 class SmsTransport:
     def __init__(self, settings: SmsSettings):
+        from alerts.delivery.sms.kannel import KannelGateway
+        from alerts.delivery.sms.provider import ProviderGateway
+
         self.settings = settings
         if settings.gateway == "provider" and settings.provider is not None:
             self._gateway: KannelGateway | ProviderGateway = ProviderGateway(settings.provider)
@@ -74,6 +83,9 @@ class SmsTransport:
             raise DeliveryFailed("no SMS gateway is configured (UGLY_MUGS_SMS_GATEWAY)", scope="channel")
 
     def send(self, outgoing: Outgoing) -> Accepted:
+        from alerts.delivery.sms import segments
+        from alerts.delivery.sms import text as sms_text
+
         text = render(outgoing, self.settings.region)
         if segments.count(text) > sms_text.MAX_SEGMENTS:
             raise DeliveryFailed("the text needs more than two segments", permanent=True, scope=SCOPE_DELIVERY)
@@ -111,6 +123,8 @@ class SmsChannel:
         sender = str(config.get("SMS_SENDER") or "UglyMugs")
         deadline = float(config.get("SMS_TIMEOUT", 10))
         public_url = str(config.get("PUBLIC_URL") or "").rstrip("/")
+        from alerts.delivery.sms.kannel import KannelSettings
+        from alerts.delivery.sms.provider import ProviderSettings
         from ugly_mugs.subscriptions import inbound
 
         dlr = f"{public_url}/sms/dlr?key={inbound.endpoint_token(config)}" if public_url else None
