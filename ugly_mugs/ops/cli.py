@@ -15,6 +15,7 @@ from ugly_mugs import migrate
 from ugly_mugs.keys.keystore import KeyUnavailable
 from ugly_mugs.ops import backup, readiness, retention
 from ugly_mugs.reports import erasure
+from ugly_mugs.subscriptions import inbound
 from ugly_mugs.subscriptions import service as subscriptions
 
 
@@ -188,6 +189,15 @@ def subscriptions_counts() -> None:
     with _session() as session:
         for row in subscriptions.counts(session):
             click.echo(f"{row.area}\t{row.kind}\tactive {row.active}\tpending {row.pending}")
+
+
+@subscriptions_group.command(
+    "gateway-token",
+    help="Print the token of the SMS gateway's callback URLs (/sms/inbound?key=… and /sms/dlr?key=…) for "
+    "Kannel's sms-service get-url; it follows UGLY_MUGS_SMS_INBOUND_KEY (or the secret key).",
+)
+def subscriptions_gateway_token() -> None:
+    click.echo(inbound.endpoint_token(current_app.config))
 
 
 @click.group("ops", cls=AppGroup, help="The state of this instance.")
