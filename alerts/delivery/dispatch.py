@@ -64,7 +64,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.delivery import channels, health, render
 from alerts.delivery.channels import DeliveryFailed, Outgoing, Subscriber, Transports
 from alerts.delivery.wording import wording
-from ugly_mugs.crypto import aead, sealing
 from ugly_mugs.db import database_now, set_local
 from ugly_mugs.keys import channel_secrets
 from ugly_mugs.models import Alert, AlertMessage, Delivery, DispatchWorker, Project, ProjectChannel, Subscription
@@ -405,12 +404,6 @@ class Dispatcher:
             )
         return jobs + self._subscriber_jobs(session, ids, give_up_at)
 
-    def _dispatch_pair(self) -> sealing.KeyPair | None:
-        pair = getattr(self, "_pair", None)
-        if pair is None and self.settings.dispatch_key:
-            pair = self._pair = sealing.key_pair_from_private(self.settings.dispatch_key)
-        return pair
-
     def _subscriber_jobs(self, session: Session, ids: list[int], give_up_at: float) -> list[_Job]:
         """The claimed deliveries to individual subscribers: her number or address opened with
         the dispatch private key (held in memory for the send only), her links written."""
@@ -434,7 +427,7 @@ class Dispatcher:
                     messages[message.id] = render.Published.of(message, reference)
                 except Exception as exc:  # noqa: BLE001 - a broken message fails its deliveries, not the claim
                     log.warning("message %s could not be prepared: %s", message.id, type(exc).__name__)
-        pair = self._dispatch_pair()
+        private = self.settings.dispatch_key
         links = self.settings.links
         now = self._now()
         jobs = []
@@ -442,17 +435,13 @@ class Dispatcher:
             broken = None
             target, payload, part = "", None, None
             try:
-                if pair is None or links is None:
-                    raise LookupError("this worker holds no dispatch key (UGLY_MUGS_DISPATCH_PRIVATE_KEY_FILE)")
-                target = sealing.unseal(
-                    pair, sub.contact_sealed, subscriber_service.contact_context(sub.public_id)
-                ).decode("utf-8")
+                if links is None:
+                    raise LookupError("this worker has no secret key to sign a subscriber's links")
+                target = subscriber_service.open_contact(private, sub.public_id, sub.contact_sealed)
                 if delivery.payload_sealed is not None:
-                    payload = sealing.unseal(
-                        pair,
-                        delivery.payload_sealed,
-                        subscriber_service.payload_context(sub.public_id, delivery.notice or ""),
-                    ).decode("utf-8")
+                    payload = subscriber_service.open_payload(
+                        private, sub.public_id, delivery.notice or "", delivery.payload_sealed
+                    )
                 if delivery.message_id is not None and delivery.message_id not in messages:
                     raise LookupError("the message could not be prepared")
                 alert_link = (
@@ -470,12 +459,8 @@ class Dispatcher:
                     help_url=f"{links.public_url}/alerts/stop",
                     reference=subscriber_inbound.reference(links.reference_key, delivery.id),
                 )
-            except (LookupError, aead.DecryptionError, ValueError) as exc:
-                broken = (
-                    str(exc)
-                    if isinstance(exc, LookupError)
-                    else f"the subscriber's seal does not open: {type(exc).__name__}"
-                )
+            except (LookupError, subscriber_service.SealUnavailable) as exc:
+                broken = str(exc)
             jobs.append(
                 _Job(
                     delivery_id=delivery.id,

@@ -25,14 +25,16 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ugly_mugs import throttle
-from ugly_mugs.crypto import macs, sealing
+from ugly_mugs.crypto import aead, macs, sealing
 from ugly_mugs.db import database_now
 from ugly_mugs.models import Area, Delivery, Subscription, SubscriptionArea
+from ugly_mugs.reports import erasure as report_erasure
 from ugly_mugs.subscriptions.contact import EMAIL, SMS, Contact
 
 DISPATCH_PUBLIC_KEY = "ugly_mugs.dispatch_public_key"
@@ -165,8 +167,10 @@ def sign_up(session: Session, contact: Contact, areas: Sequence[str], language: 
     if not ids:
         raise ValueError("choose at least one area")
     index = contact_index(key, contact)
+    # Counted under a key of its own, so the throttle's rows never hold the blind index itself.
+    counter = macs.tag(macs.subkey(key, "subscriber throttle v1"), contact.value.encode("utf-8"))
     seconds = throttle.Quota("subscribe-contact", limits.contact_limit, None, limits.window_seconds).take(
-        session, index
+        session, counter
     )
     if seconds is not None:
         raise Refused("contact", seconds)
@@ -242,6 +246,8 @@ def _erase(session: Session, sub_id: int) -> None:
     session.execute(delete(Delivery).where(Delivery.subscription_id == sub_id))
     session.execute(delete(SubscriptionArea).where(SubscriptionArea.subscription_id == sub_id))
     session.execute(delete(Subscription).where(Subscription.id == sub_id))
+    # Gone from the files too, not only from the table (as an erased report).
+    report_erasure.purge_after_commit(session)
 
 
 def stop(session: Session, contact: Contact) -> bool:
@@ -360,3 +366,34 @@ def alert_thread(session: Session, message_id: int) -> list[ShownMessage] | None
         select(AlertMessage).where(AlertMessage.alert_id == first.alert_id).order_by(AlertMessage.sequence)
     )
     return [ShownMessage(reference, m.kind, m.severity, m.title, m.body, m.areas, m.published_at) for m in rows]
+
+
+# --- the worker's side: opening what was sealed to the dispatch key ----------------------
+
+
+class SealUnavailable(Exception):
+    """A subscriber's number, address or notice does not open with this worker's dispatch key."""
+
+
+@lru_cache(maxsize=4)
+def _pair(private: bytes) -> sealing.KeyPair:
+    return sealing.key_pair_from_private(private)
+
+
+def open_contact(private: bytes | None, public_id: str, sealed: bytes) -> str:
+    """Her number or address, opened with the dispatch private key (the worker only); ``SealUnavailable``."""
+    return _open(private, sealed, contact_context(public_id))
+
+
+def open_payload(private: bytes | None, public_id: str, notice: str, sealed: bytes) -> str:
+    """A notice's text (her code), opened with the dispatch private key; ``SealUnavailable``."""
+    return _open(private, sealed, payload_context(public_id, notice))
+
+
+def _open(private: bytes | None, sealed: bytes, context: bytes) -> str:
+    if not private:
+        raise SealUnavailable("this worker holds no dispatch key (UGLY_MUGS_DISPATCH_PRIVATE_KEY_FILE)")
+    try:
+        return sealing.unseal(_pair(bytes(private)), bytes(sealed), context).decode("utf-8")
+    except (aead.DecryptionError, ValueError, UnicodeDecodeError):
+        raise SealUnavailable("the subscriber's seal does not open with this worker's dispatch key") from None

@@ -164,3 +164,18 @@ def test_counts_per_area_and_channel(db_session, places):
     db_session.commit()
     got = {(c.area, c.kind): (c.active, c.pending) for c in subs.counts(db_session)}
     assert got == {("Harehills", "sms"): (0, 1), ("Holbeck", "email"): (0, 1), ("Holbeck", "sms"): (0, 1)}
+
+
+def test_a_stopped_number_is_gone_from_the_files(app, db_session, database_url, places):
+    number = contact.parse_number(CANARY_NUMBER, "GB")
+    subs.sign_up(db_session, number, ["holbeck"], "en", LIMITS)
+    db_session.commit()
+    sealed = db_session.scalar(select(Subscription.contact_sealed))
+    index = db_session.scalar(select(Subscription.contact_index))
+    assert subs.stop(db_session, number)
+    db_session.commit()
+    if database_url.startswith("sqlite"):
+        from tests.support.dbscan import raw_bytes
+
+        data = raw_bytes(database_url)
+        assert bytes(sealed)[:64] not in data and index.encode() not in data
