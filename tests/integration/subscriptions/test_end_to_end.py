@@ -147,13 +147,25 @@ def test_by_text_message_through_kannel(served, tmp_path):
 
         wait_until(reported, 15, "a delivery report")
 
+        # HELP from her phone is answered (through the outbox) with the help text, in Polish.
+        def help_queued():
+            with app.extensions["ugly_mugs.sessionmaker"]() as session:
+                return session.scalar(select(Delivery.id).where(Delivery.notice == "help"))
+
+        k.send_from_phone(NUMBER, "help")
+        wait_until(help_queued, 15, "the HELP reaching the app")
+        assert run_worker(app).delivered == 1
+        assert k.wait_for_messages(3, to=NUMBER)[2].text.startswith("Ostrzeżenia o niebezpiecznych klientach")
+        # HELP from a number that is not subscribed gets nothing (an inbound text can be forged).
+        k.send_from_phone("+48600999888", "HELP")
+
         # She replies STOP from her phone: her subscription is gone, nothing more is sent.
         k.send_from_phone(NUMBER, "STOP")
         wait_until(lambda: subscription(app) is None, 15, "the STOP reaching the app")
         with app.extensions["ugly_mugs.sessionmaker"]() as session:
             publish_message(session, ["holbeck"], "Another one", "KR 99999 again.")
         assert run_worker(app).claimed == 0
-        assert len(k.sent_messages()) == 2
+        assert len(k.sent_messages()) == 3
 
 
 def test_by_email_with_the_real_smtp_server(served):

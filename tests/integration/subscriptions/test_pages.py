@@ -7,14 +7,17 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from tests.support import staff
 from tests.support.app import make_app
 from ugly_mugs.crypto import sealing
 from ugly_mugs.models import Delivery, Subscription
-from ugly_mugs.subscriptions import links
+from ugly_mugs.subscriptions import links, views
 from ugly_mugs.subscriptions import service as subs
+from ugly_mugs.web import form_token
 
 TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 
@@ -158,3 +161,24 @@ def test_the_coordinator_sees_counts_never_numbers(app, client, passphrase):
     page = coordinator.get("/coordinator/subscribers").get_data(as_text=True)
     assert "Holbeck" in page and "Harehills" in page
     assert "918276" not in page and "76<" not in page
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    contact=st.text(max_size=300),
+    code=st.text(max_size=40),
+    areas=st.lists(st.sampled_from(["holbeck", "harehills", "nowhere", "", "\x00"]), max_size=3),
+    language=st.sampled_from(["pl", "en", "xx", "", "pt_BR"]),
+)
+def test_no_input_is_a_server_error(app, client, passphrase, contact, code, areas, language):
+    for path, fields in (
+        ("/alerts/subscribe", {"contact": contact, "areas": areas, "language": language}),
+        ("/alerts/subscribe/code", {"contact": contact, "code": code}),
+        ("/alerts/stop", {"contact": contact}),
+    ):
+        if path == "/alerts/subscribe/code":
+            token_value = form_token.issue(form_token.keys(app.config), views.CODE_FORM)
+        else:
+            token_value = TOKEN.search(client.get(path).get_data(as_text=True)).group(1)
+        answer = client.post(path, data={"form_token": token_value, **fields})
+        assert answer.status_code in (200, 400, 429), (path, answer.status_code)
