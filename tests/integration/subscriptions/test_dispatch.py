@@ -75,3 +75,51 @@ def test_an_update_reaches_everyone_sent_the_first(app, db_session, passphrase):
         )
         assert worker(app, port).run_once().delivered == 1
     assert [rcpts for rcpts, _m, _t in sink.messages] == [["first@example.net"], ["first@example.net"]]
+
+
+def test_through_the_http_provider_with_its_delivery_report(app, db_session, passphrase):
+    """The provider gateway: the alert as JSON with her number, our signed reference and callback;
+    a 503 is retried, not lost; the provider's JSON delivery report updates the delivery."""
+    import json
+
+    from tests.support.sms_provider import Provider, Reply, provider_server
+    from tests.support.subscribers import many_subscribers
+    from ugly_mugs.subscriptions import inbound
+
+    [number] = many_subscribers(db_session, 1, prefix="+447400555")
+    publish_message(db_session, ["holbeck"], "Silver car, reg KR 12345", "He threatens with a knife.")
+    provider = Provider([Reply(503)])
+    with provider_server(provider) as base:
+        config = {
+            "SMS_GATEWAY": "provider",
+            "SMS_PROVIDER_URL": f"{base}/xms/v1/plan/batches",
+            "SMS_PROVIDER_TOKEN": "t" * 32,
+            "PUBLIC_URL": "https://um.example",
+            "DELIVERY_RETRY_SECONDS": 0,
+        }
+        first = worker(app, 0, **config).run_once()
+        assert first.retrying == 1 or first.delivered == 1
+        if first.delivered == 0:
+            assert worker(app, 0, **config).run_once().delivered == 1
+    sent = json.loads(provider.requests[-1]["body"])
+    assert sent["to"] == [number] and sent["body"].startswith("KR12345")
+    assert sent["callback_url"].startswith("https://um.example/sms/dlr?key=")
+    delivery = db_session.scalar(select(Delivery).where(Delivery.subscription_id.is_not(None)))
+    key = sent["callback_url"].split("key=")[1]
+    app.config["SUBSCRIPTIONS"] = True
+    client = app.test_client()
+    assert (
+        client.post(
+            f"/sms/dlr?key={key}", json={"client_reference": sent["client_reference"], "status": "Failed"}
+        ).status_code
+        == 200
+    )
+    db_session.refresh(delivery)
+    assert (delivery.handset_state, delivery.status) == ("failed", "failed")
+    # Unsigned, or for another delivery: refused, nothing changes.
+    assert client.post("/sms/dlr?key=wrong", json={}).status_code == 404
+    forged = f"{delivery.id}-0000000000000000"
+    assert (
+        client.post(f"/sms/dlr?key={key}", json={"client_reference": forged, "status": "delivered"}).status_code == 400
+    )
+    assert inbound.delivery_of(inbound.inbound_key(app.config), sent["client_reference"]) == delivery.id
