@@ -10,8 +10,13 @@ DEV_SECRET := instance/secret_key
 DEV_MATCHING_KEY := instance/matching_key
 DEV_AUDIT_KEY := instance/audit_key
 DEV_DELIVERY_KEY := instance/delivery_key
+DEV_SUBSCRIBER_KEY := instance/subscriber_key
+DEV_DISPATCH_PUBLIC := instance/dispatch_public_key
+DEV_DISPATCH_PRIVATE := instance/dispatch_private_key
 DEV_ENV := UGLY_MUGS_SECRET_KEY_FILE=$(DEV_SECRET) UGLY_MUGS_MATCHING_KEY_FILE=$(DEV_MATCHING_KEY) \
-	UGLY_MUGS_AUDIT_KEY_FILE=$(DEV_AUDIT_KEY) UGLY_MUGS_DELIVERY_KEY_FILE=$(DEV_DELIVERY_KEY)
+	UGLY_MUGS_AUDIT_KEY_FILE=$(DEV_AUDIT_KEY) UGLY_MUGS_DELIVERY_KEY_FILE=$(DEV_DELIVERY_KEY) \
+	UGLY_MUGS_SUBSCRIBER_KEY_FILE=$(DEV_SUBSCRIBER_KEY) UGLY_MUGS_DISPATCH_PUBLIC_KEY_FILE=$(DEV_DISPATCH_PUBLIC) \
+	UGLY_MUGS_DISPATCH_PRIVATE_KEY_FILE=$(DEV_DISPATCH_PRIVATE)
 
 .PHONY: run test test-fast test-sqlite test-postgres lint format bench install install-dev browser kannel pgbouncer deploy-tools axe translations postgres clean fonts pdf-tools
 
@@ -50,6 +55,18 @@ $(DEV_DELIVERY_KEY):
 	mkdir -p instance
 	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
 
+# The development key of the subscribers' blind index, made once the same way.
+$(DEV_SUBSCRIBER_KEY):
+	mkdir -p instance
+	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
+
+# The development dispatch key pair (subscribers' numbers are sealed to it): the public half for the
+# web app, the private half for the worker; production keeps the private half on the worker's host only.
+$(DEV_DISPATCH_PRIVATE):
+	mkdir -p instance
+	umask 077 && $(BIN)/python -c "from ugly_mugs.crypto import sealing; p = sealing.generate_key_pair(); \
+		open('$(DEV_DISPATCH_PUBLIC)', 'w').write(p.public.hex() + '\\n'); print(p.private.hex())" > $@
+
 # Debian's DejaVu Sans, the font of every PDF (ugly_mugs/pdf: Cyrillic, ș, ț and ł).
 fonts:
 	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || \
@@ -61,7 +78,7 @@ pdf-tools:
 		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q poppler-utils)
 
 # The web server, the alert worker and a mail sink writing to instance/mail/, stopped together by Ctrl-C.
-run: install fonts $(DEV_SECRET) $(DEV_MATCHING_KEY) $(DEV_AUDIT_KEY) $(DEV_DELIVERY_KEY)
+run: install fonts $(DEV_SECRET) $(DEV_MATCHING_KEY) $(DEV_AUDIT_KEY) $(DEV_DELIVERY_KEY) $(DEV_SUBSCRIBER_KEY) $(DEV_DISPATCH_PRIVATE)
 	$(DEV_ENV) $(BIN)/flask --app wsgi db upgrade
 	$(DEV_ENV) $(BIN)/flask --app wsgi demo seed --if-new
 	$(DEV_ENV) exec $(BIN)/flask --app wsgi demo serve --port $(PORT)

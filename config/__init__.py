@@ -35,6 +35,16 @@ DEV_AUDIT_KEY = bytes.fromhex("a7" * 32)
 # The same for the key that seals the webhooks' signing secrets (instance/delivery_key, made by `make run`).
 DEV_DELIVERY_KEY_FILE = PROJECT_ROOT / "instance" / "delivery_key"
 DEV_DELIVERY_KEY = bytes.fromhex("e3" * 32)
+# The dispatch key pair seals subscribers' numbers and addresses: the web app holds only the public
+# half (instance/dispatch_public_key), the sending worker the private half too
+# (instance/dispatch_private_key); both made by `make run`. Without the files, development uses a
+# pair made from this fixed seed, which production refuses.
+DEV_DISPATCH_PUBLIC_KEY_FILE = PROJECT_ROOT / "instance" / "dispatch_public_key"
+DEV_DISPATCH_PRIVATE_KEY_FILE = PROJECT_ROOT / "instance" / "dispatch_private_key"
+DEV_DISPATCH_SEED = bytes.fromhex("c4" * 32)
+# The key of the subscribers' blind index (instance/subscriber_key, made by `make run`).
+DEV_SUBSCRIBER_KEY_FILE = PROJECT_ROOT / "instance" / "subscriber_key"
+DEV_SUBSCRIBER_KEY = bytes.fromhex("5b" * 32)
 
 DEFAULT_AREAS = "city-centre=City Centre;holbeck=Holbeck;harehills=Harehills;chapeltown=Chapeltown;other=Somewhere else"
 
@@ -183,6 +193,44 @@ def _outside_key(env: Mapping[str, str], name: str, mode: str, dev_file: Path, d
     return parse_hex_key(raw, name)
 
 
+def _dev_dispatch_pair():
+    from ugly_mugs.crypto import sealing
+
+    return sealing.key_pair_from_seed(DEV_DISPATCH_SEED)
+
+
+def _dispatch_key(env: Mapping[str, str], name: str, mode: str, dev_file: Path, private: bool) -> bytes | None:
+    """One half of the dispatch key pair, written as hex: UGLY_MUGS_<name>(_FILE).
+
+    In development, when it is not set: ``dev_file`` if it exists, else the half of the fixed
+    development pair (which production refuses). The private half's default applies only where
+    the public half is the default too, so a worker never holds a private key that does not match.
+    """
+    from ugly_mugs.crypto import sealing
+
+    raw = _read(env, name)
+    if raw is None or not raw.strip():
+        if mode != "development":
+            return None
+        if dev_file.exists():
+            raw = dev_file.read_text(encoding="utf-8").strip()
+        else:
+            pair = _dev_dispatch_pair()
+            return pair.private if private else pair.public
+    try:
+        key = bytes.fromhex(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name} must be written in hexadecimal") from None
+    try:
+        if private:
+            sealing.key_pair_from_private(key)
+        else:
+            sealing.kind_of(key)
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name} is not a dispatch {'private' if private else 'public'} key") from None
+    return key
+
+
 def _optional_key(env: Mapping[str, str], name: str) -> bytes | None:
     """A key given only when needed (no development default): UGLY_MUGS_<name>(_FILE), else None."""
     raw = _read(env, name)
@@ -306,6 +354,49 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         "WEBHOOK_CA_FILE": _read(env, "WEBHOOK_CA_FILE") or "",
         # Seals the webhooks' signing secrets (AES-256-GCM under a key derived from it); never in the database.
         "DELIVERY_KEY": _outside_key(env, "DELIVERY_KEY", mode, DEV_DELIVERY_KEY_FILE, DEV_DELIVERY_KEY),
+        # Alerts by text message and email to individual subscribers (the sign-up page, the
+        # outreach page, the fan-out); off unless switched on.
+        "SUBSCRIPTIONS": _bool(env, "SUBSCRIPTIONS", False),
+        # Subscribers' numbers and addresses are sealed to the dispatch public key (the web app's
+        # half); only the sending worker holds the private half (docs/operating.md, "Subscriptions").
+        "DISPATCH_PUBLIC_KEY": _dispatch_key(
+            env, "DISPATCH_PUBLIC_KEY", mode, DEV_DISPATCH_PUBLIC_KEY_FILE, private=False
+        ),
+        "DISPATCH_PRIVATE_KEY": _dispatch_key(
+            env, "DISPATCH_PRIVATE_KEY", mode, DEV_DISPATCH_PRIVATE_KEY_FILE, private=True
+        ),
+        # Keys the blind index of subscribers' numbers and addresses (duplicates, STOP replies).
+        "SUBSCRIBER_KEY": _outside_key(env, "SUBSCRIBER_KEY", mode, DEV_SUBSCRIBER_KEY_FILE, DEV_SUBSCRIBER_KEY),
+        # A subscription without activity (sign-up, an alert sent, a reply) for this many days is erased.
+        "SUBSCRIPTION_INACTIVE_DAYS": _int(env, "SUBSCRIPTION_INACTIVE_DAYS", 365),
+        # A verification code works for this many minutes and this many tries.
+        "SUBSCRIPTION_CODE_MINUTES": _int(env, "SUBSCRIPTION_CODE_MINUTES", 30),
+        "SUBSCRIPTION_CODE_ATTEMPTS": _int(env, "SUBSCRIPTION_CODE_ATTEMPTS", 5),
+        # Sign-ups: per client, per number or address, and from everyone, per window.
+        "SUBSCRIBE_CLIENT_LIMIT": _int(env, "SUBSCRIBE_CLIENT_LIMIT", 5),
+        "SUBSCRIBE_CONTACT_LIMIT": _int(env, "SUBSCRIBE_CONTACT_LIMIT", 3),
+        "SUBSCRIBE_GLOBAL_LIMIT": _int(env, "SUBSCRIBE_GLOBAL_LIMIT", 200),
+        "SUBSCRIBE_WINDOW_SECONDS": _int(env, "SUBSCRIBE_WINDOW_SECONDS", 3600),
+        # The cost ceiling: texts sent because of sign-ups (codes, help) per month, from everyone.
+        "SMS_MONTHLY_LIMIT": _int(env, "SMS_MONTHLY_LIMIT", 2000),
+        # Which SMS gateway subscribers' texts go through: "kannel" or "provider".
+        "SMS_GATEWAY": (_read(env, "SMS_GATEWAY") or "kannel").strip().lower(),
+        "SMS_SENDER": _read(env, "SMS_SENDER") or "UglyMugs",
+        "KANNEL_SENDSMS_URL": _read(env, "KANNEL_SENDSMS_URL") or "http://127.0.0.1:13013/cgi-bin/sendsms",
+        "KANNEL_USERNAME": _read(env, "KANNEL_USERNAME") or "",
+        "KANNEL_PASSWORD": _read(env, "KANNEL_PASSWORD") or "",
+        "KANNEL_SMSC": _read(env, "KANNEL_SMSC") or "",
+        "SMS_PROVIDER_URL": _read(env, "SMS_PROVIDER_URL") or "",
+        "SMS_PROVIDER_TOKEN": _read(env, "SMS_PROVIDER_TOKEN") or "",
+        "SMS_TIMEOUT": _int(env, "SMS_TIMEOUT", 10),
+        # Signs the inbound and delivery-report URLs given to the gateway (hex, 32+ bytes); empty:
+        # derived from SECRET_KEY.
+        "SMS_INBOUND_KEY": _read(env, "SMS_INBOUND_KEY") or "",
+        # Where the worker's texts and emails link to (the full alert, the stop page): this site's
+        # address as people reach it, e.g. https://alerts.example.org
+        "PUBLIC_URL": (_read(env, "PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
+        # How long the link in a text or email opens the full alert (days).
+        "ALERT_LINK_DAYS": _int(env, "ALERT_LINK_DAYS", 30),
         # The printable sheet shows alerts published in the last this-many days (not retracted).
         "BULLETIN_DAYS": _int(env, "BULLETIN_DAYS", 56),
         # A staff invitation link (account creation, password reset) works for this many days.
@@ -459,6 +550,40 @@ def _check_fallbacks(config: Mapping[str, object]) -> None:
         )
 
 
+def _check_dispatch_pair(config: Mapping[str, object]) -> None:
+    """A private dispatch key, where one is given, must belong to the public one."""
+    from ugly_mugs.crypto import sealing
+
+    private, public = config.get("DISPATCH_PRIVATE_KEY"), config.get("DISPATCH_PUBLIC_KEY")
+    if private and public and sealing.key_pair_from_private(bytes(private)).public != bytes(public):
+        raise ConfigError(f"{PREFIX}DISPATCH_PRIVATE_KEY does not belong to {PREFIX}DISPATCH_PUBLIC_KEY")
+    if private and not public:
+        raise ConfigError(f"{PREFIX}DISPATCH_PRIVATE_KEY is set without {PREFIX}DISPATCH_PUBLIC_KEY")
+
+
+def _check_subscriber_keys(config: Mapping[str, object]) -> None:
+    """Production rules for the subscribers' keys: given, not the development ones, one purpose each."""
+    public = config.get("DISPATCH_PUBLIC_KEY")
+    if not public:
+        raise ConfigError(f"production mode needs {PREFIX}DISPATCH_PUBLIC_KEY_FILE (or {PREFIX}DISPATCH_PUBLIC_KEY)")
+    if bytes(public) == _dev_dispatch_pair().public or (
+        DEV_DISPATCH_PUBLIC_KEY_FILE.exists()
+        and bytes(public).hex() == DEV_DISPATCH_PUBLIC_KEY_FILE.read_text(encoding="utf-8").strip().lower()
+    ):
+        raise ConfigError("production mode refuses the development dispatch key pair")
+    subscriber_key = config.get("SUBSCRIBER_KEY")
+    if not subscriber_key:
+        raise ConfigError(f"production mode needs {PREFIX}SUBSCRIBER_KEY_FILE (or {PREFIX}SUBSCRIBER_KEY)")
+    if _is_development_key(bytes(subscriber_key), DEV_SUBSCRIBER_KEY, DEV_SUBSCRIBER_KEY_FILE):
+        raise ConfigError("production mode refuses the development subscriber key")
+    if subscriber_key in (config.get("AUDIT_KEY"), config.get("MATCHING_KEY"), config.get("DELIVERY_KEY")):
+        raise ConfigError(
+            f"{PREFIX}SUBSCRIBER_KEY must differ from the audit, matching and delivery keys: one key, one purpose"
+        )
+    if not str(config.get("PUBLIC_URL", "")).startswith("https://"):
+        raise ConfigError(f"production mode needs {PREFIX}PUBLIC_URL, this site's https:// address")
+
+
 def check(config: Mapping[str, object]) -> None:
     """Refuse settings that would put people at risk; stricter in production."""
     secret = config.get("SECRET_KEY")
@@ -477,6 +602,15 @@ def check(config: Mapping[str, object]) -> None:
         "AUDIT_CHECKPOINT_MAX_AGE_MINUTES",
         "DELIVERY_KEEP_DAYS",
         "RETENTION_INTERVAL_HOURS",
+        "SUBSCRIPTION_INACTIVE_DAYS",
+        "SUBSCRIPTION_CODE_MINUTES",
+        "SUBSCRIPTION_CODE_ATTEMPTS",
+        "SUBSCRIBE_CLIENT_LIMIT",
+        "SUBSCRIBE_CONTACT_LIMIT",
+        "SUBSCRIBE_GLOBAL_LIMIT",
+        "SUBSCRIBE_WINDOW_SECONDS",
+        "SMS_TIMEOUT",
+        "ALERT_LINK_DAYS",
     ):
         if int(config.get(name, 1)) < 1:
             raise ConfigError(f"{PREFIX}{name} must be at least 1")
@@ -514,6 +648,11 @@ def check(config: Mapping[str, object]) -> None:
         raise ConfigError(f"{PREFIX}TIMEZONE must be a time zone name such as Europe/London") from None
     if str(config.get("PHONE_REGION", "GB")) not in phonenumbers.SUPPORTED_REGIONS:
         raise ConfigError(f"{PREFIX}PHONE_REGION must be a two-letter country code such as GB")
+    if int(config.get("SMS_MONTHLY_LIMIT", 0)) < 0:
+        raise ConfigError(f"{PREFIX}SMS_MONTHLY_LIMIT must be 0 (no texts) or a number of texts")
+    if str(config.get("SMS_GATEWAY", "kannel")) not in ("kannel", "provider"):
+        raise ConfigError(f"{PREFIX}SMS_GATEWAY must be kannel or provider")
+    _check_dispatch_pair(config)
     if config["UGLY_MUGS_MODE"] != "production":
         return
     if not secret:
@@ -548,6 +687,8 @@ def check(config: Mapping[str, object]) -> None:
         raise ConfigError(
             f"{PREFIX}MATCHING_KEY_NEXT must differ from the audit and delivery keys: one key, one purpose"
         )
+    if config.get("SUBSCRIPTIONS"):
+        _check_subscriber_keys(config)
     keystore_url = config.get("KEYSTORE_URL")
     if not keystore_url:
         raise ConfigError(

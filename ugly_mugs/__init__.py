@@ -18,6 +18,7 @@ from ugly_mugs.keys import channel_secrets, erasure
 from ugly_mugs.matching import index as matching_index
 from ugly_mugs.ops import logs
 from ugly_mugs.reports import erasure as report_erasure
+from ugly_mugs.subscriptions import service as subscriptions
 from ugly_mugs.web import access, boundary, branding, drafts, errors, headers, i18n, localtime, throttling
 
 
@@ -69,6 +70,9 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     from ugly_mugs.reporting.views import bp as reporting_bp
     from ugly_mugs.staff.views import bp as staff_bp
     from ugly_mugs.stats.views import bp as stats_bp
+    from ugly_mugs.subscriptions.gateway_views import bp as sms_gateway_bp
+    from ugly_mugs.subscriptions.views import bp as subscribe_bp
+    from ugly_mugs.subscriptions.views import staff_bp as subscribe_staff_bp
     from ugly_mugs.web.health import bp as health_bp
     from ugly_mugs.web.metrics import bp as metrics_bp
 
@@ -89,6 +93,9 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
         matching_bp,
         check_api_bp,
         public_check_bp,
+        subscribe_bp,
+        subscribe_staff_bp,
+        sms_gateway_bp,
         metrics_bp,
     ):
         app.register_blueprint(bp)
@@ -103,6 +110,10 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     # pages, by a signed form token and the Origin check.
     csrf.exempt(check_api_bp)
     csrf.exempt(public_check_bp)
+    # The public subscription pages too (form token and Origin); the outreach page keeps CSRF.
+    csrf.exempt(subscribe_bp)
+    # The SMS gateway's calls are signed by the token in their query.
+    csrf.exempt(sms_gateway_bp)
 
     access.init_app(app)
     headers.init_app(app)
@@ -131,6 +142,7 @@ def session_info(config: Mapping[str, object], store: erasure.ErasureKeyStore | 
         ),
         **throttle.session_info(config["REDIS_URL"], config["REDIS_PREFIX"]),
         **channel_secrets.session_info(config.get("DELIVERY_KEY")),
+        **subscriptions.session_info(config.get("DISPATCH_PUBLIC_KEY"), config.get("SUBSCRIBER_KEY")),
         **local.session_info(config["TIMEZONE"]),
     }
 

@@ -62,12 +62,15 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.delivery import channels, health, render
-from alerts.delivery.channels import DeliveryFailed, Outgoing, Transports
+from alerts.delivery.channels import DeliveryFailed, Outgoing, Subscriber, Transports
 from alerts.delivery.wording import wording
 from ugly_mugs.db import database_now, set_local
 from ugly_mugs.keys import channel_secrets
-from ugly_mugs.models import Alert, AlertMessage, Delivery, DispatchWorker, Project, ProjectChannel
+from ugly_mugs.models import Alert, AlertMessage, Delivery, DispatchWorker, Project, ProjectChannel, Subscription
 from ugly_mugs.models.base import utcnow
+from ugly_mugs.subscriptions import inbound as subscriber_inbound
+from ugly_mugs.subscriptions import links as subscriber_links
+from ugly_mugs.subscriptions import service as subscriber_service
 
 log = logging.getLogger("alerts.delivery.dispatch")
 
@@ -77,6 +80,17 @@ DATABASE_DOWN = (OperationalError, InterfaceError)
 
 def database_down(exc: BaseException) -> bool:
     return isinstance(exc, DATABASE_DOWN) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
+
+
+@dataclass(frozen=True)
+class SubscriberLinks:
+    """What the worker needs to write a subscriber's links: this site's address, the secret key
+    that signs the alert and stop links, how long an alert link works, the key of gateway references."""
+
+    public_url: str
+    secret_key: str = field(repr=False)
+    link_days: int
+    reference_key: bytes = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -94,6 +108,10 @@ class DispatchSettings:
     concurrency: int = 8
     # Opens the channels' signing secrets (ugly_mugs/keys/channel_secrets.py).
     delivery_key: bytes | None = field(default=None, repr=False)
+    # Opens subscribers' numbers and addresses and their notices (the dispatch private key), and
+    # makes the links in what they are sent (ugly_mugs/subscriptions/links.py, inbound.py).
+    dispatch_key: bytes | None = field(default=None, repr=False)
+    links: SubscriberLinks | None = None
     heartbeat_seconds: float = 5.0
     db_retry_max_seconds: float = 30.0
 
@@ -138,6 +156,8 @@ class _Job:
     broken: str | None = None
     # Deliveries with the same key may go in one send: (kind, message id, language).
     group: tuple[str, str, str] | None = None
+    # A delivery to an individual subscriber: her notice or links (``target`` is her opened contact).
+    subscriber: Subscriber | None = None
 
 
 class _Breakers:
@@ -382,6 +402,83 @@ class Dispatcher:
                     group=(delivery.kind, message.message_id, project.language) if broken is None else None,
                 )
             )
+        return jobs + self._subscriber_jobs(session, ids, give_up_at)
+
+    def _subscriber_jobs(self, session: Session, ids: list[int], give_up_at: float) -> list[_Job]:
+        """The claimed deliveries to individual subscribers: her number or address opened with
+        the dispatch private key (held in memory for the send only), her links written."""
+        rows = session.execute(
+            select(Delivery, Subscription)
+            .join(Subscription, Subscription.id == Delivery.subscription_id)
+            .where(Delivery.id.in_(ids))
+            .order_by(Delivery.id)
+        ).all()
+        if not rows:
+            return []
+        message_ids = {d.message_id for d, _s in rows if d.message_id is not None}
+        messages: dict[int, render.Published] = {}
+        if message_ids:
+            for message, reference in session.execute(
+                select(AlertMessage, Alert.reference)
+                .join(Alert, Alert.id == AlertMessage.alert_id)
+                .where(AlertMessage.id.in_(message_ids))
+            ):
+                try:
+                    messages[message.id] = render.Published.of(message, reference)
+                except Exception as exc:  # noqa: BLE001 - a broken message fails its deliveries, not the claim
+                    log.warning("message %s could not be prepared: %s", message.id, type(exc).__name__)
+        private = self.settings.dispatch_key
+        links = self.settings.links
+        now = self._now()
+        jobs = []
+        for delivery, sub in rows:
+            broken = None
+            target, payload, part = "", None, None
+            try:
+                if links is None:
+                    raise LookupError("this worker has no secret key to sign a subscriber's links")
+                target = subscriber_service.open_contact(private, sub.public_id, sub.contact_sealed)
+                if delivery.payload_sealed is not None:
+                    payload = subscriber_service.open_payload(
+                        private, sub.public_id, delivery.notice or "", delivery.payload_sealed
+                    )
+                if delivery.message_id is not None and delivery.message_id not in messages:
+                    raise LookupError("the message could not be prepared")
+                alert_link = (
+                    f"{links.public_url}/a/"
+                    + subscriber_links.alert_token(links.secret_key, delivery.message_id, now, links.link_days)
+                    if delivery.message_id is not None
+                    else None
+                )
+                part = Subscriber(
+                    notice=delivery.notice,
+                    payload=payload,
+                    alert_link=alert_link,
+                    stop_url=f"{links.public_url}/alerts/stop/"
+                    + subscriber_links.stop_token(links.secret_key, sub.public_id),
+                    help_url=f"{links.public_url}/alerts/stop",
+                    reference=subscriber_inbound.reference(links.reference_key, delivery.id),
+                )
+            except (LookupError, subscriber_service.SealUnavailable) as exc:
+                broken = str(exc)
+            jobs.append(
+                _Job(
+                    delivery_id=delivery.id,
+                    kind=delivery.kind,
+                    attempts=delivery.attempts,
+                    channel_id=0,
+                    target=target,
+                    secret_sealed=None,
+                    usable=sub.state == "active" or delivery.notice is not None,
+                    language=sub.language,
+                    message=messages.get(delivery.message_id) if delivery.message_id is not None else None,
+                    destination=self._destination(delivery.kind, target) if target else f"{delivery.kind}:?",
+                    give_up_at=give_up_at,
+                    broken=broken,
+                    group=None,
+                    subscriber=part,
+                )
+            )
         return jobs
 
     def _claim_into(self, lanes: _Lanes, tally: Tally) -> int:
@@ -561,6 +658,8 @@ class Dispatcher:
                     log.debug("closing a transport failed", exc_info=True)
 
     def _outgoing(self, job: _Job) -> Outgoing:
+        if job.subscriber is not None:
+            return Outgoing(job.delivery_id, job.target, None, job.message, wording(job.language), job.subscriber)
         secret = None
         if job.secret_sealed is not None:
             try:

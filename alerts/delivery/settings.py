@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from alerts.delivery import channels
-from alerts.delivery.dispatch import DispatchSettings
+from alerts.delivery.dispatch import DispatchSettings, SubscriberLinks
+from ugly_mugs.subscriptions import inbound
 
 
 def dispatch_settings(config: Mapping[str, object]) -> DispatchSettings:
@@ -23,4 +24,13 @@ def dispatch_settings(config: Mapping[str, object]) -> DispatchSettings:
         concurrency=int(config.get("DELIVERY_CONCURRENCY", 8)),
         delivery_key=config.get("DELIVERY_KEY"),
         db_retry_max_seconds=float(config.get("DELIVERY_DB_RETRY_MAX_SECONDS", 30)),
+        dispatch_key=config.get("DISPATCH_PRIVATE_KEY"),
+        links=SubscriberLinks(
+            public_url=str(config.get("PUBLIC_URL") or "").rstrip("/"),
+            secret_key=str(config["SECRET_KEY"]),
+            link_days=int(config.get("ALERT_LINK_DAYS", 30)),
+            reference_key=inbound.inbound_key(config),
+        )
+        if config.get("SECRET_KEY")
+        else None,
     )

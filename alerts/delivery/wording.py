@@ -53,6 +53,11 @@ class Wording:
     feed_title: str
     area_heading: str
     week_of: str
+    # To a subscriber: her verification code, the answer to HELP, the stop line of an email.
+    code_text: str = "%(code)s"
+    help_text: str = "%(url)s"
+    stop_line: str = "%(url)s"
+    code_subject: str = ""
 
     def week(self, day: date | None) -> str:
         if day is None:
@@ -107,4 +112,8 @@ def wording(locale: str) -> Wording:
         feed_title=gettext("Warnings"),
         area_heading=gettext("Area: %(area)s"),
         week_of=gettext("Week of %(date)s"),
+        code_text=gettext("Your code for warnings: %(code)s. If you did not ask for it, ignore this message."),
+        help_text=gettext("Warnings about dangerous clients. Reply STOP to stop them. More: %(url)s"),
+        stop_line=gettext("To stop these warnings: %(url)s"),
+        code_subject=gettext("Your code"),
     )

@@ -114,6 +114,16 @@ RULES: dict[str, dict[str, object]] = {
     },
     "check_api.check_identifier": {"POST": TOKEN},
     "public_check.public_check": {"GET": PUBLIC, "POST": PUBLIC},
+    "subscribe.subscribe": {"GET": PUBLIC, "POST": PUBLIC},
+    "subscribe.confirm": {"POST": PUBLIC},
+    "subscribe.stop": {"GET": PUBLIC, "POST": PUBLIC},
+    "subscribe.stop_link": {"GET": PUBLIC, "POST": PUBLIC},
+    "subscribe.alert": {"GET": PUBLIC},
+    "subscribe_staff.outreach_subscribe": {"GET": {"outreach"}, "POST": {"outreach"}},
+    "subscribe_staff.outreach_confirm": {"POST": {"outreach"}},
+    "subscribe_staff.counts": {"GET": {"coordinator"}},
+    "sms_gateway.reply": {"GET": PUBLIC, "POST": PUBLIC},
+    "sms_gateway.delivery_report": {"GET": PUBLIC, "POST": PUBLIC},
     "metrics.scrape": {"GET": OFF},
 }
 

@@ -634,3 +634,43 @@ def test_the_checkpoint_feed_is_another_file_than_the_checkpoints():
     with pytest.raises(ConfigError, match="AUDIT_CHECKPOINT_FEED"):
         config.load(production(UGLY_MUGS_AUDIT_CHECKPOINT_FEED=CHECKPOINT_FILE))
     assert config.load(production(UGLY_MUGS_AUDIT_CHECKPOINT_FEED=CHECKPOINT_FILE + ".atom"))
+
+
+# --- subscriptions: the dispatch key pair and the subscriber key --------------------------
+
+
+def _dispatch_pair():
+    from ugly_mugs.crypto import sealing
+
+    return sealing.generate_key_pair()
+
+
+def test_subscriptions_in_production_need_their_own_keys():
+    pair = _dispatch_pair()
+    good = production(
+        UGLY_MUGS_SUBSCRIPTIONS="true",
+        UGLY_MUGS_DISPATCH_PUBLIC_KEY=pair.public.hex(),
+        UGLY_MUGS_SUBSCRIBER_KEY=secrets.token_hex(32),
+        UGLY_MUGS_PUBLIC_URL="https://alerts.example.org",
+    )
+    cfg = config.load(good)
+    assert cfg["DISPATCH_PUBLIC_KEY"] == pair.public and cfg["DISPATCH_PRIVATE_KEY"] is None
+    for name in ("UGLY_MUGS_DISPATCH_PUBLIC_KEY", "UGLY_MUGS_SUBSCRIBER_KEY"):
+        with pytest.raises(ConfigError, match=name.removeprefix("UGLY_MUGS_")):
+            config.load({k: v for k, v in good.items() if k != name})
+    with pytest.raises(ConfigError, match="one purpose"):
+        config.load({**good, "UGLY_MUGS_SUBSCRIBER_KEY": MATCHING_KEY})
+    with pytest.raises(ConfigError, match="development dispatch"):
+        config.load({**good, "UGLY_MUGS_DISPATCH_PUBLIC_KEY": config._dev_dispatch_pair().public.hex()})
+    with pytest.raises(ConfigError, match="PUBLIC_URL"):
+        config.load({**good, "UGLY_MUGS_PUBLIC_URL": "http://alerts.example.org"})
+    with pytest.raises(ConfigError, match="does not belong"):
+        config.load({**good, "UGLY_MUGS_DISPATCH_PRIVATE_KEY": _dispatch_pair().private.hex()})
+    assert config.load({**good, "UGLY_MUGS_DISPATCH_PRIVATE_KEY": pair.private.hex()})["DISPATCH_PRIVATE_KEY"]
+
+
+def test_dispatch_keys_must_be_keys():
+    with pytest.raises(ConfigError, match="DISPATCH_PUBLIC_KEY"):
+        config.load({"UGLY_MUGS_DISPATCH_PUBLIC_KEY": "zz"})
+    with pytest.raises(ConfigError, match="DISPATCH_PRIVATE_KEY"):
+        config.load({"UGLY_MUGS_DISPATCH_PRIVATE_KEY": "00" * 5})

@@ -29,6 +29,7 @@ from ugly_mugs.models.report import (
 )
 from ugly_mugs.models.sessions import StaffSession
 from ugly_mugs.models.settings import SiteSetting
+from ugly_mugs.models.subscriptions import Subscription, SubscriptionArea
 from ugly_mugs.models.throttle import ThrottleWindow
 
 __all__ = [
@@ -66,5 +67,7 @@ __all__ = [
     "SiteSetting",
     "StaffConsent",
     "StaffSession",
+    "Subscription",
+    "SubscriptionArea",
     "ThrottleWindow",
 ]

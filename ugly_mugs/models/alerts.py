@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ugly_mugs.models.base import Base, UTCDateTime, utcnow
@@ -120,20 +120,42 @@ class AlertMessage(Base):
 
 
 class Delivery(Base):
-    """One message to one project channel: the outbox row the dispatch worker claims, sends and marks."""
+    """One message to one project channel or one subscriber: the outbox row the dispatch worker
+    claims, sends and marks.
+
+    A project delivery has ``project_id`` and ``channel_id``; a subscriber's has
+    ``subscription_id`` (and goes with her subscription when it is erased). A subscriber's
+    delivery is either an alert message (``message_id``) or a notice (``notice``: her
+    verification code, the help text, the confirmation of a stop) whose text is sealed to the
+    dispatch key in ``payload_sealed``.
+    """
 
     __tablename__ = "delivery"
     __table_args__ = (
         UniqueConstraint("message_id", "channel_id"),
+        UniqueConstraint("message_id", "subscription_id", name="uq_delivery_message_id_subscription_id"),
+        CheckConstraint(
+            "(channel_id IS NOT NULL AND project_id IS NOT NULL AND subscription_id IS NULL "
+            "AND message_id IS NOT NULL) OR (subscription_id IS NOT NULL AND channel_id IS NULL "
+            "AND (message_id IS NOT NULL OR notice IS NOT NULL))",
+            name="one_recipient",
+        ),
         Index("ix_delivery_status_due", "status", "next_attempt_at"),
         # Covers the monitoring figure of projects reached by a period's messages.
         Index("ix_delivery_message_counts", "message_id", "status", "project_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    message_id: Mapped[int] = mapped_column(ForeignKey("alert_message.id", ondelete="CASCADE"))
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
-    channel_id: Mapped[int] = mapped_column(ForeignKey("project_channel.id", ondelete="CASCADE"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("alert_message.id", ondelete="CASCADE"))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("project_channel.id", ondelete="CASCADE"))
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscription.id", ondelete="CASCADE"), index=True)
+    # A subscriber's notice instead of an alert message: "code", "help" or "stopped".
+    notice: Mapped[str | None] = mapped_column(String(16))
+    # The notice's text, sealed to the dispatch public key (a verification code is a secret).
+    payload_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # What the gateway's delivery report last said: "delivered", "failed" or "pending".
+    handset_state: Mapped[str | None] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -15,6 +15,8 @@ from ugly_mugs import migrate
 from ugly_mugs.keys.keystore import KeyUnavailable
 from ugly_mugs.ops import backup, readiness, retention
 from ugly_mugs.reports import erasure
+from ugly_mugs.subscriptions import inbound
+from ugly_mugs.subscriptions import service as subscriptions
 
 
 def _session():
@@ -165,6 +167,39 @@ def retention_run(dry_run: bool) -> None:
             click.echo(f"  report {reference}")
 
 
+@click.group("subscriptions", cls=AppGroup, help="Individual subscribers to alerts by text message or email.")
+def subscriptions_group() -> None:
+    pass
+
+
+@subscriptions_group.command(
+    "sweep",
+    help="Erase subscriptions without activity for UGLY_MUGS_SUBSCRIPTION_INACTIVE_DAYS and sign-ups whose "
+    "code lapsed (rows deleted, not flagged). The alert workers run this with retention.",
+)
+def subscriptions_sweep() -> None:
+    with _session() as session:
+        erased = subscriptions.sweep(session, int(current_app.config["SUBSCRIPTION_INACTIVE_DAYS"]))
+        session.commit()
+    click.echo(f"erased: subscriptions {erased}")
+
+
+@subscriptions_group.command("counts", help="Subscribers per area and channel (never a number or an address).")
+def subscriptions_counts() -> None:
+    with _session() as session:
+        for row in subscriptions.counts(session):
+            click.echo(f"{row.area}\t{row.kind}\tactive {row.active}\tpending {row.pending}")
+
+
+@subscriptions_group.command(
+    "gateway-token",
+    help="Print the token of the SMS gateway's callback URLs (/sms/inbound?key=… and /sms/dlr?key=…) for "
+    "Kannel's sms-service get-url; it follows UGLY_MUGS_SMS_INBOUND_KEY (or the secret key).",
+)
+def subscriptions_gateway_token() -> None:
+    click.echo(inbound.endpoint_token(current_app.config))
+
+
 @click.group("ops", cls=AppGroup, help="The state of this instance.")
 def ops_group() -> None:
     pass
@@ -181,4 +216,4 @@ def ops_ready() -> None:
         sys.exit(1)
 
 
-COMMANDS = (backup_group, retention_group, ops_group)
+COMMANDS = (backup_group, retention_group, ops_group, subscriptions_group)

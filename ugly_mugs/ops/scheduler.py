@@ -24,6 +24,7 @@ from ugly_mugs.models import ScheduledJob
 from ugly_mugs.models.base import utcnow
 from ugly_mugs.ops import retention
 from ugly_mugs.reports import erasure
+from ugly_mugs.subscriptions import service as subscriptions
 
 RETENTION_JOB = "retention"
 PURGE_JOB = erasure.PURGE_JOB
@@ -100,6 +101,9 @@ def tick(
             try:
                 outcome = retention.run(session, retention.Policy.from_config(config), now)
                 log.info("retention: %s", outcome.counts())
+                erased = subscriptions.sweep(session, int(config.get("SUBSCRIPTION_INACTIVE_DAYS", 365)))
+                session.commit()
+                log.info("subscriptions erased: %s", erased)
                 ran.append(RETENTION_JOB)
             finally:
                 session.rollback()

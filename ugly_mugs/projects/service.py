@@ -154,16 +154,20 @@ def channels(session: Session, project: Project) -> list[ProjectChannel]:
 
 
 def channel_kinds() -> tuple[channel_registry.Channel, ...]:
-    """The kinds of channel a project can be given, in the order the page offers them."""
-    return channel_registry.registered()
+    """The kinds of channel a project can be given, in the order the page offers them (not those
+    for individual subscribers only: a text message channel's target is a person's number)."""
+    return tuple(c for c in channel_registry.registered() if getattr(c, "for_projects", True))
 
 
 def channel_kind(kind: str) -> channel_registry.Channel:
     """The registered channel of ``kind``; ``ProjectError`` for a kind nobody registered."""
     try:
-        return channel_registry.get(kind)
+        channel = channel_registry.get(kind)
     except channel_registry.UnknownChannel:
         raise ProjectError("There is no such kind of channel.") from None
+    if not getattr(channel, "for_projects", True):
+        raise ProjectError("There is no such kind of channel.")
+    return channel
 
 
 def _existing(session: Session, project: Project, kind: str, target: str) -> ProjectChannel | None:

@@ -74,6 +74,9 @@ AFFECTED_TABLES = (
     "alert",
     "police_release",
     "idempotency_record",
+    # A stopped or swept subscription (ugly_mugs/subscriptions/service.py) purges the same way.
+    "subscription",
+    "subscription_area",
 )
 # The scheduled job that makes an erasure's deleted rows unrecoverable from the files.
 PURGE_JOB = "erasure_purge"

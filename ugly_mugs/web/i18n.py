@@ -61,10 +61,12 @@ ENGLISH_ONLY = frozenset(
         "feeds",
         "matching",
         "check_api",
+        "subscribe_staff",
+        "sms_gateway",
     }
 )
 # Blueprints of reporter pages, whose links and forms carry the chosen language.
-REPORTER_BLUEPRINTS = ("reporting.", "public_check.")
+REPORTER_BLUEPRINTS = ("reporting.", "public_check.", "subscribe.")
 
 
 def by_url_code(raw: object) -> Language | None:

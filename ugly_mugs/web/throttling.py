@@ -24,6 +24,7 @@ RECEIPT = "receipt"
 INVITATION = "invitation"
 PUBLIC_CHECK = "public-check"
 CHECK_API = "check-api"
+SUBSCRIBE = "subscribe"
 
 
 def client() -> str:
@@ -127,6 +128,15 @@ def public_check_refused() -> int | None:
         cfg["PUBLIC_CHECK_WINDOW_SECONDS"],
     )
     return _take(quota, client(), "a number check")
+
+
+def subscribe_refused() -> int | None:
+    """Count one sign-up (or stop) from this client on the public pages; None or seconds to wait."""
+    cfg = current_app.config
+    quota = throttle.Quota(
+        SUBSCRIBE, cfg["SUBSCRIBE_CLIENT_LIMIT"], cfg["SUBSCRIBE_GLOBAL_LIMIT"], cfg["SUBSCRIBE_WINDOW_SECONDS"]
+    )
+    return _take(quota, client(), "a sign-up")
 
 
 def check_api_refused(project_id: int) -> int | None:

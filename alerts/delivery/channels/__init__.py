@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from alerts.delivery.channels import email, webhook
+from alerts.delivery.channels import email, sms, webhook
 from alerts.delivery.channels.base import (
     SCOPE_CHANNEL,
     SCOPE_DELIVERY,
@@ -33,6 +33,7 @@ from alerts.delivery.channels.base import (
     ChannelSettingsError,
     DeliveryFailed,
     Outgoing,
+    Subscriber,
     TargetField,
     Transport,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "ChannelSettingsError",
     "DeliveryFailed",
     "Outgoing",
+    "Subscriber",
     "TargetField",
     "Transport",
     "Transports",
@@ -139,7 +141,7 @@ class Transports:
 
 
 # The built-in channels, in the order the project page offers them.
-_BUILT_IN = (email.CHANNEL, webhook.CHANNEL)
+_BUILT_IN = (email.CHANNEL, webhook.CHANNEL, sms.CHANNEL)
 
 for _channel in _BUILT_IN:
     register(_channel)

@@ -92,14 +92,34 @@ class TargetField:
 
 
 @dataclass(frozen=True)
+class Subscriber:
+    """What a delivery to an individual subscriber adds (``Outgoing.subscriber``).
+
+    ``notice``: None for an alert message, else ``"code"`` (``payload`` is her verification code)
+    or ``"help"``; ``alert_link``: the signed, expiring link to the full alert (for an alert);
+    ``stop_url``: the signed stop link (an email's footer); ``help_url``: the stop page;
+    ``reference``: what the gateway's delivery reports name this delivery by (signed)."""
+
+    notice: str | None
+    payload: str | None
+    alert_link: str | None
+    stop_url: str | None
+    help_url: str
+    reference: str
+
+
+@dataclass(frozen=True)
 class Outgoing:
-    """One delivery as a channel sees it: where it goes, and what it says in which wording."""
+    """One delivery as a channel sees it: where it goes, and what it says in which wording.
+
+    ``message`` is None only for a subscriber's notice (``subscriber.notice``)."""
 
     delivery_id: int
     target: str
     secret: str | None
-    message: Published
+    message: Published | None
     words: Wording
+    subscriber: Subscriber | None = None
 
 
 @runtime_checkable

@@ -164,6 +164,35 @@ def build(to: str | None, m: render.Published, w: Wording, sender: Sender) -> Em
     return mail
 
 
+def build_for_subscriber(outgoing: Outgoing, sender: Sender) -> EmailMessage:
+    """The email to an individual subscriber: her code, the help text, or the alert with the links
+    to it and to stop (her own signed stop link, in every alert email). ``DeliveryFailed`` when
+    there is nothing to send."""
+    w, sub, m = outgoing.words, outgoing.subscriber, outgoing.message
+    mail = EmailMessage()
+    mail["From"] = sender.address
+    mail["To"] = outgoing.target
+    if sub.notice == "code" and sub.payload:
+        mail["Subject"] = w.code_subject
+        mail.set_content(w.code_text % {"code": sub.payload})
+    elif sub.notice == "help":
+        mail["Subject"] = sender.subject or w.subject
+        mail.set_content(w.help_text % {"url": sub.help_url})
+    elif m is not None:
+        mail["Subject"] = sender.subject or w.subject
+        mail["Date"] = formatdate(m.published_at.timestamp(), usegmt=True)
+        mail["Message-ID"] = message_id_header(f"{m.message_id}.{outgoing.delivery_id}", sender.domain)
+        mail[ID_HEADER] = m.message_id
+        footer = "\n\n" + (sub.alert_link or "") + "\n\n" + w.stop_line % {"url": sub.stop_url}
+        mail.set_content(render.text(m, w) + footer)
+        # RFC 2369 / 8058: mail clients offer their own unsubscribe button.
+        mail["List-Unsubscribe"] = f"<{sub.stop_url}>"
+    else:
+        raise DeliveryFailed("nothing to send", permanent=True, scope=SCOPE_DELIVERY)
+    mail["Content-Language"] = w.locale.replace("_", "-")
+    return mail
+
+
 class _Watched:
     """smtplib's socket, watched by the deadline of the send in hand from the moment it exists."""
 
@@ -255,6 +284,9 @@ class Mailer:
 
     def send(self, outgoing: Outgoing) -> None:
         """Send one delivery in a transaction of its own; ``DeliveryFailed`` if it did not go through."""
+        if outgoing.subscriber is not None:
+            self.send_mail(build_for_subscriber(outgoing, self.sender), [outgoing.target])
+            return
         [failure] = self.send_group([outgoing])
         if failure is not None:
             raise failure

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from alerts.delivery.channels import DeliveryFailed
+from alerts.delivery.channels.base import DeliveryFailed
 from alerts.delivery.sms.segments import Encoding
 
 # E.164 (ITU-T E.164): '+', a country code that does not start with 0, at most 15 digits in all.

@@ -1145,10 +1145,27 @@ def _seed_idempotency_record(conn: Connection) -> None:
                 "key_id": "cd" * 32,
                 "body_tag": "ef" * 32,
                 "report_id": report_id,
-                "sealed_answer": b"sealed",
+                "sealed_answer": b"\x01sealed",
                 "expires_at": datetime(2026, 12, 11, 9, 0),
             }
         ],
+    )
+
+
+def _seed_message_key_and_help(conn: Connection) -> None:
+    """What the receipt-messages revision stores: a report's public message key with a message
+    waiting for her, and a help setting an admin edited (the next revision adds subscriptions)."""
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    report_id = conn.execute(select(t["report"].c.id).order_by(t["report"].c.id)).scalar()
+    conn.execute(
+        t["report"].update().where(t["report"].c.id == report_id),
+        {"receipt_public_key": b"\x01" + b"k" * 32, "message_waiting": "reporter"},
+    )
+    conn.execute(
+        t["site_setting"].insert(),
+        [{"name": "help", "value": {"emergency": "999"}, "changed_at": datetime(2026, 12, 11, 9, 0)}],
     )
 
 
@@ -1167,6 +1184,7 @@ SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "6e2b9d4f7a31": _seed_erasure_requests_and_jobs,
     "b3d81f6a2c47": _seed_open_invitation,
     "7f3a1c5e9b42": _seed_idempotency_record,
+    "a4c2e8f1d5b7": _seed_message_key_and_help,
 }
 
 
