@@ -18,6 +18,7 @@ from ugly_mugs.keys import channel_secrets, erasure
 from ugly_mugs.matching import index as matching_index
 from ugly_mugs.ops import logs
 from ugly_mugs.reports import erasure as report_erasure
+from ugly_mugs.reports import filing
 from ugly_mugs.web import access, boundary, branding, drafts, errors, headers, i18n, localtime, throttling
 
 
@@ -132,6 +133,7 @@ def session_info(config: Mapping[str, object], store: erasure.ErasureKeyStore | 
         **throttle.session_info(config["REDIS_URL"], config["REDIS_PREFIX"]),
         **channel_secrets.session_info(config.get("DELIVERY_KEY")),
         **local.session_info(config["TIMEZONE"]),
+        **filing.session_info(),
     }
 
 
