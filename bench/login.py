@@ -876,12 +876,14 @@ def report(args: argparse.Namespace, pieces: list[Piece], results: list[Database
             rows.append((d.database, outcome, phase.ok, p50, p95, p50 / success, phase.errors))
     print(format_table(OUTCOME_TABLE, rows))
     for d in results:
-        ratio = outcome_ratio(d.paths)
-        if ratio is None:
+        spread = outcome_ratio(d.paths)
+        if spread is None:
             print(f"{d.database:<11} an outcome has no successful measurement; no ratio")
             continue
-        met = "met" if ratio <= TARGET_OUTCOME_RATIO else "MISSED"
-        print(f"{d.database:<11} slowest p50 / fastest p50 = {ratio:.3f} (target <= {TARGET_OUTCOME_RATIO:.2f}: {met})")
+        met = "met" if spread <= TARGET_OUTCOME_RATIO else "MISSED"
+        print(
+            f"{d.database:<11} slowest p50 / fastest p50 = {spread:.3f} (target <= {TARGET_OUTCOME_RATIO:.2f}: {met})"
+        )
         for outcome, phase in d.paths.items():
             for sample in phase.error_samples:
                 print(f"error sample ({d.database} {outcome}): {sample}")
