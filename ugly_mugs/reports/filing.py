@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, insert, literal, or_, select
+from sqlalchemy import and_, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from ugly_mugs import audit, coarse_time, consent
@@ -154,37 +154,50 @@ def _place(session: Session, area_code: str) -> Place:
 def _insert_report(session: Session, values: dict, area_code: str, place: Place) -> bool:
     """Insert the report row only if ``place`` is still true: the area active, in the same unit,
     and its keys still the current scheme and unit keys (same rows, same public keys). One
-    statement (INSERT ... SELECT); False when it stored nothing because something changed."""
+    statement (INSERT ... SELECT); False when it stored nothing because something changed.
+
+    The key rows are read FOR SHARE (PostgreSQL) and held until the filing commits: a rotation
+    marks the old row retiring with an UPDATE, which waits for filings that checked it, and a
+    filing that reaches the row after the rotation committed sees it retiring and stores
+    nothing. So no seal under a key is committed after its rotation began. (SQLite has one
+    writer: this INSERT already holds the database until the filing commits.)"""
     report = Report.__table__
     area = Area.__table__
-    group_key = GroupKey.__table__
+    scheme_row = GroupKey.__table__.alias("scheme_key")
     scheme, unit = place.holders.scheme, place.holders.unit
-    still = [
-        area.c.id == place.area_id,
-        area.c.code == area_code,
-        area.c.active.is_(True),
-        exists().where(
-            group_key.c.id == scheme.id,
-            group_key.c.kind == keystore.SCHEME,
-            group_key.c.public_key == scheme.public_key,
+    locked = [scheme_row]
+    # Joins, though each side is one row by its id: the key rows are named to be locked.
+    rows = area.join(
+        scheme_row,
+        and_(
+            scheme_row.c.id == scheme.id,
+            scheme_row.c.kind == keystore.SCHEME,
+            scheme_row.c.public_key == scheme.public_key,
         ),
-    ]
+    )
+    still = [area.c.id == place.area_id, area.c.code == area_code, area.c.active.is_(True)]
     if place.police_unit_id is None:
         still.append(area.c.police_unit_id.is_(None))
     else:
-        still += [
-            area.c.police_unit_id == place.police_unit_id,
-            exists().where(
-                and_(
-                    group_key.c.id == unit.id,
-                    group_key.c.police_unit_id == place.police_unit_id,
-                    group_key.c.public_key == unit.public_key,
-                )
+        unit_row = GroupKey.__table__.alias("unit_key")
+        locked.append(unit_row)
+        rows = rows.join(
+            unit_row,
+            and_(
+                unit_row.c.police_unit_id == area.c.police_unit_id,
+                unit_row.c.id == unit.id,
+                unit_row.c.public_key == unit.public_key,
             ),
-        ]
+        )
+        still.append(area.c.police_unit_id == place.police_unit_id)
     values = dict(values, area_id=place.area_id, police_unit_id=place.police_unit_id)
     columns = list(values)
-    chosen = select(*(literal(values[c], report.c[c].type).label(c) for c in columns)).where(*still)
+    chosen = (
+        select(*(literal(values[c], report.c[c].type).label(c) for c in columns))
+        .select_from(rows)
+        .where(*still)
+        .with_for_update(read=True, of=locked)
+    )
     # RETURNING, not rowcount: psycopg reports no row count for INSERT ... SELECT.
     stored = insert(report).from_select(columns, chosen).returning(report.c.id)
     return session.connection().execute(stored).first() is not None

@@ -12,6 +12,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import event, select, update
+from sqlalchemy.exc import OperationalError
 
 from tests.support.app import make_app, minimal_report
 from ugly_mugs.keys import keystore, rotation
@@ -139,6 +140,26 @@ def test_a_key_deleted_under_a_warm_cache_is_never_sealed_to(app, other_app, pas
         session.commit()
     with pytest.raises(keystore.KeyUnavailable):
         file_service(app, "holbeck")
+
+
+def test_a_filing_holds_its_keys_until_it_commits(app, passphrase):
+    """PostgreSQL: the keys a filing checked are held until it ends, so a rotation's UPDATE that
+    retires one waits for it (and a filing after the rotation sees the key retiring). SQLite
+    has one writer, so the filing's INSERT already holds the whole database."""
+    engine = app.extensions["ugly_mugs.engine"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises writers")
+    scheme_id, unit_id = current_keys(app)
+    maker = app.extensions["ugly_mugs.sessionmaker"]
+    with maker() as filing_session:
+        filing.file_report(filing_session, new_report("holbeck"), CATEGORIES)
+        with engine.connect() as rotating:
+            for key_id in (scheme_id, unit_id):
+                with pytest.raises(OperationalError), rotating.begin():
+                    rotating.execute(select(GroupKey.id).where(GroupKey.id == key_id).with_for_update(nowait=True))
+        filing_session.rollback()
+    with engine.connect() as rotating, rotating.begin():
+        assert rotating.scalar(select(GroupKey.id).where(GroupKey.id == scheme_id).with_for_update(nowait=True))
 
 
 # Statements of one full-consent filing through the API with an Idempotency-Key: the replay
