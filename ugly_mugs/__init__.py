@@ -18,6 +18,7 @@ from ugly_mugs.keys import channel_secrets, erasure
 from ugly_mugs.matching import index as matching_index
 from ugly_mugs.ops import logs
 from ugly_mugs.reports import erasure as report_erasure
+from ugly_mugs.reports import filing
 from ugly_mugs.subscriptions import service as subscriptions
 from ugly_mugs.web import access, boundary, branding, drafts, errors, headers, i18n, localtime, throttling
 
@@ -144,6 +145,7 @@ def session_info(config: Mapping[str, object], store: erasure.ErasureKeyStore | 
         **channel_secrets.session_info(config.get("DELIVERY_KEY")),
         **subscriptions.session_info(config.get("DISPATCH_PUBLIC_KEY"), config.get("SUBSCRIBER_KEY")),
         **local.session_info(config["TIMEZONE"]),
+        **filing.session_info(),
     }
 
 

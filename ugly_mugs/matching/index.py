@@ -268,6 +268,14 @@ def store(session: Session, rows: list[dict]) -> int:
     return len(new)
 
 
+def store_new(session: Session, rows: list[dict]) -> int:
+    """Insert the rows of a report inserted in this transaction: one statement, no reads (no
+    other transaction can see the report, so none holds or has written its rows)."""
+    if rows:
+        session.connection().execute(insert(IdentifierIndex.__table__), rows)
+    return len(rows)
+
+
 def index_section(session: Session, report_id: str, perpetrator: object) -> int:
     return store(session, prepare(session, report_id, perpetrator))
 

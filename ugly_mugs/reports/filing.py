@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import and_, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from ugly_mugs import audit, coarse_time, consent
@@ -28,6 +28,8 @@ from ugly_mugs.models.base import new_id
 from ugly_mugs.reports import reporter_types, sections, statuses, withholding
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+# Times a filing reads its place afresh when the keys or the area change under it.
+PLACE_TRIES = 3
 
 
 class ReportError(ValueError):
@@ -68,11 +70,20 @@ def _new_reference() -> str:
 
 
 @dataclass(frozen=True)
+class PublicKey:
+    """One group key's row id and public half (a row's public key never changes: rotation
+    makes a new row)."""
+
+    id: int
+    public_key: bytes
+
+
+@dataclass(frozen=True)
 class Holders:
     """The public keys a report's section keys are sealed to."""
 
-    scheme: GroupKey
-    unit: GroupKey | None
+    scheme: PublicKey
+    unit: PublicKey | None
 
 
 def holders_for(session: Session, police_unit_id: int | None) -> Holders:
@@ -80,14 +91,118 @@ def holders_for(session: Session, police_unit_id: int | None) -> Holders:
     wanted = GroupKey.kind == keystore.SCHEME
     if police_unit_id is not None:
         wanted = or_(wanted, GroupKey.police_unit_id == police_unit_id)
-    found = session.scalars(select(GroupKey).where(wanted)).all()
+    found = session.execute(
+        select(GroupKey.id, GroupKey.kind, GroupKey.police_unit_id, GroupKey.public_key).where(wanted)
+    ).all()
     scheme = next((g for g in found if g.kind == keystore.SCHEME), None)
     unit = next((g for g in found if g.police_unit_id == police_unit_id), None) if police_unit_id else None
     if scheme is None:
         raise keystore.KeyUnavailable("the scheme key does not exist; run setup")
     if police_unit_id is not None and unit is None:
         raise keystore.KeyUnavailable(f"police unit {police_unit_id} has no key")
-    return Holders(scheme, unit)
+    return Holders(PublicKey(scheme.id, scheme.public_key), PublicKey(unit.id, unit.public_key) if unit else None)
+
+
+# Session.info key of the app's cache of places (``Place`` by area code), shared by its sessions.
+PLACES = "ugly_mugs.filing_places"
+
+
+def session_info() -> dict:
+    """``Session.info`` entries: an empty cache of places for this app's sessions."""
+    return {PLACES: {}}
+
+
+@dataclass(frozen=True)
+class Place:
+    """What filing needs to know of an area, read once and then kept: its row, its police unit
+    and the keys its reports are sealed to.
+
+    Kept without asking the database again, because ``_insert_report`` checks all of it in the
+    very statement that stores the report: an area deactivated or moved to another unit, or a
+    key rotated (by any host or command), makes that statement store nothing; the place is then
+    read afresh in the same transaction and the report sealed again to the current keys. A report
+    is therefore never sealed to a retired key after the rotation has committed.
+    """
+
+    area_id: int
+    police_unit_id: int | None
+    holders: Holders
+
+
+def _places(session: Session) -> dict[str, Place]:
+    # Sessions made without the app's info (scripts, some tests) get a cache of their own.
+    return session.info.setdefault(PLACES, {})
+
+
+def _fresh_place(session: Session, area_code: str) -> Place:
+    """The place read from the database now; remembered for later filings.
+    Raises KeyUnavailable for a missing key, ReportError for an unknown or inactive area."""
+    area = session.execute(
+        select(Area.id, Area.police_unit_id).where(Area.code == area_code, Area.active.is_(True))
+    ).first()
+    holders = holders_for(session, area.police_unit_id if area else None)
+    if area is None:
+        _places(session).pop(area_code, None)
+        raise ReportError("Choose the area where it happened.")
+    place = Place(area.id, area.police_unit_id, holders)
+    _places(session)[area_code] = place
+    return place
+
+
+def _place(session: Session, area_code: str) -> Place:
+    return _places(session).get(area_code) or _fresh_place(session, area_code)
+
+
+def _insert_report(session: Session, values: dict, area_code: str, place: Place) -> bool:
+    """Insert the report row only if ``place`` is still true: the area active, in the same unit,
+    and its keys still the current scheme and unit keys (same rows, same public keys). One
+    statement (INSERT ... SELECT); False when it stored nothing because something changed.
+
+    The key rows are read FOR SHARE (PostgreSQL) and held until the filing commits: a rotation
+    marks the old row retiring with an UPDATE, which waits for filings that checked it, and a
+    filing that reaches the row after the rotation committed sees it retiring and stores
+    nothing. So no seal under a key is committed after its rotation began. (SQLite has one
+    writer: this INSERT already holds the database until the filing commits.)"""
+    report = Report.__table__
+    area = Area.__table__
+    scheme_row = GroupKey.__table__.alias("scheme_key")
+    scheme, unit = place.holders.scheme, place.holders.unit
+    locked = [scheme_row]
+    # Joins, though each side is one row by its id: the key rows are named to be locked.
+    rows = area.join(
+        scheme_row,
+        and_(
+            scheme_row.c.id == scheme.id,
+            scheme_row.c.kind == keystore.SCHEME,
+            scheme_row.c.public_key == scheme.public_key,
+        ),
+    )
+    still = [area.c.id == place.area_id, area.c.code == area_code, area.c.active.is_(True)]
+    if place.police_unit_id is None:
+        still.append(area.c.police_unit_id.is_(None))
+    else:
+        unit_row = GroupKey.__table__.alias("unit_key")
+        locked.append(unit_row)
+        rows = rows.join(
+            unit_row,
+            and_(
+                unit_row.c.police_unit_id == area.c.police_unit_id,
+                unit_row.c.id == unit.id,
+                unit_row.c.public_key == unit.public_key,
+            ),
+        )
+        still.append(area.c.police_unit_id == place.police_unit_id)
+    values = dict(values, area_id=place.area_id, police_unit_id=place.police_unit_id)
+    columns = list(values)
+    chosen = (
+        select(*(literal(values[c], report.c[c].type).label(c) for c in columns))
+        .select_from(rows)
+        .where(*still)
+        .with_for_update(read=True, of=locked)
+    )
+    # RETURNING, not rowcount: psycopg reports no row count for INSERT ... SELECT.
+    stored = insert(report).from_select(columns, chosen).returning(report.c.id)
+    return session.connection().execute(stored).first() is not None
 
 
 def encrypt_section(
@@ -150,22 +265,24 @@ def encrypt_section(
 
 
 def insert_sections(session: Session, encrypted: list[tuple[dict, list[dict]]]) -> None:
-    """Two statements for any number of sections: the sections (returning ids), then all seals."""
+    """Two statements for any number of sections: the sections (one multi-row INSERT returning
+    ids), then all seals."""
     conn = session.connection()
     section_table = ReportSection.__table__
-    ids = (
-        conn.execute(
-            insert(section_table).returning(section_table.c.id, sort_by_parameter_order=True),
-            [row for row, _ in encrypted],
+    c = section_table.c
+    # Ids are matched by (report, name, version), which is unique, not by position: asking for
+    # rows in parameter order makes SQLAlchemy send one INSERT per section on SQLite.
+    ids = {
+        (r.report_id, r.name, r.version): r.id
+        for r in conn.execute(
+            insert(section_table).returning(c.id, c.report_id, c.name, c.version), [row for row, _ in encrypted]
         )
-        .scalars()
-        .all()
-    )
+    }
     conn.execute(
         insert(SealedSectionKey.__table__),
         [
-            dict(seal, section_id=section_id)
-            for section_id, (_, seals) in zip(ids, encrypted, strict=True)
+            dict(seal, section_id=ids[row["report_id"], row["name"], row["version"]])
+            for row, seals in encrypted
             for seal in seals
         ],
     )
@@ -209,12 +326,7 @@ def file_report(session: Session, new: NewReport, valid_categories: set[str]) ->
     unknown = set(new.categories) - valid_categories
     if unknown:
         raise ReportError("One of the chosen kinds of incident is not known here.")
-    area = session.execute(
-        select(Area.id, Area.police_unit_id).where(Area.code == new.area_code, Area.active.is_(True))
-    ).first()
-    holders = holders_for(session, area.police_unit_id if area else None)
-    if area is None:
-        raise ReportError("Choose the area where it happened.")
+    place = _place(session, new.area_code)
     content = stored_content(session, new)
 
     code = receipt.new_code()
@@ -224,45 +336,51 @@ def file_report(session: Session, new: NewReport, valid_categories: set[str]) ->
     erasure_key = erasure.new_report_key(session, report_id)
     # Filing is her act: its times are kept to the hour (coarse_time), here and in the history.
     now = coarse_time.now()
-    encrypted = [
-        encrypt_section(report_id, name, 1, content[name], receipt_key, holders, new.consent_level, erasure_key)
-        for name in sections.SECTION_NAMES
-    ]
-    encrypted += _encrypted_photos(report_id, new.photos, receipt_key, holders, new.consent_level, erasure_key)
     reference = _new_reference()
     # Blind indexes of his phone numbers, plate, emails and usernames, stored with the report.
     index_rows = matching_index.prepare(session, report_id, new.perpetrator)
+    row = {
+        "id": report_id,
+        "reference": reference,
+        "receipt_lookup": receipt.lookup_id(code),
+        # Staff seal their messages to her with it (``reports.messages``).
+        "receipt_public_key": sealing.key_pair_from_seed(receipt.message_seed(code)).public,
+        "received_at": now,
+        "incident_week": week_of(new.incident_date),
+        "reporter_type": new.reporter_type,
+        "consent_level": new.consent_level,
+        "status": statuses.RECEIVED,
+        "language": new.language,
+        "filed_by_account_id": new.filed_by_account_id,
+        "project_id": new.project_id,
+    }
     # Core inserts: the ORM's unit of work would cost more than the encryption does.
+    for _ in range(PLACE_TRIES):
+        encrypted = [
+            encrypt_section(
+                report_id, name, 1, content[name], receipt_key, place.holders, new.consent_level, erasure_key
+            )
+            for name in sections.SECTION_NAMES
+        ]
+        encrypted += _encrypted_photos(
+            report_id, new.photos, receipt_key, place.holders, new.consent_level, erasure_key
+        )
+        if _insert_report(session, row, new.area_code, place):
+            break
+        # The area or a key changed since the place was read (by an admin, or a rotation on any
+        # host): nothing was stored; read it again in this transaction and seal again.
+        place = _fresh_place(session, new.area_code)
+    else:
+        raise keystore.KeyUnavailable("the area or its keys kept changing while the report was filed")
     conn = session.connection()
-    conn.execute(
-        insert(Report.__table__),
-        [
-            {
-                "id": report_id,
-                "reference": reference,
-                "receipt_lookup": receipt.lookup_id(code),
-                # Staff seal their messages to her with it (``reports.messages``).
-                "receipt_public_key": sealing.key_pair_from_seed(receipt.message_seed(code)).public,
-                "received_at": now,
-                "incident_week": week_of(new.incident_date),
-                "area_id": area.id,
-                "police_unit_id": area.police_unit_id,
-                "reporter_type": new.reporter_type,
-                "consent_level": new.consent_level,
-                "status": statuses.RECEIVED,
-                "language": new.language,
-                "filed_by_account_id": new.filed_by_account_id,
-                "project_id": new.project_id,
-            }
-        ],
-    )
     if new.categories:
         conn.execute(
             insert(ReportCategory.__table__),
             [{"report_id": report_id, "code": c} for c in sorted(set(new.categories))],
         )
     insert_sections(session, encrypted)
-    matching_index.store(session, index_rows)
+    # A new report has no index rows yet and no other transaction can see it: insert, no reads.
+    matching_index.store_new(session, index_rows)
     conn.execute(
         insert(ConsentChange.__table__),
         [
