@@ -27,6 +27,7 @@ from ugly_mugs.models.report import (
     ReportSection,
     SealedSectionKey,
 )
+from ugly_mugs.models.rollup import DayCount
 from ugly_mugs.models.sessions import StaffSession
 from ugly_mugs.models.throttle import ThrottleWindow
 
@@ -36,6 +37,7 @@ __all__ = [
     "AlertArea",
     "AlertMessage",
     "CaseNote",
+    "DayCount",
     "Delivery",
     "DispatchWorker",
     "ProjectArea",

@@ -48,6 +48,7 @@ from ugly_mugs.models import (
     Alert,
     AlertMessage,
     Area,
+    DayCount,
     Delivery,
     IdentifierIndex,
     PoliceOutcome,
@@ -55,6 +56,7 @@ from ugly_mugs.models import (
     Report,
     ReportCategory,
 )
+from ugly_mugs.stats import rollup
 from ugly_mugs.stats.periods import Period
 
 ERASED = "erased"
@@ -92,12 +94,22 @@ class Counts:
     # Reports of the period that share a whole identifier with another report.
     repeat_linked: int = 0
     areas: list[AreaRow] = field(default_factory=list)
+    # Counted from the rollup rows (``count_period``): the sums ``by`` answers, by positions,
+    # instead of ``reports`` (which the rows cannot give: they keep each dimension on its own).
+    marginals: dict[tuple[int, ...], Counter] | None = None
 
     def total(self) -> int:
+        if self.marginals is not None:
+            return sum(self.marginals[(0,)].values())
         return sum(self.reports.values())
 
     def by(self, *positions: int) -> Counter:
-        """Sum ``reports`` over all but the given key positions (0 bucket, 1 area, 2 type, 3 consent, 4 status)."""
+        """Sum ``reports`` over all but the given key positions (0 bucket, 1 area, 2 type, 3 consent, 4 status).
+
+        From rollup rows only the sums over one position, and over bucket and consent, are known;
+        any other raises KeyError."""
+        if self.marginals is not None:
+            return Counter(self.marginals[positions])
         # itemgetter returns a tuple for several positions and the bare value for one.
         pick = itemgetter(*positions) if len(positions) > 1 else lambda key: (key[positions[0]],)
         result: Counter = Counter()
@@ -135,6 +147,49 @@ def _in_period(period: Period, zone: ZoneInfo):
 
 
 def count_period(session: Session, period: Period) -> Counts:
+    """The counts of ``period`` for the pages: reports and categories summed from the rows per day
+    (``rollup``), grouped into buckets by the database; the rest counted as ``direct_counts`` does."""
+    set_local(session, "jit", "off")
+    counts = Counts(period, marginals={(0,): Counter(), (1,): Counter(), (2,): Counter(), (3,): Counter()})
+    counts.marginals.update({(4,): Counter(), (0, 3): Counter()})
+    buckets = period.buckets()
+    ends = [b.end for b in buckets]
+
+    def search(first: int, last: int):
+        if first == last:
+            return literal_column(str(first))
+        middle = (first + last) // 2
+        return case((DayCount.day < ends[middle], search(first, middle)), else_=search(middle + 1, last))
+
+    inner = (
+        select(search(0, len(ends) - 1).label("bucket"), DayCount.dimension, DayCount.value, DayCount.n)
+        .where(DayCount.day >= period.start, DayCount.day < period.end)
+        .subquery()
+    )
+    grouped = select(inner.c.bucket, inner.c.dimension, inner.c.value, func.sum(inner.c.n)).group_by(
+        inner.c.bucket, inner.c.dimension, inner.c.value
+    )
+    position = {"area": 1, "reporter": 2, "consent": 3, "status": 4}
+    for b, dimension, value, n in session.execute(grouped):
+        b, n = int(b), int(n)
+        if not n:
+            continue
+        if dimension == rollup.CATEGORY:
+            counts.categories[(b, value)] += n
+            continue
+        if dimension == "area":
+            value = int(value)
+        counts.marginals[(position[dimension],)][(value,)] += n
+        if dimension == "consent":
+            counts.marginals[(0,)][(b,)] += n
+            counts.marginals[(0, 3)][(b, value)] += n
+    _count_the_rest(session, counts)
+    return counts
+
+
+def direct_counts(session: Session, period: Period) -> Counts:
+    """The counts of ``period`` made from the reports themselves: the source of truth the rollup
+    rows are checked against and rebuilt from (``rollup``)."""
     # JIT compilation pays off only for long analytical queries; the figures of a year cross its
     # cost threshold and spend longer compiling than counting. Off for this transaction only.
     set_local(session, "jit", "off")
@@ -169,6 +224,12 @@ def count_period(session: Session, period: Period) -> Counts:
         select(tagged.c.bucket, tagged.c.code, func.count()).group_by(tagged.c.bucket, tagged.c.code)
     ):
         counts.categories[(int(b), code)] += n
+    _count_the_rest(session, counts)
+    return counts
+
+
+def _count_the_rest(session: Session, counts: Counts) -> None:
+    period = counts.period
     counts.police = count_police(session, period)
     counts.messages = count_messages(session, period)
     counts.alert_hours = alert_hours(session, period)
@@ -177,7 +238,6 @@ def count_period(session: Session, period: Period) -> Counts:
     counts.areas = [
         AreaRow(*row) for row in session.execute(select(Area.id, Area.code, Area.name, Area.active).order_by(Area.id))
     ]
-    return counts
 
 
 def latest_received_day(session: Session, before: date) -> date | None:

@@ -1130,6 +1130,47 @@ def _seed_open_invitation(conn: Connection) -> None:
     )
 
 
+def _assert_counts_per_day_match(url: str) -> None:
+    """The monitoring counts per day hold exactly what counting the stored reports gives."""
+    from ugly_mugs.dates import local
+    from ugly_mugs.stats import rollup
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            stored = {
+                (d, dim, v): n
+                for d, dim, v, n in conn.execute(text("SELECT day, dimension, value, n FROM stats_day_count"))
+                if n
+            }
+            counted = rollup.counted_rows(conn, local.load(local.DEFAULT))
+    finally:
+        engine.dispose()
+    assert counted and {(str(k[0]), k[1], k[2]): n for k, n in counted.items()} == {
+        (str(k[0]), k[1], k[2]): n for k, n in stored.items()
+    }
+
+
+def _seed_idempotency_record(conn: Connection) -> None:
+    """A filing's idempotency record, as its revision stores it, for a report seeded before: the
+    next revision (counts per day) must count the reports stored so far and keep this row."""
+    meta = MetaData()
+    meta.reflect(conn)
+    report_id = conn.execute(select(meta.tables["report"].c.id).limit(1)).scalar_one()
+    conn.execute(
+        meta.tables["idempotency_record"].insert(),
+        [
+            {
+                "key_id": "cd" * 32,
+                "body_tag": "ef" * 32,
+                "report_id": report_id,
+                "sealed_answer": b"sealed",
+                "expires_at": datetime(2026, 12, 10, 9, 0),
+            }
+        ],
+    )
+
+
 SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "c56bb297b78a": _seed_initial_schema,
     "e86756c4b8cc": _seed_staff_accounts,
@@ -1144,6 +1185,7 @@ SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "6e2b9d4f1c38": _seed_hybrid_keys,
     "6e2b9d4f7a31": _seed_erasure_requests_and_jobs,
     "b3d81f6a2c47": _seed_open_invitation,
+    "7f3a1c5e9b42": _seed_idempotency_record,
 }
 
 
@@ -1261,6 +1303,7 @@ def test_every_revision_goes_down_and_up_with_data(empty_database_url, tmp_path)
             passphrase = _seed_head(url, passphrase, keys)
             _assert_first_release_still_works(url, keys)
             _assert_webhook_secret_sealed(url)
+            _assert_counts_per_day_match(url)
 
         before_schema = schema_snapshot(url)
         before_counts = row_counts(url, set(before_schema))

@@ -1,0 +1,190 @@
+"""Counts per local day (``models.DayCount``), kept in the transaction of every change they count.
+
+Every report not erased adds 1 to the row of the local day it was received (in the scheme's
+zone, ``dates.local``, so days and their DST changes are those the periods use) for each of its
+area, who filed it, its consent level, its status and each kind of incident ticked. A period's
+buckets are whole local days, so the figures of any period are sums of these rows
+(``queries.count_period``); ``queries.direct_counts`` counts the same from the reports themselves
+and is the source of truth ``rebuild`` restores.
+
+Kept up to date by:
+
+* filing (Core inserts, so ``filing.file_report`` calls ``filed``);
+* every ORM change of a report's area, who filed, consent level or status, and every kind of
+  incident added or removed through the ORM, through ``before_flush`` (installed on every
+  session by ``db.make_sessionmaker``): status changes, consent changes, erasure (an erased
+  report leaves every row, as the figures have always left erased reports out), release to
+  police. A change made with a Core ``UPDATE`` of those columns must call ``moved`` itself.
+
+Each change is an upsert ``n = n + delta`` (``INSERT … ON CONFLICT DO UPDATE``), so two
+transactions counting the same day never lose an increment; rows are written in key order, so
+two transactions never wait on each other's rows in opposite orders. No Flask imports.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, delete, event, inspect, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ugly_mugs.dates import local
+from ugly_mugs.models import DayCount, Report, ReportCategory
+
+ERASED = "erased"
+# Report columns counted, in the order of ``Key``: dimension name per column.
+COLUMNS = (("area_id", "area"), ("reporter_type", "reporter"), ("consent_level", "consent"), ("status", "status"))
+CATEGORY = "category"
+DIMENSIONS = tuple(name for _, name in COLUMNS) + (CATEGORY,)
+
+
+def _rows(day: date, values: dict, categories: Iterable[str]) -> Counter:
+    """The (day, dimension, value) rows one report adds 1 to; none for an erased report."""
+    found: Counter = Counter()
+    if values["status"] == ERASED:
+        return found
+    for column, name in COLUMNS:
+        found[(day, name, str(values[column]))] += 1
+    for code in set(categories):
+        found[(day, CATEGORY, code)] += 1
+    return found
+
+
+def apply(connection: Session | Connection, changes: Counter) -> None:
+    """Add each ``changes[(day, dimension, value)]`` (positive or negative) to its row."""
+    rows = [{"day": k[0], "dimension": k[1], "value": k[2], "n": n} for k, n in sorted(changes.items()) if n]
+    if not rows:
+        return
+    bind = connection.get_bind() if isinstance(connection, Session) else connection
+    dialect = postgresql if bind.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(DayCount.__table__)
+    statement = statement.on_conflict_do_update(
+        index_elements=["day", "dimension", "value"],
+        set_={"n": DayCount.__table__.c.n + statement.excluded.n},
+    )
+    connection.execute(statement, rows)
+
+
+def filed(session: Session, received_at: datetime, values: dict, categories: Iterable[str]) -> None:
+    """Count a report just inserted: ``values`` holds its ``area_id``, ``reporter_type``,
+    ``consent_level`` and ``status``; ``categories`` its codes."""
+    apply(session, _rows(local.day_of(received_at, local.of(session)), values, categories))
+
+
+def moved(session: Session, received_at: datetime, before: dict, after: dict, categories: Iterable[str]) -> None:
+    """A report's counted columns went from ``before`` to ``after`` (same keys as ``filed``)."""
+    day = local.day_of(received_at, local.of(session))
+    categories = list(categories)
+    changes = _rows(day, after, categories)
+    changes.subtract(_rows(day, before, categories))
+    apply(session, changes)
+
+
+def _report_values(report: Report, old: bool) -> dict:
+    state = inspect(report)
+    values = {}
+    for column, _ in COLUMNS:
+        history = state.attrs[column].history
+        values[column] = history.deleted[0] if old and history.deleted else getattr(report, column)
+    return values
+
+
+def before_flush(session: Session, _context, _instances) -> None:
+    """Count the ORM changes about to be flushed (see the module docstring)."""
+    changes: Counter = Counter()
+    zone: ZoneInfo | None = None
+    changed_reports: dict[str, Report] = {}
+    for report in session.dirty:
+        if not isinstance(report, Report) or report.received_at is None:
+            continue
+        before, after = _report_values(report, old=True), _report_values(report, old=False)
+        if before != after:
+            changed_reports[report.id] = report
+            zone = zone or local.of(session)
+            day = local.day_of(report.received_at, zone)
+            codes = list(session.scalars(select(ReportCategory.code).where(ReportCategory.report_id == report.id)))
+            changes.update(_rows(day, after, codes))
+            changes.subtract(_rows(day, before, codes))
+    new_tags: set[int] = set()
+    for report in session.new:
+        if isinstance(report, Report):
+            zone = zone or local.of(session)
+            codes = [tag.code for tag in report.categories]
+            new_tags.update(id(tag) for tag in report.categories)
+            changes.update(_rows(local.day_of(report.received_at, zone), _report_values(report, False), codes))
+    for sign, objects in ((1, session.new), (-1, session.deleted)):
+        for tag in objects:
+            if not isinstance(tag, ReportCategory) or id(tag) in new_tags:
+                continue
+            report = session.get(Report, tag.report_id) if tag.report_id else None
+            if report is None or report.status == ERASED:
+                continue
+            zone = zone or local.of(session)
+            changes[(local.day_of(report.received_at, zone), CATEGORY, tag.code)] += sign
+    for report in session.deleted:
+        if isinstance(report, Report):
+            # A report row deleted outright takes its categories with it (ON DELETE CASCADE).
+            zone = zone or local.of(session)
+            values = _report_values(report, old=True)
+            codes = session.scalars(select(ReportCategory.code).where(ReportCategory.report_id == report.id))
+            changes.subtract(_rows(local.day_of(report.received_at, zone), values, list(codes)))
+    apply(session, changes)
+
+
+def install(maker) -> None:
+    """Keep the counts up to date in every session ``maker`` makes."""
+    event.listen(maker, "before_flush", before_flush)
+
+
+# --- rebuilding from the reports ---------------------------------------------------------------
+
+
+def counted_rows(connection: Session | Connection, zone: ZoneInfo) -> Counter:
+    """Every row's count, made again from the reports and their categories (not erased)."""
+    found: Counter = Counter()
+    days: dict[str, date] = {}
+    query = select(Report.id, Report.received_at, *(getattr(Report, c) for c, _ in COLUMNS)).where(
+        Report.status != ERASED
+    )
+    for report_id, received_at, *values in connection.execute(query.execution_options(yield_per=5000)):
+        day = local.day_of(received_at, zone)
+        days[report_id] = day
+        for (_, name), value in zip(COLUMNS, values, strict=True):
+            found[(day, name, str(value))] += 1
+    for report_id, code in connection.execute(
+        select(ReportCategory.report_id, ReportCategory.code).execution_options(yield_per=5000)
+    ):
+        if report_id in days:
+            found[(days[report_id], CATEGORY, code)] += 1
+    return found
+
+
+def rebuild_connection(connection: Session | Connection, zone: ZoneInfo | None = None) -> int:
+    """Replace every row with counts made from the reports; the caller commits. Returns the rows written.
+
+    Safe while reports are being filed: the old rows are locked against writers first (on
+    PostgreSQL ``LOCK TABLE … IN SHARE ROW EXCLUSIVE MODE``; on SQLite the ``DELETE`` takes the
+    database's one write lock), so a filing either committed before the counting began, and is
+    counted by it, or waits and adds its 1 to the rebuilt rows after."""
+    if zone is None:
+        zone = local.of(connection) if isinstance(connection, Session) else local.load(_configured_zone())
+    bind = connection.get_bind() if isinstance(connection, Session) else connection
+    if bind.dialect.name == "postgresql":
+        connection.execute(text("LOCK TABLE stats_day_count IN SHARE ROW EXCLUSIVE MODE"))
+    connection.execute(delete(DayCount))
+    counted = counted_rows(connection, zone)
+    rows = [{"day": k[0], "dimension": k[1], "value": k[2], "n": n} for k, n in sorted(counted.items())]
+    for first in range(0, len(rows), 5000):
+        connection.execute(DayCount.__table__.insert(), rows[first : first + 5000])
+    return len(rows)
+
+
+def _configured_zone() -> str:
+    """The scheme's zone from the configuration, for migrations (which run without an app)."""
+    import os
+
+    return (os.environ.get("UGLY_MUGS_TIMEZONE") or local.DEFAULT).strip()
