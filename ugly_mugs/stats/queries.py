@@ -177,13 +177,23 @@ def count_period(session: Session, period: Period) -> Counts:
         if dimension == rollup.CATEGORY:
             counts.categories[(b, value)] += n
             continue
+        if dimension == rollup.POLICE:
+            counts.police[value] += n  # rollup.NONE is NO_OUTCOME
+            continue
+        if dimension == rollup.MESSAGE:
+            kind, _, severity = value.partition("/")
+            counts.messages[(kind, severity)] += n
+            continue
+        if dimension == rollup.ALERT_HOURS:
+            counts.alert_hours += [None if value == rollup.NONE else int(value)] * n
+            continue
         if dimension == "area":
             value = int(value)
         counts.marginals[(position[dimension],)][(value,)] += n
         if dimension == "consent":
             counts.marginals[(0,)][(b,)] += n
             counts.marginals[(0, 3)][(b, value)] += n
-    _count_the_rest(session, counts)
+    _count_the_rest(session, counts, rolled_up=True)
     return counts
 
 
@@ -228,11 +238,12 @@ def direct_counts(session: Session, period: Period) -> Counts:
     return counts
 
 
-def _count_the_rest(session: Session, counts: Counts) -> None:
+def _count_the_rest(session: Session, counts: Counts, rolled_up: bool = False) -> None:
     period = counts.period
-    counts.police = count_police(session, period)
-    counts.messages = count_messages(session, period)
-    counts.alert_hours = alert_hours(session, period)
+    if not rolled_up:
+        counts.police = count_police(session, period)
+        counts.messages = count_messages(session, period)
+        counts.alert_hours = alert_hours(session, period)
     counts.projects_reached, counts.projects_waiting = count_projects(session, period)
     counts.repeat_linked = count_repeat_linked(session, period)
     counts.areas = [

@@ -33,13 +33,21 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ugly_mugs.dates import local
-from ugly_mugs.models import DayCount, Report, ReportCategory
+from ugly_mugs.models import Alert, AlertMessage, DayCount, PoliceOutcome, PoliceRelease, Report, ReportCategory
 
 ERASED = "erased"
 # Report columns counted, in the order of ``Key``: dimension name per column.
 COLUMNS = (("area_id", "area"), ("reporter_type", "reporter"), ("consent_level", "consent"), ("status", "status"))
 CATEGORY = "category"
-DIMENSIONS = tuple(name for _, name in COLUMNS) + (CATEGORY,)
+# By the local day a report was passed to police: the latest outcome recorded for it, or NONE.
+POLICE = "police"
+# By the local day a message was published: "kind/severity".
+MESSAGE = "message"
+# By the local day an alert was first published: whole hours from its report, or NONE.
+ALERT_HOURS = "alert_hours"
+NONE = "none"
+DIMENSIONS = tuple(name for _, name in COLUMNS) + (CATEGORY, POLICE, MESSAGE, ALERT_HOURS)
+_RELEASES_BEFORE = "ugly_mugs.rollup.releases_before"
 
 
 def _rows(day: date, values: dict, categories: Iterable[str]) -> Counter:
@@ -98,18 +106,24 @@ def before_flush(session: Session, _context, _instances) -> None:
     changes: Counter = Counter()
     zone: ZoneInfo | None = None
     changed_reports: dict[str, Report] = {}
+    # Tags counted through their report's collection, not to be counted again on their own.
+    new_tags: set[int] = set()
     for report in session.dirty:
         if not isinstance(report, Report) or report.received_at is None:
             continue
         before, after = _report_values(report, old=True), _report_values(report, old=False)
-        if before != after:
+        tags = inspect(report).attrs.categories.history
+        new_tags.update(id(tag) for tag in (*tags.added, *tags.deleted))
+        if before != after or tags.added or tags.deleted:
             changed_reports[report.id] = report
             zone = zone or local.of(session)
             day = local.day_of(report.received_at, zone)
-            codes = list(session.scalars(select(ReportCategory.code).where(ReportCategory.report_id == report.id)))
-            changes.update(_rows(day, after, codes))
-            changes.subtract(_rows(day, before, codes))
-    new_tags: set[int] = set()
+            # The kinds of incident stored now, and after this flush (a tag may have been both
+            # removed and added back, so both as sets).
+            stored = set(session.scalars(select(ReportCategory.code).where(ReportCategory.report_id == report.id)))
+            kept = (stored - {t.code for t in tags.deleted}) | {t.code for t in tags.added}
+            changes.update(_rows(day, after, kept))
+            changes.subtract(_rows(day, before, stored))
     for report in session.new:
         if isinstance(report, Report):
             zone = zone or local.of(session)
@@ -126,18 +140,105 @@ def before_flush(session: Session, _context, _instances) -> None:
             zone = zone or local.of(session)
             changes[(local.day_of(report.received_at, zone), CATEGORY, tag.code)] += sign
     for report in session.deleted:
-        if isinstance(report, Report):
+        if isinstance(report, Report) and report.id not in changed_reports:
             # A report row deleted outright takes its categories with it (ON DELETE CASCADE).
             zone = zone or local.of(session)
             values = _report_values(report, old=True)
             codes = session.scalars(select(ReportCategory.code).where(ReportCategory.report_id == report.id))
             changes.subtract(_rows(local.day_of(report.received_at, zone), values, list(codes)))
+    zone = zone or local.of(session)
+    for message in session.new:
+        if isinstance(message, AlertMessage):
+            changes.update(_message_rows(session, message, zone))
+    # A release counts under its latest outcome: what it counted under before this flush is
+    # taken away after it (``after_flush``), when the new latest can be read back.
+    touched = {o.release_id for o in session.new if isinstance(o, PoliceOutcome)}
+    touched |= {r.id for r in session.dirty if isinstance(r, PoliceRelease)}
+    erased_now = [r.id for r in changed_reports.values() if r.status == ERASED]
+    if erased_now:
+        touched |= set(session.scalars(select(PoliceRelease.id).where(PoliceRelease.report_id.in_(erased_now))))
+    touched.discard(None)
+    before = police_rows(session, touched, zone) if touched else Counter()
+    session.info[_RELEASES_BEFORE] = (touched, before)
     apply(session, changes)
+
+
+def after_flush(session: Session, _context) -> None:
+    """Count the releases this flush made or changed under their latest outcome now."""
+    touched, before = session.info.pop(_RELEASES_BEFORE, (set(), Counter()))
+    touched = set(touched) | {r.id for r in session.new if isinstance(r, PoliceRelease)}
+    if not touched:
+        return
+    changes = police_rows(session, touched, local.of(session))
+    changes.subtract(before)
+    apply(session, changes)
+
+
+def _hours(received_at: datetime, published_at: datetime) -> int:
+    """Whole hours from the start of the hour of ``received_at`` to ``published_at``, at least 0
+    (as ``queries.alert_hours`` computes them in SQL)."""
+    seconds = (published_at - received_at.replace(minute=0, second=0, microsecond=0)).total_seconds()
+    return max(0, int(seconds // 3600))
+
+
+def _message_rows(session: Session, message: AlertMessage, zone: ZoneInfo) -> Counter:
+    day = local.day_of(message.published_at, zone)
+    found = Counter({(day, MESSAGE, f"{message.kind}/{message.severity}"): 1})
+    if message.kind == "alert":
+        alert = session.get(Alert, message.alert_id)
+        report = session.get(Report, alert.report_id) if alert is not None and alert.report_id else None
+        held = report is not None and report.status != ERASED
+        found[(day, ALERT_HOURS, str(_hours(report.received_at, message.published_at)) if held else NONE)] += 1
+    return found
+
+
+def report_alerts_untimed(session: Session, report: Report) -> None:
+    """``report`` is about to be erased: its alerts can no longer be timed (call before the
+    alerts lose their link to it; a no-op for a report already erased)."""
+    if report.status == ERASED:
+        return
+    zone = local.of(session)
+    changes: Counter = Counter()
+    query = (
+        select(AlertMessage.published_at)
+        .join(Alert, Alert.id == AlertMessage.alert_id)
+        .where(Alert.report_id == report.id, AlertMessage.kind == "alert")
+    )
+    for (published_at,) in session.execute(query):
+        day = local.day_of(published_at, zone)
+        changes[(day, ALERT_HOURS, str(_hours(report.received_at, published_at)))] -= 1
+        changes[(day, ALERT_HOURS, NONE)] += 1
+    apply(session, changes)
+
+
+def police_rows(connection: Session | Connection, release_ids: Iterable[int] | None, zone: ZoneInfo) -> Counter:
+    """The rows the given releases (every release for None) count in: the local day each was
+    passed on and its latest outcome (``queries.count_police``'s order), reports erased left out."""
+    latest = (
+        select(PoliceOutcome.outcome)
+        .where(PoliceOutcome.release_id == PoliceRelease.id)
+        .order_by(PoliceOutcome.outcome_date.desc(), PoliceOutcome.recorded_at.desc(), PoliceOutcome.id.desc())
+        .limit(1)
+        .correlate(PoliceRelease)
+        .scalar_subquery()
+    )
+    query = (
+        select(PoliceRelease.passed_at, latest)
+        .join(Report, Report.id == PoliceRelease.report_id)
+        .where(Report.status != ERASED)
+    )
+    if release_ids is not None:
+        query = query.where(PoliceRelease.id.in_(sorted(release_ids)))
+    found: Counter = Counter()
+    for passed_at, outcome in connection.execute(query):
+        found[(local.day_of(passed_at, zone), POLICE, outcome or NONE)] += 1
+    return found
 
 
 def install(maker) -> None:
     """Keep the counts up to date in every session ``maker`` makes."""
     event.listen(maker, "before_flush", before_flush)
+    event.listen(maker, "after_flush", after_flush)
 
 
 # --- rebuilding from the reports ---------------------------------------------------------------
@@ -160,6 +261,20 @@ def counted_rows(connection: Session | Connection, zone: ZoneInfo) -> Counter:
     ):
         if report_id in days:
             found[(days[report_id], CATEGORY, code)] += 1
+    found.update(police_rows(connection, None, zone))
+    messages = (
+        select(AlertMessage.kind, AlertMessage.severity, AlertMessage.published_at, Report.received_at, Report.status)
+        .join(Alert, Alert.id == AlertMessage.alert_id)
+        .outerjoin(Report, Report.id == Alert.report_id)
+    )
+    for kind, severity, published_at, received_at, status in connection.execute(
+        messages.execution_options(yield_per=5000)
+    ):
+        day = local.day_of(published_at, zone)
+        found[(day, MESSAGE, f"{kind}/{severity}")] += 1
+        if kind == "alert":
+            held = received_at is not None and status != ERASED
+            found[(day, ALERT_HOURS, str(_hours(received_at, published_at)) if held else NONE)] += 1
     return found
 
 

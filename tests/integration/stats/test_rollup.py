@@ -144,6 +144,24 @@ def test_rollups_equal_counting_the_reports(app, staff, ops):
         assert_rollups_match(session)
 
 
+def test_reclassifying_moves_the_counts(app, staff):
+    """Kinds of incident added to and removed from a stored report's collection, with a status change."""
+    with app.extensions["ugly_mugs.sessionmaker"]() as session:
+        report = session.get(Report, _file(app, session))
+        session.commit()
+        report.categories.append(ReportCategory(code="robbery"))
+        session.commit()
+        (threats,) = [t for t in report.categories if t.code == "threats"]
+        report.categories.remove(threats)
+        report.status = statuses.REVIEWED
+        session.commit()
+        session.add(ReportCategory(report_id=report.id, code="physical-assault"))
+        session.commit()
+        codes = {r.value: r.n for r in session.scalars(select(DayCount).where(DayCount.dimension == rollup.CATEGORY))}
+        assert codes == {"threats": 0, "robbery": 1, "physical-assault": 1}
+        assert_rollups_match(session)
+
+
 def _rows(session) -> dict:
     return {(r.day, r.dimension, r.value): r.n for r in session.scalars(select(DayCount)) if r.n}
 
