@@ -1,5 +1,6 @@
-"""Counts per local day for the monitoring figures (``stats.rollup``): one row per day,
-dimension (area, reporter, consent, status, category) and value, kept up to date in the
+"""Counts per local day and month for the monitoring figures (``stats.rollup``): one row per
+span (day or month), day, dimension (area, reporter, consent, status, category, police outcome,
+alert message, hours from report to alert) and value, kept up to date in the
 transaction of each filing and change, and filled here from the reports already stored.
 
 Revision ID: a4c2e9d7f1b3
@@ -19,11 +20,12 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "stats_day_count",
+        sa.Column("span", sa.String(length=8), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("dimension", sa.String(length=16), nullable=False),
         sa.Column("value", sa.String(length=64), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("day", "dimension", "value", name=op.f("pk_stats_day_count")),
+        sa.PrimaryKeyConstraint("span", "day", "dimension", "value", name=op.f("pk_stats_day_count")),
     )
     # The rows of the reports already stored; in the scheme's zone as configured now (a later
     # change of UGLY_MUGS_TIMEZONE needs ``flask --app wsgi stats rebuild``).

@@ -53,6 +53,7 @@ from ugly_mugs.models import (
     IdentifierIndex,
     PoliceOutcome,
     PoliceRelease,
+    Project,
     Report,
     ReportCategory,
 )
@@ -161,16 +162,27 @@ def count_period(session: Session, period: Period) -> Counts:
         middle = (first + last) // 2
         return case((DayCount.day < ends[middle], search(first, middle)), else_=search(middle + 1, last))
 
+    # Reports and kinds of incident by bucket: a year's buckets are months, so its month rows;
+    # weeks are read from day rows. The rest (police, messages, time to alert) over the whole
+    # period: month rows for the whole months in it and day rows for the days either side, summed
+    # by a plain GROUP BY (every hour from report to alert is a value of its own).
+    bucketed = DayCount.dimension.in_([name for _, name in rollup.COLUMNS] + [rollup.CATEGORY])
+    span = rollup.MONTH if period.kind == "year" else rollup.DAY
     inner = (
         select(search(0, len(ends) - 1).label("bucket"), DayCount.dimension, DayCount.value, DayCount.n)
-        .where(DayCount.day >= period.start, DayCount.day < period.end)
+        .where(DayCount.span == span, DayCount.day >= period.start, DayCount.day < period.end, bucketed)
         .subquery()
     )
     grouped = select(inner.c.bucket, inner.c.dimension, inner.c.value, func.sum(inner.c.n)).group_by(
         inner.c.bucket, inner.c.dimension, inner.c.value
     )
+    whole = (
+        select(literal_column("0"), DayCount.dimension, DayCount.value, func.sum(DayCount.n))
+        .where(_spans_of(period), ~bucketed)
+        .group_by(DayCount.dimension, DayCount.value)
+    )
     position = {"area": 1, "reporter": 2, "consent": 3, "status": 4}
-    for b, dimension, value, n in session.execute(grouped):
+    for b, dimension, value, n in [*session.execute(grouped), *session.execute(whole)]:
         b, n = int(b), int(n)
         if not n:
             continue
@@ -195,6 +207,29 @@ def count_period(session: Session, period: Period) -> Counts:
             counts.marginals[(0, 3)][(b, value)] += n
     _count_the_rest(session, counts, rolled_up=True)
     return counts
+
+
+def _months_in(period: Period) -> tuple[date, date]:
+    """The whole months inside ``period`` as [first, end); first == end when there is none."""
+    first = period.start if period.start.day == 1 else _next_month(period.start)
+    end = period.end.replace(day=1)
+    return (first, end) if first < end else (first, first)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _spans_of(period: Period):
+    """The rows that cover ``period`` once: month rows of its whole months, day rows of the rest."""
+    first, end = _months_in(period)
+    days = (DayCount.span == rollup.DAY) & (
+        ((DayCount.day >= period.start) & (DayCount.day < first))
+        | ((DayCount.day >= end) & (DayCount.day < period.end))
+    )
+    if first == end:
+        return (DayCount.span == rollup.DAY) & (DayCount.day >= period.start) & (DayCount.day < period.end)
+    return ((DayCount.span == rollup.MONTH) & (DayCount.day >= first) & (DayCount.day < end)) | days
 
 
 def direct_counts(session: Session, period: Period) -> Counts:
@@ -348,19 +383,23 @@ def alert_hours(session: Session, period: Period) -> list[int | None]:
 
 def count_projects(session: Session, period: Period) -> tuple[int, int]:
     """Distinct projects with a delivery made, and with one pending or failed, of the period's messages."""
-    delivered = Delivery.status == "delivered"
-    waiting = Delivery.status.in_(("pending", "failed"))
-    query = (
-        select(
-            func.count(func.distinct(case((delivered, Delivery.project_id)))),
-            func.count(func.distinct(case((waiting, Delivery.project_id)))),
+    zone = local.of(session)
+
+    def reached(*wanted: str):
+        # Per project, whether any of its deliveries in these states is of a message of the period:
+        # the search stops at the first one found, instead of joining every delivery of the period.
+        return exists().where(
+            Delivery.project_id == Project.id,
+            Delivery.status.in_(wanted),
+            AlertMessage.id == Delivery.message_id,
+            *_published_in(period, zone),
         )
-        .select_from(Delivery)
-        .join(AlertMessage, AlertMessage.id == Delivery.message_id)
-        .where(*_published_in(period, local.of(session)))
-    )
-    reached, pending = session.execute(query).one()
-    return int(reached or 0), int(pending or 0)
+
+    query = select(
+        func.count(case((reached("delivered"), 1))), func.count(case((reached("pending", "failed"), 1)))
+    ).select_from(Project)
+    delivered, pending = session.execute(query).one()
+    return int(delivered or 0), int(pending or 0)
 
 
 def count_repeat_linked(session: Session, period: Period) -> int:

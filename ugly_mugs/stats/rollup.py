@@ -62,16 +62,32 @@ def _rows(day: date, values: dict, categories: Iterable[str]) -> Counter:
     return found
 
 
+DAY = "day"
+MONTH = "month"
+
+
+def spans(changes: Counter) -> list[dict]:
+    """The rows of ``changes[(day, dimension, value)]``: each day's row and its month's, in key order."""
+    found: Counter = Counter()
+    for (day, dimension, value), n in changes.items():
+        if n:
+            found[(DAY, day, dimension, value)] += n
+            found[(MONTH, day.replace(day=1), dimension, value)] += n
+    return [
+        {"span": k[0], "day": k[1], "dimension": k[2], "value": k[3], "n": n} for k, n in sorted(found.items()) if n
+    ]
+
+
 def apply(connection: Session | Connection, changes: Counter) -> None:
-    """Add each ``changes[(day, dimension, value)]`` (positive or negative) to its row."""
-    rows = [{"day": k[0], "dimension": k[1], "value": k[2], "n": n} for k, n in sorted(changes.items()) if n]
+    """Add each ``changes[(day, dimension, value)]`` (positive or negative) to its day's row and its month's."""
+    rows = spans(changes)
     if not rows:
         return
     bind = connection.get_bind() if isinstance(connection, Session) else connection
     dialect = postgresql if bind.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(DayCount.__table__)
     statement = statement.on_conflict_do_update(
-        index_elements=["day", "dimension", "value"],
+        index_elements=["span", "day", "dimension", "value"],
         set_={"n": DayCount.__table__.c.n + statement.excluded.n},
     )
     connection.execute(statement, rows)
@@ -291,8 +307,7 @@ def rebuild_connection(connection: Session | Connection, zone: ZoneInfo | None =
     if bind.dialect.name == "postgresql":
         connection.execute(text("LOCK TABLE stats_day_count IN SHARE ROW EXCLUSIVE MODE"))
     connection.execute(delete(DayCount))
-    counted = counted_rows(connection, zone)
-    rows = [{"day": k[0], "dimension": k[1], "value": k[2], "n": n} for k, n in sorted(counted.items())]
+    rows = spans(counted_rows(connection, zone))
     for first in range(0, len(rows), 5000):
         connection.execute(DayCount.__table__.insert(), rows[first : first + 5000])
     return len(rows)

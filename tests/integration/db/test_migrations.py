@@ -1131,24 +1131,20 @@ def _seed_open_invitation(conn: Connection) -> None:
 
 
 def _assert_counts_per_day_match(url: str) -> None:
-    """The monitoring counts per day hold exactly what counting the stored reports gives."""
+    """The monitoring counts per day and month hold exactly what counting the stored reports gives."""
     from ugly_mugs.dates import local
     from ugly_mugs.stats import rollup
 
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            stored = {
-                (d, dim, v): n
-                for d, dim, v, n in conn.execute(text("SELECT day, dimension, value, n FROM stats_day_count"))
-                if n
-            }
-            counted = rollup.counted_rows(conn, local.load(local.DEFAULT))
+            query = text("SELECT span, day, dimension, value, n FROM stats_day_count")
+            stored = {(sp, str(d), dim, v): n for sp, d, dim, v, n in conn.execute(query) if n}
+            counted = rollup.spans(rollup.counted_rows(conn, local.load(local.DEFAULT)))
     finally:
         engine.dispose()
-    assert counted and {(str(k[0]), k[1], k[2]): n for k, n in counted.items()} == {
-        (str(k[0]), k[1], k[2]): n for k, n in stored.items()
-    }
+    assert counted
+    assert {(r["span"], str(r["day"]), r["dimension"], r["value"]): r["n"] for r in counted} == stored
 
 
 def _seed_idempotency_record(conn: Connection) -> None:

@@ -157,13 +157,18 @@ def test_reclassifying_moves_the_counts(app, staff):
         session.commit()
         session.add(ReportCategory(report_id=report.id, code="physical-assault"))
         session.commit()
-        codes = {r.value: r.n for r in session.scalars(select(DayCount).where(DayCount.dimension == rollup.CATEGORY))}
+        codes = {
+            r.value: r.n
+            for r in session.scalars(
+                select(DayCount).where(DayCount.span == rollup.DAY, DayCount.dimension == rollup.CATEGORY)
+            )
+        }
         assert codes == {"threats": 0, "robbery": 1, "physical-assault": 1}
         assert_rollups_match(session)
 
 
 def _rows(session) -> dict:
-    return {(r.day, r.dimension, r.value): r.n for r in session.scalars(select(DayCount)) if r.n}
+    return {(r.span, r.day, r.dimension, r.value): r.n for r in session.scalars(select(DayCount)) if r.n}
 
 
 def test_a_rolled_back_change_leaves_the_rows_as_they_were(app, staff):
@@ -207,7 +212,7 @@ def test_rebuild_command_restores_damaged_rows_and_is_idempotent(app, runner, st
         # Damage: a count changed, a row removed, a row that should not be there.
         session.execute(update(DayCount).where(DayCount.dimension == "area").values(n=DayCount.n + 7))
         session.execute(delete(DayCount).where(DayCount.dimension == "category"))
-        session.add(DayCount(day=date(2026, 5, 5), dimension="status", value="closed", n=3))
+        session.add(DayCount(span=rollup.DAY, day=date(2026, 5, 5), dimension="status", value="closed", n=3))
         session.commit()
         assert _rows(session) != good
     for _ in range(2):
@@ -245,7 +250,9 @@ def test_two_filings_at_once_both_count(app, staff):
     with maker() as session:
         day = max(session.scalars(select(DayCount.day)))
         n = session.scalar(
-            select(func.sum(DayCount.n)).where(DayCount.day == day, DayCount.dimension == rollup.CATEGORY)
+            select(func.sum(DayCount.n)).where(
+                DayCount.span == rollup.DAY, DayCount.day == day, DayCount.dimension == rollup.CATEGORY
+            )
         )
         assert n == 5
         assert_rollups_match(session)
