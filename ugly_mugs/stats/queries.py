@@ -196,6 +196,9 @@ def count_period(session: Session, period: Period) -> Counts:
             kind, _, severity = value.partition("/")
             counts.messages[(kind, severity)] += n
             continue
+        if dimension == rollup.REPEAT:
+            counts.repeat_linked += n
+            continue
         if dimension == rollup.ALERT_HOURS:
             counts.alert_hours += [None if value == rollup.NONE else int(value)] * n
             continue
@@ -280,7 +283,8 @@ def _count_the_rest(session: Session, counts: Counts, rolled_up: bool = False) -
         counts.messages = count_messages(session, period)
         counts.alert_hours = alert_hours(session, period)
     counts.projects_reached, counts.projects_waiting = count_projects(session, period)
-    counts.repeat_linked = count_repeat_linked(session, period)
+    if not rolled_up:
+        counts.repeat_linked = count_repeat_linked(session, period)
     counts.areas = [
         AreaRow(*row) for row in session.execute(select(Area.id, Area.code, Area.name, Area.active).order_by(Area.id))
     ]

@@ -28,12 +28,21 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, delete, event, inspect, select, text
+from sqlalchemy import Connection, delete, event, exists, inspect, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ugly_mugs.dates import local
-from ugly_mugs.models import Alert, AlertMessage, DayCount, PoliceOutcome, PoliceRelease, Report, ReportCategory
+from ugly_mugs.models import (
+    Alert,
+    AlertMessage,
+    DayCount,
+    IdentifierIndex,
+    PoliceOutcome,
+    PoliceRelease,
+    Report,
+    ReportCategory,
+)
 
 ERASED = "erased"
 # Report columns counted, in the order of ``Key``: dimension name per column.
@@ -45,8 +54,11 @@ POLICE = "police"
 MESSAGE = "message"
 # By the local day an alert was first published: whole hours from its report, or NONE.
 ALERT_HOURS = "alert_hours"
+# By the local day a report was received: "linked" when it shares a whole identifier with another.
+REPEAT = "repeat"
+LINKED = "linked"
 NONE = "none"
-DIMENSIONS = tuple(name for _, name in COLUMNS) + (CATEGORY, POLICE, MESSAGE, ALERT_HOURS)
+DIMENSIONS = tuple(name for _, name in COLUMNS) + (CATEGORY, POLICE, MESSAGE, ALERT_HOURS, REPEAT)
 _RELEASES_BEFORE = "ugly_mugs.rollup.releases_before"
 
 
@@ -257,6 +269,56 @@ def install(maker) -> None:
     event.listen(maker, "after_flush", after_flush)
 
 
+def linked_rows(connection: Session | Connection, report_ids: Iterable[str] | None, zone: ZoneInfo) -> Counter:
+    """The REPEAT rows of the given reports (every report for None) that share a whole identifier
+    with another report, as ``queries.count_repeat_linked`` decides it."""
+    mine, other = aliased(IdentifierIndex), aliased(IdentifierIndex)
+    shared = exists().where(
+        other.kind == mine.kind,
+        other.digest == mine.digest,
+        other.key_version == mine.key_version,
+        other.report_id != mine.report_id,
+        other.partial.is_(False),
+    )
+    linked = exists().where(mine.report_id == Report.id, mine.partial.is_(False), mine.kind != "vehicle_part", shared)
+    query = select(Report.received_at).where(Report.status != ERASED, linked)
+    if report_ids is not None:
+        query = query.where(Report.id.in_(sorted(report_ids)))
+    found: Counter = Counter()
+    for (received_at,) in connection.execute(query):
+        found[(local.day_of(received_at, zone), REPEAT, LINKED)] += 1
+    return found
+
+
+class RepeatChange:
+    """Index rows of ``report_ids`` are about to be written (``keys``: their (kind, digest,
+    key_version)) or, with ``keys`` None, deleted: which reports count as linked is read for every
+    report that shares a key with them, before and, at ``done()``, after, and the difference counted."""
+
+    def __init__(self, session: Session, report_ids: Iterable[str], keys: list[tuple] | None) -> None:
+        self.session, self.zone = session, local.of(session)
+        ids = set(report_ids)
+        if keys is None:
+            keys = [
+                tuple(r)
+                for r in session.execute(
+                    select(IdentifierIndex.kind, IdentifierIndex.digest, IdentifierIndex.key_version).where(
+                        IdentifierIndex.report_id.in_(sorted(ids))
+                    )
+                )
+            ]
+        if keys:
+            key = tuple_(IdentifierIndex.kind, IdentifierIndex.digest, IdentifierIndex.key_version)
+            ids |= set(session.scalars(select(IdentifierIndex.report_id).where(key.in_(sorted(set(keys))))))
+        self.ids = ids
+        self.before = linked_rows(session, ids, self.zone)
+
+    def done(self) -> None:
+        changes = linked_rows(self.session, self.ids, self.zone)
+        changes.subtract(self.before)
+        apply(self.session, changes)
+
+
 # --- rebuilding from the reports ---------------------------------------------------------------
 
 
@@ -278,6 +340,7 @@ def counted_rows(connection: Session | Connection, zone: ZoneInfo) -> Counter:
         if report_id in days:
             found[(days[report_id], CATEGORY, code)] += 1
     found.update(police_rows(connection, None, zone))
+    found.update(linked_rows(connection, None, zone))
     messages = (
         select(AlertMessage.kind, AlertMessage.severity, AlertMessage.published_at, Report.received_at, Report.status)
         .join(Alert, Alert.id == AlertMessage.alert_id)

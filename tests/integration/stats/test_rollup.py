@@ -1,7 +1,8 @@
 """The monitoring counts per day (``stats.rollup``) against counting the reports themselves.
 
 Proves: for any sequence of filings (at local days either side of midnight and of both daylight
-saving changes), status changes, reclassifications (kinds of incident added or removed), consent
+saving changes, some sharing a phone number with others, so linked as repeats), status
+changes, reclassifications (kinds of incident added or removed), consent
 changes by the reporter, releases to police with outcomes, and erasures, all through the real
 services, the figures the pages build from the rows per day equal, number for number and
 withheld for withheld, those built by counting the reports (``queries.direct_counts``, the old
@@ -64,6 +65,7 @@ file_op = st.tuples(
     st.sets(st.sampled_from(CATEGORIES), max_size=2),
     st.sampled_from(consent.LEVELS),
     st.sampled_from(("self", "outreach", "third_party")),
+    st.sampled_from(("", "07700 900123", "07700 900456")),
 )
 other_op = st.one_of(
     st.tuples(st.just("status"), st.integers(0, 50), st.sampled_from(statuses.SETTABLE)),
@@ -101,7 +103,7 @@ def test_rollups_equal_counting_the_reports(app, staff, ops):
         carla, smith = session.get(Account, staff[0]), session.get(Account, staff[1])
         for op in ops:
             if op[0] == "file":
-                _, moment, area, categories, level, reporter_type = op
+                _, moment, area, categories, level, reporter_type, phone = op
                 with time_machine.travel(moment, tick=False):
                     done = service.file_report(
                         session,
@@ -113,7 +115,7 @@ def test_rollups_equal_counting_the_reports(app, staff, ops):
                             reporter_type=reporter_type,
                             identity={"name": "Reporter"},
                             incident={"what_happened": "He threatened me."},
-                            perpetrator={},
+                            perpetrator={"phone_numbers": [phone]} if phone else {},
                         ),
                         {c.code for c in app.config["CATEGORIES"]},
                     )
