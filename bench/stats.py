@@ -310,7 +310,7 @@ def run_case(kind: str, url: str, reports: int, requests: int) -> dict:
             worst = max(worst, p95(times))
         all_met &= met or not targeted
         verdict = ("met" if met else "MISSED") if targeted else "(none)"
-        print(f"  {name:<28} {statistics.median(times):8.1f} {p95(times):8.1f} {p95(times) / baseline:9.2f}  {verdict}")
+        print(f"  {name:<28} {statistics.median(times):8.1f} {p95(times):8.1f} {p95(times) / baseline:9.3f}  {verdict}")
     print(f"  after: {harness.load_average()}")
     app.extensions["ugly_mugs.engine"].dispose()
     return {"met": all_met, "worst": worst, "baseline": baseline}
@@ -336,10 +336,10 @@ def main(argv: list[str] | None = None) -> int:
     for (kind, size), r in results.items():
         print(
             f"{kind} {size:,}: worst dashboard/period report p95 {r['worst']:.1f} ms "
-            f"({r['worst'] / r['baseline']:.2f} of the baseline's {r['baseline']:.1f} ms); "
+            f"({r['worst'] / r['baseline']:.3f} of the baseline's {r['baseline']:.1f} ms); "
             f"p95 < {TARGET_P95_MS:.0f} ms: {'yes' if r['met'] else 'NO'}"
         )
-        parts.append(f"{kind} {size // 1000}k {r['worst']:.0f} ms ({r['worst'] / r['baseline']:.2f}x old)")
+        parts.append(f"{kind} {size // 1000}k {r['worst']:.0f} ms ({r['worst'] / r['baseline']:.3f}x old)")
     met = all(r["met"] for r in results.values())
     print(
         f"summary: stats worst p95 {'; '.join(parts)}; target < {TARGET_P95_MS:.0f} ms "
