@@ -103,6 +103,12 @@ def apply(connection: Session | Connection, changes: Counter) -> None:
         set_={"n": DayCount.__table__.c.n + statement.excluded.n},
     )
     connection.execute(statement, rows)
+    emptied = [(r["span"], r["day"], r["dimension"], r["value"]) for r in rows if r["n"] < 0]
+    if emptied:
+        # A row taken down to nought goes, so that no row remembers a report that was erased or
+        # moved (SQLite overwrites deleted rows: secure_delete, ``db.make_engine``).
+        key = tuple_(DayCount.span, DayCount.day, DayCount.dimension, DayCount.value)
+        connection.execute(delete(DayCount).where(DayCount.n == 0, key.in_(emptied)))
 
 
 def filed(session: Session, received_at: datetime, values: dict, categories: Iterable[str]) -> None:
