@@ -1,24 +1,34 @@
-"""Counts per local day (``models.DayCount``), kept in the transaction of every change they count.
+"""Counts per local day and month (``models.DayCount``), kept in the transaction of every change they count.
 
 Every report not erased adds 1 to the row of the local day it was received (in the scheme's
 zone, ``dates.local``, so days and their DST changes are those the periods use) for each of its
-area, who filed it, its consent level, its status and each kind of incident ticked. A period's
-buckets are whole local days, so the figures of any period are sums of these rows
-(``queries.count_period``); ``queries.direct_counts`` counts the same from the reports themselves
-and is the source of truth ``rebuild`` restores.
+area, who filed it, its consent level, its status and each kind of incident ticked, and, when it
+shares a whole identifier with another report, to REPEAT. Every release of a report not erased
+adds 1 on the day it was passed on under its latest outcome (POLICE); every alert message on the
+day it was published under its kind and severity (MESSAGE), a first publication also under its
+whole hours from the report, or NONE once the report is gone (ALERT_HOURS). Each row is also
+summed into its month's row. A period's buckets are whole local days, so the figures of any
+period are sums of these rows (``queries.count_period``); ``queries.direct_counts`` counts the
+same from the base tables and is the source of truth the rebuild (``rebuild_connection``,
+``flask stats rebuild``) restores.
 
 Kept up to date by:
 
 * filing (Core inserts, so ``filing.file_report`` calls ``filed``);
-* every ORM change of a report's area, who filed, consent level or status, and every kind of
-  incident added or removed through the ORM, through ``before_flush`` (installed on every
-  session by ``db.make_sessionmaker``): status changes, consent changes, erasure (an erased
-  report leaves every row, as the figures have always left erased reports out), release to
-  police. A change made with a Core ``UPDATE`` of those columns must call ``moved`` itself.
+* every ORM change of a report's area, who filed, consent level or status, every kind of
+  incident added or removed, every release, outcome and alert message, through ``before_flush``
+  and ``after_flush`` (installed on every session by ``db.make_sessionmaker``): status and
+  consent changes, erasure (an erased report leaves every row, as the figures have always left
+  erased reports out), release to police, outcomes, publishing. A change made with a Core
+  ``UPDATE`` of those columns must call ``moved`` itself;
+* erasure, before its alerts lose their report (``report_alerts_untimed``), and the blind
+  index's ``store`` and ``forget`` (``RepeatChange``: which reports are linked, read before and
+  after).
 
 Each change is an upsert ``n = n + delta`` (``INSERT … ON CONFLICT DO UPDATE``), so two
 transactions counting the same day never lose an increment; rows are written in key order, so
-two transactions never wait on each other's rows in opposite orders. No Flask imports.
+two transactions never wait on each other's rows in opposite orders; a row taken to nought is
+deleted. No Flask imports.
 """
 
 from __future__ import annotations
