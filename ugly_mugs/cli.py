@@ -35,7 +35,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(setup_group)
     app.cli.add_command(demo_group)
-    for group in (accounts_group, keys_group, projects_group, audit_group, reports_group):
+    for group in (accounts_group, keys_group, projects_group, audit_group, reports_group, stats_group):
         app.cli.add_command(group)
     from ugly_mugs.matching.cli import group as matching_group
     from ugly_mugs.ops.cli import COMMANDS as ops_commands
@@ -568,6 +568,27 @@ def reports_withhold(batch: int) -> None:
     click.echo(f"sections stored again: {done.versions}; fields withheld: {done.fields}; covering notes: {done.notes}")
     if done.unreadable:
         click.echo(f"sections the scheme key could not open: {done.unreadable}")
+
+
+@click.group("stats", cls=AppGroup, help="The monitoring figures.")
+def stats_group() -> None:
+    pass
+
+
+@stats_group.command(
+    "rebuild",
+    help="Make the monitoring figures' counts per day again from the stored reports, in the configured time "
+    "zone: after restoring a backup, after changing UGLY_MUGS_TIMEZONE, or after rows were written outside "
+    "the app. Running it again changes nothing; filing may go on meanwhile (it waits for the rebuild's "
+    "transaction, then counts on top of it).",
+)
+def stats_rebuild() -> None:
+    from ugly_mugs.stats import rollup
+
+    with _session() as session:
+        rows = rollup.rebuild_connection(session)
+        session.commit()
+    click.echo(f"counts per day rebuilt: {rows} rows")
 
 
 @click.group("audit", cls=AppGroup, help="The tamper-evident audit log: verify it, checkpoint its head.")

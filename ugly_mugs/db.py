@@ -80,7 +80,12 @@ def set_local_on_begin(connection: Connection, name: str, value: str) -> None:
 
 def make_sessionmaker(engine: Engine, info: dict | None = None) -> sessionmaker[Session]:
     """Sessions for ``engine``; ``info`` (keys, settings: ``ugly_mugs.session_info``) is in each ``Session.info``."""
-    return sessionmaker(engine, expire_on_commit=False, info=dict(info or {}))
+    maker = sessionmaker(engine, expire_on_commit=False, info=dict(info or {}))
+    # The monitoring figures' counts per day change in the transaction of what they count.
+    from ugly_mugs.stats import rollup
+
+    rollup.install(maker)
+    return maker
 
 
 def ping(session: Session) -> None:

@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine, insert, select
 
 from ugly_mugs import consent
+from ugly_mugs.dates import local
 from ugly_mugs.models import (
     Account,
     Alert,
@@ -43,6 +44,7 @@ from ugly_mugs.models import (
 from ugly_mugs.models.alerts import SEVERITIES
 from ugly_mugs.models.police import OUTCOMES
 from ugly_mugs.reports.reporter_types import ALL as REPORTER_TYPES
+from ugly_mugs.stats import rollup
 
 CATEGORIES = ("physical-assault", "sexual-assault", "robbery", "refused-to-pay", "condom", "threats", "harassment")
 LEVELS = consent.LEVELS
@@ -171,7 +173,7 @@ def _seed_officer(conn) -> int:
     ).inserted_primary_key[0]
 
 
-def insert_rows(engine: Engine, rows: list[Row]) -> None:
+def insert_rows(engine: Engine, rows: list[Row], zone: str = local.DEFAULT) -> None:
     with engine.begin() as conn:
         area_ids = dict(conn.execute(select(Area.code, Area.id)).all())
         unit_id = conn.execute(select(PoliceUnit.id).order_by(PoliceUnit.id)).scalar()
@@ -224,6 +226,8 @@ def insert_rows(engine: Engine, rows: list[Row]) -> None:
                 )
         if alerted:
             _insert_alerts(conn, alerted, _seed_officer(conn))
+        # Rows inserted with Core pass no ORM event: the counts per day are made again, as after a restore.
+        rollup.rebuild_connection(conn, local.load(zone))
 
 
 def _seed_projects(conn) -> list[tuple[int, int]]:

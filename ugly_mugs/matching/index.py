@@ -31,6 +31,7 @@ from ugly_mugs.keys import keystore
 from ugly_mugs.matching import normalise
 from ugly_mugs.matching.normalise import Identifier
 from ugly_mugs.models import IdentifierIndex, MatchingKeyVersion, Report
+from ugly_mugs.stats import rollup
 
 MATCHING_KEY = "ugly_mugs.matching_key"
 PHONE_REGION = "ugly_mugs.phone_region"
@@ -235,6 +236,9 @@ def store(session: Session, rows: list[dict]) -> int:
     # A rotation rewriting these reports' rows holds them too (rotate.py): wait for it, then hold
     # them until this transaction ends, so that neither loses or repeats the other's rows.
     session.execute(select(Report.id).where(Report.id.in_(report_ids)).with_for_update())
+    # The monitoring figures count reports linked to another: the reports these rows may link,
+    # counted before and after (``stats.rollup``).
+    linking = rollup.RepeatChange(session, report_ids, [(r["kind"], r["digest"], r["key_version"]) for r in rows])
     existing = {
         (r.report_id, r.kind, r.digest, r.key_version): r.partial
         for r in session.execute(
@@ -265,14 +269,22 @@ def store(session: Session, rows: list[dict]) -> int:
             )
     if new:
         session.connection().execute(insert(IdentifierIndex.__table__), new)
+    linking.done()
     return len(new)
 
 
 def store_new(session: Session, rows: list[dict]) -> int:
-    """Insert the rows of a report inserted in this transaction: one statement, no reads (no
-    other transaction can see the report, so none holds or has written its rows)."""
-    if rows:
-        session.connection().execute(insert(IdentifierIndex.__table__), rows)
+    """Insert the rows of a report inserted in this transaction: one statement, and no lock or
+    read of the report's own rows (no other transaction can see the report, so none holds or has
+    written them). The reports it comes to share an identifier with are counted as linked in
+    the monitoring figures (``stats.rollup``), as ``store`` does."""
+    if not rows:
+        return 0
+    linking = rollup.RepeatChange(
+        session, {row["report_id"] for row in rows}, [(r["kind"], r["digest"], r["key_version"]) for r in rows]
+    )
+    session.connection().execute(insert(IdentifierIndex.__table__), rows)
+    linking.done()
     return len(rows)
 
 
@@ -282,4 +294,6 @@ def index_section(session: Session, report_id: str, perpetrator: object) -> int:
 
 def forget(session: Session, report_id: str) -> None:
     """Erasure: the report's index rows go with its content."""
+    linking = rollup.RepeatChange(session, {report_id}, None)
     session.execute(IdentifierIndex.__table__.delete().where(IdentifierIndex.report_id == report_id))
+    linking.done()

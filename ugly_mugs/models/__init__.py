@@ -27,6 +27,7 @@ from ugly_mugs.models.report import (
     ReportSection,
     SealedSectionKey,
 )
+from ugly_mugs.models.rollup import DayCount
 from ugly_mugs.models.sessions import StaffSession
 from ugly_mugs.models.settings import SiteSetting
 from ugly_mugs.models.subscriptions import Subscription, SubscriptionArea
@@ -38,6 +39,7 @@ __all__ = [
     "AlertArea",
     "AlertMessage",
     "CaseNote",
+    "DayCount",
     "Delivery",
     "DispatchWorker",
     "ProjectArea",

@@ -58,6 +58,7 @@ from ugly_mugs.models import (
 from ugly_mugs.models.base import utcnow
 from ugly_mugs.models.erasure import ERASURE_REASONS
 from ugly_mugs.reports import idempotency, sections, statuses
+from ugly_mugs.stats import rollup
 
 # Who erased a report, as the audit entry records it.
 BY_REPORTER = "reporter"
@@ -97,6 +98,8 @@ def erase(session: Session, report: Report, by: str, actor_id: int | None = None
     store = erasure_keys.store_of(session)
     # The key first: if anything below fails, the report is already unreadable everywhere.
     store.destroy([report.id])
+    # The monitoring counts per day: its alerts are no longer timed (before they lose the link).
+    rollup.report_alerts_untimed(session, report)
     _remove_derived(session, report)
     first_time = report.status != statuses.ERASED
     report.status = statuses.ERASED

@@ -26,6 +26,7 @@ from ugly_mugs.matching import index as matching_index
 from ugly_mugs.models import Area, ConsentChange, GroupKey, Report, ReportCategory, ReportSection, SealedSectionKey
 from ugly_mugs.models.base import new_id
 from ugly_mugs.reports import reporter_types, sections, statuses, withholding
+from ugly_mugs.stats import rollup
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 # Times a filing reads its place afresh when the keys or the area change under it.
@@ -379,7 +380,19 @@ def file_report(session: Session, new: NewReport, valid_categories: set[str]) ->
             [{"report_id": report_id, "code": c} for c in sorted(set(new.categories))],
         )
     insert_sections(session, encrypted)
-    # A new report has no index rows yet and no other transaction can see it: insert, no reads.
+    # The monitoring figures' counts per day, in this transaction (Core inserts pass no ORM event).
+    rollup.filed(
+        session,
+        now,
+        {
+            "area_id": place.area_id,
+            "reporter_type": new.reporter_type,
+            "consent_level": new.consent_level,
+            "status": statuses.RECEIVED,
+        },
+        new.categories,
+    )
+    # A new report has no index rows yet and no other transaction can see it: no lock, no reads of its own.
     matching_index.store_new(session, index_rows)
     conn.execute(
         insert(ConsentChange.__table__),

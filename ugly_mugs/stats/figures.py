@@ -287,13 +287,13 @@ def build(counts: Counts, categories: Sequence, threshold: int = DEFAULT_THRESHO
     buckets = period.buckets()
     category_labels = {c.code: c.label for c in categories}
     category_codes = _ordered(category_labels, (code for _, code in counts.categories))
-    reported_areas = {key[1] for key in counts.reports}
+    reported_areas = {key[0] for key in counts.by(1)}
     areas = [a for a in counts.areas if a.active or a.id in reported_areas]
     dims = {
         "areas": [a.id for a in areas],
-        "reporters": _ordered(REPORTER_LABELS, (k[2] for k in counts.reports)),
-        "levels": _ordered(CONSENT_LABELS, (k[3] for k in counts.reports)),
-        "statuses": _ordered(STATUS_LABELS, (k[4] for k in counts.reports)),
+        "reporters": _ordered(REPORTER_LABELS, (k[0] for k in counts.by(2))),
+        "levels": _ordered(CONSENT_LABELS, (k[0] for k in counts.by(3))),
+        "statuses": _ordered(STATUS_LABELS, (k[0] for k in counts.by(4))),
         "outcomes": _ordered(OUTCOME_LABELS, (c for c in counts.police if c != NO_OUTCOME)) + [NO_OUTCOME],
         "kinds": _ordered(MESSAGE_KINDS, (k for k, _ in counts.messages)),
         "severities": _ordered(SEVERITY_LABELS, (s for _, s in counts.messages)),

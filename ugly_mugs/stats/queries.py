@@ -48,13 +48,16 @@ from ugly_mugs.models import (
     Alert,
     AlertMessage,
     Area,
+    DayCount,
     Delivery,
     IdentifierIndex,
     PoliceOutcome,
     PoliceRelease,
+    Project,
     Report,
     ReportCategory,
 )
+from ugly_mugs.stats import rollup
 from ugly_mugs.stats.periods import Period
 
 ERASED = "erased"
@@ -92,12 +95,22 @@ class Counts:
     # Reports of the period that share a whole identifier with another report.
     repeat_linked: int = 0
     areas: list[AreaRow] = field(default_factory=list)
+    # Counted from the rollup rows (``count_period``): the sums ``by`` answers, by positions,
+    # instead of ``reports`` (which the rows cannot give: they keep each dimension on its own).
+    marginals: dict[tuple[int, ...], Counter] | None = None
 
     def total(self) -> int:
+        if self.marginals is not None:
+            return sum(self.marginals[(0,)].values())
         return sum(self.reports.values())
 
     def by(self, *positions: int) -> Counter:
-        """Sum ``reports`` over all but the given key positions (0 bucket, 1 area, 2 type, 3 consent, 4 status)."""
+        """Sum ``reports`` over all but the given key positions (0 bucket, 1 area, 2 type, 3 consent, 4 status).
+
+        From rollup rows only the sums over one position, and over bucket and consent, are known;
+        any other raises KeyError."""
+        if self.marginals is not None:
+            return Counter(self.marginals[positions])
         # itemgetter returns a tuple for several positions and the bare value for one.
         pick = itemgetter(*positions) if len(positions) > 1 else lambda key: (key[positions[0]],)
         result: Counter = Counter()
@@ -135,6 +148,96 @@ def _in_period(period: Period, zone: ZoneInfo):
 
 
 def count_period(session: Session, period: Period) -> Counts:
+    """The counts of ``period`` for the pages: reports and categories summed from the rows per day
+    (``rollup``), grouped into buckets by the database; the rest counted as ``direct_counts`` does."""
+    set_local(session, "jit", "off")
+    counts = Counts(period, marginals={(0,): Counter(), (1,): Counter(), (2,): Counter(), (3,): Counter()})
+    counts.marginals.update({(4,): Counter(), (0, 3): Counter()})
+    buckets = period.buckets()
+    ends = [b.end for b in buckets]
+
+    def search(first: int, last: int):
+        if first == last:
+            return literal_column(str(first))
+        middle = (first + last) // 2
+        return case((DayCount.day < ends[middle], search(first, middle)), else_=search(middle + 1, last))
+
+    # Reports and kinds of incident by bucket: a year's buckets are months, so its month rows;
+    # weeks are read from day rows. The rest (police, messages, time to alert) over the whole
+    # period: month rows for the whole months in it and day rows for the days either side, summed
+    # by a plain GROUP BY (every hour from report to alert is a value of its own).
+    bucketed = DayCount.dimension.in_([name for _, name in rollup.COLUMNS] + [rollup.CATEGORY])
+    span = rollup.MONTH if period.kind == "year" else rollup.DAY
+    inner = (
+        select(search(0, len(ends) - 1).label("bucket"), DayCount.dimension, DayCount.value, DayCount.n)
+        .where(DayCount.span == span, DayCount.day >= period.start, DayCount.day < period.end, bucketed)
+        .subquery()
+    )
+    grouped = select(inner.c.bucket, inner.c.dimension, inner.c.value, func.sum(inner.c.n)).group_by(
+        inner.c.bucket, inner.c.dimension, inner.c.value
+    )
+    whole = (
+        select(literal_column("0"), DayCount.dimension, DayCount.value, func.sum(DayCount.n))
+        .where(_spans_of(period), ~bucketed)
+        .group_by(DayCount.dimension, DayCount.value)
+    )
+    position = {"area": 1, "reporter": 2, "consent": 3, "status": 4}
+    for b, dimension, value, n in [*session.execute(grouped), *session.execute(whole)]:
+        b, n = int(b), int(n)
+        if not n:
+            continue
+        if dimension == rollup.CATEGORY:
+            counts.categories[(b, value)] += n
+            continue
+        if dimension == rollup.POLICE:
+            counts.police[value] += n  # rollup.NONE is NO_OUTCOME
+            continue
+        if dimension == rollup.MESSAGE:
+            kind, _, severity = value.partition("/")
+            counts.messages[(kind, severity)] += n
+            continue
+        if dimension == rollup.REPEAT:
+            counts.repeat_linked += n
+            continue
+        if dimension == rollup.ALERT_HOURS:
+            counts.alert_hours += [None if value == rollup.NONE else int(value)] * n
+            continue
+        if dimension == "area":
+            value = int(value)
+        counts.marginals[(position[dimension],)][(value,)] += n
+        if dimension == "consent":
+            counts.marginals[(0,)][(b,)] += n
+            counts.marginals[(0, 3)][(b, value)] += n
+    _count_the_rest(session, counts, rolled_up=True)
+    return counts
+
+
+def _months_in(period: Period) -> tuple[date, date]:
+    """The whole months inside ``period`` as [first, end); first == end when there is none."""
+    first = period.start if period.start.day == 1 else _next_month(period.start)
+    end = period.end.replace(day=1)
+    return (first, end) if first < end else (first, first)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _spans_of(period: Period):
+    """The rows that cover ``period`` once: month rows of its whole months, day rows of the rest."""
+    first, end = _months_in(period)
+    days = (DayCount.span == rollup.DAY) & (
+        ((DayCount.day >= period.start) & (DayCount.day < first))
+        | ((DayCount.day >= end) & (DayCount.day < period.end))
+    )
+    if first == end:
+        return (DayCount.span == rollup.DAY) & (DayCount.day >= period.start) & (DayCount.day < period.end)
+    return ((DayCount.span == rollup.MONTH) & (DayCount.day >= first) & (DayCount.day < end)) | days
+
+
+def direct_counts(session: Session, period: Period) -> Counts:
+    """The counts of ``period`` made from the reports themselves: the source of truth the rollup
+    rows are checked against and rebuilt from (``rollup``)."""
     # JIT compilation pays off only for long analytical queries; the figures of a year cross its
     # cost threshold and spend longer compiling than counting. Off for this transaction only.
     set_local(session, "jit", "off")
@@ -169,15 +272,22 @@ def count_period(session: Session, period: Period) -> Counts:
         select(tagged.c.bucket, tagged.c.code, func.count()).group_by(tagged.c.bucket, tagged.c.code)
     ):
         counts.categories[(int(b), code)] += n
-    counts.police = count_police(session, period)
-    counts.messages = count_messages(session, period)
-    counts.alert_hours = alert_hours(session, period)
+    _count_the_rest(session, counts)
+    return counts
+
+
+def _count_the_rest(session: Session, counts: Counts, rolled_up: bool = False) -> None:
+    period = counts.period
+    if not rolled_up:
+        counts.police = count_police(session, period)
+        counts.messages = count_messages(session, period)
+        counts.alert_hours = alert_hours(session, period)
     counts.projects_reached, counts.projects_waiting = count_projects(session, period)
-    counts.repeat_linked = count_repeat_linked(session, period)
+    if not rolled_up:
+        counts.repeat_linked = count_repeat_linked(session, period)
     counts.areas = [
         AreaRow(*row) for row in session.execute(select(Area.id, Area.code, Area.name, Area.active).order_by(Area.id))
     ]
-    return counts
 
 
 def latest_received_day(session: Session, before: date) -> date | None:
@@ -277,19 +387,23 @@ def alert_hours(session: Session, period: Period) -> list[int | None]:
 
 def count_projects(session: Session, period: Period) -> tuple[int, int]:
     """Distinct projects with a delivery made, and with one pending or failed, of the period's messages."""
-    delivered = Delivery.status == "delivered"
-    waiting = Delivery.status.in_(("pending", "failed"))
-    query = (
-        select(
-            func.count(func.distinct(case((delivered, Delivery.project_id)))),
-            func.count(func.distinct(case((waiting, Delivery.project_id)))),
+    zone = local.of(session)
+
+    def reached(*wanted: str):
+        # Per project, whether any of its deliveries in these states is of a message of the period:
+        # the search stops at the first one found, instead of joining every delivery of the period.
+        return exists().where(
+            Delivery.project_id == Project.id,
+            Delivery.status.in_(wanted),
+            AlertMessage.id == Delivery.message_id,
+            *_published_in(period, zone),
         )
-        .select_from(Delivery)
-        .join(AlertMessage, AlertMessage.id == Delivery.message_id)
-        .where(*_published_in(period, local.of(session)))
-    )
-    reached, pending = session.execute(query).one()
-    return int(reached or 0), int(pending or 0)
+
+    query = select(
+        func.count(case((reached("delivered"), 1))), func.count(case((reached("pending", "failed"), 1)))
+    ).select_from(Project)
+    delivered, pending = session.execute(query).one()
+    return int(delivered or 0), int(pending or 0)
 
 
 def count_repeat_linked(session: Session, period: Period) -> int:

@@ -1131,15 +1131,31 @@ def _seed_open_invitation(conn: Connection) -> None:
     )
 
 
+def _assert_counts_per_day_match(url: str) -> None:
+    """The monitoring counts per day and month hold exactly what counting the stored reports gives."""
+    from ugly_mugs.dates import local
+    from ugly_mugs.stats import rollup
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            query = text("SELECT span, day, dimension, value, n FROM stats_day_count")
+            stored = {(sp, str(d), dim, v): n for sp, d, dim, v, n in conn.execute(query) if n}
+            counted = rollup.spans(rollup.counted_rows(conn, local.load(local.DEFAULT)))
+    finally:
+        engine.dispose()
+    assert counted
+    assert {(r["span"], str(r["day"]), r["dimension"], r["value"]): r["n"] for r in counted} == stored
+
+
 def _seed_idempotency_record(conn: Connection) -> None:
-    """A retried filing's record, as the idempotency revision stores it (the next revision adds
-    the receipt's message key and the installation's settings)."""
+    """A filing's idempotency record, as its revision stores it, for a report seeded before: the
+    revisions after it (the counts per day among them) must count the reports stored so far and keep this row."""
     meta = MetaData()
     meta.reflect(conn)
-    t = meta.tables
-    report_id = conn.execute(select(t["report"].c.id).order_by(t["report"].c.id)).scalar()
+    report_id = conn.execute(select(meta.tables["report"].c.id).limit(1)).scalar_one()
     conn.execute(
-        t["idempotency_record"].insert(),
+        meta.tables["idempotency_record"].insert(),
         [
             {
                 "key_id": "cd" * 32,
@@ -1169,6 +1185,35 @@ def _seed_message_key_and_help(conn: Connection) -> None:
     )
 
 
+def _seed_subscription(conn: Connection) -> None:
+    """A confirmed subscriber for one area, as the subscriptions revision stores her: her number
+    only sealed and as a keyed index (the next revision adds the monitoring counts per day)."""
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    area_id = conn.execute(select(t["area"].c.id).order_by(t["area"].c.id)).scalar()
+    conn.execute(
+        t["subscription"].insert(),
+        [
+            {
+                "id": 77,
+                "public_id": "seeded-subscriber-0001",
+                "kind": "sms",
+                "contact_index": "aa" * 32,
+                "contact_sealed": b"\x02sealed-number",
+                "contact_hint": "77",
+                "language": "pl",
+                "state": "active",
+                "code_hash": None,
+                "code_expires_at": None,
+                "code_attempts": 0,
+                "last_activity_at": datetime(2026, 12, 12, 9, 0),
+            }
+        ],
+    )
+    conn.execute(t["subscription_area"].insert(), [{"subscription_id": 77, "area_id": area_id}])
+
+
 SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "c56bb297b78a": _seed_initial_schema,
     "e86756c4b8cc": _seed_staff_accounts,
@@ -1185,6 +1230,7 @@ SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "b3d81f6a2c47": _seed_open_invitation,
     "7f3a1c5e9b42": _seed_idempotency_record,
     "a4c2e8f1d5b7": _seed_message_key_and_help,
+    "2b8e5f0c7d13": _seed_subscription,
 }
 
 
@@ -1303,6 +1349,7 @@ def test_every_revision_goes_down_and_up_with_data(empty_database_url, tmp_path)
             passphrase = _seed_head(url, passphrase, keys)
             _assert_first_release_still_works(url, keys)
             _assert_webhook_secret_sealed(url)
+            _assert_counts_per_day_match(url)
 
         before_schema = schema_snapshot(url)
         before_counts = row_counts(url, set(before_schema))

@@ -44,7 +44,7 @@ from ugly_mugs.consent import reporter as consent_reporter
 from ugly_mugs.dates import local
 from ugly_mugs.keys import keystore
 from ugly_mugs.reports import erasure, reporter_types, statuses
-from ugly_mugs.stats import charts, export, figures, queries
+from ugly_mugs.stats import charts, export, figures, queries, rollup
 from ugly_mugs.stats.periods import default_period, four_weeks_to, period_for
 
 QUARTER_START = date(2026, 1, 1)
@@ -412,6 +412,9 @@ def test_releases_written_by_the_police_workflow_are_counted(app, client, passph
         elsewhere = queries.count_police(session, period_for("week", today - timedelta(weeks=1)))
     assert dict(found) == {"charged": 1, queries.NO_OUTCOME: 1, "no_further_action": 1}
     assert not elsewhere
+    # The rows per day kept by the same services give the same.
+    with app.extensions["ugly_mugs.sessionmaker"]() as session:
+        assert dict(queries.count_period(session, period_for("week", today)).police) == dict(found)
 
 
 def _median_and_p90(values: list[int]) -> tuple[float, float]:
@@ -488,7 +491,12 @@ def test_counting_reads_no_alert_text(app, rows):
 
     event.listen(engine, "before_cursor_execute", seen)
     try:
+        # The pages' counts, the direct counts and the rebuild of the rows per day.
         _counts(app)
+        with app.extensions["ugly_mugs.sessionmaker"]() as session:
+            queries.direct_counts(session, PERIOD)
+            rollup.rebuild_connection(session)
+            session.rollback()
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     touching = [s for s in statements if "alert_message" in s]
@@ -576,6 +584,9 @@ def test_alerts_written_by_the_publishing_workflow_are_counted(app, passphrase, 
     assert f.alert_median_hours in (5, 5.5, 6)
     assert [cells[0].value for _, cells in f.tables["alert_time"].rows[-2:]] == [1, 3]
     assert f.tables["projects"].rows[0][1][0].value == 1
+    # The rows per day kept by publishing and erasure give what counting the messages gives.
+    with app.extensions["ugly_mugs.sessionmaker"]() as session:
+        assert figures.build(queries.direct_counts(session, period), app.config["CATEGORIES"], 1) == f
 
 
 def test_repeat_identifiers_count_reports_sharing_a_whole_identifier(app, passphrase):
