@@ -327,9 +327,14 @@ class RepeatChange:
             key = tuple_(IdentifierIndex.kind, IdentifierIndex.digest, IdentifierIndex.key_version)
             ids |= set(session.scalars(select(IdentifierIndex.report_id).where(key.in_(sorted(set(keys))))))
         self.ids = ids
-        self.before = linked_rows(session, ids, self.zone)
+        # One report sharing none of these identifiers with any other (the common case of a new
+        # report): writing or deleting them links or unlinks nobody, so nothing is read or counted.
+        self.unchanged = len(ids) == 1
+        self.before = Counter() if self.unchanged else linked_rows(session, ids, self.zone)
 
     def done(self) -> None:
+        if self.unchanged:
+            return
         changes = linked_rows(self.session, self.ids, self.zone)
         changes.subtract(self.before)
         apply(self.session, changes)

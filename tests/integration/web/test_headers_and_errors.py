@@ -10,6 +10,7 @@ import re
 import pytest
 
 from tests.support.app import form_token, make_app, minimal_report
+from ugly_mugs import helplines
 from ugly_mugs.web.headers import HEADERS
 
 PUBLIC_GETS = ["/", "/report", "/receipt", "/healthz", "/api/v1/openapi.json", "/static/site.css", "/no-such-page"]
@@ -49,10 +50,17 @@ def test_hsts_behind_a_trusted_proxy(database_url):
     app.extensions["ugly_mugs.engine"].dispose()
 
 
+# The only links out: the quick exit, and the support services of the help box, which a reporter
+# follows by her own choice and which are told nothing of where she came from.
+HELP_LINK = re.compile(r'<a href="(https://[^"]+)" rel="noopener noreferrer">')
+
+
 def test_pages_reference_no_other_origin(client):
     for path in ("/", "/report", "/receipt", "/no-such-page"):
         page = client.get(path).get_data(as_text=True)
         page = page.replace(client.application.config["QUICK_EXIT_URL"], "")
+        assert set(HELP_LINK.findall(page)) <= {s.url for s in helplines.DEFAULT_SERVICES}, path
+        page = HELP_LINK.sub("", page)
         assert not re.search(r'(src|href|action)="(https?:)?//', page), path
         assert "<script>" not in page and " style=" not in page and "<style" not in page
 
