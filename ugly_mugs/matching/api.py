@@ -55,7 +55,9 @@ def check_identifier():
     if kind is not None and not isinstance(kind, str):
         return _problem(422, "Some fields are not right.", {"kind": ["This must be text."]})
     try:
-        answer = check.check(db, body.get("identifier"), kind or None)
+        # An empty kind is not "any kind": the document lists the kinds, and a partner app that sends
+        # "" has a bug to hear about (422), not a guess.
+        answer = check.check(db, body.get("identifier"), kind)
     except check.CheckError as exc:
         field = "kind" if exc.code == "kind" else "identifier"
         return _problem(422, "Some fields are not right.", {field: [str(exc)]})

@@ -161,6 +161,13 @@ def test_issue_token_for_an_unknown_project_fails_cleanly(runner, passphrase):
         ({"identifier": "AB12 C??", "kind": "vehicle"}, 422),
         ({"identifier": "no-at-sign", "kind": "email"}, 422),
         ({"identifier": "07700", "kind": "fax"}, 422),
+        # A kind the document does not list is refused, however close to one or to "none".
+        ({"identifier": "07700 900555", "kind": ""}, 422),
+        ({"identifier": "07700 900555", "kind": " "}, 422),
+        ({"identifier": "07700 900555", "kind": "PHONE"}, 422),
+        ({"identifier": "07700 900555", "kind": "phone "}, 422),
+        ({"identifier": "07700 900555", "kind": "\x00"}, 422),
+        ({"identifier": "07700 900555", "kind": None}, 200),  # null: not given, any kind
         ({"identifier": "9" * 201}, 422),
         ({"identifier": "9" * 100_000}, 422),
         ({"identifier": 7700900555}, 422),
