@@ -67,9 +67,7 @@ def endpoint_token(config: Mapping[str, object]) -> str:
 
 
 def token_matches(config: Mapping[str, object], token: str) -> bool:
-    return isinstance(token, str) and hmac.compare_digest(
-        endpoint_token(config), token.encode("ascii", "replace").decode()
-    )
+    return isinstance(token, str) and token.isascii() and hmac.compare_digest(endpoint_token(config), token)
 
 
 def reference(key: bytes, delivery_id: int) -> str:
@@ -79,8 +77,10 @@ def reference(key: bytes, delivery_id: int) -> str:
 
 def delivery_of(key: bytes, ref: str) -> int | None:
     """The delivery id a signed reference names; None if the reference was not signed by us."""
-    head, _, mac = (ref or "").partition("-")
-    if not head.isdigit() or len(head) > 12:
+    head, _, mac = (ref or "").partition("-") if isinstance(ref, str) else ("", "", "")
+    # ASCII digits only (str.isdigit also takes "²" and Arabic-Indic digits), and an ASCII MAC:
+    # compare_digest refuses other text with a TypeError.
+    if not (head.isascii() and head.isdigit() and mac.isascii()) or len(head) > 12:
         return None
     return int(head) if hmac.compare_digest(reference(key, int(head)), f"{head}-{mac}") else None
 
@@ -109,7 +109,7 @@ def handle_reply(session: Session, sender: str, text: str, region: str, limits: 
     """Act on a text from ``sender``: ``"stopped"``, ``"help"`` or ``"ignored"``. The caller commits."""
     number = None
     # Gateways give the sender as the network does: "+4474…", "4474…" or a national number.
-    for candidate in (sender, "+" + sender if (sender or "").isdigit() else None):
+    for candidate in (sender, "+" + sender if (sender or "").isascii() and (sender or "").isdigit() else None):
         try:
             number = contact.parse_number(candidate, region) if candidate else None
         except contact.ContactError:

@@ -71,7 +71,8 @@ def open_stop_token(secrets: Sequence[str], token: str) -> str | None:
     if not isinstance(token, str) or len(token) > 100 or "." not in token:
         return None
     public_id, _, mac = token.rpartition(".")
-    if not public_id.isascii():
+    # compare_digest takes only ASCII text: anything else is not ours (and must not be a 500).
+    if not (public_id.isascii() and mac.isascii()):
         return None
     for s in secrets:
         if hmac.compare_digest(stop_token(s, public_id).rpartition(".")[2], mac):

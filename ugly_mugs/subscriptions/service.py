@@ -223,7 +223,7 @@ def verify(session: Session, contact: Contact, code: str, limits: Limits) -> boo
     if sub is None or sub.state != "pending" or sub.code_hash is None:
         return False
     now = database_now(session)
-    typed = "".join(ch for ch in (code or "") if ch.isdigit())[:CODE_DIGITS]
+    typed = "".join(ch for ch in (code or "") if ch in "0123456789")[:CODE_DIGITS]
     live = sub.code_expires_at is not None and sub.code_expires_at > now and sub.code_attempts < limits.code_attempts
     if live and macs.matches(
         macs.subkey(key, "subscription code v1"), f"{sub.public_id}|{typed}".encode(), sub.code_hash

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import config as settings
 from ugly_mugs.ops import entry
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -97,6 +98,12 @@ def test_nginx_configuration_is_valid_and_logs_no_client_address(tmp_path):
     assert re.search(r"^\s*access_log off;", conf, re.MULTILINE)
     assert "error_log /var/log/nginx/ugly-mugs-error.log crit;" in conf
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf
+    # A report with its photos fits, and its body is buffered in memory, never spooled to a file:
+    # the upload still carries its metadata until the app cleans and encrypts it.
+    sizes = dict(re.findall(r"^\s*(client_max_body_size|client_body_buffer_size) (\d+)m;", conf, re.MULTILINE))
+    photo_request = settings.load({}, {"DATABASE_URL": "sqlite://"})["PHOTO_REQUEST_BYTES"]
+    assert int(sizes["client_max_body_size"]) * 2**20 >= photo_request
+    assert int(sizes["client_body_buffer_size"]) >= int(sizes["client_max_body_size"])
     assert "X-Forwarded-Proto" in conf and "X-Forwarded-Host" in conf
     assert "log_format" not in conf and "$remote_addr" not in conf.replace("X-Forwarded-For $remote_addr", "")
     nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)

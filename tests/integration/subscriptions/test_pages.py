@@ -182,3 +182,37 @@ def test_no_input_is_a_server_error(app, client, passphrase, contact, code, area
             token_value = TOKEN.search(client.get(path).get_data(as_text=True)).group(1)
         answer = client.post(path, data={"form_token": token_value, **fields})
         assert answer.status_code in (200, 400, 429), (path, answer.status_code)
+
+
+# Text a link or a gateway may carry that is not ours: non-ASCII digits and letters, a NUL, a
+# lone surrogate's escape, an over-long token. compare_digest raises on non-ASCII text, so each
+# must be refused before it: never a 500.
+NOT_OURS = ["abc.é", "x.\u0663\u0664", "²-abc", "1-é", "\u0661-ff", "a." + "f" * 200, "%00", "a.%C3%A9", ".", "-"]
+
+
+@pytest.mark.parametrize("raw", NOT_OURS)
+def test_a_stop_link_or_reference_that_is_not_ours_is_refused_never_a_500(app, client, passphrase, raw):
+    from urllib.parse import quote
+
+    for method in (client.get, client.post):
+        assert method(f"/alerts/stop/{quote(raw, safe='')}").status_code < 500
+    with app.test_request_context():
+        from ugly_mugs.subscriptions import inbound
+
+        key = inbound.inbound_key(app.config)
+        token = inbound.endpoint_token(app.config)
+        assert inbound.delivery_of(key, raw) is None
+        answer = client.get("/sms/dlr", query_string={"key": token, "ref": raw, "status": "1"})
+        assert answer.status_code == 400
+        assert client.get("/sms/dlr", query_string={"key": raw, "ref": raw, "status": "1"}).status_code < 500
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=st.text(max_size=120))
+def test_token_readers_take_any_text(raw):
+    from ugly_mugs.subscriptions import inbound
+
+    assert links.open_stop_token(["secret"], raw) in (None, raw.rpartition(".")[0])
+    assert links.open_alert_token(["secret"], raw) is None or isinstance(links.open_alert_token(["secret"], raw), int)
+    assert inbound.delivery_of(b"k" * 32, raw) is None or raw.split("-")[0].isdigit()
+    assert inbound.token_matches({"SECRET_KEY": "s" * 32}, raw) in (True, False)
