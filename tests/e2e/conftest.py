@@ -227,6 +227,9 @@ def axe_script() -> Path:
 
 def axe_violations(page, axe_script: Path) -> list[str]:
     """What axe-core finds against WCAG 2.2 A/AA on the page as it is now, one line per rule broken."""
+    # After a click the new page may be shown before its stylesheet has loaded: axe would judge
+    # unstyled targets (too small, too close). Wait for the whole page first.
+    page.wait_for_load_state("load")
     # The page's CSP rightly refuses injected scripts; the axe sessions are opened with bypass_csp.
     page.add_script_tag(path=str(axe_script))
     result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
