@@ -71,20 +71,30 @@ def report(reference: str):
     return report_response(report_or_404(reference), notice=notice)
 
 
+def _reason_and_key(report: Report):
+    """``(reason, scheme key pair, None)`` for a read of ``report`` with its stated reason, or
+    ``(None, None, page)``: the report page again, 400 without a valid reason and 403 for a
+    coordinator who does not hold the scheme key yet."""
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return None, None, report_response(report, status=400, reason_form=form)
+    pair = keyring.scheme_pair()
+    if pair is None:
+        form.reason.errors = ["You do not hold the scheme key yet. See the Keys page."]
+        return None, None, report_response(report, status=403, reason_form=form)
+    return form.reason.data, pair, None
+
+
 @bp.post("/reports/<reference>/open")
 @roles("coordinator")
 def open_report(reference: str):
     report = report_or_404(reference)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        return report_response(report, status=400, reason_form=form)
-    pair = keyring.scheme_pair()
-    if pair is None:
-        form.reason.errors = ["You do not hold the scheme key yet. See the Keys page."]
-        return report_response(report, status=403, reason_form=form)
+    reason, pair, refused = _reason_and_key(report)
+    if refused is not None:
+        return refused
     db = database.session()
-    opened = casework.read_report(db, report, current_account(), pair, form.reason.data)
-    conversation = casework.read_messages(db, report, current_account(), pair, form.reason.data)
+    opened = casework.read_report(db, report, current_account(), pair, reason)
+    conversation = casework.read_messages(db, report, current_account(), pair, reason)
     passed = consent_messages.passed_numbers(db, report)
     db.commit()
     return report_response(report, pair=pair, opened=opened, conversation=conversation, passed_messages=passed)
@@ -97,15 +107,11 @@ def photo(reference: str, name: str, version: int):
     report = report_or_404(reference)
     if name not in sections.PHOTO_NAMES:
         abort(404)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        return report_response(report, status=400, reason_form=form)
-    pair = keyring.scheme_pair()
-    if pair is None:
-        form.reason.errors = ["You do not hold the scheme key yet. See the Keys page."]
-        return report_response(report, status=403, reason_form=form)
+    reason, pair, refused = _reason_and_key(report)
+    if refused is not None:
+        return refused
     db = database.session()
-    data = casework.read_photo(db, report, current_account(), pair, form.reason.data, reading.PhotoRef(name, version))
+    data = casework.read_photo(db, report, current_account(), pair, reason, reading.PhotoRef(name, version))
     if data is None:
         abort(404)
     db.commit()

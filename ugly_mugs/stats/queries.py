@@ -51,7 +51,6 @@ from ugly_mugs.models import (
     DayCount,
     Delivery,
     IdentifierIndex,
-    PoliceOutcome,
     PoliceRelease,
     Project,
     Report,
@@ -303,16 +302,7 @@ def latest_received_day(session: Session, before: date) -> date | None:
 
 def count_police(session: Session, period: Period) -> Counter:
     """Reports passed to police in ``period``, by the latest outcome recorded for each (or NO_OUTCOME)."""
-    # A correlated subquery (which the index on police_outcome.release_id answers per release)
-    # rather than a window function: SQLite runs it in half the time, PostgreSQL alike.
-    latest = (
-        select(PoliceOutcome.outcome)
-        .where(PoliceOutcome.release_id == PoliceRelease.id)
-        .order_by(PoliceOutcome.outcome_date.desc(), PoliceOutcome.recorded_at.desc(), PoliceOutcome.id.desc())
-        .limit(1)
-        .correlate(PoliceRelease)
-        .scalar_subquery()
-    )
+    latest = rollup.latest_outcome()
     # "Not erased" as an anti-join: PostgreSQL then reads only the erased reports, not all of them.
     erased = exists().where(Report.id == PoliceRelease.report_id, Report.status == ERASED)
     passed = (
@@ -408,17 +398,10 @@ def count_projects(session: Session, period: Period) -> tuple[int, int]:
 
 def count_repeat_linked(session: Session, period: Period) -> int:
     """Reports received in ``period`` with a whole identifier that another report has too."""
-    mine, other = aliased(IdentifierIndex), aliased(IdentifierIndex)
-    shared = exists().where(
-        other.kind == mine.kind,
-        other.digest == mine.digest,
-        other.key_version == mine.key_version,
-        other.report_id != mine.report_id,
-        other.partial.is_(False),
-    )
+    mine = aliased(IdentifierIndex)
     return session.scalar(
         select(func.count(func.distinct(Report.id)))
         .select_from(Report)
         .join(mine, mine.report_id == Report.id)
-        .where(*_in_period(period, local.of(session)), mine.partial.is_(False), mine.kind != "vehicle_part", shared)
+        .where(*_in_period(period, local.of(session)), *rollup.whole_and_shared(mine))
     )

@@ -255,10 +255,12 @@ def report_alerts_untimed(session: Session, report: Report) -> None:
     apply(session, changes)
 
 
-def police_rows(connection: Session | Connection, release_ids: Iterable[int] | None, zone: ZoneInfo) -> Counter:
-    """The rows the given releases (every release for None) count in: the local day each was
-    passed on and its latest outcome (``queries.count_police``'s order), reports erased left out."""
-    latest = (
+def latest_outcome():
+    """The latest outcome recorded for a release, as a scalar subquery correlated to
+    ``PoliceRelease`` (by outcome date, then when it was recorded, then id); NULL for none. A
+    correlated subquery, which the index on police_outcome.release_id answers per release, rather
+    than a window function: SQLite runs it in half the time, PostgreSQL alike."""
+    return (
         select(PoliceOutcome.outcome)
         .where(PoliceOutcome.release_id == PoliceRelease.id)
         .order_by(PoliceOutcome.outcome_date.desc(), PoliceOutcome.recorded_at.desc(), PoliceOutcome.id.desc())
@@ -266,8 +268,13 @@ def police_rows(connection: Session | Connection, release_ids: Iterable[int] | N
         .correlate(PoliceRelease)
         .scalar_subquery()
     )
+
+
+def police_rows(connection: Session | Connection, release_ids: Iterable[int] | None, zone: ZoneInfo) -> Counter:
+    """The rows the given releases (every release for None) count in: the local day each was
+    passed on and its latest outcome (``queries.count_police``'s order), reports erased left out."""
     query = (
-        select(PoliceRelease.passed_at, latest)
+        select(PoliceRelease.passed_at, latest_outcome())
         .join(Report, Report.id == PoliceRelease.report_id)
         .where(Report.status != ERASED)
     )
@@ -285,10 +292,11 @@ def install(maker) -> None:
     event.listen(maker, "after_flush", after_flush)
 
 
-def linked_rows(connection: Session | Connection, report_ids: Iterable[str] | None, zone: ZoneInfo) -> Counter:
-    """The REPEAT rows of the given reports (every report for None) that share a whole identifier
-    with another report, as ``queries.count_repeat_linked`` decides it."""
-    mine, other = aliased(IdentifierIndex), aliased(IdentifierIndex)
+def whole_and_shared(mine) -> tuple:
+    """Conditions on index row ``mine`` (an alias of IdentifierIndex) that make its report a
+    linked one: a whole identifier (not from a partial plate, not a plate fragment) that another
+    report has too, whole."""
+    other = aliased(IdentifierIndex)
     shared = exists().where(
         other.kind == mine.kind,
         other.digest == mine.digest,
@@ -296,7 +304,14 @@ def linked_rows(connection: Session | Connection, report_ids: Iterable[str] | No
         other.report_id != mine.report_id,
         other.partial.is_(False),
     )
-    linked = exists().where(mine.report_id == Report.id, mine.partial.is_(False), mine.kind != "vehicle_part", shared)
+    return mine.partial.is_(False), mine.kind != "vehicle_part", shared
+
+
+def linked_rows(connection: Session | Connection, report_ids: Iterable[str] | None, zone: ZoneInfo) -> Counter:
+    """The REPEAT rows of the given reports (every report for None) that share a whole identifier
+    with another report, as ``queries.count_repeat_linked`` decides it."""
+    mine = aliased(IdentifierIndex)
+    linked = exists().where(mine.report_id == Report.id, *whole_and_shared(mine))
     query = select(Report.received_at).where(Report.status != ERASED, linked)
     if report_ids is not None:
         query = query.where(Report.id.in_(sorted(report_ids)))
