@@ -321,10 +321,25 @@ def linked_rows(connection: Session | Connection, report_ids: Iterable[str] | No
     return found
 
 
+def _linked_regardless(rows, changing: set[str]) -> set[str]:
+    """Reports among ``rows`` (index rows: report_id, kind, digest, key_version, partial) that are
+    linked before and after whatever is done to the rows of ``changing``: each holds a whole
+    identifier, whole in at least one other report outside ``changing`` too, so its rows and that
+    report's rows stay as they are and keep it linked (``whole_and_shared``). Leaving them out
+    keeps a much-reported number from re-reading every report that has it on every filing."""
+    holders: dict[tuple, set[str]] = {}
+    for row in rows:
+        if row.partial or row.kind == "vehicle_part" or row.report_id in changing:
+            continue
+        holders.setdefault((row.kind, row.digest, row.key_version), set()).add(row.report_id)
+    return {report_id for held in holders.values() if len(held) >= 2 for report_id in held}
+
+
 class RepeatChange:
     """Index rows of ``report_ids`` are about to be written (``keys``: their (kind, digest,
     key_version)) or, with ``keys`` None, deleted: which reports count as linked is read for every
-    report that shares a key with them, before and, at ``done()``, after, and the difference counted."""
+    report that shares a key with them (but those linked regardless, ``_linked_regardless``),
+    before and, at ``done()``, after, and the difference counted."""
 
     def __init__(self, session: Session, report_ids: Iterable[str], keys: list[tuple] | None) -> None:
         self.session, self.zone = session, local.of(session)
@@ -338,14 +353,24 @@ class RepeatChange:
                     )
                 )
             ]
+        rows = []
         if keys:
             key = tuple_(IdentifierIndex.kind, IdentifierIndex.digest, IdentifierIndex.key_version)
-            ids |= set(session.scalars(select(IdentifierIndex.report_id).where(key.in_(sorted(set(keys))))))
-        self.ids = ids
+            rows = session.execute(
+                select(
+                    IdentifierIndex.report_id,
+                    IdentifierIndex.kind,
+                    IdentifierIndex.digest,
+                    IdentifierIndex.key_version,
+                    IdentifierIndex.partial,
+                ).where(key.in_(sorted(set(keys))))
+            ).all()
+        sharing = ids | {row.report_id for row in rows}
         # One report sharing none of these identifiers with any other (the common case of a new
         # report): writing or deleting them links or unlinks nobody, so nothing is read or counted.
-        self.unchanged = len(ids) == 1
-        self.before = Counter() if self.unchanged else linked_rows(session, ids, self.zone)
+        self.unchanged = len(sharing) == 1
+        self.ids = sharing - _linked_regardless(rows, ids)
+        self.before = Counter() if self.unchanged else linked_rows(session, self.ids, self.zone)
 
     def done(self) -> None:
         if self.unchanged:
