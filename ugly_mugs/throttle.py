@@ -207,14 +207,36 @@ class Quota:
     overall: int | None
     window: int
 
+    def _items(self) -> tuple[RateLimitItemPerSecond, RateLimitItemPerSecond | None]:
+        mine = _item(self.per_client, self.window, f"{self.name}-client")
+        everyone = None if self.overall is None else _item(self.overall, self.window, f"{self.name}-all")
+        return mine, everyone
+
+    def refusal(self, session: Session, client: str) -> int | None:
+        """What ``take`` would answer now, counting nothing (reads only, so no write lock is
+        taken): None if ``client`` may use it, else the seconds until it may.
+
+        Raises StoreUnavailable if Redis does not answer."""
+        store = storage(session)
+        limiter = FixedWindowRateLimiter(store)
+        mine, everyone = self._items()
+
+        def decide() -> int | None:
+            if not limiter.test(mine, client):
+                return _seconds_left(store, mine.key_for(client))
+            if everyone is not None and not limiter.test(everyone):
+                return _seconds_left(store, everyone.key_for())
+            return None
+
+        return _guarded(decide)
+
     def take(self, session: Session, client: str) -> int | None:
         """Count one use by ``client``; None if allowed, else the seconds until it may try again.
 
         Raises StoreUnavailable if Redis does not answer."""
         store = storage(session)
         limiter = FixedWindowRateLimiter(store)
-        mine = _item(self.per_client, self.window, f"{self.name}-client")
-        everyone = None if self.overall is None else _item(self.overall, self.window, f"{self.name}-all")
+        mine, everyone = self._items()
 
         def decide() -> int | None:
             if not limiter.hit(mine, client):
