@@ -34,11 +34,11 @@ deleted. No Flask imports.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, delete, event, exists, inspect, select, text, tuple_
+from sqlalchemy import Connection, and_, delete, event, exists, inspect, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -117,8 +117,25 @@ def apply(connection: Session | Connection, changes: Counter) -> None:
     if emptied:
         # A row taken down to nought goes, so that no row remembers a report that was erased or
         # moved (SQLite overwrites deleted rows: secure_delete, ``db.make_engine``).
-        key = tuple_(DayCount.span, DayCount.day, DayCount.dimension, DayCount.value)
-        connection.execute(delete(DayCount).where(DayCount.n == 0, key.in_(emptied)))
+        key = (DayCount.span, DayCount.day, DayCount.dimension, DayCount.value)
+        for chunk in _chunks(emptied):
+            connection.execute(delete(DayCount).where(DayCount.n == 0, any_of(key, chunk)))
+
+
+# Terms per OR: SQLite parses ``a OR b OR …`` as a tree as deep as it is long (at most 1000).
+OR_TERMS = 200
+
+
+def _chunks(items: list) -> Iterator[list]:
+    for start in range(0, len(items), OR_TERMS):
+        yield items[start : start + OR_TERMS]
+
+
+def any_of(columns: tuple, values: Iterable[tuple]):
+    """``columns`` equal to one of ``values`` (tuples in column order), written as an OR of ANDs:
+    SQLite searches an index for each (MULTI-INDEX OR) but scans the whole table for the same
+    test written as a row value ``(a, b) IN ((…), (…))``."""
+    return or_(*(and_(*(column == value for column, value in zip(columns, row, strict=True))) for row in values))
 
 
 def filed(session: Session, received_at: datetime, values: dict, categories: Iterable[str]) -> None:
@@ -355,16 +372,13 @@ class RepeatChange:
             ]
         rows = []
         if keys:
-            key = tuple_(IdentifierIndex.kind, IdentifierIndex.digest, IdentifierIndex.key_version)
-            rows = session.execute(
-                select(
-                    IdentifierIndex.report_id,
-                    IdentifierIndex.kind,
-                    IdentifierIndex.digest,
-                    IdentifierIndex.key_version,
-                    IdentifierIndex.partial,
-                ).where(key.in_(sorted(set(keys))))
-            ).all()
+            key = (IdentifierIndex.kind, IdentifierIndex.digest, IdentifierIndex.key_version)
+            columns = (*key, IdentifierIndex.report_id, IdentifierIndex.partial)
+            rows = [
+                row
+                for chunk in _chunks(sorted(set(keys)))
+                for row in session.execute(select(*columns).where(any_of(key, chunk)))
+            ]
         sharing = ids | {row.report_id for row in rows}
         # One report sharing none of these identifiers with any other (the common case of a new
         # report): writing or deleting them links or unlinks nobody, so nothing is read or counted.

@@ -27,7 +27,7 @@ from tests.support.staff import create
 from ugly_mugs import consent
 from ugly_mugs.consent import reporter as consent_reporter
 from ugly_mugs.coordinator import casework
-from ugly_mugs.models import Account, DayCount, PoliceRelease, Report, ReportCategory
+from ugly_mugs.models import Account, DayCount, IdentifierIndex, PoliceRelease, Report, ReportCategory
 from ugly_mugs.police import release
 from ugly_mugs.reports import erasure, statuses
 from ugly_mugs.reports import filing as service
@@ -269,3 +269,26 @@ def test_two_filings_at_once_both_count(app, staff):
         )
         assert n == 5
         assert_rollups_match(session)
+
+
+@pytest.mark.parametrize("keys", [1, 3, rollup.OR_TERMS])
+def test_who_shares_an_identifier_is_found_through_the_index(app, keys):
+    """Read on every filing and erasure, while the database is being written: a search of the
+    index for each identifier, never a scan of every report's identifiers (a row-value IN would
+    be one on SQLite)."""
+    engine = app.extensions["ugly_mugs.engine"]
+    wanted = [("phone", f"{n:064x}", 1) for n in range(keys)]
+    key = (IdentifierIndex.kind, IdentifierIndex.digest, IdentifierIndex.key_version)
+    emptied = [("day", date(2026, 3, n % 28 + 1), "status", "received") for n in range(keys)]
+    day_key = (DayCount.span, DayCount.day, DayCount.dimension, DayCount.value)
+    statements = [
+        select(IdentifierIndex.report_id).where(rollup.any_of(key, wanted)),
+        select(DayCount.n).where(DayCount.n == 0, rollup.any_of(day_key, emptied)),
+    ]
+    with engine.connect() as conn:
+        for statement in statements:
+            compiled = statement.compile(engine, compile_kwargs={"literal_binds": True})
+            if engine.dialect.name == "sqlite":
+                plan = " | ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+                assert "SCAN" not in plan and "USING" in plan, plan
+            assert len(conn.execute(statement).all()) == 0
