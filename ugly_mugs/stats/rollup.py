@@ -38,7 +38,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, delete, event, exists, inspect, or_, select, text
+from sqlalchemy import Connection, and_, delete, event, exists, inspect, or_, select, text, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -338,25 +338,37 @@ def linked_rows(connection: Session | Connection, report_ids: Iterable[str] | No
     return found
 
 
-def _linked_regardless(rows, changing: set[str]) -> set[str]:
-    """Reports among ``rows`` (index rows: report_id, kind, digest, key_version, partial) that are
-    linked before and after whatever is done to the rows of ``changing``: each holds a whole
-    identifier, whole in at least one other report outside ``changing`` too, so its rows and that
-    report's rows stay as they are and keep it linked (``whole_and_shared``). Leaving them out
-    keeps a much-reported number from re-reading every report that has it on every filing."""
-    holders: dict[tuple, set[str]] = {}
-    for row in rows:
-        if row.partial or row.kind == "vehicle_part" or row.report_id in changing:
-            continue
-        holders.setdefault((row.kind, row.digest, row.key_version), set()).add(row.report_id)
-    return {report_id for held in holders.values() if len(held) >= 2 for report_id in held}
+def _other_holders(session: Session, keys: list[tuple], changing: set[str]) -> dict[tuple, list[str]]:
+    """For each whole identifier of ``keys`` ((kind, digest, key_version)), up to two reports
+    outside ``changing`` that hold it whole too: one statement, a search of the index per key,
+    however many reports hold it (a number reported a thousand times reads two rows)."""
+    found: dict[tuple, list[str]] = {}
+    wanted = sorted({k for k in keys if k[0] != "vehicle_part"})
+    for chunk in _chunks(wanted):
+        parts = [
+            select(IdentifierIndex.kind, IdentifierIndex.digest, IdentifierIndex.key_version, IdentifierIndex.report_id)
+            .where(
+                IdentifierIndex.kind == kind,
+                IdentifierIndex.digest == digest,
+                IdentifierIndex.key_version == version,
+                IdentifierIndex.partial.is_(False),
+                IdentifierIndex.report_id.not_in(sorted(changing)),
+            )
+            .limit(2)
+            .subquery()
+            for kind, digest, version in chunk
+        ]
+        query = union_all(*(select(*part.c) for part in parts))
+        for kind, digest, version, report_id in session.execute(query):
+            found.setdefault((kind, digest, version), []).append(report_id)
+    return found
 
 
 class RepeatChange:
     """Index rows of ``report_ids`` are about to be written (``keys``: their (kind, digest,
     key_version)) or, with ``keys`` None, deleted: which reports count as linked is read for every
-    report that shares a key with them (but those linked regardless, ``_linked_regardless``),
-    before and, at ``done()``, after, and the difference counted."""
+    report whose link could change (``_other_holders``), before and, at ``done()``, after, and
+    the difference counted."""
 
     def __init__(self, session: Session, report_ids: Iterable[str], keys: list[tuple] | None) -> None:
         self.session, self.zone = session, local.of(session)
@@ -370,20 +382,15 @@ class RepeatChange:
                     )
                 )
             ]
-        rows = []
-        if keys:
-            key = (IdentifierIndex.kind, IdentifierIndex.digest, IdentifierIndex.key_version)
-            columns = (*key, IdentifierIndex.report_id, IdentifierIndex.partial)
-            rows = [
-                row
-                for chunk in _chunks(sorted(set(keys)))
-                for row in session.execute(select(*columns).where(any_of(key, chunk)))
-            ]
-        sharing = ids | {row.report_id for row in rows}
-        # One report sharing none of these identifiers with any other (the common case of a new
+        # Only a report that is the one other whole holder of an identifier can be linked or
+        # unlinked by the change; where two or more others hold it, they stay linked by each
+        # other whatever the change is (``whole_and_shared``: a partial or fragment row links
+        # nobody), so they are neither read nor counted.
+        holders = _other_holders(session, keys or [], ids)
+        # None of these identifiers held whole by another report (the common case of a new
         # report): writing or deleting them links or unlinks nobody, so nothing is read or counted.
-        self.unchanged = len(sharing) == 1
-        self.ids = sharing - _linked_regardless(rows, ids)
+        self.unchanged = not holders
+        self.ids = ids | {held[0] for held in holders.values() if len(held) == 1}
         self.before = Counter() if self.unchanged else linked_rows(session, self.ids, self.zone)
 
     def done(self) -> None:
