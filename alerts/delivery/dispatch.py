@@ -158,6 +158,12 @@ class _Job:
     group: tuple[str, str, str] | None = None
     # A delivery to an individual subscriber: her notice or links (``target`` is her opened contact).
     subscriber: Subscriber | None = None
+    subscription_id: int | None = None
+
+    @property
+    def ends_subscription(self) -> bool:
+        """The confirmation of a stop: once it is sent (or given up), her subscription is erased."""
+        return self.subscriber is not None and self.subscriber.notice == subscriber_service.NOTICE_STOPPED
 
 
 class _Breakers:
@@ -458,6 +464,7 @@ class Dispatcher:
                     + subscriber_links.stop_token(links.secret_key, sub.public_id),
                     help_url=f"{links.public_url}/alerts/stop",
                     reference=subscriber_inbound.reference(links.reference_key, delivery.id),
+                    subscribe_url=f"{links.public_url}/alerts/subscribe",
                 )
             except (LookupError, subscriber_service.SealUnavailable) as exc:
                 broken = str(exc)
@@ -477,6 +484,7 @@ class Dispatcher:
                     broken=broken,
                     group=None,
                     subscriber=part,
+                    subscription_id=sub.id,
                 )
             )
         return jobs
@@ -571,6 +579,10 @@ class Dispatcher:
                 )
             )
         ids = [job.delivery_id for job in delivered]
+        # Stops confirmed (or whose confirmation is given up): her row and sealed number go now.
+        ended = [job.subscription_id for job in delivered if job.ends_subscription] + [
+            job.subscription_id for job, final, _values in rows if final and job.ends_subscription
+        ]
 
         def apply(conn: Connection) -> None:
             if ids:
@@ -588,6 +600,8 @@ class Dispatcher:
                 )
             for job, _final, values in rows:
                 conn.execute(self._mine(job.delivery_id).values(**values))
+            if ended:
+                subscriber_service.erase_stopped(conn, ended)
 
         what = f"delivery {ids[0]}" if len(ids) == 1 and not rows else f"{len(ids) + len(rows)} deliveries"
         self._write(what, apply)

@@ -5,7 +5,8 @@ public key, whose private half only the sending worker holds, and ``contact_inde
 blind index (the subscriber key, outside the database) for finding a duplicate sign-up or the
 sender of a STOP. Staff pages see at most ``contact_hint`` (the last two digits of a number).
 A subscription that stops, or goes ``SUBSCRIPTION_INACTIVE_DAYS`` without activity, is deleted,
-row and areas and pending deliveries with it (``ugly_mugs/subscriptions/service.py``).
+row and areas and pending deliveries with it (``ugly_mugs/subscriptions/service.py``); an
+active one that stops is kept, ``stopped``, only until the text confirming the stop has been sent.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ugly_mugs.models.base import Base, UTCDateTime, utcnow
 
-SUBSCRIPTION_STATES = ("pending", "active")
+# "stopped": stopped, kept only until the confirmation of the stop has been sent.
+SUBSCRIPTION_STATES = ("pending", "active", "stopped")
 
 
 class Subscription(Base):

@@ -61,6 +61,8 @@ def render(outgoing: Outgoing, region: str) -> str:
         return sms_text.plain(w.code_text % {"code": sub.payload})
     if sub.notice == "help":
         return sms_text.plain(w.help_text % {"url": sub.help_url})
+    if sub.notice == "stopped":
+        return sms_text.plain(w.stopped_text % {"url": sub.subscribe_url})
     if outgoing.message is None or not sub.alert_link:
         raise DeliveryFailed("nothing to send", permanent=True, scope=SCOPE_DELIVERY)
     try:
