@@ -112,6 +112,9 @@ class DispatchSettings:
     # makes the links in what they are sent (ugly_mugs/subscriptions/links.py, inbound.py).
     dispatch_key: bytes | None = field(default=None, repr=False)
     links: SubscriberLinks | None = None
+    # The channel kind that sends a subscription's delivery, by the subscription's kind, where they
+    # differ (a text goes through the SMS gateway in use: ``channels.subscription_channels``).
+    subscription_channels: Mapping[str, str] = field(default_factory=dict)
     heartbeat_seconds: float = 5.0
     db_retry_max_seconds: float = 30.0
 
@@ -440,6 +443,7 @@ class Dispatcher:
         for delivery, sub in rows:
             broken = None
             target, payload, part = "", None, None
+            kind = self.settings.subscription_channels.get(delivery.kind, delivery.kind)
             try:
                 if links is None:
                     raise LookupError("this worker has no secret key to sign a subscriber's links")
@@ -471,7 +475,7 @@ class Dispatcher:
             jobs.append(
                 _Job(
                     delivery_id=delivery.id,
-                    kind=delivery.kind,
+                    kind=kind,
                     attempts=delivery.attempts,
                     channel_id=0,
                     target=target,
@@ -479,7 +483,7 @@ class Dispatcher:
                     usable=sub.state == "active" or delivery.notice is not None,
                     language=sub.language,
                     message=messages.get(delivery.message_id) if delivery.message_id is not None else None,
-                    destination=self._destination(delivery.kind, target) if target else f"{delivery.kind}:?",
+                    destination=self._destination(kind, target) if target else f"{kind}:?",
                     give_up_at=give_up_at,
                     broken=broken,
                     group=None,
