@@ -43,11 +43,6 @@ class Contact:
     # E.164 for a number, the address with its domain in lower case for an email.
     value: str
 
-    @property
-    def hint(self) -> str | None:
-        """What staff may see: the last two digits of a number; nothing of an address."""
-        return self.value[-2:] if self.kind == SMS else None
-
 
 def parse_number(raw: str, region: str) -> Contact:
     """A mobile number in E.164 from what was typed (national numbers read in ``region``).

@@ -228,7 +228,6 @@ def sign_up(session: Session, contact: Contact, areas: Sequence[str], language: 
             kind=contact.kind,
             contact_index=index,
             contact_sealed=sealing.seal(public, contact.value.encode("utf-8"), contact_context(public_id)),
-            contact_hint=contact.hint,
             state="pending",
             code_attempts=0,
         )
