@@ -47,8 +47,15 @@ ALERT_PUBLISHED = "alert_published"
 MAX_NOTE = 2000
 # Stands for a subscriber's link in the text message checked at publishing (her own link is made
 # by the worker): as long as a real one (``PUBLIC_URL`` + ``/a/`` + a 22-character token), so the
-# title is cut where it will be; no letter or digit in it reads as anyone's.
+# title is cut where it will be; no letter or digit in the token reads as anyone's.
 CHECK_LINK = "https://alerts.example.org/a/" + "_" * 22
+
+
+def check_link(public_url: str) -> str:
+    """The placeholder of a subscriber's link on this site (``UGLY_MUGS_PUBLIC_URL``)."""
+    return f"{public_url.rstrip('/')}/a/" + "_" * 22 if public_url else CHECK_LINK
+
+
 # What a blocked passage of a text message is called, by its language (coordinators read English).
 LANGUAGE_NAMES = {"en": "English", "ro": "Romanian", "pt_BR": "Portuguese", "pl": "Polish", "bg": "Bulgarian"}
 
@@ -186,7 +193,9 @@ def check(
     return review(session, alert, text, pair, actor, region).checked.hits
 
 
-def _require_clean(session, alert, text, pair, actor, region, confirmed: Collection[str] = ()) -> _TextCheck:
+def _require_clean(
+    session, alert, text, pair, actor, region, confirmed: Collection[str] = (), link: str = CHECK_LINK
+) -> _TextCheck:
     """The check of ``text``; what the text message's check needs next (``_TextCheck``)."""
     done = review(session, alert, text, pair, actor, region)
     checked = done.checked
@@ -194,7 +203,7 @@ def _require_clean(session, alert, text, pair, actor, region, confirmed: Collect
         raise Blocked(checked.hits)
     if not checked.confirmed_by(confirmed):
         raise NamesToConfirm(checked.flagged, checked.names)
-    return _TextCheck(done, region, tuple(confirmed))
+    return _TextCheck(done, region, tuple(confirmed), link)
 
 
 @dataclass(frozen=True)
@@ -204,12 +213,14 @@ class _TextCheck:
     review: Review
     region: str
     confirmed: tuple[str, ...]
+    link: str = CHECK_LINK
 
     def require(self, session: Session, alert: Alert, actor: Account, *fields) -> None:
         """Check the text message of the message ``_message(session, alert, actor, *fields)``
         would write; before anything changes, so a refusal leaves the alert as it was."""
         message = _message(session, alert, actor, *fields)
-        found = text_message_hits(Published.of(message, alert.reference), self.review, self.region, self.confirmed)
+        published = Published.of(message, alert.reference)
+        found = text_message_hits(published, self.review, self.region, self.confirmed, self.link)
         if found:
             raise BlockedTextMessage(found)
 
@@ -307,14 +318,16 @@ def submit(
     pair: sealing.KeyPair,
     region: str,
     confirmed: Collection[str] = (),
+    link: str = CHECK_LINK,
 ) -> None:
     """Ask a second coordinator to approve the draft; checked first, so nobody approves a blocked
-    draft. ``confirmed``: the names of other people from her account the coordinator confirmed."""
+    draft. ``confirmed``: the names of other people from her account the coordinator confirmed;
+    ``link``: a placeholder of this site's alert links (``check_link``)."""
     if alert.status != "draft":
         raise PublishError("Only a draft can be sent for approval.")
     draft = compose.open_draft(session, alert, pair)
     _usable(draft, session)
-    text_check = _require_clean(session, alert, draft.text(), pair, coordinator, region, confirmed)
+    text_check = _require_clean(session, alert, draft.text(), pair, coordinator, region, confirmed, link)
     text_check.require(session, alert, coordinator, "alert", draft.severity, draft.title, draft.body, draft)
     _transition(session, alert, ("draft",), status="awaiting_approval", submitted_by=coordinator.id)
     audit.record(
@@ -352,6 +365,7 @@ def publish(
     approval_required: bool = False,
     confirmed: Collection[str] = (),
     shown: str | None = None,
+    link: str = CHECK_LINK,
 ) -> AlertMessage:
     """Publish the stored draft as the alert's first message.
 
@@ -371,7 +385,7 @@ def publish(
     if shown is not None and not hmac.compare_digest(shown, draft.fingerprint()):
         raise PublishError("The draft changed since you opened this page. Read it again before approving.")
     _usable(draft, session)
-    text_check = _require_clean(session, alert, draft.text(), pair, coordinator, region, confirmed)
+    text_check = _require_clean(session, alert, draft.text(), pair, coordinator, region, confirmed, link)
     text_check.require(session, alert, coordinator, "alert", draft.severity, draft.title, draft.body, draft)
     changes = {"status": "published", "published_at": utcnow()}
     if approval_required:
@@ -409,6 +423,7 @@ def update(
     *,
     region: str = "GB",
     confirmed: Collection[str] = (),
+    link: str = CHECK_LINK,
 ) -> AlertMessage:
     """Send an update of a published alert, marked UPDATE; checked like the first publication."""
     if alert.status != "published":
@@ -420,7 +435,9 @@ def update(
         raise PublishError("The update is too long.")
     if severity not in SEVERITIES:
         raise PublishError("Choose urgent, warning or information.")
-    text_check = _require_clean(session, alert, {"title": title, "body": body}, pair, coordinator, region, confirmed)
+    text_check = _require_clean(
+        session, alert, {"title": title, "body": body}, pair, coordinator, region, confirmed, link
+    )
     draft = compose.open_draft(session, alert, pair)
     text_check.require(session, alert, coordinator, "update", severity, f"UPDATE: {title}", body, draft)
     _transition(session, alert, ("published",), severity=severity)
@@ -436,6 +453,7 @@ def retract(
     *,
     region: str = "GB",
     confirmed: Collection[str] = (),
+    link: str = CHECK_LINK,
 ) -> AlertMessage:
     """Withdraw a published alert: a RETRACTED message to everyone who was sent it.
 
@@ -449,7 +467,9 @@ def retract(
         raise PublishError(f"The note can be at most {MAX_NOTE} characters.")
     text_check = None
     if note:
-        text_check = _require_clean(session, alert, {"title": "", "body": note}, pair, coordinator, region, confirmed)
+        text_check = _require_clean(
+            session, alert, {"title": "", "body": note}, pair, coordinator, region, confirmed, link
+        )
     first = session.scalar(select(AlertMessage).where(AlertMessage.alert_id == alert.id, AlertMessage.sequence == 1))
     body = f"The warning {alert.reference} has been withdrawn. Please disregard it."
     if note:

@@ -116,3 +116,30 @@ def test_publishing_refuses_a_text_message_that_names_her(app, passphrase, db_se
         publish.retract(db_session, alert, author, pair, "Reg 07700. He rings from +44 900123 123.")
     assert db_session.get(Alert, alert_id).status == "published"
     assert db_session.scalar(select(func.count()).select_from(AlertMessage)) == 1
+
+
+def test_the_coordinators_page_says_why_and_publishes_nothing(app, passphrase, db_session, clock):
+    from tests.integration.alerts import test_alerts_flow as flow
+
+    reference = flow.file(app)  # her contact: "text me on 07700 900123"
+    carla, _user = flow.signed_in(app, passphrase, "carla", "coordinator")
+    report_page = f"/coordinator/reports/{reference}"
+    flow.post(carla, f"{report_page}/open", {"reason": "triage"}, report_page)
+    alert_ref = flow.start_draft(carla, reference)
+    joined = "Man in a grey Ford. Reg 07700. He rings from +44 900123 123."
+    response = flow.publish_form(carla, alert_ref, body=joined)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "The text message sent to subscribers would repeat something that could identify the reporter" in page
+    assert "in the text message in English is the reporter" in page
+    db_session.expire_all()
+    assert _counts(db_session) == (0, 0)
+    assert db_session.scalar(select(Alert.status).where(Alert.reference == alert_ref)) == "draft"
+    assert flow.publish_form(carla, alert_ref).status_code == 302
+
+
+def test_the_placeholder_is_as_long_as_this_sites_links():
+    assert publish.check_link("https://alerts.example-project.org.uk/") == (
+        "https://alerts.example-project.org.uk/a/" + "_" * 22
+    )
+    assert publish.check_link("") == publish.CHECK_LINK
