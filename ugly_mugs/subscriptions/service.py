@@ -145,13 +145,20 @@ def _count_text(session: Session, limits: Limits, abroad: bool = False) -> None:
     """One more text caused by a sign-up or a reply; ``Refused("cost")`` past the monthly ceiling,
     and for a number ``abroad`` (outside the home country) past the smaller ceiling of those too.
 
-    The smaller ceiling is taken first: a text refused by it spends nothing of the whole one."""
+    Every ceiling is looked at before any is counted: a text refused by one spends nothing of
+    the other."""
     ceilings = [("sms-month-abroad", limits.monthly_abroad)] if abroad else []
     ceilings.append(("sms-month", limits.monthly_texts))
-    for name, limit in ceilings:
-        if limit < 1:
-            raise Refused("cost", MONTH_SECONDS)
-        seconds = throttle.Quota(name, limit, None, MONTH_SECONDS).take(session, "all")
+    if any(limit < 1 for _, limit in ceilings):
+        raise Refused("cost", MONTH_SECONDS)
+    quotas = [throttle.Quota(name, limit, None, MONTH_SECONDS) for name, limit in ceilings]
+    for quota in quotas:
+        seconds = quota.refusal(session, "all")
+        if seconds is not None:
+            raise Refused("cost", seconds)
+    for quota in quotas:
+        # Another process may have taken the last text in between: then refused all the same.
+        seconds = quota.take(session, "all")
         if seconds is not None:
             raise Refused("cost", seconds)
 

@@ -122,6 +122,19 @@ def test_the_whole_ceiling_also_binds_texts_abroad(db_session, passphrase):
         subs.sign_up(db_session, contact.parse_number("+353851234500", "GB"), ["holbeck"], "en", limits)
 
 
+def test_a_text_refused_by_the_whole_ceiling_spends_nothing_abroad(db_session, passphrase):
+    """Each ceiling is looked at before either is counted."""
+    limits = subs.Limits(contact_limit=50, monthly_texts=1, countries=("GB", "IE"), monthly_abroad=2)
+    assert subs.sign_up(db_session, contact.parse_number("+447400123450", "GB"), ["holbeck"], "en", limits)
+    for n in range(3):
+        with pytest.raises(subs.Refused):
+            subs.sign_up(db_session, contact.parse_number(f"+35385123450{n}", "GB"), ["holbeck"], "en", limits)
+    # The whole ceiling raised again (a new month's budget, say): both texts abroad are still there.
+    roomier = subs.Limits(contact_limit=50, monthly_texts=10, countries=("GB", "IE"), monthly_abroad=2)
+    for n in range(2):
+        assert subs.sign_up(db_session, contact.parse_number(f"+35385123451{n}", "GB"), ["holbeck"], "en", roomier)
+
+
 def test_the_setting_is_checked_when_the_app_starts():
     assert config.load({})["SMS_COUNTRIES"] == ("GB",)
     assert config.load({"UGLY_MUGS_SMS_COUNTRIES": " gb, IE ,gb"})["SMS_COUNTRIES"] == ("GB", "IE")
