@@ -114,10 +114,10 @@ def _token_state(name: str) -> form_token.TokenState:
 
 
 # The two report forms: the quick report first, the full one for whoever wants to say everything.
-# Endpoint -> (form class, template).
+# Endpoint -> (name of the form class in ``forms``, looked up when asked; template).
 REPORT_PAGES = {
-    "reporting.report": (forms.ReportForm, "reporting/report.html"),
-    "reporting.quick_report": (forms.QuickReportForm, "reporting/quick.html"),
+    "reporting.report": ("ReportForm", "reporting/report.html"),
+    "reporting.quick_report": ("QuickReportForm", "reporting/quick.html"),
 }
 
 
@@ -125,7 +125,7 @@ def _report_form(formdata=None) -> forms.DeclaredForm:
     """The form of this request's report page (``REPORT_PAGES``), filled with ``formdata``."""
     cfg = current_app.config
     form_class, _template = REPORT_PAGES.get(request.endpoint, REPORT_PAGES["reporting.report"])
-    return form_class(formdata, areas=cfg["AREAS"], categories=cfg["CATEGORIES"])
+    return getattr(forms, form_class)(formdata, areas=cfg["AREAS"], categories=cfg["CATEGORIES"])
 
 
 def _photo_limits() -> photos.Limits:
