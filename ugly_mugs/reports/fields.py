@@ -481,7 +481,8 @@ ADDITION_FIELDS: tuple[Field, ...] = (
 
 # The quick report (``/report/quick``): the fewest answers a warning can be made from, on three
 # phone screens. The rest is offered afterwards, on the same receipt, as ``MORE_FIELDS``. Here a
-# ticked kind of incident is required: there is no "what happened" to stand for it.
+# ticked kind of incident is required (there is no "what happened" to stand for it), and the
+# consent choice is hers to make: none is ticked beforehand.
 QUICK_NAMES = (
     "incident_date",
     "area",
@@ -497,6 +498,9 @@ QUICK_CATEGORIES_REQUIRED = N_("Tick at least one kind of incident.")
 def _quick(field: Field) -> Field:
     if field.name == "categories":
         return replace(field, required=QUICK_CATEGORIES_REQUIRED)
+    if field.name == "consent_level":
+        # Chosen, not assumed: nothing is ticked for her, and a post without it is refused.
+        return replace(field, default=None, required=N_("Choose what may be passed to the police."))
     if field.name == "phone_numbers":
         # One number, in one line: more can be added afterwards.
         return replace(field, label=N_("His phone number"), description="", one_line=True)
