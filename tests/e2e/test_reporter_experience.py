@@ -167,7 +167,7 @@ def test_whole_form_can_be_completed_and_sent_by_keyboard_alone(browser, live_se
     try:
         page = session.page
         page.goto(session.origin + "/")
-        tab_to(page, "a[href^='/report']")
+        tab_to(page, "a[href='/report']")
         page.keyboard.press("Enter")
         expect(page.get_by_role("heading", level=1)).to_have_text("Make a report")
 
