@@ -60,7 +60,18 @@ def test_the_quick_form_asks_only_its_few_fields_each_with_a_label(client):
     assert 'id="about_him" maxlength="150"' in page
     assert "checked" not in page  # consent is chosen, not assumed
     assert "Quick exit" in page and 'id="help"' in page
-    assert 'href="/report"' in page  # the full form is one link away
+    assert 'formaction="/report"' in page  # the full form is one button away
+
+
+def test_the_full_form_button_takes_what_was_typed_along(client, passphrase, db_session):
+    data = quick(form_token=form_token(client, "/report/quick"), switch_language="en")
+    response = client.post("/report", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<h1>Make a report</h1>" in page and "Everything you typed is still here" in page
+    assert f'id="about_him" maxlength="150" name="about_him" type="text" value="{KEEP}"' in page
+    assert re.search(r'<input checked[^>]*value="anonymous_intel"', page)
+    assert count_reports(db_session) == 0
 
 
 def test_the_start_page_leads_to_the_quick_report_first(client):
