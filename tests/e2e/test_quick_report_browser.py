@@ -1,7 +1,8 @@
 """The quick report and "add more", in a real Chromium against the live gunicorn server.
 
 Proves that on a 360 × 640 phone with JavaScript off a reporter reaches the quick report from
-the start page, fills its few fields and finds the Send button within three screens, files it,
+the start page, fills its few fields and finds the Send button within three screens (in each
+of the five languages), files it,
 adds more details to the same report from the receipt page; that a coordinator's message then
 reaches her through her receipt code, she replies, and the coordinator reads the reply on the
 report's page; with no cookie and nothing asked of another origin. And that axe-core finds
@@ -101,6 +102,18 @@ def test_a_quick_report_then_more_then_a_conversation_on_a_phone_without_javascr
     finally:
         reporter.close()
         coordinator.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_send_is_within_three_screens_in_every_language(browser, live_server, lang):
+    session = Session(browser, live_server, java_script_enabled=False, viewport=PHONE, is_mobile=True)
+    try:
+        page = session.page
+        page.goto(f"{session.origin}/report/quick?lang={lang}")
+        bottom = page.locator("#report-form button[type=submit]").evaluate(BOTTOM)
+        assert bottom <= SCREENS * PHONE["height"], f"{lang}: Send ends at {bottom / PHONE['height']:.2f} screens"
+    finally:
+        session.close()
 
 
 def test_axe_finds_nothing_on_the_quick_report_and_add_more_in_every_language(browser, live_server, axe_script):

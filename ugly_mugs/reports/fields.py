@@ -498,6 +498,9 @@ QUICK_CATEGORIES_REQUIRED = N_("Tick at least one kind of incident.")
 def _quick(field: Field) -> Field:
     if field.name == "categories":
         return replace(field, required=QUICK_CATEGORIES_REQUIRED)
+    if field.name == "incident_date":
+        # Its hint ("your best guess is fine") would push Send past the third screen in some languages.
+        return replace(field, description="")
     if field.name == "consent_level":
         # Chosen, not assumed: nothing is ticked for her, and a post without it is refused.
         return replace(field, default=None, required=N_("Choose what may be passed to the police."))
