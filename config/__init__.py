@@ -142,6 +142,12 @@ def parse_fallbacks(text: str) -> list[str]:
     return [key for key in re.split(r"[\s,]+", text.strip()) if key]
 
 
+def parse_regions(text: str) -> tuple[str, ...]:
+    """The region codes in ``text`` (commas or white space between), upper case, each once, in
+    order; checked against libphonenumber's regions by ``check``."""
+    return tuple(dict.fromkeys(code.upper() for code in re.split(r"[\s,]+", text.strip()) if code))
+
+
 def parse_addresses(text: str) -> list[str]:
     """The email addresses in ``text`` (separated by commas or white space), in order; empty
     entries dropped. Each is checked by ``check``."""
@@ -379,6 +385,11 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
         "SUBSCRIBE_WINDOW_SECONDS": _int(env, "SUBSCRIBE_WINDOW_SECONDS", 3600),
         # The cost ceiling: texts sent because of sign-ups (codes, help) per month, from everyone.
         "SMS_MONTHLY_LIMIT": _int(env, "SMS_MONTHLY_LIMIT", 2000),
+        # The countries (ISO 3166 alpha-2, comma-separated) whose mobile numbers may sign up;
+        # empty: the home country (PHONE_REGION) only. Texts abroad cost more and are what SMS
+        # pumping aims at, so they have a smaller monthly ceiling of their own (within the one above).
+        "SMS_COUNTRIES": parse_regions(_read(env, "SMS_COUNTRIES") or ""),
+        "SMS_MONTHLY_ABROAD_LIMIT": _int(env, "SMS_MONTHLY_ABROAD_LIMIT", 200),
         # Which SMS gateway subscribers' texts go through: "kannel" or "provider".
         "SMS_GATEWAY": (_read(env, "SMS_GATEWAY") or "kannel").strip().lower(),
         "SMS_SENDER": _read(env, "SMS_SENDER") or "UglyMugs",
@@ -503,6 +514,10 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
     }
     if overrides:
         config.update(overrides)
+    if isinstance(config["SMS_COUNTRIES"], str):
+        config["SMS_COUNTRIES"] = parse_regions(config["SMS_COUNTRIES"])
+    # One home for the default: the home country alone.
+    config["SMS_COUNTRIES"] = tuple(config["SMS_COUNTRIES"]) or (str(config["PHONE_REGION"]),)
     # The photos at their largest (as base64 in the API: 4/3 as long), plus the ordinary body.
     config.setdefault(
         "PHOTO_REQUEST_BYTES",
@@ -650,6 +665,14 @@ def check(config: Mapping[str, object]) -> None:
         raise ConfigError(f"{PREFIX}PHONE_REGION must be a two-letter country code such as GB")
     if int(config.get("SMS_MONTHLY_LIMIT", 0)) < 0:
         raise ConfigError(f"{PREFIX}SMS_MONTHLY_LIMIT must be 0 (no texts) or a number of texts")
+    if int(config.get("SMS_MONTHLY_ABROAD_LIMIT", 0)) < 0:
+        raise ConfigError(f"{PREFIX}SMS_MONTHLY_ABROAD_LIMIT must be 0 (no texts abroad) or a number of texts")
+    for region in config.get("SMS_COUNTRIES") or ():
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ConfigError(
+                f"{PREFIX}SMS_COUNTRIES: {str(region)[:8]!r} is not a country code that phone numbers have; "
+                "write two-letter ISO 3166 codes separated by commas, such as GB,IE"
+            )
     if str(config.get("SMS_GATEWAY", "kannel")) not in ("kannel", "provider"):
         raise ConfigError(f"{PREFIX}SMS_GATEWAY must be kannel or provider")
     _check_dispatch_pair(config)

@@ -207,23 +207,32 @@ class Quota:
     overall: int | None
     window: int
 
-    def take(self, session: Session, client: str) -> int | None:
-        """Count one use by ``client``; None if allowed, else the seconds until it may try again.
-
-        Raises StoreUnavailable if Redis does not answer."""
+    def _answer(self, session: Session, client: str, count: bool) -> int | None:
         store = storage(session)
         limiter = FixedWindowRateLimiter(store)
+        # ``hit`` counts and answers; ``test`` only answers (reads, so no write lock is taken).
+        ask = limiter.hit if count else limiter.test
         mine = _item(self.per_client, self.window, f"{self.name}-client")
         everyone = None if self.overall is None else _item(self.overall, self.window, f"{self.name}-all")
 
         def decide() -> int | None:
-            if not limiter.hit(mine, client):
+            if not ask(mine, client):
                 return _seconds_left(store, mine.key_for(client))
-            if everyone is not None and not limiter.hit(everyone):
+            if everyone is not None and not ask(everyone):
                 return _seconds_left(store, everyone.key_for())
             return None
 
         return _guarded(decide)
+
+    def refusal(self, session: Session, client: str) -> int | None:
+        """What ``take`` would answer now, counting nothing: None if ``client`` may use it, else
+        the seconds until it may. Raises StoreUnavailable if Redis does not answer."""
+        return self._answer(session, client, count=False)
+
+    def take(self, session: Session, client: str) -> int | None:
+        """Count one use by ``client``; None if allowed, else the seconds until it may try again.
+        Raises StoreUnavailable if Redis does not answer."""
+        return self._answer(session, client, count=True)
 
 
 @dataclass(frozen=True)

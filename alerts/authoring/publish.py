@@ -2,11 +2,18 @@
 
 No Flask imports. Every publish, update and retraction note runs the anonymity check again here,
 on the server, against the report's identity section and the reporter's own free text; a hit
-raises ``Blocked`` and nothing is written. Names of other people from her own account in the text
-raise ``NamesToConfirm`` until the coordinator sending it confirms exactly those names. The
-message, the alert's new state, the report's status, the outbox rows
-(``alerts.delivery.outbox.enqueue``) and the audit entry are all written in the caller's one
-transaction, so an alert is never published without its deliveries, nor delivered unpublished.
+raises ``Blocked`` and nothing is written. The same check then runs on the text message that
+subscribers will be sent (``text_message_hits``): the message as the SMS channel renders it, in
+every language a subscriber may have chosen, with a placeholder for her link. Its plates and
+numbers go first, side by side, and a long title is cut to fit two segments, so it can say what
+the title and text did not (two numbers far apart in the text, next to each other in the
+message); a hit there raises ``BlockedTextMessage`` and nothing is written.
+
+Names of other people from her own account in the text raise ``NamesToConfirm`` until the
+coordinator sending it confirms exactly those names. The message, the alert's new state, the
+report's status, the outbox rows (``alerts.delivery.outbox.enqueue``) and the audit entry are all
+written in the caller's one transaction, so an alert is never published without its deliveries,
+nor delivered unpublished.
 
 When the installation requires a second coordinator's approval, ``submit`` freezes the draft
 for approval and ``approve`` (by a coordinator who neither wrote nor submitted it) publishes it.
@@ -25,8 +32,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from alerts.authoring import anonymity, compose
-from alerts.delivery import outbox
-from ugly_mugs import audit
+from alerts.delivery import outbox, wording
+from alerts.delivery.render import Published
+from alerts.delivery.sms import text as sms_text
+from ugly_mugs import audit, disclosure
 from ugly_mugs.crypto import sealing
 from ugly_mugs.models import Account, Alert, AlertMessage, Area, Report
 from ugly_mugs.models.alerts import SEVERITIES
@@ -36,6 +45,19 @@ from ugly_mugs.reports.sections import INCIDENT
 
 ALERT_PUBLISHED = "alert_published"
 MAX_NOTE = 2000
+# Stands for a subscriber's link in the text message checked at publishing (her own link is made
+# by the worker): as long as a real one (``PUBLIC_URL`` + ``/a/`` + a 22-character token), so the
+# title is cut where it will be; no letter or digit in the token reads as anyone's.
+CHECK_LINK = "https://alerts.example.org/a/" + "_" * 22
+
+
+def check_link(public_url: str) -> str:
+    """The placeholder of a subscriber's link on this site (``UGLY_MUGS_PUBLIC_URL``)."""
+    return f"{public_url.rstrip('/')}/a/" + "_" * 22 if public_url else CHECK_LINK
+
+
+# What a blocked passage of a text message is called, by its language (coordinators read English).
+LANGUAGE_NAMES = {"en": "English", "ro": "Romanian", "pt_BR": "Portuguese", "pl": "Polish", "bg": "Bulgarian"}
 
 
 class PublishError(ValueError):
@@ -51,6 +73,23 @@ class Blocked(PublishError):
             f"The alert repeats something that could identify the reporter: {listed} Change the marked words."
         )
         self.hits = hits
+
+
+class BlockedTextMessage(Blocked):
+    """The text message subscribers would be sent repeats something that could identify the
+    reporter, though the title and text did not; ``found`` names each passage and language. There
+    is nothing to mark in the draft's fields (``hits`` is empty): the message says what to change."""
+
+    def __init__(self, found: list[disclosure.Found]):
+        PublishError.__init__(
+            self,
+            "The text message sent to subscribers would repeat something that could identify the reporter: "
+            + " ".join(dict.fromkeys(f.message for f in found))
+            + " It puts the plates and numbers first, next to each other, and cuts a long title: change the "
+            "title or the numbers in the text so that it no longer says this.",
+        )
+        self.hits = []
+        self.found = found
 
 
 class NamesToConfirm(PublishError):
@@ -74,6 +113,10 @@ class Review:
 
     checked: anonymity.Checked
     words: list[compose.HerWords]
+    # What the check compared with: her profile, her own words, words that are not people.
+    protected: disclosure.Profile | None = None
+    her_words: tuple[str, ...] = ()
+    known: tuple[str, ...] = ()
 
 
 def reporter_free_text(incident: Iterable[dict]) -> list[str]:
@@ -114,8 +157,33 @@ def review(
         opened.sections.get("identity", []), reporter_free_text(incident), perpetrator, region
     )
     words = compose.her_words(incident, perpetrator)
-    known = [*session.scalars(select(Area.name)), *compose.about_him(perpetrator)]
-    return Review(anonymity.judge(text, protected, [w.text for w in words], known), words)
+    known = (*session.scalars(select(Area.name)), *compose.about_him(perpetrator))
+    hers = tuple(w.text for w in words)
+    return Review(anonymity.judge(text, protected, hers, known), words, protected, hers, known)
+
+
+def text_message_hits(
+    message: Published, checked: Review, region: str, confirmed: Collection[str] = (), link: str = CHECK_LINK
+) -> list[disclosure.Found]:
+    """What blocks the text message of ``message``: the guard (``disclosure.guard``, as for the
+    title and text, against ``checked``'s profile) on the message as ``alerts.delivery.sms.text``
+    renders it in each language of ``wording.LOCALES`` with ``link`` for her link; names of people
+    from her account that the coordinator did not confirm block too. A message too long for two
+    texts in a language is not checked there: the worker sends it nowhere."""
+    texts = {}
+    for locale in wording.LOCALES:
+        try:
+            rendered = sms_text.render(message, wording.wording(locale), link, region=region)
+        except ValueError:
+            continue
+        texts[f"the text message in {LANGUAGE_NAMES.get(locale, locale)}"] = rendered.text
+    if not texts or checked.protected is None:
+        return []
+    verdict = disclosure.guard(texts, checked.protected, checked.her_words, checked.known)
+    unconfirmed = set(verdict.names) - set(confirmed)
+    found = [*verdict.blocked, *(f for f in verdict.flagged if f.name in unconfirmed)]
+    # The same words in several languages are named once, in the first language they are found.
+    return list({(f.phrase, f.kind): f for f in reversed(found)}.values())[::-1]
 
 
 def check(
@@ -125,12 +193,36 @@ def check(
     return review(session, alert, text, pair, actor, region).checked.hits
 
 
-def _require_clean(session, alert, text, pair, actor, region, confirmed: Collection[str] = ()) -> None:
-    checked = review(session, alert, text, pair, actor, region).checked
+def _require_clean(
+    session, alert, text, pair, actor, region, confirmed: Collection[str] = (), link: str = CHECK_LINK
+) -> _TextCheck:
+    """The check of ``text``; what the text message's check needs next (``_TextCheck``)."""
+    done = review(session, alert, text, pair, actor, region)
+    checked = done.checked
     if checked.hits:
         raise Blocked(checked.hits)
     if not checked.confirmed_by(confirmed):
         raise NamesToConfirm(checked.flagged, checked.names)
+    return _TextCheck(done, region, tuple(confirmed), link)
+
+
+@dataclass(frozen=True)
+class _TextCheck:
+    """The text message's check of a message about to be written (``text_message_hits``)."""
+
+    review: Review
+    region: str
+    confirmed: tuple[str, ...]
+    link: str = CHECK_LINK
+
+    def require(self, session: Session, alert: Alert, actor: Account, *fields) -> None:
+        """Check the text message of the message ``_message(session, alert, actor, *fields)``
+        would write; before anything changes, so a refusal leaves the alert as it was."""
+        message = _message(session, alert, actor, *fields)
+        published = Published.of(message, alert.reference)
+        found = text_message_hits(published, self.review, self.region, self.confirmed, self.link)
+        if found:
+            raise BlockedTextMessage(found)
 
 
 def _transition(session: Session, alert: Alert, expected: tuple[str, ...], **values) -> None:
@@ -160,7 +252,7 @@ def _next_sequence(session: Session, alert: Alert) -> int:
     return (session.scalar(select(func.max(AlertMessage.sequence)).where(AlertMessage.alert_id == alert.id)) or 0) + 1
 
 
-def _send(
+def _message(
     session: Session,
     alert: Alert,
     actor: Account,
@@ -170,7 +262,8 @@ def _send(
     body: str,
     draft: compose.Draft,
 ) -> AlertMessage:
-    message = AlertMessage(
+    """The message as it will be written (not yet added to the session)."""
+    return AlertMessage(
         alert_id=alert.id,
         sequence=_next_sequence(session, alert),
         kind=kind,
@@ -184,6 +277,20 @@ def _send(
         published_by=actor.id,
         published_at=utcnow(),
     )
+
+
+def _send(
+    session: Session,
+    alert: Alert,
+    actor: Account,
+    kind: str,
+    severity: str,
+    title: str,
+    body: str,
+    draft: compose.Draft,
+) -> AlertMessage:
+    """Write the message and its deliveries (after ``_transition``, which orders the sequence)."""
+    message = _message(session, alert, actor, kind, severity, title, body, draft)
     session.add(message)
     session.flush()
     deliveries = outbox.enqueue(session, message)
@@ -211,14 +318,17 @@ def submit(
     pair: sealing.KeyPair,
     region: str,
     confirmed: Collection[str] = (),
+    link: str = CHECK_LINK,
 ) -> None:
     """Ask a second coordinator to approve the draft; checked first, so nobody approves a blocked
-    draft. ``confirmed``: the names of other people from her account the coordinator confirmed."""
+    draft. ``confirmed``: the names of other people from her account the coordinator confirmed;
+    ``link``: a placeholder of this site's alert links (``check_link``)."""
     if alert.status != "draft":
         raise PublishError("Only a draft can be sent for approval.")
     draft = compose.open_draft(session, alert, pair)
     _usable(draft, session)
-    _require_clean(session, alert, draft.text(), pair, coordinator, region, confirmed)
+    text_check = _require_clean(session, alert, draft.text(), pair, coordinator, region, confirmed, link)
+    text_check.require(session, alert, coordinator, "alert", draft.severity, draft.title, draft.body, draft)
     _transition(session, alert, ("draft",), status="awaiting_approval", submitted_by=coordinator.id)
     audit.record(
         session,
@@ -255,6 +365,7 @@ def publish(
     approval_required: bool = False,
     confirmed: Collection[str] = (),
     shown: str | None = None,
+    link: str = CHECK_LINK,
 ) -> AlertMessage:
     """Publish the stored draft as the alert's first message.
 
@@ -274,7 +385,8 @@ def publish(
     if shown is not None and not hmac.compare_digest(shown, draft.fingerprint()):
         raise PublishError("The draft changed since you opened this page. Read it again before approving.")
     _usable(draft, session)
-    _require_clean(session, alert, draft.text(), pair, coordinator, region, confirmed)
+    text_check = _require_clean(session, alert, draft.text(), pair, coordinator, region, confirmed, link)
+    text_check.require(session, alert, coordinator, "alert", draft.severity, draft.title, draft.body, draft)
     changes = {"status": "published", "published_at": utcnow()}
     if approval_required:
         changes["approved_by"] = coordinator.id
@@ -311,6 +423,7 @@ def update(
     *,
     region: str = "GB",
     confirmed: Collection[str] = (),
+    link: str = CHECK_LINK,
 ) -> AlertMessage:
     """Send an update of a published alert, marked UPDATE; checked like the first publication."""
     if alert.status != "published":
@@ -322,8 +435,11 @@ def update(
         raise PublishError("The update is too long.")
     if severity not in SEVERITIES:
         raise PublishError("Choose urgent, warning or information.")
-    _require_clean(session, alert, {"title": title, "body": body}, pair, coordinator, region, confirmed)
+    text_check = _require_clean(
+        session, alert, {"title": title, "body": body}, pair, coordinator, region, confirmed, link
+    )
     draft = compose.open_draft(session, alert, pair)
+    text_check.require(session, alert, coordinator, "update", severity, f"UPDATE: {title}", body, draft)
     _transition(session, alert, ("published",), severity=severity)
     return _send(session, alert, coordinator, "update", severity, f"UPDATE: {title}", body, draft)
 
@@ -337,6 +453,7 @@ def retract(
     *,
     region: str = "GB",
     confirmed: Collection[str] = (),
+    link: str = CHECK_LINK,
 ) -> AlertMessage:
     """Withdraw a published alert: a RETRACTED message to everyone who was sent it.
 
@@ -348,8 +465,11 @@ def retract(
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         raise PublishError(f"The note can be at most {MAX_NOTE} characters.")
+    text_check = None
     if note:
-        _require_clean(session, alert, {"title": "", "body": note}, pair, coordinator, region, confirmed)
+        text_check = _require_clean(
+            session, alert, {"title": "", "body": note}, pair, coordinator, region, confirmed, link
+        )
     first = session.scalar(select(AlertMessage).where(AlertMessage.alert_id == alert.id, AlertMessage.sequence == 1))
     body = f"The warning {alert.reference} has been withdrawn. Please disregard it."
     if note:
@@ -359,6 +479,9 @@ def retract(
         incident_week=first.incident_week if first else None,
         part_of_day=(first.part_of_day if first else None) or "not_sure",
     )
-    _transition(session, alert, ("published",), status="retracted", retracted_at=utcnow())
     title = f"RETRACTED: {first.title if first else alert.reference}"
+    # Without a note every word was checked before (the first title, fixed wording).
+    if text_check is not None:
+        text_check.require(session, alert, coordinator, "retraction", alert.severity, title, body, draft)
+    _transition(session, alert, ("published",), status="retracted", retracted_at=utcnow())
     return _send(session, alert, coordinator, "retraction", alert.severity, title, body, draft)

@@ -112,6 +112,9 @@ class DispatchSettings:
     # makes the links in what they are sent (ugly_mugs/subscriptions/links.py, inbound.py).
     dispatch_key: bytes | None = field(default=None, repr=False)
     links: SubscriberLinks | None = None
+    # The channel kind that sends a subscription's delivery, by the subscription's kind, where they
+    # differ (a text goes through the SMS gateway in use: ``channels.subscription_channels``).
+    subscription_channels: Mapping[str, str] = field(default_factory=dict)
     heartbeat_seconds: float = 5.0
     db_retry_max_seconds: float = 30.0
 
@@ -158,6 +161,12 @@ class _Job:
     group: tuple[str, str, str] | None = None
     # A delivery to an individual subscriber: her notice or links (``target`` is her opened contact).
     subscriber: Subscriber | None = None
+    subscription_id: int | None = None
+
+    @property
+    def ends_subscription(self) -> bool:
+        """The confirmation of a stop: once it is sent (or given up), her subscription is erased."""
+        return self.subscriber is not None and self.subscriber.notice == subscriber_service.NOTICE_STOPPED
 
 
 class _Breakers:
@@ -434,6 +443,7 @@ class Dispatcher:
         for delivery, sub in rows:
             broken = None
             target, payload, part = "", None, None
+            kind = self.settings.subscription_channels.get(delivery.kind, delivery.kind)
             try:
                 if links is None:
                     raise LookupError("this worker has no secret key to sign a subscriber's links")
@@ -458,13 +468,14 @@ class Dispatcher:
                     + subscriber_links.stop_token(links.secret_key, sub.public_id),
                     help_url=f"{links.public_url}/alerts/stop",
                     reference=subscriber_inbound.reference(links.reference_key, delivery.id),
+                    subscribe_url=f"{links.public_url}/alerts/subscribe",
                 )
             except (LookupError, subscriber_service.SealUnavailable) as exc:
                 broken = str(exc)
             jobs.append(
                 _Job(
                     delivery_id=delivery.id,
-                    kind=delivery.kind,
+                    kind=kind,
                     attempts=delivery.attempts,
                     channel_id=0,
                     target=target,
@@ -472,11 +483,12 @@ class Dispatcher:
                     usable=sub.state == "active" or delivery.notice is not None,
                     language=sub.language,
                     message=messages.get(delivery.message_id) if delivery.message_id is not None else None,
-                    destination=self._destination(delivery.kind, target) if target else f"{delivery.kind}:?",
+                    destination=self._destination(kind, target) if target else f"{kind}:?",
                     give_up_at=give_up_at,
                     broken=broken,
                     group=None,
                     subscriber=part,
+                    subscription_id=sub.id,
                 )
             )
         return jobs
@@ -571,6 +583,10 @@ class Dispatcher:
                 )
             )
         ids = [job.delivery_id for job in delivered]
+        # Stops confirmed (or whose confirmation is given up): her row and sealed number go now.
+        ended = [job.subscription_id for job in delivered if job.ends_subscription] + [
+            job.subscription_id for job, final, _values in rows if final and job.ends_subscription
+        ]
 
         def apply(conn: Connection) -> None:
             if ids:
@@ -588,6 +604,8 @@ class Dispatcher:
                 )
             for job, _final, values in rows:
                 conn.execute(self._mine(job.delivery_id).values(**values))
+            if ended:
+                subscriber_service.erase_stopped(conn, ended)
 
         what = f"delivery {ids[0]}" if len(ids) == 1 and not rows else f"{len(ids) + len(rows)} deliveries"
         self._write(what, apply)

@@ -17,6 +17,7 @@ def dispatch_settings(config: Mapping[str, object]) -> DispatchSettings:
     """
     return DispatchSettings(
         channels={channel.kind: channel.configure(config) for channel in channels.registered()},
+        subscription_channels=channels.subscription_channels(config),
         max_attempts=int(config["DELIVERY_MAX_ATTEMPTS"]),
         retry_seconds=float(config["DELIVERY_RETRY_SECONDS"]),
         lease_seconds=float(config["DELIVERY_LEASE_SECONDS"]),

@@ -58,6 +58,10 @@ class Wording:
     help_text: str = "%(url)s"
     stop_line: str = "%(url)s"
     code_subject: str = ""
+    # The confirmation that a stop ended her subscription (a STOP forged from her number is
+    # noticed by her): ``%(url)s`` is the sign-up page.
+    stopped_text: str = "%(url)s"
+    stopped_subject: str = ""
 
     def week(self, day: date | None) -> str:
         if day is None:
@@ -116,4 +120,6 @@ def wording(locale: str) -> Wording:
         help_text=gettext("Warnings about dangerous clients. Reply STOP to stop them. More: %(url)s"),
         stop_line=gettext("To stop these warnings: %(url)s"),
         code_subject=gettext("Your code"),
+        stopped_text=gettext("You will get no more warnings. If this was not you, or to join again: %(url)s"),
+        stopped_subject=gettext("Warnings stopped"),
     )

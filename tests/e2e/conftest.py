@@ -109,6 +109,10 @@ def _server_env(database_url: str, secret_key: str, bind: str, workdir: Path) ->
             # out of the browser tests' way (its own tests: tests/integration/api/test_problems.py).
             "UGLY_MUGS_FILING_CLIENT_LIMIT": str(ROOMY_FILING["FILING_CLIENT_LIMIT"]),
             "UGLY_MUGS_FILING_GLOBAL_LIMIT": str(ROOMY_FILING["FILING_GLOBAL_LIMIT"]),
+            # The subscription pages are reporter pages too (tests/e2e/test_subscribe_browser.py);
+            # on for the session as the check page is, with room for one sign-up per language.
+            "UGLY_MUGS_SUBSCRIPTIONS": "true",
+            "UGLY_MUGS_SUBSCRIBE_CLIENT_LIMIT": "100",
         }
     )
     return env

@@ -33,7 +33,6 @@ def many_subscribers(session, count: int, area: str = "holbeck", prefix: str = "
                     kind=contact.SMS,
                     contact_index=subs.contact_index(key, contact.Contact(contact.SMS, number)),
                     contact_sealed=sealing.seal(public, number.encode(), subs.contact_context(public_id)),
-                    contact_hint=number[-2:],
                     language=language,
                     state="active",
                     code_attempts=0,

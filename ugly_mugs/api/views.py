@@ -156,13 +156,21 @@ def _file(new, attempt):
         replayed = _replayed(attempt)
         if replayed is not None:
             return replayed
-    # A retry answered above counts nothing; a new report counts towards the limits.
-    refused = throttling.filing_refused()
+    # A retry answered above counts nothing; a new report counts towards the limits: a client
+    # already past them is refused before anything is encrypted, and the filing is counted once
+    # it is ready to be stored, so the count's lock is held only while it is stored.
+    refused = throttling.filing_refused_already()
     if refused is not None:
         session.commit()
-        return problem(429, f"Too many reports for now. Send it again in {refused} seconds; nothing was stored.")
+        return _too_many(refused)
     try:
-        filed = service.file_report(session, new, set(_configured()[fields.CATEGORIES]))
+        prepared = service.prepare_report(session, new, set(_configured()[fields.CATEGORIES]))
+        refused = throttling.filing_refused()
+        if refused is not None:
+            session.commit()
+            service.discard(session, prepared)
+            return _too_many(refused)
+        filed = service.store_report(session, prepared)
         if attempt is not None:
             answer = idempotency.Answer(filed.reference, filed.receipt_code)
             idempotency.remember(session, attempt, filed.report_id, answer)
@@ -179,6 +187,10 @@ def _file(new, attempt):
         current_app.logger.error("a report sent through the API could not be saved")
         return problem(503, "The report could not be saved just now. Send it again in a few minutes.")
     return _filed(filed)
+
+
+def _too_many(seconds: int):
+    return problem(429, f"Too many reports for now. Send it again in {seconds} seconds; nothing was stored.")
 
 
 @bp.post("/reports")

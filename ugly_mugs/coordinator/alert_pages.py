@@ -38,6 +38,11 @@ def region() -> str:
     return current_app.config.get("PHONE_REGION", "GB")
 
 
+def text_link() -> str:
+    """A placeholder of this site's alert links, for the check of the text message (``UGLY_MUGS_PUBLIC_URL``)."""
+    return publish.check_link(str(current_app.config.get("PUBLIC_URL") or ""))
+
+
 def _approval() -> bool:
     return bool(current_app.config.get("ALERT_APPROVAL"))
 
@@ -299,6 +304,7 @@ def publish_alert(reference: str):
             pair,
             draft,
             region=region(),
+            link=text_link(),
             approval=_approval(),
             confirmed=form.confirmed_names.data or [],
         )
@@ -324,6 +330,7 @@ def approve_alert(reference: str):
             current_account(),
             pair,
             region=region(),
+            link=text_link(),
             approval_required=True,
             confirmed=form.confirmed_names.data or [],
             shown=form.shown.data or "",
@@ -363,6 +370,7 @@ def update_alert(reference: str):
             text["body"],
             form.severity.data,
             region=region(),
+            link=text_link(),
             confirmed=form.confirmed_names.data or [],
         )
     except (publish.Blocked, publish.NamesToConfirm) as exc:
@@ -397,6 +405,7 @@ def retract_alert(reference: str):
             pair,
             form.note.data or "",
             region=region(),
+            link=text_link(),
             confirmed=form.confirmed_names.data or [],
         )
 

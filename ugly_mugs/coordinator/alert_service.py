@@ -252,6 +252,7 @@ def publish_shown(
     region: str,
     approval: bool,
     confirmed: Collection[str] = (),
+    link: str = publish.CHECK_LINK,
 ) -> None:
     """Publish exactly ``draft``, the draft as the coordinator's page shows it (or, with
     ``approval``, send it for approval): it is saved first, in the same transaction, so nothing
@@ -265,6 +266,6 @@ def publish_shown(
         raise DraftRefused(problems)
     compose.save(session, alert, coordinator, draft)
     if approval:
-        publish.submit(session, alert, coordinator, pair, region, confirmed)
+        publish.submit(session, alert, coordinator, pair, region, confirmed, link)
     else:
-        publish.publish(session, alert, coordinator, pair, region=region, confirmed=confirmed)
+        publish.publish(session, alert, coordinator, pair, region=region, confirmed=confirmed, link=link)

@@ -232,6 +232,14 @@ class ErasureKeyStore:
                 erased.update(conn.scalars(select(_tombstones.c.report_id).where(_tombstones.c.report_id.in_(chunk))))
         return keys, erased
 
+    def discard(self, report_id: str) -> None:
+        """Delete the key made for ``report_id`` by ``create`` when the report was then never
+        stored (its filing refused): no tombstone, since there was no report. Never for a stored
+        report: erasing one is ``destroy``. The key sealed nothing kept, so the file is not purged."""
+        self._ensure()
+        with self.engine.begin() as conn:
+            conn.execute(delete(_keys).where(_keys.c.report_id == report_id))
+
     def destroy(self, report_ids: Iterable[str], at: datetime | None = None) -> int:
         """Delete the erasure keys of ``report_ids`` and record their tombstones (at the hour
         ``at``, default now), committed; then overwrite what was deleted (``purge``). Returns how

@@ -3,9 +3,11 @@
 Her number or address is never stored readable: ``contact_sealed`` is sealed to the dispatch
 public key, whose private half only the sending worker holds, and ``contact_index`` is a keyed
 blind index (the subscriber key, outside the database) for finding a duplicate sign-up or the
-sender of a STOP. Staff pages see at most ``contact_hint`` (the last two digits of a number).
+sender of a STOP. No digit of a number and no part of an address is stored in clear: staff see
+only counts per area and channel.
 A subscription that stops, or goes ``SUBSCRIPTION_INACTIVE_DAYS`` without activity, is deleted,
-row and areas and pending deliveries with it (``ugly_mugs/subscriptions/service.py``).
+row and areas and pending deliveries with it (``ugly_mugs/subscriptions/service.py``); an
+active one that stops is kept, ``stopped``, only until the text confirming the stop has been sent.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ugly_mugs.models.base import Base, UTCDateTime, utcnow
 
-SUBSCRIPTION_STATES = ("pending", "active")
+# "stopped": stopped, kept only until the confirmation of the stop has been sent.
+SUBSCRIPTION_STATES = ("pending", "active", "stopped")
 
 
 class Subscription(Base):
@@ -31,8 +34,6 @@ class Subscription(Base):
     contact_index: Mapped[str] = mapped_column(String(64), unique=True)
     # The number (E.164) or address, sealed to the dispatch public key.
     contact_sealed: Mapped[bytes] = mapped_column(LargeBinary)
-    # What staff may see: the last two digits of a number; nothing of an address.
-    contact_hint: Mapped[str | None] = mapped_column(String(4))
     language: Mapped[str] = mapped_column(String(8))
     state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     # A keyed hash of the verification code, when it expires, and the wrong tries so far.

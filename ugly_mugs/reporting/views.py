@@ -259,28 +259,40 @@ def _replayed(form: forms.ReportForm, attempt: idempotency.Attempt):
     return render_template("reporting/receipt.html", filed=answer, token=_token(RECEIPT_FORM))
 
 
+def _too_many(form: forms.ReportForm, seconds: int):
+    return _show_form(
+        form,
+        _(
+            "Too many reports are being sent just now. Nothing you typed has been lost: "
+            "please press Send again in %(minutes)s minutes.",
+            minutes=max(1, -(-seconds // 60)),
+        ),
+        429,
+    )
+
+
 def _file(form: forms.ReportForm, attempt: idempotency.Attempt | None, cleaned: list[photos.Photo]):
     session = database.session()
     if attempt is not None:
         replayed = _replayed(form, attempt)
         if replayed is not None:
             return replayed
-    refused = throttling.filing_refused()
+    # Past the limits already: refused before anything is encrypted. Otherwise the filing is
+    # counted once it is ready to be stored, so the count's lock is held only while it is stored.
+    refused = throttling.filing_refused_already()
     if refused is not None:
         session.commit()
-        return _show_form(
-            form,
-            _(
-                "Too many reports are being sent just now. Nothing you typed has been lost: "
-                "please press Send again in %(minutes)s minutes.",
-                minutes=max(1, -(-refused // 60)),
-            ),
-            429,
-        )
+        return _too_many(form, refused)
     try:
         new = forms.to_new_report(form, language=i18n.current().locale)
         new.photos = cleaned
-        filed = service.file_report(session, new, {c.code for c in current_app.config["CATEGORIES"]})
+        prepared = service.prepare_report(session, new, {c.code for c in current_app.config["CATEGORIES"]})
+        refused = throttling.filing_refused()
+        if refused is not None:
+            session.commit()
+            service.discard(session, prepared)
+            return _too_many(form, refused)
+        filed = service.store_report(session, prepared)
         if attempt is not None:
             # A second press, or a retry after a lost answer, within a short while shows the code
             # again; later, only that the report was received (``_replayed``).

@@ -314,12 +314,42 @@ def _encrypted_photos(report_id, photos, receipt_key, holders, level, erasure_ke
     return encrypted
 
 
-def file_report(session: Session, new: NewReport, valid_categories: set[str]) -> Filed:
-    """Encrypt and store a new report; the caller commits. Returns the reference and receipt code.
+@dataclass
+class Prepared:
+    """A report read, checked and encrypted, not yet stored (``prepare_report``)."""
 
-    Everything is read and encrypted first and written last, in a handful of statements, so
-    that a database write lock is held only for the inserts.
-    """
+    new: NewReport
+    place: Place
+    content: dict[str, dict]
+    code: str
+    receipt_key: bytes
+    erasure_key: ReportKey
+    row: dict
+    index_rows: list[dict]
+    encrypted: list[tuple[dict, list[dict]]]
+
+    @property
+    def report_id(self) -> str:
+        return self.row["id"]
+
+
+def _encrypt_all(prepared: Prepared) -> list[tuple[dict, list[dict]]]:
+    new, holders = prepared.new, prepared.place.holders
+    args = (prepared.receipt_key, holders, new.consent_level, prepared.erasure_key)
+    encrypted = [
+        encrypt_section(prepared.report_id, name, 1, prepared.content[name], *args) for name in sections.SECTION_NAMES
+    ]
+    return encrypted + _encrypted_photos(prepared.report_id, new.photos, *args)
+
+
+def prepare_report(session: Session, new: NewReport, valid_categories: set[str]) -> Prepared:
+    """Check and encrypt a new report, writing nothing to the database (its erasure key is
+    stored in the key store, which is not the database). Raises ReportError (safe to show) and
+    KeyUnavailable.
+
+    Everything slow — her details withheld, sections encrypted, keys sealed, blind indexes — is
+    done here, before a database write lock is taken: ``store_report`` then holds it only for
+    the inserts, so filings in other processes are not queued behind this one's encryption."""
     if new.consent_level not in consent.LEVELS:
         raise ReportError("Choose what may be passed to the police.")
     if new.reporter_type not in reporter_types.ALL:
@@ -331,22 +361,17 @@ def file_report(session: Session, new: NewReport, valid_categories: set[str]) ->
     content = stored_content(session, new)
 
     code = receipt.new_code()
-    receipt_key = receipt.receipt_key(code)
     report_id = new_id()
     # The erasure key is stored (outside the database) before anything is sealed with it.
     erasure_key = erasure.new_report_key(session, report_id)
-    # Filing is her act: its times are kept to the hour (coarse_time), here and in the history.
-    now = coarse_time.now()
-    reference = _new_reference()
-    # Blind indexes of his phone numbers, plate, emails and usernames, stored with the report.
-    index_rows = matching_index.prepare(session, report_id, new.perpetrator)
     row = {
         "id": report_id,
-        "reference": reference,
+        "reference": _new_reference(),
         "receipt_lookup": receipt.lookup_id(code),
         # Staff seal their messages to her with it (``reports.messages``).
         "receipt_public_key": sealing.key_pair_from_seed(receipt.message_seed(code)).public,
-        "received_at": now,
+        # Filing is her act: its times are kept to the hour (coarse_time), here and in the history.
+        "received_at": coarse_time.now(),
         "incident_week": week_of(new.incident_date),
         "reporter_type": new.reporter_type,
         "consent_level": new.consent_level,
@@ -355,31 +380,57 @@ def file_report(session: Session, new: NewReport, valid_categories: set[str]) ->
         "filed_by_account_id": new.filed_by_account_id,
         "project_id": new.project_id,
     }
+    prepared = Prepared(
+        new=new,
+        place=place,
+        content=content,
+        code=code,
+        receipt_key=receipt.receipt_key(code),
+        erasure_key=erasure_key,
+        row=row,
+        # Blind indexes of his phone numbers, plate, emails and usernames, stored with the report.
+        index_rows=matching_index.prepare(session, report_id, new.perpetrator),
+        encrypted=[],
+    )
+    prepared.encrypted = _encrypt_all(prepared)
+    return prepared
+
+
+def discard(session: Session, prepared: Prepared) -> None:
+    """A prepared report that will not be stored (its filing was refused): its erasure key,
+    which sealed nothing stored, leaves the key store."""
+    erasure.store_of(session).discard(prepared.report_id)
+
+
+def file_report(session: Session, new: NewReport, valid_categories: set[str]) -> Filed:
+    """Encrypt and store a new report; the caller commits. Returns the reference and receipt code.
+    Raises ReportError (safe to show) and KeyUnavailable."""
+    return store_report(session, prepare_report(session, new, valid_categories))
+
+
+def store_report(session: Session, prepared: Prepared) -> Filed:
+    """Store a prepared report in a handful of statements; the caller commits. Raises
+    KeyUnavailable if its area or keys kept changing while it was stored."""
+    new, row, report_id = prepared.new, prepared.row, prepared.report_id
+    now = row["received_at"]
     # Core inserts: the ORM's unit of work would cost more than the encryption does.
     for _ in range(PLACE_TRIES):
-        encrypted = [
-            encrypt_section(
-                report_id, name, 1, content[name], receipt_key, place.holders, new.consent_level, erasure_key
-            )
-            for name in sections.SECTION_NAMES
-        ]
-        encrypted += _encrypted_photos(
-            report_id, new.photos, receipt_key, place.holders, new.consent_level, erasure_key
-        )
-        if _insert_report(session, row, new.area_code, place):
+        if _insert_report(session, row, new.area_code, prepared.place):
             break
         # The area or a key changed since the place was read (by an admin, or a rotation on any
         # host): nothing was stored; read it again in this transaction and seal again.
-        place = _fresh_place(session, new.area_code)
+        prepared.place = _fresh_place(session, new.area_code)
+        prepared.encrypted = _encrypt_all(prepared)
     else:
         raise keystore.KeyUnavailable("the area or its keys kept changing while the report was filed")
+    place = prepared.place
     conn = session.connection()
     if new.categories:
         conn.execute(
             insert(ReportCategory.__table__),
             [{"report_id": report_id, "code": c} for c in sorted(set(new.categories))],
         )
-    insert_sections(session, encrypted)
+    insert_sections(session, prepared.encrypted)
     # The monitoring figures' counts per day, in this transaction (Core inserts pass no ORM event).
     rollup.filed(
         session,
@@ -393,7 +444,7 @@ def file_report(session: Session, new: NewReport, valid_categories: set[str]) ->
         new.categories,
     )
     # A new report has no index rows yet and no other transaction can see it: no lock, no reads of its own.
-    matching_index.store_new(session, index_rows)
+    matching_index.store_new(session, prepared.index_rows)
     conn.execute(
         insert(ConsentChange.__table__),
         [
@@ -415,4 +466,4 @@ def file_report(session: Session, new: NewReport, valid_categories: set[str]) ->
             report_id=report_id,
             detail={"consent_level": new.consent_level, "reporter_type": new.reporter_type},
         )
-    return Filed(reference=reference, receipt_code=code, report_id=report_id)
+    return Filed(reference=row["reference"], receipt_code=prepared.code, report_id=report_id)

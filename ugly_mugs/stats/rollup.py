@@ -34,11 +34,11 @@ deleted. No Flask imports.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, delete, event, exists, inspect, select, text, tuple_
+from sqlalchemy import Connection, and_, delete, event, exists, inspect, or_, select, text, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -117,8 +117,25 @@ def apply(connection: Session | Connection, changes: Counter) -> None:
     if emptied:
         # A row taken down to nought goes, so that no row remembers a report that was erased or
         # moved (SQLite overwrites deleted rows: secure_delete, ``db.make_engine``).
-        key = tuple_(DayCount.span, DayCount.day, DayCount.dimension, DayCount.value)
-        connection.execute(delete(DayCount).where(DayCount.n == 0, key.in_(emptied)))
+        key = (DayCount.span, DayCount.day, DayCount.dimension, DayCount.value)
+        for chunk in _chunks(emptied):
+            connection.execute(delete(DayCount).where(DayCount.n == 0, any_of(key, chunk)))
+
+
+# Terms per OR: SQLite parses ``a OR b OR …`` as a tree as deep as it is long (at most 1000).
+OR_TERMS = 200
+
+
+def _chunks(items: list) -> Iterator[list]:
+    for start in range(0, len(items), OR_TERMS):
+        yield items[start : start + OR_TERMS]
+
+
+def any_of(columns: tuple, values: Iterable[tuple]):
+    """``columns`` equal to one of ``values`` (tuples in column order), written as an OR of ANDs:
+    SQLite searches an index for each (MULTI-INDEX OR) but scans the whole table for the same
+    test written as a row value ``(a, b) IN ((…), (…))``."""
+    return or_(*(and_(*(column == value for column, value in zip(columns, row, strict=True))) for row in values))
 
 
 def filed(session: Session, received_at: datetime, values: dict, categories: Iterable[str]) -> None:
@@ -321,10 +338,37 @@ def linked_rows(connection: Session | Connection, report_ids: Iterable[str] | No
     return found
 
 
+def _other_holders(session: Session, keys: list[tuple], changing: set[str]) -> dict[tuple, list[str]]:
+    """For each whole identifier of ``keys`` ((kind, digest, key_version)), up to two reports
+    outside ``changing`` that hold it whole too: one statement, a search of the index per key,
+    however many reports hold it (a number reported a thousand times reads two rows)."""
+    found: dict[tuple, list[str]] = {}
+    wanted = sorted({k for k in keys if k[0] != "vehicle_part"})
+    for chunk in _chunks(wanted):
+        parts = [
+            select(IdentifierIndex.kind, IdentifierIndex.digest, IdentifierIndex.key_version, IdentifierIndex.report_id)
+            .where(
+                IdentifierIndex.kind == kind,
+                IdentifierIndex.digest == digest,
+                IdentifierIndex.key_version == version,
+                IdentifierIndex.partial.is_(False),
+                IdentifierIndex.report_id.not_in(sorted(changing)),
+            )
+            .limit(2)
+            .subquery()
+            for kind, digest, version in chunk
+        ]
+        query = union_all(*(select(*part.c) for part in parts))
+        for kind, digest, version, report_id in session.execute(query):
+            found.setdefault((kind, digest, version), []).append(report_id)
+    return found
+
+
 class RepeatChange:
     """Index rows of ``report_ids`` are about to be written (``keys``: their (kind, digest,
     key_version)) or, with ``keys`` None, deleted: which reports count as linked is read for every
-    report that shares a key with them, before and, at ``done()``, after, and the difference counted."""
+    report whose link could change (``_other_holders``), before and, at ``done()``, after, and
+    the difference counted."""
 
     def __init__(self, session: Session, report_ids: Iterable[str], keys: list[tuple] | None) -> None:
         self.session, self.zone = session, local.of(session)
@@ -338,14 +382,16 @@ class RepeatChange:
                     )
                 )
             ]
-        if keys:
-            key = tuple_(IdentifierIndex.kind, IdentifierIndex.digest, IdentifierIndex.key_version)
-            ids |= set(session.scalars(select(IdentifierIndex.report_id).where(key.in_(sorted(set(keys))))))
-        self.ids = ids
-        # One report sharing none of these identifiers with any other (the common case of a new
+        # Only a report that is the one other whole holder of an identifier can be linked or
+        # unlinked by the change; where two or more others hold it, they stay linked by each
+        # other whatever the change is (``whole_and_shared``: a partial or fragment row links
+        # nobody), so they are neither read nor counted.
+        holders = _other_holders(session, keys or [], ids)
+        # None of these identifiers held whole by another report (the common case of a new
         # report): writing or deleting them links or unlinks nobody, so nothing is read or counted.
-        self.unchanged = len(ids) == 1
-        self.before = Counter() if self.unchanged else linked_rows(session, ids, self.zone)
+        self.unchanged = not holders
+        self.ids = ids | {held[0] for held in holders.values() if len(held) == 1}
+        self.before = Counter() if self.unchanged else linked_rows(session, self.ids, self.zone)
 
     def done(self) -> None:
         if self.unchanged:

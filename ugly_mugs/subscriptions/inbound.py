@@ -7,7 +7,9 @@ A delivery report names its delivery by a reference the worker signed (``<id>-<m
 report cannot be aimed at another delivery either.
 
 **Replies.** The sender's number is read as E.164 and looked up by its blind index only.
-``STOP`` (and its usual synonyms, in the five languages) erases her subscription at once; ``HELP``
+``STOP`` (and its usual synonyms, in the five languages) ends her subscription at once, and one
+text confirms it to her number (``service._end``), so that a STOP forged with her number as the
+sender (anyone can set a sender ID) does not pass unnoticed; ``HELP``
 queues the help text for a subscriber (never a text to a number that is not subscribed: an
 inbound message can be forged by anyone who can send a text). Anything else is ignored.
 """
@@ -125,5 +127,6 @@ def handle_reply(session: Session, sender: str, text: str, region: str, limits: 
         subs.stop_by_index(session, index)
         return "stopped"
     if word in HELP_WORDS:
-        return "help" if subs.help_requested(session, index, limits) else "ignored"
+        abroad = contact.region_of(number) != limits.home
+        return "help" if subs.help_requested(session, index, limits, abroad) else "ignored"
     return "ignored"

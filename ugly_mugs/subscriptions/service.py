@@ -12,11 +12,20 @@ only process that can open her number. Nothing but the code is sent before she h
 
 **Cost.** Every text a sign-up or a help request causes counts against ``SMS_MONTHLY_LIMIT``
 (a shared throttle counter over 31 days); past it, no code goes out and the page says to try
-later. Per-contact sign-ups are limited here too (``SUBSCRIBE_CONTACT_LIMIT`` per window), so
-one number cannot be flooded with codes from many clients.
+later. A number must be of one of ``SMS_COUNTRIES`` (``contact.check_country``), and a text to a
+number outside the home country (``PHONE_REGION``) also counts against the smaller
+``SMS_MONTHLY_ABROAD_LIMIT``, so that rotating foreign numbers cannot spend the whole ceiling.
+Per-contact sign-ups are limited here too (``SUBSCRIBE_CONTACT_LIMIT`` per window), so one
+number cannot be flooded with codes from many clients.
 
-**Erasure.** Stopping deletes the row (its areas and unsent deliveries go by cascade); so does
-``sweep`` for a subscription idle ``SUBSCRIPTION_INACTIVE_DAYS`` or a sign-up whose code lapsed.
+**Erasure.** Stopping a sign-up that was never confirmed deletes the row (its areas and unsent
+deliveries go by cascade); so does ``sweep`` for a subscription idle ``SUBSCRIPTION_INACTIVE_DAYS``
+or a sign-up whose code lapsed. Stopping an active subscription (a STOP reply, the stop page, the
+stop link) deletes its areas and unsent alerts at once and queues one confirmation in her
+language ("you will get no more alerts; if this was not you, sign up again"), so that a STOP
+forged from her number is noticed; the row, and with it her sealed number, is kept in state
+``stopped`` only until the worker has sent that text (``erase_stopped``), or until ``sweep``
+the day after. Nothing more is sent to a stopped subscription, and a second STOP sends nothing.
 """
 
 from __future__ import annotations
@@ -33,9 +42,9 @@ from sqlalchemy.orm import Session
 from ugly_mugs import throttle
 from ugly_mugs.crypto import aead, macs, sealing
 from ugly_mugs.db import database_now
-from ugly_mugs.models import Area, Delivery, Subscription, SubscriptionArea
+from ugly_mugs.models import Area, Delivery, ScheduledJob, Subscription, SubscriptionArea
 from ugly_mugs.reports import erasure as report_erasure
-from ugly_mugs.subscriptions.contact import EMAIL, SMS, Contact
+from ugly_mugs.subscriptions.contact import EMAIL, SMS, Contact, check_country
 
 DISPATCH_PUBLIC_KEY = "ugly_mugs.dispatch_public_key"
 SUBSCRIBER_KEY = "ugly_mugs.subscriber_key"
@@ -43,7 +52,11 @@ CODE_DIGITS = 6
 MONTH_SECONDS = 31 * 24 * 3600
 NOTICE_CODE = "code"
 NOTICE_HELP = "help"
-NOTICES = (NOTICE_CODE, NOTICE_HELP)
+# "You will get no more alerts": sent once when a stop ends an active subscription.
+NOTICE_STOPPED = "stopped"
+NOTICES = (NOTICE_CODE, NOTICE_HELP, NOTICE_STOPPED)
+# A subscription between its stop and the confirmation of the stop leaving the worker.
+STOPPED = "stopped"
 
 
 def session_info(dispatch_public_key: bytes | None, subscriber_key: bytes | None) -> dict:
@@ -71,15 +84,24 @@ class Limits:
     contact_limit: int = 3
     window_seconds: int = 3600
     monthly_texts: int = 2000
+    # The home country (ISO 3166 alpha-2), the countries whose numbers may sign up, and the
+    # texts a month (also within ``monthly_texts``) to numbers outside the home country.
+    home: str = "GB"
+    countries: tuple[str, ...] = ("GB",)
+    monthly_abroad: int = 200
 
     @classmethod
     def of(cls, config: Mapping[str, object]) -> Limits:
+        home = str(config.get("PHONE_REGION") or "GB")
         return cls(
             code_minutes=int(config["SUBSCRIPTION_CODE_MINUTES"]),
             code_attempts=int(config["SUBSCRIPTION_CODE_ATTEMPTS"]),
             contact_limit=int(config["SUBSCRIBE_CONTACT_LIMIT"]),
             window_seconds=int(config["SUBSCRIBE_WINDOW_SECONDS"]),
             monthly_texts=int(config["SMS_MONTHLY_LIMIT"]),
+            home=home,
+            countries=tuple(config.get("SMS_COUNTRIES") or (home,)),
+            monthly_abroad=int(config.get("SMS_MONTHLY_ABROAD_LIMIT", 200)),
         )
 
 
@@ -119,14 +141,27 @@ def _find(session: Session, subscriber_key: bytes, contact: Contact) -> Subscrip
     )
 
 
-def _count_text(session: Session, limits: Limits) -> None:
-    """One more text caused by a sign-up or a reply; ``Refused("cost")`` past the monthly ceiling."""
-    if limits.monthly_texts < 1:
-        raise Refused("cost", MONTH_SECONDS)
-    quota = throttle.Quota("sms-month", limits.monthly_texts, None, MONTH_SECONDS)
-    seconds = quota.take(session, "all")
-    if seconds is not None:
-        raise Refused("cost", seconds)
+def _count_text(session: Session, limits: Limits, abroad: bool = False) -> None:
+    """One more text caused by a sign-up or a reply; ``Refused("cost")`` past the monthly ceiling,
+    and for a number ``abroad`` (outside the home country) past the smaller ceiling of those too.
+
+    The smaller ceiling is taken first: a text refused by it spends nothing of the whole one."""
+    ceilings = [("sms-month-abroad", limits.monthly_abroad)] if abroad else []
+    ceilings.append(("sms-month", limits.monthly_texts))
+    for name, limit in ceilings:
+        if limit < 1:
+            raise Refused("cost", MONTH_SECONDS)
+        seconds = throttle.Quota(name, limit, None, MONTH_SECONDS).take(session, "all")
+        if seconds is not None:
+            raise Refused("cost", seconds)
+
+
+def _abroad(contact: Contact, limits: Limits) -> bool:
+    """Whether a number is outside the home country; ``ContactError("country")`` when it is of
+    none of the allowed countries (an address is never abroad)."""
+    if contact.kind != SMS:
+        return False
+    return check_country(contact, limits.countries) != limits.home
 
 
 def _notice(session: Session, public: bytes, sub: Subscription, notice: str, payload: str | None, now: datetime):
@@ -157,12 +192,14 @@ def sign_up(session: Session, contact: Contact, areas: Sequence[str], language: 
 
     A number or address already subscribed is left as it is (no code is sent, so nobody can change
     or pause another's subscription by typing her number); a pending sign-up gets a new code and
-    the areas and language now chosen. Returns True if a code was queued. Raises ``Refused``
-    (``contact``: this number or address asked too often; ``cost``: the monthly ceiling of texts),
-    ``SubscriptionsUnavailable`` without the keys, ``ValueError`` when no known area is chosen.
-    The caller commits.
+    the areas and language now chosen. Returns True if a code was queued. Raises
+    ``contact.ContactError("country")`` for a number of a country not in ``limits.countries``
+    (before anything is counted), ``Refused`` (``contact``: this number or address asked too
+    often; ``cost``: the monthly ceiling of texts, or of texts abroad), ``SubscriptionsUnavailable``
+    without the keys, ``ValueError`` when no known area is chosen. The caller commits.
     """
     public, key = _keys(session)
+    abroad = _abroad(contact, limits)
     ids = area_ids(session, areas)
     if not ids:
         raise ValueError("choose at least one area")
@@ -178,8 +215,11 @@ def sign_up(session: Session, contact: Contact, areas: Sequence[str], language: 
     sub = session.scalar(select(Subscription).where(Subscription.contact_index == index))
     if sub is not None and sub.state == "active":
         return False
+    if sub is not None:
+        # A sign-up again after a stop (or a lapsed code): waiting for the new code.
+        sub.state = "pending"
     if contact.kind == SMS:
-        _count_text(session, limits)
+        _count_text(session, limits, abroad)
     code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
     if sub is None:
         public_id = secrets.token_urlsafe(16)
@@ -188,7 +228,6 @@ def sign_up(session: Session, contact: Contact, areas: Sequence[str], language: 
             kind=contact.kind,
             contact_index=index,
             contact_sealed=sealing.seal(public, contact.value.encode("utf-8"), contact_context(public_id)),
-            contact_hint=contact.hint,
             state="pending",
             code_attempts=0,
         )
@@ -250,37 +289,72 @@ def _erase(session: Session, sub_id: int) -> None:
     report_erasure.purge_after_commit(session)
 
 
-def stop(session: Session, contact: Contact) -> bool:
-    """Erase the subscription at ``contact`` (row, areas, unsent messages); False if there is none."""
-    _public, key = _keys(session)
-    sub = _find(session, key, contact)
+def _end(session: Session, sub: Subscription | None) -> bool:
+    """Stop ``sub``: an active one loses its areas and unsent messages and gets the confirmation
+    (kept ``stopped`` until it is sent); a pending one is erased; a stopped one is left as it is,
+    so a second STOP neither sends a second text nor cancels the first. False if there is none."""
     if sub is None:
         return False
-    _erase(session, sub.id)
+    if sub.state == STOPPED:
+        return True
+    if sub.state != "active":
+        _erase(session, sub.id)
+        return True
+    public, _key = _keys(session)
+    session.execute(delete(Delivery).where(Delivery.subscription_id == sub.id))
+    session.execute(delete(SubscriptionArea).where(SubscriptionArea.subscription_id == sub.id))
+    now = database_now(session)
+    sub.state = STOPPED
+    sub.code_hash = None
+    sub.code_expires_at = None
+    sub.last_activity_at = _day(now)
+    session.flush()
+    _notice(session, public, sub, NOTICE_STOPPED, None, now)
     return True
+
+
+def stop(session: Session, contact: Contact) -> bool:
+    """Stop the subscription at ``contact`` (see ``_end``); False if there is none."""
+    _public, key = _keys(session)
+    return _end(session, _find(session, key, contact))
 
 
 def stop_by_index(session: Session, index: str) -> bool:
-    """Erase the subscription with this blind index (a STOP reply, found by the worker's index)."""
-    sub_id = session.scalar(select(Subscription.id).where(Subscription.contact_index == index))
-    if sub_id is None:
-        return False
-    _erase(session, sub_id)
-    return True
+    """Stop the subscription with this blind index (a STOP reply); False if there is none."""
+    return _end(session, session.scalar(select(Subscription).where(Subscription.contact_index == index)))
 
 
 def stop_by_public_id(session: Session, public_id: str) -> bool:
-    """Erase the subscription a signed stop link names; False if it is already gone."""
-    sub_id = session.scalar(select(Subscription.id).where(Subscription.public_id == public_id))
-    if sub_id is None:
-        return False
-    _erase(session, sub_id)
-    return True
+    """Stop the subscription a signed stop link names; False if it is already gone."""
+    return _end(session, session.scalar(select(Subscription).where(Subscription.public_id == public_id)))
 
 
-def help_requested(session: Session, index: str, limits: Limits) -> bool:
+def erase_stopped(conn, subscription_ids: Sequence[int]) -> int:
+    """Erase those of ``subscription_ids`` that are stopped (their confirmation has left, or was
+    given up): row, areas and deliveries. For the worker, in its own transaction on ``conn`` (a
+    ``Connection`` or ``Session``); returns how many. One signed up again meanwhile is kept."""
+    if not subscription_ids:
+        return 0
+    gone = list(
+        conn.scalars(
+            select(Subscription.id).where(Subscription.id.in_(list(subscription_ids)), Subscription.state == STOPPED)
+        )
+    )
+    if gone:
+        conn.execute(delete(Delivery).where(Delivery.subscription_id.in_(gone)))
+        conn.execute(delete(SubscriptionArea).where(SubscriptionArea.subscription_id.in_(gone)))
+        conn.execute(delete(Subscription).where(Subscription.id.in_(gone)))
+        # Gone from the files too, by the scheduled purge (as ``_erase`` asks after its commit).
+        conn.execute(
+            update(ScheduledJob).where(ScheduledJob.name == report_erasure.PURGE_JOB).values(due_at=database_now(conn))
+        )
+    return len(gone)
+
+
+def help_requested(session: Session, index: str, limits: Limits, abroad: bool = False) -> bool:
     """Queue the help text for the active subscriber with this index; False for anyone else (we
-    never text a number that is not subscribed). Counts against the monthly ceiling."""
+    never text a number that is not subscribed). Counts against the monthly ceiling, and for a
+    number ``abroad`` (outside the home country) against the ceiling of texts abroad too."""
     public, _key = _keys(session)
     sub = session.scalar(
         select(Subscription).where(Subscription.contact_index == index, Subscription.state == "active")
@@ -288,7 +362,7 @@ def help_requested(session: Session, index: str, limits: Limits) -> bool:
     if sub is None:
         return False
     try:
-        _count_text(session, limits)
+        _count_text(session, limits, abroad)
     except Refused:
         return False
     now = database_now(session)
@@ -298,11 +372,15 @@ def help_requested(session: Session, index: str, limits: Limits) -> bool:
 
 
 def sweep(session: Session, inactive_days: int, now: datetime | None = None) -> int:
-    """Erase subscriptions idle ``inactive_days`` and sign-ups whose code lapsed a day ago; returns how many."""
+    """Erase subscriptions idle ``inactive_days``, sign-ups whose code lapsed a day ago and stops
+    whose confirmation did not go within a day; returns how many."""
     now = now or database_now(session)
     stale = select(Subscription.id).where(
         (Subscription.last_activity_at < _day(now) - timedelta(days=inactive_days))
-        | ((Subscription.state == "pending") & (Subscription.last_activity_at < _day(now) - timedelta(days=1)))
+        | (
+            Subscription.state.in_(("pending", STOPPED))
+            & (Subscription.last_activity_at < _day(now) - timedelta(days=1))
+        )
     )
     ids = list(session.scalars(stale))
     for sub_id in ids:

@@ -10,6 +10,7 @@ does the work.
 
 from __future__ import annotations
 
+from babel import Locale
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -34,6 +35,7 @@ PROBLEMS = {
     ),
     "kind": _l("That does not look like a mobile number or an email address."),
 }
+# "country" is said with the countries' names (``_problem``).
 REFUSED = {
     "client": _l("Too many sign-ups from here for now. Please wait a while and try again."),
     "contact": _l("We have sent several codes to this number or address already. Please wait a while and try again."),
@@ -79,6 +81,19 @@ def _token_valid(name: str) -> bool:
     return state is form_token.TokenState.VALID
 
 
+def _problem(code: str) -> str:
+    """What to tell her about a number or address that cannot be used, in her language."""
+    if code == "country":
+        names = Locale.parse(_current_locale()).territories
+        countries = ", ".join(names.get(c, c) for c in subs.Limits.of(current_app.config).countries)
+        return _(
+            "We can only send texts to mobile numbers from %(countries)s. "
+            "Please sign up with an email address instead.",
+            countries=countries,
+        )
+    return str(PROBLEMS.get(code, PROBLEMS["unusable"]))
+
+
 def _read_contact(raw: str) -> contact.Contact:
     kind = contact.EMAIL if "@" in (raw or "") else contact.SMS
     return contact.parse(kind, raw, current_app.config["PHONE_REGION"])
@@ -96,12 +111,16 @@ def _sign_up(form, page, code_page, staff: bool):
     try:
         typed = _read_contact(form.contact.data)
     except contact.ContactError as exc:
-        form.contact.errors = [PROBLEMS.get(exc.code, PROBLEMS["unusable"])]
+        form.contact.errors = [_problem(exc.code)]
         return page(form, status=400)
     if not staff and _client_refused():
         return page(form, notice=REFUSED["client"], status=429)
     try:
         subs.sign_up(database.session(), typed, form.areas.data, form.language.data, subs.Limits.of(current_app.config))
+    except contact.ContactError as exc:
+        # A number of a country not allowed: refused before anything was counted or stored.
+        form.contact.errors = [_problem(exc.code)]
+        return page(form, status=400)
     except subs.Refused as exc:
         # Nothing but the limits' counters was written: kept, so a flood stays refused.
         database.session().commit()
@@ -217,7 +236,7 @@ def stop():
     try:
         typed = _read_contact(form.contact.data)
     except contact.ContactError as exc:
-        form.contact.errors = [PROBLEMS.get(exc.code, PROBLEMS["unusable"])]
+        form.contact.errors = [_problem(exc.code)]
         return _stop_page(form, status=400)
     if _client_refused():
         return _stop_page(form, notice=REFUSED["client"], status=429)

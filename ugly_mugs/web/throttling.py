@@ -109,13 +109,38 @@ def _take(quota: throttle.Quota, who: str, what: str) -> int | None:
     return seconds
 
 
+def _filing_quota() -> throttle.Quota:
+    cfg = current_app.config
+    return throttle.Quota(FILING, cfg["FILING_CLIENT_LIMIT"], cfg["FILING_GLOBAL_LIMIT"], cfg["FILING_WINDOW_SECONDS"])
+
+
 def filing_refused() -> int | None:
     """Count one report filing by this client; None if allowed, else the seconds to wait
     (Retry-After is set). The caller commits (the count is in the request's transaction when
-    the database is the store) and, when refused, shows the form back with what was typed."""
-    cfg = current_app.config
-    quota = throttle.Quota(FILING, cfg["FILING_CLIENT_LIMIT"], cfg["FILING_GLOBAL_LIMIT"], cfg["FILING_WINDOW_SECONDS"])
-    return _take(quota, client(), "a report")
+    the database is the store) and, when refused, shows the form back with what was typed.
+
+    Counting writes (the database store's row is then locked until the commit): take it when the
+    report is ready to be stored, after ``filing_refused_already`` let the work begin."""
+    return _take(_filing_quota(), client(), "a report")
+
+
+def filing_refused_already() -> int | None:
+    """Whether this client's filing would be refused by the counts so far, counting nothing: the
+    seconds to wait (then also counted, with Retry-After set) or None. Asked before a report is
+    encrypted, so that a client past its limit costs no encryption."""
+    quota = _filing_quota()
+    try:
+        seconds = quota.refusal(database.session(), client())
+    except throttle.StoreUnavailable:
+        _fail_open("a report")
+        return None
+    if seconds is None:
+        return None
+    # Counted as a refused filing always is (a client that keeps sending keeps being counted).
+    counted = filing_refused()
+    if counted is None:  # its window ended in between: still refused, and told to send it again at once
+        wait(1)
+    return counted or 1
 
 
 def public_check_refused() -> int | None:

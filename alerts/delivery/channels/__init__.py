@@ -56,6 +56,7 @@ __all__ = [
     "kinds",
     "register",
     "registered",
+    "subscription_channels",
     "unregister",
 ]
 
@@ -140,8 +141,16 @@ class Transports:
             transport.close()
 
 
+def subscription_channels(config: Mapping[str, Any]) -> dict[str, str]:
+    """The channel kind that sends each kind of subscription, where they differ: a text-message
+    subscription goes through the SMS channel of the gateway ``UGLY_MUGS_SMS_GATEWAY`` names
+    (``sms_kannel`` or ``sms_provider``); any other (email) through the channel of its own kind.
+    ``ChannelSettingsError`` when the gateway is neither."""
+    return {sms.SUBSCRIPTION_KIND: sms.subscription_channel(config)}
+
+
 # The built-in channels, in the order the project page offers them.
-_BUILT_IN = (email.CHANNEL, webhook.CHANNEL, sms.CHANNEL)
+_BUILT_IN = (email.CHANNEL, webhook.CHANNEL, *sms.CHANNELS)
 
 for _channel in _BUILT_IN:
     register(_channel)

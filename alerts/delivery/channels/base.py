@@ -95,10 +95,11 @@ class TargetField:
 class Subscriber:
     """What a delivery to an individual subscriber adds (``Outgoing.subscriber``).
 
-    ``notice``: None for an alert message, else ``"code"`` (``payload`` is her verification code)
-    or ``"help"``; ``alert_link``: the signed, expiring link to the full alert (for an alert);
-    ``stop_url``: the signed stop link (an email's footer); ``help_url``: the stop page;
-    ``reference``: what the gateway's delivery reports name this delivery by (signed)."""
+    ``notice``: None for an alert message, else ``"code"`` (``payload`` is her verification code),
+    ``"help"`` or ``"stopped"`` (the confirmation that her subscription ended); ``alert_link``:
+    the signed, expiring link to the full alert (for an alert); ``stop_url``: the signed stop link
+    (an email's footer); ``help_url``: the stop page; ``reference``: what the gateway's delivery
+    reports name this delivery by (signed); ``subscribe_url``: the sign-up page."""
 
     notice: str | None
     payload: str | None
@@ -106,6 +107,7 @@ class Subscriber:
     stop_url: str | None
     help_url: str
     reference: str
+    subscribe_url: str = ""
 
 
 @dataclass(frozen=True)

@@ -165,9 +165,9 @@ def build(to: str | None, m: render.Published, w: Wording, sender: Sender) -> Em
 
 
 def build_for_subscriber(outgoing: Outgoing, sender: Sender) -> EmailMessage:
-    """The email to an individual subscriber: her code, the help text, or the alert with the links
-    to it and to stop (her own signed stop link, in every alert email). ``DeliveryFailed`` when
-    there is nothing to send."""
+    """The email to an individual subscriber: her code, the help text, the confirmation of a stop,
+    or the alert with the links to it and to stop (her own signed stop link, in every alert
+    email). ``DeliveryFailed`` when there is nothing to send."""
     w, sub, m = outgoing.words, outgoing.subscriber, outgoing.message
     mail = EmailMessage()
     mail["From"] = sender.address
@@ -178,6 +178,9 @@ def build_for_subscriber(outgoing: Outgoing, sender: Sender) -> EmailMessage:
     elif sub.notice == "help":
         mail["Subject"] = sender.subject or w.subject
         mail.set_content(w.help_text % {"url": sub.help_url})
+    elif sub.notice == "stopped":
+        mail["Subject"] = w.stopped_subject
+        mail.set_content(w.stopped_text % {"url": sub.subscribe_url})
     elif m is not None:
         mail["Subject"] = sender.subject or w.subject
         mail["Date"] = formatdate(m.published_at.timestamp(), usegmt=True)

@@ -1,16 +1,24 @@
-"""Alerts by text message to individual subscribers, through Kannel's sendsms or an HTTP provider.
+"""Alerts by text message to individual subscribers: two channels, one per kind of SMS gateway.
 
-Subscribers only (``for_projects = False``): its target is a person's number, which the worker
+``sms_kannel`` sends through Kannel's HTTP sendsms (``alerts.delivery.sms.kannel``:
+``UGLY_MUGS_KANNEL_SENDSMS_URL``, ``_USERNAME``, ``_PASSWORD``, ``_SMSC``), the open-source gateway a
+small charity runs with a GSM modem or an operator's SMSC; ``sms_provider`` through a commercial
+gateway's HTTP API (``alerts.delivery.sms.provider``: ``UGLY_MUGS_SMS_PROVIDER_URL``, ``_TOKEN``).
+Both are registered channels; what differs is only the gateway each opens, so rendering, the
+segment check and sending are this module's one ``SmsTransport``. ``UGLY_MUGS_SMS_SENDER`` is the
+sender either way.
+
+Subscribers only (``for_projects = False``): the target is a person's number, which the worker
 opens from its seal just before sending and which is never stored readable, so no project page
-offers it. ``UGLY_MUGS_SMS_GATEWAY`` chooses the gateway: ``kannel``
-(``alerts.delivery.sms.kannel``: ``UGLY_MUGS_KANNEL_SENDSMS_URL``, ``_USERNAME``, ``_PASSWORD``,
-``_SMSC``) or ``provider`` (``alerts.delivery.sms.provider``: ``UGLY_MUGS_SMS_PROVIDER_URL``,
-``_TOKEN``); ``UGLY_MUGS_SMS_SENDER`` is the sender either way.
+offers them. A subscription says only that she wants text messages (its kind, and its
+deliveries' kind, is ``SUBSCRIPTION_KIND``); ``UGLY_MUGS_SMS_GATEWAY`` (``kannel`` or
+``provider``) names the channel they go through when sent (``subscription_channels``), so a
+switch of gateway also carries texts already waiting in the outbox.
 
 What is sent: an alert rendered by ``alerts.delivery.sms.text`` (her language, the plates and
 numbers first, at most two segments, GSM-7 where it can, the signed link to the full alert), or a
-notice (her code; the help text). Delivery reports come back to ``/sms/dlr`` with the delivery's
-signed reference (``ugly_mugs/subscriptions/inbound.py``).
+notice (her code; the help text; the confirmation of a stop). Delivery reports come back to
+``/sms/dlr`` with the delivery's signed reference (``ugly_mugs/subscriptions/inbound.py``).
 """
 
 from __future__ import annotations
@@ -36,16 +44,46 @@ if TYPE_CHECKING:
 # alerts.delivery.sms builds on this package's errors (channels.base), so its modules are imported
 # when first used, not when the registry is: either package may then be imported first.
 
-KIND = "sms"
+# What a text-message subscription (and each of its deliveries) is: not a channel of its own.
+SUBSCRIPTION_KIND = "sms"
+# UGLY_MUGS_SMS_GATEWAY's words, each naming one of the two channels below.
+GATEWAYS = ("kannel", "provider")
 
 
 @dataclass(frozen=True)
 class SmsSettings:
-    gateway: str  # "kannel" or "provider"
-    kannel: KannelSettings | None
-    provider: ProviderSettings | None
+    # What the gateway's client needs (its own settings), or None when this gateway is not in use.
+    gateway: KannelSettings | ProviderSettings | None
     # Where national numbers in an alert are read from (the plates and numbers put first).
     region: str
+
+
+def _sender(config: Mapping[str, Any]) -> str:
+    return str(config.get("SMS_SENDER") or "UglyMugs")
+
+
+def _deadline(config: Mapping[str, Any]) -> float:
+    return float(config.get("SMS_TIMEOUT", 10))
+
+
+def _region(config: Mapping[str, Any]) -> str:
+    return str(config.get("PHONE_REGION") or "GB")
+
+
+def _dlr_url(config: Mapping[str, Any]) -> str | None:
+    """Our delivery-report endpoint with its signed token, or None without a public address."""
+    from ugly_mugs.subscriptions import inbound
+
+    public_url = str(config.get("PUBLIC_URL") or "").rstrip("/")
+    return f"{public_url}/sms/dlr?key={inbound.endpoint_token(config)}" if public_url else None
+
+
+def chosen_gateway(config: Mapping[str, Any]) -> str:
+    """``UGLY_MUGS_SMS_GATEWAY``: ``kannel`` (the default) or ``provider``; ``ChannelSettingsError`` else."""
+    gateway = str(config.get("SMS_GATEWAY") or "kannel")
+    if gateway not in GATEWAYS:
+        raise ChannelSettingsError("UGLY_MUGS_SMS_GATEWAY must be kannel or provider")
+    return gateway
 
 
 def render(outgoing: Outgoing, region: str) -> str:
@@ -61,6 +99,8 @@ def render(outgoing: Outgoing, region: str) -> str:
         return sms_text.plain(w.code_text % {"code": sub.payload})
     if sub.notice == "help":
         return sms_text.plain(w.help_text % {"url": sub.help_url})
+    if sub.notice == "stopped":
+        return sms_text.plain(w.stopped_text % {"url": sub.subscribe_url})
     if outgoing.message is None or not sub.alert_link:
         raise DeliveryFailed("nothing to send", permanent=True, scope=SCOPE_DELIVERY)
     try:
@@ -70,23 +110,17 @@ def render(outgoing: Outgoing, region: str) -> str:
 
 
 class SmsTransport:
-    def __init__(self, settings: SmsSettings):
-        from alerts.delivery.sms.kannel import KannelGateway
-        from alerts.delivery.sms.provider import ProviderGateway
+    """Renders and sends through one gateway (Kannel's or the provider's client)."""
 
-        self.settings = settings
-        if settings.gateway == "provider" and settings.provider is not None:
-            self._gateway: KannelGateway | ProviderGateway = ProviderGateway(settings.provider)
-        elif settings.kannel is not None:
-            self._gateway = KannelGateway(settings.kannel)
-        else:
-            raise DeliveryFailed("no SMS gateway is configured (UGLY_MUGS_SMS_GATEWAY)", scope="channel")
+    def __init__(self, gateway: KannelGateway | ProviderGateway, region: str):
+        self._gateway = gateway
+        self.region = region
 
     def send(self, outgoing: Outgoing) -> Accepted:
         from alerts.delivery.sms import segments
         from alerts.delivery.sms import text as sms_text
 
-        text = render(outgoing, self.settings.region)
+        text = render(outgoing, self.region)
         if segments.count(text) > sms_text.MAX_SEGMENTS:
             raise DeliveryFailed("the text needs more than two segments", permanent=True, scope=SCOPE_DELIVERY)
         # GatewayError is a DeliveryFailed: temporary ones are retried, permanent ones failed.
@@ -96,15 +130,17 @@ class SmsTransport:
         pass
 
 
-class SmsChannel:
-    kind = KIND
+class _SmsChannel:
+    """What both text-message channels share; a subclass says which gateway and its settings."""
+
+    gateway: str
     label = "Text message"
     add_label = "Add a mobile number"
     field = TargetField(
         name="mobile", label="Mobile number", input_type="tel", max_length=32, required_message="Enter a number."
     )
     has_secret = False
-    # A person's number: only individual subscriptions use this channel.
+    # A person's number: only individual subscriptions use these channels.
     for_projects = False
 
     def check_target(self, raw: str, config: Mapping[str, Any]) -> str:
@@ -117,45 +153,79 @@ class SmsChannel:
     def new_secret(self) -> str:
         raise TypeError("a text message has no secret")
 
-    def configure(self, config: Mapping[str, Any]) -> SmsSettings:
-        """From UGLY_MUGS_SMS_GATEWAY, _SMS_SENDER, _KANNEL_* or _SMS_PROVIDER_*, _SMS_TIMEOUT, _PUBLIC_URL."""
-        gateway = str(config.get("SMS_GATEWAY") or "kannel")
-        sender = str(config.get("SMS_SENDER") or "UglyMugs")
-        deadline = float(config.get("SMS_TIMEOUT", 10))
-        public_url = str(config.get("PUBLIC_URL") or "").rstrip("/")
-        from alerts.delivery.sms.kannel import KannelSettings
-        from alerts.delivery.sms.provider import ProviderSettings
-        from ugly_mugs.subscriptions import inbound
-
-        dlr = f"{public_url}/sms/dlr?key={inbound.endpoint_token(config)}" if public_url else None
-        kannel = provider = None
-        if gateway == "kannel":
-            kannel = KannelSettings(
-                sendsms_url=str(config.get("KANNEL_SENDSMS_URL") or ""),
-                username=str(config.get("KANNEL_USERNAME") or ""),
-                password=str(config.get("KANNEL_PASSWORD") or ""),
-                sender=sender,
-                dlr_url=dlr,
-                smsc=str(config.get("KANNEL_SMSC") or "") or None,
-                deadline=deadline,
-            )
-        elif gateway == "provider":
-            url = str(config.get("SMS_PROVIDER_URL") or "")
-            if config.get("SUBSCRIPTIONS") and not (url and config.get("SMS_PROVIDER_TOKEN")):
-                raise ChannelSettingsError("UGLY_MUGS_SMS_GATEWAY=provider needs UGLY_MUGS_SMS_PROVIDER_URL and _TOKEN")
-            provider = ProviderSettings(
-                url=url,
-                token=str(config.get("SMS_PROVIDER_TOKEN") or ""),
-                sender=sender,
-                callback_url=dlr,
-                deadline=deadline,
-            )
-        else:
-            raise ChannelSettingsError("UGLY_MUGS_SMS_GATEWAY must be kannel or provider")
-        return SmsSettings(gateway, kannel, provider, str(config.get("PHONE_REGION") or "GB"))
+    def in_use(self, config: Mapping[str, Any]) -> bool:
+        """Whether ``UGLY_MUGS_SMS_GATEWAY`` names this channel's gateway (subscriptions on)."""
+        return bool(config.get("SUBSCRIPTIONS")) and chosen_gateway(config) == self.gateway
 
     def open(self, settings: SmsSettings) -> SmsTransport:
-        return SmsTransport(settings)
+        if settings.gateway is None:
+            raise DeliveryFailed(f"the {self.gateway} SMS gateway is not configured", scope="channel")
+        return SmsTransport(self._client(settings.gateway), settings.region)
+
+    def _client(self, gateway_settings):
+        raise NotImplementedError
 
 
-CHANNEL = SmsChannel()
+class KannelChannel(_SmsChannel):
+    kind = "sms_kannel"
+    gateway = "kannel"
+    label = "Text message (Kannel)"
+
+    def configure(self, config: Mapping[str, Any]) -> SmsSettings:
+        """From UGLY_MUGS_KANNEL_SENDSMS_URL, _USERNAME, _PASSWORD, _SMSC, _SMS_SENDER, _SMS_TIMEOUT, _PUBLIC_URL."""
+        from alerts.delivery.sms.kannel import KannelSettings
+
+        chosen_gateway(config)
+        kannel = KannelSettings(
+            sendsms_url=str(config.get("KANNEL_SENDSMS_URL") or ""),
+            username=str(config.get("KANNEL_USERNAME") or ""),
+            password=str(config.get("KANNEL_PASSWORD") or ""),
+            sender=_sender(config),
+            dlr_url=_dlr_url(config),
+            smsc=str(config.get("KANNEL_SMSC") or "") or None,
+            deadline=_deadline(config),
+        )
+        return SmsSettings(kannel, _region(config))
+
+    def _client(self, gateway_settings: KannelSettings) -> KannelGateway:
+        from alerts.delivery.sms.kannel import KannelGateway
+
+        return KannelGateway(gateway_settings)
+
+
+class ProviderChannel(_SmsChannel):
+    kind = "sms_provider"
+    gateway = "provider"
+    label = "Text message (HTTP provider)"
+
+    def configure(self, config: Mapping[str, Any]) -> SmsSettings:
+        """From UGLY_MUGS_SMS_PROVIDER_URL, _TOKEN, _SMS_SENDER, _SMS_TIMEOUT, _PUBLIC_URL; both the URL
+        and the token are required while it is the gateway in use (``ChannelSettingsError``)."""
+        from alerts.delivery.sms.provider import ProviderSettings
+
+        url, token = str(config.get("SMS_PROVIDER_URL") or ""), str(config.get("SMS_PROVIDER_TOKEN") or "")
+        if not (url and token):
+            if self.in_use(config):
+                raise ChannelSettingsError("UGLY_MUGS_SMS_GATEWAY=provider needs UGLY_MUGS_SMS_PROVIDER_URL and _TOKEN")
+            return SmsSettings(None, _region(config))
+        provider = ProviderSettings(
+            url=url, token=token, sender=_sender(config), callback_url=_dlr_url(config), deadline=_deadline(config)
+        )
+        return SmsSettings(provider, _region(config))
+
+    def _client(self, gateway_settings: ProviderSettings) -> ProviderGateway:
+        from alerts.delivery.sms.provider import ProviderGateway
+
+        return ProviderGateway(gateway_settings)
+
+
+KANNEL = KannelChannel()
+PROVIDER = ProviderChannel()
+CHANNELS = (KANNEL, PROVIDER)
+
+
+def subscription_channel(config: Mapping[str, Any]) -> str:
+    """The kind of the channel text-message subscriptions are sent by: the one whose gateway
+    ``UGLY_MUGS_SMS_GATEWAY`` names; ``ChannelSettingsError`` for another word."""
+    gateway = chosen_gateway(config)
+    return next(c.kind for c in CHANNELS if c.gateway == gateway)

@@ -1214,6 +1214,33 @@ def _seed_subscription(conn: Connection) -> None:
     conn.execute(t["subscription_area"].insert(), [{"subscription_id": 77, "area_id": area_id}])
 
 
+def _seed_hinted_subscriber(conn: Connection) -> None:
+    """A second subscriber as the day-counts revision stores her, with the last two digits of her
+    number in clear as a hint (the next revision drops them)."""
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    conn.execute(
+        t["subscription"].insert(),
+        [
+            {
+                "id": 78,
+                "public_id": "seeded-subscriber-0002",
+                "kind": "sms",
+                "contact_index": "bb" * 32,
+                "contact_sealed": b"\x02sealed-number-2",
+                "contact_hint": "42",
+                "language": "en",
+                "state": "pending",
+                "code_hash": None,
+                "code_expires_at": None,
+                "code_attempts": 0,
+                "last_activity_at": datetime(2026, 12, 13, 9, 0),
+            }
+        ],
+    )
+
+
 SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "c56bb297b78a": _seed_initial_schema,
     "e86756c4b8cc": _seed_staff_accounts,
@@ -1231,6 +1258,7 @@ SEEDERS: dict[str, Callable[[Connection], str | None]] = {
     "7f3a1c5e9b42": _seed_idempotency_record,
     "a4c2e8f1d5b7": _seed_message_key_and_help,
     "2b8e5f0c7d13": _seed_subscription,
+    "a4c2e9d7f1b3": _seed_hinted_subscriber,
 }
 
 

@@ -5,8 +5,9 @@ endpoints itself), the real dispatch worker, and the suite's real SMTP server.
 By text: she signs up with her number, the code reaches her phone, she types it; an alert for
 her area reaches her in Polish as UCS-2 in the segments counted, plates and numbers first, with
 a link that opens the full alert; an alert for another area does not; she replies STOP from her
-phone and receives nothing more, her row gone. By email: the same with the code and the stop
-link in the email.
+phone, gets one text saying so (a STOP forged from her number would not pass unnoticed) and
+receives nothing more, her row gone. By email: the same with the code and the stop link in the
+email. Her number is Polish: the installation allows GB and PL numbers (``SMS_COUNTRIES``).
 """
 
 from __future__ import annotations
@@ -101,7 +102,12 @@ def test_by_text_message_through_kannel(served, tmp_path):
     token = inbound.endpoint_token({"SMS_INBOUND_KEY": INBOUND_KEY})
     (tmp_path / "kannel").mkdir()
     with running_kannel(tmp_path / "kannel", f"{base}/sms/inbound?key={token}") as k:
-        app = make(KANNEL_SENDSMS_URL=k.sendsms_url, KANNEL_USERNAME=k.username, KANNEL_PASSWORD=k.password)
+        app = make(
+            KANNEL_SENDSMS_URL=k.sendsms_url,
+            KANNEL_USERNAME=k.username,
+            KANNEL_PASSWORD=k.password,
+            SMS_COUNTRIES="GB,PL",
+        )
         client = app.test_client()
         # She signs up for Holbeck, in Polish.
         form = client.get("/alerts/subscribe?lang=pl").get_data(as_text=True)
@@ -159,13 +165,26 @@ def test_by_text_message_through_kannel(served, tmp_path):
         # HELP from a number that is not subscribed gets nothing (an inbound text can be forged).
         k.send_from_phone("+48600999888", "HELP")
 
-        # She replies STOP from her phone: her subscription is gone, nothing more is sent.
+        # She replies STOP from her phone: one text confirms it, in Polish, then her row is gone
+        # and nothing more is sent; a second STOP (a forger's, say) sends nothing.
         k.send_from_phone(NUMBER, "STOP")
-        wait_until(lambda: subscription(app) is None, 15, "the STOP reaching the app")
+        wait_until(lambda: subscription(app).state == "stopped", 15, "the STOP reaching the app")
         with app.extensions["ugly_mugs.sessionmaker"]() as session:
             publish_message(session, ["holbeck"], "Another one", "KR 99999 again.")
+        tally = run_worker(app)
+        assert (tally.claimed, tally.delivered) == (1, 1)
+        confirmation = k.wait_for_messages(4, to=NUMBER)[3]
+        assert confirmation.text.startswith("Nie dostaniesz więcej ostrzeżeń")
+        assert f"{base}/alerts/subscribe" in confirmation.text
+        assert confirmation.segments == segments.count(confirmation.text) <= 2
+        assert subscription(app) is None
+        k.send_from_phone(NUMBER, "STOP")
+        k.send_from_phone(NUMBER, "HELP")
+        k.send_from_phone("+48600999888", "STOP")
+        with app.extensions["ugly_mugs.sessionmaker"]() as session:
+            publish_message(session, ["holbeck"], "Again", "KR 99999 again.")
         assert run_worker(app).claimed == 0
-        assert len(k.sent_messages()) == 3
+        assert len(k.sent_messages()) == 4
 
 
 def test_by_email_with_the_real_smtp_server(served):
@@ -196,8 +215,14 @@ def test_by_email_with_the_real_smtp_server(served):
         path = stop_link.split("://", 1)[1].partition("/")[2]
         page = client.get("/" + path).get_data(as_text=True)
         assert client.post("/" + path, data={"form_token": TOKEN.search(page).group(1)}).status_code == 200
-        assert subscription(app) is None
+        # One email confirms the stop, in Romanian; then her row is gone and nothing more is sent.
         with app.extensions["ugly_mugs.sessionmaker"]() as session:
             publish_message(session, ["holbeck"], "Again", "Nothing for her now.")
+        assert run_worker(app).delivered == 1
+        assert subscription(app) is None
+        assert len(sink.messages) == 3
+        rcpts, stopped, _tls = sink.messages[2]
+        assert rcpts == ["Her@example.org"] and stopped["Subject"] == "Avertizări oprite"
+        assert "/alerts/subscribe" in stopped.get_body(("plain",)).get_content()
         assert run_worker(app).claimed == 0
-        assert len(sink.messages) == 2
+        assert len(sink.messages) == 3

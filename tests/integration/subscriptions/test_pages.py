@@ -95,7 +95,13 @@ def test_sign_up_code_and_stop_without_javascript(app, client, passphrase):
     assert only_subscription(app).state == "active"
     stop = client.post("/alerts/stop", data={"form_token": token(client, "/alerts/stop"), "contact": "07400918273"})
     assert stop.status_code == 200
-    assert only_subscription(app) is None
+    # Stopped: no areas, nothing unsent but the one text that tells her (the worker erases the
+    # row once it has gone: tests/integration/subscriptions/test_stop_confirmation.py).
+    stopped = only_subscription(app)
+    assert stopped.state == "stopped"
+    with app.extensions["ugly_mugs.sessionmaker"]() as session:
+        notices = session.scalars(select(Delivery.notice).where(Delivery.subscription_id == stopped.id)).all()
+    assert notices == ["stopped"]
 
 
 def test_the_stop_link_of_an_email(app, client, passphrase):
