@@ -98,7 +98,7 @@ def file_report(session: Session, artifacts=None) -> tuple[str, str]:
     """Go from the start page to a filed report and return (reference, receipt code)."""
     page = session.page
     page.goto(session.origin + "/")
-    page.get_by_role("link", name="Make a report").click()
+    page.get_by_role("link", name="Write a full report").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Make a report")
     assert session.context.cookies() == []
     if artifacts is not None:
@@ -209,7 +209,7 @@ def test_empty_form_shows_errors_and_keeps_what_was_typed(with_js):
 def _reach_form(session: Session) -> None:
     page = session.page
     page.goto(session.origin + "/")
-    page.get_by_role("link", name="Make a report").click()
+    page.get_by_role("link", name="Write a full report").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Make a report")
 
 
@@ -270,7 +270,7 @@ UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
     .map(el => el.name || el.outerHTML)"""
 
 
-@pytest.mark.parametrize("path", ["/report", "/receipt"])
+@pytest.mark.parametrize("path", ["/report", "/report/quick", "/receipt"])
 def test_every_field_has_a_visible_label(with_js, path):
     page = with_js.page
     page.goto(with_js.origin + path)

@@ -84,7 +84,9 @@ SKIP = {("auth.logout", "POST", role) for role in ROLES if role != "anonymous"}
 # Routes that keep report content (encrypted): every text sent to them carries the canary.
 CANARY_ENDPOINTS = {
     "reporting.report",
+    "reporting.quick_report",
     "reporting.add_information",
+    "reporting.add_more",
     "reporting.reply",
     "coordinator.send_message",
     "api.submit_report",
@@ -424,7 +426,7 @@ def _token_pairs(world: World, role: str, endpoint: str, how: str) -> list[tuple
     name = (
         "public-check"
         if endpoint.startswith("public_check")
-        else ("report" if endpoint == "reporting.report" else "receipt")
+        else ("report" if endpoint in ("reporting.report", "reporting.quick_report") else "receipt")
     )
     return [("csrf_token", world.csrf[role]), ("form_token", form_token.issue(secret, name))]
 

@@ -26,6 +26,8 @@ RULES: dict[str, dict[str, object]] = {
     "health.readyz": {"GET": PUBLIC},
     "reporting.index": {"GET": PUBLIC},
     "reporting.report": {"GET": PUBLIC, "POST": PUBLIC},
+    "reporting.quick_report": {"GET": PUBLIC, "POST": PUBLIC},
+    "reporting.add_more": {"POST": PUBLIC},
     "reporting.receipt": {"GET": PUBLIC, "POST": PUBLIC},
     "reporting.add_information": {"POST": PUBLIC},
     "reporting.change_consent": {"POST": PUBLIC},

@@ -100,7 +100,7 @@ def _unbound(declared: fields.Field):
         return CheckboxesField(
             label, description=description, choices=options((v, _l(lab)) for v, lab in declared.choices)
         )
-    kind = StringField if declared.kind == fields.SHORT_TEXT else TextAreaField
+    kind = StringField if declared.kind == fields.SHORT_TEXT or declared.one_line else TextAreaField
     return kind(label, description=description, filters=[_cleaned], validators=[Optional(), check])
 
 
@@ -169,6 +169,8 @@ def declared_form(name: str, declared: Sequence[fields.Field], base: type = Tran
 
 
 ReportForm = declared_form("ReportForm", fields.REPORT_FIELDS)
+# The quick report: its few fields, checked by the same declaration (``fields.QUICK_FIELDS``).
+QuickReportForm = declared_form("QuickReportForm", fields.QUICK_FIELDS)
 
 
 def to_new_report(form: DeclaredForm, language: str = "en") -> NewReport:
@@ -192,6 +194,21 @@ class AddInformationForm(declared_form("AdditionFields", fields.ADDITION_FIELDS,
 
     def additions(self) -> dict[str, dict]:
         return intake.additions(self.data, self.declared)
+
+
+class AddMoreForm(declared_form("MoreFields", fields.MORE_FIELDS, base=ReceiptForm)):
+    """The receipt code and the rest of the report, added later (``fields.MORE_FIELDS``); at
+    least one answer is needed."""
+
+    def additions(self) -> dict[str, dict]:
+        return intake.additions(self.data, self.declared)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and not any(self.additions().values()):
+            self.what_happened.errors = [*self.what_happened.errors, _l("Write something to add.")]
+            valid = False
+        return valid
 
 
 class ConsentForm(ReceiptForm):

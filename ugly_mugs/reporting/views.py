@@ -63,8 +63,10 @@ def _unavailable(_exc):
     with everything typed in it and a fresh token, so pressing the button again later works."""
     posted = request.form if request.method == "POST" else None
     notice = str(UNAVAILABLE)
-    if request.endpoint == "reporting.report":
+    if request.endpoint in REPORT_PAGES:
         return errors.unavailable(_show_form(_report_form(posted), notice, slots=_posted_slots()))
+    if request.endpoint == "reporting.add_more":
+        return errors.unavailable(_more_page(forms.AddMoreForm(posted), notice))
     if request.endpoint in _ACTION_FORMS:
         which, make = _ACTION_FORMS[request.endpoint]
         page = render_template(
@@ -111,9 +113,19 @@ def _token_state(name: str) -> form_token.TokenState:
     )
 
 
-def _report_form(formdata=None) -> forms.ReportForm:
+# The two report forms: the quick report first, the full one for whoever wants to say everything.
+# Endpoint -> (name of the form class in ``forms``, looked up when asked; template).
+REPORT_PAGES = {
+    "reporting.report": ("ReportForm", "reporting/report.html"),
+    "reporting.quick_report": ("QuickReportForm", "reporting/quick.html"),
+}
+
+
+def _report_form(formdata=None) -> forms.DeclaredForm:
+    """The form of this request's report page (``REPORT_PAGES``), filled with ``formdata``."""
     cfg = current_app.config
-    return forms.ReportForm(formdata, areas=cfg["AREAS"], categories=cfg["CATEGORIES"])
+    form_class, _template = REPORT_PAGES.get(request.endpoint, REPORT_PAGES["reporting.report"])
+    return getattr(forms, form_class)(formdata, areas=cfg["AREAS"], categories=cfg["CATEGORIES"])
 
 
 def _photo_limits() -> photos.Limits:
@@ -139,8 +151,9 @@ def _show_form(
     shown back after a post keeps her photo ticks and asks for the photos again."""
     token = token or form_token.issue(form_token.keys(current_app.config), REPORT_FORM, with_key=True)
     slots = slots or _posted_slots()
+    _form_class, template = REPORT_PAGES.get(request.endpoint, REPORT_PAGES["reporting.report"])
     return (
-        render_template("reporting/report.html", form=form, token=token, notice=notice, photo_slots=slots),
+        render_template(template, form=form, token=token, notice=notice, photo_slots=slots),
         status,
     )
 
@@ -169,6 +182,20 @@ def index():
 @accepts_photos
 @public
 def report():
+    """The full report form, with photos."""
+    return _report_page()
+
+
+@bp.route("/report/quick", methods=["GET", "POST"])
+@public
+def quick_report():
+    """The quick report: when, where, what he did, a line about him, a number or plate, consent.
+    Filed, checked and kept like the full form; the rest is added later on the same receipt."""
+    return _report_page()
+
+
+def _report_page():
+    """The report page of this request (``REPORT_PAGES``): shown (GET), or filed (POST)."""
     if request.method == "GET":
         return _show_form(_report_form())
     form = _report_form(request.form)
@@ -229,7 +256,7 @@ def _replayed(form: forms.ReportForm, attempt: idempotency.Attempt):
         # Sent again later — Back or Reload on a shared phone, perhaps by someone else: the
         # report stands and nothing is filed twice, but its code is not shown a second time.
         return render_template("reporting/receipt.html", filed=answer, code_withheld=True)
-    return render_template("reporting/receipt.html", filed=answer)
+    return render_template("reporting/receipt.html", filed=answer, token=_token(RECEIPT_FORM))
 
 
 def _too_many(form: forms.ReportForm, seconds: int):
@@ -291,7 +318,7 @@ def _file(form: forms.ReportForm, attempt: idempotency.Attempt | None, cleaned: 
             ),
             503,
         )
-    return render_template("reporting/receipt.html", filed=filed)
+    return render_template("reporting/receipt.html", filed=filed, token=_token(RECEIPT_FORM))
 
 
 @bp.route("/receipt", methods=["GET", "POST"])
@@ -410,6 +437,42 @@ def add_information():
         return _status_page(report, code, _("Thank you. What you added has been saved."))
 
     return _receipt_action(forms.AddInformationForm, action)
+
+
+def _more_page(form: forms.AddMoreForm, notice: str | None = None, status: int = 200):
+    """The "add more" page: the rest of the report's questions, her code hidden in the form."""
+    return render_template("reporting/more.html", form=form, notice=notice, token=_token(RECEIPT_FORM)), status
+
+
+@bp.post("/receipt/more")
+@public
+def add_more():
+    """The rest of the report, added to the same report with her receipt code: opened from the
+    receipt page or the status page (``open`` in the form), then saved like any addition, its
+    details withheld and sealed as filing does (``receipts.add_information``)."""
+    form = forms.AddMoreForm(request.form)
+    found = lookup.open_report(form.receipt_code.data or "")
+    if isinstance(found, lookup.Refusal):
+        return _refused(forms.ReceiptForm(request.form), found)
+    code = form.receipt_code.data
+    if "open" in request.form:
+        return _more_page(forms.AddMoreForm(data={"receipt_code": code}))
+    if SWITCH_LANGUAGE in request.form:
+        return _more_page(form, _("Nothing has been sent yet. Everything you typed is still here."))
+    if _token_state(RECEIPT_FORM) is not form_token.TokenState.VALID:
+        form.validate()
+        return _more_page(form, _("Nothing has been changed yet. Please press the button again."), 400)
+    if not form.validate():
+        return _more_page(form, _("Please fix the points marked below. Nothing you typed has been lost."), 400)
+    session = database.session()
+    try:
+        receipts.add_information(session, found, code, form.additions())
+        session.commit()
+    except database.UNAVAILABLE:
+        session.rollback()
+        current_app.logger.error("a receipt action could not be saved")
+        return _more_page(form, str(UNAVAILABLE), 503)
+    return _status_page(found, code, _("Thank you. What you added has been saved."))
 
 
 @bp.post("/receipt/consent")

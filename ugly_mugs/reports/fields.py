@@ -37,6 +37,7 @@ from ugly_mugs.reports.sections import IDENTITY, INCIDENT, PERPETRATOR
 SHORT = 200
 LONG = 10_000
 LIST_ITEMS = 20  # items of a list field, each at most SHORT
+ABOUT_HIM_LENGTH = 150  # the quick report's one line about him
 
 # Kinds: how a field is asked, checked and kept.
 DATE = "date"  # a day, typed; kept as YYYY-MM-DD
@@ -125,6 +126,7 @@ class Field:
     free_text: bool = False
     outreach_label: str = ""
     reporter_only: bool = False
+    one_line: bool = False  # a list field asked in one line (one item), as the quick report does
 
     def __post_init__(self) -> None:
         if self.section and not self.key:
@@ -263,6 +265,17 @@ REPORT_FIELDS: tuple[Field, ...] = (
     ),
     *_grouped(
         HIM,
+        # The one line about him the quick report asks (``QUICK_FIELDS``): her own words, so no
+        # draft is prefilled from it (it is shown beside the draft); searched for numbers and plates.
+        Field(
+            "about_him",
+            SHORT_TEXT,
+            N_("One line about him"),
+            N_("For example: tall, grey beard, Scottish accent."),
+            section=PERPETRATOR,
+            max_length=ABOUT_HIM_LENGTH,
+            identifier=IN_TEXT,
+        ),
         Field("sex", SELECT, N_("Sex"), section=PERPETRATOR, choices=SEXES, default="", prefill=Prefill(DESCRIPTION)),
         Field(
             "age_range",
@@ -465,6 +478,55 @@ ADDITION_FIELDS: tuple[Field, ...] = (
         key="contact",
     ),
 )
+
+# The quick report (``/report/quick``): the fewest answers a warning can be made from, on three
+# phone screens. The rest is offered afterwards, on the same receipt, as ``MORE_FIELDS``. Here a
+# ticked kind of incident is required (there is no "what happened" to stand for it), and the
+# consent choice is hers to make: none is ticked beforehand.
+QUICK_NAMES = (
+    "incident_date",
+    "area",
+    "categories",
+    "about_him",
+    "phone_numbers",
+    "vehicle_registration",
+    "consent_level",
+)
+QUICK_CATEGORIES_REQUIRED = N_("Tick at least one kind of incident.")
+
+
+def _quick(field: Field) -> Field:
+    if field.name == "categories":
+        return replace(field, required=QUICK_CATEGORIES_REQUIRED)
+    if field.name == "incident_date":
+        # Its hint ("your best guess is fine") would push Send past the third screen in some languages.
+        return replace(field, description="")
+    if field.name == "consent_level":
+        # Chosen, not assumed: nothing is ticked for her, and a post without it is refused.
+        return replace(field, default=None, required=N_("Choose what may be passed to the police."))
+    if field.name == "phone_numbers":
+        # One number, in one line: more can be added afterwards.
+        return replace(field, label=N_("His phone number"), description="", one_line=True)
+    return field
+
+
+QUICK_FIELDS: tuple[Field, ...] = tuple(_quick(f) for name in QUICK_NAMES for f in REPORT_FIELDS if f.name == name)
+
+
+def _more(field: Field) -> Field:
+    """A report field as asked again later: nothing required, and no answer chosen for her (a
+    "not sure" left as it was adds nothing)."""
+    more = replace(field, required="", required_unless=())
+    if field.kind == SELECT and field.default:
+        kept = tuple((v, lab) for v, lab in field.choices if v != field.default)
+        more = replace(more, choices=(("", N_("Not sure")), *kept), default="")
+    return more
+
+
+# What she may add to a report afterwards, on the same receipt ("add more"): every answer the
+# report form keeps in a section and not on the report's row, each at the same section and key as
+# when filed, so every reader takes it as that answer, given later (``receipts.add_information``).
+MORE_FIELDS: tuple[Field, ...] = tuple(_more(f) for f in REPORT_FIELDS if f.section and not f.column)
 
 # Asked only on the outreach worker's form, in the language of the person it is filed for.
 OUTREACH_FIELDS: tuple[Field, ...] = (

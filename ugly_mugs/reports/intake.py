@@ -228,6 +228,10 @@ def new_report(
             columns[f.column] = list(value or []) if f.kind == fields.CHECKBOXES else value
         if f.section:
             fields.put(content[f.section], f.key, _kept(f, value))
+    # A shorter form (the quick report) does not ask every column: the full form's default stands.
+    for f in fields.REPORT_FIELDS:
+        if f.column and f.column not in columns:
+            columns[f.column] = [] if f.kind == fields.CHECKBOXES else f.default
     return NewReport(
         **columns,
         language=language,
@@ -243,6 +247,7 @@ def additions(answers: Mapping[str, object], declared: Iterable[Field] = fields.
     found: dict[str, dict] = {}
     for f in declared:
         found.setdefault(f.section, {})
-        if answers.get(f.name):
-            fields.put(found[f.section], f.key, answers[f.name])
+        kept = _kept(f, answers.get(f.name)) if answers.get(f.name) else None
+        if kept:
+            fields.put(found[f.section], f.key, kept)
     return found

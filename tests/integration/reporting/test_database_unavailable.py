@@ -3,12 +3,12 @@ back, never a 500 (P6), on SQLite and PostgreSQL.
 
 Proves, table-driven over both faults — a database that cannot be reached at all, and one that
 answers reads but refuses every write (read-only, as during a failover) — and every reporter
-route that takes input (the report form, the receipt code page, adding information, changing
-consent, deleting, the public check, and the JSON API's report and receipt routes): the answer
-is 503 with Retry-After, the page shows the form again with every value typed in it (the code
-kept in the form, never in a URL) and a fresh form token, and the API answers in its documented
-JSON error shape. Pages that need no database still answer 200, and where reads still work the
-status page still opens.
+route that takes input (the report form, the quick report, the receipt code page, adding
+information, "add more", changing consent, deleting, the public check, and the JSON API's
+report and receipt routes): the answer is 503 with Retry-After, the page shows the form again
+with every value typed in it (the code kept in the form, never in a URL) and a fresh form
+token, and the API answers in its documented JSON error shape. Pages that need no database
+still answer 200, and where reads still work the status page still opens.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ from tests.support.app import TEST_DATABASE_URL, form_token, make_app, minimal_r
 
 STORY = "He took my phone ZqKeptStory"
 MORE = "Grey Ford Focus ZqKeptMore"
+LINE = "Scar over his eye ZqKeptLine"
+HEIGHT = "About 6 foot ZqKeptHeight"
 CODE = re.compile(r'id="receipt-code">([0-9A-Z-]+)<')
-PAGES_WITHOUT_DATABASE = ["/", "/report", "/receipt", "/report?lang=ro", "/check-a-number"]
+PAGES_WITHOUT_DATABASE = ["/", "/report", "/report/quick", "/receipt", "/report?lang=ro", "/check-a-number"]
 
 
 def _unreachable_url(tmp_path) -> str:
@@ -86,6 +88,13 @@ def test_every_reporter_form_is_shown_back_filled_in(fault):
         "/report", data=minimal_report(what_happened=STORY, marks="Snake tattoo", form_token=form_token(client))
     )
     _kept(report, STORY, "Snake tattoo")
+    quick = client.post(
+        "/report/quick",
+        data=minimal_report(
+            categories="robbery", about_him=LINE, consent_level="full", form_token=form_token(client, "/report/quick")
+        ),
+    )
+    _kept(quick, LINE)
 
     token = form_token(client, "/receipt")
     wrong = "AAAA-AAAA-AAAA-AAAA-AAAA"
@@ -100,6 +109,9 @@ def test_every_reporter_form_is_shown_back_filled_in(fault):
         client.post("/receipt/add", data={"receipt_code": code, "more_perpetrator": MORE, "form_token": token}),
         MORE,
         code,
+    )
+    _kept(
+        client.post("/receipt/more", data={"receipt_code": code, "height": HEIGHT, "form_token": token}), HEIGHT, code
     )
     consent = client.post("/receipt/consent", data={"receipt_code": code, "consent_level": "full", "form_token": token})
     _kept(consent, code)

@@ -265,7 +265,7 @@ def test_browser_preference_chooses_when_the_url_is_silent(client, accept, expec
 
 def test_url_wins_over_the_browser_and_unknown_codes_are_ignored(client):
     page = client.get("/?lang=RO", headers={"Accept-Language": "pl"}).get_data(as_text=True)
-    assert '<html lang="ro">' in page and "Fă un raport" in page
+    assert '<html lang="ro">' in page and "Raportează-l în două minute" in page
     page = client.get("/?lang=xx", headers={"Accept-Language": "pl"}).get_data(as_text=True)
     assert '<html lang="pl">' in page
     assert "lang=xx" not in page

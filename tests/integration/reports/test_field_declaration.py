@@ -74,6 +74,10 @@ def test_without_the_fixture_every_consumer_holds_exactly_the_declared_fields(ap
         outreach = list(OutreachReportForm(meta={"csrf": False})._fields)
     assert outreach == [*names, *_names(fields.OUTREACH_FIELDS), "attested"]
     assert list(forms.AddInformationForm()._fields) == ["receipt_code", *_names(fields.ADDITION_FIELDS)]
+    # The quick report asks its few fields; "add more" every answer kept in a section, not a column.
+    assert list(forms.QuickReportForm(areas=(), categories=())._fields) == list(fields.QUICK_NAMES)
+    kept = [f.name for f in fields.REPORT_FIELDS if f.section and not f.column]
+    assert list(forms.AddMoreForm()._fields) == ["receipt_code", *kept]
     document = client.get("/api/v1/openapi.json").get_json()
     assert list(document["components"]["schemas"]["NewReport"]["properties"]) == [*names, "language", "photos"]
 
