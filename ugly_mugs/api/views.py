@@ -165,16 +165,18 @@ def _file(new, attempt):
         return _too_many(refused)
     try:
         prepared = service.prepare_report(session, new, set(_configured()[fields.CATEGORIES]))
-        refused = throttling.filing_refused()
-        if refused is not None:
-            session.commit()
-            service.discard(session, prepared)
-            return _too_many(refused)
-        filed = service.store_report(session, prepared)
-        if attempt is not None:
-            answer = idempotency.Answer(filed.reference, filed.receipt_code)
-            idempotency.remember(session, attempt, filed.report_id, answer)
+        with service.discarded_on_failure(session, prepared):
+            refused = throttling.filing_refused()
+            if refused is not None:
+                service.discard(session, prepared)
+            else:
+                filed = service.store_report(session, prepared)
+                if attempt is not None:
+                    answer = idempotency.Answer(filed.reference, filed.receipt_code)
+                    idempotency.remember(session, attempt, filed.report_id, answer)
         session.commit()
+        if refused is not None:
+            return _too_many(refused)
     except service.ReportError as exc:
         session.rollback()
         return problem(422, str(exc))

@@ -287,19 +287,21 @@ def _file(form: forms.ReportForm, attempt: idempotency.Attempt | None, cleaned: 
         new = forms.to_new_report(form, language=i18n.current().locale)
         new.photos = cleaned
         prepared = service.prepare_report(session, new, {c.code for c in current_app.config["CATEGORIES"]})
-        refused = throttling.filing_refused()
-        if refused is not None:
-            session.commit()
-            service.discard(session, prepared)
-            return _too_many(form, refused)
-        filed = service.store_report(session, prepared)
-        if attempt is not None:
-            # A second press, or a retry after a lost answer, within a short while shows the code
-            # again; later, only that the report was received (``_replayed``).
-            shown_until = time.time() + CODE_SHOWN_AGAIN_SECONDS
-            answer = idempotency.Answer(filed.reference, filed.receipt_code, shown_until)
-            idempotency.remember(session, attempt, filed.report_id, answer)
+        with service.discarded_on_failure(session, prepared):
+            refused = throttling.filing_refused()
+            if refused is not None:
+                service.discard(session, prepared)
+            else:
+                filed = service.store_report(session, prepared)
+                if attempt is not None:
+                    # A second press, or a retry after a lost answer, within a short while shows
+                    # the code again; later, only that the report was received (``_replayed``).
+                    shown_until = time.time() + CODE_SHOWN_AGAIN_SECONDS
+                    answer = idempotency.Answer(filed.reference, filed.receipt_code, shown_until)
+                    idempotency.remember(session, attempt, filed.report_id, answer)
         session.commit()
+        if refused is not None:
+            return _too_many(form, refused)
     except service.ReportError as exc:
         session.rollback()
         return _show_form(form, _("%(problem)s Nothing you typed has been lost.", problem=_(str(exc))), 400)

@@ -12,10 +12,13 @@ section (``reports.withholding``), so that "anonymous intelligence" never seals 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import and_, insert, literal, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ugly_mugs import audit, coarse_time, consent
@@ -396,10 +399,28 @@ def prepare_report(session: Session, new: NewReport, valid_categories: set[str])
     return prepared
 
 
-def discard(session: Session, prepared: Prepared) -> None:
-    """A prepared report that will not be stored (its filing was refused): its erasure key,
-    which sealed nothing stored, leaves the key store."""
-    erasure.store_of(session).discard(prepared.report_id)
+def discard(session: Session, prepared: Prepared) -> bool:
+    """A prepared report that will not be stored (its filing refused, or storing it failed before
+    the commit): its erasure key, which sealed nothing kept, leaves the key store. False if the
+    key store could not be reached (the key then stays, sealing nothing: harmless, and never an
+    error on top of the one being answered)."""
+    try:
+        erasure.store_of(session).discard(prepared.report_id)
+    except SQLAlchemyError:
+        return False
+    return True
+
+
+@contextmanager
+def discarded_on_failure(session: Session, prepared: Prepared) -> Iterator[None]:
+    """Around storing ``prepared``, up to but not including the commit: when anything raises, its
+    erasure key is discarded (``discard``) and the exception goes on. The commit stays outside: a
+    commit that failed may still have stored the report, whose key must then stay."""
+    try:
+        yield
+    except BaseException:
+        discard(session, prepared)
+        raise
 
 
 def file_report(session: Session, new: NewReport, valid_categories: set[str]) -> Filed:

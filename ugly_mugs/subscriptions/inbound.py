@@ -123,10 +123,10 @@ def handle_reply(session: Session, sender: str, text: str, region: str, limits: 
     _public, key = subs._keys(session)
     index = subs.contact_index(key, number)
     word = first_word(text)
+    abroad = contact.region_of(number) != limits.home
     if word in STOP_WORDS:
-        subs.stop_by_index(session, index)
+        subs.stop_by_index(session, index, limits, abroad)
         return "stopped"
     if word in HELP_WORDS:
-        abroad = contact.region_of(number) != limits.home
         return "help" if subs.help_requested(session, index, limits, abroad) else "ignored"
     return "ignored"

@@ -44,7 +44,7 @@ from ugly_mugs.crypto import aead, macs, sealing
 from ugly_mugs.db import database_now
 from ugly_mugs.models import Area, Delivery, ScheduledJob, Subscription, SubscriptionArea
 from ugly_mugs.reports import erasure as report_erasure
-from ugly_mugs.subscriptions.contact import EMAIL, SMS, Contact, check_country
+from ugly_mugs.subscriptions.contact import EMAIL, SMS, Contact, check_country, region_of
 
 DISPATCH_PUBLIC_KEY = "ugly_mugs.dispatch_public_key"
 SUBSCRIBER_KEY = "ugly_mugs.subscriber_key"
@@ -222,11 +222,13 @@ def sign_up(session: Session, contact: Contact, areas: Sequence[str], language: 
     sub = session.scalar(select(Subscription).where(Subscription.contact_index == index))
     if sub is not None and sub.state == "active":
         return False
+    if contact.kind == SMS:
+        # Counted before anything changes: a refused sign-up after a stop leaves the stopped row
+        # as it was, to be erased once its confirmation has gone.
+        _count_text(session, limits, abroad)
     if sub is not None:
         # A sign-up again after a stop (or a lapsed code): waiting for the new code.
         sub.state = "pending"
-    if contact.kind == SMS:
-        _count_text(session, limits, abroad)
     code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
     if sub is None:
         public_id = secrets.token_urlsafe(16)
@@ -296,10 +298,14 @@ def _erase(session: Session, sub_id: int) -> None:
     report_erasure.purge_after_commit(session)
 
 
-def _end(session: Session, sub: Subscription | None) -> bool:
+def _end(session: Session, sub: Subscription | None, limits: Limits, abroad: bool = False) -> bool:
     """Stop ``sub``: an active one loses its areas and unsent messages and gets the confirmation
     (kept ``stopped`` until it is sent); a pending one is erased; a stopped one is left as it is,
-    so a second STOP neither sends a second text nor cancels the first. False if there is none."""
+    so a second STOP neither sends a second text nor cancels the first. False if there is none.
+
+    A confirmation by text counts against the monthly ceilings (and those abroad for a number
+    ``abroad``) like any text the scheme is made to send; past them she is erased at once,
+    without one, so that signing up and stopping in turn cannot send uncounted texts."""
     if sub is None:
         return False
     if sub.state == STOPPED:
@@ -307,6 +313,12 @@ def _end(session: Session, sub: Subscription | None) -> bool:
     if sub.state != "active":
         _erase(session, sub.id)
         return True
+    if sub.kind == SMS:
+        try:
+            _count_text(session, limits, abroad)
+        except Refused:
+            _erase(session, sub.id)
+            return True
     public, _key = _keys(session)
     session.execute(delete(Delivery).where(Delivery.subscription_id == sub.id))
     session.execute(delete(SubscriptionArea).where(SubscriptionArea.subscription_id == sub.id))
@@ -320,20 +332,25 @@ def _end(session: Session, sub: Subscription | None) -> bool:
     return True
 
 
-def stop(session: Session, contact: Contact) -> bool:
+def stop(session: Session, contact: Contact, limits: Limits) -> bool:
     """Stop the subscription at ``contact`` (see ``_end``); False if there is none."""
     _public, key = _keys(session)
-    return _end(session, _find(session, key, contact))
+    abroad = contact.kind == SMS and region_of(contact) != limits.home
+    return _end(session, _find(session, key, contact), limits, abroad)
 
 
-def stop_by_index(session: Session, index: str) -> bool:
-    """Stop the subscription with this blind index (a STOP reply); False if there is none."""
-    return _end(session, session.scalar(select(Subscription).where(Subscription.contact_index == index)))
+def stop_by_index(session: Session, index: str, limits: Limits, abroad: bool) -> bool:
+    """Stop the subscription with this blind index (a STOP reply from a number ``abroad`` or
+    not); False if there is none."""
+    sub = session.scalar(select(Subscription).where(Subscription.contact_index == index))
+    return _end(session, sub, limits, abroad)
 
 
-def stop_by_public_id(session: Session, public_id: str) -> bool:
-    """Stop the subscription a signed stop link names; False if it is already gone."""
-    return _end(session, session.scalar(select(Subscription).where(Subscription.public_id == public_id)))
+def stop_by_public_id(session: Session, public_id: str, limits: Limits) -> bool:
+    """Stop the subscription a signed stop link names; False if it is already gone. (Its number
+    is sealed: a confirmation by text counts against the whole monthly ceiling only.)"""
+    sub = session.scalar(select(Subscription).where(Subscription.public_id == public_id))
+    return _end(session, sub, limits)
 
 
 def erase_stopped(conn, subscription_ids: Sequence[int]) -> int:
@@ -342,15 +359,19 @@ def erase_stopped(conn, subscription_ids: Sequence[int]) -> int:
     ``Connection`` or ``Session``); returns how many. One signed up again meanwhile is kept."""
     if not subscription_ids:
         return 0
+    # The state is tested in the DELETE itself, which waits for a sign-up again in progress on
+    # the row and then sees it pending: a selection made before would delete her new sign-up.
     gone = list(
         conn.scalars(
-            select(Subscription.id).where(Subscription.id.in_(list(subscription_ids)), Subscription.state == STOPPED)
+            delete(Subscription)
+            .where(Subscription.id.in_(list(subscription_ids)), Subscription.state == STOPPED)
+            .returning(Subscription.id)
         )
     )
     if gone:
+        # Also by ON DELETE CASCADE; said here for databases whose connection does not enforce it.
         conn.execute(delete(Delivery).where(Delivery.subscription_id.in_(gone)))
         conn.execute(delete(SubscriptionArea).where(SubscriptionArea.subscription_id.in_(gone)))
-        conn.execute(delete(Subscription).where(Subscription.id.in_(gone)))
         # Gone from the files too, by the scheduled purge (as ``_erase`` asks after its commit).
         conn.execute(
             update(ScheduledJob).where(ScheduledJob.name == report_erasure.PURGE_JOB).values(due_at=database_now(conn))

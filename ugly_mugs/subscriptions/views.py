@@ -240,7 +240,7 @@ def stop():
         return _stop_page(form, status=400)
     if _client_refused():
         return _stop_page(form, notice=REFUSED["client"], status=429)
-    subs.stop(database.session(), typed)
+    subs.stop(database.session(), typed, subs.Limits.of(current_app.config))
     database.session().commit()
     # The same answer whether or not it was subscribed: the page tells nobody who is.
     return _stop_page(forms.StopForm(), done=True)
@@ -257,7 +257,7 @@ def stop_link(token: str):
         return render_template("subscriptions/stop_link.html", token=_token(STOP_FORM))
     if not _token_valid(STOP_FORM):
         return render_template("subscriptions/stop_link.html", token=_token(STOP_FORM)), 400
-    subs.stop_by_public_id(database.session(), public_id)
+    subs.stop_by_public_id(database.session(), public_id, subs.Limits.of(current_app.config))
     database.session().commit()
     form = forms.StopForm()
     return _stop_page(form, done=True)

@@ -1,10 +1,11 @@
-"""A filing past the limits costs no encryption and leaves nothing behind (issue 20, item 1).
+"""A filing past the limits costs no encryption, and a filing not stored leaves nothing behind.
 
 A client already past its filing limit is refused before anything is encrypted or any erasure
 key is made; a filing that passed that first look but is refused when it is counted (another
 process took the last place in between) throws away the erasure key it made. Either way the
 report is not stored, the refusal is counted, Retry-After is set and the form keeps what was
-typed. Both doors: the reporter's form and the API.
+typed. A filing that fails while it is stored (the database, the area gone) throws its erasure
+key away too. Both doors: the reporter's form and the API.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import secrets
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from tests.support.app import form_token, make_app, minimal_report
 from ugly_mugs.keys import erasure
 from ugly_mugs.models import Report, ThrottleWindow
+from ugly_mugs.reports import filing
 from ugly_mugs.web import throttling
 
 
@@ -83,3 +86,32 @@ def test_a_filing_refused_when_counted_throws_away_its_erasure_key(limited, door
     story = "raced " + secrets.token_hex(4)
     _assert_refused(send(client, story), door, story)
     assert _held(limited) == (reports, keys, counted + 1)
+
+
+FAILURES = {
+    # The database failing while the report is written (503, form kept).
+    "database": (lambda: OperationalError("INSERT", {}, Exception("disk I/O error")), {"form": 503, "api": 503}),
+    # The area deactivated between reading and storing (the place read again refuses it).
+    "refused": (lambda: filing.ReportError("This area is not known here."), {"form": 400, "api": 422}),
+}
+
+
+@pytest.mark.parametrize("failure", sorted(FAILURES))
+@pytest.mark.parametrize("door", sorted(DOORS))
+def test_a_filing_that_fails_while_stored_leaves_no_erasure_key(limited, door, failure, monkeypatch):
+    send, _ = DOORS[door]
+    make, status = FAILURES[failure]
+    stored = filing.store_report
+
+    def failing(session, prepared):
+        stored(session, prepared)  # written, then the failure: all of it is rolled back
+        raise make()
+
+    monkeypatch.setattr(filing, "store_report", failing)
+    reports, keys, _ = _held(limited)
+    story = "failed " + secrets.token_hex(4)
+    response = send(limited.test_client(), story)
+    assert response.status_code == status[door]
+    if door == "form":
+        assert story in response.get_data(as_text=True)
+    assert _held(limited)[:2] == (reports, keys)

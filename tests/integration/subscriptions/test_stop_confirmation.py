@@ -7,10 +7,11 @@ The same through real Kannel is in ``test_end_to_end.py``."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from alerts.delivery.dispatch import Dispatcher
 from alerts.delivery.settings import dispatch_settings
@@ -25,12 +26,12 @@ LIMITS = subs.Limits(contact_limit=50, monthly_texts=100)
 NUMBER = "+447400918273"
 
 
-def _active(app, session, typed: contact.Contact, language="pl") -> Subscription:
-    subs.sign_up(session, typed, ["holbeck", "harehills"], language, LIMITS)
+def _active(app, session, typed: contact.Contact, language="pl", limits=LIMITS) -> Subscription:
+    subs.sign_up(session, typed, ["holbeck", "harehills"], language, limits)
     sub = session.scalar(select(Subscription))
     row = session.scalar(select(Delivery).where(Delivery.subscription_id == sub.id, Delivery.notice == "code"))
     code = subs.open_payload(app.config["DISPATCH_PRIVATE_KEY"], sub.public_id, "code", row.payload_sealed)
-    assert subs.verify(session, typed, code, LIMITS)
+    assert subs.verify(session, typed, code, limits)
     session.delete(row)
     session.commit()
     return sub
@@ -46,10 +47,10 @@ def _by_reply(session, typed, sub):
 
 STOPS = {
     "a STOP reply": _by_reply,
-    "the stop page": lambda session, typed, sub: subs.stop(session, typed),
-    "the stop link": lambda session, typed, sub: subs.stop_by_public_id(session, sub.public_id),
+    "the stop page": lambda session, typed, sub: subs.stop(session, typed, LIMITS),
+    "the stop link": lambda session, typed, sub: subs.stop_by_public_id(session, sub.public_id, LIMITS),
     "the index": lambda session, typed, sub: subs.stop_by_index(
-        session, subs.contact_index(session.info[subs.SUBSCRIBER_KEY], typed)
+        session, subs.contact_index(session.info[subs.SUBSCRIBER_KEY], typed), LIMITS, False
     ),
 }
 
@@ -95,7 +96,7 @@ def test_a_stop_of_a_sign_up_never_confirmed_erases_it_silently(db_session, pass
 def test_signing_up_again_after_a_stop_waits_for_a_new_code(app, db_session, passphrase):
     typed = contact.parse_number(NUMBER, "GB")
     _active(app, db_session, typed)
-    assert subs.stop(db_session, typed)
+    assert subs.stop(db_session, typed, LIMITS)
     assert subs.sign_up(db_session, typed, ["holbeck"], "ro", LIMITS)
     db_session.commit()
     sub = db_session.scalar(select(Subscription))
@@ -121,7 +122,7 @@ def _worker(app, port, **overrides):
 def test_the_worker_sends_the_confirmation_then_erases_her_row(app, db_session, passphrase, language, subject, words):
     typed = contact.parse_email("her@example.org")
     _active(app, db_session, typed, language)
-    assert subs.stop(db_session, typed)
+    assert subs.stop(db_session, typed, LIMITS)
     db_session.commit()
     with smtp_server() as (sink, port):
         assert _worker(app, port, PUBLIC_URL="https://um.example").run_once().delivered == 1
@@ -138,7 +139,7 @@ def test_the_worker_sends_the_confirmation_then_erases_her_row(app, db_session, 
 def test_a_confirmation_given_up_still_erases_her_row(app, db_session, passphrase):
     typed = contact.parse_email("her@example.org")
     _active(app, db_session, typed)
-    assert subs.stop(db_session, typed)
+    assert subs.stop(db_session, typed, LIMITS)
     db_session.commit()
     # No SMTP server listens on port 9 (discard): every try fails; the last one gives up.
     worker = _worker(app, 9, DELIVERY_MAX_ATTEMPTS=1)
@@ -150,7 +151,7 @@ def test_a_confirmation_given_up_still_erases_her_row(app, db_session, passphras
 def test_the_sweep_erases_a_stop_whose_confirmation_never_went(app, db_session, passphrase):
     typed = contact.parse_number(NUMBER, "GB")
     _active(app, db_session, typed)
-    assert subs.stop(db_session, typed)
+    assert subs.stop(db_session, typed, LIMITS)
     db_session.commit()
     assert subs.sweep(db_session, 365) == 0  # today: the worker may still send it
     sub = db_session.scalar(select(Subscription))
@@ -159,3 +160,76 @@ def test_the_sweep_erases_a_stop_whose_confirmation_never_went(app, db_session, 
     assert subs.sweep(db_session, 365) == 1
     db_session.commit()
     assert db_session.scalar(select(func.count()).select_from(Delivery)) == 0
+
+
+# A month of one text: the sign-up's code takes it. (A counter is per limit: the same limits
+# throughout, as an installation has.)
+SPENT = subs.Limits(contact_limit=50, monthly_texts=1)
+
+
+@pytest.mark.parametrize("how", list(STOPS))
+def test_a_stop_past_the_monthly_ceiling_erases_her_without_a_text(app, db_session, passphrase, how):
+    """Signing up and stopping in turn cannot make the scheme send texts it does not count."""
+    typed = contact.parse_number(NUMBER, "GB")
+    sub = _active(app, db_session, typed, limits=SPENT)
+    stops = {
+        "a STOP reply": lambda: inbound.handle_reply(db_session, NUMBER.lstrip("+"), "STOP", "GB", SPENT),
+        "the stop page": lambda: subs.stop(db_session, typed, SPENT),
+        "the stop link": lambda: subs.stop_by_public_id(db_session, sub.public_id, SPENT),
+        "the index": lambda: subs.stop_by_index(
+            db_session, subs.contact_index(db_session.info[subs.SUBSCRIBER_KEY], typed), SPENT, False
+        ),
+    }
+    assert stops[how]()
+    db_session.commit()
+    for model in (Subscription, SubscriptionArea, Delivery):
+        assert db_session.scalar(select(func.count()).select_from(model)) == 0
+
+
+def test_a_sign_up_refused_after_a_stop_leaves_the_stop_as_it_was(app, db_session, passphrase):
+    two = subs.Limits(contact_limit=50, monthly_texts=2)  # the code, then the confirmation
+    typed = contact.parse_number(NUMBER, "GB")
+    _active(app, db_session, typed, limits=two)
+    assert subs.stop(db_session, typed, two)
+    db_session.commit()
+    with pytest.raises(subs.Refused):
+        subs.sign_up(db_session, typed, ["holbeck"], "en", two)
+    db_session.commit()  # as the page does: the counters are kept
+    sub = db_session.scalar(select(Subscription))
+    assert sub.state == "stopped" and _notices(db_session) == ["stopped"]
+    # So the worker erases it once the confirmation has gone.
+    assert subs.erase_stopped(db_session, [sub.id]) == 1
+
+
+def test_the_worker_keeps_a_sign_up_made_again_while_it_erases(app, db_session, passphrase):
+    """The worker's erasure waits for a sign-up again in progress on her row and then keeps it."""
+    engine = app.extensions["ugly_mugs.engine"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: the sign-up and the erasure cannot overlap")
+    typed = contact.parse_number(NUMBER, "GB")
+    sub = _active(app, db_session, typed)
+    assert subs.stop(db_session, typed, LIMITS)
+    db_session.commit()
+    assert subs.sign_up(db_session, typed, ["holbeck"], "en", LIMITS)
+    db_session.flush()  # her row updated and locked, not yet committed
+    erased: list[int] = []
+
+    def worker() -> None:
+        with engine.begin() as conn:
+            erased.append(subs.erase_stopped(conn, [sub.id]))
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    with engine.connect() as watch:
+        for _ in range(500):  # until the worker's DELETE waits on her row's lock (at most 10 s)
+            waiting = watch.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE%'")
+            ).scalar_one()
+            if waiting:
+                break
+            thread.join(0.02)
+    db_session.commit()
+    thread.join(10)
+    assert erased == [0]
+    assert db_session.scalar(select(Subscription.state)) == "pending"
+    assert "code" in _notices(db_session)

@@ -82,11 +82,11 @@ def test_stop_deletes_the_row_areas_and_unsent_messages(db_session, places):
     number = contact.parse_number("+447400111224", "GB")
     subs.sign_up(db_session, number, ["holbeck", "harehills"], "en", LIMITS)
     db_session.commit()
-    assert subs.stop(db_session, number)
+    assert subs.stop(db_session, number, LIMITS)
     db_session.commit()
     for model in (Subscription, SubscriptionArea, Delivery):
         assert db_session.scalar(select(func.count()).select_from(model)) == 0
-    assert not subs.stop(db_session, number)
+    assert not subs.stop(db_session, number, LIMITS)
 
 
 def test_the_sweep_erases_the_idle_and_the_unverified(db_session, app, places):
@@ -173,7 +173,7 @@ def test_a_stopped_number_is_gone_from_the_files(app, db_session, database_url, 
     db_session.commit()
     sealed = db_session.scalar(select(Subscription.contact_sealed))
     index = db_session.scalar(select(Subscription.contact_index))
-    assert subs.stop(db_session, number)
+    assert subs.stop(db_session, number, LIMITS)
     db_session.commit()
     if database_url.startswith("sqlite"):
         from tests.support.dbscan import raw_bytes
