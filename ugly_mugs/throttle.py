@@ -22,6 +22,7 @@ per-name counters and flags of login throttling (``global_fail``, ``window_failu
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -118,26 +119,9 @@ class DatabaseStorage(Storage):
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = _now()
-        ends = now + timedelta(seconds=expiry)
-        table = ThrottleWindow.__table__
-        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
-        at = bindparam("at", now, type_=table.c.window_start.type)
-        until = bindparam("until", ends, type_=table.c.expires_at.type)
-        lapsed = table.c.expires_at <= at
-        statement = (
-            dialect.insert(table)
-            .values(name=key, window_start=now, expires_at=ends, hits=amount)
-            .on_conflict_do_update(
-                index_elements=[table.c.name],
-                set_={
-                    "hits": case((lapsed, amount), else_=table.c.hits + amount),
-                    "window_start": case((lapsed, at), else_=table.c.window_start),
-                    "expires_at": case((lapsed, until), else_=table.c.expires_at),
-                },
-            )
-            .returning(table.c.hits)
-        )
-        return int(self.session.execute(statement).scalar_one())
+        values = {"name": key, "at": now, "until": now + timedelta(seconds=expiry), "amount": amount}
+        statement = _increment(self.session.get_bind().dialect.name)
+        return int(self.session.execute(statement, values).scalar_one())
 
     def _live(self, key: str):
         return select(ThrottleWindow).where(ThrottleWindow.name == key, ThrottleWindow.expires_at > _now())
@@ -158,6 +142,31 @@ class DatabaseStorage(Storage):
 
     def clear(self, key: str) -> None:
         self.session.execute(delete(ThrottleWindow).where(ThrottleWindow.name == key))
+
+
+@functools.cache
+def _increment(dialect_name: str):
+    """The increment statement of ``DatabaseStorage.incr`` for a dialect, built once (every
+    filing runs it): bound ``name``, ``at`` (now), ``until`` (the window's end) and ``amount``."""
+    table = ThrottleWindow.__table__
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    at = bindparam("at", type_=table.c.window_start.type)
+    until = bindparam("until", type_=table.c.expires_at.type)
+    amount = bindparam("amount", type_=table.c.hits.type)
+    lapsed = table.c.expires_at <= at
+    return (
+        dialect.insert(table)
+        .values(name=bindparam("name", type_=table.c.name.type), window_start=at, expires_at=until, hits=amount)
+        .on_conflict_do_update(
+            index_elements=[table.c.name],
+            set_={
+                "hits": case((lapsed, amount), else_=table.c.hits + amount),
+                "window_start": case((lapsed, at), else_=table.c.window_start),
+                "expires_at": case((lapsed, until), else_=table.c.expires_at),
+            },
+        )
+        .returning(table.c.hits)
+    )
 
 
 def shared_storage(redis_url: str | None, prefix: str = "ugly-mugs") -> Storage | None:

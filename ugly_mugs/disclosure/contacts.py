@@ -94,7 +94,10 @@ def handles(text: str) -> Iterator[tuple[str, int, int, bool]]:
 def her_handles(text: str, *, contact_field: bool) -> set[str]:
     """Keys of the handles in what she wrote: after an @ anywhere; in her contact details
     also words that name an account (letters with digits, or a dot or underscore inside)."""
-    found = set()
+    found: set[str] = set()
+    if not contact_field and "@" not in text and "＠" not in text:
+        # Outside her contact details only a word after an @ is a handle: none without one.
+        return found
     emails = [(s, e) for _, _, s, e in addresses(text)]
     for value, start, end, _ in handles(text):
         if any(s <= start < e for s, e in emails):

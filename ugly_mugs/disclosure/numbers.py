@@ -87,13 +87,14 @@ def runs(text: str) -> list[Run]:
     return found
 
 
-def search(text: str, number: str) -> Iterator[tuple[int, int]]:
+def search(text: str, number: str, text_runs: list[Run] | None = None) -> Iterator[tuple[int, int]]:
     """Original spans where the national significant number ``number`` is written in ``text``.
 
     The span covers the numeric words the digits came from, with a country code or trunk
-    prefix written just before them and a leading "+".
+    prefix written just before them and a leading "+". ``text_runs``: ``runs(text)``, when the
+    caller searches the same text for several numbers.
     """
-    for run in runs(text):
+    for run in runs(text) if text_runs is None else text_runs:
         at = run.digits.find(number)
         while at != -1:
             first, last = run.word_index[at], run.word_index[at + len(number) - 1]

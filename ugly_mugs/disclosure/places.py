@@ -78,7 +78,7 @@ class Street:
 
 def _plain(word: words.Word) -> str:
     """The word by transliteration, loosened (y as i) as the type tables are written."""
-    return words.loosen(word.translit)
+    return word.plain()
 
 
 def _gap(text: str, left: words.Word, right: words.Word) -> str:

@@ -72,6 +72,9 @@ class Profile:
     region: str = "GB"
     _street_matchers: tuple = field(default=(), compare=False, repr=False)
     _phrase_forms: tuple = field(default=(), compare=False, repr=False)
+    # What scanning reads once per profile rather than once per text (``scan``), keyed by what it
+    # was read from.
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __bool__(self) -> bool:
         return any((self.names, self.phones, self.emails, self.handles, self.postcodes, self.streets))

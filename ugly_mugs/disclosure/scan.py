@@ -60,16 +60,19 @@ def _found(text: str, profile: Profile, text_words: list[words.Word]) -> Iterato
     for name in profile.names:
         for word, matched in words.find(name.forms, text_words):
             yield _hit(text, "name", word.start, word.end, matched)
+    text_runs = numbers.runs(text) if profile.phones else []
     for number in profile.phones:
-        for start, end in numbers.search(text, number):
+        for start, end in numbers.search(text, number, text_runs):
             yield _hit(text, "phone", start, end, number)
     mine = profile.emails | profile.handles
-    for value, _domain, start, end in contacts.addresses(text):
-        if value in mine:
-            yield _hit(text, "email", start, end, value)
-    for value, start, end, _marked in contacts.handles(text):
-        if value in mine:
-            yield _hit(text, "handle", start, end, value)
+    # Reading every address and handle-like word of a text is slow; with none of hers to find, skipped.
+    if mine:
+        for value, _domain, start, end in contacts.addresses(text):
+            if value in mine:
+                yield _hit(text, "email", start, end, value)
+        for value, start, end, _marked in contacts.handles(text):
+            if value in mine:
+                yield _hit(text, "handle", start, end, value)
     if profile.postcodes:
         compact = places.Compact.of(text)
         for postcode in profile.postcodes:
@@ -99,25 +102,58 @@ def _sequence(forms: tuple[words.Forms, ...], text_words: list[words.Word]) -> I
             yield text_words[i].start, text_words[i + n - 1].end
 
 
-def allowed_spans(text: str, allowed: Iterable[str], region: str) -> list[tuple[int, int]]:
-    """Where his identifiers occur in ``text``, however they are spaced or spelled."""
+@dataclass(frozen=True)
+class _Allowed:
+    """One of his identifiers read every way ``allowed_spans`` looks for it in a text."""
+
+    national: str | None  # as a phone number
+    postcode: str  # places.postcode_key
+    addresses: frozenset[str]  # keys of the e-mail addresses in it
+    words: frozenset[str]  # its words, plain
+
+    @classmethod
+    def of(cls, value: str, region: str) -> _Allowed:
+        return cls(
+            numbers.national_number(value, region),
+            places.postcode_key(value),
+            frozenset(key for key, _, _, _ in contacts.addresses(value)),
+            frozenset(w.plain() for w in words.words(value)),
+        )
+
+
+def _read_allowed(allowed: Iterable[str], region: str) -> list[_Allowed]:
+    return [_Allowed.of(a, region) for a in allowed if a and a.strip()]
+
+
+def _spans(text: str, allowed: list[_Allowed], text_words: list[words.Word] | None = None) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
-    allowed = [a for a in allowed if a and a.strip()]
     if not allowed:
         return spans
     compact = places.Compact.of(text)
-    addresses = list(contacts.addresses(text))
-    text_words = words.words(text)
+    addresses = list(contacts.addresses(text)) if any(a.addresses for a in allowed) else []
+    text_words = words.words(text) if text_words is None else text_words
+    text_runs = numbers.runs(text) if any(a.national for a in allowed) else []
     for value in allowed:
-        national = numbers.national_number(value, region)
-        if national:
-            spans += numbers.search(text, national)
-        spans += compact.find(places.postcode_key(value))
-        for key, _, _, _ in contacts.addresses(value):
-            spans += [(s, e) for k, _, s, e in addresses if k == key]
-        own = {w.plain() for w in words.words(value)}
-        spans += [(w.start, w.end) for w in text_words if w.plain() in own]
+        if value.national:
+            spans += numbers.search(text, value.national, text_runs)
+        spans += compact.find(value.postcode)
+        spans += [(s, e) for k, _, s, e in addresses if k in value.addresses]
+        spans += [(w.start, w.end) for w in text_words if w.plain() in value.words]
     return spans
+
+
+def allowed_spans(text: str, allowed: Iterable[str], region: str) -> list[tuple[int, int]]:
+    """Where his identifiers occur in ``text``, however they are spaced or spelled."""
+    return _spans(text, _read_allowed(allowed, region))
+
+
+def _profile_allowed(profile: Profile) -> list[_Allowed]:
+    """``profile.allowed`` read once for every text the profile checks (kept in its cache, by
+    value: ``Profile.with_allowed`` copies the cache along with the profile)."""
+    key = ("allowed", profile.allowed, profile.region)
+    if key not in profile._cache:
+        profile._cache[key] = _read_allowed(profile.allowed, profile.region)
+    return profile._cache[key]
 
 
 def check(text: str, profile: Profile, *, allow: Iterable[str] | None = None) -> list[Hit]:
@@ -128,11 +164,11 @@ def check(text: str, profile: Profile, *, allow: Iterable[str] | None = None) ->
     """
     if not text:
         return []
-    allow = profile.allowed if allow is None else tuple(allow)
     text_words = words.words(text)
     hits = set(_found(text, profile, text_words))
-    if hits and allow:
-        his = allowed_spans(text, allow, profile.region)
+    if hits:
+        his_ids = _profile_allowed(profile) if allow is None else _read_allowed(allow, profile.region)
+        his = _spans(text, his_ids, text_words)
         hits = {h for h in hits if not any(s <= h.start and h.end <= e for s, e in his)}
     return sorted(hits, key=lambda h: (h.start, -h.end, h.kind))
 

@@ -71,9 +71,14 @@ class Word:
         """The word read by transliteration only."""
         return "".join(options[0] for options in self.letters)
 
-    def plain(self) -> str:
-        """The word read by transliteration only, loosened."""
+    @functools.cached_property
+    def _loosened(self) -> str:
         return loosen(self.translit)
+
+    def plain(self) -> str:
+        """The word read by transliteration only, loosened (kept: scanning a text asks for it
+        once for every protected value and street it is compared with)."""
+        return self._loosened
 
     def is_number(self) -> bool:
         return all(options[0].isdigit() for options in self.letters if options[0])

@@ -281,7 +281,10 @@ def store_new(session: Session, rows: list[dict]) -> int:
     if not rows:
         return 0
     linking = rollup.RepeatChange(
-        session, {row["report_id"] for row in rows}, [(r["kind"], r["digest"], r["key_version"]) for r in rows]
+        session,
+        {row["report_id"] for row in rows},
+        [(r["kind"], r["digest"], r["key_version"]) for r in rows],
+        new=True,
     )
     session.connection().execute(insert(IdentifierIndex.__table__), rows)
     linking.done()

@@ -33,12 +33,13 @@ deleted. No Flask imports.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, delete, event, exists, inspect, or_, select, text, union_all
+from sqlalchemy import Connection, and_, bindparam, delete, event, exists, inspect, or_, select, text, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -324,18 +325,52 @@ def whole_and_shared(mine) -> tuple:
     return mine.partial.is_(False), mine.kind != "vehicle_part", shared
 
 
-def linked_rows(connection: Session | Connection, report_ids: Iterable[str] | None, zone: ZoneInfo) -> Counter:
-    """The REPEAT rows of the given reports (every report for None) that share a whole identifier
-    with another report, as ``queries.count_repeat_linked`` decides it."""
+# The statements below are built once and run with bound values: every filing runs them, and
+# building them anew cost more than running them.
+
+
+@functools.cache
+def _linked_statement(restricted: bool):
     mine = aliased(IdentifierIndex)
     linked = exists().where(mine.report_id == Report.id, *whole_and_shared(mine))
     query = select(Report.received_at).where(Report.status != ERASED, linked)
-    if report_ids is not None:
-        query = query.where(Report.id.in_(sorted(report_ids)))
+    if restricted:
+        query = query.where(Report.id.in_(bindparam("report_ids", expanding=True)))
+    return query
+
+
+def linked_rows(connection: Session | Connection, report_ids: Iterable[str] | None, zone: ZoneInfo) -> Counter:
+    """The REPEAT rows of the given reports (every report for None) that share a whole identifier
+    with another report, as ``queries.count_repeat_linked`` decides it."""
+    if report_ids is None:
+        rows = connection.execute(_linked_statement(False))
+    else:
+        rows = connection.execute(_linked_statement(True), {"report_ids": sorted(report_ids)})
     found: Counter = Counter()
-    for (received_at,) in connection.execute(query):
+    for (received_at,) in rows:
         found[(local.day_of(received_at, zone), REPEAT, LINKED)] += 1
     return found
+
+
+@functools.cache
+def _holders_statement(count: int):
+    """A UNION ALL of ``count`` index searches: identifier ``i`` is bound as ``kind_i``,
+    ``digest_i`` and ``version_i``, the reports left out as ``changing``."""
+    changing = bindparam("changing", expanding=True)
+    parts = [
+        select(IdentifierIndex.kind, IdentifierIndex.digest, IdentifierIndex.key_version, IdentifierIndex.report_id)
+        .where(
+            IdentifierIndex.kind == bindparam(f"kind_{i}"),
+            IdentifierIndex.digest == bindparam(f"digest_{i}"),
+            IdentifierIndex.key_version == bindparam(f"version_{i}"),
+            IdentifierIndex.partial.is_(False),
+            IdentifierIndex.report_id.not_in(changing),
+        )
+        .limit(2)
+        .subquery()
+        for i in range(count)
+    ]
+    return union_all(*(select(*part.c) for part in parts))
 
 
 def _other_holders(session: Session, keys: list[tuple], changing: set[str]) -> dict[tuple, list[str]]:
@@ -345,21 +380,10 @@ def _other_holders(session: Session, keys: list[tuple], changing: set[str]) -> d
     found: dict[tuple, list[str]] = {}
     wanted = sorted({k for k in keys if k[0] != "vehicle_part"})
     for chunk in _chunks(wanted):
-        parts = [
-            select(IdentifierIndex.kind, IdentifierIndex.digest, IdentifierIndex.key_version, IdentifierIndex.report_id)
-            .where(
-                IdentifierIndex.kind == kind,
-                IdentifierIndex.digest == digest,
-                IdentifierIndex.key_version == version,
-                IdentifierIndex.partial.is_(False),
-                IdentifierIndex.report_id.not_in(sorted(changing)),
-            )
-            .limit(2)
-            .subquery()
-            for kind, digest, version in chunk
-        ]
-        query = union_all(*(select(*part.c) for part in parts))
-        for kind, digest, version, report_id in session.execute(query):
+        values: dict[str, object] = {"changing": sorted(changing)}
+        for i, (kind, digest, version) in enumerate(chunk):
+            values.update({f"kind_{i}": kind, f"digest_{i}": digest, f"version_{i}": version})
+        for kind, digest, version, report_id in session.execute(_holders_statement(len(chunk)), values):
             found.setdefault((kind, digest, version), []).append(report_id)
     return found
 
@@ -368,9 +392,12 @@ class RepeatChange:
     """Index rows of ``report_ids`` are about to be written (``keys``: their (kind, digest,
     key_version)) or, with ``keys`` None, deleted: which reports count as linked is read for every
     report whose link could change (``_other_holders``), before and, at ``done()``, after, and
-    the difference counted."""
+    the difference counted. ``new``: the reports were inserted in this transaction and hold no
+    index rows yet."""
 
-    def __init__(self, session: Session, report_ids: Iterable[str], keys: list[tuple] | None) -> None:
+    def __init__(
+        self, session: Session, report_ids: Iterable[str], keys: list[tuple] | None, *, new: bool = False
+    ) -> None:
         self.session, self.zone = session, local.of(session)
         ids = set(report_ids)
         if keys is None:
@@ -390,8 +417,12 @@ class RepeatChange:
         # None of these identifiers held whole by another report (the common case of a new
         # report): writing or deleting them links or unlinks nobody, so nothing is read or counted.
         self.unchanged = not holders
-        self.ids = ids | {held[0] for held in holders.values() if len(held) == 1}
-        self.before = Counter() if self.unchanged else linked_rows(session, self.ids, self.zone)
+        others = {held[0] for held in holders.values() if len(held) == 1}
+        self.ids = ids | others
+        # New reports (``new``: inserted in this transaction, no index rows yet) are linked to
+        # nothing before: only the others are read.
+        read = others if new else self.ids
+        self.before = linked_rows(session, read, self.zone) if read and not self.unchanged else Counter()
 
     def done(self) -> None:
         if self.unchanged:

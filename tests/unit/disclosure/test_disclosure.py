@@ -320,6 +320,32 @@ def test_his_declared_details_are_allowed_but_not_when_they_are_hers_too():
     assert disclosure.check("He used 07700 900333", profile) == []
 
 
+@pytest.mark.parametrize(
+    ("written", "handle"),
+    [
+        ("find me on insta @zoe_marl99", "zoemarl99"),
+        ("find me on insta ＠zoe_marl99", "zoemarl99"),
+        ("my tiktok is @ zoe.marl", None),  # an @ standing alone marks no word
+        ("zoe_marl99 is my insta", None),  # outside her contact details only after an @
+    ],
+)
+def test_a_handle_in_her_own_words_is_one_after_an_at_sign(written, handle):
+    profile = disclosure.build([], [written], [])
+    assert profile.handles == ({handle} if handle else set())
+
+
+def test_what_a_profile_reads_once_follows_its_allowed_identifiers():
+    # A profile keeps his identifiers as read for every text it checks; a copy with other
+    # allowed identifiers (``with_allowed`` shares that store) must never use the first one's.
+    mine = disclosure.build([{"name": "Kim", "contact": "07700 900444"}], [], [{"phone_numbers": ["07700 900444"]}])
+    allowing = mine.with_allowed(["07700 900444"])
+    text = "He used 07700 900444"
+    for _ in range(2):
+        assert [h.kind for h in disclosure.check(text, mine)] == ["phone"]
+        assert disclosure.check(text, allowing) == []
+    assert [h.kind for h in disclosure.check(text, allowing.with_allowed([]))] == ["phone"]
+
+
 def test_a_number_in_her_words_is_hers_unless_she_gave_it_as_his():
     profile = PROFILES["en"]
     assert [h.kind for h in disclosure.check("rang 07700 900555", profile)] == ["phone"]
