@@ -124,14 +124,15 @@ class DatabaseStorage(Storage):
         return int(self.session.execute(statement, values).scalar_one())
 
     def _live(self, key: str):
-        return select(ThrottleWindow).where(ThrottleWindow.name == key, ThrottleWindow.expires_at > _now())
+        """(hits, expires_at) of ``key``'s window if it has not lapsed, else None."""
+        return self.session.execute(_live_window(), {"name": key, "now": _now()}).first()
 
     def get(self, key: str) -> int:
-        row = self.session.scalar(self._live(key))
+        row = self._live(key)
         return row.hits if row else 0
 
     def get_expiry(self, key: str) -> float:
-        row = self.session.scalar(self._live(key))
+        row = self._live(key)
         return (row.expires_at if row else _now()).timestamp()
 
     def check(self) -> bool:
@@ -142,6 +143,15 @@ class DatabaseStorage(Storage):
 
     def clear(self, key: str) -> None:
         self.session.execute(delete(ThrottleWindow).where(ThrottleWindow.name == key))
+
+
+@functools.cache
+def _live_window():
+    """Hits and end of the window bound as ``name`` if it ends after ``now`` (built once: every
+    filing asks)."""
+    return select(ThrottleWindow.hits, ThrottleWindow.expires_at).where(
+        ThrottleWindow.name == bindparam("name"), ThrottleWindow.expires_at > bindparam("now")
+    )
 
 
 @functools.cache

@@ -169,7 +169,7 @@ class StreetMatcher:
         """The index after the street's name words when they begin at word ``i``, connectors skipped."""
         j = i
         for forms in self.forms:
-            while j < len(found) and _plain(found[j]) in CONNECTORS and j > i:
+            while j > i and j < len(found) and _plain(found[j]) in CONNECTORS:
                 j += 1
             if j >= len(found) or not forms.match(found[j]):
                 return None
