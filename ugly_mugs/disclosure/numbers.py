@@ -143,7 +143,10 @@ def numbers_in(text: str, region: str) -> Iterator[tuple[str, int, int]]:
     digits it passes over (odd spacing, no region prefix); dates are not numbers.
     """
     # Digits of other scripts read as ASCII digits, one for one, so that offsets stay.
-    plain = "".join(_digit(ch) for ch in text)
+    plain = text if text.isascii() else "".join(_digit(ch) for ch in text)
+    if not any(ch.isdigit() for ch in plain):
+        # No number is written without a digit (the matcher starts at one); most fields have none.
+        return
     seen: list[tuple[int, int]] = []
     for match in phonenumbers.PhoneNumberMatcher(plain, region, leniency=phonenumbers.Leniency.POSSIBLE):
         national = national_number(match.raw_string, region)

@@ -205,15 +205,15 @@ class Compact:
     @classmethod
     def of(cls, text: str) -> Compact:
         folded = normalise.fold(text)
-        chars, spans, starts, ends = [], [], [], []
-        for i, ch in enumerate(folded.text):
-            if not ch.isalnum():
-                continue
-            chars.append(ch.translate(_POSTCODE_ALIKE))
-            spans.append(folded.span(i, i + 1))
-            starts.append(i == 0 or not folded.text[i - 1].isalnum())
-            ends.append(i + 1 == len(folded.text) or not folded.text[i + 1].isalnum())
-        return cls("".join(chars), tuple(spans), tuple(starts), tuple(ends))
+        plain = folded.text
+        last = len(plain) - 1
+        kept = [i for i, ch in enumerate(plain) if ch.isalnum()]
+        return cls(
+            "".join(plain[i] for i in kept).translate(_POSTCODE_ALIKE),
+            tuple((folded.starts[i], folded.ends[i]) for i in kept),
+            tuple(i == 0 or not plain[i - 1].isalnum() for i in kept),
+            tuple(i == last or not plain[i + 1].isalnum() for i in kept),
+        )
 
     def find(self, key: str) -> Iterator[tuple[int, int]]:
         """Original spans of ``key`` (a ``postcode_key``) that start and end at word boundaries."""

@@ -321,6 +321,22 @@ def test_his_declared_details_are_allowed_but_not_when_they_are_hers_too():
 
 
 @pytest.mark.parametrize(
+    ("written", "number"),
+    [
+        ("my other phone is 07700 900555", "7700900555"),
+        ("my other phone is ０７７００ ９００５５５", "7700900555"),  # fullwidth digits
+        ("my other phone is ٠٧٧٠٠ ٩٠٠٥٥٥", "7700900555"),  # Arabic-Indic digits
+        ("my other phone is 07700 9ЗЗ555", "7700933555"),  # Cyrillic З read as 3
+        ("my other phone is ЗЗЗЗ ЗЗЗЗЗЗ", "3333333333"),  # no digit until read by look
+        ("my other phone is the same as before", None),
+    ],
+)
+def test_a_number_in_her_own_words_is_read_in_any_digits(written, number):
+    profile = disclosure.build([], [written], [])
+    assert profile.phones == ({number} if number else set())
+
+
+@pytest.mark.parametrize(
     ("written", "handle"),
     [
         ("find me on insta @zoe_marl99", "zoemarl99"),
