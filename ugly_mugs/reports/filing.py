@@ -11,13 +11,14 @@ section (``reports.withholding``), so that "anonymous intelligence" never seals 
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, insert, literal, or_, select
+from sqlalchemy import and_, bindparam, insert, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -167,22 +168,46 @@ def _insert_report(session: Session, values: dict, area_code: str, place: Place)
     filing that reaches the row after the rotation committed sees it retiring and stores
     nothing. So no seal under a key is committed after its rotation began. (SQLite has one
     writer: this INSERT already holds the database until the filing commits.)"""
+    values = dict(values, area_id=place.area_id, police_unit_id=place.police_unit_id)
+    scheme, unit = place.holders.scheme, place.holders.unit
+    bound = {f"value_{column}": value for column, value in values.items()}
+    bound.update(
+        place_area_id=place.area_id,
+        place_area_code=area_code,
+        scheme_key_id=scheme.id,
+        scheme_public_key=scheme.public_key,
+    )
+    if place.police_unit_id is not None:
+        bound.update(place_unit_id=place.police_unit_id, unit_key_id=unit.id, unit_public_key=unit.public_key)
+    statement = _insert_statement(tuple(values), place.police_unit_id is not None)
+    # RETURNING, not rowcount: psycopg reports no row count for INSERT ... SELECT.
+    return session.connection().execute(statement, bound).first() is not None
+
+
+@functools.cache
+def _insert_statement(columns: tuple[str, ...], with_unit: bool):
+    """``_insert_report``'s statement for these report columns, with or without a unit, built
+    once (every filing runs it); values bound as ``value_<column>`` and the place's ids and keys
+    by name."""
     report = Report.__table__
     area = Area.__table__
     scheme_row = GroupKey.__table__.alias("scheme_key")
-    scheme, unit = place.holders.scheme, place.holders.unit
     locked = [scheme_row]
     # Joins, though each side is one row by its id: the key rows are named to be locked.
     rows = area.join(
         scheme_row,
         and_(
-            scheme_row.c.id == scheme.id,
+            scheme_row.c.id == bindparam("scheme_key_id"),
             scheme_row.c.kind == keystore.SCHEME,
-            scheme_row.c.public_key == scheme.public_key,
+            scheme_row.c.public_key == bindparam("scheme_public_key"),
         ),
     )
-    still = [area.c.id == place.area_id, area.c.code == area_code, area.c.active.is_(True)]
-    if place.police_unit_id is None:
+    still = [
+        area.c.id == bindparam("place_area_id"),
+        area.c.code == bindparam("place_area_code"),
+        area.c.active.is_(True),
+    ]
+    if not with_unit:
         still.append(area.c.police_unit_id.is_(None))
     else:
         unit_row = GroupKey.__table__.alias("unit_key")
@@ -191,22 +216,18 @@ def _insert_report(session: Session, values: dict, area_code: str, place: Place)
             unit_row,
             and_(
                 unit_row.c.police_unit_id == area.c.police_unit_id,
-                unit_row.c.id == unit.id,
-                unit_row.c.public_key == unit.public_key,
+                unit_row.c.id == bindparam("unit_key_id"),
+                unit_row.c.public_key == bindparam("unit_public_key"),
             ),
         )
-        still.append(area.c.police_unit_id == place.police_unit_id)
-    values = dict(values, area_id=place.area_id, police_unit_id=place.police_unit_id)
-    columns = list(values)
+        still.append(area.c.police_unit_id == bindparam("place_unit_id"))
     chosen = (
-        select(*(literal(values[c], report.c[c].type).label(c) for c in columns))
+        select(*(bindparam(f"value_{c}", type_=report.c[c].type).label(c) for c in columns))
         .select_from(rows)
         .where(*still)
         .with_for_update(read=True, of=locked)
     )
-    # RETURNING, not rowcount: psycopg reports no row count for INSERT ... SELECT.
-    stored = insert(report).from_select(columns, chosen).returning(report.c.id)
-    return session.connection().execute(stored).first() is not None
+    return insert(report).from_select(list(columns), chosen).returning(report.c.id)
 
 
 def encrypt_section(

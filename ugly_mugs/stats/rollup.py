@@ -101,19 +101,24 @@ def spans(changes: Counter) -> list[dict]:
     ]
 
 
+@functools.cache
+def _upsert(dialect_name: str):
+    """Adding to a row of counts, made when missing, for a dialect (built once: every filing adds)."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(DayCount.__table__)
+    return statement.on_conflict_do_update(
+        index_elements=["span", "day", "dimension", "value"],
+        set_={"n": DayCount.__table__.c.n + statement.excluded.n},
+    )
+
+
 def apply(connection: Session | Connection, changes: Counter) -> None:
     """Add each ``changes[(day, dimension, value)]`` (positive or negative) to its day's row and its month's."""
     rows = spans(changes)
     if not rows:
         return
     bind = connection.get_bind() if isinstance(connection, Session) else connection
-    dialect = postgresql if bind.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(DayCount.__table__)
-    statement = statement.on_conflict_do_update(
-        index_elements=["span", "day", "dimension", "value"],
-        set_={"n": DayCount.__table__.c.n + statement.excluded.n},
-    )
-    connection.execute(statement, rows)
+    connection.execute(_upsert(bind.dialect.name), rows)
     emptied = [(r["span"], r["day"], r["dimension"], r["value"]) for r in rows if r["n"] < 0]
     if emptied:
         # A row taken down to nought goes, so that no row remembers a report that was erased or
