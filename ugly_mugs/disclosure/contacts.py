@@ -45,8 +45,11 @@ def key(local: str) -> str:
     return _key_of_folded(normalise.fold(local).text)
 
 
+_NOT_IN_KEY = re.compile(r"[^a-z0-9]")
+
+
 def _key_of_folded(folded: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", folded.lstrip("@").split("+", 1)[0])
+    return _NOT_IN_KEY.sub("", folded.lstrip("@").split("+", 1)[0])
 
 
 def addresses(text: str) -> Iterator[tuple[str, str, int, int]]:

@@ -57,6 +57,8 @@ _BULGARIAN = {
 _CYRILLIC_SHORT = {"я": ("a", "ia"), "ю": ("u", "iu"), "ъ": ("u", "")}
 
 
+# Asked of every character of every text scanned; kept per character, a bounded number of them.
+@functools.lru_cache(maxsize=8192)
 def is_invisible(ch: str) -> bool:
     """True for characters that show nothing: format characters and other default-ignorables."""
     code = ord(ch)
@@ -65,6 +67,7 @@ def is_invisible(ch: str) -> bool:
     return any(low <= code <= high for low, high in _IGNORABLE_RANGES)
 
 
+@functools.lru_cache(maxsize=8192)
 def is_mark(ch: str) -> bool:
     return unicodedata.category(ch).startswith("M")
 

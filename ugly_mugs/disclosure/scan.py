@@ -138,7 +138,8 @@ def _spans(text: str, allowed: list[_Allowed], text_words: list[words.Word] | No
             spans += numbers.search(text, value.national, text_runs)
         spans += compact.find(value.postcode)
         spans += [(s, e) for k, _, s, e in addresses if k in value.addresses]
-        spans += [(w.start, w.end) for w in text_words if w.plain() in value.words]
+    his_words = frozenset().union(*(value.words for value in allowed))
+    spans += [(w.start, w.end) for w in text_words if w.plain() in his_words]
     return spans
 
 
