@@ -55,26 +55,25 @@ def _key_of_folded(folded: str) -> str:
 def addresses(text: str) -> Iterator[tuple[str, str, int, int]]:
     """(key, domain, start, end) of each e-mail address in ``text``, spelled-out ones too."""
     folded = normalise.fold(text)
-    # Spelled-out separators become "@" and "." in a copy that remembers where each came from.
-    chars: list[str] = []
-    origin: list[tuple[int, int]] = []
-    position = 0
     plain = folded.text
     separators = [(m.start(), m.end(), "@") for m in _AT.finditer(plain)]
+    if not separators and "@" not in plain:
+        return  # no address is written without an @, spelled out or not
     separators += [(m.start(), m.end(), ".") for m in _DOT.finditer(plain)]
+    # Spelled-out separators become "@" and "." in a copy that remembers where each came from.
+    pieces: list[str] = []
+    origin: list[tuple[int, int]] = []
+    position = 0
     for start, end, symbol in sorted(separators):
         if start < position:
             continue
-        for i in range(position, start):
-            chars.append(plain[i])
-            origin.append((i, i + 1))
-        chars.append(symbol)
+        pieces += (plain[position:start], symbol)
+        origin += zip(range(position, start), range(position + 1, start + 1), strict=True)
         origin.append((start, end))
         position = end
-    for i in range(position, len(plain)):
-        chars.append(plain[i])
-        origin.append((i, i + 1))
-    rewritten = "".join(chars)
+    pieces.append(plain[position:])
+    origin += zip(range(position, len(plain)), range(position + 1, len(plain) + 1), strict=True)
+    rewritten = "".join(pieces)
     for match in _EMAIL.finditer(rewritten):
         first, last = origin[match.start()][0], origin[match.end() - 1][1] - 1
         while first < len(plain) and plain[first].isspace():
@@ -89,7 +88,7 @@ def handles(text: str) -> Iterator[tuple[str, int, int, bool]]:
     folded = normalise.fold(text)
     for match in _HANDLE.finditer(folded.text):
         word = match.group()
-        marked = word.startswith("@") or any(ch in word for ch in "._-")
+        marked = word.startswith("@") or "." in word or "_" in word or "-" in word
         start, end = folded.span(match.start(), match.end())
         yield _key_of_folded(word), start, end, marked
 

@@ -52,6 +52,8 @@ def _date_patterns() -> list[re.Pattern]:
     ]
 
 
+# What every date and time pattern needs somewhere: texts without one are not searched.
+_DIGIT = re.compile(r"\d")
 _TIME_PATTERNS = [
     re.compile(rf"\b(?P<h>[01]?\d|2[0-3])\s?[:.h]\s?(?P<min>[0-5]\d)(?:\s*{_MERIDIEM})?"),
     re.compile(rf"\b(?P<h>1[0-2]|0?[1-9])\s*{_MERIDIEM}"),
@@ -62,6 +64,8 @@ _TIME_PATTERNS = [
 def dates(text: str) -> Iterator[tuple[tuple[int, int, int | None], int, int]]:
     """((day, month, year or None), start, end) of each date written in ``text``."""
     folded = normalise.fold_numbers(text)
+    if not _DIGIT.search(folded.text):
+        return  # every date pattern holds a digit (the day)
     names = months()
     for pattern in _date_patterns():
         for match in pattern.finditer(folded.text):
@@ -78,6 +82,8 @@ def dates(text: str) -> Iterator[tuple[tuple[int, int, int | None], int, int]]:
 def times(text: str) -> Iterator[tuple[set[int], int, int]]:
     """(possible minutes of the day, start, end) of each time written in ``text``."""
     folded = normalise.fold_numbers(text)
+    if not _DIGIT.search(folded.text):
+        return  # every time pattern holds a digit (the hour)
     for pattern in _TIME_PATTERNS:
         for match in pattern.finditer(folded.text):
             parts = match.groupdict()
