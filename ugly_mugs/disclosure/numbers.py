@@ -144,7 +144,7 @@ def numbers_in(text: str, region: str) -> Iterator[tuple[str, int, int]]:
     """
     # Digits of other scripts read as ASCII digits, one for one, so that offsets stay.
     plain = text if text.isascii() else "".join(_digit(ch) for ch in text)
-    if not any(ch.isdigit() for ch in plain):
+    if not any(map(str.isdigit, plain)):
         # No number is written without a digit (the matcher starts at one); most fields have none.
         return
     seen: list[tuple[int, int]] = []
