@@ -14,6 +14,7 @@ from ugly_mugs import audit, cli, throttle
 from ugly_mugs.auth.sessions import ServerSessionInterface, refuse_when_unavailable
 from ugly_mugs.dates import local
 from ugly_mugs.db import make_engine, make_sessionmaker
+from ugly_mugs.disclosure import normalise
 from ugly_mugs.keys import channel_secrets, erasure
 from ugly_mugs.matching import index as matching_index
 from ugly_mugs.ops import logs
@@ -123,7 +124,13 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
     throttling.init_app(app)
     cli.init_app(app)
     app.teardown_appcontext(_close_session)
+    # The guard keeps the last texts it read for the length of a request only.
+    app.teardown_appcontext(_forget_texts)
     return app
+
+
+def _forget_texts(_exc: BaseException | None = None) -> None:
+    normalise.forget_texts()
 
 
 def session_info(config: Mapping[str, object], store: erasure.ErasureKeyStore | None = None) -> dict:

@@ -97,15 +97,16 @@ def her_handles(text: str, *, contact_field: bool) -> set[str]:
     """Keys of the handles in what she wrote: after an @ anywhere; in her contact details
     also words that name an account (letters with digits, or a dot or underscore inside)."""
     found: set[str] = set()
-    if not contact_field and "@" not in text and "＠" not in text:
-        # Outside her contact details only a word after an @ is a handle: none without one.
+    if not contact_field and "@" not in normalise.fold(text).text:
+        # Outside her contact details only a word after an @ (or a sign that reads as one:
+        # ＠, ﹫ …) is a handle: none without one.
         return found
     emails = [(s, e) for _, _, s, e in addresses(text)]
     for value, start, end, _ in handles(text):
         if any(s <= start < e for s, e in emails):
             continue
         raw = text[start:end]
-        account_like = raw.startswith(("@", "＠"))
+        account_like = normalise.fold(raw).text.startswith("@")
         if contact_field:
             account_like = account_like or (
                 bool(re.search(r"[^\W\d_]", raw)) and bool(re.search(r"\d", raw)) or bool(re.search(r"\w[._]\w", raw))

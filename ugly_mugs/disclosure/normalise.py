@@ -198,6 +198,13 @@ def fold(text: str, *, looks: bool = True) -> Folded:
     return Folded("".join(out), tuple(starts), tuple(ends))
 
 
+def forget_texts() -> None:
+    """Empty the caches that hold whole texts (``fold``, ``fold_numbers``): called when a request
+    ends, so that what she wrote is not kept in the process after it was answered."""
+    fold.cache_clear()
+    fold_numbers.cache_clear()
+
+
 # Letters (as ``fold`` reads them) that stand for a digit inside a number.
 DIGIT_LOOKALIKES = {"o": "0", "i": "1", "l": "1"}
 _ALNUM_RUN = re.compile(r"[a-z0-9]+")

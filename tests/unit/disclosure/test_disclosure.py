@@ -341,6 +341,7 @@ def test_a_number_in_her_own_words_is_read_in_any_digits(written, number):
     [
         ("find me on insta @zoe_marl99", "zoemarl99"),
         ("find me on insta ＠zoe_marl99", "zoemarl99"),
+        ("find me on insta \ufe6bzoe_marl99", "zoemarl99"),  # small commercial at, read as @
         ("my tiktok is @ zoe.marl", None),  # an @ standing alone marks no word
         ("zoe_marl99 is my insta", None),  # outside her contact details only after an @
     ],
@@ -348,6 +349,17 @@ def test_a_number_in_her_own_words_is_read_in_any_digits(written, number):
 def test_a_handle_in_her_own_words_is_one_after_an_at_sign(written, handle):
     profile = disclosure.build([], [written], [])
     assert profile.handles == ({handle} if handle else set())
+    if handle:
+        assert [h.kind for h in disclosure.check("his mate is @zoe_marl99", profile)] == ["handle"]
+
+
+def test_a_handle_after_every_sign_that_reads_as_an_at_is_hers():
+    from ugly_mugs.disclosure import normalise
+
+    signs = [chr(c) for c in range(0x80, 0x30000) if normalise.fold(chr(c)).text == "@"]
+    assert "＠" in signs and "\ufe6b" in signs
+    missed = [s for s in signs if disclosure.build([], [f"insta {s}zoe_marl99"], []).handles != {"zoemarl99"}]
+    assert missed == []
 
 
 def test_what_a_profile_reads_once_follows_its_allowed_identifiers():
