@@ -57,8 +57,14 @@ _BULGARIAN = {
 _CYRILLIC_SHORT = {"я": ("a", "ia"), "ю": ("u", "iu"), "ъ": ("u", "")}
 
 
-# Asked of every character of every text scanned; kept per character, a bounded number of them.
-@functools.lru_cache(maxsize=8192)
+# Answers per character are kept, a bounded number of them: asked of every character of every
+# text scanned, they repeat, but a text made of many different characters must not grow the
+# process without end (Unicode has over a million code points).
+CHARACTERS_KEPT = 16384
+_per_character = functools.lru_cache(maxsize=CHARACTERS_KEPT)
+
+
+@_per_character
 def is_invisible(ch: str) -> bool:
     """True for characters that show nothing: format characters and other default-ignorables."""
     code = ord(ch)
@@ -67,7 +73,7 @@ def is_invisible(ch: str) -> bool:
     return any(low <= code <= high for low, high in _IGNORABLE_RANGES)
 
 
-@functools.lru_cache(maxsize=8192)
+@_per_character
 def is_mark(ch: str) -> bool:
     return unicodedata.category(ch).startswith("M")
 
@@ -83,7 +89,7 @@ def _table() -> dict[str, list[dict]]:
     return {key.strip(_BIDI_MARKS): entries for key, entries in confusables_data.items()}
 
 
-@functools.cache
+@_per_character
 def _ascii_lookalikes(ch: str) -> tuple[str, ...]:
     """ASCII letters and digits that ``ch`` looks like, from the confusables table."""
     found = []
@@ -94,7 +100,7 @@ def _ascii_lookalikes(ch: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-@functools.cache
+@_per_character
 def _lookalike_letters(ch: str) -> tuple[str, ...]:
     """Transliterations of the non-ASCII letters ``ch`` looks like (Latin Ʌ looks like Cyrillic Л)."""
     found = []
@@ -107,7 +113,7 @@ def _lookalike_letters(ch: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-@functools.cache
+@_per_character
 def readings(ch: str) -> tuple[str, ...]:
     """Every lower-case ASCII reading of one character, its transliteration first.
 
@@ -140,7 +146,7 @@ def _unique(options) -> tuple[str, ...]:
     return tuple(dict.fromkeys(options))
 
 
-@functools.cache
+@_per_character
 def visual(ch: str) -> str:
     """The one reading of ``ch`` a reader of digits and codes sees: its look-alike when it has
     one (Cyrillic "З" is "3", "О" is "o"), else its transliteration. ASCII is kept as it is."""
@@ -154,7 +160,7 @@ def visual(ch: str) -> str:
 _BULGARIAN_LETTERS = {c for c in _BULGARIAN} | {c.upper() for c in _BULGARIAN} | set(_CYRILLIC_SHORT)
 
 
-@functools.cache
+@_per_character
 def is_word_char(ch: str) -> bool:
     """Letters and digits of any script, and characters that look like one (| for l)."""
     return ch.isalnum() or any(r.isalnum() for r in readings(ch) if r)

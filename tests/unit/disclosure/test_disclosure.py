@@ -394,3 +394,25 @@ def test_an_empty_profile_blocks_nothing():
     profile = disclosure.profile_from({})
     assert not profile
     assert disclosure.check("Anything at all, 07700 900123, 21/11/2026", profile) == []
+
+
+def test_what_is_kept_per_character_is_bounded_whatever_the_text():
+    # Answers per character are cached; a text of many different characters (here twice as many
+    # as are kept) must not grow those caches past their bound.
+    from ugly_mugs.disclosure import normalise
+
+    kept = normalise.CHARACTERS_KEPT
+    text = "".join(chr(c) for c in range(0x4E00, 0x4E00 + 2 * kept))
+    disclosure.check(text, PROFILES["en"])
+    per_character = [
+        normalise.is_invisible,
+        normalise.is_mark,
+        normalise.readings,
+        normalise.visual,
+        normalise.is_word_char,
+        normalise._ascii_lookalikes,
+        normalise._lookalike_letters,
+    ]
+    sizes = {f.__name__: f.cache_info() for f in per_character}
+    assert all(info.maxsize == kept and info.currsize <= kept for info in sizes.values()), sizes
+    assert sizes["readings"].currsize == kept
