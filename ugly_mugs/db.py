@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_MMAP_BYTES = 1 << 30
@@ -76,6 +77,18 @@ def set_local_on_begin(connection: Connection, name: str, value: str) -> None:
             cursor.execute(f"SET LOCAL {name} = {value}")
         finally:
             cursor.close()
+
+
+def upsert_insert(dialect_name: str, table: Table):
+    """An ``INSERT`` into ``table`` that takes ``ON CONFLICT`` clauses (``on_conflict_do_update``,
+    ``on_conflict_do_nothing``) in the SQL of ``dialect_name`` ("postgresql" or "sqlite", the two
+    databases the scheme runs on: both have ``INSERT … ON CONFLICT``).
+
+    Raises ValueError for any other dialect."""
+    dialects = {"postgresql": postgresql, "sqlite": sqlite}
+    if dialect_name not in dialects:
+        raise ValueError(f"no upsert for the {dialect_name} dialect")
+    return dialects[dialect_name].insert(table)
 
 
 def make_sessionmaker(engine: Engine, info: dict | None = None) -> sessionmaker[Session]:

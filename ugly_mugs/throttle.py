@@ -35,10 +35,10 @@ from limits.errors import StorageError
 from limits.storage import RedisStorage, Storage
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import bindparam, case, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from ugly_mugs import db
 from ugly_mugs.models import ThrottleWindow
 
 # Session.info key of the shared store when it is not the database (set by ``session_info``).
@@ -159,13 +159,12 @@ def _increment(dialect_name: str):
     """The increment statement of ``DatabaseStorage.incr`` for a dialect, built once (every
     filing runs it): bound ``name``, ``at`` (now), ``until`` (the window's end) and ``amount``."""
     table = ThrottleWindow.__table__
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
     at = bindparam("at", type_=table.c.window_start.type)
     until = bindparam("until", type_=table.c.expires_at.type)
     amount = bindparam("amount", type_=table.c.hits.type)
     lapsed = table.c.expires_at <= at
     return (
-        dialect.insert(table)
+        db.upsert_insert(dialect_name, table)
         .values(name=bindparam("name", type_=table.c.name.type), window_start=at, expires_at=until, hits=amount)
         .on_conflict_do_update(
             index_elements=[table.c.name],

@@ -93,6 +93,17 @@ def handles(text: str) -> Iterator[tuple[str, int, int, bool]]:
         yield _key_of_folded(word), start, end, marked
 
 
+def _reads_as_at(raw: str) -> bool:
+    """True when the first character of ``raw`` that shows anything reads as an @ (as ``fold``
+    reads it). Read one character at a time, not through ``fold``, so that the words of one text
+    do not push its whole texts out of ``fold``'s small cache."""
+    for ch in raw:
+        reading = normalise.visual(ch)
+        if reading:
+            return reading.startswith("@")
+    return False
+
+
 def her_handles(text: str, *, contact_field: bool) -> set[str]:
     """Keys of the handles in what she wrote: after an @ anywhere; in her contact details
     also words that name an account (letters with digits, or a dot or underscore inside)."""
@@ -106,7 +117,7 @@ def her_handles(text: str, *, contact_field: bool) -> set[str]:
         if any(s <= start < e for s, e in emails):
             continue
         raw = text[start:end]
-        account_like = normalise.fold(raw).text.startswith("@")
+        account_like = _reads_as_at(raw)
         if contact_field:
             account_like = account_like or (
                 bool(re.search(r"[^\W\d_]", raw)) and bool(re.search(r"\d", raw)) or bool(re.search(r"\w[._]\w", raw))

@@ -40,9 +40,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, bindparam, delete, event, exists, inspect, or_, select, text, union_all
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
+from ugly_mugs import db
 from ugly_mugs.dates import local
 from ugly_mugs.models import (
     Alert,
@@ -104,8 +104,7 @@ def spans(changes: Counter) -> list[dict]:
 @functools.cache
 def _upsert(dialect_name: str):
     """Adding to a row of counts, made when missing, for a dialect (built once: every filing adds)."""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    statement = dialect.insert(DayCount.__table__)
+    statement = db.upsert_insert(dialect_name, DayCount.__table__)
     return statement.on_conflict_do_update(
         index_elements=["span", "day", "dimension", "value"],
         set_={"n": DayCount.__table__.c.n + statement.excluded.n},

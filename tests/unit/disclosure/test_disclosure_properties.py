@@ -132,3 +132,15 @@ def test_words_of_her_name_alike_but_for_a_doubled_letter_are_each_found():
         profile = disclosure.build([{"name": f"{first} {last}"}], [], [{"name_used": "Gaz"}])
         for word in (first, last):
             _assert_caught(_sentence(word), word, profile, {"name"})
+
+
+@SETTINGS
+@given(raw=st.text(min_size=1, max_size=6))
+def test_a_handle_sign_is_read_as_the_whole_text_would_be(raw):
+    # her_handles reads the first visible character on its own; it must agree with reading
+    # the whole word the way the rest of the guard does.
+    from ugly_mugs.disclosure.contacts import _reads_as_at
+
+    assert _reads_as_at(raw) == normalise.fold(raw).text.startswith("@")
+    for prefix in ("\u200b", "\u0301", "\ufeff\u034f"):
+        assert _reads_as_at(prefix + "＠" + raw) is True
