@@ -14,8 +14,10 @@ look (``normalise.visual``), so zoe.m@example.org, Zoe.M+alerts@example.org, ZOE
 
 Her handles are: the part before the @ of each of her addresses; words after an @ in what
 she wrote; and, in her contact details, words that mix letters with digits or hold a dot or
-underscore (zoe_m99, zoe.marlowe), which name an account rather than say something. Keys
-shorter than four characters are not kept: they would block ordinary words.
+underscore (zoe_m99, zoe.marlowe), which name an account rather than say something, unless the
+word is a time or a date ("after 11.30pm", "20.11.2026"): those are protected as times and dates
+(``times``), and as handles would block every other way of writing a time. Keys shorter than
+four characters are not kept: they would block ordinary words.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ugly_mugs.disclosure import normalise
+from ugly_mugs.disclosure import normalise, times
 
 MIN_KEY = 4
 # "at" and "dot" as people spell them out, in English, Polish, Romanian, Bulgarian (in Cyrillic
@@ -113,13 +115,15 @@ def her_handles(text: str, *, contact_field: bool) -> set[str]:
         # ＠, ﹫ …) is a handle: none without one.
         return found
     emails = [(s, e) for _, _, s, e in addresses(text)]
+    # In her contact details a time or date ("text after 11.30pm") is not an account name.
+    told = [(s, e) for _, s, e in (*times.times(text), *times.dates(text))] if contact_field else []
     for value, start, end, _ in handles(text):
         if any(s <= start < e for s, e in emails):
             continue
         raw = text[start:end]
         account_like = _reads_as_at(raw)
-        if contact_field:
-            account_like = account_like or (
+        if contact_field and not account_like and not any(s <= start and end <= e for s, e in told):
+            account_like = (
                 bool(re.search(r"[^\W\d_]", raw)) and bool(re.search(r"\d", raw)) or bool(re.search(r"\w[._]\w", raw))
             )
         if account_like and len(value) >= MIN_KEY and not value.isdigit():

@@ -353,6 +353,28 @@ def test_a_handle_in_her_own_words_is_one_after_an_at_sign(written, handle):
         assert [h.kind for h in disclosure.check("his mate is @zoe_marl99", profile)] == ["handle"]
 
 
+@pytest.mark.parametrize(
+    ("identity", "handles", "repeated", "kind"),
+    [
+        ({"time": "about 11.30pm"}, set(), "seen at 11.30pm", "time"),
+        ({"time": "2315hrs"}, set(), "around 23:15", "time"),
+        ({"time": "11:15 p.m."}, set(), "at 23.15", "time"),
+        ({"contact": "text only after 2.30pm"}, set(), "came back at 2.30pm", "time"),
+        ({"contact": "not before 20.11.2026"}, set(), "on 20/11/2026", "date"),
+        ({"contact": "zoe_m99, after 11pm"}, {"zoem99"}, "ask for zoe_m99", "handle"),
+        ({"contact": "snap zoe.marl 23.15"}, {"zoemarl"}, "add zoe.marl", "handle"),
+        ({"contact": "kik 2315hrs_zoe"}, {"2315hrszoe"}, "kik 2315hrs_zoe", "handle"),
+        ({"name": "zoe99"}, {"zoe99"}, "ask for zoe99", "handle"),
+    ],
+)
+def test_a_time_or_date_in_her_details_is_protected_as_one_not_as_a_handle(identity, handles, repeated, kind):
+    # A time she gave ("after 11.30pm") is an exact time, protected as one; read as an account
+    # name it would block only this spelling of it. Account names beside it stay handles.
+    profile = disclosure.build([identity], [], [])
+    assert profile.handles == handles
+    assert kind in {h.kind for h in disclosure.check(repeated, profile)}
+
+
 def test_a_handle_after_every_sign_that_reads_as_an_at_is_hers():
     from ugly_mugs.disclosure import normalise
 
