@@ -182,17 +182,14 @@ class ErasureKeyStore:
         with self.engine.connect() as conn:
             return conn.scalar(select(_about.c.value).where(_about.c.name == "store_id"))
 
-    def create(self, report_id: str) -> bytes:
-        """A new erasure key for ``report_id``, stored and committed before it is returned; the
-        existing one if there is one (a migration resumed). Raises ReportErased if it was erased."""
+    def create_new(self, report_id: str) -> bytes:
+        """A new erasure key for a report id made just now (``models.new_id``: 128 random bits,
+        so no key or tombstone can have it), stored and committed before it is returned: one
+        INSERT, no reads (filing makes one per report). Raises IntegrityError if the id has a key
+        already (never, for a fresh id); ids that may have one go through ``create_many``."""
         self._ensure()
+        key = aead.new_key()
         with self.engine.begin() as conn:
-            if conn.scalar(select(_tombstones.c.report_id).where(_tombstones.c.report_id == report_id)):
-                raise ReportErased(report_id)
-            existing = conn.scalar(select(_keys.c.key).where(_keys.c.report_id == report_id))
-            if existing is not None:
-                return existing
-            key = aead.new_key()
             conn.execute(insert(_keys), [{"report_id": report_id, "key": key}])
         return key
 
@@ -319,8 +316,9 @@ def store_of(session: Session) -> ErasureKeyStore:
 
 
 def new_report_key(session: Session, report_id: str) -> ReportKey:
-    """A fresh erasure key for a report about to be stored (committed in the key store first)."""
-    return ReportKey(report_id, store_of(session).create(report_id))
+    """A fresh erasure key for a report about to be stored, ``report_id`` made for it just now
+    (committed in the key store first). Raises IntegrityError if that id has a key already."""
+    return ReportKey(report_id, store_of(session).create_new(report_id))
 
 
 def report_keys(session: Session, report_ids: Iterable[str]) -> dict[str, ReportKey]:

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from tests.support import dbscan
 from tests.support.app import TEST_DATABASE_URL, make_app, minimal_report
@@ -58,9 +59,11 @@ def store_url(request, tmp_path):
 def test_a_key_per_report_destroyed_into_a_tombstone(store_url):
     with store_at(store_url) as store:
         one, two = "a" * 32, "b" * 32
-        key = store.create(one)
-        assert len(key) == 32 and store.create(one) == key, "made once, found again"
+        key = store.create_new(one)
+        with pytest.raises(IntegrityError):
+            store.create_new(one)
         made = store.create_many([one, two])
+        assert store.create_many([one]) == {one: key}, "made once, found again"
         assert made[one] == key and len(made[two]) == 32 and made[two] != key
         assert store.lookup([one, two, "c" * 32]) == ({one: key, two: made[two]}, set())
         assert store.destroy([one]) == 1
@@ -69,8 +72,6 @@ def test_a_key_per_report_destroyed_into_a_tombstone(store_url):
         assert store.destroy([one]) == 0 and store.tombstones() == first, "the first tombstone stays"
         ((report_id, erased_at),) = first
         assert report_id == one and erased_at == coarse_time.now()
-        with pytest.raises(erasure.ReportErased):
-            store.create(one)
         with pytest.raises(erasure.ReportErased):
             store.create_many([two, one])
         assert store.counts() == (1, 1)
