@@ -24,6 +24,7 @@ alarms down.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -48,10 +49,17 @@ ALTERNATED_ENDINGS = ("e", "ie")
 SEQUENCE_LOOKALIKES = {"rn": ("rn", "m")}
 
 
+# A run of one consonant (y is read as i first): what ``loosen`` keeps once.
+_DOUBLED = re.compile(r"([b-df-hj-np-tv-xz])\1+")
+
+
 def loosen(text: str) -> str:
     """y as i, doubled consonants as one: the spelling differences the matcher ignores."""
+    text = text.replace("y", "i")
+    if text.isascii():
+        return _DOUBLED.sub(r"\1", text)
     out: list[str] = []
-    for ch in text.replace("y", "i"):
+    for ch in text:
         if out and ch == out[-1] and ch.isalpha() and ch not in VOWELS:
             continue
         out.append(ch)
@@ -66,19 +74,20 @@ class Word:
     end: int
     letters: tuple[tuple[str, ...], ...]
 
-    @functools.cached_property
+    @property
     def translit(self) -> str:
         """The word read by transliteration only."""
         return "".join(options[0] for options in self.letters)
 
-    @functools.cached_property
-    def _loosened(self) -> str:
-        return loosen(self.translit)
-
     def plain(self) -> str:
         """The word read by transliteration only, loosened (kept: scanning a text asks for it
         once for every protected value and street it is compared with)."""
-        return self._loosened
+        # Kept in the instance's own dict: functools.cached_property takes a lock on every read.
+        try:
+            return self.__dict__["_plain"]
+        except KeyError:
+            plain = self.__dict__["_plain"] = loosen(self.translit)
+            return plain
 
     def is_number(self) -> bool:
         return all(options[0].isdigit() for options in self.letters if options[0])
@@ -86,6 +95,43 @@ class Word:
 
 def words(text: str) -> list[Word]:
     """The words of ``text``, in order."""
+    if text.isascii():
+        return _ascii_words(text)
+    return _words(text)
+
+
+@functools.cache
+def _ascii_reader() -> tuple[re.Pattern, dict[str, tuple[str, ...]]]:
+    """What ``words`` reads in ASCII text, worked out once from ``normalise``: a pattern for a
+    word (word characters, an apostrophe only between two of them) and each word character's
+    readings."""
+    chars = [chr(code) for code in range(128) if normalise.is_word_char(chr(code))]
+    word = "[" + "".join(re.escape(ch) for ch in chars) + "]+"
+    apostrophes = "[" + "".join(re.escape(a) for a in sorted(normalise.APOSTROPHES) if a.isascii()) + "]"
+    return re.compile(f"{word}(?:{apostrophes}{word})*"), {ch: normalise.readings(ch) for ch in chars}
+
+
+def _ascii_words(text: str) -> list[Word]:
+    """``_words`` for ASCII text (most of what is written), by one pattern instead of a loop
+    over characters: ASCII has no invisible characters or combining marks."""
+    pattern, reading = _ascii_reader()
+    found: list[Word] = []
+    for match in pattern.finditer(text):
+        letters = [reading[ch] for ch in match.group() if ch in reading]
+        if ("n",) in letters and ("r",) in letters:
+            joined: list[tuple[str, ...]] = []
+            for options in letters:
+                if options == ("n",) and joined and joined[-1] == ("r",):
+                    joined[-1] = SEQUENCE_LOOKALIKES["rn"]
+                else:
+                    joined.append(options)
+            letters = joined
+        found.append(Word(match.start(), match.end(), tuple(letters)))
+    return found
+
+
+def _words(text: str) -> list[Word]:
+    """The words of any text, one character at a time."""
     found: list[Word] = []
     start = None
     letters: list[tuple[str, ...]] = []
@@ -152,6 +198,11 @@ class Forms:
 
 
 def _append(done: str, option: str) -> str:
+    if len(option) == 1 and option != "y":
+        # Most readings are one letter: the loop below, for one character.
+        if done and option == done[-1] and option.isalpha() and option not in VOWELS:
+            return done
+        return done + option
     for ch in option.replace("y", "i"):
         if done and ch == done[-1] and ch.isalpha() and ch not in VOWELS:
             continue

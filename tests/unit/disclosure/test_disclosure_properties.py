@@ -144,3 +144,30 @@ def test_a_handle_sign_is_read_as_the_whole_text_would_be(raw):
     assert _reads_as_at(raw) == normalise.fold(raw).text.startswith("@")
     for prefix in ("\u200b", "\u0301", "\ufeff\u034f"):
         assert _reads_as_at(prefix + "＠" + raw) is True
+
+
+@SETTINGS
+@given(
+    text=st.one_of(
+        st.text(st.characters(max_codepoint=127), max_size=40),
+        st.text(st.sampled_from("rnRNmIlO01|'` .-_@xY"), max_size=40),
+    )
+)
+def test_ascii_text_is_cut_into_the_words_any_text_is(text):
+    # ASCII text takes a faster path (one pattern); it must give exactly the words, spans and
+    # readings the character-by-character reader gives (apostrophes, "rn" read as "m", I/l/|, 0/O).
+    from ugly_mugs.disclosure import words
+
+    assert words._ascii_words(text) == words._words(text)
+
+
+@SETTINGS
+@given(text=st.text(st.sampled_from("abcdeyyzzssllmmnnrrttkk019-'. ÿłøșщ"), max_size=30))
+def test_loosening_reads_y_as_i_and_a_doubled_consonant_once(text):
+    from ugly_mugs.disclosure import words
+
+    expected: list[str] = []
+    for ch in text.replace("y", "i"):
+        if not (expected and ch == expected[-1] and ch.isalpha() and ch not in "aeiou"):
+            expected.append(ch)
+    assert words.loosen(text) == "".join(expected)
