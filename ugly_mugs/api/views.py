@@ -24,7 +24,7 @@ from ugly_mugs.consent import reporter as consent_reporter
 from ugly_mugs.reporting import forms, lookup
 from ugly_mugs.reports import erasure, fields, idempotency, intake, photos, receipts, statuses
 from ugly_mugs.reports import filing as service
-from ugly_mugs.web import database, i18n, localtime, throttling
+from ugly_mugs.web import database, filing, i18n, localtime, throttling
 from ugly_mugs.web.access import public
 from ugly_mugs.web.boundary import accepts_photos
 from ugly_mugs.web.errors import problem
@@ -164,19 +164,16 @@ def _file(new, attempt):
         session.commit()
         return _too_many(refused)
     try:
-        prepared = service.prepare_report(session, new, set(_configured()[fields.CATEGORIES]))
-        with service.discarded_on_failure(session, prepared):
-            refused = throttling.filing_refused()
-            if refused is not None:
-                service.discard(session, prepared)
-            else:
-                filed = service.store_report(session, prepared)
-                if attempt is not None:
-                    answer = idempotency.Answer(filed.reference, filed.receipt_code)
-                    idempotency.remember(session, attempt, filed.report_id, answer)
+        filed = filing.file_within_limits(
+            session,
+            new,
+            _configured()[fields.CATEGORIES],
+            attempt,
+            lambda filed: idempotency.Answer(filed.reference, filed.receipt_code),
+        )
         session.commit()
-        if refused is not None:
-            return _too_many(refused)
+        if isinstance(filed, int):
+            return _too_many(filed)
     except service.ReportError as exc:
         session.rollback()
         return problem(422, str(exc))

@@ -16,7 +16,7 @@ from ugly_mugs.consent import reporter as consent_reporter
 from ugly_mugs.reporting import forms, lookup
 from ugly_mugs.reports import erasure, idempotency, messages, photos, receipts
 from ugly_mugs.reports import filing as service
-from ugly_mugs.web import database, errors, form_token, helplines, i18n, throttling
+from ugly_mugs.web import database, errors, filing, form_token, helplines, i18n, throttling
 from ugly_mugs.web.access import public
 from ugly_mugs.web.boundary import accepts_photos
 
@@ -271,6 +271,13 @@ def _too_many(form: forms.ReportForm, seconds: int):
     )
 
 
+def _answer(filed: service.Filed) -> idempotency.Answer:
+    """What a retry of this filing is answered with: a second press, or a retry after a lost
+    answer, within a short while shows the code again; later, only that the report was received
+    (``_replayed``)."""
+    return idempotency.Answer(filed.reference, filed.receipt_code, time.time() + CODE_SHOWN_AGAIN_SECONDS)
+
+
 def _file(form: forms.ReportForm, attempt: idempotency.Attempt | None, cleaned: list[photos.Photo]):
     session = database.session()
     if attempt is not None:
@@ -286,22 +293,12 @@ def _file(form: forms.ReportForm, attempt: idempotency.Attempt | None, cleaned: 
     try:
         new = forms.to_new_report(form, language=i18n.current().locale)
         new.photos = cleaned
-        prepared = service.prepare_report(session, new, {c.code for c in current_app.config["CATEGORIES"]})
-        with service.discarded_on_failure(session, prepared):
-            refused = throttling.filing_refused()
-            if refused is not None:
-                service.discard(session, prepared)
-            else:
-                filed = service.store_report(session, prepared)
-                if attempt is not None:
-                    # A second press, or a retry after a lost answer, within a short while shows
-                    # the code again; later, only that the report was received (``_replayed``).
-                    shown_until = time.time() + CODE_SHOWN_AGAIN_SECONDS
-                    answer = idempotency.Answer(filed.reference, filed.receipt_code, shown_until)
-                    idempotency.remember(session, attempt, filed.report_id, answer)
+        filed = filing.file_within_limits(
+            session, new, {c.code for c in current_app.config["CATEGORIES"]}, attempt, _answer
+        )
         session.commit()
-        if refused is not None:
-            return _too_many(form, refused)
+        if isinstance(filed, int):
+            return _too_many(form, filed)
     except service.ReportError as exc:
         session.rollback()
         return _show_form(form, _("%(problem)s Nothing you typed has been lost.", problem=_(str(exc))), 400)
