@@ -26,10 +26,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from tests.support.app import ROOMY_FILING, keystore_url_for
+from tests.support.app import ROOMY_FILING, keystore_url_for, new_postgres_database
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -138,16 +136,8 @@ def _server_database(tmp_path_factory) -> Iterator[str]:
     if not shared:
         yield f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'ugly_mugs.sqlite3'}"
         return
-    name = f"e2e_{secrets.token_hex(6)}"
-    admin = create_engine(shared, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(shared).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with new_postgres_database("e2e", shared) as url:
+        yield url
 
 
 def _wait_healthy(base_url: str, process: subprocess.Popen, log_path: Path) -> None:

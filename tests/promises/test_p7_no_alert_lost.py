@@ -12,7 +12,6 @@ send the same delivery. Everything is on 127.0.0.1 and bounded in time.
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -20,11 +19,10 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from tests.support.alerting import many_recipients, publish_message
-from tests.support.app import TEST_DATABASE_URL, keystore_url_for, make_app
+from tests.support.app import TEST_DATABASE_URL, keystore_url_for, make_app, new_postgres_database
 from tests.support.mailsink import Sink, smtp_server
 from tests.support.source import ROOT
 from ugly_mugs import migrate
@@ -41,19 +39,9 @@ def private_database_url(database_url):
     if not TEST_DATABASE_URL:
         yield database_url
         return
-    server = make_url(TEST_DATABASE_URL)
-    name = f"dispatch_{secrets.token_hex(6)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
-    try:
+    with new_postgres_database("dispatch") as url:
         migrate.upgrade(url)
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ import re
 import secrets
 import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -48,6 +50,24 @@ def reset_postgres(url: str) -> None:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+@contextmanager
+def new_postgres_database(prefix: str, server_url: str | None = None) -> Iterator[str]:
+    """A new, empty PostgreSQL database on the test server (``server_url``, by default the one
+    UGLY_MUGS_TEST_DATABASE_URL names), named ``prefix`` and a random suffix: yields its URL and
+    drops it afterwards, whoever is still connected."""
+    server = make_url(server_url or TEST_DATABASE_URL)
+    name = f"{prefix}_{secrets.token_hex(6)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 # How long emptying the test database waits for another connection's locks before it ends

@@ -26,12 +26,11 @@ from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 from flask.cli import cli as flask_cli
 from sqlalchemy import Connection, MetaData, create_engine, func, inspect, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import load_only
 
 import config as settings
 from alerts.authoring import compose
-from tests.support.app import TEST_DATABASE_URL, keystore_url_for
+from tests.support.app import TEST_DATABASE_URL, keystore_url_for, new_postgres_database
 from tests.support.reading import readable_sections, scheme_pair
 from ugly_mugs import audit, consent, migrate, session_info
 from ugly_mugs.auth import accounts
@@ -57,17 +56,8 @@ def empty_database_url(request, tmp_path):
         return
     if not TEST_DATABASE_URL:
         pytest.skip("UGLY_MUGS_TEST_DATABASE_URL is not set")
-    server = make_url(TEST_DATABASE_URL)
-    name = f"migr_{secrets.token_hex(6)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with new_postgres_database("migr") as url:
+        yield url
 
 
 def schema_diff(url: str) -> list:

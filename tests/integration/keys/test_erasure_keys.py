@@ -11,16 +11,14 @@ refused (503) and nothing is stored.
 
 from __future__ import annotations
 
-import secrets
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import create_engine, func, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from tests.support import dbscan
-from tests.support.app import TEST_DATABASE_URL, make_app, minimal_report
+from tests.support.app import TEST_DATABASE_URL, make_app, minimal_report, new_postgres_database
 from ugly_mugs import coarse_time
 from ugly_mugs.keys import erasure
 from ugly_mugs.keys.keystore import KeyUnavailable
@@ -44,16 +42,8 @@ def store_url(request, tmp_path):
         return
     if not TEST_DATABASE_URL:
         pytest.skip("UGLY_MUGS_TEST_DATABASE_URL is not set")
-    name = f"i16_keys_{secrets.token_hex(4)}"
-    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with new_postgres_database("i16_keys") as url:
+        yield url
 
 
 def test_a_key_per_report_destroyed_into_a_tombstone(store_url):

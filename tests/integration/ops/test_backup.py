@@ -11,7 +11,6 @@ only those); every command has ``--help``.
 
 from __future__ import annotations
 
-import secrets
 import shutil
 import sqlite3
 from contextlib import contextmanager
@@ -19,10 +18,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import make_url
 
-from tests.support.app import TEST_DATABASE_URL, make_app
+from tests.support.app import TEST_DATABASE_URL, make_app, new_postgres_database
 from tests.support.erasure import file
 from ugly_mugs.models import Report
 from ugly_mugs.ops import backup
@@ -39,16 +38,8 @@ def scratch_database(url: str, tmp_path: Path):
     if make_url(url).get_backend_name() == "sqlite":
         yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
         return
-    name = f"i16_scratch_{secrets.token_hex(4)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with new_postgres_database("i16_scratch", url) as scratch:
+        yield scratch
 
 
 def report_count(url: str) -> int:

@@ -18,14 +18,14 @@ from datetime import date, timedelta
 
 import psycopg
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from alerts.delivery.dispatch import Dispatcher
 from alerts.delivery.settings import dispatch_settings
 from tests.support import pgbouncer
 from tests.support.alerting import make_project, publish_message
-from tests.support.app import TEST_DATABASE_URL, keystore_url_for, minimal_report
+from tests.support.app import TEST_DATABASE_URL, keystore_url_for, minimal_report, new_postgres_database
 from tests.support.mailsink import smtp_server
 from ugly_mugs import create_app, migrate
 from ugly_mugs.db import make_engine, set_local, set_local_on_begin
@@ -43,18 +43,9 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def own_database():
     """A migrated database of this module's own on the test server (reached directly)."""
-    name = f"pgb_{secrets.token_hex(6)}"
-    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
-    try:
+    with new_postgres_database("pgb") as url:
         migrate.upgrade(url)
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")
