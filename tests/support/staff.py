@@ -81,6 +81,31 @@ def signed_in(app, passphrase: str, username: str, role: str, *, granted: bool =
     return client, user
 
 
+# What a refused login says, whatever was wrong (the page never tells which).
+FAILED = "The username, password or code is not right."
+# A page's CSRF token, to blank out when comparing two answers.
+CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*(")')
+
+
+def to_fresh_minute(clock) -> None:
+    """Move ``clock`` to just after a minute starts: a new 30-second code step, and a new
+    failure window (failures are counted per clock minute)."""
+    clock.shift(60 - time.time() % 60 + 0.2)
+
+
+def attempt(client, username: str, password: str, code: str):
+    """One login attempt through the page, with a fresh CSRF token. Returns the response."""
+    token = csrf(client, "/login")
+    return client.post("/login", data={"username": username, "password": password, "code": code, "csrf_token": token})
+
+
+def logout(client) -> None:
+    """Log out through the page and check the staff pages are closed again."""
+    token = csrf(client, "/account/password")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/account/password").status_code == 302
+
+
 def login(client, user: StaffUser, code: str | None = None):
     """Log in through the pages; enrols the authenticator first if needed. Returns the last response."""
     token = csrf(client, "/login")

@@ -14,36 +14,25 @@ asked on /account/password shares the login lockout and is audited."""
 
 from __future__ import annotations
 
-import re
-import time
-
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from tests.support.staff import PASSWORD, code_for, create, csrf, login
+from tests.support.staff import (
+    CSRF_VALUE,
+    FAILED,
+    PASSWORD,
+    attempt,
+    code_for,
+    create,
+    csrf,
+    login,
+    logout,
+    to_fresh_minute,
+)
 from ugly_mugs.auth import accounts
 from ugly_mugs.crypto import aead, passwords
 from ugly_mugs.models import Account, AuditEntry
-
-FAILED = "The username, password or code is not right."
-CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*(")')
-
-
-def to_fresh_minute(clock) -> None:
-    """Move to just after a minute starts: a new 30-second step and a new failure window."""
-    clock.shift(60 - time.time() % 60 + 0.2)
-
-
-def attempt(client, username: str, password: str, code: str):
-    token = csrf(client, "/login")
-    return client.post("/login", data={"username": username, "password": password, "code": code, "csrf_token": token})
-
-
-def logout(client) -> None:
-    token = csrf(client, "/account/password")
-    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
-    assert client.get("/account/password").status_code == 302
 
 
 def last_step(app, user) -> int | None:

@@ -11,28 +11,21 @@ import time
 
 from sqlalchemy import select
 
-from tests.support.staff import PASSWORD, code_for, create, csrf, login
+from tests.support.staff import (
+    CSRF_VALUE,
+    FAILED,
+    PASSWORD,
+    attempt,
+    code_for,
+    create,
+    csrf,
+    login,
+    logout,
+    to_fresh_minute,
+)
 from ugly_mugs.models import AuditEntry
 
-FAILED = "The username, password or code is not right."
 THROTTLED = "Too many tries for this account. Wait 15 minutes, or ask an admin to unlock it."
-CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*(")')
-
-
-def to_fresh_minute(clock) -> None:
-    """Failures are counted per clock minute: start the sequence just after one begins."""
-    clock.shift(60 - time.time() % 60 + 0.2)
-
-
-def attempt(client, username: str, password: str, code: str):
-    token = csrf(client, "/login")
-    return client.post("/login", data={"username": username, "password": password, "code": code, "csrf_token": token})
-
-
-def logout(client) -> None:
-    token = csrf(client, "/account/password")
-    client.post("/logout", data={"csrf_token": token})
-    assert client.get("/account/password").status_code == 302
 
 
 def fail(client, username: str, times: int) -> None:
