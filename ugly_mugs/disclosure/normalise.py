@@ -226,6 +226,14 @@ def fold_numbers(text: str) -> Folded:
     """``fold(text)`` with the look-alike letters of numeric words read as digits ("O77OO" →
     "07700"); a word of look-alikes alone is numeric beside a number ("2l/ll/2O26", "07 7 l 72")."""
     folded = fold(text)
+    if not any(map(str.isdigit, folded.text)):
+        # A numeric word holds a real digit, and look-alikes count only beside one: none here.
+        return folded
+    return _digits_read(folded)
+
+
+def _digits_read(folded: Folded) -> Folded:
+    """``folded`` with the look-alike letters of its numeric words read as digits (``fold_numbers``)."""
     chars = list(folded.text)
     tokens = list(_ALNUM_RUN.finditer(folded.text))
     numeric = [is_numeric(m.group()) for m in tokens]

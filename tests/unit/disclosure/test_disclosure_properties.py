@@ -171,3 +171,16 @@ def test_loosening_reads_y_as_i_and_a_doubled_consonant_once(text):
         if not (expected and ch == expected[-1] and ch.isalpha() and ch not in "aeiou"):
             expected.append(ch)
     assert words.loosen(text) == "".join(expected)
+
+
+@SETTINGS
+@given(text=st.text(st.sampled_from("oOlLiI|Ззб ./-:\u200b"), max_size=30), digits=st.text("0123456789", max_size=3))
+def test_look_alike_letters_are_read_as_digits_only_beside_a_digit(text, digits):
+    # fold_numbers returns a text without digits as fold reads it (its short cut); reading its
+    # numbers in full must agree: look-alikes become digits only in or beside a real digit.
+    for written in (text, f"{text}{digits}", f"{digits} {text}"):
+        folded = normalise.fold(written)
+        read = normalise._digits_read(folded)
+        if not any(ch.isdigit() for ch in folded.text):
+            assert read == folded
+        assert normalise.fold_numbers(written) == read
