@@ -4,7 +4,7 @@ Dates: 21/11/2026, 21.11.26, 2026-11-21, 21 Nov, 21st November, November 21, and
 names of English, Polish, Romanian, Bulgarian and Brazilian Portuguese as the Unicode CLDR
 data in ``babel`` spells them (wide and abbreviated, in a date and standing alone:
 "21 listopada", "21 noiembrie", "21 ноември", "21 de novembro de 2026"). Times as minutes of
-the day: 23:15, 23.15, 23h15, 11.15pm, 11:15 p.m., 2315hrs; a time written without am/pm
+the day: 23:15, 23.15, 23h15, 11.15pm, 11:15 p.m., 1115pm, 11 15pm, 2315hrs; a time written without am/pm
 matches either half of the day. Text is read through ``normalise.fold_numbers`` first, so
 other scripts' digits, look-alike digits and invisible characters do not hide a date or time.
 """
@@ -58,6 +58,8 @@ _TIME_PATTERNS = [
     re.compile(rf"\b(?P<h>[01]?\d|2[0-3])\s?[:.h]\s?(?P<min>[0-5]\d)(?:\s*{_MERIDIEM})?"),
     re.compile(rf"\b(?P<h>1[0-2]|0?[1-9])\s*{_MERIDIEM}"),
     re.compile(r"\b(?P<h>[01]\d|2[0-3])(?P<min>[0-5]\d)\s*(?:hrs|hours|h)\b"),
+    # Hour and minutes run together or set apart by a space, with am/pm: 1115pm, 11 15pm, 930am.
+    re.compile(rf"\b(?P<h>1[0-2]|0?[1-9])\s?(?P<min>[0-5]\d)\s*{_MERIDIEM}"),
 ]
 
 
