@@ -15,8 +15,9 @@ look (``normalise.visual``), so zoe.m@example.org, Zoe.M+alerts@example.org, ZOE
 Her handles are: the part before the @ of each of her addresses; words after an @ in what
 she wrote; and, in her contact details, words that mix letters with digits or hold a dot or
 underscore (zoe_m99, zoe.marlowe), which name an account rather than say something, unless the
-word is a time or a date ("after 11.30pm", "20.11.2026"): those are protected as times and dates
-(``times``), and as handles would block every other way of writing a time. Keys shorter than
+word is a time or a date written with digits ("after 11.30pm", "20.11.2026"): those are protected
+as times and dates (``times``), and as handles would block every other way of writing a time. A
+word of letters that only look like digits (lo.lo, io.21) stays an account name. Keys shorter than
 four characters are not kept: they would block ordinary words.
 """
 
@@ -106,6 +107,20 @@ def _reads_as_at(raw: str) -> bool:
     return False
 
 
+# What a time or date is written with: digits (of any script), separators, and an ending
+# that says which half of the day or that it is hours.
+_TIME_ENDING = re.compile(r"(?:[ap]\.?\s?m\.?|hrs|hours)$")
+
+
+def _written_as_time(raw: str) -> bool:
+    """Whether ``raw`` is written only as a time or date is: real digits, separators and an
+    am/pm or hours ending (11.30pm, 2315hrs, 20.11.2026). Letters that only look like digits
+    (lo.lo, io.21) are an account name's, even where the time reader takes them for digits."""
+    shown = "".join(ch for ch in raw if not (normalise.is_invisible(ch) or normalise.is_mark(ch))).lower()
+    shown = _TIME_ENDING.sub("", shown)
+    return any(ch.isdigit() for ch in shown) and all(ch.isdigit() or ch in ".:/-_h " for ch in shown)
+
+
 def her_handles(text: str, *, contact_field: bool) -> set[str]:
     """Keys of the handles in what she wrote: after an @ anywhere; in her contact details
     also words that name an account (letters with digits, or a dot or underscore inside)."""
@@ -122,7 +137,8 @@ def her_handles(text: str, *, contact_field: bool) -> set[str]:
             continue
         raw = text[start:end]
         account_like = _reads_as_at(raw)
-        if contact_field and not account_like and not any(s <= start and end <= e for s, e in told):
+        a_time = _written_as_time(raw) and any(s <= start and end <= e for s, e in told)
+        if contact_field and not account_like and not a_time:
             account_like = (
                 bool(re.search(r"[^\W\d_]", raw)) and bool(re.search(r"\d", raw)) or bool(re.search(r"\w[._]\w", raw))
             )

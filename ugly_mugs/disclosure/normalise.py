@@ -214,6 +214,8 @@ def forget_texts() -> None:
 # Letters (as ``fold`` reads them) that stand for a digit inside a number.
 DIGIT_LOOKALIKES = {"o": "0", "i": "1", "l": "1"}
 _ALNUM_RUN = re.compile(r"[a-z0-9]+")
+# The ending a time may have written straight after its digits (as ``fold`` reads it).
+_TIME_ENDING = re.compile(r"(?:am|pm|hrs|hours|h)$")
 
 
 def is_numeric(token: str) -> bool:
@@ -236,7 +238,10 @@ def _digits_read(folded: Folded) -> Folded:
     """``folded`` with the look-alike letters of its numeric words read as digits (``fold_numbers``)."""
     chars = list(folded.text)
     tokens = list(_ALNUM_RUN.finditer(folded.text))
-    numeric = [is_numeric(m.group()) for m in tokens]
+    # A time's ending (l115pm, O930am, l0hrs) is not part of its number: the look-alikes before
+    # it are read as digits like any number's, the ending stays letters.
+    stems = [_TIME_ENDING.sub("", m.group()) or m.group() for m in tokens]
+    numeric = [is_numeric(stem) for stem in stems]
 
     def lookalikes_only(k: int) -> bool:
         return not numeric[k] and all(ch in DIGIT_LOOKALIKES for ch in tokens[k].group())
@@ -263,9 +268,9 @@ def _digits_read(folded: Folded) -> Folded:
         if (before and after) or ((before or after) and (size > 1 or tight)):
             numeric[i : j + 1] = [True] * (j + 1 - i)
         i = j + 1
-    for is_number, match in zip(numeric, tokens, strict=True):
+    for is_number, match, stem in zip(numeric, tokens, stems, strict=True):
         if is_number:
-            for i in range(match.start(), match.end()):
+            for i in range(match.start(), match.start() + len(stem)):
                 chars[i] = DIGIT_LOOKALIKES.get(chars[i], chars[i])
     return Folded("".join(chars), folded.starts, folded.ends)
 

@@ -233,6 +233,11 @@ BYPASSES = [
     ("en", "time", "at 1115pm", "1115pm"),
     ("en", "time", "at 11 15 p.m.", "11 15 p.m."),
     ("en", "time", "at 1115 PM", "1115 PM"),
+    ("en", "time", "at l115pm", "l115pm"),  # look-alike digits joined to am/pm
+    ("en", "time", "at 1l15pm", "1l15pm"),
+    ("en", "time", "at 11 l5pm", "11 l5pm"),
+    ("en", "time", "at ll.l5pm", "ll.l5pm"),
+    ("en", "time", "at 23.l5hrs", "23.l5"),
     ("pl", "date", "14 listopada 2026", "14 listopada 2026"),
     ("pl", "time", "o 22.40", "22.40"),
     ("ro", "date", "pe 3 octombrie", "3 octombrie"),
@@ -370,6 +375,16 @@ def test_a_handle_in_her_own_words_is_one_after_an_at_sign(written, handle):
         ({"contact": "snap zoe.marl 23.15"}, {"zoemarl"}, "add zoe.marl", "handle"),
         ({"contact": "kik 2315hrs_zoe"}, {"2315hrszoe"}, "kik 2315hrs_zoe", "handle"),
         ({"name": "zoe99"}, {"zoe99"}, "ask for zoe99", "handle"),
+        # Letters that only look like digits are an account name, even beside a number that
+        # makes the time reader take them for one (lo.lo beside 24/7 reads 10.10).
+        ({"contact": "snap lo.lo 24/7"}, {"lolo"}, "she works as lo.lo", "handle"),
+        ({"contact": "07700900123, lo.lo on snap"}, {"lolo"}, "find @lo.lo", "handle"),
+        ({"contact": "snap li.lo 07700900123"}, {"lilo"}, "advertises as li.lo", "handle"),
+        ({"contact": "07700900123 / il.io"}, {"ilio"}, "advertises as il.io", "handle"),
+        ({"contact": "snap: LO.LO (24/7)"}, {"lolo"}, "as lo_lo", "handle"),
+        ({"contact": "07700900123, ɩo.ɩo"}, {"ioio"}, "as io.io", "handle"),
+        ({"contact": "insta io.21"}, {"io21"}, "as io_21", "handle"),
+        ({"contact": "text after １１.３０pm"}, set(), "at 11.30pm", "time"),
     ],
 )
 def test_a_time_or_date_in_her_details_is_protected_as_one_not_as_a_handle(identity, handles, repeated, kind):
