@@ -140,16 +140,21 @@ class ErasureKeyStore:
         self._ready = False
 
     def _make_file(self) -> None:
-        """A SQLite store's file, made on first use (not when an app merely starts)."""
+        """A SQLite store's file, made on first use (not when an app merely starts). Raises
+        KeyUnavailable when it cannot be made there (a path through a file, a directory, no
+        permission): no key can be kept, so nothing may be filed."""
         parsed = make_url(self.url)
         if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
             return
         path = Path(parsed.database)
-        # A fresh development instance: the directory beside the database may not exist yet.
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        # Readable by its owner only, whatever the umask; SQLite gives its -wal and -shm files the
-        # database file's permissions.
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        try:
+            # A fresh development instance: the directory beside the database may not exist yet.
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # Readable by its owner only, whatever the umask; SQLite gives its -wal and -shm files
+            # the database file's permissions.
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        except OSError as exc:
+            raise KeyUnavailable(f"the erasure key store cannot be made at {path}: {exc.strerror}") from exc
 
     @property
     def is_sqlite(self) -> bool:

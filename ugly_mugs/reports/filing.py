@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, bindparam, insert, or_, select
+from sqlalchemy import and_, bindparam, exists, insert, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -70,7 +70,7 @@ def week_of(day: date) -> date:
 
 
 def _new_reference() -> str:
-    # 30^7 references: a clash is left to the unique constraint (the form is then shown back).
+    # 30^7 references: one already given is found when the report is stored (``store_report``).
     return "UM-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(7))
 
 
@@ -158,10 +158,15 @@ def _place(session: Session, area_code: str) -> Place:
     return _places(session).get(area_code) or _fresh_place(session, area_code)
 
 
+def _reference_taken(session: Session, reference: str) -> bool:
+    return session.execute(select(Report.id).where(Report.reference == reference)).first() is not None
+
+
 def _insert_report(session: Session, values: dict, area_code: str, place: Place) -> bool:
     """Insert the report row only if ``place`` is still true: the area active, in the same unit,
-    and its keys still the current scheme and unit keys (same rows, same public keys). One
-    statement (INSERT ... SELECT); False when it stored nothing because something changed.
+    and its keys still the current scheme and unit keys (same rows, same public keys), and its
+    reference not yet given. One statement (INSERT ... SELECT); False when it stored nothing
+    because something changed or the reference is taken.
 
     The key rows are read FOR SHARE (PostgreSQL) and held until the filing commits: a rotation
     marks the old row retiring with an UPDATE, which waits for filings that checked it, and a
@@ -172,6 +177,7 @@ def _insert_report(session: Session, values: dict, area_code: str, place: Place)
     scheme, unit = place.holders.scheme, place.holders.unit
     bound = {f"value_{column}": value for column, value in values.items()}
     bound.update(
+        new_reference=values["reference"],
         place_area_id=place.area_id,
         place_area_code=area_code,
         scheme_key_id=scheme.id,
@@ -206,6 +212,9 @@ def _insert_statement(columns: tuple[str, ...], with_unit: bool):
         area.c.id == bindparam("place_area_id"),
         area.c.code == bindparam("place_area_code"),
         area.c.active.is_(True),
+        # A reference already given (30^7 of them: over a scheme's years a clash will come) stores
+        # nothing either; the filing then takes another (``store_report``).
+        ~exists().where(report.c.reference == bindparam("new_reference")),
     ]
     if not with_unit:
         still.append(area.c.police_unit_id.is_(None))
@@ -386,8 +395,6 @@ def prepare_report(session: Session, new: NewReport, valid_categories: set[str])
 
     code = receipt.new_code()
     report_id = new_id()
-    # The erasure key is stored (outside the database) before anything is sealed with it.
-    erasure_key = erasure.new_report_key(session, report_id)
     row = {
         "id": report_id,
         "reference": _new_reference(),
@@ -404,6 +411,11 @@ def prepare_report(session: Session, new: NewReport, valid_categories: set[str])
         "filed_by_account_id": new.filed_by_account_id,
         "project_id": new.project_id,
     }
+    # Blind indexes of his phone numbers, plate, emails and usernames, stored with the report
+    # (made before the erasure key: the matching key may be missing, and then no key is made).
+    index_rows = matching_index.prepare(session, report_id, new.perpetrator)
+    # The erasure key is stored (outside the database) before anything is sealed with it.
+    erasure_key = erasure.new_report_key(session, report_id)
     prepared = Prepared(
         new=new,
         place=place,
@@ -412,11 +424,12 @@ def prepare_report(session: Session, new: NewReport, valid_categories: set[str])
         receipt_key=receipt.receipt_key(code),
         erasure_key=erasure_key,
         row=row,
-        # Blind indexes of his phone numbers, plate, emails and usernames, stored with the report.
-        index_rows=matching_index.prepare(session, report_id, new.perpetrator),
+        index_rows=index_rows,
         encrypted=[],
     )
-    prepared.encrypted = _encrypt_all(prepared)
+    # From here on a failure leaves no key behind: nothing sealed with it will be stored.
+    with discarded_on_failure(session, prepared):
+        prepared.encrypted = _encrypt_all(prepared)
     return prepared
 
 
@@ -459,6 +472,10 @@ def store_report(session: Session, prepared: Prepared) -> Filed:
     for _ in range(PLACE_TRIES):
         if _insert_report(session, row, new.area_code, prepared.place):
             break
+        if _reference_taken(session, row["reference"]):
+            # Nothing sealed names the reference: another one, and the same sealed sections.
+            row["reference"] = _new_reference()
+            continue
         # The area or a key changed since the place was read (by an admin, or a rotation on any
         # host): nothing was stored; read it again in this transaction and seal again.
         prepared.place = _fresh_place(session, new.area_code)

@@ -16,7 +16,7 @@ process-local registry of the keys its requests hold, and on PostgreSQL a transa
 advisory lock (released by the database when the holder commits, rolls back or dies, and safe
 behind a transaction-pooling PgBouncer). On SQLite several processes are serialised by the
 database's one writer: a second request that passes both checks loses at the primary key when
-it commits (``Conflict``) and then gets the first answer.
+it stores its record (``Conflict``) and then gets the first answer.
 """
 
 from __future__ import annotations
@@ -45,7 +45,10 @@ KEEP = timedelta(hours=24)
 API = "api report"
 FORM = "form report"
 
-Conflict = IntegrityError
+
+class Conflict(Exception):
+    """Another request with the same key stored its report first (``remember``): this one's
+    transaction must be rolled back, and the first answer given (``replay``)."""
 
 
 class InFlight(Exception):
@@ -152,8 +155,8 @@ def replay(session: Session, attempt: Attempt) -> Answer | None:
 
 def remember(session: Session, attempt: Attempt, report_id: str, answer: Answer) -> None:
     """Keep ``answer`` for ``attempt`` in the caller's transaction (the one that filed the
-    report, so that both are stored or neither). A concurrent twin makes the commit raise
-    ``Conflict``; the caller rolls back and calls ``replay``."""
+    report, so that both are stored or neither). Raises ``Conflict`` when a concurrent twin
+    stored its record first; the caller rolls back and calls ``replay``."""
     sealed = sealing.seal(
         attempt.material,
         attempt.key_id,
@@ -171,7 +174,11 @@ def remember(session: Session, attempt: Attempt, report_id: str, answer: Answer)
             expires_at=_now() + KEEP,
         )
     )
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # The record's key is the only unique value it holds.
+        raise Conflict(attempt.key_id) from exc
 
 
 def forget_report(session: Session, report_id: str) -> None:
