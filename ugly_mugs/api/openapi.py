@@ -225,7 +225,7 @@ def document(config: Mapping[str, object], declared: Iterable[fields.Field] | No
                 "The report's status and consent.",
                 "Status",
                 {
-                    "422": "No receipt code given.",
+                    "422": "No receipt code given, one too long to be a code, or an unknown field.",
                     "503": "The records cannot be reached just now; try again later.",
                 },
             ),
@@ -392,6 +392,7 @@ def document(config: Mapping[str, object], declared: Iterable[fields.Field] | No
                     "type": "object",
                     "properties": {"receipt_code": {"type": "string", "maxLength": 64}},
                     "required": ["receipt_code"],
+                    "additionalProperties": False,
                 },
                 "ConsentChange": {
                     "type": "object",

@@ -221,23 +221,37 @@ def _in_flight():
     return response
 
 
-def _open(body: dict):
-    code = body.get("receipt_code")
-    if not isinstance(code, str) or not code.strip():
-        return None, problem(422, FIELDS_WRONG, {"receipt_code": ["Give the receipt code as text."]})
-    found = lookup.open_report(code[:64])
+def _open(form: forms.ReceiptForm):
+    """The report of the form's receipt code, read as the receipt page reads it (cleaned by the
+    form: control characters dropped, at most 64 characters), or a problem to answer."""
+    found = lookup.open_report(form.receipt_code.data)
     if isinstance(found, lookup.Refusal):
         return None, problem(found.status, found.message)
     return found, None
 
 
+def _checked(form_class):
+    """The JSON body as a validated ``form_class`` (a ReceiptForm), or a 4xx problem: unknown
+    keys, values that are not text and the form's own checks are refused alike."""
+    body, refused = _json_object()
+    if refused:
+        return None, refused
+    data, errors = _formdata(body, form_class)
+    if errors:
+        return None, problem(422, FIELDS_WRONG, errors)
+    form = form_class(data)
+    if not form.validate():
+        return None, problem(422, FIELDS_WRONG, form.errors)
+    return form, None
+
+
 @bp.post("/receipt/status")
 @public
 def receipt_status():
-    body, refused = _json_object()
+    form, refused = _checked(forms.ReceiptForm)
     if refused:
         return refused
-    report, refused = _open(body)
+    report, refused = _open(form)
     if refused:
         return refused
     return jsonify(_status_body(report))
@@ -266,16 +280,10 @@ def _formdata(body: dict, form_class: type) -> tuple[MultiDict, dict]:
 def _receipt_action(form_class, action, unavailable: str):
     """Check the body against ``form_class``, open the report by its code (wrong codes throttled
     as on the receipt page), then ``action(session, report, form)`` and commit."""
-    body, refused = _json_object()
+    form, refused = _checked(form_class)
     if refused:
         return refused
-    data, errors = _formdata(body, form_class)
-    if errors:
-        return problem(422, FIELDS_WRONG, errors)
-    form = form_class(data)
-    if not form.validate():
-        return problem(422, FIELDS_WRONG, form.errors)
-    report, refused = _open(body)
+    report, refused = _open(form)
     if refused:
         return refused
     session = database.session()

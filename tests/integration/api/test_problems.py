@@ -259,3 +259,36 @@ def test_json_nested_too_deeply_is_bad_json_on_every_operation(database_url, pas
         assert response.status_code in (400, 401), (path, response.status_code)
         assert response.mimetype == "application/problem+json", path
     app.extensions["ugly_mugs.engine"].dispose()
+
+
+RECEIPT_ACTIONS = {
+    "/api/v1/receipt/status": {},
+    "/api/v1/receipt/consent": {"consent_level": "alert_only"},
+    "/api/v1/receipt/add": {"more_incident": "More."},
+}
+
+
+@pytest.mark.parametrize("path", RECEIPT_ACTIONS)
+@pytest.mark.parametrize(
+    ("written", "extra", "status"),
+    [
+        pytest.param(lambda code: code + "\u0000", {}, 200, id="a NUL after the code"),
+        pytest.param(lambda code: "\u0007" + code, {}, 200, id="a control character before it"),
+        pytest.param(lambda code: f"  {code.lower()}\t", {}, 200, id="spaced and lower-case"),
+        pytest.param(lambda code: code + "-" + "A" * 60, {}, 422, id="too long for a code"),
+        pytest.param(lambda code: code, {"zz": 1}, 422, id="an unknown key"),
+        pytest.param(lambda code: "", {}, 422, id="empty"),
+        pytest.param(lambda code: " \u0000 ", {}, 422, id="nothing but blanks"),
+    ],
+)
+def test_every_receipt_action_reads_the_code_as_the_receipt_page_does(api, path, written, extra, status):
+    # The receipt page cleans what was typed (control characters dropped, spacing and case
+    # forgiven) and refuses what cannot be a code; every API action must answer the same.
+    app, document, _ = api
+    client = app.test_client()
+    code = client.post("/api/v1/reports", json=minimal_report()).get_json()["receipt_code"]
+    answer = client.post(path, json={"receipt_code": written(code), **RECEIPT_ACTIONS[path], **extra})
+    if status == 200:
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+    else:
+        assert_problem(answer, status, document, path)
