@@ -24,7 +24,7 @@ from ugly_mugs.consent import reporter as consent_reporter
 from ugly_mugs.reporting import forms, lookup
 from ugly_mugs.reports import erasure, fields, idempotency, intake, photos, receipts, statuses
 from ugly_mugs.reports import filing as service
-from ugly_mugs.web import database, filing, i18n, localtime, throttling
+from ugly_mugs.web import boundary, database, filing, i18n, localtime, throttling
 from ugly_mugs.web.access import public
 from ugly_mugs.web.boundary import accepts_photos
 from ugly_mugs.web.errors import problem
@@ -47,12 +47,8 @@ RETRY_IN_FLIGHT = 1
 
 
 def _json_object():
-    if not request.is_json:
-        return None, problem(415, "Send the request body as application/json.")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return None, problem(400, "The body must be a JSON object.")
-    return body, None
+    body, refused = boundary.json_object()
+    return body, (problem(*refused) if refused else None)
 
 
 def _configured() -> dict[str, list[str]]:

@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from ugly_mugs.matching import check
 from ugly_mugs.matching.index import MatchingKeyUnavailable
-from ugly_mugs.web import database, localtime, throttling
+from ugly_mugs.web import boundary, database, localtime, throttling
 from ugly_mugs.web.access import public
 from ugly_mugs.web.errors import problem
 
@@ -43,11 +43,9 @@ def check_identifier():
     db.commit()
     if refused is not None:
         return _problem(429, f"Too many checks for now. Try again in {refused} seconds.")
-    if not request.is_json:
-        return _problem(415, "Send the request body as application/json.")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return _problem(400, "The body must be a JSON object.")
+    body, refused = boundary.json_object()
+    if refused:
+        return _problem(*refused)
     unknown = set(body) - {"identifier", "kind"}
     if unknown:
         return _problem(422, "Some fields are not right.", {k: ["This field is not known."] for k in sorted(unknown)})

@@ -27,8 +27,10 @@ body limit is chosen by route before the body is read (also by CSRF checks in be
 hooks).
 
 **JSON.** A body nested deeper than the parser's recursion allows (``[[[[…`` a few kilobytes
-long) is bad JSON like any other (400), not a RecursionError and a 500: the app's one JSON
-provider, ``i18n.JSONProvider``, reads it so.
+long), or an object with a key given twice, is bad JSON like any other (400), not a
+RecursionError and a 500, nor one of the two values: the app's one JSON provider,
+``i18n.JSONProvider``, reads it so. ``json_object`` is how a JSON API reads its body (the
+report API and the number check): a body labelled with a charset other than UTF-8 is refused.
 """
 
 from __future__ import annotations
@@ -135,6 +137,21 @@ def accepts_photos(view: Callable) -> Callable:
     """Mark a view whose form may carry photos: its body may be up to ``PHOTO_REQUEST_BYTES``."""
     view.accepts_photos = True
     return view
+
+
+def json_object() -> tuple[dict | None, tuple[int, str] | None]:
+    """The request's JSON object body, or None and (status, message) for the problem to answer:
+    415 when it is not labelled application/json or is labelled with a charset other than UTF-8
+    (JSON between systems is UTF-8, RFC 8259 §8.1: it is not read as UTF-8 by guesswork), 400
+    when it is not one JSON object (bad JSON, too deeply nested, a key given twice)."""
+    if not request.is_json:
+        return None, (415, "Send the request body as application/json.")
+    if request.mimetype_params.get("charset", "utf-8").lower() not in ("utf-8", "utf8"):
+        return None, (415, "Send the request body as JSON in UTF-8 (charset=utf-8, or no charset).")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return None, (400, "The body must be a JSON object, each key given once.")
+    return body, None
 
 
 def id_arg(args: Mapping[str, str], name: str) -> int | None:

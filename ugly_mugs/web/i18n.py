@@ -134,8 +134,9 @@ def switch_url(lang: Language) -> str:
 class JSONProvider(DefaultJSONProvider):
     """The app's JSON: writes a translatable message (a form error) as the text it stands for,
     keeps the order of keys as built (the OpenAPI document lists fields in the declared order),
-    and reads a body nested too deeply to parse as malformed (ValueError, which
-    ``request.get_json`` answers as bad JSON: 400) instead of raising RecursionError (a 500)."""
+    and reads a body nested too deeply to parse, or an object with a key given twice, as malformed
+    (ValueError, which ``request.get_json`` answers as bad JSON: 400) instead of raising
+    RecursionError (a 500) or keeping one of the two values."""
 
     sort_keys = False
 
@@ -146,10 +147,21 @@ class JSONProvider(DefaultJSONProvider):
         return DefaultJSONProvider.default(o)
 
     def loads(self, s, **kwargs):
+        kwargs.setdefault("object_pairs_hook", _each_key_once)
         try:
             return super().loads(s, **kwargs)
         except RecursionError:
             raise ValueError("the JSON is nested too deeply") from None
+
+
+def _each_key_once(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object whose keys are all different, else ValueError (bad JSON: 400). RFC 8259
+    §4 leaves a repeated name's meaning open (parsers keep the first or the last): a body that
+    says ``consent_level`` twice must not mean one thing to a proxy and another here."""
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise ValueError("a key is given twice in one JSON object")
+    return found
 
 
 def init_app(app: Flask) -> None:

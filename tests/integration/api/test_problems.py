@@ -83,6 +83,13 @@ KINDS = [
     ("not an object", {"data": "[1, 2]", "content_type": "application/json"}, 400),
     ("too large", {"data": '{"x": "' + "x" * 5000 + '"}', "content_type": "application/json"}, 413),
     ("unknown field", {"json": {"zz_unknown": "1"}}, 422),
+    # A name given twice means one thing to one parser and another to the next (RFC 8259 §4).
+    ("a key given twice", {"data": '{"zz": "1", "zz": "2"}', "content_type": "application/json"}, 400),
+    ("a key twice inside", {"data": '{"zz": {"a": 1, "a": 2}}', "content_type": "application/json"}, 400),
+    # JSON is UTF-8 (RFC 8259 §8.1): another charset is refused, not read as UTF-8 anyway.
+    ("labelled latin-1", {"data": '{"zz": "1"}', "content_type": "application/json; charset=latin-1"}, 415),
+    ("labelled utf-16", {"data": '{"zz": "1"}', "content_type": "application/json; charset=utf-16"}, 415),
+    ("labelled UTF-8", {"data": '{"zz_unknown": "1"}', "content_type": "application/json; charset=UTF-8"}, 422),
 ]
 
 
