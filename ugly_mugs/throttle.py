@@ -112,36 +112,52 @@ class DatabaseStorage(Storage):
     def __init__(self, session: Session):
         super().__init__(None)
         self.session = session
+        # Windows read by ``read_ahead``: key -> (hits, expires_at), or None when not live.
+        self._read: dict[str, tuple[int, datetime] | None] = {}
+
+    def read_ahead(self, keys: list[str]) -> None:
+        """Read the windows of ``keys`` in one statement for the ``get`` and ``get_expiry`` calls
+        that follow (a quota's two counters are asked about together on every filing); an
+        ``incr``, ``clear`` or ``reset`` makes the next read of a key go to the database."""
+        now = _now()
+        rows = self.session.execute(_live_windows(), {"names": sorted(set(keys)), "now": now})
+        self._read = dict.fromkeys(keys) | {row.name: (row.hits, row.expires_at) for row in rows}
 
     @property
     def base_exceptions(self) -> type[Exception]:
         return SQLAlchemyError
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        self._read.pop(key, None)
         now = _now()
         values = {"name": key, "at": now, "until": now + timedelta(seconds=expiry), "amount": amount}
         statement = _increment(self.session.get_bind().dialect.name)
         return int(self.session.execute(statement, values).scalar_one())
 
-    def _live(self, key: str):
+    def _live(self, key: str) -> tuple[int, datetime] | None:
         """(hits, expires_at) of ``key``'s window if it has not lapsed, else None."""
-        return self.session.execute(_live_window(), {"name": key, "now": _now()}).first()
+        if key in self._read:
+            return self._read[key]
+        row = self.session.execute(_live_window(), {"name": key, "now": _now()}).first()
+        return (row.hits, row.expires_at) if row else None
 
     def get(self, key: str) -> int:
         row = self._live(key)
-        return row.hits if row else 0
+        return row[0] if row else 0
 
     def get_expiry(self, key: str) -> float:
         row = self._live(key)
-        return (row.expires_at if row else _now()).timestamp()
+        return (row[1] if row else _now()).timestamp()
 
     def check(self) -> bool:
         return self.session.scalar(select(func.count()).select_from(ThrottleWindow)) is not None
 
     def reset(self) -> int | None:
+        self._read = {}
         return self.session.execute(delete(ThrottleWindow)).rowcount
 
     def clear(self, key: str) -> None:
+        self._read.pop(key, None)
         self.session.execute(delete(ThrottleWindow).where(ThrottleWindow.name == key))
 
 
@@ -151,6 +167,14 @@ def _live_window():
     filing asks)."""
     return select(ThrottleWindow.hits, ThrottleWindow.expires_at).where(
         ThrottleWindow.name == bindparam("name"), ThrottleWindow.expires_at > bindparam("now")
+    )
+
+
+@functools.cache
+def _live_windows():
+    """Names, hits and ends of the windows named in ``names`` that end after ``now``."""
+    return select(ThrottleWindow.name, ThrottleWindow.hits, ThrottleWindow.expires_at).where(
+        ThrottleWindow.name.in_(bindparam("names", expanding=True)), ThrottleWindow.expires_at > bindparam("now")
     )
 
 
@@ -232,6 +256,8 @@ class Quota:
         ask = limiter.hit if count else limiter.test
         mine = _item(self.per_client, self.window, f"{self.name}-client")
         everyone = None if self.overall is None else _item(self.overall, self.window, f"{self.name}-all")
+        if not count and isinstance(store, DatabaseStorage):
+            store.read_ahead([mine.key_for(client)] + ([everyone.key_for()] if everyone else []))
 
         def decide() -> int | None:
             if not ask(mine, client):

@@ -20,7 +20,9 @@ with the next key as its only key (docs/staff.md, "Matching").
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -273,22 +275,17 @@ def store(session: Session, rows: list[dict]) -> int:
     return len(new)
 
 
-def store_new(session: Session, rows: list[dict]) -> int:
-    """Insert the rows of a report inserted in this transaction: one statement, and no lock or
-    read of the report's own rows (no other transaction can see the report, so none holds or has
-    written them). The reports it comes to share an identifier with are counted as linked in
-    the monitoring figures (``stats.rollup``), as ``store`` does."""
+def store_new(session: Session, rows: list[dict], received_at: datetime) -> Counter:
+    """Insert the rows of one report inserted in this transaction at ``received_at``: one
+    statement, and no lock or read of the report's own rows (no other transaction can see the
+    report, so none holds or has written them). Returns the monitoring figures' changes for the
+    reports it comes to share an identifier with, counted as linked (``stats.rollup``), for the
+    caller to apply with the report's own counts in one statement."""
     if not rows:
-        return 0
-    linking = rollup.RepeatChange(
-        session,
-        {row["report_id"] for row in rows},
-        [(r["kind"], r["digest"], r["key_version"]) for r in rows],
-        new=True,
-    )
+        return Counter()
+    linking = rollup.RepeatChange(session, filed=(rows, received_at))
     session.connection().execute(insert(IdentifierIndex.__table__), rows)
-    linking.done()
-    return len(rows)
+    return linking.changes()
 
 
 def index_section(session: Session, report_id: str, perpetrator: object) -> int:

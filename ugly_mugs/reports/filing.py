@@ -490,8 +490,9 @@ def store_report(session: Session, prepared: Prepared) -> Filed:
             [{"report_id": report_id, "code": c} for c in sorted(set(new.categories))],
         )
     insert_sections(session, prepared.encrypted)
-    # The monitoring figures' counts per day, in this transaction (Core inserts pass no ORM event).
-    rollup.filed(
+    # The monitoring figures' counts per day, in this transaction (Core inserts pass no ORM event):
+    # the report's own and those of the reports it is linked to, in one statement.
+    counts = rollup.filed_rows(
         session,
         now,
         {
@@ -503,7 +504,8 @@ def store_report(session: Session, prepared: Prepared) -> Filed:
         new.categories,
     )
     # A new report has no index rows yet and no other transaction can see it: no lock, no reads of its own.
-    matching_index.store_new(session, prepared.index_rows)
+    counts.update(matching_index.store_new(session, prepared.index_rows, now))
+    rollup.apply(session, counts)
     conn.execute(
         insert(ConsentChange.__table__),
         [

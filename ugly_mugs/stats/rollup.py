@@ -14,7 +14,8 @@ same from the base tables and is the source of truth the rebuild (``rebuild_conn
 
 Kept up to date by:
 
-* filing (Core inserts, so ``filing.file_report`` calls ``filed``);
+* filing (Core inserts, so ``filing.store_report`` applies ``filed_rows`` and the index's
+  ``store_new`` changes itself);
 * every ORM change of a report's area, who filed, consent level or status, every kind of
   incident added or removed, every release, outcome and alert message, through ``before_flush``
   and ``after_flush`` (installed on every session by ``db.make_sessionmaker``): status and
@@ -143,10 +144,10 @@ def any_of(columns: tuple, values: Iterable[tuple]):
     return or_(*(and_(*(column == value for column, value in zip(columns, row, strict=True))) for row in values))
 
 
-def filed(session: Session, received_at: datetime, values: dict, categories: Iterable[str]) -> None:
-    """Count a report just inserted: ``values`` holds its ``area_id``, ``reporter_type``,
-    ``consent_level`` and ``status``; ``categories`` its codes."""
-    apply(session, _rows(local.day_of(received_at, local.of(session)), values, categories))
+def filed_rows(session: Session, received_at: datetime, values: dict, categories: Iterable[str]) -> Counter:
+    """The changes that count a report just inserted, for ``apply``: ``values`` holds its
+    ``area_id``, ``reporter_type``, ``consent_level`` and ``status``; ``categories`` its codes."""
+    return _rows(local.day_of(received_at, local.of(session)), values, categories)
 
 
 def moved(session: Session, received_at: datetime, before: dict, after: dict, categories: Iterable[str]) -> None:
@@ -397,12 +398,31 @@ class RepeatChange:
     key_version)) or, with ``keys`` None, deleted: which reports count as linked is read for every
     report whose link could change (``_other_holders``), before and, at ``done()``, after, and
     the difference counted. ``new``: the reports were inserted in this transaction and hold no
-    index rows yet."""
+    index rows yet.
+
+    ``filed``: the rows of one report inserted in this transaction (dicts with ``report_id``,
+    ``kind``, ``digest``, ``key_version`` and ``partial``) and its ``received_at``, given instead
+    of ``report_ids``, ``keys`` and ``new``. When none of the reports it comes to share an
+    identifier with could change (each such identifier held whole by two or more others), only
+    its own link changes, and that is known without reading it back (``changes``)."""
 
     def __init__(
-        self, session: Session, report_ids: Iterable[str], keys: list[tuple] | None, *, new: bool = False
+        self,
+        session: Session,
+        report_ids: Iterable[str] = (),
+        keys: list[tuple] | None = None,
+        *,
+        new: bool = False,
+        filed: tuple[list[dict], datetime] | None = None,
     ) -> None:
         self.session, self.zone = session, local.of(session)
+        self.filed = filed
+        if filed is not None:
+            rows, _ = filed
+            report_ids, new = {row["report_id"] for row in rows}, True
+            keys = [(row["kind"], row["digest"], row["key_version"]) for row in rows]
+            if len(report_ids) != 1:
+                raise ValueError("filed: the rows of one report")
         ids = set(report_ids)
         if keys is None:
             keys = [
@@ -426,14 +446,38 @@ class RepeatChange:
         # New reports (``new``: inserted in this transaction, no index rows yet) are linked to
         # nothing before: only the others are read.
         read = others if new else self.ids
+        self.holders = holders
+        self.others = others
         self.before = linked_rows(session, read, self.zone) if read and not self.unchanged else Counter()
 
-    def done(self) -> None:
+    def changes(self) -> Counter:
+        """The REPEAT changes the written or deleted rows made, for ``apply`` (call after the
+        rows are written or deleted)."""
         if self.unchanged:
-            return
+            return Counter()
+        if self.filed is not None and not self.others:
+            return self._filed_link()
         changes = linked_rows(self.session, self.ids, self.zone)
         changes.subtract(self.before)
-        apply(self.session, changes)
+        return changes
+
+    def _filed_link(self) -> Counter:
+        """The filed report's own link, as ``whole_and_shared`` decides it: one of its rows whole,
+        not a plate fragment, with another report holding the same identifier whole (such
+        holders, ``_other_holders``, are only ever looked up for those). It was linked to nothing
+        before, and no report it links changes (each of its identifiers held by two or more)."""
+        rows, received_at = self.filed
+        linked = any(
+            not row["partial"]
+            and row["kind"] != "vehicle_part"
+            and (row["kind"], row["digest"], row["key_version"]) in self.holders
+            for row in rows
+        )
+        return Counter({(local.day_of(received_at, self.zone), REPEAT, LINKED): 1}) if linked else Counter()
+
+    def done(self) -> None:
+        """Count the changes (``changes``, applied)."""
+        apply(self.session, self.changes())
 
 
 # --- rebuilding from the reports ---------------------------------------------------------------

@@ -15,6 +15,7 @@ import threading
 import pytest
 import redis
 from flask import jsonify
+from sqlalchemy import event
 
 from tests.support.app import form_token, make_app, minimal_report
 from tests.support.dbscan import find_plaintext
@@ -311,3 +312,52 @@ def test_an_unreachable_redis_lets_reporters_through_and_refuses_logins_kindly(d
     assert "Retry-After" in response.headers
     assert "Traceback" not in response.get_data(as_text=True)
     app.extensions["ugly_mugs.engine"].dispose()
+
+
+# Who asks, in order, against a quota of two a client and four overall: the third from "a" is
+# refused by its own limit (and not counted overall), the second from "c" by the overall one.
+ASKS = ("a", "a", "a", "b", "c", "c", "d", "a")
+
+
+def test_asking_a_quota_answers_as_counting_would_and_counts_nothing(store, database_url, clock):
+    """``Quota.refusal`` (asked before a report is encrypted: both counters read at once from the
+    database) gives the answer ``take`` then gives, however often it is asked; a lapsed window
+    in the database refuses nobody."""
+    app = make_app(database_url, **store)
+    quota = throttle.Quota(f"asks-{secrets.token_hex(4)}", 2, 4, 60)
+    answers = []
+    with app.extensions["ugly_mugs.sessionmaker"]() as session:
+        for client in ASKS:
+            asked = [quota.refusal(session, client) for _ in range(2)]
+            taken = quota.take(session, client)
+            assert asked == [taken, taken]
+            answers.append(taken is None)
+        assert answers == [True, True, False, True, True, False, False, False]
+        assert 1 <= quota.refusal(session, "a") <= 60
+        if not store:  # Redis lapses keys by its own clock, which the test cannot move
+            clock.shift(61)
+            assert [quota.refusal(session, client) for client in ("a", "d")] == [None, None]
+        session.commit()
+    app.extensions["ugly_mugs.engine"].dispose()
+
+
+def test_asking_a_quota_in_the_database_is_one_statement(database_url):
+    app = make_app(database_url)
+    engine = app.extensions["ugly_mugs.engine"]
+    quota = throttle.Quota("one-read", 2, 3, 60)
+    seen: list[str] = []
+
+    def keep(_conn, _cursor, statement, _parameters, _context, _many):
+        seen.append(statement)
+
+    with app.extensions["ugly_mugs.sessionmaker"]() as session:
+        quota.take(session, "a")
+        session.flush()
+        event.listen(engine, "before_cursor_execute", keep)
+        try:
+            assert quota.refusal(session, "a") is None
+        finally:
+            event.remove(engine, "before_cursor_execute", keep)
+        session.commit()
+    assert len(seen) == 1 and seen[0].lstrip().upper().startswith("SELECT"), seen
+    engine.dispose()

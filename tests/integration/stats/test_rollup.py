@@ -215,6 +215,62 @@ def _file(app, session, moment: datetime | None = MOMENTS[0]) -> str:
     ).report_id
 
 
+# Filings one after another, each naming a perpetrator: the first holder of an identifier links
+# nobody; the second links itself and the one other holder (read back); from the third on only
+# the new report's own link changes (known without reading it back). A partial plate and plate
+# fragments never link; a report sharing nothing whole is not linked.
+LINKING_FILINGS = (
+    {"phone_numbers": ["07700 900123"]},
+    {"phone_numbers": ["07700 900123"]},
+    {"phone_numbers": ["07700 900123"]},
+    {"vehicle": {"registration": "AB12 CDE"}},
+    {"vehicle": {"registration": "AB12 C??"}},
+    {"vehicle": {"registration": "AB12 CDE"}},
+    {"vehicle": {"registration": "AB12 CDE"}},
+    {"vehicle": {"registration": "AB12 C??"}},
+    {"phone_numbers": ["07700 900123", "07700 900456"], "vehicle": {"registration": "XY70 ZZZ"}},
+    {"phone_numbers": ["07700 900456"]},
+    {"phone_numbers": ["07700 900999"], "vehicle": {"registration": "AB12 CDE"}},
+    {},
+)
+
+
+def test_each_filing_counts_the_links_it_makes(app, staff):
+    """After every filing of ``LINKING_FILINGS`` (on days either side of local midnight and the
+    clock changes), the rows equal counting the reports; then after an erasure of a linked one."""
+    with app.extensions["ugly_mugs.sessionmaker"]() as session:
+        ids = []
+        for n, perpetrator in enumerate(LINKING_FILINGS):
+            with time_machine.travel(MOMENTS[n % len(MOMENTS)], tick=False):
+                filed = service.file_report(
+                    session,
+                    service.NewReport(
+                        incident_date=date(2026, 3, 1),
+                        area_code="holbeck",
+                        categories=["threats"],
+                        consent_level=consent.ALERT_ONLY,
+                        reporter_type="self",
+                        identity={"name": "Reporter"},
+                        incident={"what_happened": "He threatened me."},
+                        perpetrator=perpetrator,
+                    ),
+                    {c.code for c in app.config["CATEGORIES"]},
+                )
+            ids.append(filed.report_id)
+            session.commit()
+            assert_rollups_match(session)
+        linked = session.scalar(
+            select(func.sum(DayCount.n)).where(
+                DayCount.span == rollup.DAY, DayCount.dimension == rollup.REPEAT, DayCount.value == rollup.LINKED
+            )
+        )
+        # All but the partial plates (4, 7), the report sharing nothing whole and the empty one.
+        assert linked == len(LINKING_FILINGS) - 3
+        erasure.erase(session, session.get(Report, ids[1]), erasure.BY_REPORTER)
+        session.commit()
+        assert_rollups_match(session)
+
+
 def test_rebuild_command_restores_damaged_rows_and_is_idempotent(app, runner, staff):
     maker = app.extensions["ugly_mugs.sessionmaker"]
     with maker() as session:
