@@ -76,6 +76,32 @@ def disguised_name(draw, word):
     return text + draw(st.sampled_from(["", "'s", "’s", "s"]))
 
 
+# Digits written for letters inside a word (``words.LEET`` read the other way).
+LEET_DIGITS = {"a": "4", "e": "3", "o": "0", "i": "1", "l": "1", "s": "5", "t": "7", "b": "8", "g": "9"}
+BREAKS = ["**", "__", "~~", "`", "|", "\u00a0", "\u2009", "\u202f", "\u3000"]
+
+
+@st.composite
+def split_name(draw, word):
+    """``word`` (five letters or more) spaced out, strung on a sign, broken by markup or an unusual
+    space, written with digits for some of its letters, or followed by digits."""
+    text = draw(st.sampled_from([word, word.upper(), word.lower()]))
+    way = draw(st.sampled_from(["spaced", "strung", "broken", "leet", "digits after"]))
+    if way == "spaced":
+        return draw(st.sampled_from([" ", "  ", "   ", "\t", "\u00a0"])).join(text)
+    if way == "strung":
+        return draw(st.sampled_from([".", "-", "_", "·", "*", "/", "+"])).join(text)
+    if way == "broken":
+        cut = draw(st.integers(1, len(text) - 1))
+        return text[:cut] + draw(st.sampled_from(BREAKS)) + text[cut:]
+    if way == "leet":
+        inside = [i for i in range(1, len(text) - 1) if text[i].lower() in LEET_DIGITS]
+        assume(inside)
+        chosen = set(draw(st.lists(st.sampled_from(inside), min_size=1, unique=True)))
+        return "".join(LEET_DIGITS[c.lower()] if i in chosen else c for i, c in enumerate(text))
+    return text + draw(st.sampled_from(["1", "22", "99", "1985", "2026"]))
+
+
 @st.composite
 def disguised_phone(draw, digits):
     """``digits`` (a UK mobile's national digits) written with a prefix, spacing and look-alikes."""

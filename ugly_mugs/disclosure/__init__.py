@@ -15,7 +15,8 @@ spelled, transliterated, disguised or split, in ``normalise`` (case, diacritics,
 transliteration, Unicode confusables, invisible characters), ``words`` (names and their
 inflections), ``numbers`` (phone numbers, digit look-alikes, any spacing), ``contacts``
 (e-mail addresses and handles), ``places`` (streets, house numbers, postcodes) and
-``times`` (dates and times). The perpetrator's own details never block. Other people named in
+``times`` (dates and times); every text is also read with spaced-out letters joined and
+words broken by markup mended (``disguise``). The perpetrator's own details never block. Other people named in
 her own account are flagged for a deliberate confirmation (``people``).
 """
 

@@ -2,7 +2,8 @@
 
 Sources, every version of each section:
 
-* the **identity section**: the name she gave (its words, not "no name" and the like), her
+* the **identity section**: the name she gave (its words, not "no name" and the like, and
+  each two of them side by side run together in either order: JadeKowalska), her
   contact details (phone numbers, e-mail addresses, handles, streets and postcodes in them),
   the exact place (streets with house numbers, postcodes, the place as written) and the
   exact date and time, and every phone number, address, street, postcode, date and time
@@ -137,7 +138,11 @@ def build(
 
     her_places = [str(v.get(f) or "") for v in [*identity, *perpetrator] for f in PLACE_KEYS if f in v]
     for version in identity:
-        for raw in _name_words(str(version.get("name") or "")):
+        name_words = list(_name_words(str(version.get("name") or "")))
+        # Her name run together too, in either order ("#JadeKowalska", "kowalskajade").
+        joined = [a + b for a, b in zip(name_words, name_words[1:], strict=False)]
+        joined += [b + a for a, b in zip(name_words, name_words[1:], strict=False)]
+        for raw in name_words + joined:
             # One entry per word as written (case aside): ``words.loosen`` knows only Latin vowels,
             # so on Cyrillic it would take Бааба and Бабаа for one name and keep only the first.
             names.setdefault(raw.casefold(), Name(raw, words.name_forms(raw)))

@@ -2,9 +2,10 @@
 
 Each kind is found by its own reader (``words``, ``numbers``, ``contacts``, ``places``,
 ``times``), and every hit carries the span of the *original* text, so that the page can
-mark exactly what the coordinator typed. Hits inside an occurrence of one of his allowed
-identifiers (his plate, his number, his address, the name he used) are dropped: his details
-never block.
+mark exactly what the coordinator typed. A text is also read with the joins that disguise a
+word undone (``disguise``: "J a d e", "J**ad**e"). Hits inside an occurrence of one of his
+allowed identifiers (his plate, his number, his address, the name he used) are dropped: his
+details never block.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from ugly_mugs.disclosure import contacts, numbers, places, times, words
+from ugly_mugs.disclosure import contacts, disguise, numbers, places, times, words
 from ugly_mugs.disclosure.profile import Profile
 
 # What each kind of hit says to the coordinator, after the words it marks.
@@ -165,13 +166,27 @@ def check(text: str, profile: Profile, *, allow: Iterable[str] | None = None) ->
     """
     if not text:
         return []
+    his_ids = _profile_allowed(profile) if allow is None else _read_allowed(allow, profile.region)
+    hits = _hits(text, profile, his_ids)
+    # Read again with spaced-out letters joined and broken words mended ("J a d e", "J**ad**e"),
+    # each hit marked where it was written.
+    reading = disguise.undisguised(text)
+    if reading is not None:
+        hits |= {
+            _hit(text, h.kind, *reading.span(h.start, h.end), h.protected)
+            for h in _hits(reading.text, profile, his_ids)
+        }
+    return sorted(hits, key=lambda h: (h.start, -h.end, h.kind))
+
+
+def _hits(text: str, profile: Profile, his_ids: list[_Allowed]) -> set[Hit]:
+    """The hits in ``text`` outside the occurrences of his identifiers ``his_ids``."""
     text_words = words.words(text)
     hits = set(_found(text, profile, text_words))
     if hits:
-        his_ids = _profile_allowed(profile) if allow is None else _read_allowed(allow, profile.region)
         his = _spans(text, his_ids, text_words)
         hits = {h for h in hits if not any(s <= h.start and h.end <= e for s, e in his)}
-    return sorted(hits, key=lambda h: (h.start, -h.end, h.kind))
+    return hits
 
 
 def _merged(spans: Iterable[tuple[int, int]]) -> list[list[int]]:

@@ -5,7 +5,9 @@ them); an apostrophe inside a word and invisible characters are skipped, so "Mar
 read "marlowes" and "Mar\u200blowe" "marlowe". Each character keeps all its readings
 (``normalise.readings``), and a word matches a protected word when *some* choice of
 readings spells one of its accepted forms: the look-alike and the transliteration of each
-character are tried together, so one word can mix both.
+character are tried together, so one word can mix both. Digits standing between letters are
+read as the letters they stand for too ("J4d3", "M1ll"), and a word of letters followed by
+digits also by its letters alone ("Jade22").
 
 Both sides are then loosened the same way: y reads as i and a doubled consonant as one
 (Mariya / Maria / Marija are not told apart; Kelly / Keli neither).
@@ -47,6 +49,12 @@ ALTERNATIONS = {"k": "c", "g": "dz", "r": "rz", "t": "c", "d": "dz", "l": "l", "
 ALTERNATED_ENDINGS = ("e", "ie")
 # The one look-alike in the confusables table between a pair of ASCII letters and a letter.
 SEQUENCE_LOOKALIKES = {"rn": ("rn", "m")}
+# Digits written for the letters they stand for inside a word ("J4d3", "M1ll", "K0w4lsk4"): read
+# as those letters too (``_leet``).
+LEET = {"0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"}
+# A word's letters followed by digits ("Jade22", "jadek99"): the letters alone are matched too,
+# when there are at least this many of them.
+LETTERS_BEFORE_DIGITS = 3
 
 
 # A run of one consonant (y is read as i first): what ``loosen`` keeps once.
@@ -95,9 +103,30 @@ class Word:
 
 def words(text: str) -> list[Word]:
     """The words of ``text``, in order."""
-    if text.isascii():
-        return _ascii_words(text)
-    return _words(text)
+    found = _ascii_words(text) if text.isascii() else _words(text)
+    if _DIGIT.search(text):
+        found = [_leet(word) for word in found]
+    return found
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _leet(word: Word) -> Word:
+    """``word`` with its digits also read as the letters they stand for (``LEET``), when one of
+    them stands between two letters ("J4d3", "M1ll"); else ``word``. Codes whose digits only
+    follow their letters (AL1, LS6, M62) or lead them (3rd, 1A) are left as they are."""
+    letters = word.letters
+    if len(letters) < 3 or not any(options[0].isdigit() for options in letters):
+        return word
+    kinds = "".join("d" if options[0].isdigit() else "a" if options[0].isalpha() else "-" for options in letters)
+    if not re.search(r"ad+a", kinds):
+        return word
+    read = tuple(
+        tuple(dict.fromkeys(options + tuple(LEET.get(options[0], "")))) if options[0].isdigit() else options
+        for options in letters
+    )
+    return Word(word.start, word.end, read)
 
 
 @functools.cache
@@ -176,14 +205,26 @@ class Forms:
         return bool(self.spellings)
 
     def match(self, word: Word) -> str | None:
-        """The accepted spelling some reading of ``word`` gives, or None.
+        """The accepted spelling some reading of ``word`` gives, or None; a word of letters
+        followed by digits ("Jade22") also by its letters alone (``LETTERS_BEFORE_DIGITS``).
 
         Readings are chosen character by character and loosened as they are joined; only
         partial readings that begin some accepted spelling are kept, so a word of many
         look-alikes costs no more than the forms it could still become.
         """
+        found = self._match(word.letters)
+        letters = word.letters
+        if found is None and letters and letters[-1][0].isdigit():
+            cut = len(letters)
+            while cut and letters[cut - 1][0].isdigit():
+                cut -= 1
+            if cut >= LETTERS_BEFORE_DIGITS:
+                found = self._match(letters[:cut])
+        return found
+
+    def _match(self, letters: tuple[tuple[str, ...], ...]) -> str | None:
         partial = {""}
-        for options in word.letters:
+        for options in letters:
             grown: set[str] = set()
             for done in partial:
                 for option in options:

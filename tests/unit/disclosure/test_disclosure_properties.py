@@ -15,9 +15,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tests.support.disguises import FILLER, disguised_email, disguised_name, disguised_phone, names
+from tests.support.disguises import FILLER, disguised_email, disguised_name, disguised_phone, names, split_name
 from ugly_mugs import disclosure
-from ugly_mugs.disclosure import normalise
+from ugly_mugs.disclosure import disguise, normalise
 
 
 def _assert_caught(sentence: str, value: str, profile, kinds: set[str]):
@@ -45,6 +45,29 @@ def test_generated_names_are_found_however_disguised(data, first, last):
     target = data.draw(st.sampled_from([first, last]))
     value = data.draw(disguised_name(target))
     _assert_caught(_sentence(value), value, profile, {"name"})
+
+
+@SETTINGS
+@given(data=st.data(), first=names(), last=names())
+def test_generated_names_are_found_however_split(data, first, last):
+    """Spaced out, strung on a sign, broken by markup or an unusual space, with digits for
+    letters or after it (``disguise``, ``words``), or her two names run together."""
+    profile = disclosure.build([{"name": f"{first} {last}"}], [], [{"name_used": "Gaz"}])
+    target = data.draw(st.sampled_from([first, last]))
+    value = data.draw(st.one_of(split_name(target), st.sampled_from([first + last, last.lower() + first.lower()])))
+    _assert_caught(_sentence(value), value, profile, {"name"})
+
+
+@given(text=st.text(st.sampled_from("ab \t\n.-_*~`\u00a0\u2009(),"), max_size=40))
+def test_a_mended_reading_keeps_each_character_and_where_it_was(text):
+    reading = disguise.undisguised(text)
+    if reading is None:
+        return
+    assert len(reading.text) < len(text)
+    assert list(reading.origin) == sorted(set(reading.origin))
+    assert all(text[i] == ch for i, ch in zip(reading.origin, reading.text, strict=True))
+    # Only spaces and the signs that join pieces are left out, never a letter.
+    assert all(text[i] in " \t\u00a0\u2009.-_*~`" for i in set(range(len(text))) - set(reading.origin))
 
 
 @SETTINGS
