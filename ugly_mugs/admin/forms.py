@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, SelectField, StringField
+from wtforms import Form, FormField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ugly_mugs import helplines
 from ugly_mugs.models.people import ROLE_LABELS, ROLES
-from ugly_mugs.web.forms import DayField, options
+from ugly_mugs.web.forms import DayField, ListField, options
 
 
 class AccountForm(FlaskForm):
@@ -63,7 +63,7 @@ class HelpForm(FlaskForm):
         description="For example: Monday to Friday, 10am to 6pm. Shown as written.",
         validators=[Optional(), Length(max=helplines.MAX_TEXT)],
     )
-    services = FieldList(FormField(ServiceForm), min_entries=helplines.MAX_SERVICES, max_entries=helplines.MAX_SERVICES)
+    services = ListField(FormField(ServiceForm), min_entries=helplines.MAX_SERVICES, max_entries=helplines.MAX_SERVICES)
 
     def raw(self) -> dict:
         """What was typed, in the shape ``helplines.clean`` reads."""

@@ -291,13 +291,22 @@ def record_outcome(
     acknowledge(session, release, officer)
     crime_reference = crime_reference.strip()[:64]
     if crime_reference:
-        release.crime_reference, release.crime_reference_key_scheme, release.crime_reference_key_unit = seal_staff_text(
-            session,
-            crime_reference,
-            release.report_id,
-            release.police_unit_id,
-            sealed_text.crime_reference_context(release.id),
-        )
+        try:
+            sealed = seal_staff_text(
+                session,
+                crime_reference,
+                release.report_id,
+                release.police_unit_id,
+                sealed_text.crime_reference_context(release.id),
+            )
+        except erasure.ReportErased:
+            # Sealed under the report's erasure key, which went with the report: nothing new is
+            # kept about a report she deleted.
+            raise ReleaseError(
+                "The person this happened to has deleted the report, so no crime reference can be kept "
+                "with it. Record the outcome without one."
+            ) from None
+        release.crime_reference, release.crime_reference_key_scheme, release.crime_reference_key_unit = sealed
     session.add(
         PoliceOutcome(
             release_id=release.id,

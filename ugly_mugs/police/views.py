@@ -154,9 +154,14 @@ def outcome(release_id: int):
     if not form.validate_on_submit():
         return _detail(item, report, status=400, outcome_form=form)
     db = database.session()
-    release.record_outcome(
-        db, item, current_account(), form.outcome.data, form.outcome_date.data, form.crime_reference.data or ""
-    )
+    try:
+        release.record_outcome(
+            db, item, current_account(), form.outcome.data, form.outcome_date.data, form.crime_reference.data or ""
+        )
+    except release.ReleaseError as refused:
+        db.rollback()
+        form.crime_reference.errors = [str(refused)]
+        return _detail(item, report, status=409, outcome_form=form)
     db.commit()
     return redirect(url_for("police.report", release_id=item.id))
 

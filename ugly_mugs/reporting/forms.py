@@ -255,7 +255,8 @@ def photo_slots(limits: photos.Limits, formdata=None, files=None) -> PhotoSlots:
     """Empty slots, or those of a posted form shown back (its ticks kept, its files dropped)."""
     ticked = set()
     for value in formdata.getlist(PHOTO_ABOUT_HIM_FIELD) if formdata is not None else ():
-        if value.isascii() and value.isdigit() and 1 <= int(value) <= limits.max_count:
+        # A slot's number is short: a long run of digits is no slot (and int() refuses past 4,300 digits).
+        if value.isascii() and value.isdigit() and len(value) <= 3 and 1 <= int(value) <= limits.max_count:
             ticked.add(int(value))
     dropped = any(f.filename for f in files.getlist(PHOTO_FIELD)) if files is not None else False
     return PhotoSlots(limits.max_count, max(1, limits.max_bytes // (1024 * 1024)), ticked, dropped=dropped)

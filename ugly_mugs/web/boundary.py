@@ -81,6 +81,10 @@ def _cleaned(values: MultiDict, storage: type) -> tuple[MultiDict, bool]:
     changed = False
     pairs = []
     for key, value in values.items(multi=True):
+        if not isinstance(key, str):
+            # A multipart part without a name (Werkzeug gives it the key None) names no field.
+            changed = True
+            continue
         if text.has_controls(key) or (isinstance(value, str) and text.has_controls(value)):
             changed = True
             value = text.strip_controls(value) if isinstance(value, str) else value
@@ -131,6 +135,7 @@ class BoundaryRequest(Request):
     def _load_form_data(self) -> None:
         super()._load_form_data()
         self.__dict__["form"] = self._strip(self.__dict__["form"])
+        self.__dict__["files"] = self._strip(self.__dict__["files"])
 
 
 def accepts_photos(view: Callable) -> Callable:

@@ -14,7 +14,9 @@ from __future__ import annotations
 import json
 
 from flask import Flask, Response, current_app, make_response, render_template, request
+from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -86,7 +88,18 @@ def render_error(code: int, description: str | None = None):
     if is_api():
         # The API speaks English: partner apps show their own words.
         return problem(code, description)
+    if request_ctx.url_adapter is None:
+        # No address of this site can be made (Werkzeug refused the Host header, or the
+        # X-Forwarded-Host a proxy passed on): the page template's links cannot be built.
+        return bare_page(code, str(title), str(description or text))
     return render_template("error.html", code=code, title=title, text=description or text), code
+
+
+def bare_page(code: int, title: str, text: str) -> Response:
+    """A page that needs no address of the site (no links, no stylesheet): plain HTML, escaped."""
+    body = f"<!doctype html><html><head><meta charset=utf-8><title>{escape(title)}</title></head>"
+    body += f"<body><h1>{escape(title)}</h1><p>{escape(text)}</p></body></html>"
+    return Response(body, status=code, mimetype="text/html")
 
 
 def unavailable(response):

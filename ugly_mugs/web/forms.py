@@ -8,7 +8,7 @@ import functools
 from flask import has_request_context
 from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, SelectMultipleField, widgets
+from wtforms import Field, FieldList, Form, SelectMultipleField, widgets
 from wtforms import i18n as wtforms_i18n
 from wtforms.fields.choices import SelectChoice
 from wtforms.meta import DefaultMeta
@@ -57,6 +57,23 @@ class DayField(Field):
         except dates.DateProblem as exc:
             self.data = None
             raise ValueError(str(exc)) from None
+
+
+class ListField(FieldList):
+    """WTForms' ``FieldList``, reading only entry numbers of at most ``INDEX_DIGITS`` ASCII digits
+    from the posted keys (``services-3-name``): its own reader passes any key ``str.isdigit``
+    accepts ("²", "①", five thousand nines) to ``int``, which raises, and the page would fail.
+    A key with any other number names no entry and is left out."""
+
+    INDEX_DIGITS = 4
+
+    def _extract_indices(self, prefix, formdata):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                index = key[offset:].split(self._field_separator, 1)[0]
+                if index.isascii() and index.isdigit() and len(index) <= self.INDEX_DIGITS:
+                    yield int(index)
 
 
 def options(pairs) -> list[SelectChoice]:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tests.support.app import form_token, minimal_report
 from tests.support.staff import create, csrf, grant, login, signed_in
-from ugly_mugs.models import AuditEntry, PoliceRelease
+from ugly_mugs.models import AuditEntry, PoliceOutcome, PoliceRelease
 
 
 def file(client, level: str) -> tuple[str, str]:
@@ -123,3 +123,30 @@ def test_erasure_after_release_shows_the_officer_consent_ended(app, passphrase, 
     release_id = db_session.scalar(select(PoliceRelease.id))
     page = police.get(f"/police/reports/{release_id}").get_data(as_text=True)
     assert re.search(r"Consent withdrawn on \d", page)
+
+
+def test_a_crime_reference_after_erasure_is_refused_and_shown_back(app, passphrase, clock, db_session):
+    """Sealed under the report's erasure key, a crime reference cannot be kept once she deleted
+    the report: the officer is told so, with what they typed; the outcome alone is recorded."""
+    reporter = app.test_client()
+    reference, code = file(reporter, "full")
+    coord, _ = signed_in(app, passphrase, "carla", "coordinator")
+    coord.post(
+        f"/coordinator/reports/{reference}/pass", data={"csrf_token": csrf(coord, f"/coordinator/reports/{reference}")}
+    )
+    reporter.post(
+        "/receipt/delete", data={"receipt_code": code, "form_token": form_token(reporter, "/receipt"), "confirm": "yes"}
+    )
+    police, _ = signed_in(app, passphrase, "pc.smith", "police")
+    release_id = db_session.scalar(select(PoliceRelease.id))
+    page = f"/police/reports/{release_id}"
+    outcome = {"outcome": "charged", "outcome_date": "2026-11-28", "csrf_token": csrf(police, page)}
+    refused = police.post(f"{page}/outcome", data={**outcome, "crime_reference": "13/98765/26"})
+    assert refused.status_code == 409
+    text = refused.get_data(as_text=True)
+    assert "deleted the report" in text and 'value="13/98765/26"' in text
+    assert db_session.scalars(select(PoliceOutcome)).all() == []
+    assert police.post(f"{page}/outcome", data=outcome).status_code == 302
+    db_session.expire_all()
+    assert [o.outcome for o in db_session.scalars(select(PoliceOutcome))] == ["charged"]
+    assert db_session.scalar(select(PoliceRelease.crime_reference)) is None

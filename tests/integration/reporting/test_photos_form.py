@@ -145,3 +145,16 @@ def test_the_same_page_sent_twice_files_once_and_other_photos_are_another_report
     assert other.status_code == 409
     assert "already sent once, with other answers" in other.get_data(as_text=True)
     assert len(stored_photos(db_session)) == 1
+
+
+# "About him" ticks that name no photo slot: digits int() refuses or that are too many, other
+# scripts' digits, signs, nothing. The tick is ignored and the photo is filed as not about him.
+NO_SLOT = ["9" * 5000, "²", "①", "٣", "-1", "+1", "1.0", "0", "4", "0001", ""]
+
+
+@pytest.mark.parametrize("tick", NO_SLOT, ids=[repr(t[:6]) for t in NO_SLOT])
+def test_a_tick_that_names_no_photo_slot_is_ignored(client, passphrase, db_session, tick):
+    response = post(client, photos=[(images.encoded("JPEG"), "car.jpg")], about_him=[tick])
+    assert response.status_code == 200, response.status_code
+    assert "Keep this code safe" in response.get_data(as_text=True)
+    assert stored_photos(db_session) == [("photo_identity", 1)]

@@ -202,3 +202,83 @@ def test_filters_with_control_characters_or_huge_ids(app, staff, db_session):
 
 def test_password_is_unchanged_by_the_rule():
     assert text.strip_controls(PASSWORD) == PASSWORD
+
+
+# A multipart body with a part that names no field (Werkzeug reads its name as None) beside one
+# that does: the nameless part is left out wherever the form is read (the CSRF check first).
+NAMELESS_PART = (
+    b"--XX\r\nContent-Disposition: form-data\r\n\r\nv\r\n"
+    b"--XX\r\nContent-Disposition: form-data\r\nContent-Type: text/plain\r\n\r\nw\r\n"
+    b'--XX\r\nContent-Disposition: form-data; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\nx\r\n'
+    b'--XX\r\nContent-Disposition: form-data; name="what_happened"\r\n\r\nHe hit me.\r\n--XX--\r\n'
+)
+
+
+def test_a_part_without_a_name_is_left_out_on_every_post_route(app, staff, client):
+    walked = 0
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods:
+            continue
+        kinds = {arg: type(rule._converters[arg]).__name__ for arg in rule.arguments}
+        path = _path(rule, kinds, "1", "IdConverter")
+        with app.test_request_context():
+            allowed = access.allowed_roles(rule.endpoint) or {"coordinator"}
+        staff_client = next((staff[role] for role in ("coordinator", "admin", "police") if role in allowed), None)
+        for who in (client, staff_client):
+            if who is None:
+                continue
+            response = who.post(path, data=NAMELESS_PART, content_type="multipart/form-data; boundary=XX")
+            assert response.status_code < 500, (rule.rule, response.status_code)
+            walked += 1
+    assert walked >= 2 * 40
+
+
+def test_the_read_form_holds_only_named_fields(app):
+    with app.test_request_context(
+        "/report", method="POST", data=NAMELESS_PART, content_type="multipart/form-data; boundary=XX"
+    ) as ctx:
+        assert list(ctx.request.form.items(multi=True)) == [("what_happened", "He hit me.")]
+        assert list(ctx.request.files) == []
+
+
+# Entry numbers of a list of subforms (``web.forms.ListField``) that are no entry: digits that
+# int() refuses (superscript, circled, too many), other scripts' digits, signs and nothing.
+ENTRY_KEYS = ["²", "①", "9" * 5000, "٣", "-1", "+1", "1_0", " 1", "", "99999"]
+
+
+@pytest.mark.parametrize("index", ENTRY_KEYS, ids=[repr(k[:8]) for k in ENTRY_KEYS])
+def test_a_subform_entry_number_that_names_no_entry_is_left_out(app, staff, index):
+    admin = staff["admin"]
+    response = admin.post(
+        "/admin/help",
+        data={
+            "emergency": "999",
+            f"services-{index}-name": "Typed by the admin",
+            "services-0-name": "Basis Yorkshire",
+            "csrf_token": csrf(admin, "/admin/help"),
+        },
+    )
+    assert response.status_code < 500, response.status_code
+    assert admin.get("/admin/help").status_code == 200
+
+
+# Host headers Werkzeug refuses (a label over 63 characters, an empty label, a name too long): no
+# address of the site can be made for the error page.
+BAD_HOSTS = ["a" * 64, "a..b", "x" * 3000, "a." + "b" * 64 + ".org", ".", "a..", "..b"]
+
+
+@pytest.mark.parametrize("host", BAD_HOSTS, ids=[repr(h[:10]) for h in BAD_HOSTS])
+def test_a_host_the_server_refuses_is_a_plain_400_page(app, host):
+    from werkzeug.test import create_environ
+
+    for path in ("/", "/report", "/api/v1/reports", "/no-such-page"):
+        environ = create_environ(path, "http://localhost/")
+        environ["HTTP_HOST"] = host
+        started: list[str] = []
+
+        def start(status, _headers, _exc_info=None, started=started):
+            started.append(status)
+
+        body = b"".join(app.wsgi_app(environ, start))
+        assert started[0].startswith("400"), (host[:20], path, started)
+        assert b"Traceback" not in body
