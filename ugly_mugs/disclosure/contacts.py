@@ -29,6 +29,43 @@ from collections.abc import Iterator
 from ugly_mugs.disclosure import normalise, times
 
 MIN_KEY = 4
+# The part before the @ of a mailbox for a role rather than a person (RFC 2142, "Mailbox Names
+# for Common Services, Roles and Functions", and the ones small businesses use alike, in the
+# scheme's five languages), as keys: it names nobody, and kept as one of hers it would block the
+# word ("More info at the drop-in"). Such an address is hers by its domain (``her_domains``).
+ROLE_MAILBOXES = frozenset(
+    {
+        # RFC 2142
+        "info", "marketing", "sales", "support", "abuse", "noc", "security", "postmaster",
+        "hostmaster", "usenet", "news", "webmaster", "www", "uucp", "ftp",
+        # common alike
+        "admin", "bookings", "booking", "contact", "contacts", "enquiries", "enquiry", "hello",
+        "help", "mail", "office", "reception", "reservations", "service", "services", "team",
+        "noreply", "donotreply",
+        # Polish, Romanian, Bulgarian (in Latin letters), Portuguese
+        "biuro", "kontakt", "rezerwacje", "rezervari", "rezervare", "contacte", "kontakti", "ofis",
+        "contato", "reservas", "atendimento", "vendas",
+    }
+)  # fmt: skip
+# Public mail services, where anyone has an address: their domains name nobody. The largest in
+# the scheme's countries (the UK, Poland, Romania, Bulgaria, Brazil) and worldwide; any other
+# domain of hers (her own site's, her agency's) is protected (``her_domains``).
+PUBLIC_MAIL_DOMAINS = frozenset(
+    {
+        "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "ymail.com", "hotmail.com",
+        "hotmail.co.uk", "outlook.com", "live.com", "live.co.uk", "msn.com", "icloud.com", "me.com",
+        "mac.com", "aol.com", "aol.co.uk", "protonmail.com", "proton.me", "pm.me", "tutanota.com",
+        "tuta.io", "gmx.com", "gmx.co.uk", "gmx.net", "mail.com", "zoho.com", "yandex.com",
+        "yandex.ru", "mail.ru", "btinternet.com", "sky.com", "virginmedia.com", "talktalk.net",
+        "ntlworld.com",
+        "wp.pl", "o2.pl", "onet.pl", "op.pl", "interia.pl", "poczta.onet.pl", "gazeta.pl",
+        "tlen.pl", "vp.pl", "poczta.fm", "interia.eu",
+        "yahoo.ro", "mail.ro", "email.ro",
+        "abv.bg", "mail.bg", "dir.bg", "gbg.bg",
+        "uol.com.br", "bol.com.br", "terra.com.br", "ig.com.br", "yahoo.com.br", "hotmail.com.br",
+        "outlook.com.br",
+    }
+)  # fmt: skip
 # "at" and "dot" as people spell them out, in English, Polish, Romanian, Bulgarian (in Cyrillic
 # and in Latin letters) and Portuguese; compared as ``normalise.fold`` reads them.
 _AT_SPELLED = ("at", "małpa", "małpka", "arond", "arroba", "маймунка", "кльомба", "maimunka", "klomba")
@@ -83,6 +120,31 @@ def addresses(text: str) -> Iterator[tuple[str, str, int, int]]:
             first += 1
         start, end = folded.span(first, last + 1)
         yield _key_of_folded(match.group(1)), match.group(2), start, end
+
+
+_DOMAIN = re.compile(r"(?<![a-z0-9.\-])(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+[a-z]{2,63}(?![a-z0-9\-])")
+
+
+def domain_key(domain: str) -> str:
+    """A domain as compared: lower case, without a leading "www."."""
+    domain = domain.lower().strip(".")
+    return domain[4:] if domain.startswith("www.") else domain
+
+
+def her_domains(text: str) -> set[str]:
+    """The domains of the e-mail addresses in ``text`` that are not a public mail service's
+    (``PUBLIC_MAIL_DOMAINS``): her own site's or her agency's name her."""
+    found = {domain_key(domain) for _, domain, _, _ in addresses(text)}
+    return {d for d in found if d not in PUBLIC_MAIL_DOMAINS and "." in d}
+
+
+def domains(text: str) -> Iterator[tuple[str, int, int]]:
+    """(domain key, start, end) of each domain name written in ``text`` (as in a web or e-mail
+    address: velvetrooms-leeds.co.uk, www.example.org)."""
+    folded = normalise.fold(text)
+    for match in _DOMAIN.finditer(folded.text):
+        start, end = folded.span(match.start(), match.end())
+        yield domain_key(match.group()), start, end
 
 
 def handles(text: str) -> Iterator[tuple[str, int, int, bool]]:

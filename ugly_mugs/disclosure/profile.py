@@ -4,7 +4,9 @@ Sources, every version of each section:
 
 * the **identity section**: the name she gave (its words, not "no name" and the like, and
   each two of them side by side run together in either order: JadeKowalska), her
-  contact details (phone numbers, e-mail addresses, handles, streets and postcodes in them),
+  contact details (phone numbers, e-mail addresses — the part before the @ unless it is a
+  role's such as info@, and the domain unless it is a public mail service's —, handles,
+  streets and postcodes in them),
   the exact place (streets with house numbers, postcodes, the place as written) and the
   exact date and time, and every phone number, address, street, postcode, date and time
   written anywhere in it;
@@ -63,6 +65,7 @@ class Profile:
     phones: frozenset[str] = frozenset()  # national significant numbers
     emails: frozenset[str] = frozenset()  # keys of her addresses (contacts.key)
     handles: frozenset[str] = frozenset()  # keys of her handles
+    domains: frozenset[str] = frozenset()  # her addresses' domains, but public mail services' (contacts.domain_key)
     postcodes: frozenset[str] = frozenset()  # places.postcode_key
     streets: tuple[places.Street, ...] = ()
     phrases: tuple[tuple[str, ...], ...] = ()  # places as she wrote them, word by word
@@ -78,7 +81,7 @@ class Profile:
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __bool__(self) -> bool:
-        return any((self.names, self.phones, self.emails, self.handles, self.postcodes, self.streets))
+        return any((self.names, self.phones, self.emails, self.handles, self.domains, self.postcodes, self.streets))
 
     def with_allowed(self, allowed: Iterable[str]) -> Profile:
         return replace(self, allowed=tuple(allowed))
@@ -123,6 +126,7 @@ def build(
     phones: set[str] = set()
     emails: set[str] = set()
     handles: set[str] = set()
+    domains: set[str] = set()
     postcodes: set[str] = set()
     streets: dict[places.Street, None] = {}
     phrases: dict[tuple[str, ...], None] = {}
@@ -131,7 +135,8 @@ def build(
 
     def locate(text: str, *, contact: bool) -> None:
         phones.update(n for n, _, _ in numbers.numbers_in(text, region))
-        emails.update(k for k, _, _, _ in contacts.addresses(text) if len(k) >= contacts.MIN_KEY)
+        emails.update(_keys(text))
+        domains.update(contacts.her_domains(text))
         handles.update(contacts.her_handles(text, contact_field=contact))
         postcodes.update(places.postcodes(text))
         streets.update(dict.fromkeys(places.streets(text)))
@@ -168,10 +173,11 @@ def build(
     his_text = "\n".join(declared)
     his_numbers = {n for n, _, _ in numbers.numbers_in(his_text, region)}
     his_keys = {k for k, _, _, _ in contacts.addresses(his_text)} | {k for k, _, _, _ in contacts.handles(his_text)}
+    his_domains = contacts.her_domains(his_text)
     for text in her_free_text:
         phones.update(n for n, _, _ in numbers.numbers_in(text, region) if n not in his_numbers)
-        her_keys = {k for k, _, _, _ in contacts.addresses(text) if len(k) >= contacts.MIN_KEY}
-        emails.update(her_keys - his_keys)
+        emails.update(_keys(text) - his_keys)
+        domains.update(contacts.her_domains(text) - his_domains)
         handles.update(contacts.her_handles(text, contact_field=False) - his_keys)
     handles.update(emails)
     street_list = tuple(streets)
@@ -181,6 +187,7 @@ def build(
         phones=frozenset(phones),
         emails=frozenset(emails),
         handles=frozenset(handles),
+        domains=frozenset(domains),
         postcodes=frozenset(postcodes),
         streets=street_list,
         phrases=phrase_list,
@@ -191,6 +198,14 @@ def build(
         _street_matchers=tuple(places.StreetMatcher(s) for s in street_list),
         _phrase_forms=tuple(tuple(words.exact_forms(w) for w in p) for p in phrase_list),
     )
+
+
+def _keys(text: str) -> set[str]:
+    """Keys of the e-mail addresses in ``text`` that name a person: long enough, and not a role's
+    mailbox (``contacts.ROLE_MAILBOXES``: such an address is hers by its domain)."""
+    return {
+        k for k, _, _, _ in contacts.addresses(text) if len(k) >= contacts.MIN_KEY and k not in contacts.ROLE_MAILBOXES
+    }
 
 
 def _declared(perpetrator: list[Mapping], region: str) -> list[str]:

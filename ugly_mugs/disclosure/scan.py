@@ -22,6 +22,7 @@ LABELS = {
     "phone": "is the reporter's phone number",
     "email": "is the reporter's e-mail address",
     "handle": "is the reporter's handle or account name",
+    "domain": "is the domain of the reporter's e-mail address",
     "postcode": "is the reporter's postcode",
     "street": "names the reporter's street",
     "place": "repeats the place as the reporter wrote it",
@@ -74,6 +75,14 @@ def _found(text: str, profile: Profile, text_words: list[words.Word]) -> Iterato
         for value, start, end, _marked in contacts.handles(text):
             if value in mine:
                 yield _hit(text, "handle", start, end, value)
+    if profile.domains:
+        # Written as a name (www.example.org), or in an address, its dots spelled out or not.
+        in_addresses = ((contacts.domain_key(d), s, e) for _, d, s, e in contacts.addresses(text))
+        written = [*contacts.domains(text), *in_addresses]
+        for domain, start, end in written:
+            for hers in profile.domains:
+                if domain == hers or domain.endswith("." + hers):
+                    yield _hit(text, "domain", start, end, hers)
     if profile.postcodes:
         compact = places.Compact.of(text)
         for postcode in profile.postcodes:

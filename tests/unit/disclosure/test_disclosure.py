@@ -60,7 +60,7 @@ REPORTS = {
         "identity": [
             {
                 "name": "Ștefania Țăranu",
-                "contact": "0721 234 567, stefi.taranu@mail.ro, tiktok @stefi_t21",
+                "contact": "0721 234 567, stefi.taranu@mail.ro, rezervari@ateliere-stefi.ro, tiktok @stefi_t21",
                 "place": "Strada Florilor 12, Cluj 400123",
                 "where_taken": "parcarea din spatele gării",
                 "date": "2026-10-03",
@@ -88,7 +88,7 @@ REPORTS = {
         "identity": [
             {
                 "name": "Conceição Araújo",
-                "contact": "(11) 91234-5678, conceicao.araujo@gmail.com",
+                "contact": "(11) 91234-5678, conceicao.araujo@gmail.com, contato@conceicao-massagens.com.br",
                 "place": "Rua das Flores, 123, 01310-100 São Paulo",
                 "where_taken": "estacionamento atrás da rodoviária",
                 "date": "2026-08-30",
@@ -239,6 +239,13 @@ BYPASSES = [
     ("en", "time", "at ll.l5pm", "ll.l5pm"),
     # letters spaced out or strung on a sign, words broken by markup or an unusual space, a
     # name run together, digits for letters, digits after a name (``disguise``, ``words``)
+    # the domain of her address, not a public mail service's: her own site's, her agency's
+    ("en", "domain", "see example.org for her", "example.org"),
+    ("en", "domain", "booked via www.EXAMPLE.org", "www.EXAMPLE.org"),
+    ("en", "domain", "write to info@example.org", "example.org"),
+    ("pl", "domain", "strona poczta.pl", "poczta.pl"),
+    ("ro", "domain", "site-ul ei este ateliere-stefi.ro", "ateliere-stefi.ro"),
+    ("pt", "domain", "agenda em conceicao-massagens.com.br", "conceicao-massagens.com.br"),
     ("en", "name", "Ask Z o e about it.", "Z o e"),
     ("en", "name", "It was Z o e.", "Z o e"),
     ("en", "name", "Ask (Z o e), she knows", "Z o e"),
@@ -296,8 +303,9 @@ def test_every_disguise_is_blocked_and_marked(language, kind, text, marked):
 
 
 # Kinds a language's reporter cannot be tried on: Bulgarian postcodes are four digits, which
-# would block every year and most times, so they are not protected as postcodes.
-NOT_IN = {("bg", "postcode")}
+# would block every year and most times, so they are not protected as postcodes; her Bulgarian
+# address is at a public mail service (abv.bg), whose domain names nobody.
+NOT_IN = {("bg", "postcode"), ("bg", "domain")}
 
 
 def test_the_table_covers_every_kind_in_every_language():
@@ -332,6 +340,10 @@ HIS_AND_ORDINARY = [
     ("pt", "Diz que é o Zé, liga do (11) 98888-7777, placa ABC1D23."),
     ("pt", "As flores da rua eram bonitas; conceito novo."),
     ("pt", "Aconteceu em agosto, à noite."),
+    # public mail services' domains, and the part before the @ of a role's mailbox, name nobody
+    ("pt", "Use gmail.com ou outlook.com; mande um contato para o projeto."),
+    ("ro", "Rezervari si informatii la mail.ro, ca oricine."),
+    ("bg", "Пише от abv.bg като всички."),
     # single letters, codes of letters and digits, markup and unusual spaces in ordinary writing
     ("en", "Plan B: a U-turn by the A1(M), then the M62 to LS6 at 10\u00a0pm on the 3rd."),
     ("en", "He said he was 41, maybe 45; room 1A, flat 3B, bus X84."),
@@ -498,3 +510,28 @@ def test_what_is_kept_per_character_is_bounded_whatever_the_text():
     sizes = {f.__name__: f.cache_info() for f in per_character}
     assert all(info.maxsize == kept and info.currsize <= kept for info in sizes.values()), sizes
     assert sizes["readings"].currsize == kept
+
+
+# (her address, texts that must pass, texts that must block): a role's mailbox names her by
+# its domain; an address at a public mail service by the part before the @.
+ROLE_AND_PUBLIC = [
+    ("info@rubyescorts.com", ["More info at the drop-in on Friday."], ["see rubyescorts.com", "info@rubyescorts.com"]),
+    (
+        "bookings@velvetrooms-leeds.co.uk",
+        ["Bookings are down this week.", "Velvet rooms are for rent."],
+        ["via www.velvetrooms-leeds.co.uk", "mail bookings at velvetrooms-leeds dot co dot uk"],
+    ),
+    ("kontakt@studio-ola.pl", ["Kontakt z projektem w piątek."], ["studio-ola.pl"]),
+    ("ruby.k@gmail.com", ["Write to the project at gmail.com or outlook.com."], ["ruby.k@gmail.com", "rubyk"]),
+]
+
+
+@pytest.mark.parametrize(("address", "passing", "blocking"), ROLE_AND_PUBLIC, ids=[a for a, *_ in ROLE_AND_PUBLIC])
+def test_her_address_is_hers_by_what_names_her(address, passing, blocking):
+    profile = disclosure.profile_from(
+        {"identity": [{"name": "anon", "contact": f"email {address}"}], "incident": [], "perpetrator": []}, "GB"
+    )
+    for text in passing:
+        assert disclosure.check(text, profile) == [], text
+    for text in blocking:
+        assert disclosure.check(text, profile), text
