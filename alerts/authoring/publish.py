@@ -438,10 +438,36 @@ def update(
     text_check = _require_clean(
         session, alert, {"title": title, "body": body}, pair, coordinator, region, confirmed, link
     )
+    _require_clean_with_sent(session, alert, title, body, text_check.review.protected)
     draft = compose.open_draft(session, alert, pair)
     text_check.require(session, alert, coordinator, "update", severity, f"UPDATE: {title}", body, draft)
     _transition(session, alert, ("published",), severity=severity)
     return _send(session, alert, coordinator, "update", severity, f"UPDATE: {title}", body, draft)
+
+
+def _require_clean_with_sent(
+    session: Session, alert: Alert, title: str, body: str, protected: disclosure.Profile | None
+) -> None:
+    """Recipients read an update beside what they were sent before: a detail of hers split
+    between them (half her number in the alert, the rest in the update) is looked for in the
+    whole. Raises ``Blocked`` with the part of each such passage that is in the update's title or
+    text; what was sent before is not judged again (it was when it went)."""
+    if protected is None:
+        return
+    sent = "".join(f"{message.title}\n{message.body}\n" for message in messages(session, alert))
+    title_at = len(sent)
+    body_at = title_at + len(title) + 1
+    whole = f"{sent}{title}\n{body}"
+    hits = []
+    for hit in disclosure.check(whole, protected):
+        if hit.start >= title_at or hit.end <= title_at:
+            continue  # wholly in the update (judged with it already) or wholly in what was sent
+        field, at = ("title", title_at) if hit.end <= body_at else ("body", body_at)
+        shown = disclosure.excerpt(whole, max(hit.start, at), hit.end)
+        message = f"“{shown}”, with what was sent before, {disclosure.LABELS[hit.kind]}."
+        hits.append(anonymity.Hit(field, 0, hit.end - at, hit.kind, message))
+    if hits:
+        raise Blocked(hits)
 
 
 def retract(

@@ -28,7 +28,7 @@ from ugly_mugs.disclosure import profile as _profile
 from ugly_mugs.disclosure import scan
 from ugly_mugs.disclosure.outgoing import WITHHELD, Blocked, Found, NamesToConfirm, Verdict, guard, withhold
 from ugly_mugs.disclosure.profile import Profile
-from ugly_mugs.disclosure.scan import LABELS, Hit, check
+from ugly_mugs.disclosure.scan import LABELS, Hit, check, excerpt
 
 __all__ = [
     "LABELS",
@@ -41,6 +41,7 @@ __all__ = [
     "Verdict",
     "build",
     "check",
+    "excerpt",
     "guard",
     "profile_from",
     "redact",

@@ -8,7 +8,9 @@ significant number*: the digits after the country code and trunk zero, seven or 
 
 In an outgoing text a number is looked for as a run of digits, however it is spaced: the
 digits of neighbouring numeric words are joined across any spaces, punctuation and line
-breaks (a word of letters ends the run). A numeric word may hold digits of any script and
+breaks (a word of letters ends the run; a digit written as a word, in any of the five
+languages, is a numeric word: ``DIGIT_WORDS``), and a number split into a few runs with words
+between them is found too. A numeric word may hold digits of any script and
 the letters that look like digits (O and o for 0; I, l and | for 1, after
 ``normalise.visual``: Cyrillic З for 3, fullwidth digits …), but must hold at least one real
 digit, so that "lol" or "Io" are never numbers. A protected number is found when its
@@ -31,6 +33,23 @@ from ugly_mugs.disclosure import normalise
 MIN_PHONE_DIGITS = 7
 # Digits before a match that are a country code or trunk prefix and belong to the same number.
 MAX_PREFIX_DIGITS = 4
+# Digits written as words, in the scheme's five languages (Bulgarian in Cyrillic and in Latin
+# letters; "oh" for nought in English, "meia" for six in Brazilian phone numbers), each word
+# read as its digit wherever a numeric word may stand: "seven seven oh oh nine …" is a number.
+_DIGIT_NAMES = {
+    "0": ("zero", "oh", "nought", "nula", "нула"),
+    "1": ("one", "jeden", "jedna", "unu", "una", "едно", "edno", "един", "edin", "um", "uma"),
+    "2": ("two", "dwa", "dwie", "doi", "două", "две", "два", "dve", "dva", "dois", "duas"),
+    "3": ("three", "trzy", "trei", "три", "tri", "três"),
+    "4": ("four", "cztery", "patru", "четири", "chetiri", "quatro"),
+    "5": ("five", "pięć", "cinci", "пет", "pet", "cinco"),
+    "6": ("six", "sześć", "șase", "шест", "shest", "seis", "meia"),
+    "7": ("seven", "siedem", "șapte", "седем", "sedem", "sete"),
+    "8": ("eight", "osiem", "opt", "осем", "osem", "oito"),
+    "9": ("nine", "dziewięć", "nouă", "девет", "devet", "nove"),
+}
+# Keyed as ``_numeric_words`` reads a word (``normalise.fold_numbers``: Cyrillic by look).
+DIGIT_WORDS = {normalise.fold(name).text: digit for digit, names in _DIGIT_NAMES.items() for name in names}
 _RUN = re.compile(r"\+?\d[\d\s().\-/]{5,}\d")
 _DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}")
 
@@ -52,6 +71,10 @@ def _numeric_words(text: str) -> Iterator[tuple[int, int, str, list[tuple[int, i
     folded = normalise.fold_numbers(text)
     for match in re.finditer(r"[a-z0-9]+", folded.text):
         word = match.group()
+        named = DIGIT_WORDS.get(word)
+        if named is not None:
+            yield (*folded.span(match.start(), match.end()), named, [folded.span(match.start(), match.end())])
+            continue
         if not word.isdigit() and any(ch not in normalise.DIGIT_LOOKALIKES for ch in word):
             continue
         digits = "".join(normalise.DIGIT_LOOKALIKES.get(ch, ch) for ch in word)
@@ -68,7 +91,7 @@ def runs(text: str) -> list[Run]:
     folded_letters = re.compile(r"[^\W\d_]", re.UNICODE)
 
     def close():
-        if current and any(_has_digit(text[s:e]) for s, e, _, _ in current):
+        if current and any(_has_digit(text[s:e]) or _names_digit(text[s:e]) for s, e, _, _ in current):
             digits, spans, owners = "", [], []
             for n, (_, _, d, s) in enumerate(current):
                 digits += d
@@ -91,22 +114,69 @@ def search(text: str, number: str, text_runs: list[Run] | None = None) -> Iterat
     """Original spans where the national significant number ``number`` is written in ``text``.
 
     The span covers the numeric words the digits came from, with a country code or trunk
-    prefix written just before them and a leading "+". ``text_runs``: ``runs(text)``, when the
-    caller searches the same text for several numbers.
+    prefix written just before them and a leading "+". The number may also be written in up to
+    ``MAX_SPLIT_RUNS`` runs of two digits or more with words between them ("07700 then 900123",
+    "ring 07700 … the rest is 900123"): the span then covers them all. ``text_runs``:
+    ``runs(text)``, when the caller searches the same text for several numbers.
     """
-    for run in runs(text) if text_runs is None else text_runs:
-        at = run.digits.find(number)
-        while at != -1:
-            first, last = run.word_index[at], run.word_index[at + len(number) - 1]
-            before = at - run.word_index.index(first)  # digits of the first word before the match
-            while first > 0 and before + _word_length(run, first - 1) <= MAX_PREFIX_DIGITS:
-                before += _word_length(run, first - 1)
-                first -= 1
-            start, end = run.word_spans[first][0], run.word_spans[last][1]
-            if start > 0 and text[start - 1] in "+＋":
-                start -= 1
-            yield start, end
-            at = run.digits.find(number, at + 1)
+    text_runs = runs(text) if text_runs is None else text_runs
+    for run in text_runs:
+        yield from _found_in(text, run, number)
+    for run, joined_at in _split(text_runs, number):
+        # Only matches that take digits from two runs or more: the others were found above.
+        for start, end in _found_in(text, run, number):
+            if start < joined_at < end:
+                yield start, end
+
+
+# At most this many runs of digits, with words between them, are read as one number.
+MAX_SPLIT_RUNS = 4
+MIN_SPLIT_DIGITS = 2
+
+
+def _split(text_runs: list[Run], number: str) -> Iterator[tuple[Run, int]]:
+    """Each sequence of two to ``MAX_SPLIT_RUNS`` runs of ``MIN_SPLIT_DIGITS`` digits or more, in
+    order (shorter runs between them left out: a stray digit does not hide the number), whose
+    digits together hold ``number``, joined into one run; with the original offset where the
+    second run begins."""
+    long_runs = [run for run in text_runs if len(run.digits) >= MIN_SPLIT_DIGITS]
+    for i, first in enumerate(long_runs):
+        joined = first
+        for other in long_runs[i + 1 : i + MAX_SPLIT_RUNS]:
+            joined = _joined(joined, other)
+            if number in joined.digits:
+                yield joined, long_runs[i + 1].word_spans[0][0]
+                break
+
+
+def _joined(first: Run, second: Run) -> Run:
+    words = len(first.word_spans)
+    return Run(
+        first.digits + second.digits,
+        first.spans + second.spans,
+        first.word_index + tuple(n + words for n in second.word_index),
+        first.word_spans + second.word_spans,
+    )
+
+
+def _found_in(text: str, run: Run, number: str) -> Iterator[tuple[int, int]]:
+    """Original spans of ``number`` in ``run`` (see ``search``)."""
+    at = run.digits.find(number)
+    while at != -1:
+        first, last = run.word_index[at], run.word_index[at + len(number) - 1]
+        before = at - run.word_index.index(first)  # digits of the first word before the match
+        while first > 0 and before + _word_length(run, first - 1) <= MAX_PREFIX_DIGITS:
+            before += _word_length(run, first - 1)
+            first -= 1
+        start, end = run.word_spans[first][0], run.word_spans[last][1]
+        if start > 0 and text[start - 1] in "+＋":
+            start -= 1
+        yield start, end
+        at = run.digits.find(number, at + 1)
+
+
+def _names_digit(word: str) -> bool:
+    return normalise.fold(word).text in DIGIT_WORDS
 
 
 def _has_digit(word: str) -> bool:

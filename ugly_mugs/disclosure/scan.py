@@ -80,9 +80,10 @@ def _found(text: str, profile: Profile, text_words: list[words.Word]) -> Iterato
         in_addresses = ((contacts.domain_key(d), s, e) for _, d, s, e in contacts.addresses(text))
         written = [*contacts.domains(text), *in_addresses]
         for domain, start, end in written:
-            for hers in profile.domains:
-                if domain == hers or domain.endswith("." + hers):
-                    yield _hit(text, "domain", start, end, hers)
+            # The domain itself (with or without www.), not its subdomains: the scheme's own
+            # address may be one (alerts.example.org beside her example.org).
+            if domain in profile.domains:
+                yield _hit(text, "domain", start, end, domain)
     if profile.postcodes:
         compact = places.Compact.of(text)
         for postcode in profile.postcodes:
@@ -95,7 +96,7 @@ def _found(text: str, profile: Profile, text_words: list[words.Word]) -> Iterato
         for start, end in _sequence(forms, text_words):
             yield _hit(text, "place", start, end, " ".join(phrase))
     if profile.dates:
-        for (day, month, year), start, end in times.dates(text):
+        for (day, month, year), start, end in times.dates(text, either_order=True):
             for d, m, y in profile.dates:
                 if d == day and m == month and (year is None or y is None or y == year):
                     yield _hit(text, "date", start, end, f"{d}/{m}")

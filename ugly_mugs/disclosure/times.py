@@ -1,6 +1,7 @@
 """Exact dates and times, in the usual spellings of the scheme's five languages.
 
-Dates: 21/11/2026, 21.11.26, 2026-11-21, 21 Nov, 21st November, November 21, and month
+Dates: 21/11/2026, 21.11.26, 2026-11-21, 2026/11/21, 11/21/2026 (month first, when an
+outgoing text is checked), 21 Nov, 21st November, November 21, and month
 names of English, Polish, Romanian, Bulgarian and Brazilian Portuguese as the Unicode CLDR
 data in ``babel`` spells them (wide and abbreviated, in a date and standing alone:
 "21 listopada", "21 noiembrie", "21 ноември", "21 de novembro de 2026"). Times as minutes of
@@ -45,7 +46,7 @@ _MERIDIEM = r"(?P<ap>[ap](?:\.\s?m\.|m\b))"
 def _date_patterns() -> list[re.Pattern]:
     month = "(?P<mon>" + "|".join(sorted(map(re.escape, months()), key=len, reverse=True)) + r")\.?"
     return [
-        re.compile(r"\b(?P<y>\d{4})\s*-\s*(?P<m>\d{1,2})\s*-\s*(?P<d>\d{1,2})\b"),
+        re.compile(r"\b(?P<y>\d{4})\s*(?P<sep>[/.-])\s*(?P<m>\d{1,2})\s*(?P=sep)\s*(?P<d>\d{1,2})\b"),
         re.compile(r"\b(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})(?:\s*[/.-]\s*(?P<y>\d{4}|\d{2}))?\b"),
         re.compile(rf"\b(?P<d>\d{{1,2}}){_ORD}\s+(?:(?:of|de)\s+)?{month}(?:,?\s+(?:de\s+)?(?P<y>\d{{4}}))?\b"),
         re.compile(rf"\b{month}\s+(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}(?:,?\s+(?P<y>\d{{4}}))?\b"),
@@ -63,8 +64,10 @@ _TIME_PATTERNS = [
 ]
 
 
-def dates(text: str) -> Iterator[tuple[tuple[int, int, int | None], int, int]]:
-    """((day, month, year or None), start, end) of each date written in ``text``."""
+def dates(text: str, *, either_order: bool = False) -> Iterator[tuple[tuple[int, int, int | None], int, int]]:
+    """((day, month, year or None), start, end) of each date written in ``text``. With
+    ``either_order`` (checking what leaves, not reading what she wrote), a date of two numbers
+    is also read month first (11/21/2026, as written in the United States), when it can be."""
     folded = normalise.fold_numbers(text)
     if not _DIGIT.search(folded.text):
         return  # every date pattern holds a digit (the day)
@@ -76,9 +79,11 @@ def dates(text: str) -> Iterator[tuple[tuple[int, int, int | None], int, int]]:
             day = int(parts["d"])
             year = parts.get("y")
             full_year = None if not year else int(year) + (2000 if len(year) == 2 else 0)
+            start, end = folded.span(match.start(), match.end())
             if 1 <= month <= 12 and 1 <= day <= 31:
-                start, end = folded.span(match.start(), match.end())
                 yield (day, month, full_year), start, end
+            if either_order and parts.get("m") and not parts.get("sep") and 1 <= day <= 12 and 1 <= month <= 31:
+                yield (month, day, full_year), start, end
 
 
 def times(text: str) -> Iterator[tuple[set[int], int, int]]:

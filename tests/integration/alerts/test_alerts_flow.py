@@ -438,3 +438,29 @@ def test_a_page_shown_back_after_a_refused_token_opens_no_stored_draft(app, pass
         # Nothing may be written on a refused token, so nothing unaudited is shown either.
         assert "ZqTitle" not in response.get_data(as_text=True)
     assert len(audit_actions(db_session, "alert_draft_read")) == before
+
+
+# Her number (07700 900123) begun in the alert and finished in an update, as digits or words.
+SPLIT_ACROSS = [
+    ("If you saw him, ring the girl on 07700", "Correction", "(the rest of the number: 900123)"),
+    ("Ring 07700 9001 if you saw him", "The number again", "and then twenty three, sorry: 23"),
+    ("If you saw him, ring the girl on 07700", "Rest: 900 one two three", "Thanks."),
+]
+
+
+@pytest.mark.parametrize(("first", "title", "body"), SPLIT_ACROSS)
+def test_an_update_that_completes_her_detail_with_what_was_sent_is_blocked(
+    app, passphrase, db_session, clock, first, title, body
+):
+    reference = file(app)
+    carla, _ = signed_in(app, passphrase, "carla", "coordinator")
+    alert_ref = start_draft(carla, reference)
+    assert publish_form(carla, alert_ref, body=first).status_code == 302
+    response = act(carla, alert_ref, "update", title=title, body=body, severity="urgent")
+    assert response.status_code == 422, response.status_code
+    assert "with what was sent before" in html.unescape(response.get_data(as_text=True))
+    db_session.expire_all()
+    assert db_session.scalar(select(func.count()).select_from(AlertMessage)) == 1
+    # An update that completes nothing goes.
+    response = act(carla, alert_ref, "update", title="Seen again", body="Seen again in Holbeck.", severity="urgent")
+    assert response.status_code == 302

@@ -239,6 +239,25 @@ BYPASSES = [
     ("en", "time", "at ll.l5pm", "ll.l5pm"),
     # letters spaced out or strung on a sign, words broken by markup or an unusual space, a
     # name run together, digits for letters, digits after a name (``disguise``, ``words``)
+    # her date year first with any separator, or month first as in the United States
+    ("en", "date", "seen on 2026/11/21 again", "2026/11/21"),
+    ("en", "date", "seen on 11/21/2026 again", "11/21/2026"),
+    ("en", "date", "seen on 11/21 again", "11/21"),
+    ("pl", "date", "w dniu 2026.11.14", "2026.11.14"),
+    ("pt", "date", "em 08/30/2026", "08/30/2026"),
+    # her number in words, in each language, or split by words between its parts
+    ("en", "phone", "call seven seven zero zero nine zero zero one two three", "seven seven zero zero nine zero zero"),
+    ("en", "phone", "call oh seven seven oh oh, nine oh oh, one two three.", "oh seven seven oh oh, nine oh oh"),
+    ("en", "phone", "call 07700 900 one two three", "07700 900 one two three"),
+    ("en", "phone", "ring 07700 then 900123 after dark", "07700 then 900123"),
+    ("en", "phone", "ring 07700 x 900 and then 123", "07700 x 900 and then 123"),
+    ("pl", "phone", "dzwoń sześć zero jeden dwa trzy cztery pięć sześć siedem", "sześć zero jeden dwa trzy"),
+    ("pl", "phone", "dzwoń 601 234 a potem 567", "601 234 a potem 567"),
+    ("ro", "phone", "sună la zero șapte doi unu doi trei patru cinci șase șapte", "șapte doi unu doi trei"),
+    ("bg", "phone", "звънни на осем осем едно две три четири пет шест седем", "осем осем едно две три"),
+    ("bg", "phone", "zvanni na osem osem edno dve tri chetiri pet shest sedem", "osem osem edno dve tri"),
+    ("pt", "phone", "liga um um nove um dois três quatro cinco seis sete oito", "um um nove um dois três"),
+    ("pt", "phone", "liga 11 9 1234 e depois 5678", "11 9 1234 e depois 5678"),
     # the domain of her address, not a public mail service's: her own site's, her agency's
     ("en", "domain", "see example.org for her", "example.org"),
     ("en", "domain", "booked via www.EXAMPLE.org", "www.EXAMPLE.org"),
@@ -340,6 +359,15 @@ HIS_AND_ORDINARY = [
     ("pt", "Diz que é o Zé, liga do (11) 98888-7777, placa ABC1D23."),
     ("pt", "As flores da rua eram bonitas; conceito novo."),
     ("pt", "Aconteceu em agosto, à noite."),
+    # dates either way round that are not hers
+    ("en", "Seen on 3/4, 4/3/2026, 2026/03/04 and 12/11/2025."),
+    # digits written as words, and numbers with words between them, that are not her number
+    ("en", "One man, two cars, seven nights; he was 40 or 45, bus 9, zero respect, oh no."),
+    ("en", "Seen on 7 and 9 November at 11pm near 900 Kirkstall Road, LS4 2AB, car 07."),
+    ("pl", "Jeden mężczyzna, dwa samochody, siedem nocy, 22 lata, autobus 5."),
+    ("ro", "Un bărbat, doi prieteni, șapte nopți, 30 de ani, autobuzul 21."),
+    ("bg", "Един мъж, две коли, седем нощи, 35 години, автобус 11."),
+    ("pt", "Um homem, dois carros, sete noites, às 22h, ônibus 11 e 9."),
     # public mail services' domains, and the part before the @ of a role's mailbox, name nobody
     ("pt", "Use gmail.com ou outlook.com; mande um contato para o projeto."),
     ("ro", "Rezervari si informatii la mail.ro, ca oricine."),
@@ -515,7 +543,11 @@ def test_what_is_kept_per_character_is_bounded_whatever_the_text():
 # (her address, texts that must pass, texts that must block): a role's mailbox names her by
 # its domain; an address at a public mail service by the part before the @.
 ROLE_AND_PUBLIC = [
-    ("info@rubyescorts.com", ["More info at the drop-in on Friday."], ["see rubyescorts.com", "info@rubyescorts.com"]),
+    (
+        "info@rubyescorts.com",
+        ["More info at the drop-in on Friday.", "Check a number: https://alerts.rubyescorts.com/a/1"],
+        ["see rubyescorts.com", "info@rubyescorts.com"],
+    ),
     (
         "bookings@velvetrooms-leeds.co.uk",
         ["Bookings are down this week.", "Velvet rooms are for rent."],

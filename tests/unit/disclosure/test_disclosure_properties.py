@@ -81,6 +81,36 @@ def test_generated_phone_numbers_are_found_however_written(data, number):
     assert disclosure.check(_sentence("+44 7700 000001"), profile) == []
 
 
+DIGIT_NAMES = {
+    "en": ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"],
+    "pl": ["zero", "jeden", "dwa", "trzy", "cztery", "pięć", "sześć", "siedem", "osiem", "dziewięć"],
+    "ro": ["zero", "unu", "doi", "trei", "patru", "cinci", "șase", "șapte", "opt", "nouă"],
+    "bg": ["нула", "едно", "две", "три", "четири", "пет", "шест", "седем", "осем", "девет"],
+    "pt": ["zero", "um", "dois", "três", "quatro", "cinco", "seis", "sete", "oito", "nove"],
+}
+
+
+@SETTINGS
+@given(data=st.data(), number=st.integers(2, 999_999))
+def test_generated_phone_numbers_are_found_in_words_or_split_by_words(data, number):
+    """Her number cut into two to four groups of two digits or more, with words between them,
+    each group written in digits or as words of one of the five languages."""
+    digits = f"07700{number:06d}"
+    profile = disclosure.build([{"contact": digits}], [], [{"phone_numbers": ["07700 000001"]}])
+    cuts = sorted(data.draw(st.sets(st.integers(2, len(digits) - 2), min_size=1, max_size=3)))
+    assume(all(b - a >= 2 for a, b in zip(cuts, cuts[1:], strict=False)))
+    names = DIGIT_NAMES[data.draw(st.sampled_from(sorted(DIGIT_NAMES)))]
+    groups = []
+    for start, end in zip([0, *cuts], [*cuts, len(digits)], strict=True):
+        group = digits[start:end]
+        groups.append(" ".join(names[int(d)] for d in group) if data.draw(st.booleans()) else group)
+    between = data.draw(
+        st.lists(st.sampled_from(["then", "and", "x", "—", "later:", "oraz", "și"]), min_size=1, max_size=2)
+    )
+    value = f" {' '.join(between)} ".join(groups)
+    _assert_caught(_sentence(value), value, profile, {"phone"})
+
+
 @SETTINGS
 @given(
     data=st.data(),
