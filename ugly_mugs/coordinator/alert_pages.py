@@ -20,6 +20,7 @@ from ugly_mugs.models.alerts import SEVERITY_LABELS
 from ugly_mugs.reports.reading import ReadRefused
 from ugly_mugs.web import database, keyring
 from ugly_mugs.web.access import current_account, roles
+from ugly_mugs.web.forms import typed_text
 
 
 def _alert(reference: str) -> Alert:
@@ -90,18 +91,10 @@ def _moved_on(alert: Alert, what: str) -> str:
 
 def _kept(alert: Alert, sent: dict) -> list[tuple[str, list[tuple[str, str, str]]]]:
     """The text of each form sent back that the alert's state no longer offers (it was published,
-    sent for approval or retracted meanwhile): (heading, [(id, label, text)]) to show read-only,
-    so nothing typed is lost."""
+    sent for approval or retracted meanwhile), to show read-only so nothing typed is lost."""
     kept = []
     for key, form in sent.items():
-        if form is None or alert.status == _OFFERED[key]:
-            continue
-        fields = [
-            (f"kept-{key}-{field.name}", str(field.label.text), field.data)
-            for field in form
-            if field.type in ("StringField", "TextAreaField") and (field.data or "").strip()
-        ]
-        if fields:
+        if form is not None and alert.status != _OFFERED[key] and (fields := typed_text(form, f"kept-{key}-")):
             kept.append((_KEPT_HEADINGS[key], fields))
     return kept
 
