@@ -186,9 +186,9 @@ def decide_consent(request_id: int):
         abort(403)
     try:
         consent_staff.decide(db, pending, current_account(), pair, form.decision.data == "approve")
-    except consent.ConsentError:
+    except consent.ConsentError as exc:
         db.rollback()
-        abort(409)
+        return report_response(report, status=409, notice=str(exc))
     db.commit()
     return redirect(url_for("coordinator.report", reference=report.reference))
 
@@ -273,9 +273,9 @@ def decide_erasure(request_id: int):
         abort(400)
     try:
         erasure.decide(db, pending, current_account(), form.decision.data == "approve")
-    except erasure.ErasureError:
+    except erasure.ErasureError as exc:
         db.rollback()
-        abort(409)
+        return report_response(report, status=409, notice=str(exc))
     except database.UNAVAILABLE:
         db.rollback()
         abort(503)
