@@ -20,6 +20,7 @@ from ugly_mugs.models.alerts import SEVERITY_LABELS
 from ugly_mugs.reports.reading import ReadRefused
 from ugly_mugs.web import database, keyring
 from ugly_mugs.web.access import current_account, roles
+from ugly_mugs.web.forms import typed_text
 
 
 def _alert(reference: str) -> Alert:
@@ -76,6 +77,28 @@ def _form_for(draft: compose.Draft, areas) -> DraftForm:
     )
 
 
+# The form each state of an alert offers: what was typed into another is shown back to copy.
+_OFFERED = {"form": "draft", "update_form": "published", "retract_form": "published"}
+_KEPT_HEADINGS = {"form": "Your draft", "update_form": "Your update", "retract_form": "Your retraction note"}
+_DONE = {"awaiting_approval": "sent for approval", "published": "published", "retracted": "retracted"}
+
+
+def _moved_on(alert: Alert, what: str) -> str:
+    """Why a form typed for the alert's earlier state was refused: someone moved it on meanwhile."""
+    done = _DONE.get(alert.status, "changed")
+    return f"This alert was {done} meanwhile, so {what}. What you typed is kept below, to copy."
+
+
+def _kept(alert: Alert, sent: dict) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """The text of each form sent back that the alert's state no longer offers (it was published,
+    sent for approval or retracted meanwhile), to show read-only so nothing typed is lost."""
+    kept = []
+    for key, form in sent.items():
+        if form is not None and alert.status != _OFFERED[key] and (fields := typed_text(form, f"kept-{key}-")):
+            kept.append((_KEPT_HEADINGS[key], fields))
+    return kept
+
+
 def _page(
     alert: Alert,
     status: int = 200,
@@ -95,6 +118,7 @@ def _page(
     — the anonymity check's, when it blocked; ``extra``: the update, retract or approve form
     sent back, and ``update_marked``."""
     db = database.session()
+    sent = {"form": form, "update_form": extra.get("update_form"), "retract_form": extra.get("retract_form")}
     pair = pair if pair is not None else keyring.scheme_pair()
     # Every page that opens the draft records it (P5): a plain visit, and every error page of a
     # POST (a bad form, a conflict) too, unless the POST's own reading was recorded already.
@@ -140,6 +164,7 @@ def _page(
             update_form=extra.get("update_form") or UpdateForm(formdata=None, data={"severity": alert.severity}),
             retract_form=extra.get("retract_form") or RetractForm(formdata=None),
             update_marked=extra.get("update_marked"),
+            kept=_kept(alert, sent),
             parts_of_day=compose.PARTS_OF_DAY,
             severity_labels=SEVERITY_LABELS,
         ),
@@ -225,7 +250,7 @@ def save_alert(reference: str):
         return _page(alert, 403, problem="You need the scheme key to edit an alert. See the Keys page.")
     form = DraftForm(areas=_areas())
     if alert.status != "draft":
-        return _page(alert, 409, pair=pair, problem="Only a draft can be edited.")
+        return _page(alert, 409, pair=pair, form=form, problem=_moved_on(alert, "your edit was not saved"))
     if not form.validate_on_submit():
         return _page(alert, 400, pair=pair, form=form, problem="The draft was not saved: correct the marked fields.")
     db = database.session()
@@ -288,9 +313,11 @@ def publish_alert(reference: str):
     pair = keyring.scheme_pair()
     if pair is None:
         return _page(alert, 403, problem="You need the scheme key to publish an alert. See the Keys page.")
-    if alert.status != "draft":
-        return _page(alert, 409, pair=pair, problem="Only a draft can be published; this alert is no longer one.")
     form = DraftForm(areas=_areas())
+    if alert.status != "draft":
+        return _page(
+            alert, 409, pair=pair, form=form, problem=_moved_on(alert, "your draft was neither saved nor sent")
+        )
     if not form.validate_on_submit():
         problem = "Nothing was sent: correct the marked fields. What you typed is kept below."
         return _page(alert, 400, pair=pair, form=form, problem=problem)

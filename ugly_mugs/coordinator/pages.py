@@ -25,6 +25,7 @@ from ugly_mugs.models.police import OUTCOME_LABELS
 from ugly_mugs.reports import messages, reporter_types, statuses
 from ugly_mugs.web import database
 from ugly_mugs.web.access import current_account
+from ugly_mugs.web.forms import typed_text
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 
@@ -39,6 +40,15 @@ def report_or_404(reference: str) -> Report:
     if report is None:
         abort(404)
     return report
+
+
+# The report page's forms of typed text, each offered only in some states of the report: one sent
+# back after the report changed meanwhile (consent narrowed, passed on, deleted) is shown read-only.
+_KEPT_HEADINGS = {
+    "pass_form": "Your covering note for the police",
+    "note_form": "Your case note",
+    "message_form": "Your message to the reporter",
+}
 
 
 def report_response(
@@ -57,10 +67,18 @@ def report_response(
     the messages with the reporter read with it (also audited); ``forms``: a form
     sent back with its errors, by its name in the template (``reason_form``, ``status_form``…)."""
     page = casework.report_page(database.session(), report, current_account(), pair, opened)
+    can_message = messages.can_write_to(report)
+    offered = {"pass_form": page.can_pass, "note_form": report.status != statuses.ERASED, "message_form": can_message}
+    kept = [
+        (_KEPT_HEADINGS[name], fields)
+        for name, shown in offered.items()
+        if not shown and forms.get(name) is not None and (fields := typed_text(forms[name]))
+    ]
     return (
         render_template(
             "coordinator/report.html",
             **vars(page),
+            kept=kept,
             outcome_labels=OUTCOME_LABELS,
             status_labels=statuses.LABELS,
             reporter_labels=reporter_types.LABELS,
@@ -78,7 +96,7 @@ def report_response(
             message_form=forms.get("message_form") or MessageForm(),
             conversation=conversation,
             passed_messages=passed_messages,
-            can_message=messages.can_write_to(report),
+            can_message=can_message,
             erasure_reasons=ERASURE_REASON_LABELS,
             action_form=ActionForm(),
             notice=notice,

@@ -148,8 +148,6 @@ def _report_action(report: Report, form, form_key: str, field: str, act, error_s
 @roles("coordinator")
 def pass_on(reference: str):
     report = report_or_404(reference)
-    if not release.can_pass_on(report):
-        abort(409)
     form = PassOnForm()
 
     def act(db):
@@ -188,9 +186,9 @@ def decide_consent(request_id: int):
         abort(403)
     try:
         consent_staff.decide(db, pending, current_account(), pair, form.decision.data == "approve")
-    except consent.ConsentError:
+    except consent.ConsentError as exc:
         db.rollback()
-        abort(409)
+        return report_response(report, status=409, notice=str(exc))
     db.commit()
     return redirect(url_for("coordinator.report", reference=report.reference))
 
@@ -275,9 +273,9 @@ def decide_erasure(request_id: int):
         abort(400)
     try:
         erasure.decide(db, pending, current_account(), form.decision.data == "approve")
-    except erasure.ErasureError:
+    except erasure.ErasureError as exc:
         db.rollback()
-        abort(409)
+        return report_response(report, status=409, notice=str(exc))
     except database.UNAVAILABLE:
         db.rollback()
         abort(503)

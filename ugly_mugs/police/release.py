@@ -56,12 +56,23 @@ def unit_seal_count(session: Session, report: Report) -> int:
     )
 
 
+def pass_refusal(report: Report) -> str | None:
+    """Why ``report`` cannot be passed to the police now (safe to show to staff), or None. Her
+    consent can change while a coordinator has the page open, so the message says it is now."""
+    if report.status == statuses.ERASED:
+        return "This report was deleted, so it cannot be passed to the police."
+    if report.police_unit_id is None:
+        return "This report's area has no police unit, so it cannot be passed to the police."
+    if report.consent_level == consent.ALERT_ONLY:
+        return (
+            "The reporter's consent is now “alert only” (she may have changed it since this page was opened), "
+            "so this report cannot be passed to the police."
+        )
+    return None
+
+
 def can_pass_on(report: Report) -> bool:
-    return (
-        report.status != statuses.ERASED
-        and report.police_unit_id is not None
-        and report.consent_level != consent.ALERT_ONLY
-    )
+    return pass_refusal(report) is None
 
 
 class NoteBlocked(ReleaseError):
@@ -110,12 +121,13 @@ def pass_on(
     pair: sealing.KeyPair | None = None,
     region: str = "GB",
 ) -> PoliceRelease:
-    """Pass a consented report to its area's unit. Refused for 'alert only' and for reports
-    that are already with that unit; a covering note below "full report" must pass the
-    disclosure guard (``check_note``, with the scheme key ``pair``). Seals no section key: what
-    the unit can open was sealed by consent."""
-    if not can_pass_on(report):
-        raise ReleaseError("This report cannot be passed to the police: the reporter has not agreed to it.")
+    """Pass a consented report to its area's unit. Refused (``pass_refusal``) for 'alert only',
+    a deleted report or one without a unit, and for reports that are already with that unit; a
+    covering note below "full report" must pass the disclosure guard (``check_note``, with the
+    scheme key ``pair``). Seals no section key: what the unit can open was sealed by consent."""
+    refusal = pass_refusal(report)
+    if refusal is not None:
+        raise ReleaseError(refusal)
     existing = session.scalar(
         select(PoliceRelease).where(
             PoliceRelease.report_id == report.id, PoliceRelease.police_unit_id == report.police_unit_id

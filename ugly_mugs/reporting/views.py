@@ -387,11 +387,31 @@ def _status_page(
     )
 
 
+def _kept_notice(refusal: lookup.Refusal) -> str:
+    """The refusal of a receipt action whose form is shown back filled in."""
+    return _("%(problem)s Nothing you typed has been lost.", problem=_(refusal.message))
+
+
+def _action_refused(form, refusal: lookup.Refusal):
+    """A receipt action refused before its code opened the report (too many wrong codes from her
+    connection, the report deleted meanwhile): the action's own form shown back with what she
+    typed in it, the refusal's status (429 keeps its Retry-After) and a fresh token, as when the
+    database does not answer (``_unavailable``). Nothing of it is stored or logged."""
+    which, _make = _ACTION_FORMS[request.endpoint]
+    if which == "erase" and refusal.message == lookup.ERASED:
+        # Deleted already (Delete pressed again, or by the scheme meanwhile): what she asked for.
+        return render_template("reporting/erased.html"), refusal.status
+    page = render_template(
+        "reporting/try_again.html", which=which, form=form, notice=_kept_notice(refusal), token=_token(RECEIPT_FORM)
+    )
+    return page, refusal.status
+
+
 def _receipt_action(form_class, action):
     form = form_class(request.form)
     found = lookup.open_report(form.receipt_code.data or "")
     if isinstance(found, lookup.Refusal):
-        return _refused(forms.ReceiptForm(request.form), found)
+        return _action_refused(form, found)
     code = form.receipt_code.data
     forms_kw = {form_class.__name__: form}
     kw = {
@@ -452,7 +472,9 @@ def add_more():
     form = forms.AddMoreForm(request.form)
     found = lookup.open_report(form.receipt_code.data or "")
     if isinstance(found, lookup.Refusal):
-        return _refused(forms.ReceiptForm(request.form), found)
+        if "open" in request.form:  # nothing typed yet: the receipt code page says why
+            return _refused(forms.ReceiptForm(request.form), found)
+        return _more_page(form, _kept_notice(found), found.status)
     code = form.receipt_code.data
     if "open" in request.form:
         return _more_page(forms.AddMoreForm(data={"receipt_code": code}))

@@ -87,3 +87,15 @@ class CheckboxesField(SelectMultipleField):
 
 class ConfirmForm(FlaskForm):
     """A button that changes something: carries only the CSRF token."""
+
+
+def typed_text(form: Form, prefix: str = "") -> list[tuple[str, str, str]]:
+    """What was typed into ``form``'s text fields, as ``(id, label, text)``: shown back read-only
+    (``_kept.html``) when the page no longer offers the form itself because what it acts on
+    changed meanwhile, so that nothing typed is lost. The id is the field's, so the error
+    summary's links reach it, behind ``prefix`` where the page shows another form's same ids."""
+    return [
+        (prefix + field.id, str(field.label.text), field.data)
+        for field in form
+        if field.type in ("StringField", "TextAreaField") and isinstance(field.data, str) and field.data.strip()
+    ]

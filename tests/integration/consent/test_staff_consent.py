@@ -82,7 +82,9 @@ def test_one_coordinator_alone_cannot_make_a_report_readable_by_police(app, pass
     assert f"/coordinator/consent/{request.id}" not in page
 
     # Her own approval, posted directly, is refused and changes nothing.
-    assert decide(carla, reference, request.id, "approve").status_code == 409
+    refused = decide(carla, reference, request.id, "approve")
+    assert refused.status_code == 409
+    assert "A second coordinator must approve consent that you recorded." in refused.get_data(as_text=True)
     report = the_report(db_session, reference)
     assert report.consent_level == "alert_only"
     assert db_session.get(StaffConsent, request.id).state == "pending"

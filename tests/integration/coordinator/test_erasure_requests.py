@@ -61,7 +61,9 @@ def test_one_asks_a_second_approves_and_the_report_is_erased(app, passphrase, db
     page = carla.get(f"/coordinator/reports/{filed.reference}").get_data(as_text=True)
     assert "Waiting for a second coordinator." in page
 
-    assert decide(carla, filed.reference, asked.id, "approve").status_code == 409
+    refused = decide(carla, filed.reference, asked.id, "approve")
+    assert refused.status_code == 409
+    assert "A second coordinator must approve deleting" in refused.get_data(as_text=True)
     assert the_request(db_session).state == "pending"
     assert report_of(db_session, filed.reference).status == "received"
 
@@ -99,7 +101,8 @@ def test_a_rejection_keeps_it_and_bad_requests_change_nothing(app, passphrase, d
     assert decide(dev, filed.reference, asked.id, "reject").status_code == 302
     assert the_request(db_session).state == "rejected"
     assert report_of(db_session, filed.reference).status == "received"
-    assert decide(dev, filed.reference, asked.id, "approve").status_code == 409, "decided once"
+    again = decide(dev, filed.reference, asked.id, "approve")
+    assert again.status_code == 409 and "This has already been decided." in again.get_data(as_text=True)
     assert ask(dev, filed.reference, reason="duplicate").status_code == 302, "a new request may follow"
     assert decide(dev, filed.reference, 999_999, "approve").status_code == 404
 
