@@ -10,11 +10,10 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
-from ugly_mugs import audit, cli, throttle
+from ugly_mugs import audit, cli, disclosure, throttle
 from ugly_mugs.auth.sessions import ServerSessionInterface, refuse_when_unavailable
 from ugly_mugs.dates import local
 from ugly_mugs.db import make_engine, make_sessionmaker
-from ugly_mugs.disclosure import normalise
 from ugly_mugs.keys import channel_secrets, erasure
 from ugly_mugs.matching import index as matching_index
 from ugly_mugs.ops import logs
@@ -130,7 +129,7 @@ def create_app(overrides: Mapping[str, object] | None = None, env: Mapping[str, 
 
 
 def _forget_texts(_exc: BaseException | None = None) -> None:
-    normalise.forget_texts()
+    disclosure.forget_texts()
 
 
 def session_info(config: Mapping[str, object], store: erasure.ErasureKeyStore | None = None) -> dict:

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from ugly_mugs.disclosure import contacts, normalise, scan
 from ugly_mugs.disclosure import profile as _profile
-from ugly_mugs.disclosure import scan
 from ugly_mugs.disclosure.outgoing import WITHHELD, Blocked, Found, NamesToConfirm, Verdict, guard, withhold
 from ugly_mugs.disclosure.profile import Profile
 from ugly_mugs.disclosure.scan import LABELS, Hit, check, excerpt
@@ -42,12 +42,24 @@ __all__ = [
     "build",
     "check",
     "excerpt",
+    "forget_texts",
     "guard",
     "profile_from",
     "redact",
     "segments",
     "withhold",
 ]
+
+
+def forget_texts() -> None:
+    """Empty every cache of the guard that holds what she wrote — whole texts (``normalise``),
+    the addresses read in them and the parts before their @ (``contacts``) — called when a
+    request ends, so that nothing of hers is kept in the process after it was answered."""
+    normalise.forget_texts()
+    contacts.forget_texts()
+
+
+CACHES_OF_TEXTS = (normalise.fold, normalise.fold_numbers, contacts._addresses, contacts.is_common_word)
 
 
 def build(

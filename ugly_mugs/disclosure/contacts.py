@@ -12,19 +12,23 @@ look (``normalise.visual``), so zoe.m@example.org, Zoe.M+alerts@example.org, ZOE
 * a handle-like word in it (letters and digits with dots, underscores or hyphens inside, or
   after an @) has her key, with or without the @.
 
-Her handles are: the part before the @ of each of her addresses; words after an @ in what
-she wrote; and, in her contact details, words that mix letters with digits or hold a dot or
-underscore (zoe_m99, zoe.marlowe), which name an account rather than say something, unless the
-word is a time or a date written with digits ("after 11.30pm", "20.11.2026"): those are protected
-as times and dates (``times``), and as handles would block every other way of writing a time. A
-word of letters that only look like digits (lo.lo, io.21) stays an account name. Keys shorter than
-four characters are not kept: they would block ordinary words.
-"""
+Her handles are: the part before the @ of each of her addresses; words after an @ in what she
+wrote, and the word after a service she names as hers ("my insta is jadek_99"); and, in her
+contact details, the word after a service's name ("snapchat kittyjade", ``PLATFORMS``) and
+words that mix letters with digits or hold a dot or underscore (zoe_m99, zoe.marlowe), which
+name an account rather than say something, unless the word is a time or a date written with
+digits ("after 11.30pm", "20.11.2026"): those are protected as times and dates (``times``), and
+as handles would block every other way of writing a time. A word of letters that only look like
+digits (lo.lo, io.21) stays an account name. Keys shorter than four characters are not kept:
+they would block ordinary words."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
+
+from wordfreq import zipf_frequency
 
 from ugly_mugs.disclosure import normalise, times
 
@@ -44,7 +48,9 @@ ROLE_MAILBOXES = frozenset(
         "noreply", "donotreply",
         # Polish, Romanian, Bulgarian (in Latin letters), Portuguese
         "biuro", "kontakt", "rezerwacje", "rezervari", "rezervare", "contacte", "kontakti", "ofis",
-        "contato", "reservas", "atendimento", "vendas",
+        "contato", "reservas", "atendimento", "vendas", "agendamento", "agendamentos", "agenda",
+        "programari", "programare", "rezerwacja", "zapisy", "recepcja", "recepcao", "enquire",
+        "appointments", "appointment",
     }
 )  # fmt: skip
 # Public mail services, where anyone has an address: their domains name nobody. The largest in
@@ -92,15 +98,9 @@ def _key_of_folded(folded: str) -> str:
     return _NOT_IN_KEY.sub("", folded.lstrip("@").split("+", 1)[0])
 
 
-def addresses(text: str) -> Iterator[tuple[str, str, int, int]]:
-    """(key, domain, start, end) of each e-mail address in ``text``, spelled-out ones too."""
-    folded = normalise.fold(text)
-    plain = folded.text
-    separators = [(m.start(), m.end(), "@") for m in _AT.finditer(plain)]
-    if not separators and "@" not in plain:
-        return  # no address is written without an @, spelled out or not
-    separators += [(m.start(), m.end(), ".") for m in _DOT.finditer(plain)]
-    # Spelled-out separators become "@" and "." in a copy that remembers where each came from.
+def _rewritten(plain: str, separators: list[tuple[int, int, str]]) -> tuple[str, list[tuple[int, int]]]:
+    """``plain`` with each (start, end, symbol) of ``separators`` (spelled-out "at" and "dot")
+    written as its symbol; and, for each character of the copy, the span of ``plain`` it came from."""
     pieces: list[str] = []
     origin: list[tuple[int, int]] = []
     position = 0
@@ -113,7 +113,36 @@ def addresses(text: str) -> Iterator[tuple[str, str, int, int]]:
         position = end
     pieces.append(plain[position:])
     origin += zip(range(position, len(plain)), range(position + 1, len(plain) + 1), strict=True)
-    rewritten = "".join(pieces)
+    return "".join(pieces), origin
+
+
+def addresses(text: str) -> tuple[tuple[str, str, int, int], ...]:
+    """(key, domain, start, end) of each e-mail address in ``text``, spelled-out ones too.
+
+    Kept for the last texts read: the profile and the scan each ask for a text's addresses
+    several times."""
+    return _addresses(text)
+
+
+def forget_texts() -> None:
+    """Empty the caches that hold what she wrote (``_addresses``, ``is_common_word``)."""
+    _addresses.cache_clear()
+    is_common_word.cache_clear()
+
+
+@functools.lru_cache(maxsize=64)
+def _addresses(text: str) -> tuple[tuple[str, str, int, int], ...]:
+    return tuple(_each_address(text))
+
+
+def _each_address(text: str) -> Iterator[tuple[str, str, int, int]]:
+    folded = normalise.fold(text)
+    plain = folded.text
+    separators = [(m.start(), m.end(), "@") for m in _AT.finditer(plain)]
+    if not separators and "@" not in plain:
+        return  # no address is written without an @, spelled out or not
+    separators += [(m.start(), m.end(), ".") for m in _DOT.finditer(plain)]
+    rewritten, origin = _rewritten(plain, separators)
     for match in _EMAIL.finditer(rewritten):
         first, last = origin[match.start()][0], origin[match.end() - 1][1] - 1
         while first < len(plain) and plain[first].isspace():
@@ -131,20 +160,73 @@ def domain_key(domain: str) -> str:
     return domain[4:] if domain.startswith("www.") else domain
 
 
+# Mail services whose domain changes with the country (hotmail.fr, yahoo.com.br, outlook.co.uk,
+# protonmail.ch): known by the name before the country's part.
+PUBLIC_MAIL_NAMES = frozenset(
+    {
+        "gmail", "googlemail", "yahoo", "ymail", "hotmail", "outlook", "live", "msn", "icloud", "aol",
+        "protonmail", "proton", "gmx", "yandex", "zoho", "tutanota", "tuta", "mail", "email", "web",
+        "orange", "free", "laposte", "libero", "virgilio", "seznam", "wp", "onet", "interia", "o2",
+        "abv", "uol", "bol", "terra",
+    }
+)  # fmt: skip
+
+
+def is_public_mail(domain: str) -> bool:
+    """Whether ``domain`` is a public mail service's, where anyone has an address."""
+    key = domain_key(domain)
+    return key in PUBLIC_MAIL_DOMAINS or key.split(".", 1)[0] in PUBLIC_MAIL_NAMES
+
+
 def her_domains(text: str) -> set[str]:
     """The domains of the e-mail addresses in ``text`` that are not a public mail service's
-    (``PUBLIC_MAIL_DOMAINS``): her own site's or her agency's name her."""
+    (``is_public_mail``): her own site's or her agency's name her."""
     found = {domain_key(domain) for _, domain, _, _ in addresses(text)}
-    return {d for d in found if d not in PUBLIC_MAIL_DOMAINS and "." in d}
+    return {d for d in found if "." in d and not is_public_mail(d)}
+
+
+# The scheme's languages, as the word-frequency lists name them.
+_WORD_LANGUAGES = ("en", "pl", "ro", "bg", "pt")
+# A word this common (Zipf scale: 3 is once per million words) in any of them is an ordinary word.
+COMMON_WORD_ZIPF = 3.0
+
+
+@functools.lru_cache(maxsize=1024)
+def is_common_word(key: str) -> bool:
+    """Whether ``key`` is an ordinary word of one of the scheme's languages (the ``wordfreq``
+    frequency lists, their small ones): "massage", "escort", "book", "recepcja"."""
+    return any(zipf_frequency(key, language, wordlist="small") >= COMMON_WORD_ZIPF for language in _WORD_LANGUAGES)
+
+
+def names_a_person(key: str) -> bool:
+    """Whether the part before the @ (as a key) can name her: not a role's mailbox (info@,
+    bookings@) nor an ordinary word (massage@, escort@), which as a key of hers would block the
+    word in every alert. Her address is protected whole either way (``Profile.mailboxes``)."""
+    return len(key) >= MIN_KEY and key not in ROLE_MAILBOXES and not is_common_word(key)
+
+
+# A dot set apart by spaces, as in "example . org".
+_SPACED_DOT = re.compile(r"\s+\.\s*|\s*\.\s+")
 
 
 def domains(text: str) -> Iterator[tuple[str, int, int]]:
     """(domain key, start, end) of each domain name written in ``text`` (as in a web or e-mail
-    address: velvetrooms-leeds.co.uk, www.example.org)."""
+    address: velvetrooms-leeds.co.uk, www.example.org), its dots spelled out too ("example dot
+    org", "example[.]org", "exemplu punct ro", "example . org")."""
     folded = normalise.fold(text)
-    for match in _DOMAIN.finditer(folded.text):
+    plain = folded.text
+    separators = [(m.start(), m.end(), ".") for m in _DOT.finditer(plain)]
+    separators += [(m.start(), m.end(), ".") for m in _SPACED_DOT.finditer(plain)]
+    for match in _DOMAIN.finditer(plain):
         start, end = folded.span(match.start(), match.end())
         yield domain_key(match.group()), start, end
+    if separators:
+        # Read again with the dots written out: a sentence's end may join words there too, so
+        # the text as written is read above as well.
+        rewritten, origin = _rewritten(plain, separators)
+        for match in _DOMAIN.finditer(rewritten):
+            start, end = folded.span(origin[match.start()][0], origin[match.end() - 1][1])
+            yield domain_key(match.group()), start, end
 
 
 def handles(text: str) -> Iterator[tuple[str, int, int, bool]]:
@@ -183,10 +265,43 @@ def _written_as_time(raw: str) -> bool:
     return any(ch.isdigit() for ch in shown) and all(ch.isdigit() or ch in ".:/-_h " for ch in shown)
 
 
+# Services where she may have an account, as people name them before it ("snapchat kittyjade",
+# "onlyfans: JadeKitten"): in her contact details the word after one is an account name.
+# (Words that are also ordinary words, such as line, signal or threads, are left out.)
+PLATFORMS = (
+    "snapchat", "onlyfans", "fansly", "insta", "instagram", "ig", "tiktok", "twitter", "telegram",
+    "kik", "skype", "adultwork", "vivastreet", "facebook", "fb", "bluesky", "reddit", "discord",
+    "twitch", "youtube", "viber", "wechat",
+)  # fmt: skip
+_AFTER_PLATFORM = re.compile(
+    r"(?<![a-z0-9])(?:" + "|".join(PLATFORMS) + r")(?![a-z0-9])\s*(?:[:=\-–—]|is|id|name|jest|to|este|e)?\s*"
+    r"(?P<handle>@?[a-z0-9](?:[a-z0-9._\-]*[a-z0-9])?)"
+)
+
+
+# In her own account only a service named as hers ("my insta is jadek_99") says the account is
+# hers: "his snapchat was gazza99" is his.
+_AFTER_MY_PLATFORM = re.compile(r"(?<![a-z0-9])(?:my|moj|moje|moim|meu|minha)\s+" + _AFTER_PLATFORM.pattern)
+
+
+def _after_platforms(text: str, *, hers_only: bool = False) -> set[str]:
+    """Keys of the words that follow a service's name in ``text`` (``PLATFORMS``); with
+    ``hers_only``, one named as hers (``_AFTER_MY_PLATFORM``)."""
+    from ugly_mugs.disclosure import people  # people reads the profile, which reads this module
+
+    folded = normalise.fold(text).text
+    pattern = _AFTER_MY_PLATFORM if hers_only else _AFTER_PLATFORM
+    found = {m.group("handle") for m in pattern.finditer(folded)}
+    # "not on facebook any more": a common little word is not an account name.
+    return {_key_of_folded(h) for h in found if h.lstrip("@") not in PLATFORMS and not people.is_little_word(h)}
+
+
 def her_handles(text: str, *, contact_field: bool) -> set[str]:
     """Keys of the handles in what she wrote: after an @ anywhere; in her contact details
     also words that name an account (letters with digits, or a dot or underscore inside)."""
     found: set[str] = set()
+    if not contact_field:
+        found.update(k for k in _after_platforms(text, hers_only=True) if len(k) >= MIN_KEY and not k.isdigit())
     if not contact_field and "@" not in normalise.fold(text).text:
         # Outside her contact details only a word after an @ (or a sign that reads as one:
         # ＠, ﹫ …) is a handle: none without one.
@@ -206,4 +321,6 @@ def her_handles(text: str, *, contact_field: bool) -> set[str]:
             )
         if account_like and len(value) >= MIN_KEY and not value.isdigit():
             found.add(value)
+    if contact_field:
+        found.update(k for k in _after_platforms(text) if len(k) >= MIN_KEY and not k.isdigit())
     return found

@@ -48,6 +48,8 @@ _DIGIT_NAMES = {
     "8": ("eight", "osiem", "opt", "осем", "osem", "oito"),
     "9": ("nine", "dziewięć", "nouă", "девет", "devet", "nove"),
 }
+# How people say a digit given twice or three times in a row ("double seven oh"), in English.
+REPEATS = {"double": 2, "triple": 3}
 # Keyed as ``_numeric_words`` reads a word (``normalise.fold_numbers``: Cyrillic by look).
 DIGIT_WORDS = {normalise.fold(name).text: digit for digit, names in _DIGIT_NAMES.items() for name in names}
 _RUN = re.compile(r"\+?\d[\d\s().\-/]{5,}\d")
@@ -69,18 +71,27 @@ def _numeric_words(text: str) -> Iterator[tuple[int, int, str, list[tuple[int, i
     digit look-alikes only ("O", "l"): inside or at the end of a run of digits, those are
     digits too ("07700 90012 O")."""
     folded = normalise.fold_numbers(text)
-    for match in re.finditer(r"[a-z0-9]+", folded.text):
+    repeat = 1  # "double seven" is 77, "triple oh" 000
+    for match in _WORD.finditer(folded.text):
         word = match.group()
+        if word in REPEATS:
+            # A numeric word with no digit of its own, so that it does not end the run.
+            repeat = REPEATS[word]
+            yield (*folded.span(match.start(), match.end()), "", [])
+            continue
         named = DIGIT_WORDS.get(word)
         if named is not None:
-            yield (*folded.span(match.start(), match.end()), named, [folded.span(match.start(), match.end())])
-            continue
-        if not word.isdigit() and any(ch not in normalise.DIGIT_LOOKALIKES for ch in word):
-            continue
-        digits = "".join(normalise.DIGIT_LOOKALIKES.get(ch, ch) for ch in word)
-        spans = [folded.span(i, i + 1) for i in range(match.start(), match.end())]
-        start, end = folded.span(match.start(), match.end())
-        yield start, end, digits, spans
+            start, end = folded.span(match.start(), match.end())
+            yield start, end, named * repeat, [(start, end)] * repeat
+        elif word.isdigit() or all(ch in normalise.DIGIT_LOOKALIKES for ch in word):
+            digits = "".join(normalise.DIGIT_LOOKALIKES.get(ch, ch) for ch in word)
+            spans = [folded.span(i, i + 1) for i in range(match.start(), match.end())]
+            start, end = folded.span(match.start(), match.end())
+            yield start, end, digits[0] * (repeat - 1) + digits, spans[:1] * (repeat - 1) + spans
+        repeat = 1
+
+
+_WORD = re.compile(r"[a-z0-9]+")
 
 
 def runs(text: str) -> list[Run]:
@@ -115,38 +126,49 @@ def search(text: str, number: str, text_runs: list[Run] | None = None) -> Iterat
 
     The span covers the numeric words the digits came from, with a country code or trunk
     prefix written just before them and a leading "+". The number may also be written in up to
-    ``MAX_SPLIT_RUNS`` runs of two digits or more with words between them ("07700 then 900123",
+    ``MAX_SPLIT_RUNS`` runs of digits with words between them ("07700 then 900123",
     "ring 07700 … the rest is 900123"): the span then covers them all. ``text_runs``:
     ``runs(text)``, when the caller searches the same text for several numbers.
     """
     text_runs = runs(text) if text_runs is None else text_runs
     for run in text_runs:
         yield from _found_in(text, run, number)
-    for run, joined_at in _split(text_runs, number):
-        # Only matches that take digits from two runs or more: the others were found above.
-        for start, end in _found_in(text, run, number):
-            if start < joined_at < end:
-                yield start, end
+    for run, boundary, first_words in _split(text_runs, number):
+        # Only matches whose digits come from two runs or more (the others were found above),
+        # marked from their first digit's word (or a prefix before it in the same run) to their
+        # last digit's.
+        at = run.digits.find(number)
+        while at != -1:
+            if at < boundary < at + len(number):
+                first, last = run.word_index[at], run.word_index[at + len(number) - 1]
+                own_run = max(w for w in first_words if w <= first)
+                before = at - run.word_index.index(first)
+                while first > own_run and before + _word_length(run, first - 1) <= MAX_PREFIX_DIGITS:
+                    before += _word_length(run, first - 1)
+                    first -= 1
+                yield run.word_spans[first][0], run.word_spans[last][1]
+            at = run.digits.find(number, at + 1)
 
 
 # At most this many runs of digits, with words between them, are read as one number.
-MAX_SPLIT_RUNS = 4
-MIN_SPLIT_DIGITS = 2
+MAX_SPLIT_RUNS = 6
 
 
-def _split(text_runs: list[Run], number: str) -> Iterator[tuple[Run, int]]:
-    """Each sequence of two to ``MAX_SPLIT_RUNS`` runs of ``MIN_SPLIT_DIGITS`` digits or more, in
-    order (shorter runs between them left out: a stray digit does not hide the number), whose
-    digits together hold ``number``, joined into one run; with the original offset where the
-    second run begins."""
-    long_runs = [run for run in text_runs if len(run.digits) >= MIN_SPLIT_DIGITS]
-    for i, first in enumerate(long_runs):
-        joined = first
-        for other in long_runs[i + 1 : i + MAX_SPLIT_RUNS]:
-            joined = _joined(joined, other)
-            if number in joined.digits:
-                yield joined, long_runs[i + 1].word_spans[0][0]
-                break
+def _split(text_runs: list[Run], number: str) -> Iterator[tuple[Run, int, list[int]]]:
+    """Each sequence of two to ``MAX_SPLIT_RUNS`` neighbouring runs whose digits together hold
+    ``number``, joined into one run; with the index of the joined digits where the second run's
+    begin, and the index of each joined run's first word. Runs are joined as they come, and again
+    leaving out runs of one digit ("… twenty three, sorry: 23": a stray digit does not hide it)."""
+    long_runs = [run for run in text_runs if len(run.digits) > 1]
+    for runs_in_order in (text_runs, long_runs) if len(long_runs) < len(text_runs) else (text_runs,):
+        for i, first in enumerate(runs_in_order):
+            joined, first_words = first, [0]
+            for other in runs_in_order[i + 1 : i + MAX_SPLIT_RUNS]:
+                first_words.append(len(joined.word_spans))
+                joined = _joined(joined, other)
+                if number in joined.digits:
+                    yield joined, len(first.digits), first_words
+                    break
 
 
 def _joined(first: Run, second: Run) -> Run:

@@ -62,6 +62,11 @@ def _little_words() -> frozenset[str]:
     )
 
 
+def is_little_word(raw: str) -> bool:
+    """Whether ``raw`` is one of the five languages' common little words ("In", "Ona", "Sunt")."""
+    return words.loosen(normalise.fold(raw, looks=False).text.replace("'", "")) in _little_words()
+
+
 def _capitalised(raw: str) -> bool:
     letters = [ch for ch in raw if ch.isalpha()]
     if len(letters) < 2 or any(ch.isdigit() for ch in raw):

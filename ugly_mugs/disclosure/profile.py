@@ -3,7 +3,8 @@
 Sources, every version of each section:
 
 * the **identity section**: the name she gave (its words, not "no name" and the like, and
-  each two of them side by side run together in either order: JadeKowalska), her
+  each two of them side by side run together in either order: JadeKowalska), a name she gives
+  in her contact details after a cue such as "ask for" or "this is" (``NAME_CUES``), her
   contact details (phone numbers, e-mail addresses — the part before the @ unless it is a
   role's such as info@, and the domain unless it is a public mail service's —, handles,
   streets and postcodes in them),
@@ -14,8 +15,9 @@ Sources, every version of each section:
   section in reports filed before): often her home, so it is protected like her place;
 * fields of hers withheld from the incident and perpetrator sections at filing (the identity
   section's ``withheld`` list, ``reports.withholding``) are read as her own words;
-* **her own words** (every free-text value of the incident section): the phone numbers,
-  e-mail addresses and @handles in them, unless they are his — given in the perpetrator
+* **her own words** (every free-text value of the incident section): a name she gives after
+  "my name is" and the like (``OWN_NAME_CUES``), the phone numbers, e-mail addresses and
+  @handles in them, unless they are his — given in the perpetrator
   section's lists or in what she wrote about him. A number she did not give as his is
   treated as possibly hers: blocking a number of his costs a rewording, leaking hers could
   cost her life.
@@ -40,6 +42,36 @@ NOT_A_NAME = {
     "no", "none", "name", "not", "given", "anon", "anonymous", "prefer", "say", "rather", "just", "me",
     "my", "call", "the", "and", "or", "n/a", "na", "nothing", "nobody", "unknown",
 }  # fmt: skip
+# Phrases after which people give, in their contact details, the name to ask for or to call them
+# by ("Ask for Jade at the drop-in", "This is Jade, text me"), in the scheme's five languages.
+NAME_CUES = (
+    "ask for", "asking for", "this is", "it's", "it is", "my name is", "my name's", "i'm", "i am",
+    "call me", "known as", "ask at the desk for",
+    "pytaj o", "zapytaj o", "pytać o", "mam na imię", "nazywam się", "jestem", "to ja",
+    "întreabă de", "intreaba de", "mă numesc", "ma numesc", "numele meu este", "numele meu e", "sunt",
+    "питай за", "попитай за", "казвам се", "името ми е", "аз съм", "викат ми",
+    "pergunte por", "pergunte pela", "pergunte pelo", "meu nome é", "me chamo", "sou a", "sou o",
+    "me chamam de",
+)  # fmt: skip
+# Of those, the ones that give a name in her own account too ("My name is Jade"); "I am" or
+# "jestem" there more often say what she is ("I am Polish").
+OWN_NAME_CUES = (
+    "my name is", "my name's", "call me", "mam na imię", "nazywam się", "mă numesc", "ma numesc",
+    "numele meu este", "numele meu e", "казвам се", "името ми е", "meu nome é", "me chamo",
+    "me chamam de",
+)  # fmt: skip
+
+
+def _cued(cues: tuple[str, ...]) -> re.Pattern:
+    return re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(c) for c in sorted(cues, key=len, reverse=True)) + r")\s+"
+        r"(?P<names>\w[\w'’-]*(?:\s+\w[\w'’-]*)?)",
+        re.IGNORECASE,
+    )
+
+
+_CUED = _cued(NAME_CUES)
+_OWN_CUED = _cued(OWN_NAME_CUES)
 # Incident fields that are chosen from lists, not written.
 STRUCTURED = {"part_of_day", "categories"}
 # Fields that locate her rather than describe him: kept in the identity section, and in the
@@ -55,6 +87,12 @@ DECLARED_LISTS = ("phone_numbers", "emails", "usernames")
 class Name:
     value: str  # the word as she typed it
     forms: words.Forms
+    # Two of her name words run together ("JadeKowalska"): only a word of ``JOINED_LETTERS`` or
+    # more characters can be one (the scan skips shorter ones; most words of a text are).
+    joined: bool = False
+
+
+JOINED_LETTERS = 4
 
 
 @dataclass(frozen=True)
@@ -66,6 +104,7 @@ class Profile:
     emails: frozenset[str] = frozenset()  # keys of her addresses (contacts.key)
     handles: frozenset[str] = frozenset()  # keys of her handles
     domains: frozenset[str] = frozenset()  # her addresses' domains, but public mail services' (contacts.domain_key)
+    mailboxes: frozenset[tuple[str, str]] = frozenset()  # her addresses whole: (key, domain key)
     postcodes: frozenset[str] = frozenset()  # places.postcode_key
     streets: tuple[places.Street, ...] = ()
     phrases: tuple[tuple[str, ...], ...] = ()  # places as she wrote them, word by word
@@ -81,7 +120,8 @@ class Profile:
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __bool__(self) -> bool:
-        return any((self.names, self.phones, self.emails, self.handles, self.domains, self.postcodes, self.streets))
+        kinds = (self.names, self.phones, self.emails, self.handles, self.domains, self.mailboxes)
+        return any((*kinds, self.postcodes, self.streets))
 
     def with_allowed(self, allowed: Iterable[str]) -> Profile:
         return replace(self, allowed=tuple(allowed))
@@ -108,6 +148,20 @@ def _name_words(name: str) -> Iterator[str]:
             yield raw
 
 
+def _introduced(text: str, cued: re.Pattern = _CUED) -> Iterator[str]:
+    """Names given after a cue in her contact details (``NAME_CUES``; ``_OWN_CUED`` for her own
+    account): the one or two words that follow, each written with a capital and not a common
+    little word of the five languages."""
+    from ugly_mugs.disclosure import people  # people reads Profile: imported when first needed
+
+    for match in cued.finditer(text):
+        for raw in match.group("names").split():
+            raw = raw.strip("'’-")
+            if len(raw) < 2 or not raw[0].isupper() or people.is_little_word(raw) or raw.casefold() in NOT_A_NAME:
+                break
+            yield raw
+
+
 def _phrase(text: str) -> tuple[str, ...]:
     return tuple(text[w.start : w.end] for w in words.words(text))
 
@@ -127,6 +181,7 @@ def build(
     emails: set[str] = set()
     handles: set[str] = set()
     domains: set[str] = set()
+    mailboxes: set[tuple[str, str]] = set()
     postcodes: set[str] = set()
     streets: dict[places.Street, None] = {}
     phrases: dict[tuple[str, ...], None] = {}
@@ -136,6 +191,7 @@ def build(
     def locate(text: str, *, contact: bool) -> None:
         phones.update(n for n, _, _ in numbers.numbers_in(text, region))
         emails.update(_keys(text))
+        mailboxes.update(_mailboxes(text))
         domains.update(contacts.her_domains(text))
         handles.update(contacts.her_handles(text, contact_field=contact))
         postcodes.update(places.postcodes(text))
@@ -147,10 +203,12 @@ def build(
         # Her name run together too, in either order ("#JadeKowalska", "kowalskajade").
         joined = [a + b for a, b in zip(name_words, name_words[1:], strict=False)]
         joined += [b + a for a, b in zip(name_words, name_words[1:], strict=False)]
-        for raw in name_words + joined:
+        for raw in name_words:
             # One entry per word as written (case aside): ``words.loosen`` knows only Latin vowels,
             # so on Cyrillic it would take Бааба and Бабаа for one name and keep only the first.
             names.setdefault(raw.casefold(), Name(raw, words.name_forms(raw)))
+        for raw in joined:
+            names.setdefault(raw.casefold(), Name(raw, words.name_forms(raw), joined=True))
         raw_date = str(version.get("date") or "")
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw_date):
             year, month, day = (int(p) for p in raw_date.split("-"))
@@ -160,6 +218,9 @@ def build(
                 continue
             for text in strings(value):
                 locate(text, contact=key not in PLACE_KEYS)
+                if key not in PLACE_KEYS:
+                    for raw in _introduced(text):
+                        names.setdefault(raw.casefold(), Name(raw, words.name_forms(raw)))
                 dates.update(d for d, _, _ in times.dates(text))
                 for found, _, _ in times.times(text):
                     minutes.update(found)
@@ -174,9 +235,13 @@ def build(
     his_numbers = {n for n, _, _ in numbers.numbers_in(his_text, region)}
     his_keys = {k for k, _, _, _ in contacts.addresses(his_text)} | {k for k, _, _, _ in contacts.handles(his_text)}
     his_domains = contacts.her_domains(his_text)
+    his_mailboxes = _mailboxes(his_text)
     for text in her_free_text:
+        for raw in _introduced(text, _OWN_CUED):
+            names.setdefault(raw.casefold(), Name(raw, words.name_forms(raw)))
         phones.update(n for n, _, _ in numbers.numbers_in(text, region) if n not in his_numbers)
         emails.update(_keys(text) - his_keys)
+        mailboxes.update(_mailboxes(text) - his_mailboxes)
         domains.update(contacts.her_domains(text) - his_domains)
         handles.update(contacts.her_handles(text, contact_field=False) - his_keys)
     handles.update(emails)
@@ -188,6 +253,7 @@ def build(
         emails=frozenset(emails),
         handles=frozenset(handles),
         domains=frozenset(domains),
+        mailboxes=frozenset(mailboxes),
         postcodes=frozenset(postcodes),
         streets=street_list,
         phrases=phrase_list,
@@ -201,11 +267,14 @@ def build(
 
 
 def _keys(text: str) -> set[str]:
-    """Keys of the e-mail addresses in ``text`` that name a person: long enough, and not a role's
-    mailbox (``contacts.ROLE_MAILBOXES``: such an address is hers by its domain)."""
-    return {
-        k for k, _, _, _ in contacts.addresses(text) if len(k) >= contacts.MIN_KEY and k not in contacts.ROLE_MAILBOXES
-    }
+    """Keys of the e-mail addresses in ``text`` that can name a person (``contacts.names_a_person``):
+    not a role's mailbox nor an ordinary word (such an address is hers by its domain, or whole)."""
+    return {k for k, _, _, _ in contacts.addresses(text) if contacts.names_a_person(k)}
+
+
+def _mailboxes(text: str) -> set[tuple[str, str]]:
+    """(key, domain) of every e-mail address in ``text``: each is hers whole, whatever its parts."""
+    return {(k, contacts.domain_key(d)) for k, d, _, _ in contacts.addresses(text)}
 
 
 def _declared(perpetrator: list[Mapping], region: str) -> list[str]:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ugly_mugs.disclosure import contacts, disguise, numbers, places, times, words
-from ugly_mugs.disclosure.profile import Profile
+from ugly_mugs.disclosure.profile import JOINED_LETTERS, Profile
 
 # What each kind of hit says to the coordinator, after the words it marks.
 LABELS = {
@@ -59,8 +59,15 @@ def _hit(text: str, kind: str, start: int, end: int, protected: str) -> Hit:
 
 
 def _found(text: str, profile: Profile, text_words: list[words.Word]) -> Iterator[Hit]:
+    long_words = None
     for name in profile.names:
-        for word, matched in words.find(name.forms, text_words):
+        if name.joined:
+            if long_words is None:
+                long_words = [w for w in text_words if len(w.letters) >= JOINED_LETTERS]
+            candidates = long_words
+        else:
+            candidates = text_words
+        for word, matched in words.find(name.forms, candidates):
             yield _hit(text, "name", word.start, word.end, matched)
     text_runs = numbers.runs(text) if profile.phones else []
     for number in profile.phones:
@@ -68,16 +75,17 @@ def _found(text: str, profile: Profile, text_words: list[words.Word]) -> Iterato
             yield _hit(text, "phone", start, end, number)
     mine = profile.emails | profile.handles
     # Reading every address and handle-like word of a text is slow; with none of hers to find, skipped.
+    text_addresses = list(contacts.addresses(text)) if mine or profile.domains or profile.mailboxes else []
+    for value, domain, start, end in text_addresses:
+        if value in mine or (value, contacts.domain_key(domain)) in profile.mailboxes:
+            yield _hit(text, "email", start, end, value)
     if mine:
-        for value, _domain, start, end in contacts.addresses(text):
-            if value in mine:
-                yield _hit(text, "email", start, end, value)
         for value, start, end, _marked in contacts.handles(text):
             if value in mine:
                 yield _hit(text, "handle", start, end, value)
     if profile.domains:
         # Written as a name (www.example.org), or in an address, its dots spelled out or not.
-        in_addresses = ((contacts.domain_key(d), s, e) for _, d, s, e in contacts.addresses(text))
+        in_addresses = ((contacts.domain_key(d), s, e) for _, d, s, e in text_addresses)
         written = [*contacts.domains(text), *in_addresses]
         for domain, start, end in written:
             # The domain itself (with or without www.), not its subdomains: the scheme's own

@@ -212,8 +212,8 @@ class Forms:
         partial readings that begin some accepted spelling are kept, so a word of many
         look-alikes costs no more than the forms it could still become.
         """
-        found = self._match(word.letters)
         letters = word.letters
+        found = self._match(letters)
         if found is None and letters and letters[-1][0].isdigit():
             cut = len(letters)
             while cut and letters[cut - 1][0].isdigit():
@@ -224,12 +224,13 @@ class Forms:
 
     def _match(self, letters: tuple[tuple[str, ...], ...]) -> str | None:
         partial = {""}
+        prefixes = self._prefixes
         for options in letters:
             grown: set[str] = set()
             for done in partial:
                 for option in options:
                     candidate = _append(done, option)
-                    if candidate in self._prefixes:
+                    if candidate in prefixes:
                         grown.add(candidate)
             if not grown:
                 return None

@@ -464,3 +464,15 @@ def test_an_update_that_completes_her_detail_with_what_was_sent_is_blocked(
     # An update that completes nothing goes.
     response = act(carla, alert_ref, "update", title="Seen again", body="Seen again in Holbeck.", severity="urgent")
     assert response.status_code == 302
+
+
+def test_an_update_is_not_blocked_by_what_the_join_with_what_was_sent_makes(app, passphrase, db_session, clock):
+    """Her date is 20 November: "… he is 20." then "11 more women …" reads as 20.11 only across
+    the join between two messages, which nobody reads as one."""
+    reference = file(app)
+    carla, _ = signed_in(app, passphrase, "carla", "coordinator")
+    alert_ref = start_draft(carla, reference)
+    assert publish_form(carla, alert_ref, body="Man in a grey Ford. He says he is 20.").status_code == 302
+    update = {"title": "11 more women report him", "body": "Seen in Holbeck.", "severity": "urgent"}
+    response = act(carla, alert_ref, "update", **update)
+    assert response.status_code == 302, response.status_code

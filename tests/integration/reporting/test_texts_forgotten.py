@@ -1,8 +1,9 @@
 """What she wrote is not kept in the process once her request is answered.
 
-The disclosure guard keeps the last texts it read (``normalise.fold`` and ``fold_numbers``)
-while a request runs; the app empties those caches when the request ends, whichever door the
-report came through and whether it was stored or refused.
+The disclosure guard keeps the last texts it read (``normalise.fold`` and ``fold_numbers``),
+the addresses in them and how common the parts before their @ are (``contacts``) while a
+request runs; the app empties those caches when the request ends, whichever door the report
+came through and whether it was stored or refused.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import secrets
 import pytest
 
 from tests.support.app import form_token, make_app, minimal_report
-from ugly_mugs.disclosure import normalise
+from ugly_mugs import disclosure
 
 
 @pytest.fixture
@@ -36,7 +37,9 @@ def _api(client, story, **changes):
 )
 def test_no_text_of_hers_stays_cached_after_her_request(app, send, changes, stored):
     story = f"He took my phone, my number is 07700 900{secrets.randbelow(900) + 100} {secrets.token_hex(4)}"
+    story += f", mail me at kit{secrets.token_hex(3)}@example.org"
     response = send(app.test_client(), story, **changes)
     assert (response.status_code in (200, 201)) is stored
-    assert normalise.fold.cache_info().currsize == 0
-    assert normalise.fold_numbers.cache_info().currsize == 0
+    assert {cache.__name__: cache.cache_info().currsize for cache in disclosure.CACHES_OF_TEXTS} == dict.fromkeys(
+        (cache.__name__ for cache in disclosure.CACHES_OF_TEXTS), 0
+    )

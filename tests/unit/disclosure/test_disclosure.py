@@ -239,6 +239,26 @@ BYPASSES = [
     ("en", "time", "at ll.l5pm", "ll.l5pm"),
     # letters spaced out or strung on a sign, words broken by markup or an unusual space, a
     # name run together, digits for letters, digits after a name (``disguise``, ``words``)
+    # letters strung on mixed signs, initials, an HTML tag or backslash inside, a sign for a letter
+    ("en", "name", "ask M.a-r.l-o.w-e now", "M.a-r.l-o.w-e"),
+    ("en", "name", "ask Z. O. E. about it", "Z. O. E"),
+    ("en", "name", "ask Z, o, e about it", "Z, o, e"),
+    ("en", "name", "ask Mar<b>lowe</b> now", "Mar<b>lowe"),
+    ("en", "name", "ask Mar\\lowe now", "Mar\\lowe"),
+    ("en", "name", "ask M@rlowe now", "M@rlowe"),
+    ("pl", "name", "pytaj Wróbl€wską", "Wróbl€wską"),
+    # her number with digits said twice, or in many parts, her domain with its dot written out
+    ("en", "phone", "call double seven oh oh nine double oh one two three", "double seven oh oh nine"),
+    ("en", "phone", "ring 07 x 70 x 09 x 00 x 123", "07 x 70 x 09 x 00 x 123"),
+    ("en", "phone", "call 07700 and 9 and 00123", "07700 and 9 and 00123"),
+    ("en", "domain", "see example dot org for her", "example dot org"),
+    ("en", "domain", "see example[.]org for her", "example[.]org"),
+    ("ro", "domain", "site-ul ei: ateliere-stefi . ro", "ateliere-stefi . ro"),
+    ("ro", "domain", "ateliere-stefi punct ro", "ateliere-stefi punct ro"),
+    # her date run together, with a Roman month, in a timestamp
+    ("en", "date", "seen on 20261121 again", "20261121"),
+    ("pl", "date", "w dniu 14.XI.2026", "14.XI.2026"),
+    ("en", "date", "logged 2026-11-21T10:00", "2026-11-21"),
     # her date year first with any separator, or month first as in the United States
     ("en", "date", "seen on 2026/11/21 again", "2026/11/21"),
     ("en", "date", "seen on 11/21/2026 again", "11/21/2026"),
@@ -359,6 +379,10 @@ HIS_AND_ORDINARY = [
     ("pt", "Diz que é o Zé, liga do (11) 98888-7777, placa ABC1D23."),
     ("pt", "As flores da rua eram bonitas; conceito novo."),
     ("pt", "Aconteceu em agosto, à noite."),
+    # ranges of numbers are no dates month first
+    ("en", "Youth drop-in for ages 11-21 on Tuesdays."),
+    ("pl", "Zobacz strony 11-14 ulotki."),
+    ("pt", "Plantão nos dias 8-30 de cada mês."),
     # dates either way round that are not hers
     ("en", "Seen on 3/4, 4/3/2026, 2026/03/04 and 12/11/2025."),
     # digits written as words, and numbers with words between them, that are not her number
@@ -554,6 +578,14 @@ ROLE_AND_PUBLIC = [
         ["via www.velvetrooms-leeds.co.uk", "mail bookings at velvetrooms-leeds dot co dot uk"],
     ),
     ("kontakt@studio-ola.pl", ["Kontakt z projektem w piątek."], ["studio-ola.pl"]),
+    (
+        "massage@jadeleeds.com",
+        ["He asked for a massage, then an escort; book again at the drop-in."],
+        ["massage@jadeleeds.com", "jadeleeds.com"],
+    ),
+    ("escort@gmail.com", ["He wanted an escort to his hotel."], ["escort@gmail.com", "escort at gmail dot com"]),
+    ("agendamento@conceicao-spa.com.br", ["Ele apareceu sem agendamento."], ["conceicao-spa.com.br"]),
+    ("jade.k@hotmail.fr", ["He writes from a hotmail.fr or protonmail.ch address."], ["jade.k@hotmail.fr"]),
     ("ruby.k@gmail.com", ["Write to the project at gmail.com or outlook.com."], ["ruby.k@gmail.com", "rubyk"]),
 ]
 
@@ -567,3 +599,62 @@ def test_her_address_is_hers_by_what_names_her(address, passing, blocking):
         assert disclosure.check(text, profile) == [], text
     for text in blocking:
         assert disclosure.check(text, profile), text
+
+
+# (her contact details with no name given, texts that must block, texts that must pass): the
+# name she gives after a cue, and the account after a service's name, are hers.
+GIVEN_IN_CONTACT = [
+    (
+        {"contact_via_project": "Ask for Jade at the Basis drop-in on Tuesdays"},
+        ["Jade reported him"],
+        ["Ask at the Basis drop-in on Tuesdays"],
+    ),
+    ({"contact": "This is Jade, text me"}, ["Jade saw him"], ["Text the project"]),
+    (
+        {"contact": "snapchat kittyjade, onlyfans JadeKitten"},
+        ["he follows JadeKitten", "kitty_jade again"],
+        ["Not on facebook any more"],
+    ),
+    ({"contact": "telegram: jade_k99"}, ["jadek99 on the app"], ["Telegram is safer"]),
+    ({"contact": "jestem Kasia, pytaj o mnie w punkcie"}, ["Kasia go zna", "Kasi nie było"], ["Pytaj w punkcie"]),
+    ({"contact": "Sunt Ioana, sună-mă"}, ["Ioana l-a văzut"], ["Sună la proiect"]),
+    ({"contact": "Аз съм Мария, пиши ми"}, ["Мария го видя", "Maria go vidya"], ["Пиши на проекта"]),
+    ({"contact": "Me chamo Ana Paula, pergunte no projeto"}, ["Paula viu ele"], ["Pergunte no projeto"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("identity", "blocking", "passing"), GIVEN_IN_CONTACT)
+def test_a_name_or_account_she_gives_in_her_contact_details_is_hers(identity, blocking, passing):
+    profile = disclosure.profile_from(
+        {"identity": [{"name": "", **identity}], "incident": [], "perpetrator": [{"name_used": "Gaz"}]}, "GB"
+    )
+    for text in blocking:
+        assert disclosure.check(text, profile), text
+    for text in passing:
+        assert disclosure.check(text, profile) == [], text
+
+
+# (her own account, texts that must block, texts that must pass): a name she gives as hers and
+# an account she names as hers; what she says she is, and his accounts, are not.
+IN_HER_WORDS = [
+    ("My name is Jade Kowalska, my insta is jadek_99.", ["Kowalska saw him", "jadek_99"], ["Ask on insta"]),
+    ("I am Polish and he knew it; his snapchat was gazza99.", [], ["Polish women targeted", "gazza99"]),
+    ("Nazywam się Kasia, moje insta to kasia_k.", ["Kasia go zna", "kasia_k"], ["Pytaj w punkcie"]),
+    ("Mă numesc Ioana și el m-a lovit.", ["Ioana l-a văzut"], ["El a lovit-o"]),
+    ("Казвам се Мария, той ме удари.", ["Мария го видя"], ["Той удари жена"]),
+    ("Me chamo Ana, meu instagram é ana.p", ["Ana viu", "ana.p"], ["Ele bateu nela"]),
+]
+
+
+@pytest.mark.parametrize(("account", "blocking", "passing"), IN_HER_WORDS)
+def test_a_name_or_account_she_gives_as_hers_in_her_account_is_hers(account, blocking, passing):
+    sections = {
+        "identity": [{"name": ""}],
+        "incident": [{"what_happened": account}],
+        "perpetrator": [{"name_used": "Gaz"}],
+    }
+    profile = disclosure.profile_from(sections, "GB")
+    for text in blocking:
+        assert disclosure.check(text, profile), text
+    for text in passing:
+        assert disclosure.check(text, profile) == [], text
