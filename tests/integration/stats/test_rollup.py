@@ -195,10 +195,10 @@ def test_a_rolled_back_change_leaves_the_rows_as_they_were(app, staff):
         assert _rows(session) == before
 
 
-def _file(app, session, moment: datetime | None = MOMENTS[0]) -> str:
+def _file(app, session, moment: datetime | None = MOMENTS[0], perpetrator: dict | None = None) -> str:
     if moment is not None:
         with time_machine.travel(moment, tick=False):
-            return _file(app, session, None)
+            return _file(app, session, None, perpetrator)
     return service.file_report(
         session,
         service.NewReport(
@@ -209,7 +209,7 @@ def _file(app, session, moment: datetime | None = MOMENTS[0]) -> str:
             reporter_type="self",
             identity={"name": "Reporter"},
             incident={"what_happened": "He threatened me."},
-            perpetrator={},
+            perpetrator=perpetrator or {},
         ),
         {c.code for c in app.config["CATEGORIES"]},
     ).report_id
@@ -241,22 +241,7 @@ def test_each_filing_counts_the_links_it_makes(app, staff):
     with app.extensions["ugly_mugs.sessionmaker"]() as session:
         ids = []
         for n, perpetrator in enumerate(LINKING_FILINGS):
-            with time_machine.travel(MOMENTS[n % len(MOMENTS)], tick=False):
-                filed = service.file_report(
-                    session,
-                    service.NewReport(
-                        incident_date=date(2026, 3, 1),
-                        area_code="holbeck",
-                        categories=["threats"],
-                        consent_level=consent.ALERT_ONLY,
-                        reporter_type="self",
-                        identity={"name": "Reporter"},
-                        incident={"what_happened": "He threatened me."},
-                        perpetrator=perpetrator,
-                    ),
-                    {c.code for c in app.config["CATEGORIES"]},
-                )
-            ids.append(filed.report_id)
+            ids.append(_file(app, session, MOMENTS[n % len(MOMENTS)], perpetrator))
             session.commit()
             assert_rollups_match(session)
         linked = session.scalar(
