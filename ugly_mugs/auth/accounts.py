@@ -17,14 +17,17 @@ Over-long passwords are refused before any hashing.
 from __future__ import annotations
 
 import hmac
+import unicodedata
 from dataclasses import dataclass
 
+from confusable_homoglyphs import confusables
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ugly_mugs import audit
 from ugly_mugs.auth import totp
 from ugly_mugs.crypto import DecryptionError, aead, macs, passwords, sealing
+from ugly_mugs.disclosure import normalise
 from ugly_mugs.keys import groups, keystore
 from ugly_mugs.models import Account, GroupMembership, RecoveryKey, StaffSession
 from ugly_mugs.models.people import ROLES
@@ -58,7 +61,16 @@ def check_password_rules(password: str) -> None:
 
 
 def normalise_username(username: str) -> str:
-    return username.strip().casefold()
+    """A username as stored and looked up: NFKC (fullwidth and other compatibility forms as their
+    plain letters: ｃａｒｌａ is carla), trimmed, case-folded."""
+    return unicodedata.normalize("NFKC", username).strip().casefold()
+
+
+def looks(username: str) -> str:
+    """What ``username`` looks like on screen: each character read as the letter or digit it
+    imitates (Unicode's confusables, ``disclosure.normalise.fold``): cаrla with a Cyrillic а
+    looks like carla. Two accounts that look alike could pass for each other."""
+    return normalise.fold(username).text
 
 
 def _aad(account_id: int, what: str) -> bytes:
@@ -110,6 +122,12 @@ def new_account(
         raise AccountError("A police liaison account needs a police unit.")
     if session.scalar(select(Account.id).where(Account.username == username)) is not None:
         raise AccountError("That username is taken.")
+    if confusables.is_mixed_script(username):
+        raise AccountError("A username is written in one alphabet, not Latin and Cyrillic letters mixed.")
+    seen = looks(username)
+    for (other,) in session.execute(select(Account.username)):
+        if looks(other) == seen:
+            raise AccountError(f"That username looks like the account “{other}”: choose one that does not.")
     if _recovery_key(session) is None:
         raise AccountError("Set the installation up first (flask --app wsgi setup init).")
     account = Account(

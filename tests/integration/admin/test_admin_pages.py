@@ -109,6 +109,42 @@ def test_taken_username_comes_back_with_an_error(app, admin_client):
     assert account_count(app) == before
 
 
+# Usernames that would pass for "nina" on screen: fullwidth (the same username once read), a
+# Cyrillic а or і among Latin letters (mixed), and all look-alike letters of one script.
+LOOK_ALIKES = [
+    ("ｎｉｎａ", "That username is taken."),
+    ("Ｎｉｎａ", "That username is taken."),
+    ("ninа", "one alphabet"),
+    ("nіna", "one alphabet"),
+    ("nin\u0430", "one alphabet"),
+    ("nіnа", "one alphabet"),
+    ("n1na", None),  # a digit is not a letter: allowed, it reads differently
+]
+
+
+@pytest.mark.parametrize(("username", "refusal"), LOOK_ALIKES)
+def test_a_username_that_looks_like_another_is_refused(app, admin_client, username, refusal):
+    assert new_account(admin_client).status_code == 200
+    before = account_count(app)
+    response = new_account(admin_client, username=username, display_name="Someone Else")
+    if refusal is None:
+        assert response.status_code == 200
+        return
+    assert response.status_code == 400, username
+    assert refusal in response.get_data(as_text=True)
+    assert account_count(app) == before
+
+
+def test_usernames_in_one_other_alphabet_are_kept_apart_by_how_they_look(app, passphrase, clock):
+    """A Cyrillic username is fine; one that looks like an existing one in another script is not."""
+    with app.extensions["ugly_mugs.sessionmaker"]() as db:
+        accounts.new_account(db, "мария", "Мария", "outreach")
+        accounts.new_account(db, "papa", "Papa", "outreach")
+        with pytest.raises(accounts.AccountError, match="looks like the account"):
+            accounts.new_account(db, "\u0440\u0430\u0440\u0430", "Another", "outreach")  # р а р а: looks like "papa"
+        db.rollback()
+
+
 def test_password_length_rules():
     accounts.check_password_rules("x" * accounts.MAX_PASSWORD)
     accounts.check_password_rules("x" * accounts.MIN_PASSWORD)
