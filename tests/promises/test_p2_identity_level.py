@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -88,6 +89,25 @@ def test_where_he_took_her_and_her_details_in_her_words_never_reach_the_unit(cli
         (PERPETRATOR, 1, "where_met"),
         (PERPETRATOR, 1, "hair"),
     }
+
+
+@pytest.mark.parametrize(
+    ("account", "hers", "his"),
+    [
+        (
+            "He followed me home to my flat on Quarry Street, LS9 8QB, then drove off down Kirkstall Road.",
+            ["Quarry", "LS9 8QB"],
+            "Kirkstall Road",
+        ),
+        ("Mieszkam na ul. Polnej 7. Uderzył mnie na ulicy Długiej.", ["Polnej"], "ulicy Długiej"),
+    ],
+)
+def test_where_she_says_she_lives_never_reaches_the_unit(client, passphrase, db_session, account, hers, his):
+    filed = file(client, place="the car park by the arches", what_happened=account)
+    seen = unit_text(db_session, passphrase, stored(db_session, filed["reference"]))
+    for passage in hers:
+        assert passage not in seen
+    assert his in seen and "[withheld]" in seen
 
 
 def test_at_full_report_police_read_what_she_wrote(client, passphrase, db_session):

@@ -49,6 +49,9 @@ PREFIX_TYPES = {
     "calea": "road", "soseaua": "road", "sos": "road", "estrada": "road", "rodovia": "road",
     "intrarea": "lane", "travessa": "lane", "tv": "lane", "beco": "lane", "viela": "lane", "splaiul": "road",
 }  # fmt: skip
+# Short forms written with a dot inside an address ("ul. Długa", "St. Mary's Rd", "no. 14"): the
+# dot after one does not end a sentence.
+SHORT_TYPES = frozenset({k for k in (*SUFFIX_TYPES, *PREFIX_TYPES) if len(k) <= 4} | {"nr", "no", "apt", "fl", "flat"})
 # Little words inside street names that are not the name ("Rua das Flores").
 CONNECTORS = {"de", "da", "do", "das", "dos", "e", "di", "del", "lui", "na"}
 # Words that end a street name read backwards from its type ("near the Co-op on Kirkstall Road").

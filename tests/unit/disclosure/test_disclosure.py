@@ -658,3 +658,41 @@ def test_a_name_or_account_she_gives_as_hers_in_her_account_is_hers(account, blo
         assert disclosure.check(text, profile), text
     for text in passing:
         assert disclosure.check(text, profile) == [], text
+
+
+# (her own account, texts that must block, texts that must pass): the street and postcode she
+# gives as where she lives are hers; where it happened, said after them, is not.
+HOME_IN_HER_WORDS = [
+    (
+        "He followed me back to my flat on Mill Road, LS6 2AB. Then he drove to Kirkstall Road.",
+        ["seen on Mill Road", "near LS6 2AB", "Mill Rd again", "ls62ab"],
+        ["seen on Kirkstall Road", "Mill Lane", "LS6 area"],
+    ),
+    ("I live at 22 Tannery Lane but he took me to Kirkstall Road", ["Tannery Lane"], ["Kirkstall Road"]),
+    ("I'm staying at no. 4 Cobden Street. He knows it.", ["Cobden St"], ["Cobden"]),
+    ("Where I stay, 3 Park Grove LS7 3RB, he waited outside", ["Park Grove", "LS7 3RB"], ["the park"]),
+    (
+        "Mieszkam na ul. Długiej 5, 00-950 Warszawa. On mnie uderzył na ulicy Polnej.",
+        ["widziany na ulicy Długiej", "kod 00-950"],
+        ["widziany na ulicy Polnej"],
+    ),
+    ("Locuiesc pe Strada Florilor 12. El m-a lovit pe Calea Victoriei.", ["Strada Florilor"], ["Calea Victoriei"]),
+    ("Живея на ул. Шипка 5, той ме удари.", ["видян на ул. Шипка", "ul. Shipka"], ["видян в парка"]),
+    ("Eu moro na Rua das Flores 10, 01310-100.", ["visto na Rua das Flores", "01310-100"], ["visto no parque"]),
+    ("He picked me up on Mill Road and hit me.", [], ["seen on Mill Road"]),
+    ("I live near the park; he took me to Kirkstall Road.", [], ["Kirkstall Road"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("account", "blocking", "passing"), HOME_IN_HER_WORDS)
+def test_where_she_says_she_lives_in_her_account_is_hers(account, blocking, passing):
+    sections = {
+        "identity": [{"name": ""}],
+        "incident": [{"what_happened": account}],
+        "perpetrator": [{"name_used": "Gaz"}],
+    }
+    profile = disclosure.profile_from(sections, "GB")
+    for text in blocking:
+        assert disclosure.check(text, profile), text
+    for text in passing:
+        assert disclosure.check(text, profile) == [], text
