@@ -521,9 +521,17 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] |
     # The photos at their largest (as base64 in the API: 4/3 as long), plus the ordinary body.
     config.setdefault(
         "PHOTO_REQUEST_BYTES",
-        int(config["PHOTO_MAX_COUNT"]) * int(config["PHOTO_MAX_BYTES"]) * 4 // 3
-        + int(config["MAX_CONTENT_LENGTH"] or 0),
+        _int(
+            env,
+            "PHOTO_REQUEST_BYTES",
+            int(config["PHOTO_MAX_COUNT"]) * int(config["PHOTO_MAX_BYTES"]) * 4 // 3
+            + int(config["MAX_CONTENT_LENGTH"] or 0),
+        ),
     )
+    # A report form is read up to this, so that photos too large together cost her only the
+    # photos: their bytes past PHOTO_REQUEST_BYTES are dropped as they arrive (web.boundary).
+    twice = 2 * int(config["PHOTO_REQUEST_BYTES"])
+    config.setdefault("PHOTO_FORM_READ_BYTES", _int(env, "PHOTO_FORM_READ_BYTES", twice))
     if not config.get("KEYSTORE_URL") and mode == "development" and "KEYSTORE_URL" not in (overrides or {}):
         config["KEYSTORE_URL"] = default_keystore_url(str(config["DATABASE_URL"]))
     check(config)
@@ -632,6 +640,8 @@ def check(config: Mapping[str, object]) -> None:
     for name in ("RECEIPT_CLIENT_FAILURES_UNDER_LOAD", "FILING_CLIENT_LIMIT", "FILING_WINDOW_SECONDS"):
         if int(config.get(name, 1)) < 1:
             raise ConfigError(f"{PREFIX}{name} must be at least 1")
+    if int(config.get("PHOTO_FORM_READ_BYTES", 0)) < int(config.get("PHOTO_REQUEST_BYTES", 0)):
+        raise ConfigError(f"{PREFIX}PHOTO_FORM_READ_BYTES must be at least {PREFIX}PHOTO_REQUEST_BYTES")
     throttle_key = str(config.get("THROTTLE_KEY") or "")
     if throttle_key:
         try:

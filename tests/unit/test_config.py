@@ -674,3 +674,24 @@ def test_dispatch_keys_must_be_keys():
         config.load({"UGLY_MUGS_DISPATCH_PUBLIC_KEY": "zz"})
     with pytest.raises(ConfigError, match="DISPATCH_PRIVATE_KEY"):
         config.load({"UGLY_MUGS_DISPATCH_PRIVATE_KEY": "00" * 5})
+
+
+# (environment, PHOTO_REQUEST_BYTES, PHOTO_FORM_READ_BYTES): derived from the photo limits, or set.
+PHOTO_BODIES = [
+    ({}, 3 * 4 * 2**20 * 4 // 3 + 512 * 1024, 2 * (3 * 4 * 2**20 * 4 // 3 + 512 * 1024)),
+    ({"UGLY_MUGS_PHOTO_MAX_COUNT": "1", "UGLY_MUGS_MAX_REQUEST_BYTES": "0"}, 4 * 2**20 * 4 // 3, 8 * 2**20 * 4 // 3),
+    ({"UGLY_MUGS_PHOTO_REQUEST_BYTES": "5000"}, 5000, 10000),
+    ({"UGLY_MUGS_PHOTO_REQUEST_BYTES": "5000", "UGLY_MUGS_PHOTO_FORM_READ_BYTES": "5000"}, 5000, 5000),
+]
+
+
+@pytest.mark.parametrize(("env", "request_bytes", "form_bytes"), PHOTO_BODIES)
+def test_the_photo_body_limits(env, request_bytes, form_bytes):
+    cfg = config.load(env)
+    assert (cfg["PHOTO_REQUEST_BYTES"], cfg["PHOTO_FORM_READ_BYTES"]) == (request_bytes, form_bytes)
+
+
+@pytest.mark.parametrize("value", ["4999", "abc"])
+def test_a_form_read_limit_below_the_photo_limit_is_refused(value):
+    with pytest.raises(ConfigError, match="PHOTO_FORM_READ_BYTES"):
+        config.load({"UGLY_MUGS_PHOTO_REQUEST_BYTES": "5000", "UGLY_MUGS_PHOTO_FORM_READ_BYTES": value})

@@ -262,11 +262,16 @@ def photo_slots(limits: photos.Limits, formdata=None, files=None) -> PhotoSlots:
     return PhotoSlots(limits.max_count, max(1, limits.max_bytes // (1024 * 1024)), ticked, dropped=dropped)
 
 
-def read_photos(limits: photos.Limits, formdata, files) -> ReadPhotos:
+def read_photos(limits: photos.Limits, formdata, files, over_limit: bool = False) -> ReadPhotos:
     """The photos chosen in a posted report form, cleaned (``photos.clean_all``); a refusal is in
     ``slots.error``, translated. Empty slots are skipped; the uploads were kept in memory
-    (``web.boundary``), and their bytes go nowhere but the cleaning."""
+    (``web.boundary``), and their bytes go nowhere but the cleaning. ``over_limit``: the
+    request's photos together passed its body limit and were emptied
+    (``BoundaryRequest.photos_over_limit``): refused as too large together."""
     slots = photo_slots(limits, formdata, files)
+    if over_limit:
+        slots.error = str(_translated(photos.too_large_together(limits).message))
+        return ReadPhotos([], slots, [])
     uploads = []
     for number, upload in enumerate(files.getlist(PHOTO_FIELD), start=1):
         data = upload.stream.read() if upload.filename or upload.content_length else b""

@@ -211,7 +211,7 @@ def _report_page():
             400,
         )
     valid = form.validate()
-    read = forms.read_photos(_photo_limits(), request.form, request.files)
+    read = forms.read_photos(_photo_limits(), request.form, request.files, request.photos_over_limit)
     if not valid or read.slots.error:
         return _show_form(
             form,

@@ -49,6 +49,20 @@ EMPTY = Message(N_("This photo file is empty. Try choosing it again."))
 TOO_LARGE = Message(N_("This photo is larger than %(megabytes)s MB. Send a smaller one, or a screenshot of it."))
 TOO_MANY_PIXELS = Message(N_("This picture is too big to open safely. Send a smaller one, or a screenshot of it."))
 TOO_MANY = Message(N_("You can attach at most %(count)s photos."))
+TOO_LARGE_TOGETHER = Message(
+    N_("Your photos were too large to send together. Send up to %(count)s photos, each at most %(megabytes)s MB.")
+)
+
+
+def too_large_together(limits: Limits) -> PhotoRefused:
+    """The refusal of photos whose bytes together passed what a report may carry (``web.boundary``
+    dropped them as they arrived)."""
+    return PhotoRefused(
+        Message(
+            TOO_LARGE_TOGETHER.text,
+            {"count": limits.max_count, "megabytes": max(1, limits.max_bytes // (1024 * 1024))},
+        )
+    )
 
 
 class PhotoRefused(ValueError):

@@ -66,10 +66,10 @@ def outreach_report():
     if i18n.SWITCH_LANGUAGE in request.form:
         # Another language for the person: what was typed is shown back in it, not checked, not
         # filed (a browser cannot be given back chosen photos: the slots ask for them again).
-        read = reporting_forms.read_photos(limits, request.form, request.files)
+        read = reporting_forms.read_photos(limits, request.form, request.files, request.photos_over_limit)
         return _outreach_page(form, "Nothing has been sent yet. Everything typed is still here.", read.slots)
     valid = form.validate_on_submit()
-    read = reporting_forms.read_photos(limits, request.form, request.files)
+    read = reporting_forms.read_photos(limits, request.form, request.files, request.photos_over_limit)
     if not valid or read.slots.error:
         return _outreach_page(form, "Please fix the points marked below. Nothing has been lost.", read.slots, 400)
     person = _person_language()

@@ -24,7 +24,11 @@ temporary file: a photo must not touch the disk before it is cleaned and encrypt
 bounds the memory is the body limit: ``MAX_CONTENT_LENGTH`` everywhere, and
 ``PHOTO_REQUEST_BYTES`` on the few routes marked ``accepts_photos`` (the report forms); the
 body limit is chosen by route before the body is read (also by CSRF checks in before-request
-hooks).
+hooks). A report form (multipart) whose photos together pass ``PHOTO_REQUEST_BYTES`` is still
+read, up to ``PHOTO_FORM_READ_BYTES``, so that what she typed is not lost with them: the photos'
+bytes past the limit are dropped as they arrive, every photo of the request is then emptied
+(``photos_over_limit`` is True, and the form says to choose smaller ones), and the fields are
+kept. Only a body past ``PHOTO_FORM_READ_BYTES`` gets the 413 page.
 
 **JSON.** A body nested deeper than the parser's recursion allows (``[[[[…`` a few kilobytes
 long), or an object with a key given twice, is bad JSON like any other (400), not a
@@ -93,21 +97,64 @@ def _cleaned(values: MultiDict, storage: type) -> tuple[MultiDict, bool]:
     return (storage(pairs) if changed else values), changed
 
 
+class _PhotoBudget:
+    """The bytes the files of one request may still keep in memory (``PHOTO_REQUEST_BYTES``)."""
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+        self.passed = False
+
+    def take(self, size: int) -> bool:
+        """Whether ``size`` more bytes may be kept; once refused, none are."""
+        if self.passed or size > self.left:
+            self.passed = True
+            return False
+        self.left -= size
+        return True
+
+
+class _BudgetedFile(io.BytesIO):
+    """A file of a report form, in memory while its request's budget lasts; past it, what comes
+    is dropped as it arrives (the request then empties all its files)."""
+
+    def __init__(self, budget: _PhotoBudget) -> None:
+        super().__init__()
+        self._budget = budget
+
+    def write(self, data) -> int:
+        if self._budget.take(len(data)):
+            return super().write(data)
+        return len(data)
+
+
 class BoundaryRequest(Request):
     """Flask's request, whose ``args`` and ``form`` are cleaned by the text rule.
 
-    ``stripped_input`` is True when the rule removed something from this request.
+    ``stripped_input`` is True when the rule removed something from this request;
+    ``photos_over_limit`` when its files together passed ``PHOTO_REQUEST_BYTES`` and were
+    emptied (a report form, read whole for what she typed: see the module docstring).
     """
 
     stripped_input = False
+    photos_over_limit = False
+
+    def _takes_photos(self) -> bool:
+        if not (current_app and self.endpoint):
+            return False
+        return getattr(current_app.view_functions.get(self.endpoint), "accepts_photos", False)
+
+    def _photo_form(self) -> bool:
+        """A form body (multipart) on a route marked ``accepts_photos``."""
+        return self._takes_photos() and self.mimetype == "multipart/form-data"
 
     @property
     def max_content_length(self) -> int | None:
-        """The body limit: ``PHOTO_REQUEST_BYTES`` on a route marked ``accepts_photos``, else Flask's."""
-        if self._max_content_length is None and current_app and self.endpoint:
-            view = current_app.view_functions.get(self.endpoint)
-            if getattr(view, "accepts_photos", False):
-                return current_app.config["PHOTO_REQUEST_BYTES"]
+        """The body limit: on a route marked ``accepts_photos``, ``PHOTO_FORM_READ_BYTES`` for a
+        form (its photos past ``PHOTO_REQUEST_BYTES`` dropped as they come) and
+        ``PHOTO_REQUEST_BYTES`` for anything else (the API's JSON); elsewhere Flask's."""
+        if self._max_content_length is None and self._takes_photos():
+            config = current_app.config
+            return config["PHOTO_FORM_READ_BYTES"] if self._photo_form() else config["PHOTO_REQUEST_BYTES"]
         return Request.max_content_length.fget(self)
 
     @max_content_length.setter
@@ -115,8 +162,12 @@ class BoundaryRequest(Request):
         self._max_content_length = value
 
     def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
-        # In memory, whatever its size (bounded by max_content_length): Werkzeug would spool a
-        # file over 500 KB to a temporary file, and an uploaded photo must never reach the disk.
+        # In memory, whatever its size (bounded by the body limit, or on a report form by the
+        # photo budget): Werkzeug would spool a file over 500 KB to a temporary file, and an
+        # uploaded photo must never reach the disk.
+        if self._photo_form():
+            budget = self.__dict__.setdefault("_photo_budget", _PhotoBudget(current_app.config["PHOTO_REQUEST_BYTES"]))
+            return _BudgetedFile(budget)
         return io.BytesIO()
 
     def _strip(self, values: MultiDict) -> MultiDict:
@@ -136,6 +187,13 @@ class BoundaryRequest(Request):
         super()._load_form_data()
         self.__dict__["form"] = self._strip(self.__dict__["form"])
         self.__dict__["files"] = self._strip(self.__dict__["files"])
+        budget = self.__dict__.get("_photo_budget")
+        if budget is not None and budget.passed:
+            # Part of a photo is no photo: all are dropped, their names kept so that the form
+            # can ask for them again.
+            self.photos_over_limit = True
+            for upload in self.__dict__["files"].values():
+                upload.stream = io.BytesIO()
 
 
 def accepts_photos(view: Callable) -> Callable:

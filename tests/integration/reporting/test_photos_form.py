@@ -112,11 +112,49 @@ def test_too_many_photos_are_a_clear_400(client, passphrase, db_session):
     assert "at most 3 photos" in response.get_data(as_text=True)
 
 
-def test_a_body_over_the_photo_limit_is_a_friendly_413(app, client):
+@pytest.mark.parametrize(
+    "sizes",
+    [[3 * MB], [1 * MB, 1 * MB, 1 * MB], [MB // 2, 3 * MB, MB // 2]],
+    ids=["one-huge", "three-together", "one-of-three"],
+)
+def test_photos_too_large_together_cost_only_the_photos(app, client, passphrase, db_session, sizes):
+    # Bodies between the photo limit and the form's read limit are read for what she typed:
+    # the photos are dropped as they come, and the form asks for smaller ones.
     app.config["PHOTO_REQUEST_BYTES"] = 2 * MB
-    response = post(client, photos=[(b"\xff\xd8" + b"\0" * (3 * MB), "huge.jpg")])
+    photos = [(b"\xff\xd8" + b"\0" * size, f"big{n}.jpg") for n, size in enumerate(sizes)]
+    response = post(client, photos=photos, about_him=[1], what_happened="He followed me from the bus station.")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "too large to send together" in page and "Choose the photos again" in page
+    assert "Under the railway bridge" in page and "He followed me from the bus station." in page
+    assert 'id="photo-1-about-him" name="photo_about_him" value="1" checked' in page
+    assert db_session.scalar(select(Report.id)) is None
+
+
+def test_a_body_over_the_form_read_limit_is_a_friendly_413(app, client):
+    app.config["PHOTO_REQUEST_BYTES"] = 2 * MB
+    app.config["PHOTO_FORM_READ_BYTES"] = 3 * MB
+    response = post(client, photos=[(b"\xff\xd8" + b"\0" * (4 * MB), "huge.jpg")])
     assert response.status_code == 413
     assert "<html" in response.get_data(as_text=True).lower()
+
+
+def test_photos_over_the_limit_are_never_kept_whole_in_memory(app, client, monkeypatch):
+    # What the request keeps of its files stays within PHOTO_REQUEST_BYTES, whatever is sent.
+    from ugly_mugs.web import boundary
+
+    kept: dict[int, int] = {}
+    write = boundary._BudgetedFile.write
+
+    def counting(self, data):
+        written = write(self, data)
+        kept[id(self)] = self.getbuffer().nbytes
+        return written
+
+    monkeypatch.setattr(boundary._BudgetedFile, "write", counting)
+    app.config["PHOTO_REQUEST_BYTES"] = 2 * MB
+    post(client, photos=[(b"\xff\xd8" + b"\0" * (3 * MB), f"big{n}.jpg") for n in range(3)])
+    assert len(kept) == 3 and 0 < sum(kept.values()) <= 2 * MB
 
 
 def test_other_routes_keep_the_small_body_limit(client):

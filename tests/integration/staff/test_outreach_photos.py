@@ -57,3 +57,17 @@ def test_a_bad_photo_shows_the_outreach_form_back(app, passphrase, db_session, c
     assert "not a photo we can take" in page and CANARIES["what_happened"] in page
     assert 'value="1" checked' in page
     assert db_session.scalar(select(func.count()).select_from(Report)) == 0
+
+
+def test_photos_too_large_together_show_the_outreach_form_back(app, passphrase, db_session, clock):
+    app.config["PHOTO_REQUEST_BYTES"] = 2 * 1024 * 1024
+    olga = create(app, "olga", "outreach", project="Basis")
+    worker = app.test_client()
+    assert login(worker, olga).status_code == 302
+    big = b"\xff\xd8" + b"\0" * (1024 * 1024)
+    response = post(worker, [(big, "a.jpg"), (big, "b.jpg"), (big, "c.jpg")], about_him=[2])
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "too large to send together" in page and CANARIES["what_happened"] in page
+    assert 'value="2" checked' in page
+    assert db_session.scalar(select(func.count()).select_from(Report)) == 0
