@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from ugly_mugs.disclosure import contacts, normalise, scan
+from ugly_mugs.disclosure import contacts, normalise, scan, words
 from ugly_mugs.disclosure import profile as _profile
 from ugly_mugs.disclosure.outgoing import WITHHELD, Blocked, Found, NamesToConfirm, Verdict, guard, withhold
 from ugly_mugs.disclosure.profile import Profile
@@ -59,7 +59,7 @@ def forget_texts() -> None:
     contacts.forget_texts()
 
 
-CACHES_OF_TEXTS = (normalise.fold, normalise.fold_numbers, contacts._addresses, contacts.is_common_word)
+CACHES_OF_TEXTS = (normalise.fold, normalise.fold_numbers, contacts._addresses, words.frequency)
 
 
 def build(

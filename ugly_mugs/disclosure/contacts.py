@@ -28,9 +28,7 @@ import functools
 import re
 from collections.abc import Iterator
 
-from wordfreq import zipf_frequency
-
-from ugly_mugs.disclosure import normalise, times
+from ugly_mugs.disclosure import normalise, times, words
 
 MIN_KEY = 4
 # The part before the @ of a mailbox for a role rather than a person (RFC 2142, "Mailbox Names
@@ -125,9 +123,10 @@ def addresses(text: str) -> tuple[tuple[str, str, int, int], ...]:
 
 
 def forget_texts() -> None:
-    """Empty the caches that hold what she wrote (``_addresses``, ``is_common_word``)."""
+    """Empty the caches that hold what she wrote (``_addresses``, and how common the words read
+    were: ``words.frequency``)."""
     _addresses.cache_clear()
-    is_common_word.cache_clear()
+    words.frequency.cache_clear()
 
 
 @functools.lru_cache(maxsize=64)
@@ -185,17 +184,8 @@ def her_domains(text: str) -> set[str]:
     return {d for d in found if "." in d and not is_public_mail(d)}
 
 
-# The scheme's languages, as the word-frequency lists name them.
-_WORD_LANGUAGES = ("en", "pl", "ro", "bg", "pt")
-# A word this common (Zipf scale: 3 is once per million words) in any of them is an ordinary word.
-COMMON_WORD_ZIPF = 3.0
-
-
-@functools.lru_cache(maxsize=1024)
-def is_common_word(key: str) -> bool:
-    """Whether ``key`` is an ordinary word of one of the scheme's languages (the ``wordfreq``
-    frequency lists, their small ones): "massage", "escort", "book", "recepcja"."""
-    return any(zipf_frequency(key, language, wordlist="small") >= COMMON_WORD_ZIPF for language in _WORD_LANGUAGES)
+# An ordinary word of the scheme's languages (one home: ``words``).
+is_common_word = words.is_common_word
 
 
 def names_a_person(key: str) -> bool:

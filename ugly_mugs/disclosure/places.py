@@ -143,7 +143,9 @@ class StreetMatcher:
 
     def __init__(self, street: Street):
         self.street = street
-        self.forms = [words.name_forms(part) for part in street.name]
+        # Inflected ("na ulicy Długiej"), but not respelled: a street is read beside its type or
+        # number, and respelling every word of every text for it would double the scan's cost.
+        self.forms = [words.name_forms(part, respelled=False) for part in street.name]
 
     def find(self, text: str, found: list[words.Word]) -> Iterator[tuple[int, int]]:
         street = self.street

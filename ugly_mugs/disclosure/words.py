@@ -10,7 +10,10 @@ read as the letters they stand for too ("J4d3", "M1ll"), and a word of letters f
 digits also by its letters alone ("Jade22").
 
 Both sides are then loosened the same way: y reads as i and a doubled consonant as one
-(Mariya / Maria / Marija are not told apart; Kelly / Keli neither).
+(Mariya / Maria are not told apart; Kelly / Keli neither). A name word of four letters or more
+is also matched as the scheme's other alphabets and orthographies spell it (``fold_spelling``:
+Kowalska / Ковальска / Kovalska, Szymańska / Шиманска, Aleksandra / Alexandra), unless the word
+written is an ordinary word far more common than the name's form ("chase" is not Kasia's).
 
 The forms accepted for a name word (``name_forms``) are the word itself, its possessive and
 plural (-s, -es), and the case endings of the scheme's languages on its stem (the word less
@@ -29,6 +32,8 @@ import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+
+from wordfreq import zipf_frequency
 
 from ugly_mugs.disclosure import normalise
 
@@ -57,6 +62,27 @@ LEET = {"0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "
 LETTERS_BEFORE_DIGITS = 3
 
 
+# How one name is spelled in the scheme's other alphabets and orthographies ("Kowalska",
+# "Ковальска", "Kovalska"; "Szymańska", "Шиманска"; "Aleksandra", "Alexandra"): each side's
+# plain reading is folded by these, in order, to one spelling (``fold_spelling``). Polish
+# digraphs meet the official Bulgarian transliteration (sz/sh → s, cz/ch → C for ч, rz/zh → z,
+# ц as ts → c, х as kh → h), w meets v, j meets й (as i), ks meets x, ph meets f, Polish soft ie
+# meets e, and a c before a, o, u or a consonant meets k (Popescu, Попеску); ч is kept apart
+# (C) from that c, so "chase" is not "kase".
+SPELLING_FOLDS = (
+    ("w", "v"), ("j", "i"), ("sz", "s"), ("cz", "C"), ("rz", "z"), ("sh", "s"), ("ch", "C"), ("zh", "z"),
+    ("kh", "h"), ("ts", "c"), ("tz", "c"), ("ph", "f"), ("ks", "x"), ("ie", "e"), ("ii", "i"),
+)  # fmt: skip
+_HARD_C = re.compile(r"c(?![ei])")
+# A word is read by ``fold_spelling`` only when it has this many letters, and is not taken for
+# a name it folds to when it is an ordinary word ten times as common as the name (Zipf 1 more):
+# folding joins words it should not ("Chase" and "case").
+FOLDED_LETTERS = 4
+FOLDED_MORE_COMMON = 1.0
+# The scheme's languages, as the ``wordfreq`` lists name them; a word this common (Zipf scale: 3
+# is once per million words) in any of them is an ordinary word.
+WORD_LANGUAGES = ("en", "pl", "ro", "bg", "pt")
+COMMON_WORD_ZIPF = 3.0
 # A run of one consonant (y is read as i first): what ``loosen`` keeps once.
 _DOUBLED = re.compile(r"([b-df-hj-np-tv-xz])\1+")
 
@@ -72,6 +98,36 @@ def loosen(text: str) -> str:
             continue
         out.append(ch)
     return "".join(out)
+
+
+@functools.lru_cache(maxsize=1024)
+def frequency(word: str) -> float:
+    """How common ``word`` is in the scheme's languages: its highest Zipf frequency in their
+    ``wordfreq`` lists (the small ones; 3 is once per million words, 0 not listed)."""
+    return max(zipf_frequency(word, language, wordlist="small") for language in WORD_LANGUAGES)
+
+
+def is_common_word(word: str) -> bool:
+    """Whether ``word`` is an ordinary word of one of the scheme's languages: "massage",
+    "escort", "van", "recepcja"."""
+    return frequency(word) >= COMMON_WORD_ZIPF
+
+
+def _folded_onto_a_name(word: str, names: list[str]) -> bool:
+    """Whether ``word``, folded to the same spelling as the name's forms ``names``, is an
+    ordinary word much more common than the least common of them (``FOLDED_MORE_COMMON``):
+    another word, not the name respelled ("chase" is not Kasia's "kasie")."""
+    common = frequency(word)
+    return common >= COMMON_WORD_ZIPF and common - min(frequency(name) for name in names) >= FOLDED_MORE_COMMON
+
+
+def fold_spelling(plain: str) -> str:
+    """A loosened ASCII reading (``Word.plain``) folded by ``SPELLING_FOLDS`` to the spelling it
+    shares with its forms in the scheme's other alphabets and orthographies."""
+    for written, folded in SPELLING_FOLDS:
+        if written in plain:
+            plain = plain.replace(written, folded)
+    return _DOUBLED.sub(r"\1", _HARD_C.sub("k", plain))
 
 
 @dataclass(frozen=True)
@@ -96,6 +152,14 @@ class Word:
         except KeyError:
             plain = self.__dict__["_plain"] = loosen(self.translit)
             return plain
+
+    def folded(self) -> str:
+        """``plain`` folded by ``fold_spelling`` (kept, like ``plain``)."""
+        try:
+            return self.__dict__["_folded"]
+        except KeyError:
+            folded = self.__dict__["_folded"] = fold_spelling(self.plain())
+            return folded
 
     def is_number(self) -> bool:
         return all(options[0].isdigit() for options in self.letters if options[0])
@@ -195,11 +259,18 @@ def _inside_word(text: str, index: int) -> bool:
 
 
 class Forms:
-    """A set of accepted spellings, matched against words without listing every reading."""
+    """A set of accepted spellings, matched against words without listing every reading; with
+    ``folded``, also by their spelling in the scheme's other alphabets (``fold_spelling``)."""
 
-    def __init__(self, spellings: Iterable[str]):
+    def __init__(self, spellings: Iterable[str], folded: bool = False):
         self.spellings = frozenset(s for s in spellings if s)
         self._prefixes = frozenset(s[:i] for s in self.spellings for i in range(len(s) + 1))
+        # Folded spelling → the accepted spellings that fold to it.
+        self._folded: dict[str, list[str]] = {}
+        if folded:
+            for spelling in sorted(self.spellings):
+                if len(spelling) >= FOLDED_LETTERS:
+                    self._folded.setdefault(fold_spelling(spelling), []).append(spelling)
 
     def __bool__(self) -> bool:
         return bool(self.spellings)
@@ -220,6 +291,10 @@ class Forms:
                 cut -= 1
             if cut >= LETTERS_BEFORE_DIGITS:
                 found = self._match(letters[:cut])
+        if found is None and self._folded and len(letters) >= FOLDED_LETTERS:
+            names = self._folded.get(word.folded())
+            if names and not _folded_onto_a_name(word.translit, names):
+                found = names[0]
         return found
 
     def _match(self, letters: tuple[tuple[str, ...], ...]) -> str | None:
@@ -276,8 +351,9 @@ def stems(form: str) -> set[str]:
     return {s for s in found if len(s) >= 2}
 
 
-def name_forms(value: str) -> Forms:
-    """The accepted forms of one protected name word (see the module docstring)."""
+def name_forms(value: str, respelled: bool = True) -> Forms:
+    """The accepted forms of one protected name word (see the module docstring); with
+    ``respelled``, also as the other alphabets spell them (``fold_spelling``)."""
     accepted: set[str] = set()
     for form in spellings_of(value):
         accepted.add(form)
@@ -292,7 +368,7 @@ def name_forms(value: str) -> Forms:
             for tail, changed in ALTERNATIONS.items():
                 if stem.endswith(tail) and len(stem) >= 3:
                     accepted.update(loosen(stem[: -len(tail)] + changed + e) for e in ALTERNATED_ENDINGS)
-    return Forms(accepted)
+    return Forms(accepted, folded=respelled)
 
 
 def exact_forms(value: str) -> Forms:

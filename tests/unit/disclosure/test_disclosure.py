@@ -16,6 +16,7 @@ from __future__ import annotations
 import pytest
 
 from ugly_mugs import disclosure
+from ugly_mugs.disclosure import words
 
 REPORTS = {
     "en": {
@@ -696,3 +697,46 @@ def test_where_she_says_she_lives_in_her_account_is_hers(account, blocking, pass
         assert disclosure.check(text, profile), text
     for text in passing:
         assert disclosure.check(text, profile) == [], text
+
+
+# (her name, spellings of it in the scheme's other alphabets and orthographies that must block,
+# ordinary words that fold to one of its forms and must pass).
+RESPELLED = [
+    ("Jadwiga Kowalska", ["Ковальска", "Kovalska", "Ядвига", "Yadviga", "Jadviga", "KOVALSKA"], ["Kowloon", "vodka"]),
+    ("Marta Szymańska", ["Шиманска", "Shimanska", "Szimanska"], ["shimmer", "Shaman"]),
+    ("Anna Kowalczyk", ["Ковалчик", "Kovalchik", "Kowalchik"], ["Kovac"]),
+    ("Мария Петрова", ["Marija", "Petrowa"], ["Marina", "Peter"]),
+    ("Maja Wiśniewska", ["Maya", "Вишневска", "Vishnevska"], ["Mayo", "visit"]),
+    ("Aleksandra Nowak", ["Alexandra", "Новак", "Novak"], ["Nova", "now", "knowing"]),
+    ("Ioana Popescu", ["Попеску", "Popesku"], ["Pope"]),
+    ("Kasia Grzegorczyk", ["Гжегорчик", "Gzhegorchik", "Kasja"], ["chase", "case", "cash"]),
+    ("Stephanie Wendt", ["Stefanie", "Vendt"], ["vent", "went"]),
+    ("Kacper", ["Кацпер", "Katsper"], ["casper"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "blocking", "passing"), RESPELLED)
+def test_her_name_spelled_as_another_alphabet_writes_it_is_hers(name, blocking, passing):
+    profile = disclosure.profile_from(
+        {"identity": [{"name": name}], "incident": [], "perpetrator": [{"name_used": "Gaz"}]}, "GB"
+    )
+    for written in blocking:
+        assert disclosure.check(f"seen with {written} again", profile), written
+    for written in passing:
+        assert disclosure.check(f"seen with {written} again", profile) == [], written
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("kowalska", "ковальска"), ("szymanska", "шиманска"), ("kowalczyk", "ковалчик"), ("grzegorz", "гжегож"),
+     ("aleksandra", "alexandra"), ("popescu", "попеску"), ("kacper", "кацпер"), ("stephens", "stefens")],
+)  # fmt: skip
+def test_spellings_fold_alike(a, b):
+    (word_a,), (word_b,) = words.words(a), words.words(b)
+    assert word_a.folded() == word_b.folded()
+
+
+def test_ch_is_never_read_as_k():
+    # ч (ch, Polish cz) is kept apart from a hard c: "chase" is not "kase", nor "chat" "kat".
+    assert words.fold_spelling("chase") != words.fold_spelling("kase")
+    assert words.fold_spelling("chat") != words.fold_spelling("cat")
