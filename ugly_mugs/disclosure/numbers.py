@@ -140,13 +140,8 @@ def search(text: str, number: str, text_runs: list[Run] | None = None) -> Iterat
         at = run.digits.find(number)
         while at != -1:
             if at < boundary < at + len(number):
-                first, last = run.word_index[at], run.word_index[at + len(number) - 1]
-                own_run = max(w for w in first_words if w <= first)
-                before = at - run.word_index.index(first)
-                while first > own_run and before + _word_length(run, first - 1) <= MAX_PREFIX_DIGITS:
-                    before += _word_length(run, first - 1)
-                    first -= 1
-                yield run.word_spans[first][0], run.word_spans[last][1]
+                own_run = max(w for w in first_words if w <= run.word_index[at])
+                yield _span(text, run, at, len(number), own_run)
             at = run.digits.find(number, at + 1)
 
 
@@ -185,16 +180,24 @@ def _found_in(text: str, run: Run, number: str) -> Iterator[tuple[int, int]]:
     """Original spans of ``number`` in ``run`` (see ``search``)."""
     at = run.digits.find(number)
     while at != -1:
-        first, last = run.word_index[at], run.word_index[at + len(number) - 1]
-        before = at - run.word_index.index(first)  # digits of the first word before the match
-        while first > 0 and before + _word_length(run, first - 1) <= MAX_PREFIX_DIGITS:
-            before += _word_length(run, first - 1)
-            first -= 1
-        start, end = run.word_spans[first][0], run.word_spans[last][1]
-        if start > 0 and text[start - 1] in "+＋":
-            start -= 1
-        yield start, end
+        yield _span(text, run, at, len(number))
         at = run.digits.find(number, at + 1)
+
+
+def _span(text: str, run: Run, at: int, length: int, lowest_word: int = 0) -> tuple[int, int]:
+    """The original span of ``run.digits[at : at + length]``: from the word of its first digit,
+    widened to a country code or trunk prefix in the words before it (at most
+    ``MAX_PREFIX_DIGITS`` digits, from word ``lowest_word`` on) and a "+" just before, to the
+    word of its last digit."""
+    first, last = run.word_index[at], run.word_index[at + length - 1]
+    before = at - run.word_index.index(first)  # digits of the first word before the match
+    while first > lowest_word and before + _word_length(run, first - 1) <= MAX_PREFIX_DIGITS:
+        before += _word_length(run, first - 1)
+        first -= 1
+    start, end = run.word_spans[first][0], run.word_spans[last][1]
+    if start > 0 and text[start - 1] in "+＋":
+        start -= 1
+    return start, end
 
 
 def _names_digit(word: str) -> bool:

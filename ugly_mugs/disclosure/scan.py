@@ -29,6 +29,8 @@ LABELS = {
     "date": "is the exact date",
     "time": "is the exact time",
 }
+ALL_KINDS = frozenset(LABELS)
+PHONES = frozenset({"phone"})
 _EXCERPT = 60
 
 
@@ -58,9 +60,12 @@ def _hit(text: str, kind: str, start: int, end: int, protected: str) -> Hit:
     return Hit(kind, start, end, protected, f"“{excerpt(text, start, end)}” {LABELS[kind]}.")
 
 
-def _found(text: str, profile: Profile, text_words: list[words.Word]) -> Iterator[Hit]:
+def _found(text: str, profile: Profile, text_words: list[words.Word], kinds: frozenset[str]) -> Iterator[Hit]:
+    """The hits in ``text``, his identifiers not yet left out; only the names and numbers of hers
+    are skipped when not in ``kinds``, and with ``PHONES`` everything else is (the caller keeps
+    ``kinds`` alone)."""
     long_words = None
-    for name in profile.names:
+    for name in profile.names if "name" in kinds else ():
         if name.joined:
             if long_words is None:
                 long_words = [w for w in text_words if len(w.letters) >= JOINED_LETTERS]
@@ -69,10 +74,13 @@ def _found(text: str, profile: Profile, text_words: list[words.Word]) -> Iterato
             candidates = text_words
         for word, matched in words.find(name.forms, candidates):
             yield _hit(text, "name", word.start, word.end, matched)
-    text_runs = numbers.runs(text) if profile.phones else []
-    for number in profile.phones:
+    phones = profile.phones if "phone" in kinds else ()
+    text_runs = numbers.runs(text) if phones else []
+    for number in phones:
         for start, end in numbers.search(text, number, text_runs):
             yield _hit(text, "phone", start, end, number)
+    if kinds == PHONES:
+        return
     mine = profile.emails | profile.handles
     # Reading every address and handle-like word of a text is slow; with none of hers to find, skipped.
     text_addresses = list(contacts.addresses(text)) if mine or profile.domains or profile.mailboxes else []
@@ -176,33 +184,36 @@ def _profile_allowed(profile: Profile) -> list[_Allowed]:
     return profile._cache[key]
 
 
-def check(text: str, profile: Profile, *, allow: Iterable[str] | None = None) -> list[Hit]:
+def check(
+    text: str, profile: Profile, *, allow: Iterable[str] | None = None, kinds: frozenset[str] = ALL_KINDS
+) -> list[Hit]:
     """Every place in ``text`` that repeats something identifying the reporter, by start.
 
     ``allow`` are his identifiers as written (default: ``profile.allowed``); a hit that lies
-    inside one of their occurrences is not one.
+    inside one of their occurrences is not one. ``kinds``: only hits of these kinds (of
+    ``LABELS``; ``PHONES``: her phone numbers alone) are looked for.
     """
     if not text:
         return []
     his_ids = _profile_allowed(profile) if allow is None else _read_allowed(allow, profile.region)
-    hits = _hits(text, profile, his_ids)
+    hits = _hits(text, profile, his_ids, kinds)
     # Read again with spaced-out letters joined and broken words mended ("J a d e", "J**ad**e"),
     # each hit marked where it was written.
     reading = disguise.undisguised(text)
     if reading is not None:
         hits |= {
             _hit(text, h.kind, *reading.span(h.start, h.end), h.protected)
-            for h in _hits(reading.text, profile, his_ids)
+            for h in _hits(reading.text, profile, his_ids, kinds)
         }
     return sorted(hits, key=lambda h: (h.start, -h.end, h.kind))
 
 
-def _hits(text: str, profile: Profile, his_ids: list[_Allowed]) -> set[Hit]:
-    """The hits in ``text`` outside the occurrences of his identifiers ``his_ids``."""
-    text_words = words.words(text)
-    hits = set(_found(text, profile, text_words))
+def _hits(text: str, profile: Profile, his_ids: list[_Allowed], kinds: frozenset[str]) -> set[Hit]:
+    """The hits of ``kinds`` in ``text`` outside the occurrences of his identifiers ``his_ids``."""
+    text_words = words.words(text) if kinds != PHONES else []
+    hits = {hit for hit in _found(text, profile, text_words, kinds) if hit.kind in kinds}
     if hits:
-        his = _spans(text, his_ids, text_words)
+        his = _spans(text, his_ids, text_words if kinds != PHONES else None)
         hits = {h for h in hits if not any(s <= h.start and h.end <= e for s, e in his)}
     return hits
 

@@ -647,20 +647,6 @@ IN_HER_WORDS = [
 ]
 
 
-@pytest.mark.parametrize(("account", "blocking", "passing"), IN_HER_WORDS)
-def test_a_name_or_account_she_gives_as_hers_in_her_account_is_hers(account, blocking, passing):
-    sections = {
-        "identity": [{"name": ""}],
-        "incident": [{"what_happened": account}],
-        "perpetrator": [{"name_used": "Gaz"}],
-    }
-    profile = disclosure.profile_from(sections, "GB")
-    for text in blocking:
-        assert disclosure.check(text, profile), text
-    for text in passing:
-        assert disclosure.check(text, profile) == [], text
-
-
 # (her own account, texts that must block, texts that must pass): the street and postcode she
 # gives as where she lives are hers; where it happened, said after them, is not.
 HOME_IN_HER_WORDS = [
@@ -685,8 +671,8 @@ HOME_IN_HER_WORDS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("account", "blocking", "passing"), HOME_IN_HER_WORDS)
-def test_where_she_says_she_lives_in_her_account_is_hers(account, blocking, passing):
+@pytest.mark.parametrize(("account", "blocking", "passing"), IN_HER_WORDS + HOME_IN_HER_WORDS)
+def test_a_name_account_or_home_she_gives_as_hers_in_her_account_is_hers(account, blocking, passing):
     sections = {
         "identity": [{"name": ""}],
         "incident": [{"what_happened": account}],
@@ -740,3 +726,19 @@ def test_ch_is_never_read_as_k():
     # ч (ch, Polish cz) is kept apart from a hard c: "chase" is not "kase", nor "chat" "kat".
     assert words.fold_spelling("chase") != words.fold_spelling("kase")
     assert words.fold_spelling("chat") != words.fold_spelling("cat")
+
+
+@pytest.mark.parametrize("kinds", [frozenset({"phone"}), frozenset({"name"}), frozenset({"email", "date"})])
+def test_a_check_for_some_kinds_finds_those_and_only_those(kinds):
+    profile = disclosure.profile_from(
+        {
+            "identity": [{"name": "Jade Marlowe", "contact": "07700 900123, jade.m@example.org", "date": "2026-11-20"}],
+            "incident": [],
+            "perpetrator": [{"name_used": "Gaz"}],
+        },
+        "GB",
+    )
+    text = "Jade, 07700 900123, jade.m@example.org, on 20/11/2026 at the arches"
+    everything = disclosure.check(text, profile)
+    assert {h.kind for h in everything} >= {"name", "phone", "email", "date"}
+    assert disclosure.check(text, profile, kinds=kinds) == [h for h in everything if h.kind in kinds]
