@@ -95,7 +95,8 @@ def split_name(draw, word):
         cut = draw(st.integers(1, len(text) - 1))
         return text[:cut] + draw(st.sampled_from(BREAKS)) + text[cut:]
     if way == "leet":
-        inside = [i for i in range(1, len(text) - 1) if text[i].lower() in LEET_DIGITS]
+        # Inside the word, or its first or last letter (the word has five letters or more).
+        inside = [i for i in range(len(text)) if text[i].lower() in LEET_DIGITS]
         assume(inside)
         chosen = set(draw(st.lists(st.sampled_from(inside), min_size=1, unique=True)))
         return "".join(LEET_DIGITS[c.lower()] if i in chosen else c for i, c in enumerate(text))

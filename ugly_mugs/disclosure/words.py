@@ -176,15 +176,21 @@ def words(text: str) -> list[Word]:
 _DIGIT = re.compile(r"\d")
 
 
+# Digits only before or after three letters or more ("Jad3", "4nna", "Kat33"): read as letters
+# too; codes of fewer letters (AL1, LS6, M62, 3rd, 1A) are left as they are.
+_LEET_AT_AN_END = re.compile(r"a{3,}d{1,2}|d{1,2}a{3,}")
+
+
 def _leet(word: Word) -> Word:
     """``word`` with its digits also read as the letters they stand for (``LEET``), when one of
-    them stands between two letters ("J4d3", "M1ll"); else ``word``. Codes whose digits only
-    follow their letters (AL1, LS6, M62) or lead them (3rd, 1A) are left as they are."""
+    them stands between two letters ("J4d3", "M1ll") or one or two of them begin or end a word of
+    three letters or more ("Jad3", "4nna"); else ``word``. Codes of fewer letters whose digits
+    only follow or lead them (AL1, LS6, M62, 3rd, 1A) are left as they are."""
     letters = word.letters
     if len(letters) < 3 or not any(options[0].isdigit() for options in letters):
         return word
     kinds = "".join("d" if options[0].isdigit() else "a" if options[0].isalpha() else "-" for options in letters)
-    if not re.search(r"ad+a", kinds):
+    if not (re.search(r"ad+a", kinds) or re.fullmatch(_LEET_AT_AN_END, kinds)):
         return word
     read = tuple(
         tuple(dict.fromkeys(options + tuple(LEET.get(options[0], "")))) if options[0].isdigit() else options

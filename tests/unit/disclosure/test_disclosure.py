@@ -247,6 +247,10 @@ BYPASSES = [
     ("en", "name", "ask Mar<b>lowe</b> now", "Mar<b>lowe"),
     ("en", "name", "ask Mar\\lowe now", "Mar\\lowe"),
     ("en", "name", "ask M@rlowe now", "M@rlowe"),
+    # a digit for her name's first or last letter
+    ("en", "name", "ask Marlow3 now", "Marlow3"),
+    ("pl", "name", "pytaj o 1ucję", "1ucję"),
+    ("ro", "name", "întreabă de 5tefania", "5tefania"),
     ("pl", "name", "pytaj Wróbl€wską", "Wróbl€wską"),
     # her number with digits said twice, or in many parts, her domain with its dot written out
     ("en", "phone", "call double seven oh oh nine double oh one two three", "double seven oh oh nine"),
