@@ -7,9 +7,11 @@ is checked), 21 Nov,
 Brazilian Portuguese as the Unicode CLDR data in ``babel`` spells them (wide and abbreviated,
 in a date and standing alone: "21 listopada", "21 noiembrie", "21 ноември", "21 de novembro de
 2026"). Times as minutes of the day: 23:15, 23.15, 23h15, 11.15pm, 11:15 p.m., 1115pm, 11 15pm,
-2315hrs; a time written without am/pm matches either half of the day. Text is read through
-``normalise.fold_numbers`` first, so other scripts' digits, look-alike digits and invisible
-characters do not hide a date or time.
+2315hrs, quarter past 11, 20 to 12, 11 o'clock; a time written without am/pm matches either half
+of the day. Text is read through ``normalise.fold_numbers`` first, so other scripts' digits,
+look-alike digits and invisible characters do not hide a date or time; and again with English
+number words read as digits (``spoken``: "the twenty-first of November", "quarter past eleven",
+"eleven fifteen").
 """
 
 from __future__ import annotations
@@ -63,7 +65,14 @@ def _date_patterns() -> list[re.Pattern]:
 
 # What every date and time pattern needs somewhere: texts without one are not searched.
 _DIGIT = re.compile(r"\d")
+_HOUR12 = r"(?P<h>1[0-2]|0?[1-9])"
 _TIME_PATTERNS = [
+    # Minutes before or after the hour: quarter past 11, half past 11, 20 to 12, 10 minutes after 9.
+    re.compile(
+        rf"\b(?P<q>quarter|half|[0-5]?\d)\s+(?:minutes?\s+)?(?P<dir>past|after|to|before)\s+{_HOUR12}\b"
+        rf"(?:\s*{_MERIDIEM})?"
+    ),
+    re.compile(rf"\b{_HOUR12}\s*o\W?\s?clock\b(?:\s*{_MERIDIEM})?"),
     re.compile(rf"\b(?P<h>[01]?\d|2[0-3])\s?[:.h]\s?(?P<min>[0-5]\d)(?:\s*{_MERIDIEM})?"),
     re.compile(rf"\b(?P<h>1[0-2]|0?[1-9])\s*{_MERIDIEM}"),
     re.compile(r"\b(?P<h>[01]\d|2[0-3])(?P<min>[0-5]\d)\s*(?:hrs|hours|h)\b"),
@@ -72,13 +81,81 @@ _TIME_PATTERNS = [
 ]
 
 
+# English number words, cardinal and ordinal, up to fifty-nine (what a date or a time says).
+_UNIT_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9,
+}  # fmt: skip
+_TEEN_WORDS = {
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "tenth": 10, "eleventh": 11, "twelfth": 12,
+    "thirteenth": 13, "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17,
+    "eighteenth": 18, "nineteenth": 19, "twentieth": 20, "thirtieth": 30, "midnight": 12, "noon": 12,
+}  # fmt: skip
+_TEN_WORDS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
+
+
+def _alternatives(words) -> str:
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
+_NUMBER_WORD = re.compile(
+    rf"\b(?:(?P<tens>{_alternatives(_TEN_WORDS)})(?:[\s-]+(?P<unit>{_alternatives(_UNIT_WORDS)}))?"
+    rf"|(?P<single>{_alternatives([*_TEEN_WORDS, *_UNIT_WORDS])}))\b"
+)
+# Hour and minutes both said in words ("eleven fifteen"): a time only when read from words.
+_SPOKEN_TIME = re.compile(rf"\b{_HOUR12}\s(?P<min>[1-5]\d)\b(?!-)(?:\s*{_MERIDIEM})?")
+
+
+def spoken(folded: normalise.Folded) -> normalise.Folded | None:
+    """``folded`` with its English number words read as digits ("twenty-first" → "21"), each
+    digit spanning the words it came from; None when it has none."""
+    matches = list(_NUMBER_WORD.finditer(folded.text))
+    if not matches:
+        return None
+    out, starts, ends = [], [], []
+    position = 0
+    for match in matches:
+        out.append(folded.text[position : match.start()])
+        starts += folded.starts[position : match.start()]
+        ends += folded.ends[position : match.start()]
+        parts = match.groupdict()
+        if parts["single"]:
+            value = (_TEEN_WORDS | _UNIT_WORDS)[parts["single"]]
+        else:
+            value = _TEN_WORDS[parts["tens"]] + (_UNIT_WORDS[parts["unit"]] if parts["unit"] else 0)
+        digits = str(value)
+        out.append(digits)
+        starts += [folded.starts[match.start()]] * len(digits)
+        ends += [folded.ends[match.end() - 1]] * len(digits)
+        position = match.end()
+    out.append(folded.text[position:])
+    starts += folded.starts[position:]
+    ends += folded.ends[position:]
+    return normalise.Folded("".join(out), tuple(starts), tuple(ends))
+
+
+def _readings(text: str) -> list[tuple[normalise.Folded, bool]]:
+    """``text`` as dates and times are looked for in it: (reading, whether its number words were
+    read as digits), the second only when it has some."""
+    folded = normalise.fold_numbers(text)
+    found = [(folded, False)] if _DIGIT.search(folded.text) else []
+    said = spoken(folded)
+    if said is not None:
+        found.append((said, True))
+    return found
+
+
 def dates(text: str, *, either_order: bool = False) -> Iterator[tuple[tuple[int, int, int | None], int, int]]:
     """((day, month, year or None), start, end) of each date written in ``text``. With
     ``either_order`` (checking what leaves, not reading what she wrote), a date of two numbers
     is also read month first (11/21/2026, as written in the United States), when it can be."""
-    folded = normalise.fold_numbers(text)
-    if not _DIGIT.search(folded.text):
-        return  # every date pattern holds a digit (the day)
+    for folded, _ in _readings(text):
+        yield from _dates_in(folded, either_order)
+
+
+def _dates_in(folded: normalise.Folded, either_order: bool) -> Iterator[tuple[tuple[int, int, int | None], int, int]]:
     names = months()
     for pattern in _date_patterns():
         for match in pattern.finditer(folded.text):
@@ -100,20 +177,32 @@ def dates(text: str, *, either_order: bool = False) -> Iterator[tuple[tuple[int,
 
 
 def times(text: str) -> Iterator[tuple[set[int], int, int]]:
-    """(possible minutes of the day, start, end) of each time written in ``text``."""
-    folded = normalise.fold_numbers(text)
-    if not _DIGIT.search(folded.text):
-        return  # every time pattern holds a digit (the hour)
-    for pattern in _TIME_PATTERNS:
-        for match in pattern.finditer(folded.text):
-            parts = match.groupdict()
-            hour, minute = int(parts["h"]), int(parts.get("min") or 0)
-            meridiem = re.sub(r"[.\s]", "", parts.get("ap") or "")
-            start, end = folded.span(match.start(), match.end())
-            if meridiem:
-                hour = hour % 12 + (12 if meridiem == "pm" else 0)
-                yield {hour * 60 + minute}, start, end
-            elif hour <= 12:
-                yield {hour % 12 * 60 + minute, (hour % 12 + 12) * 60 + minute}, start, end
-            else:
-                yield {hour * 60 + minute}, start, end
+    """(possible minutes of the day, start, end) of each time written in ``text``; a time inside
+    a longer one ("one am" in "quarter to one am") is part of it, not a time of its own."""
+    found: dict[tuple[int, int], set[int]] = {}
+    for folded, said in _readings(text):
+        for pattern in [*_TIME_PATTERNS, _SPOKEN_TIME] if said else _TIME_PATTERNS:
+            for match in pattern.finditer(folded.text):
+                start, end = folded.span(match.start(), match.end())
+                if pattern is _SPOKEN_TIME and _DIGIT.search(text[start:end]):
+                    continue  # "11 15" in digits is no time; "eleven fifteen" is
+                found.setdefault((start, end), set()).update(_minutes(match))
+    for (start, end), minutes in found.items():
+        if not any(s <= start and end <= e and (s, e) != (start, end) for s, e in found):
+            yield minutes, start, end
+
+
+def _minutes(match: re.Match) -> set[int]:
+    """The minutes of the day a time pattern's match can mean (both halves without am/pm)."""
+    parts = match.groupdict()
+    hour, minute = int(parts["h"]), int(parts.get("min") or 0)
+    if parts.get("q"):
+        minute = {"quarter": 15, "half": 30}.get(parts["q"]) or int(parts["q"])
+        if parts["dir"] in ("to", "before"):
+            hour, minute = (hour - 1) or 12, 60 - minute
+    meridiem = re.sub(r"[.\s]", "", parts.get("ap") or "")
+    if meridiem:
+        return {(hour % 12 + (12 if meridiem == "pm" else 0)) * 60 + minute}
+    if hour <= 12:
+        return {hour % 12 * 60 + minute, (hour % 12 + 12) * 60 + minute}
+    return {hour * 60 + minute}

@@ -323,6 +323,13 @@ BYPASSES = [
     ("pt", "name", "A r a ú j o ligou", "A r a ú j o"),
     ("pt", "name", "Concei__ção ligou", "Concei__ção"),
     ("en", "time", "at 23.l5hrs", "23.l5"),
+    # her date and time said in words, or as minutes past the hour
+    ("en", "date", "on the twenty-first of November", "twenty-first of November"),
+    ("en", "date", "November the Twenty First", "November the Twenty First"),
+    ("en", "time", "at quarter past eleven", "quarter past eleven"),
+    ("en", "time", "at a quarter past 11 pm", "quarter past 11 pm"),
+    ("en", "time", "at eleven fifteen at night", "eleven fifteen"),
+    ("en", "time", "at fifteen minutes past eleven", "fifteen minutes past eleven"),
     ("pl", "date", "14 listopada 2026", "14 listopada 2026"),
     ("pl", "time", "o 22.40", "22.40"),
     ("ro", "date", "pe 3 octombrie", "3 octombrie"),
@@ -370,6 +377,8 @@ HIS_AND_ORDINARY = [
     ("en", "An annual zoetrope show, marlowesque prose."),
     ("en", "Man in his 40s, grey Ford Focus, refused to pay, £1500 promised."),
     ("en", "Seen again on 22 Nov at 10pm and on 21 Dec, in 2026."),
+    ("en", "Seen on the twenty-second of November at half past ten, and at ten to twelve."),
+    ("en", "One of eleven fifteen-year-olds; twenty one men; at 11 15 Kirkstall Road."),
     ("en", "He hangs around the LS6 area and the old mill."),
     ("en", "A close call near the park; he drove off fast."),
     ("en", "Number 9 bus, around 2300, near number 142."),
@@ -746,3 +755,21 @@ def test_a_check_for_some_kinds_finds_those_and_only_those(kinds):
     everything = disclosure.check(text, profile)
     assert {h.kind for h in everything} >= {"name", "phone", "email", "date"}
     assert disclosure.check(text, profile, kinds=kinds) == [h for h in everything if h.kind in kinds]
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("at ten to twelve", {11 * 60 + 50, 23 * 60 + 50}),
+        ("at quarter to one am", {45}),
+        ("at half past 9 pm", {21 * 60 + 30}),
+        ("at 20 past 11", {11 * 60 + 20, 23 * 60 + 20}),
+        ("at eleven o'clock", {11 * 60, 23 * 60}),
+        ("at twenty five to midnight", {11 * 60 + 35, 23 * 60 + 35}),
+        ("at nine forty-five pm", {21 * 60 + 45}),
+    ],
+)
+def test_a_time_said_in_words_is_read_as_its_minutes(text, minutes):
+    from ugly_mugs.disclosure import times
+
+    assert [found for found, _, _ in times.times(text)] == [minutes]
