@@ -9,7 +9,8 @@ significant number*: the digits after the country code and trunk zero, seven or 
 In an outgoing text a number is looked for as a run of digits, however it is spaced: the
 digits of neighbouring numeric words are joined across any spaces, punctuation and line
 breaks (a word of letters ends the run; a digit written as a word, in any of the five
-languages, is a numeric word: ``DIGIT_WORDS``), and a number split into a few runs with words
+languages, is a numeric word: ``DIGIT_WORDS``, and so are English teens, tens, hundreds and
+thousands: "seven hundred", "one twenty-three"), and a number split into a few runs with words
 between them is found too. A numeric word may hold digits of any script and
 the letters that look like digits (O and o for 0; I, l and | for 1, after
 ``normalise.visual``: Cyrillic З for 3, fullwidth digits …), but must hold at least one real
@@ -50,6 +51,23 @@ _DIGIT_NAMES = {
 }
 # How people say a digit given twice or three times in a row ("double seven oh"), in English.
 REPEATS = {"double": 2, "triple": 3}
+# How people say two digits at once, in English: teens and tens ("one twenty-three" is 123,
+# "twenty" alone 20) and hundreds and thousands ("seven hundred" is 700, "nine thousand" 9000).
+TEENS = {
+    "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14", "fifteen": "15",
+    "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19",
+}  # fmt: skip
+TENS = {
+    "twenty": "2",
+    "thirty": "3",
+    "forty": "4",
+    "fifty": "5",
+    "sixty": "6",
+    "seventy": "7",
+    "eighty": "8",
+    "ninety": "9",
+}
+ZEROS = {"hundred": "00", "thousand": "000"}
 # Keyed as ``_numeric_words`` reads a word (``normalise.fold_numbers``: Cyrillic by look).
 DIGIT_WORDS = {normalise.fold(name).text: digit for digit, names in _DIGIT_NAMES.items() for name in names}
 _RUN = re.compile(r"\+?\d[\d\s().\-/]{5,}\d")
@@ -72,16 +90,27 @@ def _numeric_words(text: str) -> Iterator[tuple[int, int, str, list[tuple[int, i
     digits too ("07700 90012 O")."""
     folded = normalise.fold_numbers(text)
     repeat = 1  # "double seven" is 77, "triple oh" 000
+    tens: tuple[int, int] | None = None  # the span of "twenty" until its unit is known
     for match in _WORD.finditer(folded.text):
         word = match.group()
+        named = DIGIT_WORDS.get(word)
+        if tens is not None and (named is None or named == "0"):
+            # "twenty" with no unit after it is 20: its nought, where it was said.
+            yield *tens, "0", [tens]
+        tens = None
         if word in REPEATS:
             # A numeric word with no digit of its own, so that it does not end the run.
             repeat = REPEATS[word]
             yield (*folded.span(match.start(), match.end()), "", [])
             continue
-        named = DIGIT_WORDS.get(word)
-        if named is not None:
-            start, end = folded.span(match.start(), match.end())
+        start, end = folded.span(match.start(), match.end())
+        spoken = TEENS.get(word) or ZEROS.get(word)
+        if word in TENS:
+            tens = (start, end)
+            yield start, end, TENS[word], [(start, end)]
+        elif spoken is not None:
+            yield start, end, spoken, [(start, end)] * len(spoken)
+        elif named is not None:
             yield start, end, named * repeat, [(start, end)] * repeat
         elif word.isdigit() or all(ch in normalise.DIGIT_LOOKALIKES for ch in word):
             digits = "".join(normalise.DIGIT_LOOKALIKES.get(ch, ch) for ch in word)
@@ -89,6 +118,8 @@ def _numeric_words(text: str) -> Iterator[tuple[int, int, str, list[tuple[int, i
             start, end = folded.span(match.start(), match.end())
             yield start, end, digits[0] * (repeat - 1) + digits, spans[:1] * (repeat - 1) + spans
         repeat = 1
+    if tens is not None:
+        yield *tens, "0", [tens]
 
 
 _WORD = re.compile(r"[a-z0-9]+")

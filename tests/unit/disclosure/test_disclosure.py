@@ -275,6 +275,8 @@ BYPASSES = [
     ("en", "phone", "call oh seven seven oh oh, nine oh oh, one two three.", "oh seven seven oh oh, nine oh oh"),
     ("en", "phone", "call 07700 900 one two three", "07700 900 one two three"),
     ("en", "phone", "ring 07700 then 900123 after dark", "07700 then 900123"),
+    ("en", "phone", "call oh seven seven hundred, nine hundred, one twenty-three", "seven seven hundred, nine hundred"),
+    ("en", "phone", "ring seven seven double oh nine hundred one twenty three", "seven seven double oh nine hundred"),
     ("en", "phone", "ring 07700 x 900 and then 123", "07700 x 900 and then 123"),
     ("pl", "phone", "dzwoń sześć zero jeden dwa trzy cztery pięć sześć siedem", "sześć zero jeden dwa trzy"),
     ("pl", "phone", "dzwoń 601 234 a potem 567", "601 234 a potem 567"),
