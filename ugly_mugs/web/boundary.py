@@ -192,7 +192,7 @@ class BoundaryRequest(Request):
             # Part of a photo is no photo: all are dropped, their names kept so that the form
             # can ask for them again.
             self.photos_over_limit = True
-            for upload in self.__dict__["files"].values():
+            for _name, upload in self.__dict__["files"].items(multi=True):
                 upload.stream = io.BytesIO()
 
 
@@ -202,15 +202,29 @@ def accepts_photos(view: Callable) -> Callable:
     return view
 
 
+def _past_the_limit() -> bool:
+    """Whether the body, sent without a Content-Length (chunked), went on past the body limit:
+    Werkzeug then reads it up to the limit and stops there, and the cut JSON would be taken for
+    bad JSON (a Content-Length over the limit is refused before anything is read)."""
+    data = request.get_data(cache=True)
+    limit = request.max_content_length
+    if limit is None or request.content_length is not None or len(data) < limit:
+        return False
+    return bool(request.input_stream.read(1))
+
+
 def json_object() -> tuple[dict | None, tuple[int, str] | None]:
     """The request's JSON object body, or None and (status, message) for the problem to answer:
     415 when it is not labelled application/json or is labelled with a charset other than UTF-8
-    (JSON between systems is UTF-8, RFC 8259 §8.1: it is not read as UTF-8 by guesswork), 400
-    when it is not one JSON object (bad JSON, too deeply nested, a key given twice)."""
+    (JSON between systems is UTF-8, RFC 8259 §8.1: it is not read as UTF-8 by guesswork), 413
+    when a chunked body goes on past the body limit, 400 when it is not one JSON object (bad
+    JSON, too deeply nested, a key given twice)."""
     if not request.is_json:
         return None, (415, "Send the request body as application/json.")
     if request.mimetype_params.get("charset", "utf-8").lower() not in ("utf-8", "utf8"):
         return None, (415, "Send the request body as JSON in UTF-8 (charset=utf-8, or no charset).")
+    if _past_the_limit():
+        return None, (413, "The body is too large.")
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return None, (400, "The body must be a JSON object, each key given once.")
