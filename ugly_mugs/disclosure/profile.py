@@ -16,12 +16,14 @@ Sources, every version of each section:
 * fields of hers withheld from the incident and perpetrator sections at filing (the identity
   section's ``withheld`` list, ``reports.withholding``) are read as her own words;
 * **her own words** (every free-text value of the incident section): a name she gives after
-  "my name is" and the like (``OWN_NAME_CUES``), the street and postcode she gives as where she
-  lives ("I live at", "my flat on": ``HOME_CUES``), the phone numbers, e-mail addresses and
+  "my name is" and the like (``OWN_NAME_CUES``), the phone numbers, e-mail addresses and
   @handles in them, unless they are his — given in the perpetrator
   section's lists or in what she wrote about him. A number she did not give as his is
   treated as possibly hers: blocking a number of his costs a rewording, leaking hers could
   cost her life.
+
+**Where she says she lives** ("I live at", "my flat on", "she lives at", "… is where I live":
+``home``), in her own words or in what she wrote about him: that street and postcode.
 
 The perpetrator's **declared identifiers** (his phone numbers, e-mails, usernames, plate and
 the name he used, and the numbers and addresses in what she wrote about him) are kept as
@@ -35,7 +37,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
-from ugly_mugs.disclosure import contacts, numbers, places, times, words
+from ugly_mugs.disclosure import contacts, home, numbers, places, times, words
 
 # What people type into "What should we call you?" when they give no name; these words alone
 # would block almost every alert ("no condom") while identifying nobody.
@@ -61,28 +63,6 @@ OWN_NAME_CUES = (
     "numele meu este", "numele meu e", "казвам се", "името ми е", "meu nome é", "me chamo",
     "me chamam de",
 )  # fmt: skip
-
-
-# Phrases after which she says, in her own account, where she lives ("I live at 14 Mill Road",
-# "he followed me back to my flat on Mill Road"), in the scheme's five languages: the street and
-# postcode that follow locate her (P2), wherever she typed them.
-HOME_CUES = (
-    "i live", "i'm living", "i am living", "i stay", "i'm staying", "i am staying", "where i live",
-    "where i stay", "my address", "my home address", "my flat", "my house", "my home", "my place",
-    "my room", "my bedsit", "back to mine", "home address",
-    "mieszkam", "mój adres", "moj adres", "moje mieszkanie", "mój dom", "moj dom", "adres mam",
-    "locuiesc", "stau pe", "stau în", "stau in", "adresa mea", "casa mea", "apartamentul meu",
-    "живея", "адресът ми", "адреса ми", "моят адрес", "квартирата ми", "апартаментът ми",
-    "moro", "eu moro", "minha casa", "meu endereço", "meu endereco", "minha morada", "meu apartamento",
-)  # fmt: skip
-_HOME_CUED = re.compile(
-    r"(?<!\w)(?:" + "|".join(re.escape(c) for c in sorted(HOME_CUES, key=len, reverse=True)) + r")(?!\w)",
-    re.IGNORECASE,
-)
-# Where what follows a home cue stops being about her home: a line, ! ? ;, or a full stop that
-# ends a sentence (not the one after a street type's short form: "ul. Długa", "St. Mary's").
-_CLAUSE_END = re.compile(r"[\n!?;]|\.(?=\s)")
-_HOME_CLAUSE_CHARS = 100
 
 
 def _cued(cues: tuple[str, ...]) -> re.Pattern:
@@ -185,31 +165,6 @@ def _introduced(text: str, cued: re.Pattern = _CUED) -> Iterator[str]:
             yield raw
 
 
-def _home_clauses(text: str) -> Iterator[str]:
-    """What follows each home cue (``HOME_CUES``) in ``text``, up to the end of its clause."""
-    for match in _HOME_CUED.finditer(text):
-        rest = text[match.end() : match.end() + _HOME_CLAUSE_CHARS]
-        for end in _CLAUSE_END.finditer(rest):
-            before = words.words(rest[: end.start()])
-            short_form = end.group() == "." and before and before[-1].plain() in places.SHORT_TYPES
-            if not short_form:
-                rest = rest[: end.start()]
-                break
-        yield rest
-
-
-def her_home(text: str) -> tuple[set[places.Street], set[str]]:
-    """The street and postcode she gives as where she lives in her own words (``HOME_CUES``):
-    of each cue's clause the first street and the first postcode (later ones are more often
-    where it happened: "I live on Mill Road but he took me to Kirkstall Road")."""
-    found_streets: set[places.Street] = set()
-    found_postcodes: set[str] = set()
-    for clause in _home_clauses(text):
-        found_streets.update(list(places.streets(clause))[:1])
-        found_postcodes.update(list(places.postcodes(clause))[:1])
-    return found_streets, found_postcodes
-
-
 def _phrase(text: str) -> tuple[str, ...]:
     return tuple(text[w.start : w.end] for w in words.words(text))
 
@@ -292,7 +247,12 @@ def build(
         mailboxes.update(_mailboxes(text) - his_mailboxes)
         domains.update(contacts.her_domains(text) - his_domains)
         handles.update(contacts.her_handles(text, contact_field=False) - his_keys)
-        home_streets, home_postcodes = her_home(text)
+    # Where she says she lives, in her own words or in what she wrote about him.
+    his_free_text = [
+        text for v in perpetrator for k, value in v.items() if k not in DECLARED_LISTS for text in strings(value)
+    ]
+    for text in [*her_free_text, *his_free_text]:
+        home_streets, home_postcodes = home.her_home(text)
         streets.update(dict.fromkeys(home_streets))
         postcodes.update(home_postcodes)
     handles.update(emails)
