@@ -12,8 +12,9 @@ digits also by its letters alone ("Jade22").
 Both sides are then loosened the same way: y reads as i and a doubled consonant as one
 (Mariya / Maria are not told apart; Kelly / Keli neither). A name word of four letters or more
 is also matched as the scheme's other alphabets and orthographies spell it (``fold_spelling``:
-Kowalska / Ковальска / Kovalska, Szymańska / Шиманска, Aleksandra / Alexandra), unless the word
-written is an ordinary word far more common than the name's form ("chase" is not Kasia's).
+Kowalska / Ковальска / Kovalska, Szymańska / Шиманска, Wójcik / Вуйчик, Dąbrowska /
+Домбровска, Aleksandra / Alexandra), unless the word is an ordinary word written as one: in
+small letters ("chase" is not Kasia's, "кости" not Kostya's).
 
 The forms accepted for a name word (``name_forms``) are the word itself, its possessive and
 plural (-s, -es), and the case endings of the scheme's languages on its stem (the word less
@@ -70,15 +71,17 @@ LETTERS_BEFORE_DIGITS = 3
 # meets e, and a c before a, o, u or a consonant meets k (Popescu, Попеску); ч is kept apart
 # (C) from that c, so "chase" is not "kase".
 SPELLING_FOLDS = (
-    ("w", "v"), ("j", "i"), ("sz", "s"), ("cz", "C"), ("rz", "z"), ("sh", "s"), ("ch", "C"), ("zh", "z"),
-    ("kh", "h"), ("ts", "c"), ("tz", "c"), ("ph", "f"), ("ks", "x"), ("ie", "e"), ("ii", "i"),
+    ("w", "v"), ("j", "i"), ("sz", "s"), ("cz", "C"), ("rz", "z"), ("sh", "s"), ("kh", "k"), ("ch", "C"),
+    ("zh", "z"), ("ts", "c"), ("tz", "c"), ("ph", "f"), ("ks", "x"), ("ie", "e"), ("ii", "i"), ("ci", "Ci"),
 )  # fmt: skip
-_HARD_C = re.compile(r"c(?![ei])")
+# Read before the folds: ch before a consonant is k (Christina, Кристина), a final ie is i
+# (Stephanie, Стефани).
+_BEFORE_FOLDS = ((re.compile(r"ch(?=[^aeiouy])"), "k"), (re.compile(r"ie$"), "i"))
+_HARD_C = re.compile(r"c(?![eiC])")
 # A word is read by ``fold_spelling`` only when it has this many letters, and is not taken for
-# a name it folds to when it is an ordinary word ten times as common as the name (Zipf 1 more):
-# folding joins words it should not ("Chase" and "case").
+# a name it folds to when it is an ordinary word written as one (``_an_ordinary_word``):
+# folding joins words it should not ("chase" and Kasia's "kasie").
 FOLDED_LETTERS = 4
-FOLDED_MORE_COMMON = 1.0
 # The scheme's languages, as the ``wordfreq`` lists name them; a word this common (Zipf scale: 3
 # is once per million words) in any of them is an ordinary word.
 WORD_LANGUAGES = ("en", "pl", "ro", "bg", "pt")
@@ -113,17 +116,53 @@ def is_common_word(word: str) -> bool:
     return frequency(word) >= COMMON_WORD_ZIPF
 
 
-def _folded_onto_a_name(word: str, names: list[str]) -> bool:
-    """Whether ``word``, folded to the same spelling as the name's forms ``names``, is an
-    ordinary word much more common than the least common of them (``FOLDED_MORE_COMMON``):
-    another word, not the name respelled ("chase" is not Kasia's "kasie")."""
-    common = frequency(word)
-    return common >= COMMON_WORD_ZIPF and common - min(frequency(name) for name in names) >= FOLDED_MORE_COMMON
+# A word written with a capital is an ordinary word (at the start of a sentence) rather than a
+# name when it is this common: names are rarer (Victoria 4.7, Julia 4.4, Silvia 4.1), the words
+# that begin sentences commoner (Says 5.5, Tego 6.5, Czasie 5.6).
+CAPITALISED_WORD_ZIPF = 5.0
+
+
+def _an_ordinary_word(written: str) -> bool:
+    """Whether a word folded to a form of her name is more likely an ordinary word than her name
+    respelled: in small letters (a name is written with a capital) and common in one of the
+    scheme's languages ("chase", "kasę", "кости", "marry"), or with a capital and very common
+    ("Says", "Czasie"); not "Silvia", "Alexandra"."""
+    common = frequency(written.lower())
+    return common >= (COMMON_WORD_ZIPF if written[:1].islower() else CAPITALISED_WORD_ZIPF)
+
+
+# Letters whose sound the other alphabets write otherwise than their transliteration does
+# (Wójcik is Вуйчик, Țurcanu Цуркану, Conceição Консейсао): read so before folding. The nasal
+# vowels are read with m before b or p (Dąbrowska, Домбровска) and with n elsewhere (Węgrzyn,
+# Венгжин).
+SOUNDS = {"ó": "u", "ț": "ts", "ţ": "ts", "ć": "ch", "ç": "s"}
+NASALS = {"ą": "o", "ę": "e"}
+
+
+def sounded(written: str) -> str:
+    """A word as written, read letter by letter by its sound where ``SOUNDS`` and ``NASALS``
+    say, each other letter by its first reading (digits in a word of letters as the letters
+    they stand for, ``LEET``); what is not a letter or digit is left out."""
+    low = written.lower()
+    has_letters = any(ch.isalpha() for ch in low)
+    out = []
+    for i, ch in enumerate(low):
+        if ch in SOUNDS:
+            out.append(SOUNDS[ch])
+        elif ch in NASALS:
+            out.append(NASALS[ch] + ("m" if low[i + 1 : i + 2] in ("b", "p") else "n"))
+        elif ch.isdigit() and has_letters and ch in LEET:
+            out.append(LEET[ch][0])
+        elif normalise.is_word_char(ch):
+            out.append(normalise.readings(ch)[0])
+    return "".join(out)
 
 
 def fold_spelling(plain: str) -> str:
     """A loosened ASCII reading (``Word.plain``) folded by ``SPELLING_FOLDS`` to the spelling it
     shares with its forms in the scheme's other alphabets and orthographies."""
+    for pattern, read in _BEFORE_FOLDS:
+        plain = pattern.sub(read, plain)
     for written, folded in SPELLING_FOLDS:
         if written in plain:
             plain = plain.replace(written, folded)
@@ -137,6 +176,7 @@ class Word:
     start: int
     end: int
     letters: tuple[tuple[str, ...], ...]
+    written: str = ""  # the word as it stands in the text
 
     @property
     def translit(self) -> str:
@@ -154,11 +194,12 @@ class Word:
             return plain
 
     def folded(self) -> str:
-        """``plain`` folded by ``fold_spelling`` (kept, like ``plain``)."""
+        """The word as written, read by its sounds (``sounded``) and folded by ``fold_spelling``
+        (kept, like ``plain``)."""
         try:
             return self.__dict__["_folded"]
         except KeyError:
-            folded = self.__dict__["_folded"] = fold_spelling(self.plain())
+            folded = self.__dict__["_folded"] = fold_spelling(loosen(sounded(self.written)))
             return folded
 
     def is_number(self) -> bool:
@@ -196,7 +237,7 @@ def _leet(word: Word) -> Word:
         tuple(dict.fromkeys(options + tuple(LEET.get(options[0], "")))) if options[0].isdigit() else options
         for options in letters
     )
-    return Word(word.start, word.end, read)
+    return Word(word.start, word.end, read, word.written)
 
 
 @functools.cache
@@ -225,7 +266,7 @@ def _ascii_words(text: str) -> list[Word]:
                 else:
                     joined.append(options)
             letters = joined
-        found.append(Word(match.start(), match.end(), tuple(letters)))
+        found.append(Word(match.start(), match.end(), tuple(letters), match.group()))
     return found
 
 
@@ -249,10 +290,10 @@ def _words(text: str) -> list[Word]:
         elif start is not None and _inside_word(text, index):
             continue
         elif start is not None:
-            found.append(Word(start, end, tuple(letters)))
+            found.append(Word(start, end, tuple(letters), text[start:end]))
             start, letters = None, []
     if start is not None:
-        found.append(Word(start, end, tuple(letters)))
+        found.append(Word(start, end, tuple(letters), text[start:end]))
     return found
 
 
@@ -265,18 +306,19 @@ def _inside_word(text: str, index: int) -> bool:
 
 
 class Forms:
-    """A set of accepted spellings, matched against words without listing every reading; with
-    ``folded``, also by their spelling in the scheme's other alphabets (``fold_spelling``)."""
+    """A set of accepted spellings, matched against words without listing every reading; and
+    against ``folded`` spellings by their spelling in the scheme's other alphabets
+    (``fold_spelling``)."""
 
-    def __init__(self, spellings: Iterable[str], folded: bool = False):
+    def __init__(self, spellings: Iterable[str], folded: Iterable[str] = ()):
         self.spellings = frozenset(s for s in spellings if s)
         self._prefixes = frozenset(s[:i] for s in self.spellings for i in range(len(s) + 1))
-        # Folded spelling → the accepted spellings that fold to it.
+        # Folded spelling → the spellings (``folded``: the accepted ones and those read by their
+        # sounds) that fold to it.
         self._folded: dict[str, list[str]] = {}
-        if folded:
-            for spelling in sorted(self.spellings):
-                if len(spelling) >= FOLDED_LETTERS:
-                    self._folded.setdefault(fold_spelling(spelling), []).append(spelling)
+        for spelling in sorted(folded):
+            if len(spelling) >= FOLDED_LETTERS:
+                self._folded.setdefault(fold_spelling(spelling), []).append(spelling)
 
     def __bool__(self) -> bool:
         return bool(self.spellings)
@@ -299,7 +341,7 @@ class Forms:
                 found = self._match(letters[:cut])
         if found is None and self._folded and len(letters) >= FOLDED_LETTERS:
             names = self._folded.get(word.folded())
-            if names and not _folded_onto_a_name(word.translit, names):
+            if names and not _an_ordinary_word(word.written):
                 found = names[0]
         return found
 
@@ -360,8 +402,16 @@ def stems(form: str) -> set[str]:
 def name_forms(value: str, respelled: bool = True) -> Forms:
     """The accepted forms of one protected name word (see the module docstring); with
     ``respelled``, also as the other alphabets spell them (``fold_spelling``)."""
+    accepted = _inflected(spellings_of(value))
+    if not respelled:
+        return Forms(accepted)
+    return Forms(accepted, folded=accepted | _inflected({loosen(sounded(value))}))
+
+
+def _inflected(spellings: Iterable[str]) -> set[str]:
+    """Each spelling with its possessive and plural, and its case endings (module docstring)."""
     accepted: set[str] = set()
-    for form in spellings_of(value):
+    for form in spellings:
         accepted.add(form)
         accepted.update(loosen(form + ending) for ending in ENGLISH_ENDINGS)
         if len(form) <= 2:
@@ -374,7 +424,7 @@ def name_forms(value: str, respelled: bool = True) -> Forms:
             for tail, changed in ALTERNATIONS.items():
                 if stem.endswith(tail) and len(stem) >= 3:
                     accepted.update(loosen(stem[: -len(tail)] + changed + e) for e in ALTERNATED_ENDINGS)
-    return Forms(accepted, folded=respelled)
+    return accepted
 
 
 def exact_forms(value: str) -> Forms:
