@@ -241,17 +241,12 @@ def _reads_as_at(raw: str) -> bool:
     return False
 
 
-# What a time or date is written with: digits (of any script), separators, and an ending
-# that says which half of the day or that it is hours.
-_TIME_ENDING = re.compile(r"(?:[ap]\.?\s?m\.?|hrs|hours)$")
-
-
 def _written_as_time(raw: str) -> bool:
     """Whether ``raw`` is written only as a time or date is: real digits, separators and an
     am/pm or hours ending (11.30pm, 2315hrs, 20.11.2026). Letters that only look like digits
     (lo.lo, io.21) are an account name's, even where the time reader takes them for digits."""
     shown = "".join(ch for ch in raw if not (normalise.is_invisible(ch) or normalise.is_mark(ch))).lower()
-    shown = _TIME_ENDING.sub("", shown)
+    shown = normalise.TIME_ENDING.sub("", shown)
     return any(ch.isdigit() for ch in shown) and all(ch.isdigit() or ch in ".:/-_h " for ch in shown)
 
 

@@ -214,8 +214,9 @@ def forget_texts() -> None:
 # Letters (as ``fold`` reads them) that stand for a digit inside a number.
 DIGIT_LOOKALIKES = {"o": "0", "i": "1", "l": "1"}
 _ALNUM_RUN = re.compile(r"[a-z0-9]+")
-# The ending a time may have written straight after its digits (as ``fold`` reads it).
-_TIME_ENDING = re.compile(r"(?:am|pm|hrs|hours|h)$")
+# The ending a time may have written after its digits: which half of the day (pm, p.m.) or
+# that it is hours (hrs, h), lower case.
+TIME_ENDING = re.compile(r"(?:[ap]\.?\s?m\.?|hrs|hours|h)$")
 
 
 def is_numeric(token: str) -> bool:
@@ -240,7 +241,7 @@ def _digits_read(folded: Folded) -> Folded:
     tokens = list(_ALNUM_RUN.finditer(folded.text))
     # A time's ending (l115pm, O930am, l0hrs) is not part of its number: the look-alikes before
     # it are read as digits like any number's, the ending stays letters.
-    stems = [_TIME_ENDING.sub("", m.group()) or m.group() for m in tokens]
+    stems = [TIME_ENDING.sub("", m.group()) or m.group() for m in tokens]
     numeric = [is_numeric(stem) for stem in stems]
 
     def lookalikes_only(k: int) -> bool:
