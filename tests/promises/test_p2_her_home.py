@@ -57,6 +57,36 @@ HOME_LEAKS = [
     ("Resido na Rua das Flores 10.", "visto na Rua das Flores"),
     ("Eu morava na Rua das Flores 10.", "visto na Rua das Flores"),
     ("Moramos na Rua das Flores 10.", "visto na Rua das Flores"),
+    # A line break after the preposition, words between the verb and it, other subjects and verbs.
+    ("I live at\n14 Mill Road", "seen on Mill Road"),
+    ("I live with my mum at 14 Mill Road", "seen on Mill Road"),
+    ("I live alone on Mill Road", "seen on Mill Road"),
+    ("I also live at 14 Mill Road", "seen on Mill Road"),
+    ("me and my sister live at 14 Mill Road", "seen on Mill Road"),
+    ("She is staying at 14 Mill Road", "seen on Mill Road"),
+    ("Client lives at 14 Mill Road", "seen on Mill Road"),
+    ("I reside at 14 Mill Road", "seen on Mill Road"),
+    ("I live just off Mill Road", "seen on Mill Road"),
+    ("My flat's on Mill Road", "seen on Mill Road"),
+    # Labels, the address before "is my home", after "where I live" and a sign.
+    ("Address: 14 Mill Road", "seen on Mill Road"),
+    ("He hit me.\nHome: 14 Mill Road", "seen on Mill Road"),
+    ("14 Mill Road is my home", "seen on Mill Road"),
+    ("14 Mill Road is where I'm living", "seen on Mill Road"),
+    ("He knows where I live - 14 Mill Road", "seen on Mill Road"),
+    ("He knows where I live (14 Mill Road)", "seen on Mill Road"),
+    ("He knows my address, 14 Mill Road", "seen on Mill Road"),
+    ("He followed me back home to 14 Mill Road", "seen on Mill Road"),
+    ("He came round mine on Mill Road", "seen on Mill Road"),
+    # Commas inside the address.
+    ("I live at flat 3, 14 Mill Road", "seen on Mill Road"),
+    ("I live at 14 Mill Road, Leeds, LS6 2AB", "near LS6 2AB"),
+    ("my postcode's LS6 2AB", "near LS6 2AB"),
+    ("I live in Leeds, on Mill Road", "seen on Mill Road"),
+    # Invisible characters and other apostrophes.
+    ("I\u200blive at 14 Mill Road", "seen on Mill Road"),
+    ("I\u2032m living at 14 Mill Road", "seen on Mill Road"),
+    ("I\uff07m living at 14 Mill Road", "seen on Mill Road"),
 ]
 
 
@@ -78,7 +108,20 @@ NOT_HER_HOME = [
     ("I live — he took me to Kirkstall Road", "seen on Kirkstall Road"),
     ("Mieszkam daleko, on mnie zabrał na ulicę Polną", "widziany na ulicy Polnej"),
     ("Moro longe, ele me levou para a Rua Augusta", "visto na Rua Augusta"),
+    ("He kept asking where I live, then took me to Kirkstall Road", "seen on Kirkstall Road"),
+    ("I wouldn't tell him where I live, he drove to Kirkstall Road", "seen on Kirkstall Road"),
+    ("He dropped me on Kirkstall Road, not where I live", "seen on Kirkstall Road"),
+    ("I stayed in his car on Kirkstall Road", "seen on Kirkstall Road"),
+    ("I was staying at his flat on Kirkstall Road", "seen on Kirkstall Road"),
+    ("I live in fear since he attacked me on Kirkstall Road", "seen on Kirkstall Road"),
+    ("Mieszkam w Leeds, on mnie zabrał na ulicę Polną", "widziany na ulicy Polnej"),
+    # Romanian "stau" / "stăteam" is standing or sitting more often than living.
+    ("Stăteam la colț pe Strada Muncii", "văzut pe Strada Muncii"),
+    ("Stam în mașina lui pe Strada Muncii", "văzut pe Strada Muncii"),
 ]
+# Not told apart, and left so: a place she is staying at where it happened ("I was staying in
+# a hotel on Kirkstall Road where he attacked me" protects Kirkstall Road: it locates her), and a
+# place after more words in the same clause ("I live in Leeds working on Kirkstall Road").
 
 
 @pytest.mark.parametrize(("account", "alert"), NOT_HER_HOME, ids=[a[:40] for a, _ in NOT_HER_HOME])

@@ -217,9 +217,9 @@ def words(text: str) -> list[Word]:
 _DIGIT = re.compile(r"\d")
 
 
-# Digits only before or after three letters or more ("Jad3", "4nna", "Kat33"): read as letters
+# Digits only before or after three letters or more ("Jad3", "4nna", "4nn4"): read as letters
 # too; codes of fewer letters (AL1, LS6, M62, 3rd, 1A) are left as they are.
-_LEET_AT_AN_END = re.compile(r"a{3,}d{1,2}|d{1,2}a{3,}")
+_LEET_AT_AN_END = re.compile(r"d{1,2}a{3,}d{0,2}|a{3,}d{1,2}")
 
 
 def _leet(word: Word) -> Word:
