@@ -95,10 +95,14 @@ def split_name(draw, word):
         cut = draw(st.integers(1, len(text) - 1))
         return text[:cut] + draw(st.sampled_from(BREAKS)) + text[cut:]
     if way == "leet":
-        # Inside the word, or its first or last letter (the word has five letters or more).
-        inside = [i for i in range(len(text)) if text[i].lower() in LEET_DIGITS]
-        assume(inside)
-        chosen = set(draw(st.lists(st.sampled_from(inside), min_size=1, unique=True)))
+        # Letters inside the word, or else its first or its last letter (five letters or more).
+        inside = [i for i in range(1, len(text) - 1) if text[i].lower() in LEET_DIGITS]
+        ends = [i for i in (0, len(text) - 1) if text[i].lower() in LEET_DIGITS]
+        if inside and (not ends or draw(st.booleans())):
+            chosen = set(draw(st.lists(st.sampled_from(inside), min_size=1, unique=True)))
+        else:
+            assume(ends)
+            chosen = {draw(st.sampled_from(ends))}
         return "".join(LEET_DIGITS[c.lower()] if i in chosen else c for i, c in enumerate(text))
     return text + draw(st.sampled_from(["1", "22", "99", "1985", "2026"]))
 
