@@ -122,13 +122,24 @@ def is_common_word(word: str) -> bool:
 CAPITALISED_WORD_ZIPF = 5.0
 
 
-def _an_ordinary_word(written: str) -> bool:
-    """Whether a word folded to a form of her name is more likely an ordinary word than her name
-    respelled: in small letters (a name is written with a capital) and common in one of the
-    scheme's languages ("chase", "kasę", "кости", "marry"), or with a capital and very common
-    ("Says", "Czasie"); not "Silvia", "Alexandra"."""
+# A word in small letters that matches another form of her name is an ordinary word when it is
+# common and this much more common than her name (Zipf): "kasę" (4.6) beside Kasia (3.8), not
+# "silvia" (4.1) beside Sylwia (3.8). A name that is itself a common word (Case, Stan, Costa)
+# counts as no commoner than ``NAME_ZIPF``, a common name's frequency.
+MORE_COMMON_THAN_HER_NAME = 0.4
+NAME_ZIPF = 3.8
+
+
+def _an_ordinary_word(written: str, name: str) -> bool:
+    """Whether a word that matches another form of her name ``name`` (an inflection, or her name
+    respelled) is more likely an ordinary word: in small letters, common in one of the scheme's
+    languages and commoner than her name ("chase", "kasę", "кости", "marry", "ani", "very"), or
+    with a capital and very common ("Says", "Czasie"); not "silvia", "Alexandra"."""
     common = frequency(written.lower())
-    return common >= (COMMON_WORD_ZIPF if written[:1].islower() else CAPITALISED_WORD_ZIPF)
+    if written[:1].islower():
+        name_common = min(frequency(name.lower()), NAME_ZIPF)
+        return common >= COMMON_WORD_ZIPF and common - name_common >= MORE_COMMON_THAN_HER_NAME
+    return common >= CAPITALISED_WORD_ZIPF
 
 
 # Letters whose sound the other alphabets write otherwise than their transliteration does
@@ -310,8 +321,12 @@ class Forms:
     against ``folded`` spellings by their spelling in the scheme's other alphabets
     (``fold_spelling``)."""
 
-    def __init__(self, spellings: Iterable[str], folded: Iterable[str] = ()):
+    def __init__(self, spellings: Iterable[str], folded: Iterable[str] = (), name: str = ""):
         self.spellings = frozenset(s for s in spellings if s)
+        # The name as typed and its own spellings (possessive and plural too): a match of another
+        # of its forms (an inflection) that is an ordinary word written as one is not a hit.
+        self.name = name
+        self._bases = frozenset(_inflected(spellings_of(name), endings=False)) if name else frozenset()
         self._prefixes = frozenset(s[:i] for s in self.spellings for i in range(len(s) + 1))
         # Folded spelling → the spellings (``folded``: the accepted ones and those read by their
         # sounds) that fold to it.
@@ -339,11 +354,16 @@ class Forms:
                 cut -= 1
             if cut >= LETTERS_BEFORE_DIGITS:
                 found = self._match(letters[:cut])
+        if found is not None and self._bases and found not in self._bases and self._ordinary(word):
+            found = None  # "ani" (years) is not Ana's genitive, "very" not Vera's
         if found is None and self._folded and len(letters) >= FOLDED_LETTERS:
             names = self._folded.get(word.folded())
-            if names and not _an_ordinary_word(word.written):
+            if names and not self._ordinary(word):
                 found = names[0]
         return found
+
+    def _ordinary(self, word: Word) -> bool:
+        return _an_ordinary_word(word.written, self.name)
 
     def _match(self, letters: tuple[tuple[str, ...], ...]) -> str | None:
         partial = {""}
@@ -404,17 +424,18 @@ def name_forms(value: str, respelled: bool = True) -> Forms:
     ``respelled``, also as the other alphabets spell them (``fold_spelling``)."""
     accepted = _inflected(spellings_of(value))
     if not respelled:
-        return Forms(accepted)
-    return Forms(accepted, folded=accepted | _inflected({loosen(sounded(value))}))
+        return Forms(accepted, name=value)
+    return Forms(accepted, folded=accepted | _inflected({loosen(sounded(value))}), name=value)
 
 
-def _inflected(spellings: Iterable[str]) -> set[str]:
-    """Each spelling with its possessive and plural, and its case endings (module docstring)."""
+def _inflected(spellings: Iterable[str], endings: bool = True) -> set[str]:
+    """Each spelling with its possessive and plural, and (``endings``) its case endings (module
+    docstring)."""
     accepted: set[str] = set()
     for form in spellings:
         accepted.add(form)
         accepted.update(loosen(form + ending) for ending in ENGLISH_ENDINGS)
-        if len(form) <= 2:
+        if len(form) <= 2 or not endings:
             continue
         if len(form) >= 4 and form.endswith("ia"):
             # Polish soft stems write the oblique cases with one i: Kasia → Kasi, Basia → Basi.

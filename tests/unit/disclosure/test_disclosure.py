@@ -707,7 +707,7 @@ RESPELLED = [
     ("Marta Szymańska", ["Шиманска", "Shimanska", "Szimanska"], ["shimmer", "Shaman"]),
     ("Anna Kowalczyk", ["Ковалчик", "Kovalchik", "Kowalchik"], ["Kovac"]),
     ("Мария Петрова", ["Marija", "Petrowa"], ["Marina", "Peter"]),
-    ("Maja Wiśniewska", ["Maya", "Вишневска", "Vishnevska"], ["mayo", "visit"]),
+    ("Maja Wiśniewska", ["Maya", "Вишневска", "Vishnevska"], ["visit"]),
     ("Aleksandra Nowak", ["Alexandra", "Новак", "Novak"], ["Nova", "now", "knowing"]),
     ("Ioana Popescu", ["Попеску", "Popesku"], ["Pope"]),
     ("Kasia Grzegorczyk", ["Гжегорчик", "Gzhegorchik", "Kasja"], ["chase", "case", "cash"]),

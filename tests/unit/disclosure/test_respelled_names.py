@@ -8,8 +8,13 @@ languages, written as ordinary words are (in small letters), that fold to a form
 must pass.
 
 Not read, and left so: Polish ch as х before r ("Chrystowa" for Христова: ch before a consonant
-is read as k, as in Christina), names adapted rather than spelled (София for Zofia), and
-Portuguese ce/ci as се/си (Консейсао: Polish ce is це).
+is read as k, as in Christina), ch before a vowel as k or ш (Mihaela / Michaela / Mikaela,
+Charlotte / Шарлот: it is read as ч, as Polish cz), names adapted rather than spelled (София for
+Zofia), Portuguese ce/ci as се/си (Консейсао: Polish ce is це), and a respelling in small
+letters that is commoner than her name by more than ``words.MORE_COMMON_THAN_HER_NAME`` (ioana
+for Joanna: ordinary words win there, "kasa" is not Kasia's). Her name itself always
+blocks, also where it is an ordinary word ("brown hair" when she is Brown, "1 maja" when she is
+Maja): a rewording costs less than her name.
 """
 
 from __future__ import annotations
@@ -48,7 +53,12 @@ LEAKS = [
     # Final -ie / -и (Stephanie → Стефани / Stefani).
     ("Stephanie Wendt", "Стефани"),
     ("Stephanie Wendt", "Stefani"),
-    # Her name's common spelling in another language, written as a name.
+    # Her name's common spelling in another language, written as a name, or in small letters.
+    ("Sylwia Nowak", "silvia"),
+    ("Alexandra Dumitru", "aleksandra"),
+    ("Cristina Stan", "kristina"),
+    ("Христина Тодорова", "kristina"),
+    ("Stephanie Wright", "stefani"),
     ("Sylwia Nowak", "Silvia"),
     ("Sylwia Nowak", "Sylvia"),
     ("Patrycja Nowak", "Patricia"),
@@ -72,6 +82,11 @@ ORDINARY = [
     ("Maria Rusu", "Nie rusza się z samochodu."),  # rusza (moves)
     ("Petya Ivanova", "A lovit-o lângă pieței centrale."),  # pieței (of the market)
     ("Chase Smith", "Той чака с часове пред хотела."),  # часове (hours)
+    # Another form of her name (a case ending) that is an ordinary word written as one.
+    ("Ana Radu", "Are în jur de patruzeci de ani."),  # ani: years, and Ana's genitive
+    ("Anna Nowak", "Ma około 40 lat, nie powiedział ani słowa."),  # ani: not a
+    ("Vera Silva", "He had a fake Rolex, it was very dark."),  # very, as Vera's veri
+    ("Kasia Nowak", "Nie miał kasy."),  # kasy: cash
 ]
 
 
