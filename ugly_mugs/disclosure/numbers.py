@@ -91,7 +91,8 @@ def _numeric_words(text: str) -> Iterator[tuple[int, int, str, list[tuple[int, i
     folded = normalise.fold_numbers(text)
     repeat = 1  # "double seven" is 77, "triple oh" 000
     tens: tuple[int, int] | None = None  # the span of "twenty" until its unit is known
-    for match in _WORD.finditer(folded.text):
+    tokens = list(_WORD.finditer(folded.text))
+    for index, match in enumerate(tokens):
         word = match.group()
         named = DIGIT_WORDS.get(word)
         if tens is not None and (named is None or named == "0"):
@@ -104,7 +105,12 @@ def _numeric_words(text: str) -> Iterator[tuple[int, int, str, list[tuple[int, i
             yield (*folded.span(match.start(), match.end()), "", [])
             continue
         start, end = folded.span(match.start(), match.end())
-        spoken = TEENS.get(word) or ZEROS.get(word)
+        if word == "and" and index and tokens[index - 1].group() in ZEROS:
+            # "a hundred and twenty-three": the "and" does not end the number.
+            yield start, end, "", []
+            continue
+        before = tokens[index - 1].group() if index else ""
+        spoken = TEENS.get(word) or (_zeros(word, before, tokens[index + 1 :]) if word in ZEROS else None)
         if word in TENS:
             tens = (start, end)
             yield start, end, TENS[word], [(start, end)]
@@ -123,6 +129,23 @@ def _numeric_words(text: str) -> Iterator[tuple[int, int, str, list[tuple[int, i
 
 
 _WORD = re.compile(r"[a-z0-9]+")
+
+
+def _zeros(word: str, before: str, after: list[re.Match]) -> str:
+    """The digits "hundred" or "thousand" stands for, by what is said around it: a one after
+    "a" ("a hundred"); then no noughts before tens or teens ("one hundred twenty-three" is 123),
+    one fewer before "and" and a digit ("one hundred and three" is 103), all of them else ("nine
+    hundred" is 900, "seven hundred nine hundred" 700 900, as a phone number is said)."""
+    one = "1" if before == "a" else ""
+    following = [m.group() for m in after[:2]]
+    joined = bool(following) and following[0] == "and"
+    if joined:
+        following = following[1:]
+    if following and (following[0] in TENS or following[0] in TEENS):
+        return one + ZEROS[word][:-2]
+    if joined and following and following[0] in DIGIT_WORDS:
+        return one + ZEROS[word][:-1]
+    return one + ZEROS[word]
 
 
 def runs(text: str) -> list[Run]:

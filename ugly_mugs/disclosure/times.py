@@ -22,14 +22,17 @@ from collections.abc import Iterator
 
 from babel.dates import get_month_names
 
-from ugly_mugs.disclosure import normalise
+from ugly_mugs.disclosure import normalise, words
 
 LANGUAGES = ("en", "pl", "ro", "bg", "pt_BR")
 
 
 @functools.cache
 def months() -> dict[str, int]:
-    """Folded month name -> month number, for every language and form."""
+    """Folded month name -> month number, for every language and form: the full names, and the
+    short ones but those that are ordinary words of the five languages outside English (out,
+    set, ago, lip, sie; "app" and "way", Bulgarian read by look), which would make a date of
+    "3 out of 4"."""
     names: dict[str, int] = {"sept": 9}
     for language in LANGUAGES:
         for width in ("wide", "abbreviated"):
@@ -37,8 +40,11 @@ def months() -> dict[str, int]:
                 for number, name in get_month_names(width, context, language).items():
                     for looks in (True, False):
                         folded = normalise.fold(name.rstrip("."), looks=looks).text
-                        if len(folded) >= 3:
-                            names.setdefault(folded, number)
+                        if len(folded) < 3 or (
+                            (width == "abbreviated" or looks) and language != "en" and words.is_common_word(folded)
+                        ):
+                            continue
+                        names.setdefault(folded, number)
     return names
 
 
@@ -58,7 +64,11 @@ def _date_patterns() -> list[re.Pattern]:
         re.compile(rf"\b(?P<d>\d{{1,2}})\s*[./-]\s*(?P<rom>{_ROMAN})\s*[./-]\s*(?P<y>\d{{4}})\b"),
         # Year, month and day run together: 20261121.
         re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])(?!\d)"),
-        re.compile(rf"\b(?P<d>\d{{1,2}}){_ORD}\s+(?:(?:of|de)\s+)?{month}(?:,?\s+(?:de\s+)?(?P<y>\d{{4}}))?\b"),
+        # 21 November, 21st of November, 21-Nov-2026, the 21st, November.
+        re.compile(
+            rf"\b(?P<d>\d{{1,2}}){_ORD}(?:,?\s+|\s*[-/.]\s*)(?:(?:of|de)\s+)?{month}"
+            rf"(?:(?:,?\s+|\s*[-/.]\s*)(?:de\s+)?(?P<y>\d{{4}}))?\b"
+        ),
         re.compile(rf"\b{month}\s+(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}(?:,?\s+(?P<y>\d{{4}}))?\b"),
     ]
 
@@ -69,8 +79,14 @@ _HOUR12 = r"(?P<h>1[0-2]|0?[1-9])"
 _TIME_PATTERNS = [
     # Minutes before or after the hour: quarter past 11, half past 11, 20 to 12, 10 minutes after 9.
     re.compile(
-        rf"\b(?P<q>quarter|half|[0-5]?\d)\s+(?:minutes?\s+)?(?P<dir>past|after|to|before)\s+{_HOUR12}\b"
+        rf"\b(?P<q>quarter|half|[0-5]?\d)\s+(?:min(?:ute)?s?\s+)?(?P<dir>past|after|to|till|til|before)\s+{_HOUR12}\b"
         rf"(?:\s*{_MERIDIEM})?"
+    ),
+    # "half eleven": half past eleven, as British English says it.
+    re.compile(rf"\b(?P<q>half)\s+{_HOUR12}\b(?!\s*(?:hours?|an?\b|of\b))(?:\s*{_MERIDIEM})?"),
+    # Midnight and noon, and the minutes before or after them.
+    re.compile(
+        r"\b(?:(?P<q>quarter|half|[0-5]?\d)\s+(?:min(?:ute)?s?\s+)?(?P<dir>past|after|to|till|til|before)\s+)?(?P<noon>midnight|noon|midday)\b"
     ),
     re.compile(rf"\b{_HOUR12}\s*o\W?\s?clock\b(?:\s*{_MERIDIEM})?"),
     re.compile(rf"\b(?P<h>[01]?\d|2[0-3])\s?[:.h]\s?(?P<min>[0-5]\d)(?:\s*{_MERIDIEM})?"),
@@ -82,6 +98,7 @@ _TIME_PATTERNS = [
 
 
 # English number words, cardinal and ordinal, up to fifty-nine (what a date or a time says).
+_NOON = re.compile(r"\b(?:midnight|noon|midday)\b")
 _UNIT_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
@@ -91,7 +108,7 @@ _TEEN_WORDS = {
     "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
     "seventeen": 17, "eighteen": 18, "nineteen": 19, "tenth": 10, "eleventh": 11, "twelfth": 12,
     "thirteenth": 13, "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17,
-    "eighteenth": 18, "nineteenth": 19, "twentieth": 20, "thirtieth": 30, "midnight": 12, "noon": 12,
+    "eighteenth": 18, "nineteenth": 19, "twentieth": 20, "thirtieth": 30,
 }  # fmt: skip
 _TEN_WORDS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
 
@@ -105,7 +122,17 @@ _NUMBER_WORD = re.compile(
     rf"|(?P<single>{_alternatives([*_TEEN_WORDS, *_UNIT_WORDS])}))\b"
 )
 # Hour and minutes both said in words ("eleven fifteen"): a time only when read from words.
-_SPOKEN_TIME = re.compile(rf"\b{_HOUR12}\s(?P<min>[1-5]\d)\b(?!-)(?:\s*{_MERIDIEM})?")
+# Said after a word that introduces a time ("at eleven fifteen", "by twenty-three fifteen", the
+# span from the hour on) or with am/pm, so that heights and prices ("five eleven", "one fifty for
+# the hour") are none.
+_SPOKEN_AFTER_A_CUE = re.compile(
+    r"\b(?:at|around|by|till|until|after|before|from)\s+(?:about\s+|around\s+)?"
+    r"(?P<h>1\d|2[0-3]|0?[1-9])[\s-](?P<min>[1-5]\d)\b(?!-)"
+)
+_SPOKEN_WITH_MERIDIEM = re.compile(rf"\b{_HOUR12}[\s-](?P<min>[1-5]\d)\s*{_MERIDIEM}")
+# An afternoon or evening hour of the 24-hour clock needs neither ("twenty-three fifteen").
+_SPOKEN_24_HOUR = re.compile(r"\b(?P<h>1[3-9]|2[0-3])[\s-](?P<min>[1-5]\d)\b(?!-)")
+_SPOKEN_TIMES = (_SPOKEN_AFTER_A_CUE, _SPOKEN_WITH_MERIDIEM, _SPOKEN_24_HOUR)
 
 
 def spoken(folded: normalise.Folded) -> normalise.Folded | None:
@@ -140,7 +167,7 @@ def _readings(text: str) -> list[tuple[normalise.Folded, bool]]:
     """``text`` as dates and times are looked for in it: (reading, whether its number words were
     read as digits), the second only when it has some."""
     folded = normalise.fold_numbers(text)
-    found = [(folded, False)] if _DIGIT.search(folded.text) else []
+    found = [(folded, False)] if _DIGIT.search(folded.text) or _NOON.search(folded.text) else []
     said = spoken(folded)
     if said is not None:
         found.append((said, True))
@@ -151,8 +178,23 @@ def dates(text: str, *, either_order: bool = False) -> Iterator[tuple[tuple[int,
     """((day, month, year or None), start, end) of each date written in ``text``. With
     ``either_order`` (checking what leaves, not reading what she wrote), a date of two numbers
     is also read month first (11/21/2026, as written in the United States), when it can be."""
+    found: dict[tuple[int, int], list[tuple[int, int, int | None]]] = {}
     for folded, _ in _readings(text):
-        yield from _dates_in(folded, either_order)
+        for date, start, end in _dates_in(folded, either_order):
+            found.setdefault((start, end), []).append(date)
+    for (start, end), found_dates in _outermost(found):
+        for date in dict.fromkeys(found_dates):
+            yield date, start, end
+
+
+def _outermost(found: dict[tuple[int, int], object]) -> list[tuple[tuple[int, int], object]]:
+    """The spans of ``found`` that lie inside no other: a date or time inside a longer one is
+    part of it ("one am" in "quarter to one am", "21/11" in "21/11/twenty six")."""
+    return [
+        (span, value)
+        for span, value in found.items()
+        if not any(s <= span[0] and span[1] <= e and (s, e) != span for s, e in found)
+    ]
 
 
 def _dates_in(folded: normalise.Folded, either_order: bool) -> Iterator[tuple[tuple[int, int, int | None], int, int]]:
@@ -181,25 +223,28 @@ def times(text: str) -> Iterator[tuple[set[int], int, int]]:
     a longer one ("one am" in "quarter to one am") is part of it, not a time of its own."""
     found: dict[tuple[int, int], set[int]] = {}
     for folded, said in _readings(text):
-        for pattern in [*_TIME_PATTERNS, _SPOKEN_TIME] if said else _TIME_PATTERNS:
+        for pattern in [*_TIME_PATTERNS, *_SPOKEN_TIMES] if said else _TIME_PATTERNS:
             for match in pattern.finditer(folded.text):
-                start, end = folded.span(match.start(), match.end())
-                if pattern is _SPOKEN_TIME and _DIGIT.search(text[start:end]):
+                begin = match.start("h") if pattern is _SPOKEN_AFTER_A_CUE else match.start()
+                start, end = folded.span(begin, match.end())
+                if pattern in _SPOKEN_TIMES and _DIGIT.search(text[start:end]):
                     continue  # "11 15" in digits is no time; "eleven fifteen" is
                 found.setdefault((start, end), set()).update(_minutes(match))
-    for (start, end), minutes in found.items():
-        if not any(s <= start and end <= e and (s, e) != (start, end) for s, e in found):
-            yield minutes, start, end
+    for (start, end), minutes in _outermost(found):
+        yield minutes, start, end
 
 
 def _minutes(match: re.Match) -> set[int]:
     """The minutes of the day a time pattern's match can mean (both halves without am/pm)."""
     parts = match.groupdict()
+    before = parts.get("dir") in ("to", "till", "til", "before")
+    offset = ({"quarter": 15, "half": 30}.get(parts["q"]) or int(parts["q"])) if parts.get("q") else 0
+    if parts.get("noon"):
+        noon = 0 if parts["noon"] == "midnight" else 12 * 60
+        return {(noon - offset if before else noon + offset) % (24 * 60)}
     hour, minute = int(parts["h"]), int(parts.get("min") or 0)
     if parts.get("q"):
-        minute = {"quarter": 15, "half": 30}.get(parts["q"]) or int(parts["q"])
-        if parts["dir"] in ("to", "before"):
-            hour, minute = (hour - 1) or 12, 60 - minute
+        hour, minute = ((hour - 1) or 12, 60 - offset) if before else (hour, offset)
     meridiem = re.sub(r"[.\s]", "", parts.get("ap") or "")
     if meridiem:
         return {(hour % 12 + (12 if meridiem == "pm" else 0)) * 60 + minute}
