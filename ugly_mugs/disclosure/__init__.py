@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from ugly_mugs.disclosure import contacts, normalise, scan, words
+from ugly_mugs.disclosure import contacts, normalise, scan, times, words
 from ugly_mugs.disclosure import profile as _profile
 from ugly_mugs.disclosure.outgoing import WITHHELD, Blocked, Found, NamesToConfirm, Verdict, guard, withhold
 from ugly_mugs.disclosure.profile import Profile
@@ -52,14 +52,24 @@ __all__ = [
 
 
 def forget_texts() -> None:
-    """Empty every cache of the guard that holds what she wrote — whole texts (``normalise``),
-    the addresses read in them and the parts before their @ (``contacts``) — called when a
+    """Empty every cache of the guard that holds what she wrote — whole texts (``normalise``,
+    ``times``), the addresses read in them and how common the words read are (``contacts``,
+    ``words``) — called when a
     request ends, so that nothing of hers is kept in the process after it was answered."""
     normalise.forget_texts()
     contacts.forget_texts()
+    times.forget_texts()
 
 
-CACHES_OF_TEXTS = (normalise.fold, normalise.fold_numbers, contacts._addresses, words.frequency)
+CACHES_OF_TEXTS = (
+    normalise.fold,
+    normalise.fold_numbers,
+    contacts._addresses,
+    words.frequency,
+    times._readings,
+    times._dates_of,
+    times._times_of,
+)
 
 
 def build(

@@ -68,6 +68,8 @@ TENS = {
     "ninety": "9",
 }
 ZEROS = {"hundred": "00", "thousand": "000"}
+# Words that say digits of their own, or join them ("and" after a hundred).
+SAID_AT_ONCE = frozenset({*TEENS, *TENS, *ZEROS, "and"})
 # Keyed as ``_numeric_words`` reads a word (``normalise.fold_numbers``: Cyrillic by look).
 DIGIT_WORDS = {normalise.fold(name).text: digit for digit, names in _DIGIT_NAMES.items() for name in names}
 _RUN = re.compile(r"\+?\d[\d\s().\-/]{5,}\d")
@@ -104,10 +106,14 @@ def _numeric_words(text: str) -> Iterator[tuple[int, int, str, list[tuple[int, i
             repeat = REPEATS[word]
             yield (*folded.span(match.start(), match.end()), "", [])
             continue
+        if not (named or word in SAID_AT_ONCE or word[0].isdigit() or word[0] in normalise.DIGIT_LOOKALIKES):
+            repeat = 1
+            continue  # most words: no number (their span is not worked out)
         start, end = folded.span(match.start(), match.end())
-        if word == "and" and index and tokens[index - 1].group() in ZEROS:
-            # "a hundred and twenty-three": the "and" does not end the number.
-            yield start, end, "", []
+        if word == "and":
+            if index and tokens[index - 1].group() in ZEROS:
+                # "a hundred and twenty-three": the "and" does not end the number.
+                yield start, end, "", []
             continue
         before = tokens[index - 1].group() if index else ""
         spoken = TEENS.get(word) or (_zeros(word, before, tokens[index + 1 :]) if word in ZEROS else None)

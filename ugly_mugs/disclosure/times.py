@@ -163,9 +163,12 @@ def spoken(folded: normalise.Folded) -> normalise.Folded | None:
     return normalise.Folded("".join(out), tuple(starts), tuple(ends))
 
 
+@functools.lru_cache(maxsize=64)
 def _readings(text: str) -> list[tuple[normalise.Folded, bool]]:
     """``text`` as dates and times are looked for in it: (reading, whether its number words were
-    read as digits), the second only when it has some."""
+    read as digits), the second only when it has some. Cached for the last texts (both
+    ``dates`` and ``times`` ask), and emptied with the guard's other caches of her texts
+    (``forget_texts``)."""
     folded = normalise.fold_numbers(text)
     found = [(folded, False)] if _DIGIT.search(folded.text) or _NOON.search(folded.text) else []
     said = spoken(folded)
@@ -178,6 +181,15 @@ def dates(text: str, *, either_order: bool = False) -> Iterator[tuple[tuple[int,
     """((day, month, year or None), start, end) of each date written in ``text``. With
     ``either_order`` (checking what leaves, not reading what she wrote), a date of two numbers
     is also read month first (11/21/2026, as written in the United States), when it can be."""
+    return iter(_dates_of(text, either_order))
+
+
+@functools.lru_cache(maxsize=256)
+def _dates_of(text: str, either_order: bool) -> tuple[tuple[tuple[int, int, int | None], int, int], ...]:
+    return tuple(_dates(text, either_order))
+
+
+def _dates(text: str, either_order: bool) -> Iterator[tuple[tuple[int, int, int | None], int, int]]:
     found: dict[tuple[int, int], list[tuple[int, int, int | None]]] = {}
     for folded, _ in _readings(text):
         for date, start, end in _dates_in(folded, either_order):
@@ -221,6 +233,15 @@ def _dates_in(folded: normalise.Folded, either_order: bool) -> Iterator[tuple[tu
 def times(text: str) -> Iterator[tuple[set[int], int, int]]:
     """(possible minutes of the day, start, end) of each time written in ``text``; a time inside
     a longer one ("one am" in "quarter to one am") is part of it, not a time of its own."""
+    return ((set(minutes), start, end) for minutes, start, end in _times_of(text))
+
+
+@functools.lru_cache(maxsize=256)
+def _times_of(text: str) -> tuple[tuple[frozenset[int], int, int], ...]:
+    return tuple((frozenset(minutes), start, end) for minutes, start, end in _times(text))
+
+
+def _times(text: str) -> Iterator[tuple[set[int], int, int]]:
     found: dict[tuple[int, int], set[int]] = {}
     for folded, said in _readings(text):
         for pattern in [*_TIME_PATTERNS, *_SPOKEN_TIMES] if said else _TIME_PATTERNS:
@@ -251,3 +272,11 @@ def _minutes(match: re.Match) -> set[int]:
     if hour <= 12:
         return {hour % 12 * 60 + minute, (hour % 12 + 12) * 60 + minute}
     return {hour * 60 + minute}
+
+
+def forget_texts() -> None:
+    """Empty the caches of the texts read for dates and times, and what was found in them: the
+    guard reads one text several times in a request (``_readings``, ``_dates_of``, ``_times_of``)."""
+    _readings.cache_clear()
+    _dates_of.cache_clear()
+    _times_of.cache_clear()
