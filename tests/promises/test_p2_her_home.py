@@ -90,8 +90,21 @@ HOME_LEAKS = [
 ]
 
 
-@pytest.mark.parametrize(("account", "alert"), HOME_LEAKS, ids=[a[:40] for a, _ in HOME_LEAKS])
-def test_her_home_in_her_own_words_blocks_an_alert(account, alert):
+# An outreach worker files for her and writes about her in the third person.
+HOME_IN_THIRD_PERSON = [
+    ("She lives at 14 Mill Road. He hit her on Kirkstall Road.", "seen on Mill Road"),
+    ("He followed her back to her flat on Mill Road.", "seen on Mill Road"),
+    ("Ona mieszka na ul. Długiej 5.", "widziany na ulicy Długiej"),
+    ("Тя живее на ул. Шипка 5.", "видян на ул. Шипка"),
+    ("Ea locuiește pe Strada Florilor 12.", "văzut pe Strada Florilor"),
+    ("Ela mora na Rua das Flores 10.", "visto na Rua das Flores"),
+]
+
+
+@pytest.mark.parametrize(
+    ("account", "alert"), HOME_LEAKS + HOME_IN_THIRD_PERSON, ids=[a[:40] for a, _ in HOME_LEAKS + HOME_IN_THIRD_PERSON]
+)
+def test_her_home_in_her_words_or_told_by_an_outreach_worker_blocks_an_alert(account, alert):
     assert disclosure.check(alert, profile(account)), (account, alert)
 
 
@@ -127,22 +140,6 @@ NOT_HER_HOME = [
 @pytest.mark.parametrize(("account", "alert"), NOT_HER_HOME, ids=[a[:40] for a, _ in NOT_HER_HOME])
 def test_where_it_happened_after_a_home_cue_is_not_hers(account, alert):
     assert disclosure.check(alert, profile(account)) == [], (account, alert)
-
-
-# An outreach worker files for her and writes about her in the third person.
-HOME_IN_THIRD_PERSON = [
-    ("She lives at 14 Mill Road. He hit her on Kirkstall Road.", "seen on Mill Road"),
-    ("He followed her back to her flat on Mill Road.", "seen on Mill Road"),
-    ("Ona mieszka na ul. Długiej 5.", "widziany na ulicy Długiej"),
-    ("Тя живее на ул. Шипка 5.", "видян на ул. Шипка"),
-    ("Ea locuiește pe Strada Florilor 12.", "văzut pe Strada Florilor"),
-    ("Ela mora na Rua das Flores 10.", "visto na Rua das Flores"),
-]
-
-
-@pytest.mark.parametrize(("account", "alert"), HOME_IN_THIRD_PERSON, ids=[a[:40] for a, _ in HOME_IN_THIRD_PERSON])
-def test_her_home_told_by_an_outreach_worker_blocks_an_alert(account, alert):
-    assert disclosure.check(alert, profile(account)), (account, alert)
 
 
 # Her home typed into his description (perpetrator section): "whichever field she typed it into".
