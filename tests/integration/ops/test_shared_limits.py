@@ -330,7 +330,10 @@ def test_asking_a_quota_answers_as_counting_would_and_counts_nothing(store, data
         for client in ASKS:
             asked = [quota.refusal(session, client) for _ in range(2)]
             taken = quota.take(session, client)
-            assert asked == [taken, taken]
+            # The same answer; the seconds to wait may differ by one, rounded from Redis's own
+            # clock at another moment.
+            assert [a is None for a in asked] == [taken is None] * 2
+            assert all(taken is None or abs(a - taken) <= 1 for a in asked), (asked, taken)
             answers.append(taken is None)
         assert answers == [True, True, False, True, True, False, False, False]
         assert 1 <= quota.refusal(session, "a") <= 60
