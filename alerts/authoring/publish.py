@@ -445,9 +445,10 @@ def update(
     return _send(session, alert, coordinator, "update", severity, f"UPDATE: {title}", body, draft)
 
 
-# What a reader puts together from an alert and its update: a number given in parts. (A date,
-# a time or a word read across the join between two messages would be made by the join.)
-SPLIT_ACROSS_MESSAGES = frozenset({"phone"})
+# What a reader puts together from an alert and its update: a number or a postcode given in
+# parts. (A date, a time or a word read across the join between two messages would be made by
+# the join.)
+SPLIT_ACROSS_MESSAGES = frozenset({"phone", "postcode"})
 
 
 def _require_clean_with_sent(
@@ -464,8 +465,8 @@ def _require_clean_with_sent(
     body_at = title_at + len(title) + 1
     whole = f"{sent}{title}\n{body}"
     hits = []
-    # Only her numbers: a date, a time or a word read across the join would be made by the join
-    # ("… he is 21." + "11 more women").
+    # Only her numbers and postcodes: a date, a time or a word read across the join would be
+    # made by the join ("… he is 21." + "11 more women").
     for hit in disclosure.check(whole, protected, kinds=SPLIT_ACROSS_MESSAGES):
         if hit.start >= title_at or hit.end <= title_at:
             continue  # wholly in the update (judged with it already) or wholly in what was sent

@@ -197,6 +197,29 @@ def postcodes(text: str) -> Iterator[str]:
             yield postcode_key(match.group())
 
 
+# A UK postcode's inward part (a digit and two letters), which may be given apart from its
+# outward part with a few words between ("LS11 then 5AB").
+_INWARD = re.compile(r"\d[a-z]{2}")
+# At most this many words between the two parts.
+MOST_WORDS_BETWEEN = 6
+
+
+def split_postcode(text: str, key: str) -> Iterator[tuple[int, int]]:
+    """Original spans where the UK postcode ``key`` (``postcode_key``) is given in its two parts
+    with up to ``MOST_WORDS_BETWEEN`` words between them ("LS11 then 5AB", "LS11, the rest is
+    5AB"); other postcodes, and a postcode written whole (``Compact.find``), give none."""
+    outward, inward = key[:-3], key[-3:]
+    if not (2 <= len(outward) <= 4 and _INWARD.fullmatch(inward) and any(ch.isalpha() for ch in outward)):
+        return
+    folded = normalise.fold(text)
+    plain = folded.text.translate(_POSTCODE_ALIKE)
+    # Words between as read by look too ("is" reads "1s"): any word.
+    words_between = rf"(?:\W+\w+){{1,{MOST_WORDS_BETWEEN}}}?"
+    pattern = rf"\b{re.escape(outward)}{words_between}\W+{re.escape(inward)}\b"
+    for match in re.finditer(pattern, plain):
+        yield folded.span(match.start(), match.end())
+
+
 @dataclass(frozen=True)
 class Compact:
     """A text's letters and digits alone (read by look, O/0 and I/l/1 alike), each with its

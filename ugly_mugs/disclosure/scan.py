@@ -103,7 +103,7 @@ def _found(text: str, profile: Profile, text_words: list[words.Word], kinds: fro
     if profile.postcodes:
         compact = places.Compact.of(text)
         for postcode in profile.postcodes:
-            for start, end in compact.find(postcode):
+            for start, end in [*compact.find(postcode), *places.split_postcode(text, postcode)]:
                 yield _hit(text, "postcode", start, end, postcode)
     for matcher in profile._street_matchers:
         for start, end in matcher.find(text, text_words):

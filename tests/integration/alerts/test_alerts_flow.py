@@ -440,19 +440,21 @@ def test_a_page_shown_back_after_a_refused_token_opens_no_stored_draft(app, pass
     assert len(audit_actions(db_session, "alert_draft_read")) == before
 
 
-# Her number (07700 900123) begun in the alert and finished in an update, as digits or words.
+# Her number (07700 900123) begun in the alert and finished in an update, as digits or words;
+# her postcode (LS6 2AB, with her place) given in its two parts.
 SPLIT_ACROSS = [
-    ("If you saw him, ring the girl on 07700", "Correction", "(the rest of the number: 900123)"),
-    ("Ring 07700 9001 if you saw him", "The number again", "and then twenty three, sorry: 23"),
-    ("If you saw him, ring the girl on 07700", "Rest: 900 one two three", "Thanks."),
+    (PLACE, "If you saw him, ring the girl on 07700", "Correction", "(the rest of the number: 900123)"),
+    (PLACE, "Ring 07700 9001 if you saw him", "The number again", "and then twenty three, sorry: 23"),
+    (PLACE, "If you saw him, ring the girl on 07700", "Rest: 900 one two three", "Thanks."),
+    (f"{PLACE}, LS6 2AB", "He waits near LS6", "Correction", "the rest is 2AB"),
 ]
 
 
-@pytest.mark.parametrize(("first", "title", "body"), SPLIT_ACROSS)
+@pytest.mark.parametrize(("place", "first", "title", "body"), SPLIT_ACROSS)
 def test_an_update_that_completes_her_detail_with_what_was_sent_is_blocked(
-    app, passphrase, db_session, clock, first, title, body
+    app, passphrase, db_session, clock, place, first, title, body
 ):
-    reference = file(app)
+    reference = file(app, place=place)
     carla, _ = signed_in(app, passphrase, "carla", "coordinator")
     alert_ref = start_draft(carla, reference)
     assert publish_form(carla, alert_ref, body=first).status_code == 302
