@@ -232,8 +232,10 @@ def _item(amount: int, window: int, namespace: str) -> RateLimitItemPerSecond:
     return RateLimitItemPerSecond(max(int(amount), 0), max(int(window), 1), namespace=namespace)
 
 
-def _seconds_left(store: Storage, key: str) -> int:
-    return max(1, math.ceil(store.get_expiry(key) - _now().timestamp()))
+def _seconds_left(store: Storage, key: str, window: int) -> int:
+    """Whole seconds until ``key``'s window ends: 1 to ``window`` (Redis keeps expiry by its own
+    clock, which may be a moment ahead of this process's: never more than the window itself)."""
+    return min(max(int(window), 1), max(1, math.ceil(store.get_expiry(key) - _now().timestamp())))
 
 
 # --- limits --------------------------------------------------------------------------------
@@ -261,9 +263,9 @@ class Quota:
 
         def decide() -> int | None:
             if not ask(mine, client):
-                return _seconds_left(store, mine.key_for(client))
+                return _seconds_left(store, mine.key_for(client), self.window)
             if everyone is not None and not ask(everyone):
-                return _seconds_left(store, everyone.key_for())
+                return _seconds_left(store, everyone.key_for(), self.window)
             return None
 
         return _guarded(decide)
@@ -312,7 +314,7 @@ class GuessLimit:
         def decide() -> int | None:
             if FixedWindowRateLimiter(store).test(mine, client):
                 return None
-            return _seconds_left(store, mine.key_for(client))
+            return _seconds_left(store, mine.key_for(client), self.window)
 
         return _guarded(decide)
 
